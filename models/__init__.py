@@ -1,0 +1,6 @@
+"""Typed tables and the domain operations on them, one module per area.
+
+Importing this package registers every table on the metadata (migrations need it).
+"""
+
+from models import accounts  # noqa: F401

@@ -1,0 +1,172 @@
+"""People on the platform: accounts, passwords, contact numbers."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from flask_login import UserMixin
+from lokal import parse_phone
+from sqlalchemy.orm import Mapped, mapped_column
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from models.base import utcnow
+from models.errors import DomainError
+from web.extensions import db
+
+MIN_PASSWORD = 8
+EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+# Checked against on a failed lookup, so an unknown login costs as much as a wrong password.
+_DUMMY_HASH = generate_password_hash("not-a-real-password")
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "user_account"  # "user" is reserved in PostgreSQL
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    full_name: Mapped[str] = mapped_column(sa.String(120))
+    mobile: Mapped[str] = mapped_column(sa.String(16), unique=True)  # +62… (E.164)
+    email: Mapped[str | None] = mapped_column(sa.String(254), unique=True)  # lower case
+    password_hash: Mapped[str] = mapped_column(sa.String(256))
+    locale: Mapped[str | None] = mapped_column(sa.String(5))
+    is_platform_admin: Mapped[bool] = mapped_column(default=False)
+    # Part of the session id: changing the password signs out every other device.
+    session_version: Mapped[int] = mapped_column(default=1)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_version}"
+
+    def check_password(self, password: str) -> bool:
+        return check_password_hash(self.password_hash, password)
+
+    def set_password(self, password: str, field: str = "password") -> None:
+        if len(password) < MIN_PASSWORD:
+            raise DomainError(_l("Use at least %(n)s characters.", n=MIN_PASSWORD), field=field)
+        method = current_app.config.get("PASSWORD_HASH_METHOD", "scrypt")
+        self.password_hash = generate_password_hash(password, method=method)
+
+    @property
+    def mobile_display(self) -> str:
+        return parse_phone(self.mobile).national or self.mobile
+
+
+def load_user(session_id: str) -> User | None:
+    """Flask-Login's loader: the id and the session version must both match."""
+    user_id, _, version = session_id.partition(":")
+    if not user_id.isdigit() or not version.isdigit():
+        return None
+    user = db.session.get(User, int(user_id))
+    return user if user and user.session_version == int(version) else None
+
+
+def normalize_mobile(raw: str, field: str = "mobile") -> str:
+    """08…, 62… and +62… are the same number: store it as +62…; refuse anything else."""
+    info = parse_phone(raw or "")
+    if not info.valid or info.type != "mobile" or not info.e164:
+        raise DomainError(
+            _l("Enter an Indonesian mobile number, e.g. 0812 3456 7890."), field=field
+        )
+    return info.e164
+
+
+def normalize_email(raw: str | None) -> str | None:
+    email = (raw or "").strip().lower()
+    if not email:
+        return None
+    if not EMAIL_RE.match(email) or len(email) > 254:
+        raise DomainError(_l("Enter a valid email address."), field="email")
+    return email
+
+
+def _login_key(identifier: str) -> str | None:
+    """The canonical form of a login: an e-mail address or a +62 number."""
+    identifier = (identifier or "").strip()
+    if "@" in identifier:
+        return identifier.lower()
+    try:
+        return normalize_mobile(identifier)
+    except DomainError:
+        return None
+
+
+def login_key(identifier: str) -> str:
+    """Canonical login identifier for throttling, so 08… and +62… count together."""
+    return _login_key(identifier) or (identifier or "").strip().lower()
+
+
+def _check_unique(mobile: str, email: str | None, exclude_id: int | None = None) -> None:
+    clash = sa.or_(User.mobile == mobile, User.email == email) if email else User.mobile == mobile
+    query = sa.select(User.mobile, User.email).where(clash)
+    if exclude_id is not None:
+        query = query.where(User.id != exclude_id)
+    for other_mobile, other_email in db.session.execute(query):
+        if other_mobile == mobile:
+            raise DomainError(_l("This mobile number is already registered."), field="mobile")
+        raise DomainError(_l("This email address is already registered."), field="email")
+
+
+def register_user(full_name: str, mobile: str, password: str, email: str | None = None) -> User:
+    """Create an account; the mobile number and e-mail are unique across the platform."""
+    full_name = " ".join((full_name or "").split())
+    if len(full_name) < 2:
+        raise DomainError(_l("Enter your full name."), field="full_name")
+    mobile = normalize_mobile(mobile)
+    email = normalize_email(email)
+    _check_unique(mobile, email)
+    user = User(full_name=full_name, mobile=mobile, email=email)
+    user.set_password(password)
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def authenticate(identifier: str, password: str) -> User | None:
+    """The user whose mobile number or e-mail and password match, else None."""
+    key = _login_key(identifier)
+    user = None
+    if key:
+        column = User.email if "@" in key else User.mobile
+        user = db.session.scalar(sa.select(User).where(column == key))
+    if user is None:
+        check_password_hash(_DUMMY_HASH, password or "")
+        return None
+    return user if user.check_password(password or "") else None
+
+
+def update_profile(user: User, full_name: str, mobile: str, email: str | None) -> None:
+    """Change name and contacts; the new number and e-mail must still be unique."""
+    full_name = " ".join((full_name or "").split())
+    if len(full_name) < 2:
+        raise DomainError(_l("Enter your full name."), field="full_name")
+    mobile = normalize_mobile(mobile)
+    email = normalize_email(email)
+    _check_unique(mobile, email, exclude_id=user.id)
+    user.full_name, user.mobile, user.email = full_name, mobile, email
+
+
+def change_password(user: User, current: str, new: str) -> None:
+    """Needs the current password; signs out the account's other sessions."""
+    if not user.check_password(current or ""):
+        raise DomainError(_l("The current password is not correct."), field="current_password")
+    user.set_password(new or "", field="new_password")
+    user.session_version += 1
+
+
+def set_locale(user: User, locale: str) -> None:
+    if locale not in current_app.config["LANGUAGES"]:
+        raise DomainError(_l("Choose a language from the list."), field="locale")
+    user.locale = locale
+
+
+def create_admin(full_name: str, mobile: str, password: str, email: str | None = None) -> User:
+    """A platform administrator: a new account, or an existing one promoted."""
+    key = normalize_mobile(mobile)
+    user = db.session.scalar(sa.select(User).where(User.mobile == key))
+    if user is None:
+        user = register_user(full_name, mobile, password, email)
+    user.is_platform_admin = True
+    return user

@@ -1,0 +1,72 @@
+/* Kopz service worker. Static files: cache-first (their names carry a content hash).
+   Pages: network-first, falling back to the copy kept from an earlier visit, then to
+   /offline. Never kept: anything but GET, fragments (Kopz-Fragment header), and
+   koperasi-office or admin pages, which hold other people's data. Logout clears it
+   all (Clear-Site-Data). */
+const VERSION = {{ version|tojson }};
+const STATIC_CACHE = "kopz-static-" + VERSION;
+const PAGE_CACHE = "kopz-pages-" + VERSION;
+const OFFLINE_URL = "/offline";
+const PRECACHE = {{ precache|tojson }};
+const PRIVATE = [/^\/k\/[^/]+\/office(\/|$)/, /^\/admin(\/|$)/, /^\/logout$/];
+
+self.addEventListener("install", (event) => {
+  event.waitUntil(
+    Promise.all([
+      caches.open(STATIC_CACHE).then((c) => c.addAll(PRECACHE)),
+      caches.open(PAGE_CACHE).then((c) => c.add(OFFLINE_URL)),
+    ]).then(() => self.skipWaiting())
+  );
+});
+
+self.addEventListener("activate", (event) => {
+  event.waitUntil(
+    caches.keys()
+      .then((keys) => Promise.all(
+        keys.filter((k) => k !== STATIC_CACHE && k !== PAGE_CACHE).map((k) => caches.delete(k))))
+      .then(() => self.clients.claim())
+  );
+});
+
+function keepable(url, response) {
+  return response.ok && response.type === "basic" &&
+    !response.headers.has("Kopz-Fragment") &&
+    (response.headers.get("Content-Type") || "").startsWith("text/html") &&
+    !(response.headers.get("Cache-Control") || "").includes("no-store") &&
+    !PRIVATE.some((rx) => rx.test(url.pathname));
+}
+
+async function staticFirst(request) {
+  const cached = await caches.match(request, { ignoreVary: true });
+  if (cached) return cached;
+  const response = await fetch(request);
+  if (response.ok) (await caches.open(STATIC_CACHE)).put(request, response.clone());
+  return response;
+}
+
+async function pageNetworkFirst(request, url) {
+  const fragment = request.headers.get("HX-Request") && !request.headers.get("HX-Boosted");
+  try {
+    const response = await fetch(request);
+    if (keepable(url, response)) (await caches.open(PAGE_CACHE)).put(url.href, response.clone());
+    return response;
+  } catch (error) {
+    // A fragment has no offline copy: htmx reports the failure and keeps the page.
+    if (fragment) return Response.error();
+    const kept = PRIVATE.some((rx) => rx.test(url.pathname))
+      ? null : await caches.match(url.href, { ignoreVary: true, cacheName: PAGE_CACHE });
+    return kept || (await caches.match(OFFLINE_URL, { ignoreVary: true })) || Response.error();
+  }
+}
+
+self.addEventListener("fetch", (event) => {
+  const request = event.request;
+  if (request.method !== "GET") return;
+  const url = new URL(request.url);
+  if (url.origin !== self.location.origin || url.pathname === "/sw.js") return;
+  if (url.pathname.startsWith("/static/")) {
+    event.respondWith(staticFirst(request));
+  } else if (request.mode === "navigate" || request.headers.get("HX-Request")) {
+    event.respondWith(pageNetworkFirst(request, url));
+  }
+});

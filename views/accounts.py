@@ -1,0 +1,175 @@
+"""Accounts: register, log in and out, profile, password, language."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, flash, make_response, redirect, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required, login_user, logout_user
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, HiddenField, PasswordField, StringField, TelField
+from wtforms.validators import DataRequired, Length, Optional
+
+from models import accounts
+from models.errors import DomainError
+from views.forms import attach
+from web.extensions import db
+from web.i18n import LANG_COOKIE
+from web.ratelimit import login_throttle
+from web.render import render, safe_next
+
+bp = Blueprint("accounts", __name__)
+REQUIRED = _l("This field is required.")
+
+
+class RegisterForm(FlaskForm):
+    full_name = StringField(_l("Full name"), [DataRequired(REQUIRED), Length(max=120)],
+                            render_kw={"autocomplete": "name"})
+    mobile = TelField(_l("Mobile number"), [DataRequired(REQUIRED)],
+                      description=_l("For example 0812 3456 7890."),
+                      render_kw={"autocomplete": "tel", "inputmode": "tel"})
+    email = EmailField(_l("Email (optional)"), [Optional(), Length(max=254)],
+                       render_kw={"autocomplete": "email"})
+    password = PasswordField(_l("Password"), [DataRequired(REQUIRED)],
+                             description=_l("At least 8 characters."),
+                             render_kw={"autocomplete": "new-password"})
+
+
+class LoginForm(FlaskForm):
+    login = StringField(_l("Mobile number or email"), [DataRequired(REQUIRED)],
+                        render_kw={"autocomplete": "username"})
+    password = PasswordField(_l("Password"), [DataRequired(REQUIRED)],
+                             render_kw={"autocomplete": "current-password"})
+    remember = BooleanField(_l("Keep me logged in on this phone"))
+    next = HiddenField()
+
+
+class ProfileForm(FlaskForm):
+    full_name = RegisterForm.full_name
+    mobile = RegisterForm.mobile
+    email = RegisterForm.email
+
+
+class PasswordForm(FlaskForm):
+    current_password = PasswordField(_l("Current password"), [DataRequired(REQUIRED)],
+                                     render_kw={"autocomplete": "current-password"})
+    new_password = PasswordField(_l("New password"), [DataRequired(REQUIRED)],
+                                 description=_l("At least 8 characters."),
+                                 render_kw={"autocomplete": "new-password"})
+
+
+@bp.route("/register", methods=["GET", "POST"])
+def register():
+    """Create an account and log in."""
+    if current_user.is_authenticated:
+        return redirect(url_for("public.home"), 303)
+    form = RegisterForm()
+    if form.validate_on_submit():
+        try:
+            user = accounts.register_user(form.full_name.data, form.mobile.data,
+                                          form.password.data, form.email.data)
+            user.locale = str(get_locale())
+        except DomainError as error:
+            db.session.rollback()
+            attach(form, error)
+        else:
+            db.session.commit()
+            login_user(user)
+            flash(_("Welcome to Kopz, %(name)s!", name=user.full_name), "success")
+            return redirect(url_for("public.home"), 303)
+    return render("accounts/register.html", form=form, status=422 if form.errors else 200)
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    """Log in with mobile number or e-mail; throttled after repeated failures."""
+    form = LoginForm(next=request.args.get("next", ""))
+    if current_user.is_authenticated:
+        return redirect(safe_next(form.next.data), 303)
+    status = 200
+    if form.validate_on_submit():
+        key = accounts.login_key(form.login.data)
+        address = request.remote_addr or "-"
+        if login_throttle.blocked(key, address):
+            form.form_errors.append(_l("Too many failed attempts. Please wait 15 minutes and try again."))
+            status = 429
+        elif user := accounts.authenticate(form.login.data, form.password.data):
+            login_throttle.succeeded(key)
+            login_user(user, remember=form.remember.data)
+            return redirect(safe_next(form.next.data), 303)
+        else:
+            login_throttle.failed(key, address)
+            form.form_errors.append(_l("The mobile number/email or password is not correct."))
+    if form.errors or form.form_errors:
+        status = status if status != 200 else 422
+    return render("accounts/login.html", form=form, status=status)
+
+
+@bp.post("/logout")
+def logout():
+    """Log out and clear this browser's copies of private pages."""
+    logout_user()
+    response = redirect(url_for("public.home"), 303)
+    response.headers["Clear-Site-Data"] = '"cache", "storage"'
+    return response
+
+
+@bp.route("/account", methods=["GET", "POST"])
+@login_required
+def account():
+    """Profile: name and contacts."""
+    form = ProfileForm(obj=current_user)
+    if form.validate_on_submit():
+        try:
+            accounts.update_profile(current_user, form.full_name.data, form.mobile.data, form.email.data)
+        except DomainError as error:
+            db.session.rollback()
+            attach(form, error)
+        else:
+            db.session.commit()
+            flash(_("Profile saved."), "success")
+            return redirect(url_for("accounts.account"), 303)
+    return _account_page(profile=form)
+
+
+@bp.post("/account/password")
+@login_required
+def password():
+    """Change the password (signs out other devices)."""
+    form = PasswordForm()
+    if form.validate_on_submit():
+        try:
+            accounts.change_password(current_user, form.current_password.data, form.new_password.data)
+        except DomainError as error:
+            db.session.rollback()
+            attach(form, error)
+        else:
+            db.session.commit()
+            login_user(current_user)  # this device stays logged in under the new session id
+            flash(_("Password changed. Other devices were logged out."), "success")
+            return redirect(url_for("accounts.account"), 303)
+    return _account_page(password=form)
+
+
+def _account_page(profile: ProfileForm | None = None, password: PasswordForm | None = None):
+    profile = profile or ProfileForm(obj=current_user, formdata=None)
+    password = password or PasswordForm(formdata=None)
+    failed = bool(profile.errors or password.errors)
+    return render("accounts/account.html", profile=profile, password=password,
+                  status=422 if failed else 200)
+
+
+@bp.post("/language")
+def language():
+    """Switch language: remembered in the profile, or in a cookie before login."""
+    lang = request.form.get("lang", "")
+    if lang not in current_app.config["LANGUAGES"]:
+        lang = current_app.config["BABEL_DEFAULT_LOCALE"]
+    if current_user.is_authenticated:
+        accounts.set_locale(current_user, lang)
+        db.session.commit()
+    response = make_response(redirect(safe_next(request.form.get("next")), 303))
+    response.set_cookie(LANG_COOKIE, lang, max_age=365 * 24 * 3600, samesite="Lax",
+                        httponly=True, secure=request.is_secure)
+    return response

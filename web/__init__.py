@@ -1,0 +1,108 @@
+"""The application factory: a list of small ``configure_*`` steps."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import sqlalchemy as sa
+from flask import Flask, flash, redirect, request, url_for
+from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
+
+from web import assets, config, errors, i18n, security
+from web.extensions import babel, csrf, db, htmx, login_manager, migrate
+from web.ratelimit import login_throttle
+from web.render import safe_next
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(overrides: dict | None = None, env: str | None = None) -> Flask:
+    app = Flask(
+        __name__,
+        template_folder=str(ROOT / "templates"),
+        static_folder=None,  # WhiteNoise serves /static (web/assets.py)
+        instance_path=str(config.INSTANCE),
+    )
+    app.config.from_mapping(config.load(env))
+    app.config.from_mapping(overrides or {})
+    app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(ROOT / "translations")
+    configure_database(app)
+    configure_auth(app)
+    configure_i18n(app)
+    configure_web(app)
+    configure_blueprints(app)
+    return app
+
+
+def configure_database(app: Flask) -> None:
+    import models  # noqa: F401  (registers every table)
+
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
+    with app.app_context():
+        if db.engine.dialect.name == "sqlite":
+            sa.event.listen(db.engine, "connect", _sqlite_pragmas)
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    """Foreign keys on, WAL so readers never wait for a writer, a wait instead of 'locked'."""
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.close()
+
+
+def configure_auth(app: Flask) -> None:
+    from models.accounts import load_user
+
+    login_manager.init_app(app)
+    login_manager.user_loader(load_user)
+    login_manager.login_view = "accounts.login"
+    login_manager.login_message = _l("Please log in to open this page.")
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "strong"
+    login_manager.unauthorized_handler(_unauthorized)
+    csrf.init_app(app)
+    login_throttle.init_app(app)
+
+
+def _unauthorized():
+    """Send to the login page; under htmx, make the browser go there (not a swapped fragment)."""
+    flash(login_manager.login_message, "info")
+    target = url_for("accounts.login", next=safe_next(request.full_path.rstrip("?")))
+    if request.htmx:
+        return "", 401, {"HX-Redirect": target}
+    return redirect(target, 303)
+
+
+def configure_i18n(app: Flask) -> None:
+    babel.init_app(app, locale_selector=i18n.select_locale)
+    i18n.init_app(app)
+
+
+def configure_web(app: Flask) -> None:
+    htmx.init_app(app)
+    assets.init_app(app, ROOT / "static")
+    security.init_app(app)
+    errors.init_app(app)
+
+    @app.context_processor
+    def shell_context() -> dict:
+        return {"csrf_token": generate_csrf, "current_user": current_user, "lang": str(get_locale())}
+
+    from web import cli
+
+    cli.init_app(app)
+
+
+def configure_blueprints(app: Flask) -> None:
+    from views import accounts, public, pwa
+
+    for module in (public, accounts, pwa):
+        app.register_blueprint(module.bp)

@@ -1,0 +1,77 @@
+"""Static files: content-hashed names, gzip copies, served by WhiteNoise.
+
+At start-up every file under ``static/`` gets a copy named ``name.<hash>.ext`` (and
+``.gz`` beside it) in ``STATIC_BUILD_DIR``. Templates link the hashed names through
+``asset()``, so those URLs are cached for a year and never go stale; the plain names
+stay served (short cache) for files that are linked relatively, such as images
+inside a vendored stylesheet. No front-end build step: it is a few file copies.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import os
+import re
+from pathlib import Path
+
+from flask import Flask
+from whitenoise import WhiteNoise
+
+STATIC_URL = "/static/"
+HASHED = re.compile(r"\.[0-9a-f]{12}\.[A-Za-z0-9]+$")
+COMPRESSIBLE = {".css", ".js", ".svg", ".json", ".txt", ".webmanifest", ".html"}
+
+
+def _hashed_name(rel: str, digest: str) -> str:
+    stem, dot, ext = rel.rpartition(".")
+    return f"{stem}.{digest}.{ext}" if dot else f"{rel}.{digest}"
+
+
+def _write_once(path: Path, data: bytes) -> None:
+    """Write atomically; several server processes may start at once."""
+    if path.exists():
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_bytes(data)
+    os.replace(tmp, path)
+
+
+def build(static_dir: Path, build_dir: Path) -> dict[str, str]:
+    """Copy each static file to its hashed name (plus .gz); return {name: hashed name}."""
+    manifest: dict[str, str] = {}
+    for path in sorted(static_dir.rglob("*")):
+        if not path.is_file() or path.name.startswith("."):
+            continue
+        rel = path.relative_to(static_dir).as_posix()
+        data = path.read_bytes()
+        hashed = _hashed_name(rel, hashlib.sha256(data).hexdigest()[:12])
+        manifest[rel] = hashed
+        _write_once(build_dir / hashed, data)
+        if path.suffix in COMPRESSIBLE:
+            _write_once(build_dir / (hashed + ".gz"), gzip.compress(data, 9, mtime=0))
+    return manifest
+
+
+def init_app(app: Flask, static_dir: Path) -> None:
+    """Serve static files through WhiteNoise and expose ``asset(name)`` to templates."""
+    build_dir = Path(app.config["STATIC_BUILD_DIR"])
+    manifest = build(static_dir, build_dir)
+    app.extensions["kopz_assets"] = manifest
+
+    def immutable(path: str, url: str) -> bool:
+        return bool(HASHED.search(url))
+
+    wn = WhiteNoise(app.wsgi_app, max_age=3600, immutable_file_test=immutable)
+    wn.add_files(str(build_dir), prefix=STATIC_URL)
+    wn.add_files(str(static_dir), prefix=STATIC_URL)
+    app.wsgi_app = wn  # type: ignore[method-assign]
+    app.jinja_env.globals["asset"] = asset
+
+
+def asset(name: str) -> str:
+    """URL of a static file under its content-hashed name."""
+    from flask import current_app
+
+    return STATIC_URL + current_app.extensions["kopz_assets"][name]

@@ -1,0 +1,78 @@
+"""``flask --app wsgi …`` commands: admin accounts, demo data, translations."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import click
+from flask import Flask
+
+from models.accounts import create_admin
+from models.errors import DomainError
+from web.extensions import db
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@click.command("create-admin")
+@click.option("--name", prompt=True)
+@click.option("--mobile", prompt=True)
+@click.option("--email", default="")
+@click.password_option()
+def create_admin_command(name: str, mobile: str, email: str, password: str) -> None:
+    """Create a platform administrator (or promote an existing account)."""
+    try:
+        user = create_admin(name, mobile, password, email or None)
+    except DomainError as error:
+        raise click.ClickException(str(error.message)) from error
+    db.session.commit()
+    click.echo(f"Platform admin: {user.full_name} ({user.mobile})")
+
+
+@click.command("demo-data")
+def demo_data_command() -> None:
+    """Load demo data; running it again adds nothing."""
+    from web.demo import load
+
+    added = load()
+    db.session.commit()
+    click.echo("Demo data: " + (", ".join(f"{n} {k}" for k, n in added.items() if n) or "already loaded"))
+
+
+@click.command("translate")
+@click.option("--compile-only", is_flag=True, help="Only build the .mo files.")
+def translate_command(compile_only: bool) -> None:
+    """Extract messages, update the id and en catalogs, compile them."""
+    translations = ROOT / "translations"
+    pot = translations / "messages.pot"
+
+    def babel(*args: str) -> None:
+        subprocess.run([sys.executable, "-m", "babel.messages.frontend", *args], check=True, cwd=ROOT)
+
+    if not compile_only:
+        babel("extract", "-F", "babel.cfg", "-k", "_l", "--no-location", "--sort-output",
+              "-o", str(pot), "web", "models", "views", "templates")
+        babel("update", "-i", str(pot), "-d", str(translations), "--no-fuzzy-matching",
+              "--ignore-obsolete")
+        _english_is_the_source(translations / "en" / "LC_MESSAGES" / "messages.po")
+    babel("compile", "-d", str(translations), "--statistics")
+
+
+def _english_is_the_source(po_path: Path) -> None:
+    """Messages are written in English, so the en catalog repeats each one."""
+    from babel.messages.pofile import read_po, write_po
+
+    with po_path.open("rb") as f:
+        catalog = read_po(f, locale="en")
+    for message in catalog:
+        if message.id and not message.string:
+            message.string = message.id
+    with po_path.open("wb") as f:
+        write_po(f, catalog, width=100, sort_output=True, no_location=True)
+
+
+def init_app(app: Flask) -> None:
+    for command in (create_admin_command, demo_data_command, translate_command):
+        app.cli.add_command(command)

@@ -1,0 +1,91 @@
+"""Configuration from the environment.
+
+``KOPZ_ENV`` picks the profile: ``production`` (the default for ``wsgi:app``, so a
+server never starts insecure by accident), ``development`` (``make run``) or
+``testing`` (the test suite).
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+INSTANCE = Path(os.environ.get("KOPZ_INSTANCE", ROOT / "instance"))
+
+
+class ConfigError(RuntimeError):
+    """The environment does not describe a server that may start."""
+
+
+def _database_url(default: str) -> str:
+    url = os.environ.get("DATABASE_URL", default)
+    # Hosting platforms hand out postgres:// URLs; SQLAlchemy wants a driver name.
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def _dev_secret_key() -> str:
+    """A key kept in instance/ so development sessions survive a restart."""
+    path = INSTANCE / "secret_key"
+    if not path.exists():
+        INSTANCE.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_hex(32))
+    return path.read_text().strip()
+
+
+def load(env: str | None = None) -> dict:
+    """Build the configuration mapping for one profile."""
+    env = env or os.environ.get("KOPZ_ENV", "production")
+    cfg: dict = {
+        "KOPZ_ENV": env,
+        "SQLALCHEMY_DATABASE_URI": _database_url(f"sqlite:///{INSTANCE / 'kopz.sqlite'}"),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "REDIS_URL": os.environ.get("REDIS_URL"),
+        "BABEL_DEFAULT_LOCALE": "id",
+        "BABEL_DEFAULT_TIMEZONE": "Asia/Jakarta",
+        "LANGUAGES": ("id", "en"),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "WTF_CSRF_TIME_LIMIT": None,  # tied to the session; phones keep tabs open for days
+        "MAX_CONTENT_LENGTH": 12 * 1024 * 1024,
+        # Failed logins allowed per identifier (and per address) in the window.
+        "LOGIN_FAILURE_LIMIT": "5 per 15 minutes",
+        "LOGIN_FAILURE_IP_LIMIT": "30 per 15 minutes",
+        "STATIC_BUILD_DIR": str(INSTANCE / "static-build"),
+    }
+    if env == "production":
+        key = os.environ.get("SECRET_KEY")
+        if not key or len(key) < 16:
+            raise ConfigError(
+                "SECRET_KEY must be set (at least 16 characters) when KOPZ_ENV=production. "
+                "Generate one with: python -c 'import secrets; print(secrets.token_hex(32))'"
+            )
+        cfg.update(
+            SECRET_KEY=key,
+            SESSION_COOKIE_SECURE=True,
+            REMEMBER_COOKIE_SECURE=True,
+            PREFERRED_URL_SCHEME="https",
+        )
+    elif env == "development":
+        cfg.update(SECRET_KEY=os.environ.get("SECRET_KEY") or _dev_secret_key())
+    elif env == "testing":
+        cfg.update(
+            TESTING=True,
+            SECRET_KEY="testing-secret-key-not-for-production",
+            SQLALCHEMY_DATABASE_URI=_database_url(
+                os.environ.get("TEST_DATABASE_URL", "sqlite:///:memory:")
+            ),
+            RATELIMIT_STORAGE_URI="memory://",
+        )
+    else:
+        raise ConfigError(f"KOPZ_ENV must be production, development or testing, not {env!r}")
+    cfg.setdefault(
+        "RATELIMIT_STORAGE_URI", cfg["REDIS_URL"] or os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    )
+    return cfg

@@ -1,0 +1,53 @@
+"""Error pages in the user's language; an htmx request gets a small fragment."""
+
+from __future__ import annotations
+
+from flask import Flask, render_template
+from flask_babel import lazy_gettext as _l
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from web.extensions import db
+from web.render import FRAGMENT_HEADER, htmx_target
+
+MESSAGES = {
+    400: (_l("Bad request"), _l("The request could not be understood. Go back and try again.")),
+    403: (_l("Not allowed"), _l("You do not have access to this page.")),
+    404: (_l("Page not found"), _l("The page you are looking for does not exist or was moved.")),
+    405: (_l("Not allowed"), _l("This action is not available here.")),
+    413: (_l("File too large"), _l("The file you sent is too large.")),
+    429: (_l("Too many attempts"), _l("Please wait a few minutes and try again.")),
+    500: (_l("Something went wrong"), _l("Our mistake. Nothing was saved; please try again in a moment.")),
+}
+CSRF_MESSAGE = (
+    _l("Session expired"),
+    _l("This page was open for too long. Reload the page and try again; nothing was saved."),
+)
+
+
+def _page(code: int, title, message):
+    if htmx_target():
+        html = render_template("errors/_error.html", title=title, message=message)
+        return html, code, {FRAGMENT_HEADER: "error"}
+    return render_template("errors/error.html", code=code, title=title, message=message), code
+
+
+def _http_error(error: HTTPException):
+    code = error.code or 500
+    title, message = MESSAGES.get(code, MESSAGES[400] if code < 500 else MESSAGES[500])
+    return _page(code, title, message)
+
+
+def _csrf_error(error: CSRFError):
+    return _page(400, *CSRF_MESSAGE)
+
+
+def _server_error(error: Exception):
+    db.session.rollback()  # nothing half-saved
+    return _page(500, *MESSAGES[500])
+
+
+def init_app(app: Flask) -> None:
+    app.register_error_handler(CSRFError, _csrf_error)
+    app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(500, _server_error)

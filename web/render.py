@@ -1,0 +1,45 @@
+"""Render a page, or just the block of it that htmx asked for.
+
+A block's name is the id of the element it fills: an htmx request whose
+``HX-Target`` names a block of the template gets that block alone, anything else
+(a normal request, a boosted navigation, a history restore) the whole page. So a
+page and its fragments are one template and cannot drift apart. Boosted navigation
+gets the whole document on purpose: the service worker keeps it as the offline
+copy of that page without a second download.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import current_app, make_response, render_template, request
+from jinja2_fragments.flask import render_block
+
+FRAGMENT_HEADER = "Kopz-Fragment"  # marks a response that is not a whole page
+
+
+def htmx_target() -> str | None:
+    """The id htmx will swap into, or None for a whole-page request."""
+    if not request.htmx or request.htmx.history_restore_request:
+        return None
+    return request.htmx.target
+
+
+def render(template: str, status: int = 200, **context):
+    """The page, or the block named by HX-Target; status 422 for a form with errors."""
+    target = htmx_target()
+    if target and target in current_app.jinja_env.get_template(template).blocks:
+        response = make_response(render_block(template, target, **context), status)
+        response.headers[FRAGMENT_HEADER] = target
+        return response
+    return make_response(render_template(template, **context), status)
+
+
+def safe_next(url: str | None, default: str = "/") -> str:
+    """A redirect target on this site only: a path, never another host."""
+    if not url:
+        return default
+    parts = urlsplit(url)
+    if parts.scheme or parts.netloc or not url.startswith("/") or url.startswith("//") or "\\" in url:
+        return default
+    return url
