@@ -17,7 +17,7 @@ from views.forms import attach
 from web.extensions import db
 from web.i18n import LANG_COOKIE
 from web.ratelimit import login_throttle
-from web.render import render, safe_next
+from web.render import render, safe_next, see_other
 
 bp = Blueprint("accounts", __name__)
 REQUIRED = _l("This field is required.")
@@ -77,7 +77,7 @@ def register():
             db.session.commit()
             login_user(user)
             flash(_("Welcome to Kopz, %(name)s!", name=user.full_name), "success")
-            return redirect(url_for("public.home"), 303)
+            return see_other(url_for("public.home"))
     return render("accounts/register.html", form=form, status=422 if form.errors else 200)
 
 
@@ -129,7 +129,7 @@ def account():
         else:
             db.session.commit()
             flash(_("Profile saved."), "success")
-            return redirect(url_for("accounts.account"), 303)
+            return see_other(url_for("accounts.account"))
     return _account_page(profile=form)
 
 
@@ -146,9 +146,9 @@ def password():
             attach(form, error)
         else:
             db.session.commit()
-            login_user(current_user)  # this device stays logged in under the new session id
+            login_user(current_user._get_current_object())  # this device stays in, under the new session id
             flash(_("Password changed. Other devices were logged out."), "success")
-            return redirect(url_for("accounts.account"), 303)
+            return see_other(url_for("accounts.account"))
     return _account_page(password=form)
 
 

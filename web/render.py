@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import current_app, make_response, render_template, request
+from flask import current_app, make_response, redirect, render_template, request
 from jinja2_fragments.flask import render_block
 
 FRAGMENT_HEADER = "Kopz-Fragment"  # marks a response that is not a whole page
@@ -33,6 +33,14 @@ def render(template: str, status: int = 200, **context):
         response.headers[FRAGMENT_HEADER] = target
         return response
     return make_response(render_template(template, **context), status)
+
+
+def see_other(url: str):
+    """After a successful POST: 303 to the next page; a swapped fragment makes the
+    browser load it instead (htmx would otherwise swap a whole page into the form)."""
+    if htmx_target():
+        return make_response("", 204, {"HX-Redirect": url})
+    return redirect(url, 303)
 
 
 def safe_next(url: str | None, default: str = "/") -> str:

@@ -1,0 +1,45 @@
+"""The budget guard: SQL queries per request and compressed size of a page."""
+
+from __future__ import annotations
+
+import gzip
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+
+from web.extensions import db
+
+MAX_QUERIES = 10
+MAX_HTML_GZIP = 14 * 1024  # one network round trip on a slow phone connection
+
+
+@contextmanager
+def count_queries():
+    """Collect the SQL statements run inside the block."""
+    statements: list[str] = []
+
+    def record(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    engine = db.engine
+    sa.event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield statements
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", record)
+
+
+@dataclass
+class Measure:
+    status: int
+    queries: list[str]
+    html_gzip: int
+    body: str
+
+
+def measure(client, url: str, **kwargs) -> Measure:
+    with count_queries() as queries:
+        response = client.get(url, **kwargs)
+    body = response.get_data()
+    return Measure(response.status_code, queries, len(gzip.compress(body, 6)), body.decode())

@@ -1,0 +1,137 @@
+"""Fixtures: the app on SQLite (default) or PostgreSQL (TEST_DATABASE_URL), a client,
+factories, logged-in clients, a live server for the browser tests."""
+
+from __future__ import annotations
+
+import contextvars
+import os
+import threading
+from itertools import count
+
+import pytest
+import sqlalchemy as sa
+from flask.testing import FlaskClient
+from flask_migrate import upgrade
+from werkzeug.serving import make_server
+
+from models.accounts import User, register_user
+from web import create_app
+from web.extensions import db as _db
+
+CI = os.environ.get("CI") == "true"
+PASSWORD = "rahasia-123"
+
+
+def require(condition: bool, reason: str) -> None:
+    """Skip with a reason outside CI; with CI=true a missing prerequisite is a failure."""
+    if not condition:
+        if CI:
+            pytest.fail(f"CI=true but {reason}")
+        pytest.skip(reason)
+
+
+def _reset_schema(app) -> None:
+    """Start from an empty database, then build it with the migrations."""
+    with app.app_context():
+        if _db.engine.dialect.name == "postgresql":
+            with _db.engine.begin() as conn:
+                conn.execute(sa.text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+        upgrade()
+
+
+class IsolatedClient(FlaskClient):
+    """Each request runs as it would in production: its own app context, so ``g``
+    (the logged-in user) and the database session never leak between clients or
+    from the test body. The test's own session is committed around it, so the
+    request sees the test's setup and the test then reads what the request wrote."""
+
+    def open(self, *args, **kwargs):
+        _db.session.commit()
+        response = contextvars.Context().run(super().open, *args, **kwargs)
+        _db.session.commit()
+        return response
+
+
+@pytest.fixture(scope="session")
+def app(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("kopz")
+    url = os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{tmp / 'test.sqlite'}"
+    app = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": url,
+            "STATIC_BUILD_DIR": str(tmp / "static-build"),
+            "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",  # fast in tests; scrypt in production
+            "WTF_CSRF_ENABLED": False,  # tests/test_security.py turns it back on
+        },
+        env="testing",
+    )
+    app.test_client_class = IsolatedClient
+    _reset_schema(app)
+    return app
+
+
+@pytest.fixture(autouse=True)
+def _clean(app):
+    """Every test starts with empty tables and fresh throttles."""
+    with app.app_context():
+        yield
+        _db.session.remove()
+        with _db.engine.begin() as conn:
+            for table in reversed(_db.metadata.sorted_tables):
+                conn.execute(table.delete())
+        app.extensions["kopz_login_throttle"].storage.reset()
+
+
+@pytest.fixture
+def db(app):
+    return _db
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+_numbers = count(1)
+
+
+@pytest.fixture
+def make_user(app):
+    """Create an account: ``make_user(full_name=..., mobile=..., email=...)``."""
+
+    def make(full_name: str = "Dewi Lestari", mobile: str | None = None, email: str | None = None,
+             password: str = PASSWORD, **fields) -> User:
+        user = register_user(full_name, mobile or f"0812{next(_numbers):08d}", password, email)
+        for key, value in fields.items():
+            setattr(user, key, value)
+        _db.session.commit()
+        return user
+
+    return make
+
+
+def login(client, user: User, password: str = PASSWORD):
+    response = client.post("/login", data={"login": user.mobile, "password": password})
+    assert response.status_code == 303, response.text
+    return client
+
+
+@pytest.fixture
+def user(make_user):
+    return make_user()
+
+
+@pytest.fixture
+def user_client(app, user):
+    """A client logged in as ``user``."""
+    return login(app.test_client(), user)
+
+
+@pytest.fixture(scope="session")
+def live_server(app):
+    """The app served on 127.0.0.1 for Chromium, sharing the test database."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
