@@ -1,0 +1,83 @@
+"""The installable app: manifest, service worker, static files."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+
+def test_manifest_has_what_chromium_needs_to_install(client):
+    response = client.get("/manifest.webmanifest")
+    assert response.mimetype == "application/manifest+json"
+    m = response.json
+    assert m["short_name"] == "Kopz" and m["name"]
+    assert (m["start_url"], m["scope"], m["display"], m["lang"]) == ("/?source=pwa", "/", "standalone", "id")
+    assert m["theme_color"] and m["background_color"] and m["categories"]
+    sizes = {(i["sizes"], i["purpose"]) for i in m["icons"]}
+    assert {("192x192", "any"), ("512x512", "any"), ("512x512", "maskable")} <= sizes
+    for icon in m["icons"]:
+        png = client.get(icon["src"])
+        assert png.status_code == 200 and png.data[:8] == b"\x89PNG\r\n\x1a\n"
+        width = int.from_bytes(png.data[16:20], "big")
+        assert f"{width}x{width}" == icon["sizes"]
+
+
+def test_manifest_name_follows_the_language(client):
+    client.set_cookie("lang", "en")
+    assert client.get("/manifest.webmanifest").json["name"] == "Kopz: koperasi in your pocket"
+
+
+def test_worker_is_served_at_root_scope_uncached(client):
+    response = client.get("/sw.js")
+    assert response.status_code == 200
+    assert response.mimetype == "application/javascript"
+    assert response.headers["Service-Worker-Allowed"] == "/"
+    assert "no-cache" in response.headers["Cache-Control"]
+
+
+def test_worker_precaches_files_that_exist(client):
+    js = client.get("/sw.js").text
+    precache = re.search(r"const PRECACHE = (\[.*?\]);", js).group(1)
+    urls = re.findall(r'"(/static/[^"]+)"', precache)
+    assert len(urls) >= 4 and any(u.endswith(".css") for u in urls)
+    for url in urls:
+        assert client.get(url).status_code == 200
+    assert client.get("/offline").status_code == 200
+
+
+def test_worker_keeps_no_fragments_posts_or_private_pages(client):
+    js = client.get("/sw.js").text
+    assert 'request.method !== "GET"' in js
+    assert "Kopz-Fragment" in js
+    assert r"office" in js and r"admin" in js
+
+
+def test_worker_version_changes_with_the_static_files(app, client):
+    version = re.search(r"const VERSION = \"(\w+)\"", client.get("/sw.js").text).group(1)
+    manifest = app.extensions["kopz_assets"]
+    original = manifest["css/kopz.css"]
+    manifest["css/kopz.css"] = "css/kopz.000000000000.css"
+    try:
+        assert re.search(r"const VERSION = \"(\w+)\"", client.get("/sw.js").text).group(1) != version
+    finally:
+        manifest["css/kopz.css"] = original
+
+
+def test_hashed_static_files_are_cached_for_a_year_and_compressed(client):
+    html = client.get("/").text
+    css = re.search(r'href="(/static/css/kopz\.[0-9a-f]{12}\.css)"', html).group(1)
+    response = client.get(css, headers={"Accept-Encoding": "gzip"})
+    assert response.status_code == 200
+    assert "immutable" in response.headers["Cache-Control"] and "max-age=315360000" in response.headers["Cache-Control"]
+    assert response.headers["Content-Encoding"] == "gzip"
+
+
+def test_plain_static_names_get_a_short_cache(client):
+    response = client.get("/static/css/kopz.css")
+    assert response.status_code == 200 and "immutable" not in response.headers["Cache-Control"]
+
+
+@pytest.mark.parametrize("name", ["htmx-2.0.11.min.js", "htmx-LICENSE.txt", "README.md"])
+def test_vendored_htmx_has_version_and_licence(client, name):
+    assert client.get(f"/static/vendor/{name}").status_code == 200
