@@ -40,14 +40,3 @@ def healthz():
         return jsonify(status="error", database="unreachable"), 503
     return jsonify(status="ok", database="ok")
 
-
-@bp.get("/koperasi")
-def directory():
-    """The koperasi directory (arrives with the gateway issue)."""
-    return render("public/soon.html", area="koperasi")
-
-
-@bp.get("/cards")
-def cards():
-    """Membership cards (arrive with the gateway issue)."""
-    return render("public/soon.html", area="cards")

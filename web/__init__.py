@@ -102,7 +102,7 @@ def configure_web(app: Flask) -> None:
 
 
 def configure_blueprints(app: Flask) -> None:
-    from views import accounts, public, pwa
+    from views import accounts, admin, directory, membership, office, office_members, public, pwa
 
-    for module in (public, accounts, pwa):
+    for module in (public, accounts, pwa, directory, membership, office, office_members, admin):
         app.register_blueprint(module.bp)

@@ -1,0 +1,369 @@
+"""Koperasi on the platform: registration, verification, profile, staff, history."""
+
+from __future__ import annotations
+
+import enum
+import hashlib
+import json
+import re
+import unicodedata
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from models.accounts import User, normalize_mobile
+from models.base import utcnow
+from models import regions
+from models.errors import DomainError
+from models.images import LOGO_MAX_BYTES, reencode
+from web.extensions import db
+
+# Indonesia's extent, with a margin: a position outside it is a typing mistake.
+LAT_RANGE = (-11.5, 6.5)
+LNG_RANGE = (94.5, 141.5)
+
+
+class Jenis(enum.StrEnum):
+    SIMPAN_PINJAM = "simpan_pinjam"
+    KONSUMEN = "konsumen"
+    PRODUSEN = "produsen"
+    PEMASARAN = "pemasaran"
+    JASA = "jasa"
+    SERBA_USAHA = "serba_usaha"
+    SYARIAH = "syariah"
+
+
+JENIS_LABELS = {
+    Jenis.SIMPAN_PINJAM: _l("Savings and loans (KSP)"),
+    Jenis.KONSUMEN: _l("Consumer"),
+    Jenis.PRODUSEN: _l("Producer"),
+    Jenis.PEMASARAN: _l("Marketing"),
+    Jenis.JASA: _l("Services"),
+    Jenis.SERBA_USAHA: _l("Multi-purpose (KSU)"),
+    Jenis.SYARIAH: _l("Sharia (KSPPS)"),
+}
+
+SERVICE_LABELS = {
+    "savings": _l("Savings"),
+    "loans": _l("Loans"),
+    "store": _l("Store"),
+    "marketplace": _l("Marketplace"),
+    "agri_supplies": _l("Agricultural supplies"),
+    "sharia_finance": _l("Sharia financing"),
+    "payments": _l("Bill payments"),
+    "training": _l("Business training"),
+}
+
+
+class Status(enum.StrEnum):
+    PENDING = "pending"
+    VERIFIED = "verified"
+    REJECTED = "rejected"
+
+
+class Role(enum.StrEnum):
+    """Staff roles, per koperasi."""
+
+    ADMIN = "admin"  # pengurus: everything
+    TELLER = "teller"  # staff: members and transactions
+    PENGAWAS = "pengawas"  # supervisors: read only
+
+
+ROLE_LABELS = {
+    Role.ADMIN: _l("Board / admin (pengurus)"),
+    Role.TELLER: _l("Teller / staff"),
+    Role.PENGAWAS: _l("Supervisor (pengawas), read-only"),
+}
+
+
+class Koperasi(db.Model):
+    __table_args__ = (
+        # The nearest query: a bounding box on these two columns, then exact distance.
+        sa.Index("ix_koperasi_status_lat_lng", "status", "lat", "lng"),
+        sa.Index("ix_koperasi_status_regency", "status", "regency_code"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(sa.String(80), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(160))
+    search_name: Mapped[str] = mapped_column(sa.String(160), index=True)  # lower case, for search
+    legal_number: Mapped[str] = mapped_column(sa.String(80), unique=True)  # nomor badan hukum
+    nik_koperasi: Mapped[str | None] = mapped_column(sa.String(40), unique=True)
+    jenis: Mapped[str] = mapped_column(sa.String(20))
+    description: Mapped[str] = mapped_column(sa.Text, default="")
+    address: Mapped[str] = mapped_column(sa.String(300))
+    province_code: Mapped[str] = mapped_column(sa.String(2))
+    regency_code: Mapped[str] = mapped_column(sa.String(5))
+    district_code: Mapped[str | None] = mapped_column(sa.String(8))
+    lat: Mapped[float] = mapped_column(sa.Float)
+    lng: Mapped[float] = mapped_column(sa.Float)
+    whatsapp: Mapped[str | None] = mapped_column(sa.String(16))
+    pokok_idr: Mapped[int] = mapped_column(sa.BigInteger, default=0)  # simpanan pokok, once
+    wajib_idr: Mapped[int] = mapped_column(sa.BigInteger, default=0)  # simpanan wajib, monthly
+    requirements: Mapped[str] = mapped_column(sa.Text, default="")
+    member_prefix: Mapped[str] = mapped_column(sa.String(8))
+    last_member_seq: Mapped[int] = mapped_column(default=0)  # numbers are never reused
+    status: Mapped[str] = mapped_column(sa.String(10), default=Status.PENDING)
+    rejection_reason: Mapped[str | None] = mapped_column(sa.Text)
+    logo_version: Mapped[str | None] = mapped_column(sa.String(16))
+    created_by_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    verified_at: Mapped[datetime | None]
+
+    services: Mapped[list[KoperasiService]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin", order_by="KoperasiService.service")
+
+    @property
+    def service_codes(self) -> list[str]:
+        return [s.service for s in self.services]
+
+    @property
+    def region_label(self) -> str:
+        return ", ".join(filter(None, [regions.name(self.district_code), regions.name(self.regency_code),
+                                       regions.name(self.province_code)]))
+
+    @property
+    def jenis_label(self):
+        return JENIS_LABELS.get(self.jenis, self.jenis)
+
+    @property
+    def is_verified(self) -> bool:
+        return self.status == Status.VERIFIED
+
+
+class KoperasiService(db.Model):
+    __table_args__ = (sa.Index("ix_koperasi_service_service", "service", "koperasi_id"),)
+
+    koperasi_id: Mapped[int] = mapped_column(sa.ForeignKey("koperasi.id", ondelete="CASCADE"), primary_key=True)
+    service: Mapped[str] = mapped_column(sa.String(20), primary_key=True)
+
+
+class KoperasiLogo(db.Model):
+    """The logo, re-encoded small, kept in the database so every app process can serve it."""
+
+    koperasi_id: Mapped[int] = mapped_column(sa.ForeignKey("koperasi.id", ondelete="CASCADE"), primary_key=True)
+    mimetype: Mapped[str] = mapped_column(sa.String(20))
+    data: Mapped[bytes] = mapped_column(sa.LargeBinary)
+
+
+class Staff(db.Model):
+    __table_args__ = (sa.UniqueConstraint("koperasi_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    koperasi_id: Mapped[int] = mapped_column(sa.ForeignKey("koperasi.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id"), index=True)
+    role: Mapped[str] = mapped_column(sa.String(10))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    user: Mapped[User] = relationship(lazy="joined")
+
+    @property
+    def can_change(self) -> bool:
+        return self.role in (Role.ADMIN, Role.TELLER)
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == Role.ADMIN
+
+
+class KoperasiEvent(db.Model):
+    """Who did what to a koperasi's profile or staff, and when: append-only."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    koperasi_id: Mapped[int] = mapped_column(sa.ForeignKey("koperasi.id", ondelete="CASCADE"), index=True)
+    actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
+    action: Mapped[str] = mapped_column(sa.String(20))
+    details: Mapped[str] = mapped_column(sa.Text, default="{}")  # JSON: {field: [old, new]} or facts
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    actor: Mapped[User | None] = relationship(lazy="joined")
+
+    @property
+    def detail_map(self) -> dict:
+        return json.loads(self.details or "{}")
+
+
+# ---------------------------------------------------------------- operations
+
+PROFILE_FIELDS = ("name", "legal_number", "nik_koperasi", "jenis", "description", "address", "province_code",
+                  "regency_code", "district_code", "lat", "lng", "whatsapp", "pokok_idr", "wajib_idr",
+                  "requirements", "member_prefix")
+
+
+def slugify(text: str) -> str:
+    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
+    return re.sub(r"[^a-z0-9]+", "-", text).strip("-")[:60] or "koperasi"
+
+
+def _unique_slug(name: str) -> str:
+    base = slugify(name)
+    taken = set(db.session.scalars(sa.select(Koperasi.slug).where(Koperasi.slug.like(f"{base}%"))))
+    slug, n = base, 2
+    while slug in taken:
+        slug, n = f"{base}-{n}", n + 1
+    return slug
+
+
+def _clean(data: dict, koperasi_id: int | None = None) -> dict:
+    """Check a profile; raise DomainError naming the first bad field."""
+    out = dict(data)
+    out["name"] = " ".join((data.get("name") or "").split())
+    if len(out["name"]) < 3:
+        raise DomainError(_l("Enter the koperasi's name."), field="name")
+    out["legal_number"] = (data.get("legal_number") or "").strip().upper()
+    if len(out["legal_number"]) < 5:
+        raise DomainError(_l("Enter the legal entity number (nomor badan hukum)."), field="legal_number")
+    out["nik_koperasi"] = (data.get("nik_koperasi") or "").strip() or None
+    if out["nik_koperasi"] and not re.fullmatch(r"\d{16}", out["nik_koperasi"]):
+        raise DomainError(_l("The Nomor Induk Koperasi has 16 digits."), field="nik_koperasi")
+    if data.get("jenis") not in set(Jenis):
+        raise DomainError(_l("Choose the koperasi's type."), field="jenis")
+    if not regions.valid_chain(data.get("province_code") or "", data.get("regency_code"), data.get("district_code")):
+        raise DomainError(_l("Choose the province, regency/city and district from the list."), field="regency_code")
+    if not data.get("regency_code"):
+        raise DomainError(_l("Choose the regency or city."), field="regency_code")
+    lat, lng = data.get("lat"), data.get("lng")
+    if lat is None or lng is None or not (LAT_RANGE[0] <= lat <= LAT_RANGE[1] and LNG_RANGE[0] <= lng <= LNG_RANGE[1]):
+        raise DomainError(_l("The map position must be in Indonesia (latitude -11 to 6, longitude 95 to 141)."),
+                          field="lat")
+    out["whatsapp"] = normalize_mobile(data["whatsapp"], field="whatsapp") if data.get("whatsapp") else None
+    for fee in ("pokok_idr", "wajib_idr"):
+        value = data.get(fee)
+        if value is None or value < 0 or value > 100_000_000:
+            raise DomainError(_l("Enter an amount from Rp0 to Rp100.000.000."), field=fee)
+    prefix = (data.get("member_prefix") or "").strip().upper()
+    if not re.fullmatch(r"[A-Z0-9]{1,6}", prefix):
+        raise DomainError(_l("Use 1 to 6 letters or digits, e.g. KSP."), field="member_prefix")
+    out["member_prefix"] = prefix
+    services = [s for s in data.get("services") or [] if s in SERVICE_LABELS]
+    if not services:
+        raise DomainError(_l("Choose at least one service."), field="services")
+    out["services"] = sorted(set(services))
+    clash = sa.select(Koperasi.legal_number, Koperasi.nik_koperasi).where(
+        sa.or_(Koperasi.legal_number == out["legal_number"],
+               Koperasi.nik_koperasi == out["nik_koperasi"] if out["nik_koperasi"] else sa.false()))
+    if koperasi_id:
+        clash = clash.where(Koperasi.id != koperasi_id)
+    for legal, _nik in db.session.execute(clash):
+        if legal == out["legal_number"]:
+            raise DomainError(_l("A koperasi with this legal entity number is already registered."),
+                              field="legal_number")
+        raise DomainError(_l("A koperasi with this Nomor Induk Koperasi is already registered."),
+                          field="nik_koperasi")
+    return out
+
+
+def record(koperasi: Koperasi, actor: User | None, action: str, details: dict | None = None) -> None:
+    db.session.add(KoperasiEvent(koperasi_id=koperasi.id, actor_id=actor.id if actor else None,
+                                 action=action, details=json.dumps(details or {}, ensure_ascii=False)))
+
+
+def register_koperasi(user: User, data: dict) -> Koperasi:
+    """A new koperasi awaits verification; its registrant becomes its first admin."""
+    clean = _clean(data)
+    services = clean.pop("services")
+    koperasi = Koperasi(**{k: clean.get(k) for k in PROFILE_FIELDS}, slug=_unique_slug(clean["name"]),
+                        search_name=clean["name"].lower(), created_by_id=user.id, status=Status.PENDING)
+    koperasi.services = [KoperasiService(service=s) for s in services]
+    db.session.add(koperasi)
+    db.session.flush()
+    db.session.add(Staff(koperasi_id=koperasi.id, user_id=user.id, role=Role.ADMIN))
+    record(koperasi, user, "registered")
+    return koperasi
+
+
+def update_profile(koperasi: Koperasi, actor: User, data: dict) -> dict:
+    """Change the profile; every changed field is recorded as [old, new]."""
+    clean = _clean(data, koperasi.id)
+    changes = {}
+    for key in PROFILE_FIELDS:
+        old, new = getattr(koperasi, key), clean.get(key)
+        if old != new:
+            changes[key] = [old, new]
+            setattr(koperasi, key, new)
+    services = clean["services"]
+    if services != koperasi.service_codes:
+        changes["services"] = [koperasi.service_codes, services]
+        koperasi.services = [KoperasiService(service=s) for s in services]
+    koperasi.search_name = koperasi.name.lower()
+    if changes:
+        record(koperasi, actor, "updated", changes)
+    return changes
+
+
+def verify(koperasi: Koperasi, admin: User) -> None:
+    """Platform admin: the koperasi appears in the directory."""
+    if koperasi.status == Status.VERIFIED:
+        raise DomainError(_l("This koperasi is already verified."))
+    koperasi.status, koperasi.rejection_reason, koperasi.verified_at = Status.VERIFIED, None, utcnow()
+    record(koperasi, admin, "verified")
+
+
+def reject(koperasi: Koperasi, admin: User, reason: str) -> None:
+    """Platform admin: refused, with a reason the registrant sees."""
+    reason = (reason or "").strip()
+    if len(reason) < 5:
+        raise DomainError(_l("Write the reason, so the registrant can fix it."), field="reason")
+    if koperasi.status == Status.VERIFIED:
+        raise DomainError(_l("A verified koperasi cannot be rejected."))
+    koperasi.status, koperasi.rejection_reason = Status.REJECTED, reason
+    record(koperasi, admin, "rejected", {"reason": reason})
+
+
+def resubmit(koperasi: Koperasi, actor: User) -> None:
+    """After fixing a rejected profile, ask for verification again."""
+    if koperasi.status != Status.REJECTED:
+        raise DomainError(_l("Only a rejected koperasi can be sent for verification again."))
+    koperasi.status = Status.PENDING
+    record(koperasi, actor, "resubmitted")
+
+
+def add_staff(koperasi: Koperasi, actor: User, mobile: str, role: str) -> Staff:
+    """Give an existing Kopz account a role in this koperasi."""
+    if role not in set(Role):
+        raise DomainError(_l("Choose a role from the list."), field="role")
+    number = normalize_mobile(mobile)
+    user = db.session.scalar(sa.select(User).where(User.mobile == number))
+    if user is None:
+        raise DomainError(_l("No Kopz account has this mobile number. Ask them to register first."),
+                          field="mobile")
+    exists = db.session.scalar(sa.select(Staff).where(Staff.koperasi_id == koperasi.id, Staff.user_id == user.id))
+    if exists:
+        raise DomainError(_l("This person is already staff here."), field="mobile")
+    staff = Staff(koperasi_id=koperasi.id, user_id=user.id, role=role)
+    db.session.add(staff)
+    record(koperasi, actor, "staff_added", {"user": user.full_name, "role": role})
+    return staff
+
+
+def _admins(koperasi: Koperasi) -> int:
+    return db.session.scalar(sa.select(sa.func.count()).select_from(Staff).where(
+        Staff.koperasi_id == koperasi.id, Staff.role == Role.ADMIN))
+
+
+def change_staff_role(koperasi: Koperasi, actor: User, staff: Staff, role: str) -> None:
+    if role not in set(Role):
+        raise DomainError(_l("Choose a role from the list."), field="role")
+    if staff.role == Role.ADMIN and role != Role.ADMIN and _admins(koperasi) <= 1:
+        raise DomainError(_l("A koperasi needs at least one admin."))
+    record(koperasi, actor, "staff_role", {"user": staff.user.full_name, "role": [staff.role, role]})
+    staff.role = role
+
+
+def remove_staff(koperasi: Koperasi, actor: User, staff: Staff) -> None:
+    if staff.role == Role.ADMIN and _admins(koperasi) <= 1:
+        raise DomainError(_l("A koperasi needs at least one admin."))
+    record(koperasi, actor, "staff_removed", {"user": staff.user.full_name, "role": staff.role})
+    db.session.delete(staff)
+
+
+def set_logo(koperasi: Koperasi, actor: User, upload) -> None:
+    """Accept only a real image up to 2 MB; keep a small WebP with no metadata."""
+    data = reencode(upload, max_bytes=LOGO_MAX_BYTES, size=(256, 256), field="logo")
+    logo = db.session.get(KoperasiLogo, koperasi.id) or KoperasiLogo(koperasi_id=koperasi.id)
+    logo.mimetype, logo.data = "image/webp", data
+    db.session.add(logo)
+    koperasi.logo_version = hashlib.sha256(data).hexdigest()[:12]
+    record(koperasi, actor, "logo")

@@ -1,0 +1,199 @@
+"""Memberships: applying, approval with a member number, cards, resignation.
+
+One row per application; an approved application becomes the membership (the card).
+Rejected and resigned rows stay as history, so a person can apply again.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from itsdangerous import BadSignature, URLSafeSerializer
+from lokal import parse_nik
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from models.accounts import User
+from models.base import utcnow
+from models.errors import DomainError
+from models.koperasi import Koperasi
+from web.extensions import db
+
+WIB = ZoneInfo("Asia/Jakarta")
+
+
+class MemberStatus(enum.StrEnum):
+    APPLIED = "applied"
+    REJECTED = "rejected"
+    ACTIVE = "active"
+    RESIGNING = "resigning"  # asked to resign; staff confirm (savings refunded then)
+    RESIGNED = "resigned"
+
+
+OPEN = (MemberStatus.APPLIED, MemberStatus.ACTIVE, MemberStatus.RESIGNING)
+STATUS_LABELS = {
+    MemberStatus.APPLIED: _l("Awaiting approval"),
+    MemberStatus.REJECTED: _l("Rejected"),
+    MemberStatus.ACTIVE: _l("Active"),
+    MemberStatus.RESIGNING: _l("Resignation requested"),
+    MemberStatus.RESIGNED: _l("Resigned"),
+}
+
+
+class Membership(db.Model):
+    __table_args__ = (
+        # At most one open application or membership per person and koperasi (also under races).
+        sa.Index("uq_membership_open", "koperasi_id", "user_id", unique=True,
+                 sqlite_where=sa.text("status IN ('applied', 'active', 'resigning')"),
+                 postgresql_where=sa.text("status IN ('applied', 'active', 'resigning')")),
+        sa.UniqueConstraint("koperasi_id", "member_number"),
+        sa.Index("ix_membership_queue", "koperasi_id", "status", "applied_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    koperasi_id: Mapped[int] = mapped_column(sa.ForeignKey("koperasi.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id"), index=True)
+    status: Mapped[str] = mapped_column(sa.String(10), default=MemberStatus.APPLIED)
+    full_name: Mapped[str] = mapped_column(sa.String(120))  # as on the KTP when applying
+    nik: Mapped[str] = mapped_column(sa.String(16))  # personal data: shown whole only to this koperasi's staff
+    address: Mapped[str] = mapped_column(sa.String(300))
+    occupation: Mapped[str] = mapped_column(sa.String(120))
+    is_umkm: Mapped[bool] = mapped_column(default=False)
+    business_name: Mapped[str | None] = mapped_column(sa.String(160))
+    applied_at: Mapped[datetime] = mapped_column(default=utcnow)
+    decided_at: Mapped[datetime | None]
+    decided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
+    rejection_reason: Mapped[str | None] = mapped_column(sa.Text)
+    member_number: Mapped[str | None] = mapped_column(sa.String(20))
+    joined_on: Mapped[date | None]
+    pokok_owed_idr: Mapped[int] = mapped_column(sa.BigInteger, default=0)  # posted by the savings ledger
+    resign_requested_at: Mapped[datetime | None]
+    resigned_at: Mapped[datetime | None]
+
+    koperasi: Mapped[Koperasi] = relationship(lazy="joined")
+    user: Mapped[User] = relationship(foreign_keys=[user_id], lazy="joined")
+
+    @property
+    def status_label(self):
+        return STATUS_LABELS.get(self.status, self.status)
+
+    @property
+    def nik_masked(self) -> str:
+        return mask_nik(self.nik)
+
+    @property
+    def is_card(self) -> bool:
+        return self.member_number is not None
+
+
+def mask_nik(nik: str) -> str:
+    """3201••••••••0001: enough to recognise, not to misuse."""
+    return nik[:4] + "•" * 8 + nik[-4:] if nik and len(nik) == 16 else "•" * 16
+
+
+def _jakarta_today() -> date:
+    return datetime.now(WIB).date()
+
+
+def _set_status(membership: Membership, expected: tuple[str, ...], new: str, **values) -> None:
+    """Move to a new status only from an expected one, in one conditional UPDATE
+    (two staff tapping at once cannot both win)."""
+    result = db.session.execute(
+        sa.update(Membership).where(Membership.id == membership.id, Membership.status.in_(expected))
+        .values(status=new, **values).execution_options(synchronize_session=False))
+    if result.rowcount != 1:
+        db.session.refresh(membership)
+        raise DomainError(_l("This was already handled by someone else: %(status)s.",
+                             status=membership.status_label))
+    db.session.refresh(membership)
+
+
+def apply(user: User, koperasi: Koperasi, *, full_name: str, nik: str, address: str, occupation: str,
+          is_umkm: bool, business_name: str | None, agreed: bool) -> Membership:
+    """Apply to join a verified koperasi; one open application or membership at a time."""
+    if not koperasi.is_verified:
+        raise DomainError(_l("This koperasi is not accepting members yet."))
+    nik = "".join((nik or "").split())
+    if not parse_nik(nik).valid:
+        raise DomainError(_l("Enter the 16-digit NIK exactly as on your KTP."), field="nik")
+    full_name = " ".join((full_name or "").split())
+    if len(full_name) < 2:
+        raise DomainError(_l("Enter your full name."), field="full_name")
+    if len((address or "").strip()) < 10:
+        raise DomainError(_l("Enter your full address."), field="address")
+    if len((occupation or "").strip()) < 2:
+        raise DomainError(_l("Enter your occupation."), field="occupation")
+    business_name = (business_name or "").strip() or None
+    if is_umkm and not business_name:
+        raise DomainError(_l("Enter your business name."), field="business_name")
+    if not agreed:
+        raise DomainError(_l("You must agree to the koperasi's rules to join."), field="agree")
+    if open_membership(user, koperasi):
+        raise DomainError(_l("You already have an open application or membership here."))
+    membership = Membership(koperasi_id=koperasi.id, user_id=user.id, full_name=full_name, nik=nik,
+                            address=address.strip(), occupation=occupation.strip(), is_umkm=bool(is_umkm),
+                            business_name=business_name if is_umkm else None)
+    db.session.add(membership)
+    try:
+        with db.session.begin_nested():
+            db.session.flush()
+    except sa.exc.IntegrityError:
+        raise DomainError(_l("You already have an open application or membership here.")) from None
+    return membership
+
+
+def open_membership(user: User, koperasi: Koperasi) -> Membership | None:
+    return db.session.scalar(sa.select(Membership).where(
+        Membership.user_id == user.id, Membership.koperasi_id == koperasi.id, Membership.status.in_(OPEN)))
+
+
+def approve(membership: Membership, staff_user: User) -> None:
+    """Approve: the next member number of this koperasi (sequential, never reused),
+    the join date, and the simpanan pokok owed."""
+    koperasi = membership.koperasi
+    seq = db.session.execute(
+        sa.update(Koperasi).where(Koperasi.id == koperasi.id)
+        .values(last_member_seq=Koperasi.last_member_seq + 1)
+        .returning(Koperasi.last_member_seq)).scalar_one()
+    _set_status(membership, (MemberStatus.APPLIED,), MemberStatus.ACTIVE,
+                member_number=f"{koperasi.member_prefix}-{seq:05d}", joined_on=_jakarta_today(),
+                pokok_owed_idr=koperasi.pokok_idr, decided_at=utcnow(), decided_by_id=staff_user.id)
+
+
+def reject(membership: Membership, staff_user: User, reason: str) -> None:
+    reason = (reason or "").strip()
+    if len(reason) < 5:
+        raise DomainError(_l("Write the reason, so the applicant knows what to fix."), field="reason")
+    _set_status(membership, (MemberStatus.APPLIED,), MemberStatus.REJECTED, rejection_reason=reason,
+                decided_at=utcnow(), decided_by_id=staff_user.id)
+
+
+def request_resignation(membership: Membership) -> None:
+    _set_status(membership, (MemberStatus.ACTIVE,), MemberStatus.RESIGNING, resign_requested_at=utcnow())
+
+
+def confirm_resignation(membership: Membership, staff_user: User) -> None:
+    """Staff confirm; the card becomes inactive (the savings refund is the ledger's)."""
+    _set_status(membership, (MemberStatus.RESIGNING,), MemberStatus.RESIGNED, resigned_at=utcnow())
+
+
+# ---------------------------------------------------------------- card verification
+
+def _serializer() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="kopz-card")
+
+
+def card_token(membership: Membership) -> str:
+    return _serializer().dumps(membership.id)
+
+
+def membership_from_token(token: str) -> Membership | None:
+    try:
+        membership_id = _serializer().loads(token)
+    except BadSignature:
+        return None
+    return db.session.get(Membership, membership_id) if isinstance(membership_id, int) else None

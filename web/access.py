@@ -1,0 +1,109 @@
+"""Access: every query for a koperasi's data goes through here.
+
+- ``office(slug, need)``: the koperasi where the current user is staff, with their role.
+  Anyone else gets 404 (the office of another koperasi does not exist for them);
+  a role that may only read gets 403 when it tries to change something.
+- ``Office.get`` / ``Office.select``: rows of that koperasi only.
+- ``my_membership(slug)``: the current user's own membership there, else 404.
+- ``visible_koperasi(slug)``: verified koperasi for everyone; a pending or rejected one
+  only for its staff and platform admins.
+- ``platform_admin_required``: platform admin pages.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import wraps
+from typing import Literal
+
+import sqlalchemy as sa
+from flask import abort
+from flask_login import current_user, login_required
+
+from models.koperasi import Koperasi, Staff, Status
+from models.membership import Membership
+from web.extensions import db, login_manager
+
+Need = Literal["read", "change", "admin"]
+
+
+@dataclass
+class Office:
+    koperasi: Koperasi
+    staff: Staff
+
+    @property
+    def can_change(self) -> bool:
+        return self.staff.can_change
+
+    @property
+    def is_admin(self) -> bool:
+        return self.staff.is_admin
+
+    def select(self, model):
+        """``SELECT model`` limited to this koperasi's rows."""
+        return sa.select(model).where(model.koperasi_id == self.koperasi.id)
+
+    def get(self, model, row_id: int):
+        """One row of this koperasi, or 404 (another koperasi's row does not exist here)."""
+        row = db.session.get(model, row_id)
+        if row is None or row.koperasi_id != self.koperasi.id:
+            abort(404)
+        return row
+
+
+def office(slug: str, need: Need = "read") -> Office:
+    if not current_user.is_authenticated:
+        abort(login_manager.unauthorized())
+    row = db.session.execute(
+        sa.select(Koperasi, Staff)
+        .join(Staff, sa.and_(Staff.koperasi_id == Koperasi.id, Staff.user_id == current_user.id))
+        .where(Koperasi.slug == slug)
+    ).first()
+    if row is None:
+        abort(404)
+    koperasi, staff = row
+    if (need == "change" and not staff.can_change) or (need == "admin" and not staff.is_admin):
+        abort(403)
+    return Office(koperasi, staff)
+
+
+def my_membership(slug: str) -> Membership:
+    """The current user's newest membership or application in this koperasi."""
+    if not current_user.is_authenticated:
+        abort(login_manager.unauthorized())
+    membership = db.session.scalar(
+        sa.select(Membership).join(Koperasi).where(Koperasi.slug == slug, Membership.user_id == current_user.id)
+        .order_by(Membership.applied_at.desc(), Membership.id.desc()).limit(1))
+    if membership is None:
+        abort(404)
+    return membership
+
+
+def staff_role(koperasi: Koperasi) -> Staff | None:
+    if not current_user.is_authenticated:
+        return None
+    return db.session.scalar(sa.select(Staff).where(Staff.koperasi_id == koperasi.id,
+                                                    Staff.user_id == current_user.id))
+
+
+def visible_koperasi(slug: str) -> Koperasi:
+    koperasi = db.session.scalar(sa.select(Koperasi).where(Koperasi.slug == slug))
+    if koperasi is None:
+        abort(404)
+    if koperasi.status != Status.VERIFIED and not (
+        current_user.is_authenticated and (current_user.is_platform_admin or staff_role(koperasi))
+    ):
+        abort(404)
+    return koperasi
+
+
+def platform_admin_required(view):
+    @wraps(view)
+    @login_required
+    def wrapper(*args, **kwargs):
+        if not current_user.is_platform_admin:
+            abort(404)
+        return view(*args, **kwargs)
+
+    return wrapper
