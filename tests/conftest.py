@@ -135,3 +135,76 @@ def live_server(app):
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}"
     server.shutdown()
+
+
+# ---------------------------------------------------------------- gateway factories
+
+VALID_NIK = "3273011508950001"  # Kota Bandung, born 1995-08-15
+
+
+def koperasi_data(**overrides) -> dict:
+    data = dict(name="Koperasi Sejahtera Bersama", legal_number=f"AHU-{next(_numbers):07d}.AH.01.26",
+                nik_koperasi=None, jenis="simpan_pinjam", description="Koperasi simpan pinjam warga.",
+                address="Jl. Merdeka No. 1", province_code="32", regency_code="32.73",
+                district_code="32.73.01", lat=-6.9147, lng=107.6098, whatsapp="081234500001",
+                pokok_idr=100_000, wajib_idr=20_000, requirements="KTP dan KK.", member_prefix="KSB",
+                services=["savings", "loans"])
+    data.update(overrides)
+    return data
+
+
+@pytest.fixture
+def make_koperasi(make_user):
+    """``make_koperasi(admin=user, status="verified", **profile)``: registered, then verified."""
+    from models.koperasi import Status, register_koperasi, reject, verify
+
+    def make(admin: User | None = None, status: str = "verified", **overrides):
+        admin = admin or make_user(full_name="Pengurus Koperasi")
+        koperasi = register_koperasi(admin, koperasi_data(**overrides))
+        platform = _db.session.scalar(sa.select(User).where(User.is_platform_admin)) or make_user(
+            full_name="Admin Platform", is_platform_admin=True)
+        if status == Status.VERIFIED:
+            verify(koperasi, platform)
+        elif status == Status.REJECTED:
+            reject(koperasi, platform, "Dokumen badan hukum tidak terbaca.")
+        _db.session.commit()
+        return koperasi
+
+    return make
+
+
+@pytest.fixture
+def make_staff(make_user):
+    """``make_staff(koperasi, role="teller", user=None)`` → the staff user."""
+    from models.koperasi import Staff
+
+    def make(koperasi, role: str = "teller", user: User | None = None) -> User:
+        user = user or make_user(full_name=f"Staf {role.title()}")
+        _db.session.add(Staff(koperasi_id=koperasi.id, user_id=user.id, role=role))
+        _db.session.commit()
+        return user
+
+    return make
+
+
+@pytest.fixture
+def make_member(make_user):
+    """``make_member(koperasi, user=None, status="active")`` → the Membership."""
+    from models.membership import apply, approve, reject, request_resignation
+
+    def make(koperasi, user: User | None = None, status: str = "active", nik: str = VALID_NIK):
+        user = user or make_user(full_name="Anggota Koperasi")
+        membership = apply(user, koperasi, full_name=user.full_name, nik=nik, address="Jl. Dago No. 10, Bandung",
+                           occupation="Pedagang", is_umkm=False, business_name=None, agreed=True)
+        _db.session.flush()
+        staff = _db.session.get(User, koperasi.created_by_id)
+        if status in ("active", "resigning"):
+            approve(membership, staff)
+        if status == "resigning":
+            request_resignation(membership)
+        if status == "rejected":
+            reject(membership, staff, "Data KTP tidak cocok.")
+        _db.session.commit()
+        return membership
+
+    return make
