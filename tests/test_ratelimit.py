@@ -26,14 +26,16 @@ def test_throttle_blocks_after_the_limit_and_clears_on_success(tmp_path, store):
         require(_redis_up(), "Redis is not running on 127.0.0.1:6379")
     app = create_app({"STATIC_BUILD_DIR": str(tmp_path), "RATELIMIT_STORAGE_URI": store,
                       "LOGIN_FAILURE_LIMIT": "3 per 15 minutes"}, env="testing")
-    login = f"+62812{uuid.uuid4().int % 10**8:08d}"  # unique, so runs never collide in Redis
+    # Unique login and addresses, so runs never collide in Redis (it keeps counts 15 minutes).
+    run = uuid.uuid4().hex
+    login, here, there = f"+62812{uuid.uuid4().int % 10**8:08d}", f"{run}-a", f"{run}-b"
     with app.app_context():
         for _ in range(3):
-            assert not login_throttle.blocked(login, "10.0.0.1")
-            login_throttle.failed(login, "10.0.0.1")
-        assert login_throttle.blocked(login, "10.0.0.2")  # the account, from anywhere
+            assert not login_throttle.blocked(login, here)
+            login_throttle.failed(login, here)
+        assert login_throttle.blocked(login, there)  # the account, from anywhere
         login_throttle.succeeded(login)
-        assert not login_throttle.blocked(login, "10.0.0.1")
+        assert not login_throttle.blocked(login, here)
 
 
 def test_many_logins_from_one_address_are_throttled(tmp_path):

@@ -120,3 +120,10 @@ def test_postgres_urls_get_the_psycopg_driver(monkeypatch):
     monkeypatch.setenv("DATABASE_URL", "postgres://u:p@db:5432/kopz")
     monkeypatch.setenv("SECRET_KEY", "x" * 32)
     assert load("production")["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://u:p@db:5432/kopz"
+
+
+def test_offline_page_leaves_flash_messages_for_the_next_page(client):
+    # The service worker fetches /offline in the background; it must not swallow a message.
+    redirect = client.get("/account")
+    client.get("/offline")
+    assert "Silakan masuk untuk membuka halaman ini." in client.get(redirect.headers["Location"]).text

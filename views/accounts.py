@@ -12,8 +12,7 @@ from wtforms import BooleanField, EmailField, HiddenField, PasswordField, String
 from wtforms.validators import DataRequired, Length, Optional
 
 from models import accounts
-from models.errors import DomainError
-from views.forms import attach
+from views.forms import run
 from web.extensions import db
 from web.i18n import LANG_COOKIE
 from web.ratelimit import login_throttle
@@ -65,19 +64,17 @@ def register():
     if current_user.is_authenticated:
         return redirect(url_for("public.home"), 303)
     form = RegisterForm()
-    if form.validate_on_submit():
-        try:
-            user = accounts.register_user(form.full_name.data, form.mobile.data,
-                                          form.password.data, form.email.data)
-            user.locale = str(get_locale())
-        except DomainError as error:
-            db.session.rollback()
-            attach(form, error)
-        else:
-            db.session.commit()
-            login_user(user)
-            flash(_("Welcome to Kopz, %(name)s!", name=user.full_name), "success")
-            return see_other(url_for("public.home"))
+    created = []
+
+    def register_user():
+        user = accounts.register_user(form.full_name.data, form.mobile.data, form.password.data, form.email.data)
+        user.locale = str(get_locale())
+        created.append(user)
+
+    if run(form, register_user):
+        login_user(created[0])
+        flash(_("Welcome to Kopz, %(name)s!", name=created[0].full_name), "success")
+        return see_other(url_for("public.home"))
     return render("accounts/register.html", form=form, status=422 if form.errors else 200)
 
 
@@ -120,16 +117,10 @@ def logout():
 def account():
     """Profile: name and contacts."""
     form = ProfileForm(obj=current_user)
-    if form.validate_on_submit():
-        try:
-            accounts.update_profile(current_user, form.full_name.data, form.mobile.data, form.email.data)
-        except DomainError as error:
-            db.session.rollback()
-            attach(form, error)
-        else:
-            db.session.commit()
-            flash(_("Profile saved."), "success")
-            return see_other(url_for("accounts.account"))
+    if run(form, lambda: accounts.update_profile(current_user, form.full_name.data, form.mobile.data,
+                                                 form.email.data)):
+        flash(_("Profile saved."), "success")
+        return see_other(url_for("accounts.account"))
     return _account_page(profile=form)
 
 
@@ -138,17 +129,11 @@ def account():
 def password():
     """Change the password (signs out other devices)."""
     form = PasswordForm()
-    if form.validate_on_submit():
-        try:
-            accounts.change_password(current_user, form.current_password.data, form.new_password.data)
-        except DomainError as error:
-            db.session.rollback()
-            attach(form, error)
-        else:
-            db.session.commit()
-            login_user(current_user._get_current_object())  # this device stays in, under the new session id
-            flash(_("Password changed. Other devices were logged out."), "success")
-            return see_other(url_for("accounts.account"))
+    if run(form, lambda: accounts.change_password(current_user, form.current_password.data,
+                                                  form.new_password.data)):
+        login_user(current_user._get_current_object())  # this device stays in, under the new session id
+        flash(_("Password changed. Other devices were logged out."), "success")
+        return see_other(url_for("accounts.account"))
     return _account_page(password=form)
 
 

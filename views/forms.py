@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask_wtf import FlaskForm
 
 from models.errors import DomainError
+from web.extensions import db
 
 
 def attach(form: FlaskForm, error: DomainError, default_field: str | None = None) -> None:
@@ -14,3 +17,27 @@ def attach(form: FlaskForm, error: DomainError, default_field: str | None = None
         form[name].errors = [*form[name].errors, error.message]
     else:
         form.form_errors.append(error.message)
+
+
+def run(form: FlaskForm, operation: Callable[[], object], validate: bool = True) -> bool:
+    """Validate the form, run ONE domain operation, commit once.
+
+    True when it all went through. When a rule refuses, the session is rolled back
+    (nothing half-saved) and the message goes beside its field; the view then shows
+    the form again with what was typed (status 422, see ``failed``).
+    """
+    if validate and not form.validate_on_submit():
+        return False
+    try:
+        operation()
+    except DomainError as error:
+        db.session.rollback()
+        attach(form, error)
+        return False
+    db.session.commit()
+    return True
+
+
+def failed(*forms: FlaskForm) -> bool:
+    """Did any of these forms come back with errors?"""
+    return any(f.errors or f.form_errors for f in forms)

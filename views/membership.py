@@ -2,14 +2,116 @@
 
 from __future__ import annotations
 
-from flask import Blueprint
+import segno
+import sqlalchemy as sa
+from flask import Blueprint, flash, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length
 
-from web.render import render
+from models import membership as members
+from models.membership import MemberStatus, Membership
+from views.forms import run
+from web.access import my_membership, visible_koperasi
+from web.extensions import db
+from web.render import render, see_other
 
 bp = Blueprint("membership", __name__)
+REQUIRED = _l("This field is required.")
+
+
+class JoinForm(FlaskForm):
+    full_name = StringField(_l("Full name (as on your KTP)"), [DataRequired(REQUIRED), Length(max=120)],
+                            render_kw={"autocomplete": "name"})
+    nik = StringField(_l("NIK (KTP number)"), [DataRequired(REQUIRED), Length(max=24)],
+                      description=_l("16 digits. Only this koperasi's staff can see it in full."),
+                      render_kw={"inputmode": "numeric", "autocomplete": "off"})
+    address = TextAreaField(_l("Address"), [DataRequired(REQUIRED), Length(max=300)],
+                            render_kw={"autocomplete": "street-address", "rows": 3})
+    occupation = StringField(_l("Occupation"), [DataRequired(REQUIRED), Length(max=120)])
+    is_umkm = BooleanField(_l("I run a business (UMKM)"))
+    business_name = StringField(_l("Business name"), [Length(max=160)],
+                                description=_l("Only if you run a business."))
+    agree = BooleanField(_l("I agree to the koperasi's rules and fees above."))
+
+
+class ConfirmForm(FlaskForm):
+    """A button and its CSRF token: nothing to type."""
+
+
+def qr_data_uri(membership: Membership) -> str:
+    """The card's QR code, a small SVG data URI encoding the public verification link."""
+    url = url_for("membership.verify", token=members.card_token(membership), _external=True)
+    return segno.make(url, error="m").svg_data_uri(scale=1, border=2, light="#fff")
+
+
+@bp.route("/k/<slug>/join", methods=["GET", "POST"])
+@login_required
+def join(slug):
+    """Apply to become a member of a verified koperasi."""
+    koperasi = visible_koperasi(slug)
+    form = JoinForm(full_name=current_user.full_name)
+    if run(form, lambda: members.apply(current_user, koperasi, full_name=form.full_name.data, nik=form.nik.data,
+                                       address=form.address.data, occupation=form.occupation.data,
+                                       is_umkm=form.is_umkm.data, business_name=form.business_name.data,
+                                       agreed=form.agree.data)):
+        flash(_("Your application to %(name)s was sent. You will see the decision here.",
+                name=koperasi.name), "success")
+        return see_other(url_for("membership.cards"))
+    failed = bool(form.errors or form.form_errors)
+    existing = None if failed else members.open_membership(current_user, koperasi)
+    return render("membership/join.html", koperasi=koperasi, form=form, existing=existing,
+                  status=422 if failed else 200)
 
 
 @bp.get("/cards")
 def cards():
     """All of the user's memberships and applications, each a card."""
-    return render("public/soon.html", area="cards")
+    if not current_user.is_authenticated:
+        # The Cards tab is in every page's menu: explain, rather than bounce to a form.
+        return render("membership/cards.html", cards=[], applications=[], qr={})
+    rows = db.session.scalars(
+        sa.select(Membership).where(Membership.user_id == current_user.id)
+        .order_by(Membership.applied_at.desc(), Membership.id.desc())).all()
+    cards = sorted((m for m in rows if m.is_card), key=lambda m: m.status == MemberStatus.RESIGNED)
+    # An application is worth showing until a newer one to the same koperasi replaces it.
+    newest = {}
+    for m in rows:
+        newest.setdefault(m.koperasi_id, m)
+    applications = [m for m in rows if not m.is_card and newest[m.koperasi_id] is m]
+    qr = {m.id: qr_data_uri(m) for m in cards if m.status != MemberStatus.RESIGNED}
+    return render("membership/cards.html", cards=cards, applications=applications, qr=qr)
+
+
+@bp.get("/v/<token>")
+def verify(token):
+    """Public check of a card: valid and active or not; nothing personal."""
+    membership = members.membership_from_token(token)
+    if membership is None or not membership.is_card:
+        return render("membership/verify.html", membership=None, status=404)
+    return render("membership/verify.html", membership=membership,
+                  active=membership.status == MemberStatus.ACTIVE)
+
+
+@bp.get("/k/<slug>/me")
+def me(slug):
+    """The member's own page in a koperasi: card, status, dues owed."""
+    membership = my_membership(slug)
+    qr = qr_data_uri(membership) if membership.is_card and membership.status != MemberStatus.RESIGNED else None
+    return render("membership/me.html", m=membership, qr=qr)
+
+
+@bp.route("/k/<slug>/me/resign", methods=["GET", "POST"])
+def resign(slug):
+    """Ask to resign: a confirmation page, then the request (staff confirm it)."""
+    membership = my_membership(slug)
+    form = ConfirmForm()
+    if run(form, lambda: members.request_resignation(membership)):
+        flash(_("Your resignation request was sent. The koperasi will confirm it and refund your savings."),
+              "success")
+        return see_other(url_for("membership.me", slug=slug))
+    failed = bool(form.errors or form.form_errors)
+    return render("membership/resign.html", m=membership, form=form, status=422 if failed else 200)

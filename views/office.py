@@ -2,6 +2,215 @@
 
 from __future__ import annotations
 
-from flask import Blueprint
+import sqlalchemy as sa
+from flask import Blueprint, abort, flash, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+
+from models import koperasi as kop
+from models import regions
+from models.errors import DomainError
+from models.koperasi import JENIS_LABELS, ROLE_LABELS, SERVICE_LABELS, KoperasiEvent, Staff
+from models.membership import MemberStatus, Membership
+from views.forms import run
+from views.koperasi_forms import LABELS, KoperasiForm, RoleForm, StaffForm, format_rupiah, profile_form
+from web.access import office
+from web.extensions import db
+from web.render import render, see_other
 
 bp = Blueprint("office", __name__)
+HISTORY_PAGE = 30
+
+
+@bp.context_processor
+def labels() -> dict:
+    return {"role_labels": ROLE_LABELS, "field_labels": LABELS, "service_labels": SERVICE_LABELS,
+            "actions": ACTIONS}
+
+
+def _save_profile(form: KoperasiForm, save) -> bool:
+    """Run ``save()`` (profile, then logo) as one unit: all of it is kept, or nothing."""
+    return run(form, save, validate=False)
+
+
+def _form_page(form: KoperasiForm, **context):
+    if form.refreshing:  # the region lists changed: not validated, nothing saved
+        return render("office/koperasi_form.html", form=form, **context)
+    failed = bool(form.errors or form.form_errors)
+    return render("office/koperasi_form.html", form=form, status=422 if failed else 200, **context)
+
+
+@bp.route("/koperasi/new", methods=["GET", "POST"])
+@login_required
+def register():
+    """Register a koperasi; it waits for a platform admin's verification."""
+    form = KoperasiForm()
+    created = []
+
+    def save():
+        koperasi = kop.register_koperasi(current_user, form.profile_data())
+        if form.logo.data:
+            kop.set_logo(koperasi, current_user, form.logo.data)
+        created.append(koperasi.slug)
+
+    if not form.refreshing and form.validate_on_submit() and _save_profile(form, save):
+        flash(_("Koperasi registered. It is awaiting verification by the Kopz team."), "success")
+        return see_other(url_for("office.dashboard", slug=created[0]))
+    return _form_page(form, action=url_for("office.register"))
+
+
+@bp.get("/k/<slug>/office")
+def dashboard(slug):
+    """The office home: status, what waits for the staff, and where to go."""
+    here = office(slug, "read")
+
+    def count(status):
+        return db.session.scalar(sa.select(sa.func.count()).select_from(Membership).where(
+            Membership.koperasi_id == here.koperasi.id, Membership.status == status))
+
+    return render("office/dashboard.html", here=here, koperasi=here.koperasi,
+                  pending=count(MemberStatus.APPLIED), active=count(MemberStatus.ACTIVE))
+
+
+@bp.post("/k/<slug>/office/resubmit")
+def resubmit(slug):
+    """Send a rejected koperasi for verification again."""
+    here = office(slug, "admin")
+    try:
+        kop.resubmit(here.koperasi, current_user)
+    except DomainError as error:
+        db.session.rollback()
+        flash(str(error.message), "error")
+    else:
+        db.session.commit()
+        flash(_("Sent for verification again."), "success")
+    return see_other(url_for("office.dashboard", slug=slug))
+
+
+@bp.route("/k/<slug>/office/profile", methods=["GET", "POST"])
+def profile(slug):
+    """The koperasi's profile: admins edit it, other staff read it."""
+    here = office(slug, "admin" if request.method == "POST" else "read")
+    if not here.is_admin:
+        return render("office/profile.html", here=here, koperasi=here.koperasi)
+    form = profile_form(here.koperasi)
+
+    def save():
+        kop.update_profile(here.koperasi, current_user, form.profile_data())
+        if form.logo.data:
+            kop.set_logo(here.koperasi, current_user, form.logo.data)
+
+    if not form.refreshing and form.validate_on_submit() and _save_profile(form, save):
+        flash(_("Profile saved."), "success")
+        return see_other(url_for("office.dashboard", slug=slug))
+    return _form_page(form, here=here, koperasi=here.koperasi, action=url_for("office.profile", slug=slug))
+
+
+def _staff_page(here, add_form=None, error=None, status=200):
+    rows = db.session.scalars(here.select(Staff).order_by(Staff.role, Staff.created_at, Staff.id)).all()
+    add_form = add_form or StaffForm(formdata=None)
+    return render("office/staff.html", here=here, koperasi=here.koperasi, rows=rows, add_form=add_form,
+                  role_form=RoleForm(formdata=None), error=error, status=status)
+
+
+@bp.route("/k/<slug>/office/staff", methods=["GET", "POST"])
+def staff(slug):
+    """Who works in this koperasi's office, and in which role; admins add people."""
+    here = office(slug, "admin" if request.method == "POST" else "read")
+    form = StaffForm()
+    if run(form, lambda: kop.add_staff(here.koperasi, current_user, form.mobile.data, form.role.data)):
+        flash(_("Staff added."), "success")
+        return see_other(url_for("office.staff", slug=slug))
+    return _staff_page(here, form, status=422 if form.errors or form.form_errors else 200)
+
+
+def _change_staff(slug: str, staff_id: int, operation):
+    here = office(slug, "admin")
+    member = here.get(Staff, staff_id)
+    try:
+        operation(here, member)
+    except DomainError as error:
+        db.session.rollback()
+        here = office(slug, "read")
+        return _staff_page(here, error=error.message, status=422)
+    db.session.commit()
+    flash(_("Staff updated."), "success")
+    return see_other(url_for("office.staff", slug=slug))
+
+
+@bp.post("/k/<slug>/office/staff/<int:staff_id>/role")
+def staff_role(slug, staff_id):
+    """Change one person's role."""
+    form = RoleForm()
+    return _change_staff(slug, staff_id,
+                         lambda here, member: kop.change_staff_role(here.koperasi, current_user, member,
+                                                                    form.role.data or ""))
+
+
+@bp.post("/k/<slug>/office/staff/<int:staff_id>/remove")
+def staff_remove(slug, staff_id):
+    """Take away one person's office access."""
+    return _change_staff(slug, staff_id,
+                         lambda here, member: kop.remove_staff(here.koperasi, current_user, member))
+
+
+@bp.get("/k/<slug>/office/history")
+def history(slug):
+    """Who changed what, newest first."""
+    here = office(slug, "read")
+    page = request.args.get("page", 1, type=int)
+    if page < 1:
+        abort(404)
+    rows = db.session.scalars(
+        here.select(KoperasiEvent).order_by(KoperasiEvent.created_at.desc(), KoperasiEvent.id.desc())
+        .limit(HISTORY_PAGE + 1).offset((page - 1) * HISTORY_PAGE)).all()
+    events = [(event, describe(event)) for event in rows[:HISTORY_PAGE]]
+    return render("office/history.html", here=here, koperasi=here.koperasi, events=events, page=page,
+                  has_next=len(rows) > HISTORY_PAGE)
+
+
+ACTIONS = {
+    "registered": _l("Registered the koperasi"),
+    "updated": _l("Changed the profile"),
+    "verified": _l("Verified by the Kopz team"),
+    "rejected": _l("Rejected by the Kopz team"),
+    "resubmitted": _l("Sent for verification again"),
+    "logo": _l("Changed the logo"),
+    "staff_added": _l("Added staff"),
+    "staff_role": _l("Changed a staff role"),
+    "staff_removed": _l("Removed staff"),
+}
+
+
+def _shown(field: str, value) -> str:
+    """One recorded value as a person reads it."""
+    if value is None or value == "" or value == []:
+        return "—"
+    if field in ("pokok_idr", "wajib_idr"):
+        return "Rp" + format_rupiah(value)
+    if field == "jenis":
+        return str(JENIS_LABELS.get(value, value))
+    if field in ("province_code", "regency_code", "district_code"):
+        return regions.name(value) or str(value)
+    if field == "services":
+        return ", ".join(str(SERVICE_LABELS.get(code, code)) for code in value)
+    if field == "role":
+        return str(ROLE_LABELS.get(value, value))
+    return str(value)
+
+
+def describe(event: KoperasiEvent) -> list[str]:
+    """The details of one history line: "Field: old → new", or the facts recorded."""
+    details = event.detail_map
+    if event.action == "updated":
+        return [f"{LABELS.get(field, field)}: {_shown(field, old)} → {_shown(field, new)}"
+                for field, (old, new) in details.items()]
+    if event.action == "rejected":
+        return [_("Reason: %(reason)s", reason=details.get("reason", ""))]
+    if event.action in ("staff_added", "staff_removed"):
+        return [f"{details.get('user', '')} · {_shown('role', details.get('role'))}"]
+    if event.action == "staff_role":
+        old, new = details.get("role") or [None, None]
+        return [f"{details.get('user', '')}: {_shown('role', old)} → {_shown('role', new)}"]
+    return []

@@ -2,6 +2,176 @@
 
 from __future__ import annotations
 
-from flask import Blueprint
+import csv
+import io
+import math
+
+import sqlalchemy as sa
+from flask import Blueprint, flash, make_response, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from wtforms import TextAreaField
+from wtforms.validators import DataRequired, Length
+
+from models import membership as domain
+from models.membership import STATUS_LABELS, MemberStatus, Membership
+from views.forms import run
+from web.access import office
+from web.extensions import db
+from web.render import render, see_other
 
 bp = Blueprint("office_members", __name__, url_prefix="/k/<slug>/office")
+PER_PAGE = 25
+MEMBER_STATUSES = (MemberStatus.ACTIVE, MemberStatus.RESIGNING, MemberStatus.RESIGNED)
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+class ApproveForm(FlaskForm):
+    """Approve: a button and its CSRF token."""
+
+
+class RejectForm(FlaskForm):
+    reason = TextAreaField(_l("Reason for rejecting"), [DataRequired(_l("This field is required.")),
+                                                         Length(max=1000)],
+                           description=_l("The applicant sees it, so they know what to fix."),
+                           render_kw={"rows": 3})
+
+
+# ---------------------------------------------------------------- applications
+
+@bp.get("/applications")
+def applications(slug):
+    """The queue of applications awaiting a decision, newest first."""
+    o = office(slug, "read")
+    queue = o.select(Membership).where(Membership.status == MemberStatus.APPLIED)
+    page = _page(queue, queue.order_by(Membership.applied_at.desc(), Membership.id.desc()))
+    return render("office_members/applications.html", o=o, **page)
+
+
+@bp.get("/applications/<int:membership_id>")
+def application(slug, membership_id):
+    """One application in full (NIK included), with approve and reject."""
+    o = office(slug, "read")
+    return _application_page(o, o.get(Membership, membership_id))
+
+
+@bp.post("/applications/<int:membership_id>/approve")
+def approve(slug, membership_id):
+    """Approve: the applicant gets the next member number."""
+    o = office(slug, "change")
+    membership = o.get(Membership, membership_id)
+    form = ApproveForm()
+    if run(form, lambda: domain.approve(membership, current_user)):
+        flash(_("Approved. Member number: %(number)s.", number=membership.member_number), "success")
+        return see_other(url_for("office_members.application", slug=slug, membership_id=membership.id))
+    return _application_page(o, membership, approve_form=form, status=422)
+
+
+@bp.post("/applications/<int:membership_id>/reject")
+def reject(slug, membership_id):
+    """Reject, with a reason the applicant sees."""
+    o = office(slug, "change")
+    membership = o.get(Membership, membership_id)
+    form = RejectForm()
+    if run(form, lambda: domain.reject(membership, current_user, form.reason.data)):
+        flash(_("Application rejected. The applicant will see your reason."), "success")
+        return see_other(url_for("office_members.applications", slug=slug))
+    return _application_page(o, membership, reject_form=form, status=422)
+
+
+def _application_page(o, membership, approve_form=None, reject_form=None, status=200):
+    return render("office_members/application.html", o=o, m=membership, status=status,
+                  approve_form=approve_form or ApproveForm(formdata=None),
+                  reject_form=reject_form or RejectForm(formdata=None))
+
+
+# ---------------------------------------------------------------- members
+
+def _filters():
+    status = request.args.get("status", "")
+    return (status if status in MEMBER_STATUSES else ""), request.args.get("q", "").strip()[:80]
+
+
+def _members_query(o, status: str, q: str):
+    query = o.select(Membership).where(Membership.status.in_(MEMBER_STATUSES))
+    if status:
+        query = query.where(Membership.status == status)
+    if q:
+        query = query.where(sa.or_(Membership.full_name.icontains(q, autoescape=True),
+                                   Membership.member_number.icontains(q, autoescape=True)))
+    return query
+
+
+def _page(query, ordered) -> dict:
+    """One page of PER_PAGE rows, with the total and the page numbers."""
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
+    pages = max(1, math.ceil(total / PER_PAGE))
+    page = min(max(request.args.get("page", 1, type=int), 1), pages)
+    rows = db.session.scalars(ordered.limit(PER_PAGE).offset((page - 1) * PER_PAGE)).all()
+    return {"rows": rows, "total": total, "page": page, "pages": pages}
+
+
+@bp.get("/members")
+def members(slug):
+    """Members, filtered by status, searched by name or number, 25 a page."""
+    o = office(slug, "read")
+    status, q = _filters()
+    query = _members_query(o, status, q)
+    page = _page(query, query.order_by(Membership.member_number))
+    return render("office_members/members.html", o=o, chosen=status, q=q, statuses=MEMBER_STATUSES,
+                  labels=STATUS_LABELS, **page)
+
+
+@bp.get("/members.csv")
+def members_csv(slug):
+    """The same list as a spreadsheet; NIK masked, no formulas."""
+    o = office(slug, "read")
+    status, q = _filters()
+    rows = db.session.scalars(_members_query(o, status, q).order_by(Membership.member_number))
+    out = io.StringIO()
+    out.write("\ufeff")  # so spreadsheet apps read the names as UTF-8
+    writer = csv.writer(out)
+    writer.writerow([_("Member number"), _("Name"), _("Status"), _("Joined"), _("Mobile"), _("Occupation"),
+                     _("UMKM"), _("Business name"), _("NIK")])
+    for m in rows:
+        writer.writerow([_cell(value) for value in (
+            m.member_number, m.full_name, str(m.status_label), m.joined_on.isoformat() if m.joined_on else "",
+            m.user.mobile, m.occupation, _("Yes") if m.is_umkm else _("No"), m.business_name or "",
+            m.nik_masked)])
+    response = make_response(out.getvalue())
+    response.mimetype = "text/csv"
+    response.headers["Content-Disposition"] = f'attachment; filename="members-{o.koperasi.slug}.csv"'
+    response.headers["Cache-Control"] = "private, no-store"  # personal data: never kept in a cache
+    return response
+
+
+def _cell(value) -> str:
+    """A spreadsheet would run a cell that starts like a formula: make it text."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(FORMULA_START) else text
+
+
+@bp.get("/members/<int:membership_id>")
+def member(slug, membership_id):
+    """One member in full (NIK included), with resignation confirmation."""
+    o = office(slug, "read")
+    return _member_page(o, o.get(Membership, membership_id))
+
+
+@bp.post("/members/<int:membership_id>/confirm-resignation")
+def confirm_resignation(slug, membership_id):
+    """Confirm a member's resignation: the card becomes inactive."""
+    o = office(slug, "change")
+    membership = o.get(Membership, membership_id)
+    form = ApproveForm()
+    if run(form, lambda: domain.confirm_resignation(membership, current_user)):
+        flash(_("Resignation confirmed. The card is no longer active."), "success")
+        return see_other(url_for("office_members.member", slug=slug, membership_id=membership.id))
+    return _member_page(o, membership, form=form, status=422)
+
+
+def _member_page(o, membership, form=None, status=200):
+    return render("office_members/member.html", o=o, m=membership, form=form or ApproveForm(formdata=None),
+                  status=status)

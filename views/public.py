@@ -21,7 +21,7 @@ def home():
 @bp.get("/offline")
 def offline():
     """Shown by the service worker for pages not seen before while offline."""
-    return render("public/offline.html")
+    return render("public/offline.html", keep_flashes=True)
 
 
 @bp.get("/market")

@@ -1,0 +1,147 @@
+"""Benchmark: the nearest query over many koperasi (not collected by pytest).
+
+    python -m tests.bench_nearest [--n 100000] [--runs 5]
+
+Uses the database in TEST_DATABASE_URL (default: a temporary SQLite file), which it
+empties first, bulk-inserts N verified koperasi spread over Indonesia (clustered
+around towns, plus a thin rural scatter), times ``directory.search`` from ten
+positions and prints median / p95 and the query plan of the first (boxed) step.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+import sqlalchemy as sa
+
+# (name, province, regency, lat, lng): where koperasi cluster
+TOWNS = [
+    ("Jakarta", "31", "31.71", -6.18, 106.83), ("Bandung", "32", "32.73", -6.91, 107.61),
+    ("Bogor", "32", "32.01", -6.59, 106.80), ("Semarang", "33", "33.74", -6.99, 110.42),
+    ("Yogyakarta", "34", "34.71", -7.80, 110.37), ("Surabaya", "35", "35.78", -7.25, 112.75),
+    ("Malang", "35", "35.73", -7.98, 112.63), ("Medan", "12", "12.71", 3.59, 98.67),
+    ("Padang", "13", "13.71", -0.95, 100.35), ("Palembang", "16", "16.71", -2.98, 104.75),
+    ("Lampung", "18", "18.71", -5.43, 105.26), ("Denpasar", "51", "51.71", -8.65, 115.22),
+    ("Mataram", "52", "52.71", -8.58, 116.12), ("Kupang", "53", "53.71", -10.18, 123.61),
+    ("Pontianak", "61", "61.71", -0.03, 109.33), ("Banjarmasin", "63", "63.71", -3.32, 114.59),
+    ("Samarinda", "64", "64.72", -0.50, 117.15), ("Makassar", "73", "73.71", -5.14, 119.42),
+    ("Manado", "71", "71.71", 1.47, 124.84), ("Ambon", "81", "81.71", -3.70, 128.18),
+    ("Jayapura", "91", "91.71", -2.53, 140.72),
+]
+POSITIONS = [
+    ("Jakarta (dense)", -6.20, 106.82), ("Bandung", -6.92, 107.60), ("Surabaya", -7.26, 112.74),
+    ("Medan", 3.60, 98.68), ("Makassar", -5.15, 119.43), ("Denpasar", -8.66, 115.21),
+    ("Jayapura", -2.54, 140.71), ("rural Central Kalimantan", -1.5, 113.9),
+    ("rural Flores", -8.6, 121.0), ("Banda Sea (nothing near)", -5.5, 127.0),
+]
+JENIS = ["simpan_pinjam", "konsumen", "produsen", "pemasaran", "jasa", "serba_usaha", "syariah"]
+
+
+def _app(url: str, tmp: Path):
+    from web import create_app
+
+    return create_app({"SQLALCHEMY_DATABASE_URI": url, "STATIC_BUILD_DIR": str(tmp / "static-build"),
+                       "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"}, env="testing")
+
+
+def _reset(db) -> None:
+    from flask_migrate import upgrade
+
+    if db.engine.dialect.name == "postgresql":
+        with db.engine.begin() as conn:
+            conn.execute(sa.text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+    upgrade()
+
+
+def _rows(n: int, user_id: int, rng: random.Random):
+    for i in range(n):
+        name, province, regency, lat, lng = rng.choice(TOWNS)
+        if rng.random() < 0.2:  # rural: anywhere within ~3 degrees of a town
+            lat, lng = lat + rng.uniform(-3, 3), lng + rng.uniform(-3, 3)
+        else:
+            lat, lng = lat + rng.gauss(0, 0.25), lng + rng.gauss(0, 0.25)
+        title = f"Koperasi {name} {i:06d}"
+        yield dict(slug=f"koperasi-{i:06d}", name=title, search_name=title.lower(), legal_number=f"AHU-{i:07d}",
+                   jenis=rng.choice(JENIS), description="", address="Jl. Contoh", province_code=province,
+                   regency_code=regency, lat=max(-11, min(6, lat)), lng=max(95, min(141, lng)),
+                   pokok_idr=100_000, wajib_idr=20_000, requirements="", member_prefix="K",
+                   last_member_seq=0, status="verified", created_by_id=user_id)
+
+
+def _insert(db, n: int, chunk: int = 5000) -> float:
+    from models.accounts import register_user
+    from models.koperasi import Koperasi
+
+    started = time.perf_counter()
+    user = register_user("Bench Admin", "081200000000", "rahasia-123")
+    db.session.commit()
+    rng, batch = random.Random(42), []
+    for row in _rows(n, user.id, rng):
+        batch.append(row)
+        if len(batch) == chunk:
+            db.session.execute(sa.insert(Koperasi), batch)
+            batch = []
+    if batch:
+        db.session.execute(sa.insert(Koperasi), batch)
+    db.session.commit()
+    with db.engine.begin() as conn:
+        conn.execute(sa.text("ANALYZE koperasi" if db.engine.dialect.name == "postgresql" else "ANALYZE"))
+    return time.perf_counter() - started
+
+
+def _explain(db, statement) -> str:
+    sql = str(statement.compile(dialect=db.engine.dialect, compile_kwargs={"literal_binds": True}))
+    prefix = "EXPLAIN ANALYZE " if db.engine.dialect.name == "postgresql" else "EXPLAIN QUERY PLAN "
+    with db.engine.connect() as conn:
+        rows = conn.execute(sa.text(prefix + sql)).all()
+    return "\n".join("    " + " | ".join(str(v) for v in row) for row in rows)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, default=100_000)
+    parser.add_argument("--runs", type=int, default=5, help="timed runs per position")
+    args = parser.parse_args()
+
+    tmp = Path(tempfile.mkdtemp(prefix="kopz-bench-"))
+    url = os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{tmp / 'bench.sqlite'}"
+    app = _app(url, tmp)
+    from models import directory
+    from web.extensions import db
+
+    with app.app_context():
+        _reset(db)
+        print(f"database: {db.engine.dialect.name}; inserting {args.n:,} verified koperasi ...")
+        print(f"  inserted in {_insert(db, args.n):.1f} s")
+        timings = []
+        for label, lat, lng in POSITIONS:
+            criteria = directory.criteria(position=(lat, lng))
+            mine = []
+            for _ in range(args.runs + 1):  # the first run warms the cache and is not counted
+                db.session.expunge_all()
+                started = time.perf_counter()
+                page = directory.search(criteria)
+                mine.append((time.perf_counter() - started) * 1000)
+            timings += mine[1:]
+            first = page.hits[0]
+            print(f"  {label:28} {statistics.median(mine[1:]):7.2f} ms  nearest {first.distance_km:8.1f} km, "
+                  f"20th {page.hits[-1].distance_km:8.1f} km")
+        timings.sort()
+        p95 = timings[min(len(timings) - 1, int(round(0.95 * (len(timings) - 1))))]
+        print(f"all positions: median {statistics.median(timings):.2f} ms, p95 {p95:.2f} ms "
+              f"({len(timings)} runs, page of 20 incl. loading the rows)")
+        for label, lat, lng in (POSITIONS[0], POSITIONS[-1]):
+            criteria = directory.criteria(position=(lat, lng))
+            print(f"plan, first step (25 km box) at {label}:")
+            print(_explain(db, directory.nearest_step(criteria, directory.BOX_STEPS_KM[0])))
+        db.session.remove()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Browser tests (a package, so its test modules may share basenames with tests/)."""

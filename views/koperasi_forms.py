@@ -1,0 +1,191 @@
+"""The koperasi profile form, shared by registration and the office's profile edit.
+
+The form only reads what was typed (numbers, Rupiah, choices); every rule about a
+profile lives in ``models.koperasi``.
+"""
+
+from __future__ import annotations
+
+import re
+
+from flask import request
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from wtforms import SelectChoice, SelectField, SelectMultipleField, StringField, TelField, TextAreaField
+from wtforms.validators import InputRequired, Length, Optional
+from wtforms.widgets import CheckboxInput, ListWidget, NumberInput
+
+from models import regions
+from models.koperasi import JENIS_LABELS, ROLE_LABELS, SERVICE_LABELS
+
+REQUIRED = _l("This field is required.")
+
+# Field labels, also used to name the fields in the koperasi's history.
+LABELS = {
+    "name": _l("Koperasi name"),
+    "legal_number": _l("Legal entity number (nomor badan hukum)"),
+    "nik_koperasi": _l("Nomor Induk Koperasi (optional)"),
+    "jenis": _l("Type"),
+    "services": _l("Services"),
+    "description": _l("Description"),
+    "address": _l("Address"),
+    "province_code": _l("Province"),
+    "regency_code": _l("Regency / city"),
+    "district_code": _l("District (kecamatan)"),
+    "lat": _l("Latitude"),
+    "lng": _l("Longitude"),
+    "whatsapp": _l("WhatsApp number (optional)"),
+    "logo": _l("Logo (optional)"),
+    "pokok_idr": _l("Simpanan pokok (paid once)"),
+    "wajib_idr": _l("Simpanan wajib per month"),
+    "member_prefix": _l("Member number prefix"),
+    "requirements": _l("Joining requirements"),
+}
+REGION_FIELDS = ("province_code", "regency_code", "district_code")
+MONEY_FIELDS = ("pokok_idr", "wajib_idr")
+
+
+def choices(pairs) -> list[SelectChoice]:
+    """(value, label) pairs as select options."""
+    return [SelectChoice(str(value), label) for value, label in pairs]
+
+
+def parse_rupiah(text: str) -> int:
+    """Whole Rupiah as Indonesians type it: "Rp 1.500.000", "1500000", "-5.000".
+
+    Dots and spaces are thousands separators; a comma (decimals) is refused.
+    """
+    cleaned = re.sub(r"(?i)rp|[\s.]", "", text or "")
+    if not re.fullmatch(r"-?\d{1,15}", cleaned):
+        raise ValueError(text)
+    return int(cleaned)
+
+
+def format_rupiah(amount: int | None) -> str:
+    """1500000 → "1.500.000", the way the form shows it back."""
+    return "" if amount is None else f"{amount:,}".replace(",", ".")
+
+
+class RupiahField(StringField):
+    """A whole-Rupiah amount typed with or without thousands dots."""
+
+    def process_formdata(self, valuelist):
+        if valuelist and valuelist[0].strip():
+            try:
+                self.data = parse_rupiah(valuelist[0])
+            except ValueError:
+                self.data = None
+                raise ValueError(_l("Enter whole Rupiah using digits only, e.g. 1.500.000.")) from None
+        else:
+            self.data = None
+
+    def _value(self):
+        if self.raw_data:
+            return self.raw_data[0]
+        return format_rupiah(self.data) if isinstance(self.data, int) else ""
+
+
+class CoordinateField(StringField):
+    """A latitude or longitude in decimal degrees (a number input)."""
+
+    widget = NumberInput(step="any")
+
+    def process_formdata(self, valuelist):
+        self.data = None
+        if valuelist and valuelist[0].strip():
+            try:
+                self.data = float(valuelist[0].strip().replace(",", "."))
+            except ValueError:
+                raise ValueError(_l("Enter a number in decimal degrees, e.g. -6.9147.")) from None
+
+    def _value(self):
+        if self.raw_data:
+            return self.raw_data[0]
+        return "" if self.data is None else repr(self.data)
+
+
+class ChecklistField(SelectMultipleField):
+    """Several choices as checkboxes (one tap each), not a multi-select box."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class KoperasiForm(FlaskForm):
+    name = StringField(LABELS["name"], [InputRequired(REQUIRED), Length(max=160)])
+    legal_number = StringField(LABELS["legal_number"], [InputRequired(REQUIRED), Length(max=80)],
+                               description=_l("For example AHU-0001234.AH.01.26."))
+    nik_koperasi = StringField(LABELS["nik_koperasi"], [Optional(), Length(max=40)],
+                               description=_l("16 digits, if the koperasi has one."),
+                               render_kw={"inputmode": "numeric"})
+    jenis = SelectField(LABELS["jenis"], validate_choice=False)
+    services = ChecklistField(LABELS["services"], validate_choice=False)
+    description = TextAreaField(LABELS["description"], [Length(max=2000)])
+    address = StringField(LABELS["address"], [InputRequired(REQUIRED), Length(max=300)],
+                          render_kw={"autocomplete": "street-address"})
+    province_code = SelectField(LABELS["province_code"], validate_choice=False)
+    regency_code = SelectField(LABELS["regency_code"], validate_choice=False)
+    district_code = SelectField(LABELS["district_code"], validate_choice=False)
+    lat = CoordinateField(LABELS["lat"], [InputRequired(REQUIRED)],
+                          description=_l("From a map app: press and hold the office's spot, copy the numbers."))
+    lng = CoordinateField(LABELS["lng"], [InputRequired(REQUIRED)])
+    whatsapp = TelField(LABELS["whatsapp"], [Optional()], description=_l("For example 0812 3456 7890."),
+                        render_kw={"inputmode": "tel"})
+    logo = FileField(LABELS["logo"], description=_l("A JPG, PNG or WebP picture up to 2 MB."),
+                     render_kw={"accept": "image/jpeg,image/png,image/webp"})
+    pokok_idr = RupiahField(LABELS["pokok_idr"], [InputRequired(REQUIRED)], description=_l("In Rupiah, e.g. 100.000."),
+                            render_kw={"inputmode": "numeric"})
+    wajib_idr = RupiahField(LABELS["wajib_idr"], [InputRequired(REQUIRED)], description=_l("In Rupiah, e.g. 20.000."),
+                            render_kw={"inputmode": "numeric"})
+    member_prefix = StringField(LABELS["member_prefix"], [InputRequired(REQUIRED), Length(max=8)],
+                                description=_l("1 to 6 letters or digits; member numbers look like KSB-00001."))
+    requirements = TextAreaField(LABELS["requirements"], [Length(max=2000)],
+                                 description=_l("What a new member must bring or pay, e.g. KTP and KK."))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        choose = ("", _l("— choose —"))
+        self.jenis.choices = choices([choose, *JENIS_LABELS.items()])
+        self.services.choices = choices(SERVICE_LABELS.items())
+        self.province_code.choices = choices([choose, *regions.provinces()])
+        regencies = regions.children(self.province_code.data or "")
+        self.regency_code.choices = choices([("", _l("— choose a province first —") if not regencies else choose[1]),
+                                             *regencies])
+        regency = self.regency_code.data if self.regency_code.data in dict(regencies) else ""
+        districts = regions.children(regency)
+        self.district_code.choices = choices([("", _l("— choose a regency first —") if not districts else choose[1]),
+                                              *districts])
+
+    @property
+    def refreshing(self) -> bool:
+        """A "refresh list" submit (or an htmx region change): show the form again, save nothing."""
+        return self.is_submitted() and "refresh" in request.form
+
+    def profile_data(self) -> dict:
+        """The values for ``register_koperasi`` / ``update_profile``."""
+        data = {name: self[name].data for name in LABELS if name != "logo"}
+        for name in ("nik_koperasi", "whatsapp", "district_code", "description", "requirements"):
+            data[name] = (data[name] or "").strip() or None
+        data["description"] = data["description"] or ""
+        data["requirements"] = data["requirements"] or ""
+        return data
+
+
+def profile_form(koperasi=None) -> KoperasiForm:
+    """The form from the request, or prefilled from the koperasi on a first visit."""
+    if koperasi is None or request.method == "POST":
+        return KoperasiForm()
+    data = {name: getattr(koperasi, name) for name in LABELS if name not in ("logo", "services")}
+    return KoperasiForm(formdata=None, data={**data, "services": koperasi.service_codes})
+
+
+class StaffForm(FlaskForm):
+    mobile = TelField(_l("Mobile number"), [InputRequired(REQUIRED)],
+                      description=_l("The number they use to log in to Kopz."),
+                      render_kw={"inputmode": "tel", "autocomplete": "off"})
+    role = SelectField(_l("Role"), choices=choices(ROLE_LABELS.items()), validate_choice=False)
+
+
+class RoleForm(FlaskForm):
+    role = SelectField(_l("Role"), choices=choices(ROLE_LABELS.items()), validate_choice=False)
