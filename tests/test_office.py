@@ -12,7 +12,7 @@ from PIL import Image
 from models.koperasi import Koperasi, KoperasiEvent, KoperasiLogo, Staff, record
 from tests.budget import MAX_HTML_GZIP, MAX_QUERIES, measure
 from tests.conftest import koperasi_data, login
-from views.koperasi_forms import parse_rupiah
+from views.fields import parse_rupiah
 
 
 def _form(**overrides) -> dict:

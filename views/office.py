@@ -14,8 +14,9 @@ from models.errors import DomainError
 from models.koperasi import JENIS_LABELS, ROLE_LABELS, SERVICE_LABELS, KoperasiEvent, Staff
 from models.membership import MemberStatus, Membership
 from views.forms import run
-from views.koperasi_forms import LABELS, KoperasiForm, RoleForm, StaffForm, format_rupiah, profile_form
+from views.koperasi_forms import LABELS, KoperasiForm, RoleForm, StaffForm, profile_form
 from web.access import office
+from web.i18n import idr
 from web.extensions import db
 from web.render import render, see_other
 
@@ -188,7 +189,7 @@ def _shown(field: str, value) -> str:
     if value is None or value == "" or value == []:
         return "—"
     if field in ("pokok_idr", "wajib_idr"):
-        return "Rp" + format_rupiah(value)
+        return idr(value)
     if field == "jenis":
         return str(JENIS_LABELS.get(value, value))
     if field in ("province_code", "regency_code", "district_code"):
