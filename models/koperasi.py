@@ -105,6 +105,7 @@ class Koperasi(db.Model):
     requirements: Mapped[str] = mapped_column(sa.Text, default="")
     member_prefix: Mapped[str] = mapped_column(sa.String(8))
     last_member_seq: Mapped[int] = mapped_column(default=0)  # numbers are never reused
+    last_receipt_seq: Mapped[int] = mapped_column(default=0)  # receipt numbers, likewise
     status: Mapped[str] = mapped_column(sa.String(10), default=Status.PENDING)
     rejection_reason: Mapped[str | None] = mapped_column(sa.Text)
     logo_version: Mapped[str | None] = mapped_column(sa.String(16))

@@ -29,27 +29,31 @@ WIB = ZoneInfo("Asia/Jakarta")
 class MemberStatus(enum.StrEnum):
     APPLIED = "applied"
     REJECTED = "rejected"
+    APPROVED = "approved"  # has a member number; active once simpanan pokok is paid
     ACTIVE = "active"
     RESIGNING = "resigning"  # asked to resign; staff confirm (savings refunded then)
     RESIGNED = "resigned"
 
 
-OPEN = (MemberStatus.APPLIED, MemberStatus.ACTIVE, MemberStatus.RESIGNING)
+OPEN = (MemberStatus.APPLIED, MemberStatus.APPROVED, MemberStatus.ACTIVE, MemberStatus.RESIGNING)
 STATUS_LABELS = {
     MemberStatus.APPLIED: _l("Awaiting approval"),
     MemberStatus.REJECTED: _l("Rejected"),
+    MemberStatus.APPROVED: _l("Approved: pay simpanan pokok to activate"),
     MemberStatus.ACTIVE: _l("Active"),
     MemberStatus.RESIGNING: _l("Resignation requested"),
     MemberStatus.RESIGNED: _l("Resigned"),
 }
 
 
+OPEN_SQL = "status IN ('applied', 'approved', 'active', 'resigning')"
+
+
 class Membership(db.Model):
     __table_args__ = (
         # At most one open application or membership per person and koperasi (also under races).
         sa.Index("uq_membership_open", "koperasi_id", "user_id", unique=True,
-                 sqlite_where=sa.text("status IN ('applied', 'active', 'resigning')"),
-                 postgresql_where=sa.text("status IN ('applied', 'active', 'resigning')")),
+                 sqlite_where=sa.text(OPEN_SQL), postgresql_where=sa.text(OPEN_SQL)),
         sa.UniqueConstraint("koperasi_id", "member_number"),
         sa.Index("ix_membership_queue", "koperasi_id", "status", "applied_at"),
     )
@@ -153,13 +157,15 @@ def open_membership(user: User, koperasi: Koperasi) -> Membership | None:
 
 def approve(membership: Membership, staff_user: User) -> None:
     """Approve: the next member number of this koperasi (sequential, never reused),
-    the join date, and the simpanan pokok owed."""
+    the join date, and the simpanan pokok owed. The membership is active once pokok
+    is paid (at once when the koperasi asks none)."""
     koperasi = membership.koperasi
     seq = db.session.execute(
         sa.update(Koperasi).where(Koperasi.id == koperasi.id)
         .values(last_member_seq=Koperasi.last_member_seq + 1)
         .returning(Koperasi.last_member_seq)).scalar_one()
-    _set_status(membership, (MemberStatus.APPLIED,), MemberStatus.ACTIVE,
+    _set_status(membership, (MemberStatus.APPLIED,),
+                MemberStatus.APPROVED if koperasi.pokok_idr > 0 else MemberStatus.ACTIVE,
                 member_number=f"{koperasi.member_prefix}-{seq:05d}", joined_on=_jakarta_today(),
                 pokok_owed_idr=koperasi.pokok_idr, decided_at=utcnow(), decided_by_id=staff_user.id)
 
@@ -176,8 +182,12 @@ def request_resignation(membership: Membership) -> None:
     _set_status(membership, (MemberStatus.ACTIVE,), MemberStatus.RESIGNING, resign_requested_at=utcnow())
 
 
-def confirm_resignation(membership: Membership, staff_user: User) -> None:
-    """Staff confirm; the card becomes inactive (the savings refund is the ledger's)."""
+def confirm_resignation(membership: Membership, staff_user: User, key: str | None = None) -> None:
+    """Staff confirm: loans must be settled; pokok, wajib and sukarela are refunded in
+    one posted entry; the card becomes inactive."""
+    from models.savings import refund_all
+
+    refund_all(membership, staff_user, key)
     _set_status(membership, (MemberStatus.RESIGNING,), MemberStatus.RESIGNED, resigned_at=utcnow())
 
 

@@ -204,8 +204,10 @@ def make_staff(make_user):
 
 @pytest.fixture
 def make_member(make_user):
-    """``make_member(koperasi, user=None, status="active")`` → the Membership."""
+    """``make_member(koperasi, user=None, status="active")`` → the Membership.
+    "approved" has a member number but has not paid simpanan pokok; "active" has."""
     from models.membership import apply, approve, reject, request_resignation
+    from models.savings import deposit, pokok_due
 
     def make(koperasi, user: User | None = None, status: str = "active", nik: str = VALID_NIK):
         user = user or make_user(full_name="Anggota Koperasi")
@@ -213,8 +215,10 @@ def make_member(make_user):
                            occupation="Pedagang", is_umkm=False, business_name=None, agreed=True)
         _db.session.flush()
         staff = _db.session.get(User, koperasi.created_by_id)
-        if status in ("active", "resigning"):
+        if status in ("approved", "active", "resigning"):
             approve(membership, staff)
+        if status in ("active", "resigning") and membership.status == "approved":
+            deposit(membership, "pokok", pokok_due(membership), "cash", staff)
         if status == "resigning":
             request_resignation(membership)
         if status == "rejected":

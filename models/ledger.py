@@ -1,0 +1,297 @@
+"""The koperasi's books: a chart of accounts and balanced, append-only journal entries.
+
+Rules kept here, for every koperasi:
+- Money is whole Rupiah. A line's ``amount`` is signed: debit positive, credit negative.
+- Every entry has two or more lines and its amounts sum to zero (debits = credits).
+- Entries are never updated or deleted (enforced on flush); a mistake is corrected by
+  a reversing entry that points at the original.
+- Member savings and loan balances are cached in ``SavingsBalance`` and on the loan's
+  instalments for race-safe checks; ``check()`` proves each cache equals its lines.
+- A posting with an idempotency key that was used before returns the first entry.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import ROUND_HALF_UP, Decimal
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
+
+from models.accounts import User
+from models.base import utcnow
+from models.errors import DomainError
+from models.koperasi import Koperasi
+from web.extensions import db
+
+MAX_AMOUNT = 10_000_000_000  # Rp10 miliar: anything larger in one posting is a typing mistake
+
+
+def round_idr(value: Decimal | int | float) -> int:
+    """THE rounding rule: half up to the whole Rupiah (used for all interest and fees)."""
+    return int(Decimal(str(value)).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+class Purpose(enum.StrEnum):
+    """The accounts every koperasi's chart has (code, kind, purpose)."""
+
+    CASH = "cash"
+    BANK = "bank"
+    LOANS = "loans_receivable"
+    POKOK = "savings_pokok"
+    WAJIB = "savings_wajib"
+    SUKARELA = "savings_sukarela"
+    SETTLEMENT = "settlement"  # money owed to sellers (marketplace)
+    SHU_PAYABLE = "shu_payable"
+    INTEREST = "interest_income"
+    FEES = "fee_income"
+    PENALTIES = "penalty_income"
+
+
+CHART = [
+    # (purpose, code, kind, label)
+    (Purpose.CASH, "1101", "asset", _l("Cash")),
+    (Purpose.BANK, "1102", "asset", _l("Bank")),
+    (Purpose.LOANS, "1301", "asset", _l("Loans to members")),
+    (Purpose.SUKARELA, "2101", "liability", _l("Simpanan sukarela")),
+    (Purpose.SETTLEMENT, "2201", "liability", _l("Payable to sellers")),
+    (Purpose.SHU_PAYABLE, "2301", "liability", _l("SHU payable")),
+    (Purpose.POKOK, "3101", "equity", _l("Simpanan pokok")),
+    (Purpose.WAJIB, "3102", "equity", _l("Simpanan wajib")),
+    (Purpose.INTEREST, "4101", "income", _l("Loan interest (jasa)")),
+    (Purpose.FEES, "4102", "income", _l("Loan fees (provisi)")),
+    (Purpose.PENALTIES, "4103", "income", _l("Late fees (denda)")),
+]
+LABELS = {purpose: label for purpose, _code, _kind, label in CHART}
+SAVINGS = {"pokok": Purpose.POKOK, "wajib": Purpose.WAJIB, "sukarela": Purpose.SUKARELA}
+SAVINGS_LABELS = {"pokok": _l("Simpanan pokok"), "wajib": _l("Simpanan wajib"), "sukarela": _l("Simpanan sukarela")}
+MEANS = {"cash": Purpose.CASH, "bank": Purpose.BANK}
+
+
+class Account(db.Model):
+    __table_args__ = (sa.UniqueConstraint("koperasi_id", "purpose"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    koperasi_id: Mapped[int] = mapped_column(sa.ForeignKey("koperasi.id", ondelete="CASCADE"))
+    purpose: Mapped[str] = mapped_column(sa.String(20))
+    code: Mapped[str] = mapped_column(sa.String(8))
+    kind: Mapped[str] = mapped_column(sa.String(10))  # asset, liability, equity, income, expense
+
+    @property
+    def label(self):
+        return LABELS.get(self.purpose, self.purpose)
+
+
+class Entry(db.Model):
+    """One money movement: a receipt number, who posted it and when, two or more lines."""
+
+    __table_args__ = (
+        sa.UniqueConstraint("koperasi_id", "ref", name="uq_entry_ref"),
+        sa.UniqueConstraint("koperasi_id", "idempotency_key", name="uq_entry_idempotency_key"),
+        sa.Index("ix_entry_koperasi_posted", "koperasi_id", "posted_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    koperasi_id: Mapped[int] = mapped_column(sa.ForeignKey("koperasi.id", ondelete="CASCADE"))
+    ref: Mapped[str] = mapped_column(sa.String(24))  # the receipt number
+    kind: Mapped[str] = mapped_column(sa.String(20))  # deposit, withdrawal, disbursement, repayment, …
+    memo: Mapped[str] = mapped_column(sa.String(200), default="")
+    membership_id: Mapped[int | None] = mapped_column(sa.ForeignKey("membership.id"), index=True)
+    loan_id: Mapped[int | None] = mapped_column(sa.ForeignKey("loan.id"), index=True)
+    posted_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
+    posted_at: Mapped[datetime] = mapped_column(default=utcnow)
+    idempotency_key: Mapped[str | None] = mapped_column(sa.String(64))
+    reverses_id: Mapped[int | None] = mapped_column(sa.ForeignKey("entry.id"), unique=True)
+
+    lines: Mapped[list[Line]] = relationship(lazy="selectin", order_by="Line.id")
+    posted_by: Mapped[User | None] = relationship(lazy="joined")
+
+    @property
+    def total(self) -> int:
+        """The amount moved: the sum of the debits."""
+        return sum(line.amount for line in self.lines if line.amount > 0)
+
+
+class Line(db.Model):
+    __table_args__ = (
+        sa.CheckConstraint("amount <> 0", name="nonzero"),
+        # A member's statement: their lines on one account, in order.
+        sa.Index("ix_line_membership_account", "membership_id", "account_id", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    entry_id: Mapped[int] = mapped_column(sa.ForeignKey("entry.id"), index=True)
+    account_id: Mapped[int] = mapped_column(sa.ForeignKey("account.id"), index=True)
+    amount: Mapped[int] = mapped_column(sa.BigInteger)  # debit > 0, credit < 0
+    membership_id: Mapped[int | None] = mapped_column(sa.ForeignKey("membership.id"))
+    loan_id: Mapped[int | None] = mapped_column(sa.ForeignKey("loan.id"), index=True)
+
+    account: Mapped[Account] = relationship(lazy="joined")
+
+
+class SavingsBalance(db.Model):
+    """Cached balance of one member's savings of one kind (credit balance, ≥ 0)."""
+
+    membership_id: Mapped[int] = mapped_column(sa.ForeignKey("membership.id"), primary_key=True)
+    kind: Mapped[str] = mapped_column(sa.String(10), primary_key=True)
+    balance: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+
+    __table_args__ = (sa.CheckConstraint("balance >= 0", name="not_negative"),)
+
+
+@sa.event.listens_for(Session, "before_flush")
+def _append_only(session: Session, _context, _instances) -> None:
+    """Posted entries and their lines are never changed or deleted."""
+    for obj in list(session.dirty) + list(session.deleted):
+        if isinstance(obj, Entry | Line) and (obj in session.deleted or session.is_modified(obj)):
+            raise RuntimeError("journal entries are append-only: post a reversing entry instead")
+
+
+# ---------------------------------------------------------------- chart and posting
+
+def ensure_chart(koperasi: Koperasi) -> dict[str, Account]:
+    """The koperasi's accounts by purpose, created the first time they are needed."""
+    accounts = {a.purpose: a for a in db.session.scalars(sa.select(Account).where(
+        Account.koperasi_id == koperasi.id))}
+    missing = [row for row in CHART if row[0] not in accounts]
+    if missing:
+        try:
+            with db.session.begin_nested():
+                for purpose, code, kind, _label in missing:
+                    account = Account(koperasi_id=koperasi.id, purpose=purpose, code=code, kind=kind)
+                    db.session.add(account)
+                    accounts[purpose] = account
+        except sa.exc.IntegrityError:  # created at the same moment by another request
+            return ensure_chart(koperasi)
+    return accounts
+
+
+@dataclass
+class Leg:
+    """One line to post: an account purpose, a signed amount, and who it concerns."""
+
+    purpose: str
+    amount: int
+    membership_id: int | None = None
+    loan_id: int | None = None
+
+
+def find_by_key(koperasi: Koperasi, key: str | None) -> Entry | None:
+    if not key:
+        return None
+    return db.session.scalar(sa.select(Entry).where(Entry.koperasi_id == koperasi.id,
+                                                    Entry.idempotency_key == key))
+
+
+def _next_ref(koperasi: Koperasi) -> str:
+    """Receipt numbers are sequential per koperasi; one atomic UPDATE hands them out."""
+    seq = db.session.execute(
+        sa.update(Koperasi).where(Koperasi.id == koperasi.id)
+        .values(last_receipt_seq=Koperasi.last_receipt_seq + 1)
+        .returning(Koperasi.last_receipt_seq)).scalar_one()
+    return f"{koperasi.member_prefix}-{seq:07d}"
+
+
+def post(koperasi: Koperasi, kind: str, legs: list[Leg], *, by: User | None, memo: str = "",
+         membership_id: int | None = None, loan_id: int | None = None, key: str | None = None,
+         reverses: Entry | None = None) -> Entry:
+    """Post one balanced entry. The caller has already changed any cached balance in
+    the same transaction (conditional UPDATE or row lock), so both commit or neither."""
+    legs = [leg for leg in legs if leg.amount]
+    if len(legs) < 2:
+        raise DomainError(_l("Nothing to post: the amount is zero."))
+    if any(not isinstance(leg.amount, int) for leg in legs):
+        raise TypeError("amounts are whole Rupiah (int)")
+    if sum(leg.amount for leg in legs) != 0:
+        raise ValueError(f"unbalanced entry: {legs}")
+    accounts = ensure_chart(koperasi)
+    entry = Entry(koperasi_id=koperasi.id, ref=_next_ref(koperasi), kind=kind, memo=memo[:200],
+                  membership_id=membership_id, loan_id=loan_id, posted_by_id=by.id if by else None,
+                  idempotency_key=key, reverses_id=reverses.id if reverses else None)
+    entry.lines = [Line(account_id=accounts[leg.purpose].id, amount=leg.amount,
+                        membership_id=leg.membership_id, loan_id=leg.loan_id) for leg in legs]
+    db.session.add(entry)
+    db.session.flush()
+    return entry
+
+
+def lock(model, row_id: int) -> None:
+    """Hold the row (and on SQLite, the database) for writing until commit, so a
+    read-check-write sequence cannot interleave with another request's."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(sa.select(model.id).where(model.id == row_id).with_for_update())
+    else:
+        # SQLite: a read snapshot cannot be upgraded once another writer committed, so
+        # end it, then take the write lock first (the busy timeout queues us).
+        db.session.commit()
+        db.session.execute(sa.update(model).where(model.id == row_id).values(id=model.id))
+    db.session.expire_all()
+
+
+# ---------------------------------------------------------------- savings balances
+
+def credit_savings(membership_id: int, kind: str, amount: int) -> None:
+    """Add to a cached savings balance (creating the row on the first deposit)."""
+    updated = db.session.execute(
+        sa.update(SavingsBalance).where(SavingsBalance.membership_id == membership_id,
+                                        SavingsBalance.kind == kind)
+        .values(balance=SavingsBalance.balance + amount)).rowcount
+    if not updated:
+        try:
+            with db.session.begin_nested():
+                db.session.add(SavingsBalance(membership_id=membership_id, kind=kind, balance=amount))
+        except sa.exc.IntegrityError:  # a first deposit raced ours: add to it instead
+            credit_savings(membership_id, kind, amount)
+
+
+def debit_savings(membership_id: int, kind: str, amount: int) -> None:
+    """Take from a cached savings balance; never below zero, even under races: the
+    check and the change are one conditional UPDATE."""
+    updated = db.session.execute(
+        sa.update(SavingsBalance).where(SavingsBalance.membership_id == membership_id,
+                                        SavingsBalance.kind == kind, SavingsBalance.balance >= amount)
+        .values(balance=SavingsBalance.balance - amount)).rowcount
+    if updated != 1:
+        raise DomainError(_l("The balance is not enough for this amount."), field="amount")
+
+
+def balances(membership_id: int) -> dict[str, int]:
+    rows = db.session.execute(sa.select(SavingsBalance.kind, SavingsBalance.balance).where(
+        SavingsBalance.membership_id == membership_id))
+    found = dict(rows.all())
+    return {kind: found.get(kind, 0) for kind in SAVINGS}
+
+
+# ---------------------------------------------------------------- the proof
+
+def check() -> list[str]:
+    """Every entry balances; every cached balance equals the sum of its lines.
+    Returns the problems found (empty when the books are sound)."""
+    problems = []
+    unbalanced = db.session.execute(
+        sa.select(Line.entry_id, sa.func.sum(Line.amount)).group_by(Line.entry_id)
+        .having(sa.func.sum(Line.amount) != 0)).all()
+    problems += [f"entry {entry_id} does not balance ({total:+})" for entry_id, total in unbalanced]
+    short = db.session.execute(sa.select(Entry.id).outerjoin(Line).group_by(Entry.id)
+                               .having(sa.func.count(Line.id) < 2)).scalars().all()
+    problems += [f"entry {entry_id} has fewer than two lines" for entry_id in short]
+    derived = {(m, k): 0 for m, k in db.session.execute(sa.select(SavingsBalance.membership_id,
+                                                                   SavingsBalance.kind))}
+    kinds = {purpose: kind for kind, purpose in SAVINGS.items()}
+    rows = db.session.execute(
+        sa.select(Line.membership_id, Account.purpose, -sa.func.sum(Line.amount)).join(Account)
+        .where(Account.purpose.in_(list(kinds)), Line.membership_id.is_not(None))
+        .group_by(Line.membership_id, Account.purpose))
+    for membership_id, purpose, total in rows:
+        derived[(membership_id, kinds[purpose])] = total
+    cached = dict(((m, k), b) for m, k, b in db.session.execute(
+        sa.select(SavingsBalance.membership_id, SavingsBalance.kind, SavingsBalance.balance)))
+    for key, total in derived.items():
+        if cached.get(key, 0) != total:
+            problems.append(f"savings {key}: cached {cached.get(key, 0)}, lines say {total}")
+    from models.loans import check_loans
+
+    return problems + check_loans()

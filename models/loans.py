@@ -1,0 +1,442 @@
+"""Loans (pinjaman): products, schedules, applying, approval, disbursement, repayment.
+
+Rules kept here:
+- A product's nominal rate is at most 24 % a year (2 % a month).
+- A schedule's principal parts sum exactly to the principal; interest is rounded
+  half up per instalment (``round_idr``). Flat: interest on the original principal;
+  annuity (menurun/efektif): equal instalments, interest on the remaining balance.
+- A repayment is allocated to late fee, then interest, then principal, instalment by
+  instalment, under a row lock on the loan, and never pays more than is owed.
+"""
+
+from __future__ import annotations
+
+import calendar
+import enum
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from models.accounts import User
+from models.base import utcnow
+from models.errors import DomainError
+from models.koperasi import Koperasi
+from models.ledger import MEANS, SAVINGS, Entry, Leg, Purpose, debit_savings, lock, post, round_idr
+from models.membership import WIB, MemberStatus, Membership
+from web.extensions import db
+
+MAX_MONTHLY_RATE_BP = 200  # 24 % a year (Permenkop): rates are in hundredths of a percent per month
+
+
+class LoanStatus(enum.StrEnum):
+    APPLIED = "applied"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    ACTIVE = "active"  # disbursed, being repaid
+    PAID_OFF = "paid_off"
+
+
+STATUS_LABELS = {
+    LoanStatus.APPLIED: _l("Applied"),
+    LoanStatus.APPROVED: _l("Approved, awaiting disbursement"),
+    LoanStatus.REJECTED: _l("Rejected"),
+    LoanStatus.ACTIVE: _l("Being repaid"),
+    LoanStatus.PAID_OFF: _l("Paid off"),
+}
+METHOD_LABELS = {"flat": _l("Flat"), "annuity": _l("Declining (annuity)")}
+FEE_MODE_LABELS = {"deducted": _l("Deducted from the disbursement"), "upfront": _l("Paid in cash at disbursement")}
+LATE_FEE_LABELS = {"per_day": _l("per day late"), "per_instalment": _l("per late instalment")}
+
+
+class LoanProduct(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    koperasi_id: Mapped[int] = mapped_column(sa.ForeignKey("koperasi.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(sa.String(120))
+    method: Mapped[str] = mapped_column(sa.String(10))  # flat | annuity
+    monthly_rate_bp: Mapped[int]  # 100 = 1.00 % a month
+    fee_bp: Mapped[int] = mapped_column(default=0)  # provisi/admin, 100 = 1.00 % of principal
+    fee_mode: Mapped[str] = mapped_column(sa.String(10), default="deducted")
+    max_amount_idr: Mapped[int] = mapped_column(sa.BigInteger)
+    min_tenor: Mapped[int] = mapped_column(default=6)
+    max_tenor: Mapped[int] = mapped_column(default=24)
+    late_fee_mode: Mapped[str] = mapped_column(sa.String(16), default="per_instalment")
+    late_fee_idr: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+    requires_guarantor: Mapped[bool] = mapped_column(default=False)
+    requires_documents: Mapped[bool] = mapped_column(default=False)
+    active: Mapped[bool] = mapped_column(default=True)
+
+
+class Loan(db.Model):
+    __table_args__ = (sa.Index("ix_loan_koperasi_status", "koperasi_id", "status"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    koperasi_id: Mapped[int] = mapped_column(sa.ForeignKey("koperasi.id", ondelete="CASCADE"))
+    membership_id: Mapped[int] = mapped_column(sa.ForeignKey("membership.id"), index=True)
+    product_id: Mapped[int] = mapped_column(sa.ForeignKey("loan_product.id"))
+    status: Mapped[str] = mapped_column(sa.String(10), default=LoanStatus.APPLIED)
+    requested_idr: Mapped[int] = mapped_column(sa.BigInteger)
+    principal_idr: Mapped[int | None] = mapped_column(sa.BigInteger)  # as approved
+    tenor: Mapped[int]
+    purpose: Mapped[str] = mapped_column(sa.String(300))
+    business_name: Mapped[str | None] = mapped_column(sa.String(160))
+    # The product's terms, fixed at approval.
+    method: Mapped[str | None] = mapped_column(sa.String(10))
+    monthly_rate_bp: Mapped[int | None]
+    fee_idr: Mapped[int | None] = mapped_column(sa.BigInteger)
+    fee_mode: Mapped[str | None] = mapped_column(sa.String(10))
+    late_fee_mode: Mapped[str | None] = mapped_column(sa.String(16))
+    late_fee_idr: Mapped[int | None] = mapped_column(sa.BigInteger)
+    applied_at: Mapped[datetime] = mapped_column(default=utcnow)
+    decided_at: Mapped[datetime | None]
+    decided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
+    rejection_reason: Mapped[str | None] = mapped_column(sa.Text)
+    disbursed_on: Mapped[date | None]
+    paid_off_at: Mapped[datetime | None]
+
+    product: Mapped[LoanProduct] = relationship(lazy="joined")
+    membership: Mapped[Membership] = relationship(lazy="joined")
+    instalments: Mapped[list[Instalment]] = relationship(lazy="selectin", order_by="Instalment.seq")
+
+    @property
+    def status_label(self):
+        return STATUS_LABELS.get(self.status, self.status)
+
+
+class Instalment(db.Model):
+    __table_args__ = (sa.UniqueConstraint("loan_id", "seq"),
+                      sa.Index("ix_instalment_due", "settled_on", "due_on"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    loan_id: Mapped[int] = mapped_column(sa.ForeignKey("loan.id"))
+    seq: Mapped[int]
+    due_on: Mapped[date]
+    principal_due: Mapped[int] = mapped_column(sa.BigInteger)
+    interest_due: Mapped[int] = mapped_column(sa.BigInteger)
+    principal_paid: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+    interest_paid: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+    late_fee_paid: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+    settled_on: Mapped[date | None]  # fully paid (late fees stop accruing)
+
+    @property
+    def remaining(self) -> int:
+        return self.principal_due - self.principal_paid + self.interest_due - self.interest_paid
+
+
+# ---------------------------------------------------------------- schedules
+
+@dataclass
+class Row:
+    seq: int
+    due_on: date
+    principal: int
+    interest: int
+
+    @property
+    def total(self) -> int:
+        return self.principal + self.interest
+
+
+def add_months(start: date, months: int) -> date:
+    month = start.month - 1 + months
+    year, month = start.year + month // 12, month % 12 + 1
+    return date(year, month, min(start.day, calendar.monthrange(year, month)[1]))
+
+
+def schedule(principal: int, tenor: int, method: str, monthly_rate_bp: int, start: date) -> list[Row]:
+    """Instalments for a loan; principal parts always sum to the principal."""
+    rate = Decimal(monthly_rate_bp) / Decimal(10000)
+    rows, balance = [], principal
+    if method == "flat":
+        interest = round_idr(principal * rate)
+        part = principal // tenor
+        for k in range(1, tenor + 1):
+            share = part if k < tenor else principal - part * (tenor - 1)
+            rows.append(Row(k, add_months(start, k), share, interest))
+        return rows
+    if rate == 0:
+        payment = -(-principal // tenor)
+    else:
+        payment = round_idr(principal * rate / (1 - (1 + rate) ** -tenor))
+    for k in range(1, tenor + 1):
+        interest = round_idr(balance * rate)
+        share = balance if k == tenor else min(max(payment - interest, 0), balance)
+        rows.append(Row(k, add_months(start, k), share, interest))
+        balance -= share
+    return rows
+
+
+def fee_for(product: LoanProduct, principal: int) -> int:
+    return round_idr(Decimal(principal) * product.fee_bp / 10000)
+
+
+# ---------------------------------------------------------------- products
+
+def check_product(data: dict) -> dict:
+    """A loan product's terms within the regulation (≤ 24 % a year) and sense."""
+    name = " ".join((data.get("name") or "").split())
+    if len(name) < 3:
+        raise DomainError(_l("Enter the product's name."), field="name")
+    if data.get("method") not in METHOD_LABELS:
+        raise DomainError(_l("Choose flat or declining interest."), field="method")
+    rate = data.get("monthly_rate_bp")
+    if rate is None or not 0 <= rate <= MAX_MONTHLY_RATE_BP:
+        raise DomainError(_l("The rate may be at most 2% a month (24% a year)."), field="monthly_rate_bp")
+    fee = data.get("fee_bp")
+    if fee is None or not 0 <= fee <= 500:
+        raise DomainError(_l("The fee may be from 0% to 5% of the loan."), field="fee_bp")
+    if data.get("fee_mode") not in FEE_MODE_LABELS:
+        raise DomainError(_l("Choose how the fee is paid."), field="fee_mode")
+    if not data.get("max_amount_idr") or not 100_000 <= data["max_amount_idr"] <= 10_000_000_000:
+        raise DomainError(_l("Enter a maximum from Rp100.000 to Rp10.000.000.000."), field="max_amount_idr")
+    low, high = data.get("min_tenor"), data.get("max_tenor")
+    if not low or not high or not 1 <= low <= high <= 120:
+        raise DomainError(_l("Tenor: from 1 to 120 months, the minimum not above the maximum."), field="min_tenor")
+    if data.get("late_fee_mode") not in LATE_FEE_LABELS:
+        raise DomainError(_l("Choose how late fees are charged."), field="late_fee_mode")
+    if data.get("late_fee_idr") is None or not 0 <= data["late_fee_idr"] <= 10_000_000:
+        raise DomainError(_l("Enter a late fee from Rp0 to Rp10.000.000."), field="late_fee_idr")
+    return {**data, "name": name}
+
+
+def save_product(koperasi: Koperasi, data: dict, product: LoanProduct | None = None) -> LoanProduct:
+    clean = check_product(data)
+    product = product or LoanProduct(koperasi_id=koperasi.id)
+    for key in ("name", "method", "monthly_rate_bp", "fee_bp", "fee_mode", "max_amount_idr", "min_tenor",
+                "max_tenor", "late_fee_mode", "late_fee_idr", "requires_guarantor", "requires_documents", "active"):
+        if key in clean:
+            setattr(product, key, clean[key])
+    db.session.add(product)
+    db.session.flush()
+    return product
+
+
+# ---------------------------------------------------------------- the loan's life
+
+def _transition(loan: Loan, expected: str, new: str, **values) -> None:
+    """Change status only from the expected one, in one conditional UPDATE."""
+    done = db.session.execute(sa.update(Loan).where(Loan.id == loan.id, Loan.status == expected)
+                              .values(status=new, **values)).rowcount
+    db.session.refresh(loan)
+    if done != 1:
+        raise DomainError(_l("This loan was already handled: %(status)s.", status=loan.status_label))
+
+
+def check_terms(product: LoanProduct, amount: int | None, tenor: int | None) -> None:
+    if not isinstance(amount, int) or amount <= 0:
+        raise DomainError(_l("Enter an amount above Rp0."), field="amount")
+    if amount > product.max_amount_idr:
+        raise DomainError(_l("This product lends at most %(amount)s.", amount=_rp(product.max_amount_idr)),
+                          field="amount")
+    if not isinstance(tenor, int) or not product.min_tenor <= tenor <= product.max_tenor:
+        raise DomainError(_l("Choose a tenor from %(low)s to %(high)s months.", low=product.min_tenor,
+                             high=product.max_tenor), field="tenor")
+
+
+def apply(membership: Membership, product: LoanProduct, amount: int, tenor: int, purpose: str,
+          business_name: str | None = None) -> Loan:
+    """An active member applies; staff review it."""
+    if membership.status != MemberStatus.ACTIVE:
+        raise DomainError(_l("Only an active member can apply for a loan."))
+    if product.koperasi_id != membership.koperasi_id or not product.active:
+        raise DomainError(_l("Choose a loan product from the list."), field="product")
+    check_terms(product, amount, tenor)
+    purpose = " ".join((purpose or "").split())
+    if len(purpose) < 5:
+        raise DomainError(_l("Tell the koperasi what the loan is for."), field="purpose")
+    loan = Loan(koperasi_id=membership.koperasi_id, membership_id=membership.id, product_id=product.id,
+                requested_idr=amount, tenor=tenor, purpose=purpose[:300],
+                business_name=(business_name or "").strip() or membership.business_name)
+    db.session.add(loan)
+    db.session.flush()
+    return loan
+
+
+def approve(loan: Loan, by: User, amount: int | None = None) -> None:
+    """Approve, possibly for less than asked; the product's terms are fixed now."""
+    amount = loan.requested_idr if amount is None else amount
+    product = loan.product
+    if isinstance(amount, int) and amount > loan.requested_idr:
+        raise DomainError(_l("Approve at most the amount asked for."), field="amount")
+    check_terms(product, amount, loan.tenor)
+    _transition(loan, LoanStatus.APPLIED, LoanStatus.APPROVED, principal_idr=amount, method=product.method,
+                monthly_rate_bp=product.monthly_rate_bp, fee_idr=fee_for(product, amount),
+                fee_mode=product.fee_mode, late_fee_mode=product.late_fee_mode, late_fee_idr=product.late_fee_idr,
+                decided_at=utcnow(), decided_by_id=by.id)
+
+
+def reject(loan: Loan, by: User, reason: str) -> None:
+    reason = (reason or "").strip()
+    if len(reason) < 5:
+        raise DomainError(_l("Write the reason, so the member understands."), field="reason")
+    _transition(loan, LoanStatus.APPLIED, LoanStatus.REJECTED, rejection_reason=reason, decided_at=utcnow(),
+                decided_by_id=by.id)
+
+
+def disburse(loan: Loan, by: User, means: str, key: str | None = None, today: date | None = None) -> Entry:
+    """Pay the loan out: the schedule is fixed and one entry posts principal and fee."""
+    from models.savings import idempotent
+
+    koperasi = db.session.get(Koperasi, loan.koperasi_id)
+
+    def run() -> Entry:
+        if means not in MEANS:
+            raise DomainError(_l("Choose cash or bank."), field="means")
+        start = today or datetime.now(WIB).date()
+        _transition(loan, LoanStatus.APPROVED, LoanStatus.ACTIVE, disbursed_on=start)
+        for row in schedule(loan.principal_idr, loan.tenor, loan.method, loan.monthly_rate_bp, start):
+            db.session.add(Instalment(loan_id=loan.id, seq=row.seq, due_on=row.due_on,
+                                      principal_due=row.principal, interest_due=row.interest))
+        principal, fee = loan.principal_idr, loan.fee_idr or 0
+        legs = [Leg(Purpose.LOANS, principal, loan_id=loan.id), Leg(MEANS[means], -(principal - fee)),
+                Leg(Purpose.FEES, -fee, loan_id=loan.id)]
+        entry = post(koperasi, "disbursement", legs, by=by, memo=loan.product.name,
+                     membership_id=loan.membership_id, loan_id=loan.id, key=key)
+        db.session.expire(loan, ["instalments"])
+        return entry
+
+    return idempotent(koperasi, key, run)
+
+
+# ---------------------------------------------------------------- what is owed
+
+def late_fee_accrued(loan: Loan, inst: Instalment, today: date) -> int:
+    """Late fee earned by one instalment so far (it stops when the instalment is settled)."""
+    end = inst.settled_on or today
+    if not loan.late_fee_idr or end <= inst.due_on:
+        return 0
+    if loan.late_fee_mode == "per_day":
+        return loan.late_fee_idr * (end - inst.due_on).days
+    return loan.late_fee_idr
+
+
+@dataclass
+class Owed:
+    late_fee: int
+    interest: int
+    principal: int
+    overdue: int  # instalment amounts past their due date, unpaid
+    next_due: Instalment | None
+
+    @property
+    def total(self) -> int:
+        return self.late_fee + self.interest + self.principal
+
+
+def owed(loan: Loan, today: date | None = None) -> Owed:
+    today = today or datetime.now(WIB).date()
+    late = interest = principal = overdue = 0
+    next_due = None
+    for inst in loan.instalments:
+        late += late_fee_accrued(loan, inst, today) - inst.late_fee_paid
+        interest += inst.interest_due - inst.interest_paid
+        principal += inst.principal_due - inst.principal_paid
+        if inst.remaining and inst.due_on < today:
+            overdue += inst.remaining
+        if inst.remaining and next_due is None:
+            next_due = inst
+    return Owed(late, interest, principal, overdue, next_due)
+
+
+def in_arrears(loan: Loan, today: date | None = None) -> bool:
+    return loan.status == LoanStatus.ACTIVE and owed(loan, today).overdue > 0
+
+
+def repay(loan: Loan, amount: int, source: str, by: User | None, key: str | None = None,
+          today: date | None = None) -> Entry:
+    """Allocate to late fee, then interest, then principal, instalment by instalment.
+    Under a row lock on the loan, so repayments at once never pay more than is owed.
+    ``source``: cash, bank, or the member's own simpanan sukarela."""
+    from models.savings import check_amount, idempotent
+
+    loan_id = loan.id
+    koperasi = db.session.get(Koperasi, loan.koperasi_id)
+
+    def run() -> Entry:
+        check_amount(amount)
+        if source not in (*MEANS, "sukarela"):
+            raise DomainError(_l("Choose cash, bank or simpanan sukarela."), field="source")
+        lock(Loan, loan_id)
+        current = db.session.get(Loan, loan_id)
+        if current.status != LoanStatus.ACTIVE:
+            raise DomainError(_l("This loan is not being repaid."))
+        day = today or datetime.now(WIB).date()
+        due = owed(current, day)
+        if amount > due.total:
+            raise DomainError(_l("That is more than what is owed (%(amount)s).", amount=_rp(due.total)),
+                              field="amount")
+        left, parts = amount, {"late": 0, "interest": 0, "principal": 0}
+        for inst in current.instalments:
+            for attr, kind, owing in (
+                ("late_fee_paid", "late", late_fee_accrued(current, inst, day) - inst.late_fee_paid),
+                ("interest_paid", "interest", inst.interest_due - inst.interest_paid),
+                ("principal_paid", "principal", inst.principal_due - inst.principal_paid),
+            ):
+                pay = min(left, owing)
+                if pay > 0:
+                    setattr(inst, attr, getattr(inst, attr) + pay)
+                    parts[kind] += pay
+                    left -= pay
+            if inst.remaining == 0 and inst.settled_on is None:
+                inst.settled_on = day
+            if left == 0:
+                break
+        if source == "sukarela":
+            debit_savings(current.membership_id, "sukarela", amount)
+            payer = Leg(SAVINGS["sukarela"], amount, membership_id=current.membership_id)
+        else:
+            payer = Leg(MEANS[source], amount)
+        legs = [payer, Leg(Purpose.PENALTIES, -parts["late"], loan_id=loan_id),
+                Leg(Purpose.INTEREST, -parts["interest"], loan_id=loan_id),
+                Leg(Purpose.LOANS, -parts["principal"], loan_id=loan_id)]
+        entry = post(koperasi, "repayment", legs, by=by, memo=source, membership_id=current.membership_id,
+                     loan_id=loan_id, key=key)
+        if all(inst.remaining == 0 for inst in current.instalments):
+            current.status, current.paid_off_at = LoanStatus.PAID_OFF, utcnow()
+        db.session.flush()
+        return entry
+
+    entry = idempotent(koperasi, key, run)
+    db.session.refresh(loan)
+    return entry
+
+
+def has_open_loans(membership: Membership) -> bool:
+    return bool(db.session.scalar(sa.select(sa.func.count()).select_from(Loan).where(
+        Loan.membership_id == membership.id,
+        Loan.status.in_([LoanStatus.APPLIED, LoanStatus.APPROVED, LoanStatus.ACTIVE]))))
+
+
+def _rp(amount: int) -> str:
+    from web.i18n import idr
+
+    return idr(amount)
+
+
+# ---------------------------------------------------------------- the proof (ledger check)
+
+def check_loans() -> list[str]:
+    """Each loan's receivable, interest and late fees in the ledger equal its instalments."""
+    from models.ledger import Account, Line
+
+    ledger = {}
+    rows = db.session.execute(
+        sa.select(Line.loan_id, Account.purpose, sa.func.sum(Line.amount)).join(Account)
+        .where(Line.loan_id.is_not(None)).group_by(Line.loan_id, Account.purpose))
+    for loan_id, purpose, total in rows:
+        ledger[(loan_id, purpose)] = total
+    problems = []
+    cached = db.session.execute(
+        sa.select(Instalment.loan_id, sa.func.sum(Instalment.principal_due - Instalment.principal_paid),
+                  sa.func.sum(Instalment.interest_paid), sa.func.sum(Instalment.late_fee_paid))
+        .group_by(Instalment.loan_id))
+    for loan_id, principal_left, interest_paid, late_paid in cached:
+        for purpose, expected in ((Purpose.LOANS, principal_left), (Purpose.INTEREST, -interest_paid),
+                                  (Purpose.PENALTIES, -late_paid)):
+            if ledger.get((loan_id, purpose), 0) != expected:
+                problems.append(f"loan {loan_id} {purpose}: instalments say {expected}, "
+                                f"lines say {ledger.get((loan_id, purpose), 0)}")
+    return problems

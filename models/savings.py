@@ -1,0 +1,148 @@
+"""Member savings (simpanan): pokok once, wajib monthly, sukarela any time.
+
+Every operation posts one balanced entry and changes the cached balance in the same
+transaction; a withdrawal's check and change are one conditional UPDATE, so two at
+once can never overdraw. A retried form (same idempotency key) returns the first entry.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+
+from models.accounts import User
+from models.errors import DomainError
+from models.ledger import (MAX_AMOUNT, MEANS, SAVINGS, Entry, Leg, balances, credit_savings, debit_savings,
+                           find_by_key, post)
+from models.membership import WIB, MemberStatus, Membership
+from web.extensions import db
+
+
+def check_amount(amount: int | None, field: str = "amount") -> int:
+    if not isinstance(amount, int) or amount <= 0:
+        raise DomainError(_l("Enter an amount above Rp0."), field=field)
+    if amount > MAX_AMOUNT:
+        raise DomainError(_l("This amount is too large for one transaction."), field=field)
+    return amount
+
+
+def idempotent(koperasi, key: str | None, operation: Callable[[], Entry]) -> Entry:
+    """Run a posting once per key: a retry (double tap, flaky network, offline replay)
+    gets the first entry back and changes nothing more."""
+    if (first := find_by_key(koperasi, key)) is not None:
+        return first
+    try:
+        return operation()
+    except sa.exc.IntegrityError:
+        db.session.rollback()  # the same key won a race a moment ago: undo ours whole
+        if (first := find_by_key(koperasi, key)) is not None:
+            return first
+        raise
+
+
+def deposit(membership: Membership, kind: str, amount: int, means: str, by: User | None,
+            key: str | None = None) -> Entry:
+    """Cash or bank in, member savings up. Paying the whole simpanan pokok activates
+    an approved membership; pokok is paid once, and only the amount owed."""
+    koperasi = membership.koperasi
+
+    def run() -> Entry:
+        check_amount(amount)
+        if kind not in SAVINGS:
+            raise DomainError(_l("Choose a kind of savings."), field="kind")
+        if means not in MEANS:
+            raise DomainError(_l("Choose cash or bank."), field="means")
+        allowed = (MemberStatus.APPROVED,) if kind == "pokok" else (MemberStatus.ACTIVE,)
+        if membership.status not in allowed:
+            raise DomainError(_l("Simpanan pokok is paid once, when joining.") if kind == "pokok"
+                              else _l("The membership is not active: pay simpanan pokok first."), field="kind")
+        if kind == "pokok" and amount != pokok_due(membership):
+            raise DomainError(_l("Simpanan pokok is %(amount)s, paid in full.",
+                                 amount=_rp(pokok_due(membership))), field="amount")
+        credit_savings(membership.id, kind, amount)
+        entry = post(koperasi, "deposit", [Leg(MEANS[means], amount),
+                                           Leg(SAVINGS[kind], -amount, membership_id=membership.id)],
+                     by=by, memo=kind, membership_id=membership.id, key=key)
+        if kind == "pokok":
+            db.session.execute(sa.update(Membership).where(Membership.id == membership.id,
+                                                           Membership.status == MemberStatus.APPROVED)
+                               .values(status=MemberStatus.ACTIVE))
+            db.session.refresh(membership)
+        return entry
+
+    return idempotent(koperasi, key, run)
+
+
+def withdraw(membership: Membership, amount: int, means: str, by: User | None, key: str | None = None) -> Entry:
+    """Sukarela out, never beyond the balance (pokok and wajib stay while a member)."""
+    koperasi = membership.koperasi
+
+    def run() -> Entry:
+        check_amount(amount)
+        if means not in MEANS:
+            raise DomainError(_l("Choose cash or bank."), field="means")
+        if membership.status != MemberStatus.ACTIVE:
+            raise DomainError(_l("Only an active member can withdraw."))
+        debit_savings(membership.id, "sukarela", amount)
+        return post(koperasi, "withdrawal", [Leg(SAVINGS["sukarela"], amount, membership_id=membership.id),
+                                             Leg(MEANS[means], -amount)],
+                    by=by, memo="sukarela", membership_id=membership.id, key=key)
+
+    return idempotent(koperasi, key, run)
+
+
+def refund_all(membership: Membership, by: User | None, key: str | None = None) -> Entry | None:
+    """On resignation: loans settled first, then every savings balance back in one entry."""
+    from models.loans import has_open_loans
+
+    if has_open_loans(membership):
+        raise DomainError(_l("Settle the member's loans before the resignation."))
+    held = {kind: amount for kind, amount in balances(membership.id).items() if amount}
+    if not held:
+        return None
+    for kind, amount in held.items():
+        debit_savings(membership.id, kind, amount)
+    legs = [Leg(SAVINGS[kind], amount, membership_id=membership.id) for kind, amount in held.items()]
+    legs.append(Leg(MEANS["cash"], -sum(held.values())))
+    return post(membership.koperasi, "refund", legs, by=by, memo="resignation", membership_id=membership.id,
+                key=key)
+
+
+def pokok_due(membership: Membership) -> int:
+    return max(membership.pokok_owed_idr - balances(membership.id)["pokok"], 0)
+
+
+def _rp(amount: int) -> str:
+    from web.i18n import idr
+
+    return idr(amount)
+
+
+@dataclass
+class Wajib:
+    """Monthly dues: months owed from the join month through this month."""
+
+    rate: int
+    months_due: int
+    months_paid: int
+
+    @property
+    def arrears(self) -> int:
+        return max(self.months_due - self.months_paid, 0)
+
+    @property
+    def arrears_idr(self) -> int:
+        return self.arrears * self.rate
+
+
+def wajib_status(membership: Membership, paid: int, today: date | None = None) -> Wajib:
+    rate = membership.koperasi.wajib_idr
+    if not membership.joined_on or rate <= 0:
+        return Wajib(rate, 0, 0)
+    today = today or datetime.now(WIB).date()
+    months = (today.year - membership.joined_on.year) * 12 + today.month - membership.joined_on.month + 1
+    return Wajib(rate, max(months, 0), paid // rate)
