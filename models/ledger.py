@@ -197,7 +197,7 @@ def _next_ref(koperasi: Koperasi) -> str:
 
 def post(koperasi: Koperasi, kind: str, legs: list[Leg], *, by: User | None, memo: str = "",
          membership_id: int | None = None, loan_id: int | None = None, key: str | None = None,
-         reverses: Entry | None = None) -> Entry:
+         reverses: Entry | None = None, at: datetime | None = None) -> Entry:
     """Post one balanced entry. The caller has already changed any cached balance in
     the same transaction (conditional UPDATE or row lock), so both commit or neither."""
     legs = [leg for leg in legs if leg.amount]
@@ -210,7 +210,8 @@ def post(koperasi: Koperasi, kind: str, legs: list[Leg], *, by: User | None, mem
     accounts = ensure_chart(koperasi)
     entry = Entry(koperasi_id=koperasi.id, ref=_next_ref(koperasi), kind=kind, memo=memo[:200],
                   membership_id=membership_id, loan_id=loan_id, posted_by_id=by.id if by else None,
-                  idempotency_key=key, reverses_id=reverses.id if reverses else None)
+                  idempotency_key=key, reverses_id=reverses.id if reverses else None,
+                  posted_at=at or utcnow())  # ``at``: only for importing past records
     entry.lines = [Line(account_id=accounts[leg.purpose].id, amount=leg.amount,
                         membership_id=leg.membership_id, loan_id=leg.loan_id) for leg in legs]
     db.session.add(entry)

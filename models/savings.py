@@ -45,7 +45,7 @@ def idempotent(koperasi, key: str | None, operation: Callable[[], Entry]) -> Ent
 
 
 def deposit(membership: Membership, kind: str, amount: int, means: str, by: User | None,
-            key: str | None = None) -> Entry:
+            key: str | None = None, at: datetime | None = None) -> Entry:
     """Cash or bank in, member savings up. Paying the whole simpanan pokok activates
     an approved membership; pokok is paid once, and only the amount owed."""
     koperasi = membership.koperasi
@@ -66,7 +66,7 @@ def deposit(membership: Membership, kind: str, amount: int, means: str, by: User
         credit_savings(membership.id, kind, amount)
         entry = post(koperasi, "deposit", [Leg(MEANS[means], amount),
                                            Leg(SAVINGS[kind], -amount, membership_id=membership.id)],
-                     by=by, memo=kind, membership_id=membership.id, key=key)
+                     by=by, memo=kind, membership_id=membership.id, key=key, at=at)
         if kind == "pokok":
             db.session.execute(sa.update(Membership).where(Membership.id == membership.id,
                                                            Membership.status == MemberStatus.APPROVED)
@@ -77,7 +77,8 @@ def deposit(membership: Membership, kind: str, amount: int, means: str, by: User
     return idempotent(koperasi, key, run)
 
 
-def withdraw(membership: Membership, amount: int, means: str, by: User | None, key: str | None = None) -> Entry:
+def withdraw(membership: Membership, amount: int, means: str, by: User | None, key: str | None = None,
+             at: datetime | None = None) -> Entry:
     """Sukarela out, never beyond the balance (pokok and wajib stay while a member)."""
     koperasi = membership.koperasi
 
@@ -90,7 +91,7 @@ def withdraw(membership: Membership, amount: int, means: str, by: User | None, k
         debit_savings(membership.id, "sukarela", amount)
         return post(koperasi, "withdrawal", [Leg(SAVINGS["sukarela"], amount, membership_id=membership.id),
                                              Leg(MEANS[means], -amount)],
-                    by=by, memo="sukarela", membership_id=membership.id, key=key)
+                    by=by, memo="sukarela", membership_id=membership.id, key=key, at=at)
 
     return idempotent(koperasi, key, run)
 

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import re
+import uuid
 
 from flask_babel import lazy_gettext as _l
-from wtforms import StringField
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, StringField
+from wtforms.validators import Length
 
 
 def parse_rupiah(text: str) -> int:
@@ -41,3 +44,11 @@ class RupiahField(StringField):
         if self.raw_data:
             return self.raw_data[0]
         return format_rupiah(self.data) if isinstance(self.data, int) else ""
+
+
+class KeyedForm(FlaskForm):
+    """A form that moves money or stock: it carries a one-time key, made when the form
+    is first shown and sent back with it on errors, so a retried submission (double
+    tap, flaky network, offline replay) is recognised and posts nothing more."""
+
+    key = HiddenField(default=lambda: uuid.uuid4().hex, validators=[Length(min=16, max=64)])
