@@ -194,3 +194,18 @@ def test_change_password_signs_out_other_devices(app, user_client, user, db):
     assert other_phone.get("/account").status_code == 303  # the other one is out
     db.session.refresh(user)
     assert user.check_password("baru-12345")
+
+
+def test_a_phone_changing_network_stays_logged_in(client, user):
+    client.post("/login", data={"login": user.mobile, "password": PASSWORD},
+                environ_base={"REMOTE_ADDR": "10.1.1.1"})
+    assert client.get("/account", environ_base={"REMOTE_ADDR": "100.64.9.9"}).status_code == 200
+    assert client.get("/account", environ_base={"REMOTE_ADDR": "10.1.1.1"}).status_code == 200
+
+
+def test_keep_me_logged_in_survives_a_browser_restart(client, user):
+    client.post("/login", data={"login": user.mobile, "password": PASSWORD, "remember": "y"})
+    client.delete_cookie("session")  # the browser was closed: session cookie gone, remember cookie kept
+    assert client.get("/account").status_code == 200
+    assert client.get("/account").status_code == 200  # and it stays that way
+    assert client.get_cookie("remember_token") is not None

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import csv
+import io
+import math
+from datetime import date
+
 import segno
 import sqlalchemy as sa
-from flask import Blueprint, flash, url_for
+from flask import Blueprint, abort, flash, make_response, request, url_for
+from flask_babel import format_date, format_datetime
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -13,9 +19,12 @@ from wtforms import BooleanField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
 from models import membership as members
-from models.membership import MemberStatus, Membership
+from models import savings
+from models import statement as mutasi
+from models.ledger import SAVINGS_LABELS, balances
+from models.membership import Membership, MemberStatus
 from views.forms import run
-from web.access import my_membership, visible_koperasi
+from web.access import my_membership, staff_role, visible_koperasi
 from web.extensions import db
 from web.render import render, see_other
 
@@ -92,16 +101,67 @@ def verify(token):
     membership = members.membership_from_token(token)
     if membership is None or not membership.is_card:
         return render("membership/verify.html", membership=None, status=404)
+    staff = staff_role(membership.koperasi)  # the koperasi's own staff may serve the member at once
     return render("membership/verify.html", membership=membership,
-                  active=membership.status == MemberStatus.ACTIVE)
+                  active=membership.status == MemberStatus.ACTIVE,
+                  teller_url=url_for("teller.member", slug=membership.koperasi.slug, membership_id=membership.id)
+                  if staff else None)
 
 
 @bp.get("/k/<slug>/me")
 def me(slug):
-    """The member's own page in a koperasi: card, status, dues owed."""
+    """The member's own page in a koperasi: card, savings, dues owed, the statement."""
     membership = my_membership(slug)
     qr = qr_data_uri(membership) if membership.is_card and membership.status != MemberStatus.RESIGNED else None
-    return render("membership/me.html", m=membership, qr=qr)
+    context = _savings_context(membership) if membership.is_card else {}
+    return render("membership/me.html", m=membership, qr=qr, **context)
+
+
+def _month() -> str | None:
+    month = request.args.get("month", "")
+    return month if mutasi.month_range(month) else None
+
+
+def _savings_context(membership: Membership) -> dict:
+    held = balances(membership.id)
+    month = _month()
+    pages = max(1, math.ceil(mutasi.count(membership.id, month) / mutasi.PER_PAGE))
+    page = min(max(request.args.get("page", 1, type=int), 1), pages)
+    return {"held": held, "total": sum(held.values()), "kind_labels": SAVINGS_LABELS,
+            "entry_labels": mutasi.ENTRY_LABELS,
+            "pokok_due": savings.pokok_due(membership) if membership.status == MemberStatus.APPROVED else 0,
+            "wajib": savings.wajib_status(membership, held["wajib"]) if membership.status == MemberStatus.ACTIVE
+            else None,
+            "lines": mutasi.page(membership.id, page, month), "page": page, "pages": pages, "month": month,
+            "months": [(m, _month_label(m)) for m in mutasi.months(membership.id)]}
+
+
+def _month_label(month: str) -> str:
+    year, number = month.split("-")
+    return format_date(date(int(year), int(number), 1), "MMMM yyyy")
+
+
+@bp.get("/k/<slug>/me/statement.csv")
+def statement_csv(slug):
+    """The savings statement as a spreadsheet, oldest first, with the running balance."""
+    membership = my_membership(slug)
+    if not membership.is_card:
+        abort(404)
+    month = _month()
+    out = io.StringIO()
+    out.write("\ufeff")  # so spreadsheet apps read the words as UTF-8
+    writer = csv.writer(out)
+    writer.writerow([_("Date"), _("Receipt"), _("Description"), _("Savings"), _("In"), _("Out"), _("Balance")])
+    for line in mutasi.oldest_first(membership.id, month):
+        writer.writerow([format_datetime(line.posted_at, "yyyy-MM-dd HH:mm"), line.ref,
+                         str(mutasi.ENTRY_LABELS.get(line.entry_kind, line.entry_kind)),
+                         str(SAVINGS_LABELS[line.kind]), line.money_in or "", line.money_out or "", line.balance])
+    response = make_response(out.getvalue())
+    response.mimetype = "text/csv"
+    name = "-".join(part for part in ("mutasi", slug, membership.member_number, month) if part)
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}.csv"'
+    response.headers["Cache-Control"] = "private, no-store"  # personal data: never kept in a cache
+    return response
 
 
 @bp.route("/k/<slug>/me/resign", methods=["GET", "POST"])

@@ -16,7 +16,9 @@ from wtforms import TextAreaField
 from wtforms.validators import DataRequired, Length
 
 from models import membership as domain
+from models.ledger import Entry
 from models.membership import STATUS_LABELS, MemberStatus, Membership
+from views.fields import KeyedForm
 from views.forms import run
 from web.access import office
 from web.extensions import db
@@ -30,6 +32,10 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 class ApproveForm(FlaskForm):
     """Approve: a button and its CSRF token."""
+
+
+class ResignationForm(KeyedForm):
+    """Confirm a resignation: the refund moves money, so the form carries a one-time key."""
 
 
 class RejectForm(FlaskForm):
@@ -162,16 +168,21 @@ def member(slug, membership_id):
 
 @bp.post("/members/<int:membership_id>/confirm-resignation")
 def confirm_resignation(slug, membership_id):
-    """Confirm a member's resignation: the card becomes inactive."""
+    """Confirm a member's resignation: savings refunded in one entry, the card inactive."""
     o = office(slug, "change")
     membership = o.get(Membership, membership_id)
-    form = ApproveForm()
-    if run(form, lambda: domain.confirm_resignation(membership, current_user)):
+    form = ResignationForm()
+    if run(form, lambda: domain.confirm_resignation(membership, current_user, form.key.data)):
         flash(_("Resignation confirmed. The card is no longer active."), "success")
         return see_other(url_for("office_members.member", slug=slug, membership_id=membership.id))
     return _member_page(o, membership, form=form, status=422)
 
 
 def _member_page(o, membership, form=None, status=200):
-    return render("office_members/member.html", o=o, m=membership, form=form or ApproveForm(formdata=None),
-                  status=status)
+    refund = None
+    if membership.status == MemberStatus.RESIGNED:
+        refund = db.session.scalar(sa.select(Entry.ref).where(
+            Entry.koperasi_id == o.koperasi.id, Entry.membership_id == membership.id, Entry.kind == "refund")
+            .order_by(Entry.id.desc()).limit(1))
+    return render("office_members/member.html", o=o, m=membership, form=form or ResignationForm(formdata=None),
+                  refund=refund, status=status)

@@ -66,7 +66,10 @@ def configure_auth(app: Flask) -> None:
     login_manager.login_view = "accounts.login"
     login_manager.login_message = _l("Please log in to open this page.")
     login_manager.login_message_category = "info"
-    login_manager.session_protection = "strong"
+    # "basic", not "strong": phones change address all the time (Wi-Fi, mobile data,
+    # carrier NAT) and "strong" logs them out and deletes "keep me logged in". Signing
+    # out other devices is done by the session version in the user id instead.
+    login_manager.session_protection = "basic"
     login_manager.unauthorized_handler(_unauthorized)
     csrf.init_app(app)
     login_throttle.init_app(app)
@@ -102,7 +105,7 @@ def configure_web(app: Flask) -> None:
 
 
 def configure_blueprints(app: Flask) -> None:
-    from views import accounts, admin, directory, membership, office, office_members, public, pwa
+    from views import accounts, admin, directory, loans, membership, office, office_members, public, pwa, teller
 
-    for module in (public, accounts, pwa, directory, membership, office, office_members, admin):
+    for module in (public, accounts, pwa, directory, membership, office, office_members, admin, teller, loans):
         app.register_blueprint(module.bp)

@@ -93,9 +93,11 @@ def mobile(browser, device, live_server) -> Iterator[Page]:
 @pytest.fixture
 def phone(playwright, device, live_server, tmp_path) -> Iterator[Page]:
     """A phone with a fresh persistent profile; ``phone.context`` is that profile."""
+    # The flag, not just the context option: the worker's own update check (GET /sw.js)
+    # must carry the same phone user agent as the pages.
     context = playwright.chromium.launch_persistent_context(
-        str(tmp_path / "profile"), executable_path=CHROMIUM, headless=True, args=ARGS,
-        base_url=live_server, **device,
+        str(tmp_path / "profile"), executable_path=CHROMIUM, headless=True,
+        args=[*ARGS, f"--user-agent={device['user_agent']}"], base_url=live_server, **device,
     )
     context.set_default_timeout(TIMEOUT_MS)
     page = context.pages[0] if context.pages else context.new_page()

@@ -29,21 +29,21 @@ class Kop:
 def kops(make_koperasi, make_user) -> dict[str, Kop]:
     """Three verified koperasi far apart. Their names sort Jakarta, Medan, Bandung, so
     the nearest order from Bandung (Bandung, Jakarta, Medan) is visibly a different one."""
-    places = {
-        "bandung": dict(name="Koperasi Priangan Sejahtera", member_prefix="PRG", lat=-6.9147, lng=107.6098,
-                        province_code="32", regency_code="32.73", district_code="32.73.01",
-                        admin=("Asep Sunandar", "081344445555")),
-        "jakarta": dict(name="Koperasi Betawi Mandiri", member_prefix="BTW", lat=-6.2615, lng=106.8106,
-                        province_code="31", regency_code="31.74", district_code="31.74.01",
-                        admin=("Budi Santoso", "081366667777")),
-        "medan": dict(name="Koperasi Deli Makmur", member_prefix="DLI", lat=3.5952, lng=98.6722,
-                      province_code="12", regency_code="12.71", district_code="12.71.01",
-                      admin=("Maruli Siregar", "081388889999")),
+    places = {  # key: name, member prefix, (lat, lng), (province, regency, district), admin
+        "bandung": ("Koperasi Priangan Sejahtera", "PRG", (-6.9147, 107.6098), ("32", "32.73", "32.73.01"),
+                    ("Asep Sunandar", "081344445555")),
+        "jakarta": ("Koperasi Betawi Mandiri", "BTW", (-6.2615, 106.8106), ("31", "31.74", "31.74.01"),
+                    ("Budi Santoso", "081366667777")),
+        "medan": ("Koperasi Deli Makmur", "DLI", (3.5952, 98.6722), ("12", "12.71", "12.71.01"),
+                  ("Maruli Siregar", "081388889999")),
     }
     out = {}
-    for key, profile in places.items():
-        full_name, mobile = profile.pop("admin")
-        koperasi = make_koperasi(admin=make_user(full_name=full_name, mobile=mobile), **profile)
+    for key, (name, prefix, (lat, lng), (province, regency, district), (full_name, mobile)) in places.items():
+        # No simpanan pokok: approval makes the card active at once (with pokok owed, the
+        # card waits for the payment at the teller; that is the ledger's test).
+        koperasi = make_koperasi(admin=make_user(full_name=full_name, mobile=mobile), name=name,
+                                 member_prefix=prefix, lat=lat, lng=lng, province_code=province,
+                                 regency_code=regency, district_code=district, pokok_idr=0)
         out[key] = Kop(koperasi.name, koperasi.slug, koperasi.member_prefix, mobile)
     return out
 
@@ -149,7 +149,8 @@ def test_join_two_koperasi_get_approved_and_carry_both_cards_offline(
         expect(page.get_by_role("listitem").filter(has_text=kop.name)).to_contain_text("Menunggu persetujuan")
     expect(page.locator("article.kcard")).to_have_count(0)
 
-    office = browser.new_context(base_url=live_server, **device)  # the staff, on their own phone
+    # The staff, on their own phone (no service worker: the office is never kept offline).
+    office = browser.new_context(base_url=live_server, service_workers="block", **device)
     office.set_default_timeout(TIMEOUT_MS)
     try:
         staff = office.new_page()

@@ -1,0 +1,386 @@
+"""Loans: products, the public simulator, members applying and repaying, the office's
+review, disbursement, teller repayments and portfolio."""
+
+from __future__ import annotations
+
+import math
+from datetime import date, datetime, timedelta
+
+import sqlalchemy as sa
+from babel.numbers import format_decimal
+from flask import Blueprint, abort, current_app, flash, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+from sqlalchemy.orm import lazyload
+from werkzeug.routing import BuildError
+
+from models import loans as domain
+from models.errors import DomainError
+from models.ledger import balances
+from models.loans import (
+    FEE_MODE_LABELS,
+    LATE_FEE_LABELS,
+    METHOD_LABELS,
+    STATUS_LABELS,
+    Instalment,
+    Loan,
+    LoanProduct,
+    LoanStatus,
+)
+from models.membership import WIB, Membership
+from views.forms import failed, run
+from views.loan_forms import (
+    ApplyForm,
+    ApproveForm,
+    DisburseForm,
+    PayFromSavingsForm,
+    ProductForm,
+    RejectForm,
+    RepayForm,
+    SimulateForm,
+    simulate,
+)
+from web.access import my_membership, office, visible_koperasi
+from web.extensions import db
+from web.render import render, see_other
+
+bp = Blueprint("loans", __name__, url_prefix="/k/<slug>")
+PER_PAGE = 20
+NPL_DAYS = 90  # non-performing: an instalment overdue more than this
+LABELS = {"status": STATUS_LABELS, "method": METHOD_LABELS, "fee_mode": FEE_MODE_LABELS,
+          "late_fee": LATE_FEE_LABELS}
+
+
+def _today() -> date:
+    return datetime.now(WIB).date()
+
+
+@bp.app_template_filter("rate")
+def rate(hundredths: int | None) -> str:
+    """150 → "1,5%" (id) / "1.5%" (en)."""
+    if hundredths is None:
+        return ""
+    return f"{format_decimal(hundredths / 100, format='#,##0.##', locale=get_locale())}%"
+
+
+@bp.app_template_global()
+def has_loan_products(koperasi) -> bool:
+    """Does this koperasi lend now? (the profile links the simulator only then)"""
+    return bool(db.session.scalar(sa.select(LoanProduct.id).where(
+        LoanProduct.koperasi_id == koperasi.id, LoanProduct.active).limit(1)))
+
+
+def _active_products(koperasi_id: int) -> list[LoanProduct]:
+    return list(db.session.scalars(sa.select(LoanProduct).where(
+        LoanProduct.koperasi_id == koperasi_id, LoanProduct.active).order_by(LoanProduct.name)))
+
+
+# ---------------------------------------------------------------- products
+
+@bp.get("/office/loan-products")
+def products(slug):
+    """The koperasi's loan products and their terms."""
+    o = office(slug, "read")
+    rows = db.session.scalars(o.select(LoanProduct).order_by(LoanProduct.active.desc(), LoanProduct.name)).all()
+    return render("loans/products.html", o=o, products=rows, labels=LABELS)
+
+
+@bp.route("/office/loan-products/new", methods=["GET", "POST"])
+def new_product(slug):
+    """Admins create a product (rate within the regulation)."""
+    o = office(slug, "admin")
+    return _product_form(o, None)
+
+
+@bp.route("/office/loan-products/<int:product_id>", methods=["GET", "POST"])
+def edit_product(slug, product_id):
+    """Admins change a product's terms (loans already approved keep theirs)."""
+    o = office(slug, "admin")
+    return _product_form(o, o.get(LoanProduct, product_id))
+
+
+def _product_form(o, product):
+    form = ProductForm(obj=product)
+    if run(form, lambda: domain.save_product(o.koperasi, form.values(), product)):
+        flash(_("Loan product saved."), "success")
+        return see_other(url_for("loans.products", slug=o.koperasi.slug))
+    return render("loans/product_form.html", o=o, form=form, product=product, status=422 if failed(form) else 200)
+
+
+# ---------------------------------------------------------------- the simulator
+
+@bp.get("/simulator")
+def simulator(slug):
+    """Anyone: what a loan would cost, month by month (live with htmx, plain GET without)."""
+    koperasi = visible_koperasi(slug)
+    products = _active_products(koperasi.id)
+    form = SimulateForm(request.args or None, products=products)
+    return render("loans/simulator.html", koperasi=koperasi, form=form, products=products,
+                  sim=simulate(form, products), labels=LABELS)
+
+
+# ---------------------------------------------------------------- members
+
+def _my_loans(membership: Membership):
+    """The current user's loans in this koperasi (any of their memberships there)."""
+    return (sa.select(Loan).join(Membership, Loan.membership_id == Membership.id)
+            .where(Membership.user_id == current_user.id, Loan.koperasi_id == membership.koperasi_id))
+
+
+def _my_loan(membership: Membership, loan_id: int) -> Loan:
+    loan = db.session.scalar(_my_loans(membership).where(Loan.id == loan_id))
+    if loan is None:
+        abort(404)
+    return loan
+
+
+@bp.route("/me/loans/new", methods=["GET", "POST"])
+@login_required
+def apply(slug):
+    """An active member applies, seeing what the loan would cost."""
+    membership = my_membership(slug)
+    products = _active_products(membership.koperasi_id)
+    form = ApplyForm(products=products, business_name=membership.business_name if membership.is_umkm else None)
+    created = {}
+
+    def operation():
+        product = next((p for p in products if p.id == form.product.data), None)
+        if product is None:
+            raise DomainError(_l("Choose a loan product from the list."), field="product")
+        created["loan"] = domain.apply(membership, product, form.amount.data, form.tenor.data, form.purpose.data,
+                                       form.business_name.data)
+
+    if request.method == "POST" and run(form, operation):
+        flash(_("Application sent. The koperasi will review it."), "success")
+        return see_other(url_for("loans.my_loan", slug=slug, loan_id=created["loan"].id))
+    sim = simulate(form, products, validate=False) if request.method == "POST" else None
+    return render("loans/apply.html", membership=membership, koperasi=membership.koperasi, form=form,
+                  products=products, sim=sim, labels=LABELS, status=422 if failed(form) else 200)
+
+
+@bp.get("/me/loans")
+@login_required
+def my_loans(slug):
+    """The member's loans here, newest first."""
+    membership = my_membership(slug)
+    rows = db.session.scalars(_my_loans(membership).order_by(Loan.applied_at.desc(), Loan.id.desc())).all()
+    today = _today()
+    return render("loans/my_loans.html", membership=membership, koperasi=membership.koperasi, loans=rows,
+                  arrears={loan.id for loan in rows if domain.in_arrears(loan, today)})
+
+
+@bp.get("/me/loans/<int:loan_id>")
+@login_required
+def my_loan(slug, loan_id):
+    """One of the member's loans: schedule, what is due next, paying from sukarela."""
+    membership = my_membership(slug)
+    return _member_loan_page(membership, _my_loan(membership, loan_id), PayFromSavingsForm(formdata=None))
+
+
+@bp.post("/me/loans/<int:loan_id>/pay")
+@login_required
+def pay(slug, loan_id):
+    """The member pays an instalment from their own simpanan sukarela."""
+    membership = my_membership(slug)
+    loan = _my_loan(membership, loan_id)
+    form = PayFromSavingsForm()
+    done = {}
+
+    def operation():
+        done["entry"] = domain.repay(loan, form.amount.data, "sukarela", by=current_user, key=form.key.data)
+
+    if run(form, operation):
+        flash(_("Paid %(amount)s from your simpanan sukarela. Receipt %(ref)s.", amount=_rp(done["entry"].total),
+                ref=done["entry"].ref), "success")
+        return see_other(url_for("loans.my_loan", slug=slug, loan_id=loan.id))
+    db.session.expire_all()
+    return _member_loan_page(membership, _my_loan(membership, loan_id), form, status=422)
+
+
+def _member_loan_page(membership, loan, form, status=200):
+    today = _today()
+    show_pay = loan.status == LoanStatus.ACTIVE
+    return render("loans/my_loan.html", membership=membership, koperasi=membership.koperasi, loan=loan,
+                  rows=instalment_rows(loan, today), owed=domain.owed(loan, today) if show_pay else None,
+                  arrears=domain.in_arrears(loan, today), form=form, show_pay=show_pay,
+                  sukarela=balances(loan.membership_id)["sukarela"] if show_pay else 0,
+                  labels=LABELS, status=status)
+
+
+def instalment_rows(loan: Loan, today: date) -> list[tuple[Instalment, str]]:
+    """Each instalment with what the member sees: paid, due or overdue."""
+    def state(inst):
+        if inst.remaining == 0:
+            return "paid"
+        return "overdue" if inst.due_on < today else "due"
+
+    return [(inst, state(inst)) for inst in loan.instalments]
+
+
+# ---------------------------------------------------------------- the office: portfolio
+
+def portfolio_numbers(koperasi_id: int, today: date) -> dict:
+    """Counts by status, outstanding principal, overdue amount and NPL: two aggregate queries."""
+    counts = dict(db.session.execute(sa.select(Loan.status, sa.func.count()).where(
+        Loan.koperasi_id == koperasi_id).group_by(Loan.status)).all())
+    left = Instalment.principal_due - Instalment.principal_paid
+    unpaid = left + Instalment.interest_due - Instalment.interest_paid
+    late = sa.and_(Instalment.settled_on.is_(None), Instalment.due_on < today)
+    npl_loans = (sa.select(Instalment.loan_id).join(Loan, Loan.id == Instalment.loan_id)
+                 .where(Loan.koperasi_id == koperasi_id, Loan.status == LoanStatus.ACTIVE,
+                        Instalment.settled_on.is_(None), Instalment.due_on < today - timedelta(days=NPL_DAYS)))
+    outstanding, overdue, npl, in_arrears = db.session.execute(
+        sa.select(sa.func.coalesce(sa.func.sum(left), 0),
+                  sa.func.coalesce(sa.func.sum(sa.case((late, unpaid), else_=0)), 0),
+                  sa.func.coalesce(sa.func.sum(sa.case((Instalment.loan_id.in_(npl_loans), left), else_=0)), 0),
+                  sa.func.count(sa.distinct(sa.case((late, Instalment.loan_id)))))
+        .join(Loan, Loan.id == Instalment.loan_id)
+        .where(Loan.koperasi_id == koperasi_id, Loan.status == LoanStatus.ACTIVE)).one()
+    return {"counts": {status: counts.get(status, 0) for status in LoanStatus}, "outstanding": int(outstanding),
+            "overdue": int(overdue), "npl": int(npl), "in_arrears": in_arrears,
+            "npl_ratio": npl / outstanding * 100 if outstanding else 0.0}
+
+
+def _paged(total: int, arg: str) -> tuple[int, int]:
+    pages = max(1, math.ceil(total / PER_PAGE))
+    return min(max(request.args.get(arg, 1, type=int), 1), pages), pages
+
+
+@bp.get("/office/loans")
+def portfolio(slug):
+    """Loans by status, outstanding, overdue and NPL; applications to review; loans in arrears."""
+    o = office(slug, "read")
+    today = _today()
+    numbers = portfolio_numbers(o.koperasi.id, today)
+    waiting = numbers["counts"][LoanStatus.APPLIED] + numbers["counts"][LoanStatus.APPROVED]
+    qpage, qpages = _paged(waiting, "qpage")
+    queue = db.session.scalars(
+        o.select(Loan).where(Loan.status.in_([LoanStatus.APPLIED, LoanStatus.APPROVED]))
+        .options(lazyload(Loan.instalments)).order_by(Loan.status, Loan.applied_at, Loan.id)
+        .limit(PER_PAGE).offset((qpage - 1) * PER_PAGE)).all()
+    page, pages = _paged(numbers["in_arrears"], "page")
+    late = (sa.select(Instalment.loan_id, sa.func.sum(Instalment.principal_due - Instalment.principal_paid
+                                                      + Instalment.interest_due - Instalment.interest_paid)
+                      .label("overdue"), sa.func.min(Instalment.due_on).label("since"))
+            .where(Instalment.settled_on.is_(None), Instalment.due_on < today).group_by(Instalment.loan_id)
+            .subquery())
+    arrears = db.session.execute(
+        sa.select(Loan, late.c.overdue, late.c.since).join(late, late.c.loan_id == Loan.id)
+        .where(Loan.koperasi_id == o.koperasi.id, Loan.status == LoanStatus.ACTIVE)
+        .options(lazyload(Loan.instalments)).order_by(late.c.since, Loan.id)
+        .limit(PER_PAGE).offset((page - 1) * PER_PAGE)).all()
+    return render("loans/portfolio.html", o=o, n=numbers, queue=queue, waiting=waiting, qpage=qpage,
+                  qpages=qpages, arrears=arrears, page=page, pages=pages, labels=LABELS, today=today)
+
+
+# ---------------------------------------------------------------- the office: one loan
+
+@bp.get("/office/loans/<int:loan_id>")
+def review(slug, loan_id):
+    """One loan: the member's savings and other loans; decide, pay out, take repayments."""
+    o = office(slug, "read")
+    return _review_page(o, o.get(Loan, loan_id))
+
+
+@bp.post("/office/loans/<int:loan_id>/approve")
+def approve(slug, loan_id):
+    """Approve, possibly for less than asked."""
+    o = office(slug, "change")
+    loan = o.get(Loan, loan_id)
+    form = ApproveForm()
+    if run(form, lambda: domain.approve(loan, current_user, form.amount.data)):
+        flash(_("Loan approved for %(amount)s.", amount=_rp(loan.principal_idr)), "success")
+        return see_other(url_for("loans.review", slug=slug, loan_id=loan.id))
+    return _review_page(o, loan, approve_form=form, status=422)
+
+
+@bp.post("/office/loans/<int:loan_id>/reject")
+def reject(slug, loan_id):
+    """Reject, with a reason the member sees."""
+    o = office(slug, "change")
+    loan = o.get(Loan, loan_id)
+    form = RejectForm()
+    if run(form, lambda: domain.reject(loan, current_user, form.reason.data)):
+        flash(_("Application rejected. The member will see your reason."), "success")
+        return see_other(url_for("loans.review", slug=slug, loan_id=loan.id))
+    return _review_page(o, loan, reject_form=form, status=422)
+
+
+@bp.post("/office/loans/<int:loan_id>/disburse")
+def disburse(slug, loan_id):
+    """Pay the approved loan out (once per form: a retry returns the first receipt)."""
+    o = office(slug, "change")
+    loan = o.get(Loan, loan_id)
+    form = DisburseForm()
+    done = {}
+
+    def operation():
+        done["entry"] = domain.disburse(loan, current_user, form.means.data, key=form.key.data)
+
+    if run(form, operation):
+        return _after_posting(slug, loan, done["entry"], _("Loan paid out. Receipt %(ref)s.", ref=done["entry"].ref))
+    return _review_page(o, loan, disburse_form=form, status=422)
+
+
+@bp.post("/office/loans/<int:loan_id>/repay")
+def repay(slug, loan_id):
+    """A repayment at the teller: cash, bank, or the member's simpanan sukarela."""
+    o = office(slug, "change")
+    loan = o.get(Loan, loan_id)
+    form = RepayForm()
+    done = {}
+
+    def operation():
+        done["entry"] = domain.repay(loan, form.amount.data, form.source.data, by=current_user, key=form.key.data)
+
+    if run(form, operation):
+        return _after_posting(slug, loan, done["entry"],
+                              _("Repayment of %(amount)s recorded. Receipt %(ref)s.", amount=_rp(done["entry"].total),
+                                ref=done["entry"].ref))
+    db.session.expire_all()
+    return _review_page(o, o.get(Loan, loan_id), repay_form=form, status=422)
+
+
+def _after_posting(slug, loan, entry, message):
+    """To the receipt page when the teller area has one, else back to the loan with the number."""
+    receipt = receipt_url(slug, entry)
+    if receipt:
+        return see_other(receipt)
+    flash(message, "success")
+    return see_other(url_for("loans.review", slug=slug, loan_id=loan.id))
+
+
+def receipt_url(slug: str, entry) -> str | None:
+    if "teller.receipt" not in current_app.view_functions:
+        return None
+    rule = next(current_app.url_map.iter_rules("teller.receipt"))
+    values = {"slug": slug, "entry_id": entry.id, "ref": entry.ref, "receipt": entry.ref, "id": entry.id}
+    try:
+        return url_for("teller.receipt", **{k: v for k, v in values.items() if k in rule.arguments})
+    except BuildError:
+        return None
+
+
+def _review_page(o, loan, approve_form=None, reject_form=None, disburse_form=None, repay_form=None, status=200):
+    today = _today()
+    late = sa.exists().where(Instalment.loan_id == Loan.id, Instalment.settled_on.is_(None),
+                             Instalment.due_on < today)
+    others = db.session.execute(
+        o.select(Loan).add_columns(late).where(Loan.membership_id == loan.membership_id, Loan.id != loan.id)
+        .options(lazyload(Loan.instalments)).order_by(Loan.applied_at.desc())).all()
+    return render("loans/review.html", o=o, loan=loan, m=loan.membership, savings=balances(loan.membership_id),
+                  others=others, rows=instalment_rows(loan, today), labels=LABELS,
+                  owed=domain.owed(loan, today) if loan.status == LoanStatus.ACTIVE else None,
+                  arrears=domain.in_arrears(loan, today),
+                  approve_form=approve_form or ApproveForm(formdata=None),
+                  reject_form=reject_form or RejectForm(formdata=None),
+                  disburse_form=disburse_form or DisburseForm(formdata=None),
+                  repay_form=repay_form or RepayForm(formdata=None), status=status)
+
+
+def _rp(amount: int) -> str:
+    from web.i18n import idr
+
+    return idr(amount)

@@ -1,0 +1,159 @@
+"""The teller: find a member, take deposits and pay out withdrawals, print receipts.
+
+Admin and teller staff change; pengawas read (pages and receipts, no forms).
+"""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, request, url_for
+from flask_babel import format_datetime
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from lokal import terbilang
+from wtforms import SelectField
+from wtforms.validators import InputRequired
+
+from models import savings
+from models.ledger import SAVINGS_LABELS, Entry, balances
+from models.membership import Membership, MemberStatus
+from models.statement import ENTRY_LABELS, KIND_OF, balances_after
+from views.fields import KeyedForm, RupiahField
+from views.forms import failed, run
+from views.koperasi_forms import choices
+from web.access import office
+from web.extensions import db
+from web.i18n import idr
+from web.render import render, see_other
+
+bp = Blueprint("teller", __name__, url_prefix="/k/<slug>/office")
+SEARCH_LIMIT = 20
+REQUIRED = _l("This field is required.")
+MEANS_CHOICES = choices([("cash", _l("Cash")), ("bank", _l("Bank transfer"))])
+RECEIPT_TIME = "d MMM yyyy, HH:mm"
+WITHDRAW = "withdraw"  # the withdrawal form's prefix: two forms on one page, no clashing ids
+
+
+class DepositForm(KeyedForm):
+    kind = SelectField(_l("Savings"), choices=choices(SAVINGS_LABELS.items()), default="wajib")
+    amount = RupiahField(_l("Amount (Rp)"), [InputRequired(REQUIRED)], description=_l("For example 1.500.000"),
+                         render_kw={"inputmode": "numeric", "autocomplete": "off"})
+    means = SelectField(_l("Paid by"), choices=MEANS_CHOICES, default="cash")
+
+
+class WithdrawForm(KeyedForm):
+    amount = RupiahField(_l("Amount (Rp)"), [InputRequired(REQUIRED)],
+                         description=_l("Simpanan sukarela only. For example 500.000"),
+                         render_kw={"inputmode": "numeric", "autocomplete": "off"})
+    means = SelectField(_l("Paid out by"), choices=MEANS_CHOICES, default="cash")
+
+
+@bp.get("/teller")
+def index(slug):
+    """Find a member by name or member number (live results under htmx)."""
+    o = office(slug, "read")
+    q = request.args.get("q", "").strip()[:80]
+    rows = []
+    if q:
+        rows = db.session.scalars(
+            o.select(Membership).where(Membership.member_number.is_not(None), sa.or_(
+                Membership.full_name.icontains(q, autoescape=True),
+                Membership.member_number.icontains(q, autoescape=True)))
+            .order_by(Membership.full_name, Membership.id).limit(SEARCH_LIMIT)).all()
+    return render("teller/index.html", o=o, q=q, rows=rows)
+
+
+def _member(o, membership_id: int) -> Membership:
+    membership = o.get(Membership, membership_id)
+    if not membership.is_card:  # an application is not at the teller's counter yet
+        abort(404)
+    return membership
+
+
+@bp.get("/teller/<int:membership_id>")
+def member(slug, membership_id):
+    """A member at the counter: balances, dues, and the deposit and withdrawal forms."""
+    o = office(slug, "read")
+    return _member_page(o, _member(o, membership_id))
+
+
+@bp.post("/teller/<int:membership_id>/deposit")
+def deposit(slug, membership_id):
+    """Take a deposit, then show its receipt (a retried form shows the same one)."""
+    o = office(slug, "change")
+    membership = _member(o, membership_id)
+    form = DepositForm()
+    posted = []
+    if run(form, lambda: posted.append(savings.deposit(membership, form.kind.data, form.amount.data,
+                                                       form.means.data, current_user, key=form.key.data))):
+        return see_other(url_for("teller.receipt", slug=slug, ref=posted[0].ref))
+    return _member_page(o, membership, deposit_form=form)
+
+
+@bp.post("/teller/<int:membership_id>/withdraw")
+def withdraw(slug, membership_id):
+    """Pay out simpanan sukarela, never beyond the balance, then show the receipt."""
+    o = office(slug, "change")
+    membership = _member(o, membership_id)
+    form = WithdrawForm(prefix=WITHDRAW)
+    posted = []
+    if run(form, lambda: posted.append(savings.withdraw(membership, form.amount.data, form.means.data,
+                                                        current_user, key=form.key.data))):
+        return see_other(url_for("teller.receipt", slug=slug, ref=posted[0].ref))
+    return _member_page(o, membership, withdraw_form=form)
+
+
+def _member_page(o, membership: Membership, deposit_form=None, withdraw_form=None):
+    held = balances(membership.id)
+    pokok_due = savings.pokok_due(membership)
+    if deposit_form is None:
+        deposit_form = DepositForm(formdata=None)
+        if membership.status == MemberStatus.APPROVED:  # the one deposit they can make: pokok in full
+            deposit_form.kind.data = "pokok"
+            deposit_form.amount.data = pokok_due
+    withdraw_form = withdraw_form or WithdrawForm(formdata=None, prefix=WITHDRAW)
+    recent = db.session.execute(
+        sa.select(Entry.ref, Entry.kind, Entry.posted_at).where(
+            Entry.koperasi_id == o.koperasi.id, Entry.membership_id == membership.id)
+        .order_by(Entry.id.desc()).limit(5)).all()
+    return render("teller/member.html", o=o, m=membership, held=held, total=sum(held.values()),
+                  wajib=savings.wajib_status(membership, held["wajib"]),
+                  pokok_due=pokok_due,
+                  deposit_form=deposit_form, withdraw_form=withdraw_form, recent=recent,
+                  kind_labels=SAVINGS_LABELS, entry_labels=ENTRY_LABELS,
+                  status=422 if failed(deposit_form, withdraw_form) else 200)
+
+
+@bp.get("/receipts/<ref>")
+def receipt(slug, ref):
+    """A printable receipt for one posting, with a WhatsApp share link for the member."""
+    o = office(slug, "read")
+    entry = db.session.scalar(o.select(Entry).where(Entry.ref == ref[:24]))
+    if entry is None:
+        abort(404)
+    membership = o.get(Membership, entry.membership_id) if entry.membership_id else None
+    moved = [(KIND_OF[line.account.purpose], -line.amount) for line in entry.lines
+             if line.membership_id and line.account.purpose in KIND_OF]
+    after = balances_after(entry, membership.id) if membership else {}
+    words = terbilang(entry.total, currency=True)
+    return render("teller/receipt.html", o=o, entry=entry, m=membership, moved=moved, after=after,
+                  words=words[:1].upper() + words[1:], kind_labels=SAVINGS_LABELS,
+                  label=ENTRY_LABELS.get(entry.kind, entry.kind), time_format=RECEIPT_TIME,
+                  whatsapp=_whatsapp(o, entry, membership, moved, after))
+
+
+def _whatsapp(o, entry: Entry, membership: Membership | None, moved, after) -> str | None:
+    """wa.me link to the member's mobile with the receipt as the message."""
+    if membership is None:
+        return None
+    lines = [_("%(koperasi)s · receipt %(ref)s", koperasi=o.koperasi.name, ref=entry.ref),
+             format_datetime(entry.posted_at, RECEIPT_TIME) + " WIB",
+             f"{membership.full_name} ({membership.member_number})",
+             f"{ENTRY_LABELS.get(entry.kind, entry.kind)}: {idr(entry.total)}"]
+    lines += [_("%(kind)s balance: %(amount)s", kind=SAVINGS_LABELS[kind], amount=idr(after[kind]))
+              for kind in dict(moved)]
+    digits = "".join(ch for ch in membership.user.mobile if ch.isdigit())
+    return f"https://wa.me/{digits}?text={quote(chr(10).join(lines), safe='')}"
