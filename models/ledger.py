@@ -53,7 +53,7 @@ class Purpose(enum.StrEnum):
 
 CHART = [
     # (purpose, code, kind, label)
-    (Purpose.CASH, "1101", "asset", _l("Cash")),
+    (Purpose.CASH, "1101", "asset", _l("Cash on hand")),
     (Purpose.BANK, "1102", "asset", _l("Bank")),
     (Purpose.LOANS, "1301", "asset", _l("Loans to members")),
     (Purpose.SUKARELA, "2101", "liability", _l("Simpanan sukarela")),

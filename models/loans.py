@@ -294,7 +294,7 @@ def disburse(loan: Loan, by: User, means: str, key: str | None = None, today: da
         legs = [Leg(Purpose.LOANS, principal, loan_id=loan.id), Leg(MEANS[means], -(principal - fee)),
                 Leg(Purpose.FEES, -fee, loan_id=loan.id)]
         entry = post(koperasi, "disbursement", legs, by=by, memo=loan.product.name,
-                     membership_id=loan.membership_id, loan_id=loan.id, key=key)
+                     membership_id=loan.membership_id, loan_id=loan.id, key=key, at=_noon(today))
         db.session.expire(loan, ["instalments"])
         return entry
 
@@ -380,10 +380,11 @@ def repay(loan: Loan, amount: int, source: str, by: User | None, key: str | None
                     setattr(inst, attr, getattr(inst, attr) + pay)
                     parts[kind] += pay
                     left -= pay
-            if inst.remaining == 0 and inst.settled_on is None:
-                inst.settled_on = day
             if left == 0:
                 break
+        for inst in current.instalments:  # also any Rp0 instalment at the tail of a tiny loan
+            if inst.remaining == 0 and inst.settled_on is None:
+                inst.settled_on = day
         if source == "sukarela":
             debit_savings(current.membership_id, "sukarela", amount)
             payer = Leg(SAVINGS["sukarela"], amount, membership_id=current.membership_id)
@@ -393,7 +394,7 @@ def repay(loan: Loan, amount: int, source: str, by: User | None, key: str | None
                 Leg(Purpose.INTEREST, -parts["interest"], loan_id=loan_id),
                 Leg(Purpose.LOANS, -parts["principal"], loan_id=loan_id)]
         entry = post(koperasi, "repayment", legs, by=by, memo=source, membership_id=current.membership_id,
-                     loan_id=loan_id, key=key)
+                     loan_id=loan_id, key=key, at=_noon(today))
         if all(inst.remaining == 0 for inst in current.instalments):
             current.status, current.paid_off_at = LoanStatus.PAID_OFF, utcnow()
         db.session.flush()
@@ -402,6 +403,11 @@ def repay(loan: Loan, amount: int, source: str, by: User | None, key: str | None
     entry = idempotent(koperasi, key, run)
     db.session.refresh(loan)
     return entry
+
+
+def _noon(day: date | None) -> datetime | None:
+    """A posting dated in the past (imported records) is stamped at noon WIB that day."""
+    return datetime(day.year, day.month, day.day, 5) if day and day < datetime.now(WIB).date() else None
 
 
 def has_open_loans(membership: Membership) -> bool:

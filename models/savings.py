@@ -16,8 +16,9 @@ from flask_babel import lazy_gettext as _l
 
 from models.accounts import User
 from models.errors import DomainError
+from models.koperasi import Koperasi
 from models.ledger import (MAX_AMOUNT, MEANS, SAVINGS, Entry, Leg, balances, credit_savings, debit_savings,
-                           find_by_key, post)
+                           find_by_key, lock, post)
 from models.membership import WIB, MemberStatus, Membership
 from web.extensions import db
 
@@ -147,3 +148,41 @@ def wajib_status(membership: Membership, paid: int, today: date | None = None) -
     today = today or datetime.now(WIB).date()
     months = (today.year - membership.joined_on.year) * 12 + today.month - membership.joined_on.month + 1
     return Wajib(rate, max(months, 0), paid // rate)
+
+
+REVERSIBLE = {"deposit", "withdrawal"}
+
+
+def reverse(entry: Entry, by: User, reason: str, key: str | None = None) -> Entry:
+    """Correct a mistaken deposit or withdrawal: a new entry with every line negated,
+    pointing at the original, which stays exactly as posted. An entry is reversed at
+    most once; a deposit already withdrawn cannot be taken back (the balance check)."""
+    koperasi = db.session.get(Koperasi, entry.koperasi_id)
+    entry_id = entry.id
+
+    def run() -> Entry:
+        text = " ".join((reason or "").split())
+        if len(text) < 5:
+            raise DomainError(_l("Write why this entry is corrected."), field="reason")
+        original = db.session.get(Entry, entry_id)
+        if original.kind not in REVERSIBLE or original.reverses_id:
+            raise DomainError(_l("Only a deposit or a withdrawal can be corrected here."))
+        lock(Entry, entry_id)  # two corrections at once: the second sees the first
+        if db.session.scalar(sa.select(Entry.id).where(Entry.reverses_id == entry_id)):
+            raise DomainError(_l("This entry was already corrected."))
+        original = db.session.get(Entry, entry_id)
+        legs = []
+        for line in original.lines:
+            kind = next((k for k, purpose in SAVINGS.items() if purpose == line.account.purpose), None)
+            if kind == "pokok":
+                raise DomainError(_l("Simpanan pokok cannot be corrected here."))
+            if kind and line.amount < 0:  # the original credited savings: take it back
+                debit_savings(line.membership_id, kind, -line.amount)
+            elif kind:
+                credit_savings(line.membership_id, kind, line.amount)
+            legs.append(Leg(line.account.purpose, -line.amount, membership_id=line.membership_id,
+                             loan_id=line.loan_id))
+        return post(koperasi, "reversal", legs, by=by, memo=text, membership_id=original.membership_id,
+                    reverses=original, key=key)
+
+    return idempotent(koperasi, key, run)

@@ -29,6 +29,7 @@ ENTRY_LABELS = {
     "refund": _l("Refund on resignation"),
     "disbursement": _l("Loan disbursement"),
     "repayment": _l("Loan repayment"),
+    "reversal": _l("Correction (reversal)"),
 }
 
 

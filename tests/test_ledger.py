@@ -172,3 +172,30 @@ def test_resignation_needs_settled_loans_then_refunds_everything(kop, make_membe
     refund = db.session.scalar(sa.select(Entry).where(Entry.kind == "refund"))
     assert refund.total == 145_000 and member.status == "resigned"
     assert ledger.check() == []
+
+
+def test_a_correction_reverses_an_entry_once(kop, make_member, teller, db):
+    member = make_member(kop)
+    wrong = savings.deposit(member, "sukarela", 500_000, "cash", teller)  # should have been 50.000
+    db.session.commit()
+    fix = savings.reverse(wrong, teller, "Salah ketik nominal")
+    db.session.commit()
+    assert fix.reverses_id == wrong.id and fix.kind == "reversal"
+    assert sorted(line.amount for line in fix.lines) == sorted(-line.amount for line in wrong.lines)
+    assert ledger.balances(member.id)["sukarela"] == 0 and ledger.check() == []
+    with pytest.raises(DomainError):
+        savings.reverse(wrong, teller, "Sekali lagi")
+    db.session.rollback()
+    with pytest.raises(DomainError):
+        savings.reverse(fix, teller, "Membatalkan koreksi")
+
+
+def test_a_deposit_already_withdrawn_cannot_be_reversed(kop, make_member, teller, db):
+    member = make_member(kop)
+    deposit = savings.deposit(member, "sukarela", 100_000, "cash", teller)
+    savings.withdraw(member, 80_000, "cash", teller)
+    db.session.commit()
+    with pytest.raises(DomainError):
+        savings.reverse(deposit, teller, "Salah anggota")
+    db.session.rollback()
+    assert ledger.balances(member.id)["sukarela"] == 20_000

@@ -294,3 +294,36 @@ def test_teller_pages_stay_within_budget(kop, member, teller):
         assert result.status == 200, url
         assert len(result.queries) <= MAX_QUERIES, (url, result.queries)
         assert result.html_gzip <= MAX_HTML_GZIP, url
+
+
+def test_admin_corrects_a_deposit_with_a_reversing_entry(app, db, make_koperasi, make_member, make_staff):
+    from models import savings as sv
+    from models.ledger import Entry, balances
+    from tests.conftest import login
+
+    kop = make_koperasi()
+    member = make_member(kop)
+    teller = make_staff(kop, "teller")
+    wrong = sv.deposit(member, "sukarela", 500_000, "cash", teller)
+    db.session.commit()
+    from models.accounts import User
+
+    admin = login(app.test_client(), db.session.get(User, kop.created_by_id))
+    page = admin.get(f"/k/{kop.slug}/office/receipts/{wrong.ref}")
+    assert "Koreksi" in page.text or "koreksi" in page.text
+    key = "k" * 32
+    response = admin.post(f"/k/{kop.slug}/office/receipts/{wrong.ref}/reverse",
+                          data={"reason": "Salah ketik nominal", "key": key})
+    assert response.status_code == 303
+    fix = db.session.scalar(db.select(Entry).where(Entry.reverses_id == wrong.id))
+    assert response.headers["Location"].endswith(fix.ref)
+    assert balances(member.id)["sukarela"] == 0
+    assert "Dikoreksi dengan bukti" in admin.get(f"/k/{kop.slug}/office/receipts/{wrong.ref}").text
+    # A teller may not correct; a second correction is refused.
+    teller_client = login(app.test_client(), teller)
+    assert teller_client.post(f"/k/{kop.slug}/office/receipts/{wrong.ref}/reverse",
+                              data={"reason": "Lagi", "key": "t" * 32}).status_code == 403
+    again = admin.post(f"/k/{kop.slug}/office/receipts/{wrong.ref}/reverse",
+                       data={"reason": "Sekali lagi", "key": "z" * 32})
+    assert again.status_code == 422
+    assert db.session.scalar(db.select(db.func.count()).select_from(Entry).where(Entry.kind == "reversal")) == 1

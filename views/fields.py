@@ -7,7 +7,7 @@ import uuid
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, StringField
+from wtforms import HiddenField, SelectChoice, StringField
 from wtforms.validators import Length
 
 
@@ -44,6 +44,14 @@ class RupiahField(StringField):
         if self.raw_data:
             return self.raw_data[0]
         return format_rupiah(self.data) if isinstance(self.data, int) else ""
+
+
+def choices(pairs) -> list[SelectChoice]:
+    """(value, label) pairs as select options."""
+    return [SelectChoice(str(value), label) for value, label in pairs]
+
+
+MEANS_CHOICES = [("cash", _l("Cash")), ("bank", _l("Bank transfer"))]
 
 
 class KeyedForm(FlaskForm):

@@ -11,12 +11,12 @@ from flask import request
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import SelectChoice, SelectField, SelectMultipleField, StringField, TelField, TextAreaField
+from wtforms import SelectField, SelectMultipleField, StringField, TelField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget, NumberInput
 
 from models import regions
-from views.fields import RupiahField
+from views.fields import RupiahField, choices
 from models.koperasi import JENIS_LABELS, ROLE_LABELS, SERVICE_LABELS
 
 REQUIRED = _l("This field is required.")
@@ -44,11 +44,6 @@ LABELS = {
 }
 REGION_FIELDS = ("province_code", "regency_code", "district_code")
 MONEY_FIELDS = ("pokok_idr", "wajib_idr")
-
-
-def choices(pairs) -> list[SelectChoice]:
-    """(value, label) pairs as select options."""
-    return [SelectChoice(str(value), label) for value, label in pairs]
 
 
 class CoordinateField(StringField):

@@ -30,7 +30,7 @@ from models import loans as domain
 from models.errors import DomainError
 from models.loans import FEE_MODE_LABELS, LATE_FEE_LABELS, METHOD_LABELS, LoanProduct
 from models.membership import WIB
-from views.fields import KeyedForm, RupiahField
+from views.fields import MEANS_CHOICES, KeyedForm, RupiahField, choices
 
 REQUIRED = _l("This field is required.")
 TENOR_RANGE = NumberRange(1, 120, _l("From 1 to 120 months."))
@@ -73,10 +73,6 @@ class PercentField(StringField):
         return format_percent(self.data) if isinstance(self.data, int) else ""
 
 
-def _choices(pairs) -> list[SelectChoice]:
-    return [SelectChoice(str(value), label) for value, label in pairs]
-
-
 def _tenor(label):
     return IntegerField(label, [InputRequired(REQUIRED), TENOR_RANGE],
                         render_kw={"inputmode": "numeric", "min": 1, "max": 120})
@@ -85,21 +81,21 @@ def _tenor(label):
 class ProductForm(FlaskForm):
     name = StringField(_l("Product name"), [DataRequired(REQUIRED), Length(max=120)],
                        render_kw={"placeholder": _l("e.g. Working capital")})
-    method = SelectField(_l("Interest"), validate_choice=False, choices=_choices(METHOD_LABELS.items()),
+    method = SelectField(_l("Interest"), validate_choice=False, choices=choices(METHOD_LABELS.items()),
                         default="flat")
     monthly_rate_bp = PercentField(_l("Interest rate, % a month"), [InputRequired(REQUIRED)],
                                    description=_l("e.g. 1,5. At most 2% a month (24% a year)."),
                                    render_kw={"inputmode": "decimal"})
     fee_bp = PercentField(_l("Provisi / admin fee, % of the loan"), [InputRequired(REQUIRED)], default=0,
                           render_kw={"inputmode": "decimal"})
-    fee_mode = SelectField(_l("The fee is"), validate_choice=False, choices=_choices(FEE_MODE_LABELS.items()),
+    fee_mode = SelectField(_l("The fee is"), validate_choice=False, choices=choices(FEE_MODE_LABELS.items()),
                           default="deducted")
     max_amount_idr = RupiahField(_l("Largest loan (Rp)"), [InputRequired(REQUIRED)],
                                  render_kw={"inputmode": "numeric"})
     min_tenor = _tenor(_l("Shortest tenor (months)"))
     max_tenor = _tenor(_l("Longest tenor (months)"))
     late_fee_mode = SelectField(_l("Late fee (denda)"), validate_choice=False,
-                               choices=_choices(LATE_FEE_LABELS.items()), default="per_instalment")
+                               choices=choices(LATE_FEE_LABELS.items()), default="per_instalment")
     late_fee_idr = RupiahField(_l("Late fee amount (Rp)"), [InputRequired(REQUIRED)], default=0,
                                render_kw={"inputmode": "numeric"})
     requires_guarantor = BooleanField(_l("Needs a guarantor"))
@@ -153,14 +149,14 @@ class RejectForm(FlaskForm):
 
 class DisburseForm(KeyedForm):
     means = SelectField(_l("Pay out by"), validate_choice=False,
-                       choices=_choices([("cash", _l("In cash")), ("bank", _l("Bank transfer"))]), default="cash")
+                       choices=choices(MEANS_CHOICES), default="cash")
 
 
 class RepayForm(KeyedForm):
     amount = RupiahField(_l("Amount received (Rp)"), [InputRequired(REQUIRED)],
                          render_kw={"inputmode": "numeric"})
     source = SelectField(_l("Paid with"), validate_choice=False, default="cash",
-                        choices=_choices([("cash", _l("In cash")), ("bank", _l("Bank transfer")),
+                        choices=choices([*MEANS_CHOICES,
                                           ("sukarela", _l("The member's simpanan sukarela"))]))
 
 

@@ -14,16 +14,15 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from lokal import terbilang
-from wtforms import SelectField
-from wtforms.validators import InputRequired
+from wtforms import SelectField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length
 
 from models import savings
 from models.ledger import SAVINGS_LABELS, Entry, balances
 from models.membership import Membership, MemberStatus
 from models.statement import ENTRY_LABELS, KIND_OF, balances_after
-from views.fields import KeyedForm, RupiahField
+from views.fields import MEANS_CHOICES, KeyedForm, RupiahField, choices
 from views.forms import failed, run
-from views.koperasi_forms import choices
 from web.access import office
 from web.extensions import db
 from web.i18n import idr
@@ -32,7 +31,6 @@ from web.render import render, see_other
 bp = Blueprint("teller", __name__, url_prefix="/k/<slug>/office")
 SEARCH_LIMIT = 20
 REQUIRED = _l("This field is required.")
-MEANS_CHOICES = choices([("cash", _l("Cash")), ("bank", _l("Bank transfer"))])
 RECEIPT_TIME = "d MMM yyyy, HH:mm"
 WITHDRAW = "withdraw"  # the withdrawal form's prefix: two forms on one page, no clashing ids
 
@@ -41,14 +39,14 @@ class DepositForm(KeyedForm):
     kind = SelectField(_l("Savings"), choices=choices(SAVINGS_LABELS.items()), default="wajib")
     amount = RupiahField(_l("Amount (Rp)"), [InputRequired(REQUIRED)], description=_l("For example 1.500.000"),
                          render_kw={"inputmode": "numeric", "autocomplete": "off"})
-    means = SelectField(_l("Paid by"), choices=MEANS_CHOICES, default="cash")
+    means = SelectField(_l("Paid by"), choices=choices(MEANS_CHOICES), default="cash")
 
 
 class WithdrawForm(KeyedForm):
     amount = RupiahField(_l("Amount (Rp)"), [InputRequired(REQUIRED)],
                          description=_l("Simpanan sukarela only. For example 500.000"),
                          render_kw={"inputmode": "numeric", "autocomplete": "off"})
-    means = SelectField(_l("Paid out by"), choices=MEANS_CHOICES, default="cash")
+    means = SelectField(_l("Paid out by"), choices=choices(MEANS_CHOICES), default="cash")
 
 
 @bp.get("/teller")
@@ -127,22 +125,50 @@ def _member_page(o, membership: Membership, deposit_form=None, withdraw_form=Non
                   status=422 if failed(deposit_form, withdraw_form) else 200)
 
 
-@bp.get("/receipts/<ref>")
-def receipt(slug, ref):
-    """A printable receipt for one posting, with a WhatsApp share link for the member."""
-    o = office(slug, "read")
+class ReverseForm(KeyedForm):
+    reason = TextAreaField(_l("Why is it corrected?"), [DataRequired(_l("This field is required.")),
+                                                        Length(max=200)], render_kw={"rows": 2})
+
+
+def _entry(o, ref: str) -> Entry:
     entry = db.session.scalar(o.select(Entry).where(Entry.ref == ref[:24]))
     if entry is None:
         abort(404)
+    return entry
+
+
+@bp.get("/receipts/<ref>")
+def receipt(slug, ref, form: ReverseForm | None = None):
+    """A printable receipt for one posting, with a WhatsApp share link for the member."""
+    o = office(slug, "read")
+    entry = _entry(o, ref)
     membership = o.get(Membership, entry.membership_id) if entry.membership_id else None
     moved = [(KIND_OF[line.account.purpose], -line.amount) for line in entry.lines
              if line.membership_id and line.account.purpose in KIND_OF]
     after = balances_after(entry, membership.id) if membership else {}
     words = terbilang(entry.total, currency=True)
+    corrected_by = db.session.scalar(sa.select(Entry.ref).where(Entry.reverses_id == entry.id))
+    reverses = db.session.get(Entry, entry.reverses_id) if entry.reverses_id else None
+    can_correct = (o.is_admin and entry.kind in savings.REVERSIBLE and not corrected_by
+                   and not entry.reverses_id)
     return render("teller/receipt.html", o=o, entry=entry, m=membership, moved=moved, after=after,
                   words=words[:1].upper() + words[1:], kind_labels=SAVINGS_LABELS,
                   label=ENTRY_LABELS.get(entry.kind, entry.kind), time_format=RECEIPT_TIME,
-                  whatsapp=_whatsapp(o, entry, membership, moved, after))
+                  whatsapp=_whatsapp(o, entry, membership, moved, after), corrected_by=corrected_by,
+                  reverses=reverses, form=(form or ReverseForm(formdata=None)) if can_correct else None,
+                  status=422 if form else 200)
+
+
+@bp.post("/receipts/<ref>/reverse")
+def reverse(slug, ref):
+    """Correct a mistaken deposit or withdrawal with a reversing entry (admins)."""
+    o = office(slug, "admin")
+    entry = _entry(o, ref)
+    form = ReverseForm()
+    posted = []
+    if run(form, lambda: posted.append(savings.reverse(entry, current_user, form.reason.data, key=form.key.data))):
+        return see_other(url_for("teller.receipt", slug=slug, ref=posted[0].ref))
+    return receipt(slug, ref, form=form)
 
 
 def _whatsapp(o, entry: Entry, membership: Membership | None, moved, after) -> str | None:

@@ -1,4 +1,4 @@
-"""``flask --app wsgi …`` commands: admin accounts, demo data, translations."""
+"""``flask --app wsgi …`` commands: admin accounts, demo data, ledger check, translations."""
 
 from __future__ import annotations
 
@@ -41,6 +41,24 @@ def demo_data_command() -> None:
     click.echo("Demo data: " + (", ".join(f"{n} {k}" for k, n in added.items() if n) or "already loaded"))
 
 
+@click.command("ledger-check")
+def ledger_check_command() -> None:
+    """Prove the books: every entry balances, every cached balance equals its lines."""
+    import sqlalchemy as sa
+
+    from models.ledger import Entry, Line, SavingsBalance, check
+
+    problems = check()
+    if problems:
+        for problem in problems:
+            click.echo(problem)
+        click.echo(f"Ledger check FAILED: {len(problems)} problem(s).")
+        sys.exit(1)
+    entries, lines, cached = (db.session.scalar(sa.select(sa.func.count()).select_from(table))
+                              for table in (Entry, Line, SavingsBalance))
+    click.echo(f"Ledger OK: {entries} entries, {lines} lines, all balanced; {cached} cached balances match.")
+
+
 @click.command("translate")
 @click.option("--compile-only", is_flag=True, help="Only build the .mo files.")
 def translate_command(compile_only: bool) -> None:
@@ -74,5 +92,5 @@ def _english_is_the_source(po_path: Path) -> None:
 
 
 def init_app(app: Flask) -> None:
-    for command in (create_admin_command, demo_data_command, translate_command):
+    for command in (create_admin_command, demo_data_command, ledger_check_command, translate_command):
         app.cli.add_command(command)
