@@ -64,16 +64,15 @@ def register():
     if current_user.is_authenticated:
         return redirect(url_for("public.home"), 303)
     form = RegisterForm()
-    created = []
 
     def register_user():
         user = accounts.register_user(form.full_name.data, form.mobile.data, form.password.data, form.email.data)
         user.locale = str(get_locale())
-        created.append(user)
+        return user
 
-    if run(form, register_user):
-        login_user(created[0])
-        flash(_("Welcome to Kopz, %(name)s!", name=created[0].full_name), "success")
+    if done := run(form, register_user):
+        login_user(done.value)
+        flash(_("Welcome to Kopz, %(name)s!", name=done.value.full_name), "success")
         return see_other(url_for("public.home"))
     return render("accounts/register.html", form=form, status=422 if form.errors else 200)
 

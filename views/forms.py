@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from flask_wtf import FlaskForm
 
@@ -19,23 +20,33 @@ def attach(form: FlaskForm, error: DomainError, default_field: str | None = None
         form.form_errors.append(error.message)
 
 
-def run(form: FlaskForm, operation: Callable[[], object], validate: bool = True) -> bool:
+@dataclass
+class Done:
+    """A successful ``run``: always true, carrying what the operation returned."""
+
+    value: object = None
+
+    def __bool__(self) -> bool:
+        return True
+
+
+def run(form: FlaskForm, operation: Callable[[], object], validate: bool = True) -> Done | None:
     """Validate the form, run ONE domain operation, commit once.
 
-    True when it all went through. When a rule refuses, the session is rolled back
-    (nothing half-saved) and the message goes beside its field; the view then shows
-    the form again with what was typed (status 422, see ``failed``).
+    ``Done(result)`` when it all went through. When a rule refuses, the session is
+    rolled back (nothing half-saved) and the message goes beside its field; the view
+    then shows the form again with what was typed (status 422, see ``failed``).
     """
     if validate and not form.validate_on_submit():
-        return False
+        return None
     try:
-        operation()
+        result = operation()
     except DomainError as error:
         db.session.rollback()
         attach(form, error)
-        return False
+        return None
     db.session.commit()
-    return True
+    return Done(result)
 
 
 def failed(*forms: FlaskForm) -> bool:

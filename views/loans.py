@@ -143,18 +143,17 @@ def apply(slug):
     membership = my_membership(slug)
     products = _active_products(membership.koperasi_id)
     form = ApplyForm(products=products, business_name=membership.business_name if membership.is_umkm else None)
-    created = {}
 
     def operation():
         product = next((p for p in products if p.id == form.product.data), None)
         if product is None:
             raise DomainError(_l("Choose a loan product from the list."), field="product")
-        created["loan"] = domain.apply(membership, product, form.amount.data, form.tenor.data, form.purpose.data,
-                                       form.business_name.data)
+        return domain.apply(membership, product, form.amount.data, form.tenor.data, form.purpose.data,
+                            form.business_name.data)
 
-    if request.method == "POST" and run(form, operation):
+    if request.method == "POST" and (done := run(form, operation)):
         flash(_("Application sent. The koperasi will review it."), "success")
-        return see_other(url_for("loans.my_loan", slug=slug, loan_id=created["loan"].id))
+        return see_other(url_for("loans.my_loan", slug=slug, loan_id=done.value.id))
     sim = simulate(form, products, validate=False) if request.method == "POST" else None
     return render("loans/apply.html", membership=membership, koperasi=membership.koperasi, form=form,
                   products=products, sim=sim, labels=LABELS, status=422 if failed(form) else 200)
@@ -186,14 +185,10 @@ def pay(slug, loan_id):
     membership = my_membership(slug)
     loan = _my_loan(membership, loan_id)
     form = PayFromSavingsForm()
-    done = {}
-
-    def operation():
-        done["entry"] = domain.repay(loan, form.amount.data, "sukarela", by=current_user, key=form.key.data)
-
-    if run(form, operation):
-        flash(_("Paid %(amount)s from your simpanan sukarela. Receipt %(ref)s.", amount=_rp(done["entry"].total),
-                ref=done["entry"].ref), "success")
+    if done := run(form, lambda: domain.repay(loan, form.amount.data, "sukarela", by=current_user,
+                                              key=form.key.data)):
+        flash(_("Paid %(amount)s from your simpanan sukarela. Receipt %(ref)s.", amount=_rp(done.value.total),
+                ref=done.value.ref), "success")
         return see_other(url_for("loans.my_loan", slug=slug, loan_id=loan.id))
     db.session.expire_all()
     return _member_loan_page(membership, _my_loan(membership, loan_id), form, status=422)
@@ -314,13 +309,8 @@ def disburse(slug, loan_id):
     o = office(slug, "change")
     loan = o.get(Loan, loan_id)
     form = DisburseForm()
-    done = {}
-
-    def operation():
-        done["entry"] = domain.disburse(loan, current_user, form.means.data, key=form.key.data)
-
-    if run(form, operation):
-        return _after_posting(slug, loan, done["entry"], _("Loan paid out. Receipt %(ref)s.", ref=done["entry"].ref))
+    if done := run(form, lambda: domain.disburse(loan, current_user, form.means.data, key=form.key.data)):
+        return _after_posting(slug, loan, done.value, _("Loan paid out. Receipt %(ref)s.", ref=done.value.ref))
     return _review_page(o, loan, disburse_form=form, status=422)
 
 
@@ -330,15 +320,11 @@ def repay(slug, loan_id):
     o = office(slug, "change")
     loan = o.get(Loan, loan_id)
     form = RepayForm()
-    done = {}
-
-    def operation():
-        done["entry"] = domain.repay(loan, form.amount.data, form.source.data, by=current_user, key=form.key.data)
-
-    if run(form, operation):
-        return _after_posting(slug, loan, done["entry"],
-                              _("Repayment of %(amount)s recorded. Receipt %(ref)s.", amount=_rp(done["entry"].total),
-                                ref=done["entry"].ref))
+    if done := run(form, lambda: domain.repay(loan, form.amount.data, form.source.data, by=current_user,
+                                              key=form.key.data)):
+        return _after_posting(slug, loan, done.value,
+                              _("Repayment of %(amount)s recorded. Receipt %(ref)s.", amount=_rp(done.value.total),
+                                ref=done.value.ref))
     db.session.expire_all()
     return _review_page(o, o.get(Loan, loan_id), repay_form=form, status=422)
 

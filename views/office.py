@@ -30,7 +30,7 @@ def labels() -> dict:
             "actions": ACTIONS}
 
 
-def _save_profile(form: KoperasiForm, save) -> bool:
+def _save_profile(form: KoperasiForm, save):
     """Run ``save()`` (profile, then logo) as one unit: all of it is kept, or nothing."""
     return run(form, save, validate=False)
 
@@ -47,17 +47,16 @@ def _form_page(form: KoperasiForm, **context):
 def register():
     """Register a koperasi; it waits for a platform admin's verification."""
     form = KoperasiForm()
-    created = []
 
     def save():
         koperasi = kop.register_koperasi(current_user, form.profile_data())
         if form.logo.data:
             kop.set_logo(koperasi, current_user, form.logo.data)
-        created.append(koperasi.slug)
+        return koperasi.slug
 
-    if not form.refreshing and form.validate_on_submit() and _save_profile(form, save):
+    if not form.refreshing and form.validate_on_submit() and (saved := _save_profile(form, save)):
         flash(_("Koperasi registered. It is awaiting verification by the Kopz team."), "success")
-        return see_other(url_for("office.dashboard", slug=created[0]))
+        return see_other(url_for("office.dashboard", slug=saved.value))
     return _form_page(form, action=url_for("office.register"))
 
 

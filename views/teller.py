@@ -84,10 +84,9 @@ def deposit(slug, membership_id):
     o = office(slug, "change")
     membership = _member(o, membership_id)
     form = DepositForm()
-    posted = []
-    if run(form, lambda: posted.append(savings.deposit(membership, form.kind.data, form.amount.data,
-                                                       form.means.data, current_user, key=form.key.data))):
-        return see_other(url_for("teller.receipt", slug=slug, ref=posted[0].ref))
+    if posted := run(form, lambda: savings.deposit(membership, form.kind.data, form.amount.data,
+                                                   form.means.data, current_user, key=form.key.data)):
+        return see_other(url_for("teller.receipt", slug=slug, ref=posted.value.ref))
     return _member_page(o, membership, deposit_form=form)
 
 
@@ -97,10 +96,9 @@ def withdraw(slug, membership_id):
     o = office(slug, "change")
     membership = _member(o, membership_id)
     form = WithdrawForm(prefix=WITHDRAW)
-    posted = []
-    if run(form, lambda: posted.append(savings.withdraw(membership, form.amount.data, form.means.data,
-                                                        current_user, key=form.key.data))):
-        return see_other(url_for("teller.receipt", slug=slug, ref=posted[0].ref))
+    if posted := run(form, lambda: savings.withdraw(membership, form.amount.data, form.means.data,
+                                                    current_user, key=form.key.data)):
+        return see_other(url_for("teller.receipt", slug=slug, ref=posted.value.ref))
     return _member_page(o, membership, withdraw_form=form)
 
 
@@ -165,9 +163,8 @@ def reverse(slug, ref):
     o = office(slug, "admin")
     entry = _entry(o, ref)
     form = ReverseForm()
-    posted = []
-    if run(form, lambda: posted.append(savings.reverse(entry, current_user, form.reason.data, key=form.key.data))):
-        return see_other(url_for("teller.receipt", slug=slug, ref=posted[0].ref))
+    if posted := run(form, lambda: savings.reverse(entry, current_user, form.reason.data, key=form.key.data)):
+        return see_other(url_for("teller.receipt", slug=slug, ref=posted.value.ref))
     return receipt(slug, ref, form=form)
 
 
