@@ -49,6 +49,7 @@ class Purpose(enum.StrEnum):
     INTEREST = "interest_income"
     FEES = "fee_income"
     PENALTIES = "penalty_income"
+    SALES = "store_sales"  # the koperasi's own store
 
 
 CHART = [
@@ -64,6 +65,7 @@ CHART = [
     (Purpose.INTEREST, "4101", "income", _l("Loan interest (jasa)")),
     (Purpose.FEES, "4102", "income", _l("Loan fees (provisi)")),
     (Purpose.PENALTIES, "4103", "income", _l("Late fees (denda)")),
+    (Purpose.SALES, "4201", "income", _l("Store sales")),
 ]
 LABELS = {purpose: label for purpose, _code, _kind, label in CHART}
 SAVINGS = {"pokok": Purpose.POKOK, "wajib": Purpose.WAJIB, "sukarela": Purpose.SUKARELA}

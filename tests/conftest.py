@@ -227,3 +227,44 @@ def make_member(make_user):
         return membership
 
     return make
+
+
+# ---------------------------------------------------------------- marketplace factories
+
+def store_data(**overrides) -> dict:
+    data = dict(name="Warung Bu Siti", description="Sembako dan jajanan.", nib=None, address="Jl. Dago No. 10",
+                lat=-6.8915, lng=107.6107, pickup=True, delivery_km=5, delivery_fee_idr=10_000, cod=True,
+                whatsapp="081234500002", opening_hours="08.00–20.00")
+    data.update(overrides)
+    return data
+
+
+@pytest.fixture
+def make_store(make_member):
+    """``make_store(koperasi, owner=None, status="approved")`` → a Store of an active member."""
+    from models.market import open_store, set_store_status
+
+    def make(koperasi, owner: User | None = None, status: str = "approved", **overrides):
+        membership = make_member(koperasi, user=owner)
+        store = open_store(membership.user, koperasi, store_data(**overrides))
+        set_store_status(store, status)
+        _db.session.commit()
+        return store
+
+    return make
+
+
+@pytest.fixture
+def make_product():
+    """``make_product(store, name=..., price_idr=..., stock=...)``."""
+    from models.market import add_product
+
+    def make(store, **overrides):
+        data = dict(name="Beras Pandan Wangi 5 kg", description="Beras lokal.", category="food", unit="karung",
+                    price_idr=75_000, member_price_idr=None, stock=10)
+        data.update(overrides)
+        product = add_product(store, data)
+        _db.session.commit()
+        return product
+
+    return make
