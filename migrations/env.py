@@ -88,6 +88,10 @@ def run_migrations_online():
     conf_args = current_app.extensions['migrate'].configure_args
     if conf_args.get("process_revision_directives") is None:
         conf_args["process_revision_directives"] = process_revision_directives
+    # The raw-SQL search index and FTS tables (migration 0005) are not models.
+    from models.catalogue import include_name
+
+    conf_args.setdefault("include_name", include_name)
 
     connectable = get_engine()
 

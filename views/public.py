@@ -24,12 +24,6 @@ def offline():
     return render("public/offline.html", keep_flashes=True)
 
 
-@bp.get("/market")
-def market():
-    """The UMKM marketplace (arrives with the marketplace issue)."""
-    return render("public/soon.html", area="market")
-
-
 @bp.get("/healthz")
 def healthz():
     """200 when the database answers, 503 when it does not."""

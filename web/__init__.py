@@ -105,7 +105,9 @@ def configure_web(app: Flask) -> None:
 
 
 def configure_blueprints(app: Flask) -> None:
-    from views import accounts, admin, directory, loans, membership, office, office_members, public, pwa, teller
+    from views import (accounts, admin, directory, loans, market, membership, office, office_members, office_stores,
+                       orders, public, pwa, seller, stock_sync, teller)
 
-    for module in (public, accounts, pwa, directory, membership, office, office_members, admin, teller, loans):
+    for module in (public, accounts, pwa, directory, membership, office, office_members, admin, teller, loans,
+                   seller, office_stores, stock_sync, market, orders):
         app.register_blueprint(module.bp)

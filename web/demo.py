@@ -7,6 +7,10 @@ fixed idempotency key (``demo-…``), so a second run adds nothing. Demo logins:
 Money: in the koperasi where the demo people are members, simpanan pokok is paid
 (a couple of members are left "approved", pokok unpaid), the first Bandung koperasi
 has a year of wajib and sukarela history, and loans in every state.
+
+Marketplace: stores looked up by koperasi and name, products by store and name, orders
+by a fixed checkout key (``demo-order-<n>``); a few drawn photos are shared by all
+products (one per initial letter) to keep the load quick.
 """
 
 from __future__ import annotations
@@ -153,6 +157,7 @@ def load() -> Counter:
         _koperasi(added, budi, platform, "Makassar", 50 + n, kind, verified=False)
     _money(added, first, [bandung[1], by_city["Jakarta"][0], by_city["Yogyakarta"][1], by_city["Denpasar"][0]],
            siti, budi)
+    _market(added, by_city)
     return added
 
 
@@ -295,3 +300,235 @@ def _money(added: Counter, first: Koperasi, others: list[Koperasi], siti: User, 
     for name, product, amount, tenor, purpose, state, *history in plans:
         months_ago, paid = history or (0, 0)
         _loan(added, by_name.get(name), product, staff, amount, tenor, purpose, state, months_ago, paid, today)
+
+
+# ---------------------------------------------------------------- marketplace
+
+# category: [(name, unit, price)]
+CATALOGUE = {
+    "food": [
+        ("Beras Pandan Wangi 5 kg", "karung", 75_000), ("Beras Rojolele 5 kg", "karung", 82_000),
+        ("Minyak Goreng 2 L", "pouch", 36_000), ("Gula Pasir 1 kg", "kg", 17_500), ("Telur Ayam 1 kg", "kg", 29_000),
+        ("Tepung Terigu 1 kg", "kg", 13_000), ("Kopi Bubuk Robusta 250 g", "bungkus", 25_000),
+        ("Teh Tubruk Melati 250 g", "bungkus", 12_000), ("Kecap Manis 600 ml", "botol", 24_000),
+        ("Sambal Roa 200 g", "botol", 35_000), ("Keripik Singkong Balado 250 g", "bungkus", 15_000),
+        ("Kerupuk Udang 500 g", "bungkus", 30_000), ("Rendang Daging 500 g", "kotak", 120_000),
+        ("Kue Nastar 500 g", "toples", 85_000), ("Bakso Sapi Beku isi 50", "pak", 65_000),
+        ("Nasi Kuning Komplit", "porsi", 20_000), ("Es Kopi Susu Gula Aren", "gelas", 18_000),
+        ("Madu Hutan 500 ml", "botol", 95_000), ("Dodol Garut 500 g", "kotak", 30_000),
+        ("Abon Sapi 250 g", "bungkus", 55_000), ("Sirup Markisa 600 ml", "botol", 38_000),
+        ("Emping Melinjo 250 g", "bungkus", 35_000), ("Tempe Papan 500 g", "papan", 6_000),
+        ("Tahu Sumedang isi 10", "bungkus", 15_000), ("Bawang Merah 1 kg", "kg", 40_000),
+    ],
+    "agriculture": [
+        ("Cabai Rawit Merah 1 kg", "kg", 60_000), ("Tomat 1 kg", "kg", 12_000), ("Bibit Cabai 10 polybag", "pak", 25_000),
+        ("Pupuk Kompos 25 kg", "karung", 45_000), ("Pupuk NPK 5 kg", "karung", 70_000),
+        ("Benih Padi IR64 5 kg", "karung", 65_000), ("Jahe Merah 1 kg", "kg", 35_000), ("Kentang Dieng 1 kg", "kg", 18_000),
+        ("Wortel 1 kg", "kg", 14_000), ("Kangkung", "ikat", 4_000), ("Bayam Hijau", "ikat", 4_000),
+        ("Pisang Kepok", "sisir", 25_000), ("Mangga Arumanis 1 kg", "kg", 30_000), ("Jeruk Medan 1 kg", "kg", 28_000),
+        ("Salak Pondoh 1 kg", "kg", 20_000), ("Alpukat Mentega 1 kg", "kg", 35_000), ("Ikan Lele Segar 1 kg", "kg", 28_000),
+        ("Ayam Kampung", "ekor", 85_000), ("Kopi Arabika Gayo Biji 1 kg", "kg", 180_000), ("Kelapa Muda", "butir", 12_000),
+    ],
+    "fashion": [
+        ("Batik Tulis Pekalongan", "lembar", 450_000), ("Kemeja Batik Pria", "pcs", 175_000),
+        ("Daster Batik", "pcs", 65_000), ("Kain Tenun Ikat Sumba", "lembar", 850_000), ("Hijab Voal Motif", "pcs", 55_000),
+        ("Sarung Tenun Samarinda", "pcs", 250_000), ("Kaos Sablon Kota Kembang", "pcs", 85_000),
+        ("Sandal Kulit Garut", "pasang", 120_000), ("Tas Anyaman Pandan", "pcs", 95_000),
+        ("Songket Palembang", "lembar", 1_200_000), ("Mukena Katun Bordir", "set", 180_000),
+        ("Peci Hitam Beludru", "pcs", 45_000),
+    ],
+    "crafts": [
+        ("Tampah Anyaman Bambu", "pcs", 25_000), ("Keranjang Rotan", "pcs", 75_000), ("Wayang Golek Arjuna", "pcs", 350_000),
+        ("Ukiran Kayu Jati Jepara", "pcs", 650_000), ("Vas Gerabah Kasongan", "pcs", 85_000),
+        ("Lukisan Kaca Cirebon", "pcs", 400_000), ("Tas Rajut Benang Nilon", "pcs", 110_000),
+        ("Gantungan Kunci Kulit", "pcs", 15_000), ("Topeng Kayu Bali", "pcs", 250_000),
+        ("Tempat Tisu Kayu Batik", "pcs", 45_000),
+    ],
+    "household": [
+        ("Sapu Ijuk", "pcs", 25_000), ("Sabun Cuci Piring 800 ml", "pouch", 15_000), ("Ember Plastik 20 L", "pcs", 35_000),
+        ("Gas Elpiji 3 kg", "tabung", 22_000), ("Air Galon Isi Ulang", "galon", 7_000), ("Tikar Pandan", "lembar", 150_000),
+        ("Kompor Gas 1 Tungku", "unit", 250_000), ("Panci Aluminium 24 cm", "pcs", 85_000),
+        ("Lampu LED 12 W", "pcs", 25_000), ("Keset Sabut Kelapa", "pcs", 30_000), ("Sabun Batang Sereh", "pcs", 8_000),
+        ("Detergen Bubuk 1 kg", "bungkus", 24_000),
+    ],
+    "health": [
+        ("Jamu Kunyit Asam 250 ml", "botol", 10_000), ("Jamu Beras Kencur 250 ml", "botol", 10_000),
+        ("Minyak Kayu Putih 60 ml", "botol", 25_000), ("Madu Kelulut 250 ml", "botol", 120_000),
+        ("Sabun Susu Kambing", "pcs", 15_000), ("Lulur Mandi Bengkoang 150 g", "pot", 35_000),
+        ("Minyak Urut Tawon 60 ml", "botol", 45_000), ("Masker Kain 3 Lapis", "pak", 20_000),
+        ("Temulawak Instan 250 g", "bungkus", 25_000), ("Handbody Lidah Buaya 200 ml", "botol", 28_000),
+    ],
+    "electronics": [
+        ("Kabel Data USB-C", "pcs", 25_000), ("Charger 2A", "pcs", 45_000), ("Powerbank 10.000 mAh", "pcs", 150_000),
+        ("Earphone Bass", "pcs", 35_000), ("Tempered Glass", "pcs", 20_000), ("Casing HP Silikon", "pcs", 25_000),
+        ("Kartu Perdana Data 30 GB", "pcs", 35_000), ("Senter LED Isi Ulang", "pcs", 55_000),
+        ("Speaker Bluetooth Mini", "pcs", 120_000), ("Stop Kontak 4 Lubang", "pcs", 45_000),
+        ("Pulsa 50.000", "voucher", 51_500), ("Token Listrik 100.000", "voucher", 101_500),
+    ],
+    "services": [
+        ("Permak Celana", "kali", 20_000), ("Cuci Kiloan", "kg", 7_000), ("Potong Rambut Pria", "kali", 20_000),
+        ("Servis HP Ganti LCD", "unit", 350_000), ("Les Privat Matematika", "jam", 50_000),
+        ("Katering Nasi Kotak", "kotak", 25_000), ("Sewa Tenda Hajatan", "hari", 500_000), ("Cuci Motor", "kali", 15_000),
+        ("Servis AC", "unit", 85_000), ("Fotokopi", "lembar", 300),
+    ],
+}
+# (owner: a demo person's name or None for the koperasi's own store, city, koperasi index,
+#  store name, categories, delivers within km, status)
+STORES = [
+    ("Siti Rahmawati", "Bandung", 0, "Warung Bu Siti", ("food", "household", "agriculture"), 3, "approved"),
+    ("Budi Santoso", "Bandung", 0, "Budi Cell & Servis", ("electronics", "services"), None, "approved"),
+    (None, "Bandung", 1, "Toserba Koperasi Maju Bersama", ("food", "household", "health"), 5, "approved"),
+    ("Anggota Demo 07", "Bandung", 0, "Butik Batik Priangan", ("fashion", "crafts"), 10, "approved"),
+    ("Anggota Demo 08", "Bandung", 0, "Sayur Segar Lembang", ("agriculture", "food"), 5, "approved"),
+    ("Anggota Demo 09", "Bandung", 0, "Jamu Sehat Mbok Darmi", ("health", "food"), None, "approved"),
+    ("Anggota Demo 10", "Bandung", 0, "Kue Basah Teh Euis", ("food",), None, "pending"),
+    (None, "Jakarta", 1, "Toko Koperasi Maju Bersama Jakarta", ("food", "household", "electronics"), 5, "approved"),
+    (None, "Yogyakarta", 1, "Galeri Koperasi Maju Bersama Yogyakarta", ("crafts", "fashion", "food"), None,
+     "approved"),
+    (None, "Denpasar", 1, "Pasar Koperasi Maju Bersama Denpasar", ("crafts", "agriculture", "food"), 8, "approved"),
+    (None, "Medan", 1, "Toko Tani Koperasi Maju Bersama Medan", ("agriculture", "food"), 5, "approved"),
+    (None, "Surabaya", 1, "Toko Koperasi Maju Bersama Surabaya", ("household", "electronics", "food"), 5,
+     "approved"),
+    (None, "Makassar", 1, "Toko Koperasi Maju Bersama Makassar", ("food", "fashion", "health"), None, "approved"),
+]
+PER_STORE = 26
+PALETTE = ["#0b6e4f", "#c0392b", "#d35400", "#8e44ad", "#2c3e50", "#16a085", "#b7950b", "#1f618d", "#7d3c98",
+           "#a04000", "#117864", "#6e2c00", "#1a5276", "#922b21", "#196f3d", "#873600", "#4a235a", "#0e6251",
+           "#7b241c", "#154360"]
+# (buyer, store, how many lines, fulfilment, payment, the state it is moved to)
+ORDERS = [
+    ("Budi Santoso", "Warung Bu Siti", 2, "pickup", "cash", "new"),
+    ("Made Wirawan", "Warung Bu Siti", 1, "delivery", "cash", "accepted"),
+    ("Anggota Demo 01", "Warung Bu Siti", 3, "pickup", "transfer", "ready"),
+    ("Anggota Demo 02", "Warung Bu Siti", 2, "delivery", "cash", "delivering"),
+    ("Budi Santoso", "Warung Bu Siti", 1, "pickup", "cash", "completed"),
+    ("Anggota Demo 03", "Warung Bu Siti", 1, "pickup", "cash", "cancelled"),
+    ("Siti Rahmawati", "Budi Cell & Servis", 1, "pickup", "cash", "new"),
+    ("Siti Rahmawati", "Budi Cell & Servis", 2, "pickup", "cash", "completed"),
+    ("Siti Rahmawati", "Toserba Koperasi Maju Bersama", 3, "pickup", "cash", "completed"),
+    ("Made Wirawan", "Toserba Koperasi Maju Bersama", 1, "delivery", "cash", "delivering"),
+    ("Anggota Demo 04", "Butik Batik Priangan", 1, "delivery", "transfer", "accepted"),
+    ("Anggota Demo 05", "Sayur Segar Lembang", 2, "pickup", "cash", "ready"),
+]
+MOVES = {"new": [], "accepted": ["accepted"], "ready": ["accepted", "ready"], "delivering": ["accepted", "delivering"],
+         "completed": ["accepted", "ready", "completed"], "cancelled": ["cancelled"]}
+
+
+def _pictures() -> dict[str, tuple[str, bytes, bytes]]:
+    """Up to 20 drawn product photos, one per initial letter: {letter: (version, thumb, detail)}."""
+    import hashlib
+    import io
+
+    from PIL import Image, ImageDraw, ImageFont
+
+    from models.images import reencode
+
+    made = {}
+    common = Counter(name[0].upper() for items in CATALOGUE.values() for name, _u, _p in items).most_common(20)
+    letters = sorted(letter for letter, _n in common)
+    font = ImageFont.load_default(size=520)
+    for n, letter in enumerate(letters):
+        image = Image.new("RGB", (1080, 1080), PALETTE[n % len(PALETTE)])
+        ImageDraw.Draw(image).text((540, 540), letter, fill="white", font=font, anchor="mm")
+        raw = io.BytesIO()
+        image.save(raw, "PNG")
+        data = raw.getvalue()
+        thumb = reencode(io.BytesIO(data), len(data), (320, 320), "photo")
+        detail = reencode(io.BytesIO(data), len(data), (1080, 1080), "photo")
+        made[letter] = (hashlib.sha256(detail).hexdigest()[:12], thumb, detail)
+    return made
+
+
+def _store(added: Counter, owner: User, koperasi: Koperasi, name: str, delivery_km: int | None, status: str,
+           own: bool):
+    from models.market import Store, StoreStatus, open_store, set_store_status
+
+    store = db.session.scalar(sa.select(Store).where(Store.koperasi_id == koperasi.id, Store.name == name))
+    if store is not None:
+        return store
+    rng = random.Random(f"demo-store-{name}")
+    data = {"name": name, "description": f"{name}: barang dan jasa dari anggota untuk anggota dan warga sekitar.",
+                "nib": f"{rng.randrange(10**12, 10**13)}", "address": f"Jl. Pasar Baru No. {rng.randint(1, 200)}, "
+                f"{regions.name(koperasi.regency_code)}", "lat": koperasi.lat + rng.uniform(-0.01, 0.01),
+                "lng": koperasi.lng + rng.uniform(-0.01, 0.01), "pickup": True, "delivery_km": delivery_km,
+                "delivery_fee_idr": 5_000 if delivery_km else 0, "cod": bool(delivery_km), "whatsapp": owner.mobile,
+                "opening_hours": "Senin–Sabtu 07.00–20.00"}
+    store = open_store(owner, koperasi, data, own_store=own)
+    if status != StoreStatus.PENDING:
+        set_store_status(store, status)
+    added["stores"] += 1
+    return store
+
+
+def _stock_for(added: Counter, store, categories: tuple[str, ...], pictures) -> None:
+    from models.market import Product, ProductPhoto, add_product
+
+    have = set(db.session.scalars(sa.select(Product.name).where(Product.store_id == store.id)))
+    items = [(c, *item) for c in categories for item in CATALOGUE[c]]
+    rng = random.Random(f"demo-products-{store.name}")
+    rng.shuffle(items)
+    for category, name, unit, price in items[:PER_STORE]:
+        draw = rng.random(), rng.random(), rng.randint(4, 60)  # drawn on every run: the same each time
+        if name in have:
+            continue
+        stock = 0 if draw[0] < 0.08 else 1 + int(draw[0] * 100) % 3 if draw[0] < 0.2 else draw[2]  # some low
+        member_price = price - price // 10 // 500 * 500 if draw[1] < 0.3 and price >= 10_000 else None
+        product = add_product(store, {"name": name, "category": category, "unit": unit, "price_idr": price,
+                                          "member_price_idr": member_price, "stock": stock, "active": draw[1] < 0.97,
+                                          "description": f"{name} dari {store.name}. Tanyakan lewat WhatsApp "
+                                          "untuk pesanan dalam jumlah besar."})
+        picture = pictures().get(name[0].upper())
+        if picture:
+            version, thumb, detail = picture
+            db.session.add(ProductPhoto(product_id=product.id, position=0, version=version, thumb=thumb,
+                                        detail=detail))
+            product.photo_version = version
+        added["products"] += 1
+
+
+def _order(added: Counter, buyer: User, store, lines: int, fulfilment: str, payment: str, state: str,
+           n: int) -> None:
+    from models import orders
+    from models.market import Product
+
+    key = f"demo-order-{n}"
+    if db.session.scalar(sa.select(orders.Order.id).where(orders.Order.buyer_id == buyer.id,
+                                                          orders.Order.checkout_key == key)):
+        return
+    for item in orders.cart(buyer):  # a demo buyer's cart holds only this order
+        db.session.delete(item)
+    products = db.session.scalars(sa.select(Product).where(Product.store_id == store.id, Product.active.is_(True),
+                                                           Product.stock >= 5).order_by(Product.id).limit(lines))
+    for k, product in enumerate(products):
+        orders.add_to_cart(buyer, product, 1 + (n + k) % 3)
+    address = f"Jl. Melati No. {n + 3}, dekat masjid, {regions.name(store.koperasi.regency_code)}"
+    choice = orders.Choice(fulfilment=fulfilment, payment=payment, address=address if fulfilment != "pickup" else None)
+    seller = db.session.get(User, store.owner_id)
+    for order in orders.checkout(buyer, {store.id: choice}, key):
+        for to in MOVES[state]:
+            orders.move(order, to, seller, as_seller=True,
+                        reason="Maaf, stok habis hari ini; silakan pesan lagi besok." if to == "cancelled" else "")
+        added["orders"] += 1
+
+
+def _market(added: Counter, by_city: dict[str, list[Koperasi]]) -> None:
+    """Stores (members' and the koperasi's own), about 300 products with photos, and orders in every state."""
+    people = {u.full_name: u for u in db.session.scalars(sa.select(User).where(User.full_name.in_(
+        {s[0] for s in STORES if s[0]} | {o[0] for o in ORDERS})))}
+    cache: dict = {}
+
+    def pictures():
+        if not cache:
+            cache.update(_pictures())
+        return cache
+
+    stores = {}
+    for owner_name, city, index, name, categories, km, status in STORES:
+        koperasi = by_city[city][index]
+        owner = people[owner_name] if owner_name else db.session.get(User, koperasi.created_by_id)
+        store = _store(added, owner, koperasi, name, km, status, own=owner_name is None)
+        _stock_for(added, store, categories, pictures)
+        stores[name] = store
+    db.session.flush()
+    for n, (buyer, store, lines, fulfilment, payment, state) in enumerate(ORDERS):
+        _order(added, people[buyer], stores[store], lines, fulfilment, payment, state, n)

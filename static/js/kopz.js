@@ -110,3 +110,192 @@
     });
   }
 })();
+
+// ---- Offline stock (seller page). Every form[data-offline-stock] still posts normally
+// without JavaScript. With it, a tap on −/+ or "set" is applied to the row at once,
+// queued in IndexedDB (db "kopz", store "stock-queue") with a fresh key, and sent to
+// /seller/stock-sync whenever the phone is online. An item leaves the queue only once
+// the server has answered for its key, and the key makes a resend change nothing
+// more: no change is lost, none is applied twice. Logout's Clear-Site-Data also
+// clears this queue (changes not yet sent by then are dropped, by design: the next
+// person on the phone must not send them).
+(function () {
+  "use strict";
+  if (!("indexedDB" in window) || !window.fetch) return;
+  var STORE = "stock-queue";
+  var dbPromise = null;
+  var flushing = false, again = false, retry = null;
+
+  function openDb() {
+    if (!dbPromise) {
+      dbPromise = new Promise(function (resolve, reject) {
+        var req = indexedDB.open("kopz", 1);
+        req.onupgradeneeded = function () {
+          if (!req.result.objectStoreNames.contains(STORE)) {
+            req.result.createObjectStore(STORE, { keyPath: "id", autoIncrement: true });
+          }
+        };
+        req.onsuccess = function () { resolve(req.result); };
+        req.onerror = function () { reject(req.error); };
+      });
+    }
+    return dbPromise;
+  }
+
+  function tx(mode, work) {
+    return openDb().then(function (db) {
+      return new Promise(function (resolve, reject) {
+        var t = db.transaction(STORE, mode);
+        var out = work(t.objectStore(STORE));
+        t.oncomplete = function () { resolve(out && "result" in out ? out.result : undefined); };
+        t.onerror = function () { reject(t.error); };
+        t.onabort = function () { reject(t.error); };
+      });
+    });
+  }
+
+  function queued() { return tx("readonly", function (s) { return s.getAll(); }); }
+
+  function freshKey() {
+    if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
+    var bytes = new Uint8Array(16);
+    crypto.getRandomValues(bytes);
+    return Array.prototype.map.call(bytes, function (b) { return (b + 256).toString(16).slice(1); }).join("");
+  }
+
+  function formsFor(productId) {
+    return document.querySelectorAll('form[data-offline-stock][data-product-id="' + productId + '"]');
+  }
+
+  function apply(stock, item) {
+    return item.set_to !== undefined ? item.set_to : stock + item.delta;
+  }
+
+  function note(form, text, alert) {
+    var box = form.querySelector(".stock-state");
+    if (!text) { if (box) box.remove(); return; }
+    if (!box) {
+      box = document.createElement("span");
+      box.className = "stock-state";
+      form.appendChild(box);
+    }
+    box.setAttribute("role", alert ? "alert" : "status");
+    box.classList.toggle("stock-refused", !!alert);
+    box.textContent = text;
+  }
+
+  // The row shows the server's stock with the queued changes applied on top.
+  function paint(form, items) {
+    var id = Number(form.dataset.productId);
+    var stock = Number(form.dataset.stock);
+    var mine = items.filter(function (i) { return i.product_id === id; });
+    mine.forEach(function (i) { stock = apply(stock, i); });
+    var out = form.querySelector(".stock-count");
+    if (out) out.textContent = String(stock);
+    var state = form.querySelector(".stock-state");
+    if (mine.length) note(form, document.body.dataset.msgWaiting, false);
+    else if (state && !state.classList.contains("stock-refused")) note(form, "");
+  }
+
+  function paintAll() {
+    var forms = document.querySelectorAll("form[data-offline-stock]");
+    if (!forms.length) return Promise.resolve();
+    return queued().then(function (items) {
+      forms.forEach(function (f) { paint(f, items); });
+    });
+  }
+
+  function flush() {
+    if (flushing) { again = true; return; }
+    if (!navigator.onLine) return;
+    flushing = true;
+    clearTimeout(retry);
+    queued().then(function (items) {
+      if (!items.length) return null;
+      var meta = document.querySelector('meta[name="csrf-token"]');
+      return fetch("/seller/stock-sync", {
+        method: "POST",
+        credentials: "same-origin",
+        headers: { "Content-Type": "application/json", "Accept": "application/json",
+                   "X-CSRFToken": meta ? meta.content : "" },
+        body: JSON.stringify({ changes: items.map(function (i) {
+          var c = { product_id: i.product_id, key: i.key };
+          if (i.set_to !== undefined) c.set_to = i.set_to; else c.delta = i.delta;
+          return c;
+        }) }),
+      }).then(function (response) {
+        var json = (response.headers.get("Content-Type") || "").indexOf("application/json") === 0;
+        if (!response.ok || response.redirected || !json) throw new Error("not sent");
+        return response.json();
+      }).then(function (answer) { return settle(items, answer.results || []); });
+    }).catch(function () {
+      retry = setTimeout(flush, 30000);  // offline again, logged out or a stale token: keep it all
+    }).then(function () {
+      flushing = false;
+      if (again) { again = false; flush(); }
+    });
+  }
+
+  // Remove each answered item from the queue; show the server's stock or its refusal.
+  function settle(items, results) {
+    var byKey = {};
+    items.forEach(function (i) { byKey[i.key] = i; });
+    var refused = {};
+    return tx("readwrite", function (s) {
+      results.forEach(function (r) {
+        var item = byKey[r.key];
+        if (!item) return;
+        s.delete(item.id);
+        formsFor(item.product_id).forEach(function (form) {
+          if (typeof r.stock === "number") form.dataset.stock = String(r.stock);
+        });
+        if (!r.ok) refused[item.product_id] = r.error;
+      });
+    }).then(queued).then(function (left) {
+      document.querySelectorAll("form[data-offline-stock]").forEach(function (form) {
+        var error = refused[Number(form.dataset.productId)];
+        if (error !== undefined) note(form, document.body.dataset.msgRefused + " " + error, true);
+        paint(form, left);
+      });
+    });
+  }
+
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!form.matches || !form.matches("form[data-offline-stock]") || form.dataset.offlinePlain) return;
+    var button = event.submitter;
+    var item = { product_id: Number(form.dataset.productId), key: freshKey(), at: Date.now() };
+    var field = form.elements.set_to;
+    var raw = field ? field.value.replace(/\./g, "").trim() : "";
+    // As the server reads it: a typed number (Enter in the box) or "set" sets; −/+ add.
+    if (button && button.name === "delta" && raw === "") {
+      item.delta = parseInt(button.value, 10);
+      if (!item.delta) return;
+    } else {
+      if (!/^\d{1,7}$/.test(raw)) return;  // not a stock number: the server's form answers
+      item.set_to = parseInt(raw, 10);
+      field.value = "";
+    }
+    event.preventDefault();
+    event.stopPropagation();  // in the capture phase: htmx never sees this submit
+    var out = form.querySelector(".stock-count");
+    var shown = out ? parseInt(out.textContent, 10) : NaN;
+    if (item.delta !== undefined && !isNaN(shown) && shown + item.delta < 0) return;
+    note(form, "");
+    tx("readwrite", function (s) { s.add(item); })
+      .then(paintAll)
+      .then(flush, function () {  // no IndexedDB (some private modes): post it the normal way
+        form.dataset.offlinePlain = "1";
+        form.requestSubmit(button);
+      });
+  }, true);
+
+  window.addEventListener("online", flush);
+  document.addEventListener("htmx:afterSettle", function () { paintAll(); });
+  function start() {
+    if (document.querySelector("form[data-offline-stock]")) paintAll().then(flush);
+    else flush();
+  }
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
+  else start();
+})();

@@ -1,0 +1,190 @@
+"""The catalogue: products on sale in approved stores, searched, filtered, sorted.
+
+Rules kept here:
+- Only active products of approved stores of verified koperasi are listed; sold-out
+  products are listed (and shown as sold out).
+- Full-text search uses an index on both databases (migration 0005): on PostgreSQL
+  a GIN index on ``to_tsvector('simple', name || ' ' || description)`` — the query
+  spells the expression exactly so, or the planner cannot use the index; on SQLite
+  the FTS5 table ``product_fts`` kept in sync by triggers. Every word the user types
+  is matched as a prefix ("ber" finds "beras"); the user's text never reaches the
+  query syntax (only letters and digits survive, each word quoted).
+- Nearest first never computes a distance for every row: the same growing bounding
+  box on the store's (status, lat, lng) index as the koperasi directory.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlalchemy.orm import contains_eager
+
+from models.directory import BOX_STEPS_KM, KM_PER_DEGREE, haversine_km
+from models.koperasi import Koperasi, Status
+from models.market import CATEGORIES, Product, ProductPhoto, Store, StoreStatus
+from web.extensions import db
+
+PER_PAGE = 24
+MAX_PAGE = 100  # deeper than anyone scrolls; keeps OFFSET small
+MAX_WORDS = 8
+SORTS = ("newest", "cheap", "dear", "near")
+# The raw-SQL search objects of migration 0005: not in the models, so the
+# models-vs-migrations comparison must not report them.
+SEARCH_OBJECTS = {"product_fts", "product_fts_data", "product_fts_idx", "product_fts_docsize",
+                  "product_fts_config", "ix_product_search"}
+TSVECTOR = "to_tsvector('simple', product.name || ' ' || product.description)"
+
+
+def include_name(name, type_, parent_names) -> bool:
+    """Alembic's ``include_name`` hook: leave the search index and FTS tables alone."""
+    return name not in SEARCH_OBJECTS
+
+
+@dataclass(frozen=True)
+class Criteria:
+    """What the user asked for; unknown values are already dropped."""
+
+    q: str = ""
+    category: str = ""
+    koperasi: str = ""  # slug
+    sort: str = "newest"
+    position: tuple[float, float] | None = None
+    page: int = 1
+    store_id: int | None = None
+
+
+@dataclass
+class Hit:
+    product: Product
+    distance_km: float | None = None
+
+
+@dataclass
+class Page:
+    hits: list[Hit]
+    has_more: bool
+    page: int
+
+
+def criteria(q: str | None = "", category: str | None = "", koperasi: str | None = "", sort: str | None = "",
+             page: int | str | None = 1, position: tuple[float, float] | None = None,
+             store_id: int | None = None) -> Criteria:
+    """Clean catalogue input: an unknown category or sort is ignored; "near" needs a position."""
+    try:
+        page = min(max(int(page or 1), 1), MAX_PAGE)
+    except (TypeError, ValueError):
+        page = 1
+    sort = sort if sort in SORTS else ""
+    if not sort or (sort == "near" and not position):
+        sort = "near" if position else "newest"
+    return Criteria(q=" ".join((q or "").split())[:100], category=category if category in CATEGORIES else "",
+                    koperasi=re.sub(r"[^a-z0-9-]", "", (koperasi or "").lower())[:80], sort=sort,
+                    position=position, page=page, store_id=store_id)
+
+
+def words(q: str) -> list[str]:
+    """The searchable words of the user's text: letters and digits only."""
+    return re.findall(r"[^\W_]+", q.lower())[:MAX_WORDS]
+
+
+def matches(q: str) -> sa.ColumnElement[bool]:
+    """Products whose name or description has every word (as a prefix), through the index."""
+    tokens = words(q)
+    if not tokens:
+        return sa.true()
+    if db.engine.dialect.name == "postgresql":
+        query = " & ".join(f"{token}:*" for token in tokens)
+        return sa.literal_column(TSVECTOR).bool_op("@@")(sa.func.to_tsquery(sa.literal_column("'simple'"), query))
+    query = " AND ".join(f'"{token}"*' for token in tokens)
+    return Product.id.in_(sa.text("SELECT rowid FROM product_fts WHERE product_fts MATCH :fts")
+                          .bindparams(fts=query))
+
+
+def _filtered(c: Criteria, preview: bool = False) -> sa.Select:
+    """``preview``: a store's owner sees their products before the store is approved."""
+    query = (sa.select(Product)
+             .join(Store, Store.id == Product.store_id)
+             .join(Koperasi, Koperasi.id == Store.koperasi_id)
+             .options(contains_eager(Product.store).contains_eager(Store.koperasi))
+             .where(Product.active.is_(True)))
+    if not (preview and c.store_id):
+        query = query.where(Store.status == StoreStatus.APPROVED, Koperasi.status == Status.VERIFIED)
+    if c.q:
+        query = query.where(matches(c.q))
+    if c.category:
+        query = query.where(Product.category == c.category)
+    if c.koperasi:
+        query = query.where(Koperasi.slug == c.koperasi)
+    if c.store_id:
+        query = query.where(Product.store_id == c.store_id)
+    return query
+
+
+# Ids grow with time, so the primary key is the "newest first" index: the first page
+# walks it backwards and stops after one page instead of sorting every product.
+ORDERS = {
+    "newest": (Product.id.desc(),),
+    "cheap": (Product.price_idr, Product.id),
+    "dear": (Product.price_idr.desc(), Product.id),
+}
+
+
+def search(c: Criteria, per_page: int = PER_PAGE, preview: bool = False) -> Page:
+    """One page of the catalogue (``per_page`` + 1 rows fetched to know if there is more)."""
+    if c.sort == "near" and c.position:
+        return nearest(c, per_page)
+    rows = list(db.session.scalars(_filtered(c, preview).order_by(*ORDERS[c.sort])
+                                   .offset((c.page - 1) * per_page).limit(per_page + 1)).unique())
+    return Page([Hit(p) for p in rows[:per_page]], len(rows) > per_page, c.page)
+
+
+def nearest(c: Criteria, per_page: int = PER_PAGE) -> Page:
+    """Products by their store's distance, through a bounding box that widens only while
+    it cannot prove it holds the nearest rows (see models/directory.py)."""
+    lat, lng = c.position
+    cos_lat = math.cos(math.radians(lat))
+    squared = (Store.lat - lat) * (Store.lat - lat) + (Store.lng - lng) * cos_lat * ((Store.lng - lng) * cos_lat)
+    need = per_page + 1
+    for radius_km in BOX_STEPS_KM:
+        query = _filtered(c).add_columns(squared.label("d2")).order_by(squared, Product.id)
+        if radius_km is not None:
+            d_lat = radius_km / KM_PER_DEGREE
+            d_lng = d_lat / max(cos_lat, 0.01)
+            query = query.where(Store.lat.between(lat - d_lat, lat + d_lat),
+                                Store.lng.between(lng - d_lng, lng + d_lng))
+        rows = db.session.execute(query.offset((c.page - 1) * per_page).limit(need)).all()
+        if radius_km is None or (len(rows) == need and math.sqrt(rows[-1].d2) * KM_PER_DEGREE <= radius_km):
+            break
+    hits = [Hit(p, haversine_km((lat, lng), (p.store.lat, p.store.lng))) for p, _d2 in rows[:per_page]]
+    return Page(hits, len(rows) > per_page, c.page)
+
+
+def first_photos(products: list[Product]) -> dict[int, tuple[int, str]]:
+    """{product id: (photo id, version)} of each product's first photo, in one query."""
+    ids = [p.id for p in products if p.photo_version]
+    if not ids:
+        return {}
+    rows = db.session.execute(sa.select(ProductPhoto.product_id, ProductPhoto.id, ProductPhoto.version)
+                              .where(ProductPhoto.product_id.in_(ids))
+                              .order_by(ProductPhoto.product_id, ProductPhoto.position.desc(),
+                                        ProductPhoto.id.desc())).all()
+    return {product_id: (photo_id, version) for product_id, photo_id, version in rows}  # last wins: the first
+
+
+def photos(product: Product) -> list[tuple[int, str]]:
+    """(id, version) of a product's photos in order, without loading the image bytes."""
+    return list(db.session.execute(sa.select(ProductPhoto.id, ProductPhoto.version)
+                                   .where(ProductPhoto.product_id == product.id)
+                                   .order_by(ProductPhoto.position, ProductPhoto.id)).all())
+
+
+def listed_product(product_id: int) -> Product | None:
+    """A product as the public sees it: active, in an approved store of a verified koperasi."""
+    return db.session.scalars(_filtered(Criteria()).where(Product.id == product_id)).unique().first()
+
+
+def store_by_slug(slug: str) -> Store | None:
+    return db.session.scalar(sa.select(Store).where(Store.slug == slug))

@@ -1,0 +1,102 @@
+"""Stock changes on the seller page with no signal: shown at once, kept across a
+reload, sent once the phone is back online, applied exactly once."""
+
+from __future__ import annotations
+
+from playwright.sync_api import Page, expect
+
+from models.market import Product
+from tests.browser.conftest import log_in, worker_ready
+from web.extensions import db
+
+WAITING = "Menunggu dikirim"
+
+
+def stock_of(product_id: int) -> int | None:
+    db.session.expire_all()
+    product = db.session.get(Product, product_id)
+    return None if product is None else product.stock
+
+
+def tap(page: Page, product_id: int, delta: str) -> None:
+    page.locator(f'#product-{product_id} button[name="delta"][value="{delta}"]').tap()
+
+
+def test_offline_stock_changes_are_kept_and_sent_once(phone: Page, make_koperasi, make_user, make_store,
+                                                      make_product):
+    owner = make_user("Siti Rahmawati", mobile="081366660001")
+    store = make_store(make_koperasi(), owner=owner, name="Warung Bu Siti")
+    sugar = make_product(store, name="Gula Aren 1 kg", stock=5)
+    coffee = make_product(store, name="Kopi Robusta 250 g", stock=2)
+    sugar_id, coffee_id = sugar.id, coffee.id
+    page, context = phone, phone.context
+    log_in(page, "081366660001")
+    page.goto("/seller")
+    worker_ready(page)
+    row, other = page.locator(f"#product-{sugar_id}"), page.locator(f"#product-{coffee_id}")
+    expect(row.locator(".stock-count")).to_have_text("5")
+
+    context.set_offline(True)
+    try:
+        tap(page, sugar_id, "1")
+        tap(page, sugar_id, "1")
+        tap(page, sugar_id, "-1")
+        expect(row.locator(".stock-count")).to_have_text("6")
+        expect(row.locator(".stock-state[role=status]")).to_have_text(WAITING)
+        # Meanwhile the product is deleted on the server; the change to it is queued all the same.
+        db.session.delete(db.session.get(Product, coffee_id))
+        db.session.commit()
+        tap(page, coffee_id, "1")
+        expect(other.locator(".stock-count")).to_have_text("3")
+        assert stock_of(sugar_id) == 5  # nothing reached the server
+
+        # The seller page was kept by the worker: a reload offline shows the queued changes.
+        page.reload()
+        expect(row.locator(".stock-count")).to_have_text("6")
+        expect(row.locator(".stock-state[role=status]")).to_have_text(WAITING)
+    finally:
+        context.set_offline(False)
+
+    # Back online: the queue is sent; the server's number is shown and the mark goes.
+    expect(row.get_by_text(WAITING)).to_have_count(0)
+    expect(row.locator(".stock-count")).to_have_text("6")
+    expect(other.get_by_role("alert")).to_have_text(
+        "Tidak tersimpan. Produk ini bukan milik Anda atau sudah tidak ada.")
+    assert stock_of(sugar_id) == 6  # +1 +1 −1, each applied exactly once
+
+    # Nothing is left in the queue to send twice: a reload and another pass change nothing.
+    page.reload()
+    expect(row.locator(".stock-count")).to_have_text("6")
+    expect(page.get_by_text(WAITING)).to_have_count(0)
+    assert page.evaluate("""() => new Promise((resolve) => {
+        const req = indexedDB.open("kopz");
+        req.onsuccess = () => {
+            const all = req.result.transaction("stock-queue").objectStore("stock-queue").getAll();
+            all.onsuccess = () => resolve(all.result.length);
+        };
+    })""") == 0
+    assert stock_of(sugar_id) == 6
+
+
+def test_a_change_the_server_refuses_shows_why_and_its_number(phone: Page, make_koperasi, make_user, make_store,
+                                                              make_product):
+    owner = make_user("Budi Santoso", mobile="081366660002")
+    store = make_store(make_koperasi(), owner=owner, name="Budi Cell")
+    cable = make_product(store, name="Kabel Data USB-C", stock=1, category="electronics", unit="pcs")
+    page = phone
+    log_in(page, "081366660002")
+    page.goto("/seller")
+    worker_ready(page)
+    row = page.locator(f"#product-{cable.id}")
+    page.context.set_offline(True)
+    try:
+        tap(page, cable.id, "-1")
+        expect(row.locator(".stock-count")).to_have_text("0")
+        # A buyer took the last one at the counter meanwhile (another device).
+        db.session.get(Product, cable.id).stock = 0
+        db.session.commit()
+    finally:
+        page.context.set_offline(False)
+    expect(row.get_by_role("alert")).to_have_text("Tidak tersimpan. Stok tidak cukup untuk itu.")
+    expect(row.locator(".stock-count")).to_have_text("0")
+    assert stock_of(cable.id) == 0

@@ -1,0 +1,266 @@
+"""The seller's side of the market: open a store, the stock page made for a phone at
+the stall (price in place, big − and + buttons), products with photos."""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+
+import sqlalchemy as sa
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    make_response,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from models import market
+from models.errors import DomainError
+from models.images import reencode
+from models.koperasi import Staff
+from models.market import Product, ProductPhoto, Store
+from models.membership import Membership, MemberStatus
+from views.forms import run
+from views.seller_forms import PriceForm, ProductForm, StoreForm
+from web.access import visible_koperasi
+from web.extensions import db
+from web.render import htmx_target, render, see_other
+
+bp = Blueprint("seller", __name__)
+
+PHOTO_MAX_BYTES = 10 * 1024 * 1024
+MAX_PHOTOS = 4
+LOW_STOCK = 3
+
+
+def new_key() -> str:
+    return uuid.uuid4().hex
+
+
+def _own_product(product_id: int) -> Product:
+    """The current user's product, else 404 (someone else's does not exist here)."""
+    product = db.session.get(Product, product_id)
+    if product is None or product.store.owner_id != current_user.id:
+        abort(404)
+    return product
+
+
+def _own_store(store_id) -> Store:
+    store = db.session.get(Store, store_id) if store_id else None
+    if store is None or store.owner_id != current_user.id:
+        abort(404)
+    return store
+
+
+def _row(product: Product, status: int = 200, **extra):
+    """One product row alone, for htmx."""
+    return make_response(render_template("seller/_row.html", p=product, new_key=new_key, low=LOW_STOCK,
+                                         **extra), status)
+
+
+# ---------------------------------------------------------------- open a store
+
+@bp.route("/seller/open/<slug>", methods=["GET", "POST"])
+@login_required
+def open_store(slug):
+    koperasi = visible_koperasi(slug)
+    member = db.session.scalar(sa.select(Membership.id).where(
+        Membership.user_id == current_user.id, Membership.koperasi_id == koperasi.id,
+        Membership.status == MemberStatus.ACTIVE))
+    staff = db.session.scalar(sa.select(Staff).where(Staff.koperasi_id == koperasi.id,
+                                                     Staff.user_id == current_user.id))
+    is_admin = bool(staff and staff.is_admin)
+    if member is None and not is_admin:
+        abort(404)
+    form = StoreForm()
+    if not is_admin:
+        del form.own_store
+    if request.method == "POST":
+        own = is_admin and (member is None or form.own_store.data)
+        done = run(form, lambda: market.open_store(current_user, koperasi, form.data_for_domain(), own_store=own))
+        if done:
+            store = done.value
+            if store.is_open:
+                flash(_("The store is open."), "success")
+            else:
+                flash(_("Store sent. The koperasi will check it; you can add products meanwhile."), "success")
+            return see_other(url_for("seller.index", store=store.id))
+        return render("seller/open.html", form=form, koperasi=koperasi, status=422)
+    return render("seller/open.html", form=form, koperasi=koperasi)
+
+
+# ---------------------------------------------------------------- the seller page
+
+def _index_page(store_id=None, status: int = 200, errors: dict | None = None):
+    stores = db.session.scalars(sa.select(Store).where(Store.owner_id == current_user.id)
+                                .order_by(Store.created_at, Store.id)).all()
+    store = None
+    if stores:
+        store = next((s for s in stores if str(s.id) == str(store_id)), None) if store_id else stores[0]
+        if store is None:
+            abort(404)
+    products = db.session.scalars(sa.select(Product).where(Product.store_id == store.id)
+                                  .order_by(Product.name, Product.id)).all() if store else []
+    return render("seller/index.html", stores=stores, store=store, products=products, new_key=new_key,
+                  low=LOW_STOCK, errors=errors or {}, status=status)
+
+
+@bp.get("/seller")
+@login_required
+def index():
+    return _index_page(request.args.get("store"))
+
+
+def _whole(text):
+    try:
+        return int((text or "").strip())
+    except ValueError:
+        return None
+
+
+@bp.post("/seller/products/<int:product_id>/stock")
+@login_required
+def stock(product_id):
+    """+1 / −1 or set the stock; a keyed change is applied once however often it arrives."""
+    product = _own_product(product_id)
+    key = (request.form.get("key") or "").strip()[:64] or None
+    try:
+        if "set" in request.form or (request.form.get("set_to") or "").strip() or "delta" not in request.form:
+            set_to = _whole(request.form.get("set_to"))
+            market.change_stock(product, set_to=-1 if set_to is None else set_to, key=key, by=current_user)
+        else:
+            delta = _whole(request.form.get("delta"))
+            market.change_stock(product, delta=delta, key=key, by=current_user)
+    except DomainError as error:
+        db.session.rollback()
+        message = error.message
+        if htmx_target():
+            return _row(product, 422, message=message)
+        return _index_page(product.store_id, 422, {product.id: message})
+    db.session.commit()
+    if htmx_target():
+        return _row(product)
+    return see_other(url_for("seller.index", store=product.store_id))
+
+
+@bp.route("/seller/products/<int:product_id>/price", methods=["GET", "POST"])
+@login_required
+def price(product_id):
+    """The price edited in place: htmx swaps the row for a small form and back."""
+    product = _own_product(product_id)
+    form = PriceForm(formdata=None if request.method == "GET" else request.form, price_idr=product.price_idr)
+    if request.method == "POST":
+        if run(form, lambda: market.set_price(product, form.price_idr.data)):
+            if htmx_target():
+                return _row(product)
+            flash(_("Price saved."), "success")
+            return see_other(url_for("seller.index", store=product.store_id))
+        db.session.refresh(product)
+        status = 422
+    else:
+        status = 200
+    if htmx_target():
+        return _row(product, status, price_form=form)
+    return render("seller/price.html", p=product, price_form=form, new_key=new_key, low=LOW_STOCK, status=status)
+
+
+# ---------------------------------------------------------------- products
+
+def _save_photos(product: Product, uploads) -> None:
+    """Re-encode each upload (thumb and detail, no metadata); refuse the lot on one bad file."""
+    if len(uploads) > MAX_PHOTOS:
+        raise DomainError(_("Choose up to %(n)s photos.", n=MAX_PHOTOS), field="photos")
+    photos = []
+    for position, upload in enumerate(uploads):
+        thumb = reencode(upload.stream, PHOTO_MAX_BYTES, (320, 320), "photos")
+        upload.stream.seek(0)
+        detail = reencode(upload.stream, PHOTO_MAX_BYTES, (1080, 1080), "photos")
+        version = hashlib.sha256(detail).hexdigest()[:12]
+        photos.append(ProductPhoto(product_id=product.id, position=position, version=version,
+                                   thumb=thumb, detail=detail))
+    if photos:
+        db.session.execute(sa.delete(ProductPhoto).where(ProductPhoto.product_id == product.id))
+        db.session.add_all(photos)
+        product.photo_version = photos[0].version
+
+
+def _uploads(form) -> list:
+    return [f for f in (form.photos.data or []) if getattr(f, "filename", None)]
+
+
+def _product_data(form, with_stock: bool) -> dict:
+    data = {k: form[k].data for k in ("name", "description", "category", "unit", "price_idr",
+                                      "member_price_idr", "active")}
+    data["description"] = data["description"] or ""
+    if with_stock:
+        data["stock"] = form.stock.data or 0
+    return data
+
+
+@bp.route("/seller/products/new", methods=["GET", "POST"])
+@login_required
+def new_product():
+    store = _own_store(request.args.get("store", type=int))
+    form = ProductForm()
+    if request.method == "POST":
+        def op():
+            product = market.add_product(store, _product_data(form, True))
+            _save_photos(product, _uploads(form))
+            return product
+
+        if run(form, op):
+            flash(_("Product added."), "success")
+            return see_other(url_for("seller.index", store=store.id))
+        return render("seller/product.html", form=form, store=store, product=None, status=422)
+    return render("seller/product.html", form=form, store=store, product=None)
+
+
+@bp.route("/seller/products/<int:product_id>", methods=["GET", "POST"])
+@login_required
+def product(product_id):
+    product = _own_product(product_id)
+    form = ProductForm(obj=product if request.method == "GET" else None)
+    del form.stock
+    photos = db.session.execute(sa.select(ProductPhoto.id, ProductPhoto.version).where(
+        ProductPhoto.product_id == product.id).order_by(ProductPhoto.position)).all()
+    if request.method == "POST":
+        def op():
+            market.update_product(product, _product_data(form, False))
+            _save_photos(product, _uploads(form))
+
+        if run(form, op):
+            flash(_("Product saved."), "success")
+            return see_other(url_for("seller.index", store=product.store_id))
+        return render("seller/product.html", form=form, store=product.store, product=product, photos=photos,
+                      status=422)
+    return render("seller/product.html", form=form, store=product.store, product=product, photos=photos)
+
+
+# ---------------------------------------------------------------- photos
+
+@bp.get("/market/photos/<int:photo_id>-<version>.<any(thumb,detail):size>.webp")
+def photo(photo_id, version, size):
+    row = db.session.execute(
+        sa.select(getattr(ProductPhoto, size), ProductPhoto.version, Product.active, Store.status, Store.owner_id)
+        .join(Product, ProductPhoto.product_id == Product.id).join(Store, Product.store_id == Store.id)
+        .where(ProductPhoto.id == photo_id)).first()
+    if row is None or row[1] != version:
+        abort(404)
+    data, _version, active, status, owner_id = row
+    mine = current_user.is_authenticated and current_user.id == owner_id
+    if not mine and not (active and status == market.StoreStatus.APPROVED):
+        abort(404)
+    response = make_response(data)
+    response.headers["Content-Type"] = "image/webp"
+    response.headers["Cache-Control"] = ("private" if not (active and status == "approved") else "public") \
+        + ", max-age=31536000, immutable"
+    return response
+
+
+def photo_url(photo_id: int, version: str, size: str = "thumb") -> str:
+    return url_for("seller.photo", photo_id=photo_id, version=version, size=size)
