@@ -284,3 +284,25 @@ def test_seller_page_budget_with_60_products(store, seller, make_product):
     fragment = measure(seller, f"/seller/products/{product_id}/price",
                        headers={"HX-Request": "true", "HX-Target": f"product-{product_id}"})
     assert fragment.html_gzip < page.html_gzip and len(fragment.queries) <= MAX_QUERIES
+
+
+def test_seller_edits_their_store_and_no_one_else_can(app, db, make_koperasi, make_store, make_user):
+    from models.accounts import User
+    from models.market import Store
+    from tests.conftest import login, store_data
+
+    kop = make_koperasi()
+    store = make_store(kop)
+    owner = login(app.test_client(), db.session.get(User, store.owner_id))
+    data = {k: v for k, v in store_data(name="Warung Bu Siti Baru", opening_hours="07.00–21.00").items()
+            if v is not None and v is not False}
+    data.update(pickup="y", cod="y", lat="-6.8915", lng="107.6107", delivery_fee_idr="10.000")
+    response = owner.post(f"/seller/stores/{store.id}", data=data)
+    assert response.status_code == 303
+    assert db.session.get(Store, store.id).name == "Warung Bu Siti Baru"
+    bad = owner.post(f"/seller/stores/{store.id}", data={**data, "lat": "40.7", "name": "Nama Diketik"})
+    assert bad.status_code == 422 and "Posisi peta harus di Indonesia" in bad.text and "Nama Diketik" in bad.text
+    assert db.session.get(Store, store.id).name == "Warung Bu Siti Baru"
+    stranger = login(app.test_client(), make_user(full_name="Orang Lain"))
+    assert stranger.get(f"/seller/stores/{store.id}").status_code == 404
+    assert stranger.post(f"/seller/stores/{store.id}", data=data).status_code == 404

@@ -25,7 +25,7 @@ from models.images import reencode
 from models.koperasi import Staff
 from models.market import Product, ProductPhoto, Store
 from models.membership import Membership, MemberStatus
-from views.forms import run
+from views.forms import failed, run
 from views.seller_forms import PriceForm, ProductForm, StoreForm
 from web.access import visible_koperasi
 from web.extensions import db
@@ -92,6 +92,23 @@ def open_store(slug):
             return see_other(url_for("seller.index", store=store.id))
         return render("seller/open.html", form=form, koperasi=koperasi, status=422)
     return render("seller/open.html", form=form, koperasi=koperasi)
+
+
+@bp.route("/seller/stores/<int:store_id>", methods=["GET", "POST"])
+@login_required
+def edit_store(store_id):
+    """The seller edits their store's details (address, delivery, hours…)."""
+    store = db.session.get(Store, store_id)
+    if store is None or store.owner_id != current_user.id:
+        abort(404)
+    form = StoreForm(obj=store)
+    del form.own_store
+    if request.method == "POST":
+        if run(form, lambda: market.update_store(store, form.data_for_domain())):
+            flash(_("Store saved."), "success")
+            return see_other(url_for("seller.index", store=store.id))
+    return render("seller/open.html", form=form, koperasi=store.koperasi, heading=_("Edit the store"),
+                  action=url_for("seller.edit_store", store_id=store.id), status=422 if failed(form) else 200)
 
 
 # ---------------------------------------------------------------- the seller page

@@ -64,7 +64,8 @@ self.addEventListener("fetch", (event) => {
   if (request.method !== "GET") return;
   const url = new URL(request.url);
   if (url.origin !== self.location.origin || url.pathname === "/sw.js") return;
-  if (url.pathname.startsWith("/static/")) {
+  // Static files and product photos carry a version in their name: kept once, never stale.
+  if (url.pathname.startsWith("/static/") || url.pathname.startsWith("/market/photos/")) {
     event.respondWith(staticFirst(request));
   } else if (request.mode === "navigate" || request.headers.get("HX-Request")) {
     event.respondWith(pageNetworkFirst(request, url));
