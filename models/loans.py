@@ -187,7 +187,7 @@ def check_product(data: dict) -> dict:
         raise DomainError(_l("The rate may be at most 2% a month (24% a year)."), field="monthly_rate_bp")
     fee = data.get("fee_bp")
     if fee is None or not 0 <= fee <= 500:
-        raise DomainError(_l("The fee may be from 0% to 5% of the loan."), field="fee_bp")
+        raise DomainError(_l("The fee may be from 0 to 5 percent of the loan."), field="fee_bp")
     if data.get("fee_mode") not in FEE_MODE_LABELS:
         raise DomainError(_l("Choose how the fee is paid."), field="fee_mode")
     if not data.get("max_amount_idr") or not 100_000 <= data["max_amount_idr"] <= 10_000_000_000:

@@ -104,3 +104,12 @@ def test_dates_are_shown_in_jakarta_time(app):
             # 20:30 UTC is 03:30 the next morning in WIB.
             assert "03.30" in render(when=datetime(2026, 1, 1, 20, 30)) or "03:30" in render(when=datetime(2026, 1, 1, 20, 30))
             assert "02/01/26" in render(when=datetime(2026, 1, 1, 20, 30))
+
+
+@pytest.mark.parametrize("lang", ["id", "en"])
+def test_catalogs_compile_without_format_errors(lang):
+    # A format error makes the compiler drop the message: users would see the English text.
+    with open(ROOT / "translations" / lang / "LC_MESSAGES" / "messages.po", "rb") as f:
+        catalog = read_po(f, locale=lang)
+    problems = [(message.id, [str(e) for e in errors]) for message, errors in catalog.check()]
+    assert problems == []

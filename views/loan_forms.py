@@ -86,7 +86,7 @@ class ProductForm(FlaskForm):
     monthly_rate_bp = PercentField(_l("Interest rate, % a month"), [InputRequired(REQUIRED)],
                                    description=_l("e.g. 1,5. At most 2% a month (24% a year)."),
                                    render_kw={"inputmode": "decimal"})
-    fee_bp = PercentField(_l("Provisi / admin fee, % of the loan"), [InputRequired(REQUIRED)], default=0,
+    fee_bp = PercentField(_l("Provisi / admin fee (percent of the loan)"), [InputRequired(REQUIRED)], default=0,
                           render_kw={"inputmode": "decimal"})
     fee_mode = SelectField(_l("The fee is"), validate_choice=False, choices=choices(FEE_MODE_LABELS.items()),
                           default="deducted")
