@@ -198,9 +198,10 @@ def slugify(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text).strip("-")[:60] or "koperasi"
 
 
-def _unique_slug(name: str) -> str:
+def unique_slug(model, name: str) -> str:
+    """A URL name for a new row of ``model`` (koperasi, store): the name, numbered if taken."""
     base = slugify(name)
-    taken = set(db.session.scalars(sa.select(Koperasi.slug).where(Koperasi.slug.like(f"{base}%"))))
+    taken = set(db.session.scalars(sa.select(model.slug).where(model.slug.like(f"{base}%"))))
     slug, n = base, 2
     while slug in taken:
         slug, n = f"{base}-{n}", n + 1
@@ -265,7 +266,7 @@ def register_koperasi(user: User, data: dict) -> Koperasi:
     """A new koperasi awaits verification; its registrant becomes its first admin."""
     clean = _clean(data)
     services = clean.pop("services")
-    koperasi = Koperasi(**{k: clean.get(k) for k in PROFILE_FIELDS}, slug=_unique_slug(clean["name"]),
+    koperasi = Koperasi(**{k: clean.get(k) for k in PROFILE_FIELDS}, slug=unique_slug(Koperasi, clean["name"]),
                         search_name=clean["name"].lower(), created_by_id=user.id, status=Status.PENDING)
     koperasi.services = [KoperasiService(service=s) for s in services]
     db.session.add(koperasi)

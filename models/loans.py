@@ -28,6 +28,7 @@ from models.koperasi import Koperasi
 from models.ledger import MEANS, SAVINGS, Entry, Leg, Purpose, debit_savings, lock, post, round_idr
 from models.membership import WIB, MemberStatus, Membership
 from web.extensions import db
+from web.i18n import idr
 
 MAX_MONTHLY_RATE_BP = 200  # 24 % a year (Permenkop): rates are in hundredths of a percent per month
 
@@ -229,7 +230,7 @@ def check_terms(product: LoanProduct, amount: int | None, tenor: int | None) -> 
     if not isinstance(amount, int) or amount <= 0:
         raise DomainError(_l("Enter an amount above Rp0."), field="amount")
     if amount > product.max_amount_idr:
-        raise DomainError(_l("This product lends at most %(amount)s.", amount=_rp(product.max_amount_idr)),
+        raise DomainError(_l("This product lends at most %(amount)s.", amount=idr(product.max_amount_idr)),
                           field="amount")
     if not isinstance(tenor, int) or not product.min_tenor <= tenor <= product.max_tenor:
         raise DomainError(_l("Choose a tenor from %(low)s to %(high)s months.", low=product.min_tenor,
@@ -366,7 +367,7 @@ def repay(loan: Loan, amount: int, source: str, by: User | None, key: str | None
         day = today or datetime.now(WIB).date()
         due = owed(current, day)
         if amount > due.total:
-            raise DomainError(_l("That is more than what is owed (%(amount)s).", amount=_rp(due.total)),
+            raise DomainError(_l("That is more than what is owed (%(amount)s).", amount=idr(due.total)),
                               field="amount")
         left, parts = amount, {"late": 0, "interest": 0, "principal": 0}
         for inst in current.instalments:
@@ -415,11 +416,6 @@ def has_open_loans(membership: Membership) -> bool:
         Loan.membership_id == membership.id,
         Loan.status.in_([LoanStatus.APPLIED, LoanStatus.APPROVED, LoanStatus.ACTIVE]))))
 
-
-def _rp(amount: int) -> str:
-    from web.i18n import idr
-
-    return idr(amount)
 
 
 # ---------------------------------------------------------------- the proof (ledger check)

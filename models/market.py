@@ -22,7 +22,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from models.accounts import User, normalize_mobile
 from models.base import utcnow
 from models.errors import DomainError
-from models.koperasi import LAT_RANGE, LNG_RANGE, Koperasi, slugify
+from models.koperasi import LAT_RANGE, LNG_RANGE, Koperasi, unique_slug
 from models.membership import MemberStatus, Membership
 from web.extensions import db
 
@@ -146,15 +146,6 @@ class StockChange(db.Model):
 
 # ---------------------------------------------------------------- stores
 
-def _unique_slug(name: str) -> str:
-    base = slugify(name)
-    taken = set(db.session.scalars(sa.select(Store.slug).where(Store.slug.like(f"{base}%"))))
-    slug, n = base, 2
-    while slug in taken:
-        slug, n = f"{base}-{n}", n + 1
-    return slug
-
-
 def _clean_store(data: dict) -> dict:
     out = dict(data)
     out["name"] = " ".join((data.get("name") or "").split())
@@ -197,7 +188,7 @@ def open_store(user: User, koperasi: Koperasi, data: dict, own_store: bool = Fal
         if membership is None:
             raise DomainError(_l("Only an active member of this koperasi can open a store under it."))
     clean = _clean_store(data)
-    store = Store(**{k: clean.get(k) for k in STORE_FIELDS}, slug=_unique_slug(clean["name"]),
+    store = Store(**{k: clean.get(k) for k in STORE_FIELDS}, slug=unique_slug(Store, clean["name"]),
                   koperasi_id=koperasi.id, owner_id=user.id, membership_id=membership.id if membership else None,
                   status=StoreStatus.APPROVED if own_store else StoreStatus.PENDING)
     db.session.add(store)

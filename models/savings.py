@@ -21,6 +21,7 @@ from models.ledger import (MAX_AMOUNT, MEANS, SAVINGS, Entry, Leg, balances, cre
                            find_by_key, lock, post)
 from models.membership import WIB, MemberStatus, Membership
 from web.extensions import db
+from web.i18n import idr
 
 
 def check_amount(amount: int | None, field: str = "amount") -> int:
@@ -63,7 +64,7 @@ def deposit(membership: Membership, kind: str, amount: int, means: str, by: User
                               else _l("The membership is not active: pay simpanan pokok first."), field="kind")
         if kind == "pokok" and amount != pokok_due(membership):
             raise DomainError(_l("Simpanan pokok is %(amount)s, paid in full.",
-                                 amount=_rp(pokok_due(membership))), field="amount")
+                                 amount=idr(pokok_due(membership))), field="amount")
         credit_savings(membership.id, kind, amount)
         entry = post(koperasi, "deposit", [Leg(MEANS[means], amount),
                                            Leg(SAVINGS[kind], -amount, membership_id=membership.id)],
@@ -117,11 +118,6 @@ def refund_all(membership: Membership, by: User | None, key: str | None = None) 
 def pokok_due(membership: Membership) -> int:
     return max(membership.pokok_owed_idr - balances(membership.id)["pokok"], 0)
 
-
-def _rp(amount: int) -> str:
-    from web.i18n import idr
-
-    return idr(amount)
 
 
 @dataclass
