@@ -6,17 +6,27 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 export FLASK_APP := wsgi
 
-.PHONY: run test install install-test translations db
+.PHONY: run test lint install install-test translations db lock
 
-$(VENV)/.installed: pyproject.toml
+# Installs come from the lock files: exact versions with their hashes, the same on
+# every machine. `make lock` refreshes them after a change to pyproject.toml.
+$(VENV)/.installed: pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e .
+	$(PY) -m pip install --quiet --require-hashes -r requirements.lock
+	$(PY) -m pip install --quiet --no-deps -e .
 	touch $@
 
-$(VENV)/.installed-test: $(VENV)/.installed pyproject.toml
-	$(PY) -m pip install --quiet -e '.[test]'
+$(VENV)/.installed-test: $(VENV)/.installed requirements-test.lock
+	$(PY) -m pip install --quiet --require-hashes -r requirements-test.lock
 	touch $@
+
+## Refresh both lock files from pyproject.toml (uv resolves for every platform, with hashes).
+lock:
+	$(PYTHON) -m pip install --quiet uv
+	$(PYTHON) -m uv pip compile pyproject.toml --universal --python-version 3.11 --generate-hashes -q -o requirements.lock
+	$(PYTHON) -m uv pip compile pyproject.toml --extra test --universal --python-version 3.11 --generate-hashes -q \
+		-o requirements-test.lock
 
 install: $(VENV)/.installed
 install-test: $(VENV)/.installed-test
@@ -33,5 +43,8 @@ run: db
 	KOPZ_ENV=development $(PY) -m flask run --host $(HOST) --port $(PORT)
 
 ## Run the whole suite (set TEST_DATABASE_URL to run it on PostgreSQL).
-test: install-test translations
+test: install-test translations lint
 	KOPZ_ENV=testing $(PY) -m pytest $(PYTEST_ARGS)
+
+lint: install-test
+	$(VENV)/bin/ruff check .

@@ -103,7 +103,7 @@ def _check_unique(mobile: str, email: str | None, exclude_id: int | None = None)
     query = sa.select(User.mobile, User.email).where(clash)
     if exclude_id is not None:
         query = query.where(User.id != exclude_id)
-    for other_mobile, other_email in db.session.execute(query):
+    for other_mobile, _other_email in db.session.execute(query):
         if other_mobile == mobile:
             raise DomainError(_l("This mobile number is already registered."), field="mobile")
         raise DomainError(_l("This email address is already registered."), field="email")

@@ -13,9 +13,9 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from models import regions
 from models.accounts import User, normalize_mobile
 from models.base import utcnow
-from models import regions
 from models.errors import DomainError
 from models.images import LOGO_MAX_BYTES, reencode
 from web.extensions import db

@@ -281,8 +281,7 @@ def check() -> list[str]:
     short = db.session.execute(sa.select(Entry.id).outerjoin(Line).group_by(Entry.id)
                                .having(sa.func.count(Line.id) < 2)).scalars().all()
     problems += [f"entry {entry_id} has fewer than two lines" for entry_id in short]
-    derived = {(m, k): 0 for m, k in db.session.execute(sa.select(SavingsBalance.membership_id,
-                                                                   SavingsBalance.kind))}
+    derived = dict.fromkeys(db.session.execute(sa.select(SavingsBalance.membership_id, SavingsBalance.kind)), 0)
     kinds = {purpose: kind for kind, purpose in SAVINGS.items()}
     rows = db.session.execute(
         sa.select(Line.membership_id, Account.purpose, -sa.func.sum(Line.amount)).join(Account)
@@ -290,8 +289,8 @@ def check() -> list[str]:
         .group_by(Line.membership_id, Account.purpose))
     for membership_id, purpose, total in rows:
         derived[(membership_id, kinds[purpose])] = total
-    cached = dict(((m, k), b) for m, k, b in db.session.execute(
-        sa.select(SavingsBalance.membership_id, SavingsBalance.kind, SavingsBalance.balance)))
+    cached = {(m, k): b for m, k, b in db.session.execute(
+        sa.select(SavingsBalance.membership_id, SavingsBalance.kind, SavingsBalance.balance))}
     for key, total in derived.items():
         if cached.get(key, 0) != total:
             problems.append(f"savings {key}: cached {cached.get(key, 0)}, lines say {total}")

@@ -26,7 +26,7 @@ from models.base import utcnow
 from models.errors import DomainError
 from models.koperasi import Koperasi
 from models.ledger import MEANS, SAVINGS, Entry, Leg, Purpose, debit_savings, lock, post, round_idr
-from models.membership import WIB, MemberStatus, Membership
+from models.membership import WIB, Membership, MemberStatus
 from web.extensions import db
 from web.i18n import idr
 

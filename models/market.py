@@ -23,7 +23,7 @@ from models.accounts import User, normalize_mobile
 from models.base import utcnow
 from models.errors import DomainError
 from models.koperasi import LAT_RANGE, LNG_RANGE, Koperasi, unique_slug
-from models.membership import MemberStatus, Membership
+from models.membership import Membership, MemberStatus
 from web.extensions import db
 
 MAX_PRICE = 1_000_000_000

@@ -30,7 +30,7 @@ from models.errors import DomainError
 from models.koperasi import Koperasi
 from models.ledger import SAVINGS, Leg, Purpose, credit_savings, debit_savings, lock, post
 from models.market import Product, Store
-from models.membership import MemberStatus, Membership
+from models.membership import Membership, MemberStatus
 from web.extensions import db
 
 MAX_QUANTITY = 999

@@ -33,6 +33,4 @@ def valid_chain(province: str, regency: str | None, district: str | None) -> boo
         return False
     if regency and regency not in dict(children(province)):
         return False
-    if district and (not regency or district not in dict(children(regency))):
-        return False
-    return True
+    return not (district and (not regency or district not in dict(children(regency))))

@@ -17,9 +17,20 @@ from flask_babel import lazy_gettext as _l
 from models.accounts import User
 from models.errors import DomainError
 from models.koperasi import Koperasi
-from models.ledger import (MAX_AMOUNT, MEANS, SAVINGS, Entry, Leg, balances, credit_savings, debit_savings,
-                           find_by_key, lock, post)
-from models.membership import WIB, MemberStatus, Membership
+from models.ledger import (
+    MAX_AMOUNT,
+    MEANS,
+    SAVINGS,
+    Entry,
+    Leg,
+    balances,
+    credit_savings,
+    debit_savings,
+    find_by_key,
+    lock,
+    post,
+)
+from models.membership import WIB, Membership, MemberStatus
 from web.extensions import db
 from web.i18n import idr
 

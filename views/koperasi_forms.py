@@ -6,7 +6,6 @@ profile lives in ``models.koperasi``.
 
 from __future__ import annotations
 
-
 from flask import request
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -16,8 +15,8 @@ from wtforms.validators import InputRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget, NumberInput
 
 from models import regions
-from views.fields import RupiahField, choices
 from models.koperasi import JENIS_LABELS, ROLE_LABELS, SERVICE_LABELS
+from views.fields import RupiahField, choices
 
 REQUIRED = _l("This field is required.")
 

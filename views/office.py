@@ -12,12 +12,12 @@ from models import koperasi as kop
 from models import regions
 from models.errors import DomainError
 from models.koperasi import JENIS_LABELS, ROLE_LABELS, SERVICE_LABELS, KoperasiEvent, Staff
-from models.membership import MemberStatus, Membership
+from models.membership import Membership, MemberStatus
 from views.forms import run
 from views.koperasi_forms import LABELS, KoperasiForm, RoleForm, StaffForm, profile_form
 from web.access import office
-from web.i18n import idr
 from web.extensions import db
+from web.i18n import idr
 from web.render import render, see_other
 
 bp = Blueprint("office", __name__)

@@ -17,7 +17,7 @@ from wtforms.validators import DataRequired, Length
 
 from models import membership as domain
 from models.ledger import Entry
-from models.membership import STATUS_LABELS, MemberStatus, Membership
+from models.membership import STATUS_LABELS, Membership, MemberStatus
 from views.fields import KeyedForm
 from views.forms import run
 from web.access import office

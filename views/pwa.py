@@ -30,7 +30,9 @@ def manifest():
         id="/",
         name=_("Kopz: koperasi in your pocket"),
         short_name="Kopz",
-        description=_("Find and join koperasi near you, carry your member cards, see savings and loans, shop from fellow members."),
+        description=_(
+            "Find and join koperasi near you, carry your member cards, see savings and loans, shop from fellow members."
+        ),
         lang="id",
         dir="ltr",
         start_url="/?source=pwa",

@@ -103,10 +103,9 @@ def edit_store(store_id):
         abort(404)
     form = StoreForm(obj=store)
     del form.own_store
-    if request.method == "POST":
-        if run(form, lambda: market.update_store(store, form.data_for_domain())):
-            flash(_("Store saved."), "success")
-            return see_other(url_for("seller.index", store=store.id))
+    if request.method == "POST" and run(form, lambda: market.update_store(store, form.data_for_domain())):
+        flash(_("Store saved."), "success")
+        return see_other(url_for("seller.index", store=store.id))
     return render("seller/open.html", form=form, koperasi=store.koperasi, heading=_("Edit the store"),
                   action=url_for("seller.edit_store", store_id=store.id), status=422 if failed(form) else 200)
 

@@ -16,7 +16,8 @@ from web.extensions import babel, csrf, db, htmx, login_manager, migrate
 from web.ratelimit import login_throttle
 from web.render import safe_next
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = config.ROOT
+
 
 
 def create_app(overrides: dict | None = None, env: str | None = None) -> Flask:
@@ -105,8 +106,23 @@ def configure_web(app: Flask) -> None:
 
 
 def configure_blueprints(app: Flask) -> None:
-    from views import (accounts, admin, directory, loans, market, membership, office, office_members, office_stores,
-                       orders, public, pwa, seller, stock_sync, teller)
+    from views import (
+        accounts,
+        admin,
+        directory,
+        loans,
+        market,
+        membership,
+        office,
+        office_members,
+        office_stores,
+        orders,
+        public,
+        pwa,
+        seller,
+        stock_sync,
+        teller,
+    )
 
     for module in (public, accounts, pwa, directory, membership, office, office_members, admin, teller, loans,
                    seller, office_stores, stock_sync, market, orders):

@@ -11,9 +11,8 @@ from flask import Flask
 
 from models.accounts import create_admin
 from models.errors import DomainError
+from web.config import ROOT
 from web.extensions import db
-
-ROOT = Path(__file__).resolve().parent.parent
 
 
 @click.command("create-admin")

@@ -9,10 +9,24 @@ from __future__ import annotations
 
 import os
 import secrets
+import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-INSTANCE = Path(os.environ.get("KOPZ_INSTANCE", ROOT / "instance"))
+
+def _root() -> Path:
+    """Where templates/, static/, translations/ and migrations/ live: the checkout,
+    or ``<prefix>/share/kopz`` when Kopz was installed from a wheel (``pip install .``)."""
+    checkout = Path(__file__).resolve().parent.parent
+    if (checkout / "templates").is_dir():
+        return checkout
+    return Path(sys.prefix) / "share" / "kopz"
+
+
+ROOT = _root()
+# Data the server writes (the SQLite file, the development key): in the checkout, or
+# in the working directory of an installed server.
+_INSTANCE_DEFAULT = ROOT / "instance" if (ROOT / "pyproject.toml").exists() else Path.cwd() / "instance"
+INSTANCE = Path(os.environ.get("KOPZ_INSTANCE", _INSTANCE_DEFAULT))
 
 
 class ConfigError(RuntimeError):

@@ -5,9 +5,8 @@ Revises: 0003
 Create Date: 2026-11-24 04:56:06.655859
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0004'
