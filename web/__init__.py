@@ -11,7 +11,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
-from web import assets, config, errors, i18n, security
+from web import assets, config, errors, hostile, i18n, security
 from web.extensions import babel, csrf, db, htmx, login_manager, migrate
 from web.ratelimit import login_throttle
 from web.render import safe_next
@@ -30,6 +30,7 @@ def create_app(overrides: dict | None = None, env: str | None = None) -> Flask:
     app.config.from_mapping(config.load(env))
     app.config.from_mapping(overrides or {})
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(ROOT / "translations")
+    hostile.install_converters(app)
     configure_database(app)
     configure_auth(app)
     configure_i18n(app)
@@ -94,6 +95,7 @@ def configure_web(app: Flask) -> None:
     htmx.init_app(app)
     assets.init_app(app, ROOT / "static")
     security.init_app(app)
+    hostile.init_app(app)
     errors.init_app(app)
 
     @app.context_processor

@@ -45,7 +45,7 @@ def see_other(url: str):
 
 def safe_next(url: str | None, default: str = "/") -> str:
     """A redirect target on this site only: a path, never another host."""
-    if not url:
+    if not url or any(ord(c) < 32 or ord(c) == 127 for c in url):  # urlsplit drops CR/LF/tab silently
         return default
     parts = urlsplit(url)
     if parts.scheme or parts.netloc or not url.startswith("/") or url.startswith("//") or "\\" in url:
