@@ -52,11 +52,11 @@ def configure_database(app: Flask) -> None:
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
-    """Foreign keys on, WAL so readers never wait for a writer, a wait instead of 'locked'."""
+    """Foreign keys on, WAL so readers never wait for a writer, a short wait instead of 'locked'."""
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute("PRAGMA busy_timeout=4000")  # then "busy, try again" (web/errors.py)
     cursor.close()
 
 
