@@ -209,3 +209,36 @@ def test_keep_me_logged_in_survives_a_browser_restart(client, user):
     assert client.get("/account").status_code == 200
     assert client.get("/account").status_code == 200  # and it stays that way
     assert client.get_cookie("remember_token") is not None
+
+
+def test_someone_elses_failures_do_not_lock_out_a_phone_that_logged_in_before(app, user):
+    teller_phone = login(app.test_client(), user)
+    teller_phone.post("/logout")
+    attacker = app.test_client()
+    for _ in range(6):
+        attacker.post("/login", data={"login": user.mobile, "password": "tebak-tebak"})
+    # The attacker's own correct guess would not get in now (an unknown device)...
+    assert attacker.post("/login", data={"login": user.mobile, "password": PASSWORD}).status_code == 429
+    # ...but the teller's phone, which logged in before, still does.
+    assert teller_phone.post("/login", data={"login": user.mobile, "password": PASSWORD}).status_code == 303
+    assert teller_phone.get("/account").status_code == 200
+
+
+def test_a_forged_device_cookie_does_not_unlock_an_account(app, user):
+    client = app.test_client()
+    for _ in range(5):
+        client.post("/login", data={"login": user.mobile, "password": "salah"})
+    client.set_cookie("kopz_device", f"[{user.id}]")
+    assert client.post("/login", data={"login": user.mobile, "password": PASSWORD}).status_code == 429
+
+
+def test_many_failures_from_one_network_never_refuse_a_correct_password(app, make_user):
+    app.config["LOGIN_FAILURE_IP_LIMIT"] = "30 per 15 minutes"
+    victims = [make_user(full_name=f"Korban {n}") for n in range(8)]
+    nat = app.test_client()  # one carrier NAT address for everyone
+    for n in range(32):
+        nat.post("/login", data={"login": victims[n % 8].mobile, "password": f"salah-{n}"})
+    wrong = nat.post("/login", data={"login": victims[0].mobile, "password": "salah-lagi"})
+    assert wrong.status_code == 429 and "Terlalu banyak percobaan gagal dari jaringan Anda" in wrong.text
+    fresh = make_user(full_name="Pengguna Lain")
+    assert nat.post("/login", data={"login": fresh.mobile, "password": PASSWORD}).status_code == 303

@@ -15,7 +15,7 @@ from models import accounts
 from views.forms import run
 from web.extensions import db
 from web.i18n import LANG_COOKIE
-from web.ratelimit import login_throttle
+from web.ratelimit import known_device, login_throttle, remember_device
 from web.render import render, safe_next, see_other
 
 bp = Blueprint("accounts", __name__)
@@ -87,16 +87,25 @@ def login():
     if form.validate_on_submit():
         key = accounts.login_key(form.login.data)
         address = request.remote_addr or "-"
-        if login_throttle.blocked(key, address):
-            form.form_errors.append(_l("Too many failed attempts. Please wait 15 minutes and try again."))
+        user = accounts.authenticate(form.login.data, form.password.data)
+        if login_throttle.account_locked(key) and not (user and known_device(user.id)):
+            form.form_errors.append(_l("Too many failed attempts. Please wait 15 minutes, or log in on a phone "
+                                       "you have used with Kopz before."))
             status = 429
-        elif user := accounts.authenticate(form.login.data, form.password.data):
+        elif user:
             login_throttle.succeeded(key)
             login_user(user, remember=form.remember.data)
-            return redirect(safe_next(form.next.data), 303)
+            response = redirect(safe_next(form.next.data), 303)
+            remember_device(response, user.id)
+            return response
         else:
             login_throttle.failed(key, address)
-            form.form_errors.append(_l("The mobile number/email or password is not correct."))
+            if login_throttle.address_slowed(address):
+                form.form_errors.append(_l("Too many failed attempts from your network. Check the password and "
+                                           "try again in a few minutes."))
+                status = 429
+            else:
+                form.form_errors.append(_l("The mobile number/email or password is not correct."))
     if form.errors or form.form_errors:
         status = status if status != 200 else 422
     return render("accounts/login.html", form=form, status=status)

@@ -10,6 +10,7 @@ from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from web import assets, config, errors, hostile, i18n, security
 from web.extensions import babel, csrf, db, htmx, login_manager, migrate
@@ -31,6 +32,8 @@ def create_app(overrides: dict | None = None, env: str | None = None) -> Flask:
     app.config.from_mapping(overrides or {})
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(ROOT / "translations")
     hostile.install_converters(app)
+    if proxies := app.config["TRUSTED_PROXIES"]:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies, x_port=proxies)
     configure_database(app)
     configure_auth(app)
     configure_i18n(app)
