@@ -15,7 +15,8 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
+from fractions import Fraction
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -30,9 +31,13 @@ from web.extensions import db
 MAX_AMOUNT = 10_000_000_000  # Rp10 miliar: anything larger in one posting is a typing mistake
 
 
-def round_idr(value: Decimal | int | float) -> int:
-    """THE rounding rule: half up to the whole Rupiah (used for all interest and fees)."""
-    return int(Decimal(str(value)).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+def round_idr(value: Fraction | Decimal | int | float) -> int:
+    """THE rounding rule: half up (away from zero) to the whole Rupiah, for all interest
+    and fees. Exact: computed on rationals, so Rp81.204,50 is Rp81.205 whatever the
+    thread's Decimal context (a float is taken as the decimal it prints as)."""
+    exact = Fraction(str(value)) if isinstance(value, float) else Fraction(value)
+    whole = (abs(exact) + Fraction(1, 2)).__floor__()
+    return -whole if exact < 0 else whole
 
 
 class Purpose(enum.StrEnum):

@@ -15,7 +15,7 @@ import calendar
 import enum
 from dataclasses import dataclass
 from datetime import date, datetime
-from decimal import Decimal
+from fractions import Fraction
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -148,8 +148,9 @@ def add_months(start: date, months: int) -> date:
 
 
 def schedule(principal: int, tenor: int, method: str, monthly_rate_bp: int, start: date) -> list[Row]:
-    """Instalments for a loan; principal parts always sum to the principal."""
-    rate = Decimal(monthly_rate_bp) / Decimal(10000)
+    """Instalments for a loan; principal parts always sum to the principal. Computed on
+    exact rationals: the annuity payment P·r / (1 − (1 + r)^−n) rounds half up exactly."""
+    rate = Fraction(monthly_rate_bp, 10000)
     rows, balance = [], principal
     if method == "flat":
         interest = round_idr(principal * rate)
@@ -171,7 +172,7 @@ def schedule(principal: int, tenor: int, method: str, monthly_rate_bp: int, star
 
 
 def fee_for(product: LoanProduct, principal: int) -> int:
-    return round_idr(Decimal(principal) * product.fee_bp / 10000)
+    return round_idr(Fraction(principal * product.fee_bp, 10000))
 
 
 # ---------------------------------------------------------------- products

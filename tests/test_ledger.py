@@ -28,6 +28,21 @@ def test_rounding_is_half_up(value, expected):
     assert round_idr(value) == expected
 
 
+def test_an_exact_half_annuity_payment_rounds_up_whatever_the_decimal_context():
+    # P=160600, r=0.75 %/month, n=2: the exact payment is Rp81.204,50 (a 28-digit Decimal
+    # gives 81.204,4999…). Half up means Rp81.205, in any thread's Decimal context.
+    import decimal
+    from fractions import Fraction
+
+    r = Fraction(75, 10000)
+    assert 160_600 * r / (1 - (1 + r) ** -2) == Fraction(16240900, 200)
+    for precision in (6, 28, 60):
+        with decimal.localcontext(decimal.Context(prec=precision, rounding=decimal.ROUND_FLOOR)):
+            rows = loans.schedule(160_600, 2, "annuity", 75, date(2026, 1, 15))
+        assert rows[0].principal + rows[0].interest == 81_205
+        assert sum(row.principal for row in rows) == 160_600
+
+
 def test_pokok_activates_the_membership(kop, make_member, teller, db):
     member = make_member(kop, status="approved")
     assert member.status == "approved"
