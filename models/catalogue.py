@@ -181,9 +181,15 @@ def photos(product: Product) -> list[tuple[int, str]]:
                                    .order_by(ProductPhoto.position, ProductPhoto.id)).all())
 
 
+def listed_query() -> sa.Select:
+    """THE rule of what the public sees, and so what can be bought: active products in
+    approved stores of verified koperasi (pages, cart and checkout all ask this)."""
+    return _filtered(Criteria())
+
+
 def listed_product(product_id: int) -> Product | None:
     """A product as the public sees it: active, in an approved store of a verified koperasi."""
-    return db.session.scalars(_filtered(Criteria()).where(Product.id == product_id)).unique().first()
+    return db.session.scalars(listed_query().where(Product.id == product_id)).unique().first()
 
 
 def store_by_slug(slug: str) -> Store | None:

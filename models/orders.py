@@ -9,6 +9,10 @@ Rules kept here:
 - A retried checkout (same key) returns the orders it made the first time.
 - Money paid from savings waits in the koperasi's settlement account: it reaches the
   seller when the order is completed, and goes back to the buyer if it is cancelled.
+- A completed sale of the koperasi's own store is booked in its books: savings
+  payments from settlement, cash and cash-on-delivery into cash, transfers into the
+  bank, each against store sales. (A member's own store keeps its cash outside the
+  koperasi's books.)
 - Status moves only along the allowed paths; each move is recorded.
 - A completed purchase by a member of the store's koperasi counts as their
   transaction with that koperasi (for SHU).
@@ -24,6 +28,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from models import catalogue
 from models.accounts import User
 from models.base import utcnow
 from models.errors import DomainError
@@ -169,7 +174,7 @@ def price_for(product: Product, member_of: dict[int, int]) -> int:
 
 
 def _check_quantity(product: Product, quantity: int) -> None:
-    if not product.active or not product.store.is_open:
+    if catalogue.listed_product(product.id) is None:
         raise DomainError(_l("This product is not for sale now."))
     if not isinstance(quantity, int) or not 1 <= quantity <= MAX_QUANTITY:
         raise DomainError(_l("Choose a quantity from 1."), field="quantity")
@@ -236,28 +241,47 @@ def _check_choice(store: Store, choice: Choice, member_of: dict[int, int]) -> No
                              koperasi=store.koperasi.name), field=f"payment-{store.id}")
 
 
-def checkout(user: User, choices: dict[int, Choice], key: str) -> list[Order]:
+@dataclass
+class Checkout:
+    """What a checkout did: the orders it placed, or (instead) the cart lines it had to
+    adjust because the price, the stock or the product's availability changed."""
+
+    orders: list[Order]
+    adjusted: list[str]
+
+
+def _adjust(items: list[CartItem], member_of: dict[int, int]) -> list[str]:
+    """Bring the cart up to date; the names of the lines that changed."""
+    listed = {p.id: p for p in db.session.scalars(
+        catalogue.listed_query().where(Product.id.in_([i.product_id for i in items]))).unique()}
+    changed = []
+    for item in items:
+        product = listed.get(item.product_id)
+        if product is None or product.stock < 1:
+            changed.append(item.product.name)
+            db.session.delete(item)
+            continue
+        price = price_for(product, member_of)
+        if price != item.price_seen_idr or item.quantity > product.stock:
+            changed.append(product.name)
+            item.price_seen_idr, item.quantity = price, min(item.quantity, product.stock)
+    return changed
+
+
+def checkout(user: User, choices: dict[int, Choice], key: str) -> Checkout:
     """Turn the cart into one order per store, reserving stock and taking any savings
     payment in the same transaction. See the module docstring for the rules."""
+    lock(User, user.id)  # one checkout per buyer at a time: a double tap waits here
     done = list(db.session.scalars(sa.select(Order).where(Order.buyer_id == user.id, Order.checkout_key == key)))
     if done:
-        return done
+        return Checkout(done, [])
     items = cart(user)
     if not items:
         raise DomainError(_l("Your cart is empty."))
     member_of = active_memberships(user)
-    changed = []
-    for item in items:
-        now = price_for(item.product, member_of)
-        if now != item.price_seen_idr or not item.product.active or not item.product.store.is_open \
-                or item.quantity > item.product.stock:
-            changed.append(item.product.name)
-            item.price_seen_idr = now
-            item.quantity = min(item.quantity, max(item.product.stock, 0)) or item.quantity
-    if changed:
-        db.session.commit()  # keep the refreshed prices, so the buyer sees what changed
-        raise DomainError(_l("Some items changed since you added them (price or stock): %(names)s. "
-                             "Check your cart and confirm again.", names=", ".join(changed)))
+    if changed := _adjust(items, member_of):
+        db.session.flush()
+        return Checkout([], changed)
     by_store: dict[int, list[CartItem]] = {}
     for item in items:
         by_store.setdefault(item.product.store_id, []).append(item)
@@ -291,13 +315,8 @@ def checkout(user: User, choices: dict[int, Choice], key: str) -> list[Order]:
         orders.append(order)
     for item in items:
         db.session.delete(item)
-    try:
-        db.session.flush()
-    except sa.exc.IntegrityError:  # the same checkout, submitted twice at once
-        db.session.rollback()
-        return list(db.session.scalars(sa.select(Order).where(Order.buyer_id == user.id,
-                                                              Order.checkout_key == key)))
-    return orders
+    db.session.flush()
+    return Checkout(orders, [])
 
 
 def _koperasi(order: Order) -> Koperasi:
@@ -359,15 +378,19 @@ def _cancel(order: Order, by: User, reason: str) -> None:
 def _complete(order: Order, by: User) -> None:
     """A savings payment reaches the seller's sukarela (or the koperasi's own sales);
     a member's purchase is recorded for SHU."""
+    seller = order.store.membership_id
     if order.payment == "savings":
-        seller = order.store.membership_id
         credit = (Leg(SAVINGS["sukarela"], -order.total_idr, membership_id=seller) if seller
                   else Leg(Purpose.SALES, -order.total_idr))
         if seller:
             credit_savings(seller, "sukarela", order.total_idr)
         post(_koperasi(order), "settlement", [Leg(Purpose.SETTLEMENT, order.total_idr), credit],
              by=by, memo=order.number or "", membership_id=seller)
-    elif not order.paid_at:
+    elif seller is None:  # the koperasi's own store took cash or a transfer
+        into = Purpose.BANK if order.payment == "transfer" else Purpose.CASH
+        post(_koperasi(order), "store_sale", [Leg(into, order.total_idr), Leg(Purpose.SALES, -order.total_idr)],
+             by=by, memo=order.number or "")
+    if not order.paid_at:
         order.paid_at = utcnow()  # cash, COD or transfer: paid by now
     if order.buyer_membership_id:
         db.session.add(MemberTransaction(koperasi_id=order.koperasi_id, membership_id=order.buyer_membership_id,

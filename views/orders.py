@@ -177,8 +177,13 @@ def checkout():
                 for store, _lines, _sum in groups}
 
     done = run(form, lambda: shop.checkout(current_user, choices_for(), key=form.key.data))
+    if done and done.value.adjusted:
+        form.form_errors.append(_("Some items changed since you added them: %(names)s. Your cart now shows the "
+                                  "current price and stock; check it and confirm again.",
+                                  names=", ".join(done.value.adjusted)))
+        return _cart_page(form, 422)
     if done:
-        numbers = ", ".join(o.number for o in done.value)
+        numbers = ", ".join(o.number for o in done.value.orders)
         flash(_("Order placed: %(numbers)s. The seller will confirm it.", numbers=numbers), "success")
         return see_other(url_for("orders.index"))
     return _cart_page(form, 422)

@@ -504,7 +504,7 @@ def _order(added: Counter, buyer: User, store, lines: int, fulfilment: str, paym
     address = f"Jl. Melati No. {n + 3}, dekat masjid, {regions.name(store.koperasi.regency_code)}"
     choice = orders.Choice(fulfilment=fulfilment, payment=payment, address=address if fulfilment != "pickup" else None)
     seller = db.session.get(User, store.owner_id)
-    for order in orders.checkout(buyer, {store.id: choice}, key):
+    for order in orders.checkout(buyer, {store.id: choice}, key).orders:
         for to in MOVES[state]:
             orders.move(order, to, seller, as_seller=True,
                         reason="Maaf, stok habis hari ini; silakan pesan lagi besok." if to == "cancelled" else "")
