@@ -39,3 +39,41 @@ def test_fragment_is_smaller_than_its_page(client):
     fragment = client.post("/register", data={"mobile": "1"},
                            headers={"HX-Request": "true", "HX-Target": "register_form"})
     assert len(fragment.data) < len(page.body.encode()) / 2
+
+
+def test_member_home_with_several_cards_stays_within_budget(app, make_user, make_koperasi, make_member, make_store,
+                                                           make_product, db):
+    """The home gathers cards, loans, orders, stores and offices in aggregate queries:
+    more cards or offices must not mean more queries (no query per card)."""
+    from models import loans, savings
+    from models.orders import Choice, add_to_cart, checkout
+    from tests.conftest import login
+
+    person = make_user(full_name="Dewi Lestari")
+    client = login(app.test_client(), person)
+
+    def add_koperasi(n: int) -> None:
+        kop = make_koperasi(admin=person if n % 2 else None, name=f"Koperasi Nomor {n}", member_prefix=f"K{n}")
+        membership = make_member(kop, user=person, nik=f"3273011508950{n:03d}")
+        savings.deposit(membership, "sukarela", 50_000 * n, "cash", None)
+        product = loans.save_product(kop, {
+            "name": "Modal", "method": "flat", "monthly_rate_bp": 100, "fee_bp": 0, "fee_mode": "deducted",
+            "max_amount_idr": 10_000_000, "min_tenor": 3, "max_tenor": 24, "late_fee_mode": "per_instalment",
+            "late_fee_idr": 0, "requires_guarantor": False, "requires_documents": False, "active": True})
+        loan = loans.apply(membership, product, 1_200_000, 12, "Modal warung")
+        loans.approve(loan, db.session.get(type(person), kop.created_by_id))
+        loans.disburse(loan, db.session.get(type(person), kop.created_by_id), "cash")
+        item = make_product(make_store(kop, name=f"Warung {n}"))
+        add_to_cart(person, item, 1)
+        checkout(person, {item.store_id: Choice()}, key=f"budget-{n}")
+        db.session.commit()
+
+    for n in range(1, 3):
+        add_koperasi(n)
+    few = measure(client, "/")
+    for n in range(3, 7):
+        add_koperasi(n)
+    many = measure(client, "/")
+    _check(many, "/ (member with six cards, loans, orders and offices)")
+    assert many.body.count('class="home-line"') >= 6 + 3  # the cards and the offices are all there
+    assert len(many.queries) == len(few.queries)

@@ -12,6 +12,7 @@ from wtforms import BooleanField, EmailField, HiddenField, PasswordField, String
 from wtforms.validators import DataRequired, Length, Optional
 
 from models import accounts
+from models import home as homepage
 from views.forms import run
 from web.extensions import db
 from web.i18n import LANG_COOKIE
@@ -150,7 +151,7 @@ def _account_page(profile: ProfileForm | None = None, password: PasswordForm | N
     password = password or PasswordForm(formdata=None)
     failed = bool(profile.errors or password.errors)
     return render("accounts/account.html", profile=profile, password=password,
-                  status=422 if failed else 200)
+                  ways=homepage.ways_in(db.session, current_user), status=422 if failed else 200)
 
 
 @bp.post("/language")

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from flask import Blueprint, jsonify
+from flask_login import current_user
 from sqlalchemy.exc import SQLAlchemyError
 
+from models import home as homepage
 from web.extensions import db
 from web.render import render
 
@@ -14,8 +16,10 @@ bp = Blueprint("public", __name__)
 
 @bp.get("/")
 def home():
-    """The gateway's front page."""
-    return render("public/home.html")
+    """The welcome page; after login, the person's home: cards, instalments, orders, store, offices."""
+    if not current_user.is_authenticated:
+        return render("public/home.html", home=None)
+    return render("public/home.html", home=homepage.home(db.session, current_user))
 
 
 @bp.get("/offline")
