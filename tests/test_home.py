@@ -42,7 +42,7 @@ def _active_loan(db, membership, amount=1_200_000, tenor=12, start=None):
 
 def _order(db, buyer, product):
     add_to_cart(buyer, product, 1)
-    [order] = checkout(buyer, {product.store_id: Choice()}, key=f"home-{buyer.id}-{product.id}")
+    [order] = checkout(buyer, {product.store_id: Choice()}, key=f"home-{buyer.id}-{product.id}").orders
     db.session.commit()
     return order
 
