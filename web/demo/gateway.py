@@ -40,7 +40,7 @@ KINDS = [
     ("pemasaran", ["marketplace", "training", "loans"], "KPM", 75_000, 15_000,
      "memasarkan produk UMKM anggota ke toko, hotel, dan pasar daring, serta melatih pengemasan"),
     ("jasa", ["savings", "payments"], "KJ", 50_000, 20_000,
-     "menghimpun pengemudi dan pekerja jasa agar punya tabungan, asuransi, dan pelanggan tetap"),
+     "menghimpun pengemudi dan pekerja jasa agar punya tabungan, bayar tagihan dengan mudah, dan pelanggan tetap"),
     ("syariah", ["sharia_finance", "savings", "training"], "KS", 100_000, 20_000,
      "melayani simpanan dan pembiayaan dengan akad syariah (murabahah, mudharabah) bagi anggota"),
 ]
