@@ -21,7 +21,7 @@ from models.koperasi import Koperasi
 from web.demo.gateway import CITIES, KINDS, NAMES, PENDING, koperasi, member, staff
 from web.demo.market import market
 from web.demo.money import money
-from web.demo.people import DEMO_PASSWORD, MEMBERS, PEOPLE, STAFF, person
+from web.demo.people import DEMO_PASSWORD, MEMBERS, MOBILES, PEOPLE, STAFF, person
 from web.extensions import db
 
 __all__ = ["DEMO_PASSWORD", "load"]
@@ -56,7 +56,7 @@ def load() -> Counter:
     member(added, bandung[0], made, crew["pengurus"], status="applied", home=by_city["Denpasar"][0])
     member(added, bandung[2], budi, board, status="rejected", home=first)
     for i, (name, *_rest) in enumerate(MEMBERS):  # a member list worth paging through
-        user = person(added, name, f"08570000{i:04d}")
+        user = person(added, name, MOBILES[name])
         member(added, first, user, crew["pengurus"], status="applied" if i >= 20 else "active")
     # Registrations waiting for the platform admin.
     for city, n, name, kind in PENDING:

@@ -95,6 +95,9 @@ def koperasi(added: Counter, board: User, platform: User, city: str, n: int, nam
     legal = f"AHU-{(list(CITIES).index(city) + 1) * 100 + n:07d}.AH.01.26"
     found = db.session.scalar(sa.select(Koperasi).where(Koperasi.legal_number == legal))
     if found:
+        if found.logo_version is None:  # loaded by an older demo, before koperasi had logos
+            set_logo(found, board, io.BytesIO(logo_png(found.name, legal)))
+            added["logos"] += 1
         return found
     regency, lat, lng, _ = CITIES[city]
     rng = random.Random(legal)

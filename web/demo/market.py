@@ -16,7 +16,7 @@ from models.accounts import User
 from models.koperasi import Koperasi
 from models.market import Product, ProductPhoto, Store, StoreStatus, add_product, open_store, set_store_status
 from web.demo.catalogue import HOURS, KINDS, STORES
-from web.demo.people import MEMBERS
+from web.demo.people import MEMBERS, MOBILES, user_by_mobile
 from web.demo.pictures import product_picture
 from web.extensions import db
 
@@ -115,8 +115,7 @@ def order(added: Counter, buyer: User, shop: Store, lines: int, fulfilment: str,
 
 def market(added: Counter, by_city: dict[str, list[Koperasi]]) -> None:
     """Members' stores and each city's koperasi store, their catalogues, and orders in every state."""
-    people = {u.full_name: u for u in db.session.scalars(sa.select(User).where(User.full_name.in_(
-        {s[0] for s in STORES if s[0]} | {o[0] for o in ORDERS})))}
+    people = {name: user_by_mobile(mobile) for name, mobile in MOBILES.items()}  # by number: names may differ
     stores = {}
     for owner_name, city, index, name, kind, km, status in STORES:
         koperasi = by_city[city][index]

@@ -57,14 +57,21 @@ MEMBERS = [
 OCCUPATIONS = {"Siti Rahmawati": ("Pedagang sembako", "Warung Bu Siti"),
                "Budi Santoso": ("Teknisi HP", "Budi Cell & Servis"),
                "Made Wirawan": ("Pemandu wisata", None)}
+# Every demo person's mobile number, by name (members: 08570000NNNN in the order above).
+MOBILES = {name: mobile for name, mobile, *_ in PEOPLE} | {name: f"08570000{i:04d}" for i, (name, *_) in
+                                                            enumerate(MEMBERS)}
 GENDER = {name: g for name, *_rest, g in PEOPLE} | {name: g for name, g, *_ in MEMBERS}
 STREETS = ["Jl. Anggrek", "Jl. Cempaka", "Gg. Mawar", "Jl. Kebon Kawung", "Jl. Sukajadi", "Gg. Haji Umar",
            "Jl. Cikutra", "Jl. Pasirkaliki", "Jl. Melati", "Gg. Kenanga", "Jl. Babakan Sari", "Jl. Cigadung"]
 
 
+def user_by_mobile(mobile: str) -> User | None:
+    return db.session.scalar(sa.select(User).where(User.mobile == "+62" + mobile[1:]))
+
+
 def person(added: Counter, name: str, mobile: str, email: str | None = None, admin: bool = False) -> User:
     """The account with this mobile number, registered with the demo password if missing."""
-    user = db.session.scalar(sa.select(User).where(User.mobile == "+62" + mobile[1:]))
+    user = user_by_mobile(mobile)
     if user is None:
         user = register_user(name, mobile, DEMO_PASSWORD, email)
         user.is_platform_admin = admin
