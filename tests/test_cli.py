@@ -47,6 +47,8 @@ def test_demo_data_is_idempotent(app, db):
     second = runner.invoke(args=["demo-data"])
     assert second.exit_code == 0 and "already loaded" in second.output
     assert _counts(db) == first
+    books = runner.invoke(args=["ledger-check"])  # every demo posting is a balanced entry
+    assert books.exit_code == 0 and "Ledger OK" in books.output, books.output
 
 
 def test_migrations_match_the_models(app, db):

@@ -1,0 +1,107 @@
+"""Demo data a koperasi would believe (issue 8): past founding years, stores that sell what
+their kind sells, everyday names, a photo on every product, a logo on every koperasi, and
+the logins the README promises."""
+
+from __future__ import annotations
+
+import io
+import re
+from datetime import date
+
+import sqlalchemy as sa
+from PIL import Image
+
+from models.accounts import authenticate
+from models.koperasi import Koperasi, KoperasiLogo, Staff, Status
+from models.ledger import Entry
+from models.loans import Loan
+from models.market import Product, ProductPhoto, Store
+from models.membership import Membership
+from web.config import ROOT
+from web.demo.catalogue import KINDS, STORES
+from web.demo.gateway import CITIES, founded
+from web.demo.people import DEMO_PASSWORD
+from web.demo.pictures import SHAPES, initials, logo_png, product_picture
+
+
+def _load(app):
+    result = app.test_cli_runner().invoke(args=["demo-data"])
+    assert result.exit_code == 0, result.output
+
+
+def test_the_demo_is_believable(app, db):
+    _load(app)
+    koperasi = db.session.scalars(sa.select(Koperasi)).all()
+
+    # No koperasi was founded in the future ("sejak 2050").
+    years = [int(y) for k in koperasi for y in re.findall(r"\b(?:sejak|Berdiri sejak) (\d{4})", k.description)]
+    assert len(years) == len(koperasi) and max(years) <= date.today().year and min(years) >= 1945
+
+    # Every verified koperasi shows a real logo, a small WebP.
+    verified = [k for k in koperasi if k.status == Status.VERIFIED]
+    logos = {logo.koperasi_id: logo for logo in db.session.scalars(sa.select(KoperasiLogo))}
+    assert verified and all(k.id in logos and k.logo_version for k in verified)
+    assert {logos[k.id].mimetype for k in verified} == {"image/webp"}
+    assert len({k.logo_version for k in verified}) > 20  # initials differ: not one picture for all
+
+    # Each store sells only what its kind sells: no tempe at the jamu shop, no tent rental at the phone shop.
+    kind_of = {name: kind for _o, _c, _i, name, kind, _km, _s in STORES}
+    for store in db.session.scalars(sa.select(Store)):
+        _label, categories, items = KINDS[kind_of[store.name]]
+        products = db.session.scalars(sa.select(Product).where(Product.store_id == store.id)).all()
+        assert products, store.name
+        assert {p.name for p in products} <= {item[0] for item in items}, store.name
+        assert {p.category for p in products} <= set(categories), store.name
+    sold = {(s.name, p.name) for s, p in db.session.execute(sa.select(Store, Product).join(Product.store))}
+    assert not any("Tempe" in p or "Tahu" in p for s, p in sold if "Jamu" in s)
+    assert not any("Tenda" in p or "Beras" in p for s, p in sold if "Cell" in s)
+
+    # Every product has a photo, and the photos differ (shapes and colours, not one tile).
+    products = db.session.scalars(sa.select(Product)).all()
+    with_photo = set(db.session.scalars(sa.select(ProductPhoto.product_id)))
+    assert all(p.photo_version and p.id in with_photo for p in products)
+    assert len({p.photo_version for p in products}) > 60
+
+    # People have everyday names, not "Anggota Demo 01"; the first Bandung koperasi's list is varied.
+    first = db.session.scalar(sa.select(Koperasi).where(Koperasi.legal_number == "AHU-0000100.AH.01.26"))
+    names = db.session.scalars(sa.select(Membership.full_name).where(Membership.koperasi_id == first.id)).all()
+    assert len(names) >= 25 and not any("Demo" in n for n in names)
+    assert len({n.split()[0] for n in names}) >= 20
+
+    # Staff in every role there; no loan was approved and disbursed by the same person.
+    roles = set(db.session.scalars(sa.select(Staff.role).where(Staff.koperasi_id == first.id)))
+    assert roles >= {"admin", "pengurus", "teller", "pengawas"}
+    paid_out = db.session.execute(sa.select(Loan.decided_by_id, Entry.posted_by_id).join(
+        Entry, Entry.loan_id == Loan.id).where(Entry.kind == "disbursement")).all()
+    assert paid_out and all(approver != teller for approver, teller in paid_out)
+
+    # Every login the README's "Demo logins" promises works with the demo password.
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("### Demo logins", 1)[1].split("\n## ", 1)[0].split("\n### ", 1)[0]
+    logins = set(re.findall(r"`(08\d{9,10}|[\w.]+@kopz\.example)`", section))
+    assert "081300009903" in logins  # the pengurus
+    for login in logins:
+        assert authenticate(login, DEMO_PASSWORD) is not None, login
+
+
+def test_founding_years_are_in_the_past():
+    years = [founded(f"AHU-{c * 100 + n:07d}.AH.01.26") for c in range(1, len(CITIES) + 1) for n in range(60)]
+    assert min(years) >= 1985 and max(years) <= min(2022, date.today().year)
+
+
+def test_each_kind_lists_only_its_categories_and_draws_each_item():
+    for kind, (_label, categories, items) in KINDS.items():
+        for name, category, _unit, price, shape, _colour in items:
+            assert category in categories, (kind, name)
+            assert shape in SHAPES, (kind, name)
+            assert 0 < price < 1_000_000, (kind, name)
+
+
+def test_pictures_are_small_webp_and_recognisably_different():
+    bottle, sack = product_picture("bottle", "orange"), product_picture("sack", "cream")
+    assert bottle[0] != sack[0]
+    for _version, thumb, detail in (bottle, sack):
+        assert Image.open(io.BytesIO(thumb)).format == "WEBP" and Image.open(io.BytesIO(thumb)).size == (320, 320)
+        assert len(thumb) < 20_000 and len(detail) < 40_000
+    assert initials("Koperasi Simpan Pinjam Mitra Sejahtera Bandung") == "MS"
+    assert Image.open(io.BytesIO(logo_png("KSPPS Amanah Ummat Jakarta", "x"))).size == (256, 256)

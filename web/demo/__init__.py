@@ -1,0 +1,67 @@
+"""Demo data a koperasi would believe: ``flask --app wsgi demo-data`` calls :func:`load`.
+
+- people.py: the demo logins (README "Demo logins") and members with everyday names;
+- gateway.py: 49 koperasi in seven cities (founded 1985–2022, each with a logo), the first
+  Bandung koperasi's staff in every role, memberships;
+- money.py: simpanan pokok, a year of wajib and sukarela, loans in every state;
+- catalogue.py, market.py: stores of a kind each (warung sembako, jamu, phone…) selling only
+  what that kind sells, with drawn photos (pictures.py), and orders in every state.
+
+Idempotent: each record is looked up by a natural key first (mobile number, legal number,
+open membership, store and product name, loan purpose), and every posting carries a fixed
+idempotency key (``demo-…``), so a second run adds nothing.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from models.accounts import User
+from models.koperasi import Koperasi
+from web.demo.gateway import CITIES, KINDS, NAMES, PENDING, koperasi, member, staff
+from web.demo.market import market
+from web.demo.money import money
+from web.demo.people import DEMO_PASSWORD, MEMBERS, MOBILES, PEOPLE, STAFF, person
+from web.extensions import db
+
+__all__ = ["DEMO_PASSWORD", "load"]
+
+
+def load() -> Counter:
+    """Add whatever demo data is missing; returns counts of what was added."""
+    added: Counter = Counter()
+    platform, siti, budi, made = (person(added, name, mobile, email, admin) for name, mobile, email, admin, _g in PEOPLE)
+    by_city: dict[str, list[Koperasi]] = {}
+    for c, (city, (*_where, board_name)) in enumerate(CITIES.items()):
+        board = person(added, board_name, f"08130000{c:02d}01")
+        by_city[city] = [koperasi(added, board, platform, city, n, name, kind)
+                         for n, (name, kind) in enumerate(zip(NAMES[city], KINDS, strict=True))]
+    bandung = by_city["Bandung"]
+    first = bandung[0]
+    crew = {role: person(added, name, mobile) for role, name, mobile in STAFF}
+    for role, user in crew.items():
+        staff(added, first, user, role)
+    board = db.session.get(User, first.created_by_id)
+
+    def board_of(k: Koperasi) -> User:
+        return db.session.get(User, k.created_by_id)
+
+    # Members with cards in more than one koperasi, and a few open applications.
+    member(added, bandung[0], siti, crew["pengurus"])
+    member(added, bandung[1], siti, board, home=first)
+    member(added, by_city["Jakarta"][0], siti, board_of(by_city["Jakarta"][0]), home=first)
+    member(added, bandung[0], budi, crew["pengurus"])
+    member(added, by_city["Yogyakarta"][1], budi, board_of(by_city["Yogyakarta"][1]), home=first)
+    member(added, by_city["Denpasar"][0], made, board_of(by_city["Denpasar"][0]))
+    member(added, bandung[0], made, crew["pengurus"], status="applied", home=by_city["Denpasar"][0])
+    member(added, bandung[2], budi, board, status="rejected", home=first)
+    for i, (name, *_rest) in enumerate(MEMBERS):  # a member list worth paging through
+        user = person(added, name, MOBILES[name])
+        member(added, first, user, crew["pengurus"], status="applied" if i >= 20 else "active")
+    # Registrations waiting for the platform admin.
+    for city, n, name, kind in PENDING:
+        koperasi(added, budi, platform, city, n, name, KINDS[kind], verified=False)
+    money(added, first, [bandung[1], by_city["Jakarta"][0], by_city["Yogyakarta"][1], by_city["Denpasar"][0]],
+          crew["teller"], crew["pengurus"])
+    market(added, by_city)
+    return added
