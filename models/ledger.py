@@ -202,11 +202,30 @@ def _next_ref(koperasi: Koperasi) -> str:
     return f"{koperasi.member_prefix}-{seq:07d}"
 
 
+# A membership takes postings while it is a member's: active, or resigning (loans are
+# settled then). Two operations say otherwise: the pokok that activates an approved
+# membership, and the resignation refund that closes a resigning one.
+MEMBER_OPEN = ("active", "resigning")
+
+
+def _check_memberships(legs: list[Leg], allowed: tuple[str, ...]) -> None:
+    ids = {leg.membership_id for leg in legs if leg.membership_id}
+    if not ids:
+        return
+    membership = db.metadata.tables["membership"]  # by table: the ledger sits below the membership module
+    statuses = db.session.execute(sa.select(membership.c.status).where(membership.c.id.in_(ids))).scalars()
+    if any(status not in allowed for status in statuses):
+        raise DomainError(_l("This membership is closed (resigned, or not active yet): no money can be "
+                             "posted to it."))
+
+
 def post(koperasi: Koperasi, kind: str, legs: list[Leg], *, by: User | None, memo: str = "",
          membership_id: int | None = None, loan_id: int | None = None, key: str | None = None,
-         reverses: Entry | None = None, at: datetime | None = None) -> Entry:
+         reverses: Entry | None = None, at: datetime | None = None,
+         membership_status: tuple[str, ...] = MEMBER_OPEN) -> Entry:
     """Post one balanced entry. The caller has already changed any cached balance in
-    the same transaction (conditional UPDATE or row lock), so both commit or neither."""
+    the same transaction (conditional UPDATE or row lock), so both commit or neither.
+    Every membership a line names must be in ``membership_status`` (open, by default)."""
     legs = [leg for leg in legs if leg.amount]
     if len(legs) < 2:
         raise DomainError(_l("Nothing to post: the amount is zero."))
@@ -214,6 +233,7 @@ def post(koperasi: Koperasi, kind: str, legs: list[Leg], *, by: User | None, mem
         raise TypeError("amounts are whole Rupiah (int)")
     if sum(leg.amount for leg in legs) != 0:
         raise ValueError(f"unbalanced entry: {legs}")
+    _check_memberships(legs, membership_status)
     accounts = ensure_chart(koperasi)
     entry = Entry(koperasi_id=koperasi.id, ref=_next_ref(koperasi), kind=kind, memo=memo[:200],
                   membership_id=membership_id, loan_id=loan_id, posted_by_id=by.id if by else None,

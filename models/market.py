@@ -34,11 +34,13 @@ class StoreStatus(enum.StrEnum):
     PENDING = "pending"
     APPROVED = "approved"
     SUSPENDED = "suspended"
+    CLOSED = "closed"  # its owner left the koperasi
 
 
 STORE_STATUS_LABELS = {
     StoreStatus.PENDING: _l("Awaiting approval"),
     StoreStatus.APPROVED: _l("Open"),
+    StoreStatus.CLOSED: _l("Closed: the owner left the koperasi"),
     StoreStatus.SUSPENDED: _l("Suspended"),
 }
 

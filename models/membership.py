@@ -182,12 +182,8 @@ def request_resignation(membership: Membership) -> None:
     _set_status(membership, (MemberStatus.ACTIVE,), MemberStatus.RESIGNING, resign_requested_at=utcnow())
 
 
-def confirm_resignation(membership: Membership, staff_user: User, key: str | None = None) -> None:
-    """Staff confirm: loans must be settled; pokok, wajib and sukarela are refunded in
-    one posted entry; the card becomes inactive."""
-    from models.savings import refund_all
-
-    refund_all(membership, staff_user, key)
+def mark_resigned(membership: Membership) -> None:
+    """The status change alone; the whole flow is ``models.resignation.confirm``."""
     _set_status(membership, (MemberStatus.RESIGNING,), MemberStatus.RESIGNED, resigned_at=utcnow())
 
 

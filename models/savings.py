@@ -79,7 +79,8 @@ def deposit(membership: Membership, kind: str, amount: int, means: str, by: User
         credit_savings(membership.id, kind, amount)
         entry = post(koperasi, "deposit", [Leg(MEANS[means], amount),
                                            Leg(SAVINGS[kind], -amount, membership_id=membership.id)],
-                     by=by, memo=kind, membership_id=membership.id, key=key, at=at)
+                     by=by, memo=kind, membership_id=membership.id, key=key, at=at,
+                     membership_status=allowed)
         if kind == "pokok":
             db.session.execute(sa.update(Membership).where(Membership.id == membership.id,
                                                            Membership.status == MemberStatus.APPROVED)
@@ -123,7 +124,7 @@ def refund_all(membership: Membership, by: User | None, key: str | None = None) 
     legs = [Leg(SAVINGS[kind], amount, membership_id=membership.id) for kind, amount in held.items()]
     legs.append(Leg(MEANS["cash"], -sum(held.values())))
     return post(membership.koperasi, "refund", legs, by=by, memo="resignation", membership_id=membership.id,
-                key=key)
+                key=key, membership_status=("resigning",))
 
 
 def pokok_due(membership: Membership) -> int:

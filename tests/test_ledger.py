@@ -10,7 +10,8 @@ import sqlalchemy as sa
 from models import ledger, loans, savings
 from models.errors import DomainError
 from models.ledger import Entry, Line, round_idr
-from models.membership import confirm_resignation, request_resignation
+from models.membership import request_resignation
+from models.resignation import confirm as confirm_resignation
 
 
 @pytest.fixture

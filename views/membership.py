@@ -19,7 +19,7 @@ from wtforms import BooleanField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
 from models import membership as members
-from models import savings
+from models import resignation, savings
 from models import statement as mutasi
 from models.ledger import SAVINGS_LABELS, balances
 from models.membership import Membership, MemberStatus
@@ -169,7 +169,7 @@ def resign(slug):
     """Ask to resign: a confirmation page, then the request (staff confirm it)."""
     membership = my_membership(slug)
     form = ConfirmForm()
-    if run(form, lambda: members.request_resignation(membership)):
+    if run(form, lambda: resignation.request(membership)):
         flash(_("Your resignation request was sent. The koperasi will confirm it and refund your savings."),
               "success")
         return see_other(url_for("membership.me", slug=slug))

@@ -16,6 +16,7 @@ from wtforms import TextAreaField
 from wtforms.validators import DataRequired, Length
 
 from models import membership as domain
+from models import resignation
 from models.ledger import Entry
 from models.membership import STATUS_LABELS, Membership, MemberStatus
 from views.fields import KeyedForm
@@ -172,7 +173,7 @@ def confirm_resignation(slug, membership_id):
     o = office(slug, "change")
     membership = o.get(Membership, membership_id)
     form = ResignationForm()
-    if run(form, lambda: domain.confirm_resignation(membership, current_user, form.key.data)):
+    if run(form, lambda: resignation.confirm(membership, current_user, form.key.data)):
         flash(_("Resignation confirmed. The card is no longer active."), "success")
         return see_other(url_for("office_members.member", slug=slug, membership_id=membership.id))
     return _member_page(o, membership, form=form, status=422)
