@@ -267,7 +267,10 @@ def _loan(added: Counter, member: Membership, product: loans.LoanProduct, staff:
     if state == "approved":
         return
     start = loans.add_months(today, -months_ago)
-    loans.disburse(loan, staff, "bank" if amount >= 5_000_000 else "cash", key=f"demo-cair-{loan.id}", today=start)
+    # The board approved it; the teller pays it out (one person does not do both).
+    teller = db.session.scalar(sa.select(User).join(Staff, Staff.user_id == User.id).where(
+        Staff.koperasi_id == member.koperasi_id, Staff.role == "teller"))
+    loans.disburse(loan, teller, "bank" if amount >= 5_000_000 else "cash", key=f"demo-cair-{loan.id}", today=start)
     added["entries"] += 1
     for inst in list(loan.instalments)[:paid]:
         due = loans.owed(loan, inst.due_on)
