@@ -16,6 +16,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from models import regions
 from models.accounts import User, normalize_mobile
 from models.base import utcnow
+from models.duties import NEW_STAFF_ROLE, ROLE_LABELS, Role, may  # noqa: F401  (ROLE_LABELS: views import it from here)
 from models.errors import DomainError
 from models.images import LOGO_MAX_BYTES, reencode
 from web.extensions import db
@@ -63,21 +64,6 @@ class Status(enum.StrEnum):
     REJECTED = "rejected"
 
 
-class Role(enum.StrEnum):
-    """Staff roles, per koperasi."""
-
-    ADMIN = "admin"  # pengurus: everything
-    TELLER = "teller"  # staff: members and transactions
-    PENGAWAS = "pengawas"  # supervisors: read only
-
-
-ROLE_LABELS = {
-    Role.ADMIN: _l("Board / admin (pengurus)"),
-    Role.TELLER: _l("Teller / staff"),
-    Role.PENGAWAS: _l("Supervisor (pengawas), read-only"),
-}
-
-
 class Koperasi(db.Model):
     __table_args__ = (
         # The nearest query: a bounding box on these two columns, then exact distance.
@@ -109,6 +95,8 @@ class Koperasi(db.Model):
     status: Mapped[str] = mapped_column(sa.String(10), default=Status.PENDING)
     rejection_reason: Mapped[str | None] = mapped_column(sa.Text)
     logo_version: Mapped[str | None] = mapped_column(sa.String(16))
+    # A small koperasi may let one person approve a loan and pay it out (models.loans.disburse).
+    single_person_loans: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     created_by_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     verified_at: Mapped[datetime | None]
@@ -155,18 +143,14 @@ class Staff(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     koperasi_id: Mapped[int] = mapped_column(sa.ForeignKey("koperasi.id", ondelete="CASCADE"))
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id"), index=True)
-    role: Mapped[str] = mapped_column(sa.String(10))
+    role: Mapped[str] = mapped_column(sa.String(10), default=NEW_STAFF_ROLE)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     user: Mapped[User] = relationship(lazy="joined")
 
-    @property
-    def can_change(self) -> bool:
-        return self.role in (Role.ADMIN, Role.TELLER)
-
-    @property
-    def is_admin(self) -> bool:
-        return self.role == Role.ADMIN
+    def can(self, duty: str) -> bool:
+        """May this person do ``duty`` here? (models.duties holds the table)"""
+        return may(self.role, duty)
 
 
 class KoperasiEvent(db.Model):
@@ -277,7 +261,7 @@ def register_koperasi(user: User, data: dict) -> Koperasi:
 
 
 def update_profile(koperasi: Koperasi, actor: User, data: dict) -> dict:
-    """Change the profile; every changed field is recorded as [old, new]."""
+    """Change the profile and settings; every changed field is recorded as [old, new]."""
     clean = _clean(data, koperasi.id)
     changes = {}
     for key in PROFILE_FIELDS:
@@ -290,6 +274,10 @@ def update_profile(koperasi: Koperasi, actor: User, data: dict) -> dict:
         changes["services"] = [koperasi.service_codes, services]
         koperasi.services = [KoperasiService(service=s) for s in services]
     koperasi.search_name = koperasi.name.lower()
+    single = data.get("single_person_loans")
+    if single is not None and bool(single) != koperasi.single_person_loans:
+        changes["single_person_loans"] = [koperasi.single_person_loans, bool(single)]
+        koperasi.single_person_loans = bool(single)
     if changes:
         record(koperasi, actor, "updated", changes)
     return changes
@@ -325,8 +313,8 @@ def resubmit(koperasi: Koperasi, actor: User) -> None:
     record(koperasi, actor, "resubmitted")
 
 
-def add_staff(koperasi: Koperasi, actor: User, mobile: str, role: str) -> Staff:
-    """Give an existing Kopz account a role in this koperasi."""
+def add_staff(koperasi: Koperasi, actor: User, mobile: str, role: str = NEW_STAFF_ROLE) -> Staff:
+    """Give an existing Kopz account a role in this koperasi (the least powerful unless chosen)."""
     if role not in set(Role):
         raise DomainError(_l("Choose a role from the list."), field="role")
     number = normalize_mobile(mobile)

@@ -7,6 +7,8 @@ Rules kept here:
   annuity (menurun/efektif): equal instalments, interest on the remaining balance.
 - A repayment is allocated to late fee, then interest, then principal, instalment by
   instalment, under a row lock on the loan, and never pays more than is owed.
+- The person who approved a loan does not pay it out (a second pair of eyes on every
+  loan), unless the koperasi turned on its one-person setting; the receipt then says so.
 """
 
 from __future__ import annotations
@@ -105,6 +107,11 @@ class Loan(db.Model):
     @property
     def status_label(self):
         return STATUS_LABELS.get(self.status, self.status)
+
+    def paid_out_by_another(self, koperasi: Koperasi, user: User) -> bool:
+        """Must someone other than ``user`` pay this loan out? Yes if they approved it,
+        unless the koperasi lets one person do both (small koperasi)."""
+        return self.decided_by_id == user.id and not koperasi.single_person_loans
 
 
 class Instalment(db.Model):
@@ -287,6 +294,8 @@ def disburse(loan: Loan, by: User, means: str, key: str | None = None, today: da
     def run() -> Entry:
         if means not in MEANS:
             raise DomainError(_l("Choose cash or bank."), field="means")
+        if loan.paid_out_by_another(koperasi, by):
+            raise DomainError(_l("You approved this loan, so another staff member must pay it out."))
         start = today or datetime.now(WIB).date()
         _transition(loan, LoanStatus.APPROVED, LoanStatus.ACTIVE, disbursed_on=start)
         for row in schedule(loan.principal_idr, loan.tenor, loan.method, loan.monthly_rate_bp, start):
@@ -410,6 +419,14 @@ def repay(loan: Loan, amount: int, source: str, by: User | None, key: str | None
 def _noon(day: date | None) -> datetime | None:
     """A posting dated in the past (imported records) is stamped at noon WIB that day."""
     return datetime(day.year, day.month, day.day, 5) if day and day < datetime.now(WIB).date() else None
+
+
+def one_person_disbursement(entry: Entry) -> bool:
+    """Was this disbursement paid out by the same person who approved the loan?
+    (Only under the one-person setting; the receipt says so.)"""
+    if entry.kind != "disbursement" or entry.loan_id is None:
+        return False
+    return db.session.scalar(sa.select(Loan.decided_by_id).where(Loan.id == entry.loan_id)) == entry.posted_by_id
 
 
 def has_open_loans(membership: Membership) -> bool:

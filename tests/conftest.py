@@ -125,6 +125,11 @@ def make_user(app):
     return make
 
 
+def board(koperasi) -> User:
+    """The koperasi's registrant, its first admin pengurus (who approves; a teller pays out)."""
+    return _db.session.get(User, koperasi.created_by_id)
+
+
 def login(client, user: User, password: str = PASSWORD):
     response = client.post("/login", data={"login": user.mobile, "password": password})
     assert response.status_code == 303, response.text
@@ -190,10 +195,11 @@ def make_koperasi(make_user):
 
 @pytest.fixture
 def make_staff(make_user):
-    """``make_staff(koperasi, role="teller", user=None)`` → the staff user."""
+    """``make_staff(koperasi, role="pengawas", user=None)`` → the staff user. The default is
+    the least powerful role, as for new staff in the app (models/duties.py)."""
     from models.koperasi import Staff
 
-    def make(koperasi, role: str = "teller", user: User | None = None) -> User:
+    def make(koperasi, role: str = "pengawas", user: User | None = None) -> User:
         user = user or make_user(full_name=f"Staf {role.title()}")
         _db.session.add(Staff(koperasi_id=koperasi.id, user_id=user.id, role=role))
         _db.session.commit()

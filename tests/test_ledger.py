@@ -12,6 +12,7 @@ from models.errors import DomainError
 from models.ledger import Entry, Line, round_idr
 from models.membership import request_resignation
 from models.resignation import confirm as confirm_resignation
+from tests.conftest import board
 
 
 @pytest.fixture
@@ -139,7 +140,7 @@ def test_product_rate_is_capped_at_24_percent_a_year(kop, product):
 def test_loan_life_allocates_late_fee_interest_principal(kop, make_member, teller, product, db):
     member = make_member(kop)
     loan = loans.apply(member, product, 3_000_000, 3, "Modal warung kelontong")
-    loans.approve(loan, teller, 2_000_000)
+    loans.approve(loan, board(kop), 2_000_000)
     entry = loans.disburse(loan, teller, "cash", today=date(2026, 1, 10))
     lines = {line.account.purpose: line.amount for line in entry.lines}
     assert lines == {"loans_receivable": 2_000_000, "cash": -1_980_000, "fee_income": -20_000}
@@ -162,7 +163,7 @@ def test_repay_from_sukarela_never_overdraws(kop, make_member, teller, product, 
     member = make_member(kop)
     savings.deposit(member, "sukarela", 50_000, "cash", teller)
     loan = loans.apply(member, product, 1_000_000, 3, "Modal usaha jahit")
-    loans.approve(loan, teller)
+    loans.approve(loan, board(kop))
     loans.disburse(loan, teller, "cash")
     db.session.commit()
     with pytest.raises(DomainError):

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 
 from models import loans, savings
 from models.ledger import SavingsBalance
+from tests.conftest import board
 
 
 @pytest.fixture
@@ -24,7 +25,7 @@ def books(make_koperasi, make_staff, make_member, db):
                                            fee_mode="deducted", max_amount_idr=20_000_000, min_tenor=3,
                                            max_tenor=24, late_fee_mode="per_day", late_fee_idr=5_000))
     loan = loans.apply(budi, product, 1_200_000, 6, "Modal warung kelontong")
-    loans.approve(loan, teller)
+    loans.approve(loan, board(kop))
     loans.disburse(loan, teller, "cash", today=date(2026, 1, 10))
     loans.repay(loan, 212_000, "cash", teller, today=date(2026, 2, 10))
     db.session.commit()

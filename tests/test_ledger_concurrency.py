@@ -22,6 +22,7 @@ from models.accounts import User
 from models.errors import DomainError
 from models.ledger import Entry, SavingsBalance
 from models.membership import Membership
+from tests.conftest import board
 from web.extensions import db as _db
 
 
@@ -124,7 +125,7 @@ def test_repayments_at_once_never_pay_more_than_owed(app, kop, make_member, tell
         max_amount_idr=20_000_000, min_tenor=3, max_tenor=24, late_fee_mode="per_day", late_fee_idr=5_000))
     member = make_member(kop)
     loan = loans.apply(member, product, 1_000_000, 4, "Modal warung kelontong")
-    loans.approve(loan, teller)
+    loans.approve(loan, board(kop))
     start = date(2026, 1, 10)
     loans.disburse(loan, teller, "cash", today=start)
     db.session.commit()
@@ -157,7 +158,7 @@ def test_repayments_from_sukarela_at_once_never_overdraw(app, kop, make_member, 
     member = make_member(kop)
     savings.deposit(member, "sukarela", 250_000, "bank", teller)  # covers 2 of 8
     loan = loans.apply(member, product, 2_000_000, 6, "Biaya sekolah anak")
-    loans.approve(loan, teller)
+    loans.approve(loan, board(kop))
     loans.disburse(loan, teller, "bank", today=date(2026, 1, 5))
     db.session.commit()
     loan_id, teller_id, member_id = loan.id, teller.id, member.id

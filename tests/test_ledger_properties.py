@@ -22,6 +22,7 @@ from models import ledger, loans, savings
 from models.errors import DomainError
 from models.ledger import MAX_AMOUNT, Entry, Line, SavingsBalance, round_idr
 from models.membership import Membership
+from tests.conftest import board
 from web.extensions import db as _db
 
 # No deadline (database round trips vary); function-scoped fixtures are fine here
@@ -163,7 +164,7 @@ def test_any_sequence_of_teller_operations_keeps_the_books(steps, make_koperasi,
                 index, product_index, amount, tenor = args
                 member = _db.session.get(Membership, member_ids[index])
                 loan = loans.apply(member, products[product_index], amount, tenor, "Modal usaha warung")
-                loans.approve(loan, teller)
+                loans.approve(loan, board(member.koperasi))  # the board approves, the teller pays out
                 entry = loans.disburse(loan, teller, "cash", today=day)
                 assert entry.total == amount
                 loan_ids.append(loan.id)

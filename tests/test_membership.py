@@ -207,8 +207,8 @@ def test_application_token_is_not_a_card(make_koperasi, make_member, client):
 def test_resigned_card_is_inactive(make_koperasi, make_member, make_staff, user, user_client, app, db):
     koperasi = make_koperasi()
     membership = make_member(koperasi, user=user, status="resigning")
-    teller = login(app.test_client(), make_staff(koperasi))
-    assert teller.post(f"/k/{koperasi.slug}/office/members/{membership.id}/confirm-resignation").status_code == 303
+    pengurus = login(app.test_client(), make_staff(koperasi, "pengurus"))  # the board confirms resignations
+    assert pengurus.post(f"/k/{koperasi.slug}/office/members/{membership.id}/confirm-resignation").status_code == 303
     page = user_client.get("/cards").text
     assert 'class="kcard inactive"' in page and "Berhenti" in page
     assert qr_images(page) == []  # no code to show for a card that no longer works

@@ -27,6 +27,12 @@ def teller(app, kop, make_staff):
     return login(app.test_client(), make_staff(kop, "teller"))
 
 
+@pytest.fixture
+def pengurus(app, kop, make_staff):
+    """The board decides applications and resignations (a teller may not)."""
+    return login(app.test_client(), make_staff(kop, "pengurus"))
+
+
 def reload(db, membership) -> Membership:
     db.session.expire_all()
     return db.session.get(Membership, membership.id)
@@ -51,36 +57,36 @@ def test_application_shows_full_nik_to_this_koperasis_staff(kop, make_member, te
     assert VALID_NIK in page.text and "Jl. Dago No. 10, Bandung" in page.text
 
 
-def test_approve_assigns_sequential_numbers_never_reused(kop, make_member, make_user, teller, db):
+def test_approve_assigns_sequential_numbers_never_reused(kop, make_member, make_user, pengurus, db):
     apps = [make_member(kop, user=make_user(full_name=f"Pemohon {n}"), status="applied", nik=NIKS[n])
             for n in range(3)]
     for membership in apps[:2]:
-        response = teller.post(f"/k/{kop.slug}/office/applications/{membership.id}/approve")
+        response = pengurus.post(f"/k/{kop.slug}/office/applications/{membership.id}/approve")
         assert response.status_code == 303
     assert [reload(db, m).member_number for m in apps[:2]] == ["KSB-00001", "KSB-00002"]
     # The second member resigns; their number is not given to the next one.
     second = reload(db, apps[1])
     second.status = "resigning"
     db.session.commit()
-    assert teller.post(f"/k/{kop.slug}/office/members/{second.id}/confirm-resignation").status_code == 303
-    response = teller.post(f"/k/{kop.slug}/office/applications/{apps[2].id}/approve")
-    assert "KSB-00003" in teller.get(response.headers["Location"]).text  # the page after shows the number
+    assert pengurus.post(f"/k/{kop.slug}/office/members/{second.id}/confirm-resignation").status_code == 303
+    response = pengurus.post(f"/k/{kop.slug}/office/applications/{apps[2].id}/approve")
+    assert "KSB-00003" in pengurus.get(response.headers["Location"]).text  # the page after shows the number
     assert reload(db, apps[2]).member_number == "KSB-00003"
 
 
-def test_approve_twice_is_refused_kindly(kop, make_member, teller, db):
+def test_approve_twice_is_refused_kindly(kop, make_member, pengurus, db):
     membership = make_member(kop, status="applied")
-    assert teller.post(f"/k/{kop.slug}/office/applications/{membership.id}/approve").status_code == 303
-    again = teller.post(f"/k/{kop.slug}/office/applications/{membership.id}/approve")
+    assert pengurus.post(f"/k/{kop.slug}/office/applications/{membership.id}/approve").status_code == 303
+    again = pengurus.post(f"/k/{kop.slug}/office/applications/{membership.id}/approve")
     assert again.status_code == 422 and "Ini sudah ditangani orang lain" in again.text
     assert reload(db, membership).member_number == "KSB-00001"
     assert db.session.get(type(kop), kop.id).last_member_seq == 1  # no number burnt
 
 
-def test_reject_with_reason_is_shown_to_the_applicant(kop, make_member, make_user, teller, app, db):
+def test_reject_with_reason_is_shown_to_the_applicant(kop, make_member, make_user, pengurus, app, db):
     applicant = make_user(full_name="Pemohon Ditolak")
     membership = make_member(kop, user=applicant, status="applied")
-    response = teller.post(f"/k/{kop.slug}/office/applications/{membership.id}/reject",
+    response = pengurus.post(f"/k/{kop.slug}/office/applications/{membership.id}/reject",
                            data={"reason": "Foto KTP buram, mohon unggah ulang."})
     assert response.status_code == 303
     assert reload(db, membership).status == "rejected"
@@ -88,9 +94,9 @@ def test_reject_with_reason_is_shown_to_the_applicant(kop, make_member, make_use
     assert "Foto KTP buram, mohon unggah ulang." in cards and "Ditolak" in cards
 
 
-def test_reject_needs_a_reason(kop, make_member, teller, db):
+def test_reject_needs_a_reason(kop, make_member, pengurus, db):
     membership = make_member(kop, status="applied")
-    response = teller.post(f"/k/{kop.slug}/office/applications/{membership.id}/reject", data={"reason": "no"})
+    response = pengurus.post(f"/k/{kop.slug}/office/applications/{membership.id}/reject", data={"reason": "no"})
     assert response.status_code == 422
     assert "Tulis alasannya" in response.text
     assert reload(db, membership).status == "applied"
@@ -140,12 +146,12 @@ def test_members_csv(kop, make_member, make_user, teller):
     assert [r[1] for r in csv.reader(io.StringIO(only_resigning.data.decode("utf-8-sig")))][1:] == ["Budi Biasa"]
 
 
-def test_member_detail_and_confirm_resignation(kop, make_member, teller, db):
+def test_member_detail_and_confirm_resignation(kop, make_member, pengurus, db):
     membership = make_member(kop, status="resigning")
-    page = teller.get(f"/k/{kop.slug}/office/members/{membership.id}")
+    page = pengurus.get(f"/k/{kop.slug}/office/members/{membership.id}")
     assert VALID_NIK in page.text and "Konfirmasi pengunduran diri" in page.text
-    response = teller.post(f"/k/{kop.slug}/office/members/{membership.id}/confirm-resignation")
-    assert "Berhenti" in teller.get(response.headers["Location"]).text
+    response = pengurus.post(f"/k/{kop.slug}/office/members/{membership.id}/confirm-resignation")
+    assert "Berhenti" in pengurus.get(response.headers["Location"]).text
     assert reload(db, membership).status == "resigned"
 
 
@@ -201,7 +207,7 @@ def test_read_access(world, url, who, expected):
 
 @pytest.mark.parametrize("url, data", CHANGES)
 @pytest.mark.parametrize("who, expected", [("anonymous", 303), ("stranger", 404), ("member", 404),
-                                           ("staff_of_b", 404), ("pengawas", 403)])
+                                           ("staff_of_b", 404), ("pengawas", 403), ("teller", 403)])
 def test_change_access_changes_nothing(world, db, url, data, who, expected):
     before = _state(db)
     response = world["clients"][who].post(url.format(**world["ids"]), data=data)

@@ -20,14 +20,14 @@ def staff_client(app, kop, make_staff, role):
 
 def test_staff_see_stores_by_status_and_approve_then_suspend(app, kop, make_store, make_staff, db):
     store = make_store(kop, status="pending", name="Warung Pak Budi")
-    teller = staff_client(app, kop, make_staff, "teller")
-    page = teller.get(f"/k/{kop.slug}/office/stores")
+    pengurus = staff_client(app, kop, make_staff, "pengurus")
+    page = pengurus.get(f"/k/{kop.slug}/office/stores")
     assert page.status_code == 200 and "Warung Pak Budi" in page.text and "Menunggu persetujuan" in page.text
-    response = teller.post(f"/k/{kop.slug}/office/stores/{store.id}/approve")
+    response = pengurus.post(f"/k/{kop.slug}/office/stores/{store.id}/approve")
     assert response.status_code == 303
-    assert "Toko disetujui" in teller.get(response.headers["Location"]).text
+    assert "Toko disetujui" in pengurus.get(response.headers["Location"]).text
     assert db.session.get(Store, store.id).status == "approved"
-    teller.post(f"/k/{kop.slug}/office/stores/{store.id}/suspend")
+    pengurus.post(f"/k/{kop.slug}/office/stores/{store.id}/suspend")
     db.session.expire_all()
     assert db.session.get(Store, store.id).status == "suspended"
 
@@ -38,6 +38,7 @@ def test_access_matrix(app, kop, make_koperasi, make_store, make_staff, make_use
     pengawas = staff_client(app, kop, make_staff, "pengawas")
     assert pengawas.get(index).status_code == 200
     assert pengawas.post(approve).status_code == 403
+    assert staff_client(app, kop, make_staff, "teller").post(approve).status_code == 403  # the board approves
     other_kop = make_koperasi(name="Koperasi Lain")
     outsider = login(app.test_client(), make_staff(other_kop, role="admin"))
     assert outsider.get(index).status_code == 404 and outsider.post(approve).status_code == 404

@@ -165,36 +165,37 @@ def test_member_page_with_5000_lines_stays_within_budget(kop, member, me):
 # ---------------------------------------------------------------- resignation refund
 
 @pytest.fixture
-def teller(app, kop, make_staff):
-    return login(app.test_client(), make_staff(kop, "teller"))
+def pengurus(app, kop, make_staff):
+    """The board confirms a resignation (models/duties.py)."""
+    return login(app.test_client(), make_staff(kop, "pengurus"))
 
 
-def test_resignation_refunds_everything_in_one_entry(kop, make_member, make_user, teller, app, db):
+def test_resignation_refunds_everything_in_one_entry(kop, make_member, make_user, pengurus, app, db):
     resigning = make_member(kop, user=make_user(full_name="Rudi Pamit"), nik=NIKS[2])
     savings.deposit(resigning, "wajib", 40_000, "cash", None)
     request_resignation(resigning)
     db.session.commit()
     url = f"/k/{kop.slug}/office/members/{resigning.id}/confirm-resignation"
     before = db.session.scalar(sa.select(sa.func.count(Entry.id)))
-    response = teller.post(url, data={"key": "r" * 32})
+    response = pengurus.post(url, data={"key": "r" * 32})
     assert response.status_code == 303
     db.session.expire_all()
     refunds = db.session.scalars(sa.select(Entry).where(Entry.kind == "refund")).all()
     assert len(refunds) == 1 and refunds[0].total == 140_000
     assert db.session.scalar(sa.select(sa.func.count(Entry.id))) == before + 1
     assert ledger.balances(resigning.id) == {"pokok": 0, "wajib": 0, "sukarela": 0} and ledger.check() == []
-    page = teller.get(response.headers["Location"]).text
+    page = pengurus.get(response.headers["Location"]).text
     assert f"Bukti pengembalian {refunds[0].ref}" in page
-    receipt = teller.get(f"/k/{kop.slug}/office/receipts/{refunds[0].ref}").text
+    receipt = pengurus.get(f"/k/{kop.slug}/office/receipts/{refunds[0].ref}").text
     assert "Pengembalian simpanan saat berhenti" in receipt and "Rp140.000" in receipt
     assert "Seratus empat puluh ribu rupiah" in receipt
     card = login(app.test_client(), resigning.user).get(f"/k/{kop.slug}/me").text
     assert "kcard inactive" in card and "Berhenti" in card
-    assert teller.post(url, data={"key": "r" * 32}).status_code == 422  # a retry refunds nothing more
+    assert pengurus.post(url, data={"key": "r" * 32}).status_code == 422  # a retry refunds nothing more
     assert db.session.scalar(sa.select(sa.func.count(Entry.id))) == before + 1
 
 
-def test_resignation_is_refused_while_a_loan_is_open(kop, make_member, make_user, teller, db):
+def test_resignation_is_refused_while_a_loan_is_open(kop, make_member, make_user, pengurus, db):
     resigning = make_member(kop, user=make_user(full_name="Rudi Pamit"), nik=NIKS[2])
     product = loans.save_product(kop, {"name": "Modal Usaha", "method": "flat", "monthly_rate_bp": 100, "fee_bp": 100,
                                            "fee_mode": "deducted", "max_amount_idr": 20_000_000, "min_tenor": 3,
@@ -203,7 +204,7 @@ def test_resignation_is_refused_while_a_loan_is_open(kop, make_member, make_user
     request_resignation(resigning)
     db.session.commit()
     before = db.session.scalar(sa.select(sa.func.count(Entry.id)))
-    response = teller.post(f"/k/{kop.slug}/office/members/{resigning.id}/confirm-resignation",
+    response = pengurus.post(f"/k/{kop.slug}/office/members/{resigning.id}/confirm-resignation",
                            data={"key": "s" * 32})
     assert response.status_code == 422
     assert "pinjaman" in response.text.lower()

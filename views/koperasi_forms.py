@@ -10,12 +10,12 @@ from flask import request
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import SelectField, SelectMultipleField, StringField, TelField, TextAreaField
+from wtforms import BooleanField, SelectField, SelectMultipleField, StringField, TelField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget, NumberInput
 
 from models import regions
-from models.koperasi import JENIS_LABELS, ROLE_LABELS, SERVICE_LABELS
+from models.koperasi import JENIS_LABELS, NEW_STAFF_ROLE, ROLE_LABELS, SERVICE_LABELS
 from views.fields import RupiahField, choices
 
 REQUIRED = _l("This field is required.")
@@ -40,7 +40,9 @@ LABELS = {
     "wajib_idr": _l("Simpanan wajib per month"),
     "member_prefix": _l("Member number prefix"),
     "requirements": _l("Joining requirements"),
+    "single_person_loans": _l("One person may approve a loan and pay it out"),
 }
+SETTINGS = ("single_person_loans",)  # on the office's edit form only, not at registration
 REGION_FIELDS = ("province_code", "regency_code", "district_code")
 MONEY_FIELDS = ("pokok_idr", "wajib_idr")
 
@@ -101,6 +103,11 @@ class KoperasiForm(FlaskForm):
                                 description=_l("1 to 6 letters or digits; member numbers look like KSB-00001."))
     requirements = TextAreaField(LABELS["requirements"], [Length(max=2000)],
                                  description=_l("What a new member must bring or pay, e.g. KTP and KK."))
+    single_person_loans = BooleanField(
+        LABELS["single_person_loans"],
+        description=_l("For a small koperasi where one person does the office work. Normally the person who "
+                       "approved a loan may not pay it out: someone else checks it first. With this on, one "
+                       "person may do both, and the disbursement receipt says so."))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -123,7 +130,7 @@ class KoperasiForm(FlaskForm):
 
     def profile_data(self) -> dict:
         """The values for ``register_koperasi`` / ``update_profile``."""
-        data = {name: self[name].data for name in LABELS if name != "logo"}
+        data = {name: self[name].data for name in LABELS if name != "logo" and name in self}
         for name in ("nik_koperasi", "whatsapp", "district_code", "description", "requirements"):
             data[name] = (data[name] or "").strip() or None
         data["description"] = data["description"] or ""
@@ -134,16 +141,23 @@ class KoperasiForm(FlaskForm):
 def profile_form(koperasi=None) -> KoperasiForm:
     """The form from the request, or prefilled from the koperasi on a first visit."""
     if koperasi is None or request.method == "POST":
-        return KoperasiForm()
-    data = {name: getattr(koperasi, name) for name in LABELS if name not in ("logo", "services")}
-    return KoperasiForm(formdata=None, data={**data, "services": koperasi.service_codes})
+        form = KoperasiForm()
+    else:
+        data = {name: getattr(koperasi, name) for name in LABELS if name not in ("logo", "services")}
+        form = KoperasiForm(formdata=None, data={**data, "services": koperasi.service_codes})
+    if koperasi is None:  # registering: the settings come later, in the office
+        for name in SETTINGS:
+            del form[name]
+    return form
 
 
 class StaffForm(FlaskForm):
     mobile = TelField(_l("Mobile number"), [InputRequired(REQUIRED)],
                       description=_l("The number they use to log in to Kopz."),
                       render_kw={"inputmode": "tel", "autocomplete": "off"})
-    role = SelectField(_l("Role"), choices=choices(ROLE_LABELS.items()), validate_choice=False)
+    role = SelectField(_l("Role"), choices=choices(ROLE_LABELS.items()), validate_choice=False,
+                       default=NEW_STAFF_ROLE, description=_l("New staff start with reading only; choose more if "
+                                                              "their work needs it."))
 
 
 class RoleForm(FlaskForm):

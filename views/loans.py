@@ -90,14 +90,14 @@ def products(slug):
 @bp.route("/office/loan-products/new", methods=["GET", "POST"])
 def new_product(slug):
     """Admins create a product (rate within the regulation)."""
-    o = office(slug, "admin")
+    o = office(slug, "manage_settings")
     return _product_form(o, None)
 
 
 @bp.route("/office/loan-products/<int:product_id>", methods=["GET", "POST"])
 def edit_product(slug, product_id):
     """Admins change a product's terms (loans already approved keep theirs)."""
-    o = office(slug, "admin")
+    o = office(slug, "manage_settings")
     return _product_form(o, o.get(LoanProduct, product_id))
 
 
@@ -282,7 +282,7 @@ def review(slug, loan_id):
 @bp.post("/office/loans/<int:loan_id>/approve")
 def approve(slug, loan_id):
     """Approve, possibly for less than asked."""
-    o = office(slug, "change")
+    o = office(slug, "approve_loan")
     loan = o.get(Loan, loan_id)
     form = ApproveForm()
     if run(form, lambda: domain.approve(loan, current_user, form.amount.data)):
@@ -294,7 +294,7 @@ def approve(slug, loan_id):
 @bp.post("/office/loans/<int:loan_id>/reject")
 def reject(slug, loan_id):
     """Reject, with a reason the member sees."""
-    o = office(slug, "change")
+    o = office(slug, "approve_loan")
     loan = o.get(Loan, loan_id)
     form = RejectForm()
     if run(form, lambda: domain.reject(loan, current_user, form.reason.data)):
@@ -306,7 +306,7 @@ def reject(slug, loan_id):
 @bp.post("/office/loans/<int:loan_id>/disburse")
 def disburse(slug, loan_id):
     """Pay the approved loan out (once per form: a retry returns the first receipt)."""
-    o = office(slug, "change")
+    o = office(slug, "disburse_loan")
     loan = o.get(Loan, loan_id)
     form = DisburseForm()
     if done := run(form, lambda: domain.disburse(loan, current_user, form.means.data, key=form.key.data)):
@@ -317,7 +317,7 @@ def disburse(slug, loan_id):
 @bp.post("/office/loans/<int:loan_id>/repay")
 def repay(slug, loan_id):
     """A repayment at the teller: cash, bank, or the member's simpanan sukarela."""
-    o = office(slug, "change")
+    o = office(slug, "post_money")
     loan = o.get(Loan, loan_id)
     form = RepayForm()
     if done := run(form, lambda: domain.repay(loan, form.amount.data, form.source.data, by=current_user,

@@ -10,6 +10,7 @@ from flask_login import current_user, login_required
 
 from models import koperasi as kop
 from models import regions
+from models.duties import DUTIES, DUTY_LABELS
 from models.errors import DomainError
 from models.koperasi import JENIS_LABELS, ROLE_LABELS, SERVICE_LABELS, KoperasiEvent, Staff
 from models.membership import Membership, MemberStatus
@@ -27,7 +28,7 @@ HISTORY_PAGE = 30
 @bp.context_processor
 def labels() -> dict:
     return {"role_labels": ROLE_LABELS, "field_labels": LABELS, "service_labels": SERVICE_LABELS,
-            "actions": ACTIONS}
+            "actions": ACTIONS, "duties": DUTIES, "duty_labels": DUTY_LABELS}
 
 
 def _save_profile(form: KoperasiForm, save):
@@ -46,7 +47,7 @@ def _form_page(form: KoperasiForm, **context):
 @login_required
 def register():
     """Register a koperasi; it waits for a platform admin's verification."""
-    form = KoperasiForm()
+    form = profile_form()
 
     def save():
         koperasi = kop.register_koperasi(current_user, form.profile_data())
@@ -76,7 +77,7 @@ def dashboard(slug):
 @bp.post("/k/<slug>/office/resubmit")
 def resubmit(slug):
     """Send a rejected koperasi for verification again."""
-    here = office(slug, "admin")
+    here = office(slug, "manage_settings")
     try:
         kop.resubmit(here.koperasi, current_user)
     except DomainError as error:
@@ -90,9 +91,9 @@ def resubmit(slug):
 
 @bp.route("/k/<slug>/office/profile", methods=["GET", "POST"])
 def profile(slug):
-    """The koperasi's profile: admins edit it, other staff read it."""
-    here = office(slug, "admin" if request.method == "POST" else "read")
-    if not here.is_admin:
+    """The koperasi's profile and settings: the board edits them, other staff read them."""
+    here = office(slug, "manage_settings" if request.method == "POST" else "read")
+    if not here.can("manage_settings"):
         return render("office/profile.html", here=here, koperasi=here.koperasi)
     form = profile_form(here.koperasi)
 
@@ -116,8 +117,8 @@ def _staff_page(here, add_form=None, error=None, status=200):
 
 @bp.route("/k/<slug>/office/staff", methods=["GET", "POST"])
 def staff(slug):
-    """Who works in this koperasi's office, and in which role; admins add people."""
-    here = office(slug, "admin" if request.method == "POST" else "read")
+    """Who works in this koperasi's office, what each role may do; admins add people."""
+    here = office(slug, "manage_staff" if request.method == "POST" else "read")
     form = StaffForm()
     if run(form, lambda: kop.add_staff(here.koperasi, current_user, form.mobile.data, form.role.data)):
         flash(_("Staff added."), "success")
@@ -126,7 +127,7 @@ def staff(slug):
 
 
 def _change_staff(slug: str, staff_id: int, operation):
-    here = office(slug, "admin")
+    here = office(slug, "manage_staff")
     member = here.get(Staff, staff_id)
     try:
         operation(here, member)
@@ -197,6 +198,8 @@ def _shown(field: str, value) -> str:
         return ", ".join(str(SERVICE_LABELS.get(code, code)) for code in value)
     if field == "role":
         return str(ROLE_LABELS.get(value, value))
+    if isinstance(value, bool):
+        return _("Yes") if value else _("No")
     return str(value)
 
 

@@ -67,7 +67,7 @@ def application(slug, membership_id):
 @bp.post("/applications/<int:membership_id>/approve")
 def approve(slug, membership_id):
     """Approve: the applicant gets the next member number."""
-    o = office(slug, "change")
+    o = office(slug, "approve_member")
     membership = o.get(Membership, membership_id)
     form = ApproveForm()
     if run(form, lambda: domain.approve(membership, current_user)):
@@ -79,7 +79,7 @@ def approve(slug, membership_id):
 @bp.post("/applications/<int:membership_id>/reject")
 def reject(slug, membership_id):
     """Reject, with a reason the applicant sees."""
-    o = office(slug, "change")
+    o = office(slug, "approve_member")
     membership = o.get(Membership, membership_id)
     form = RejectForm()
     if run(form, lambda: domain.reject(membership, current_user, form.reason.data)):
@@ -170,7 +170,7 @@ def member(slug, membership_id):
 @bp.post("/members/<int:membership_id>/confirm-resignation")
 def confirm_resignation(slug, membership_id):
     """Confirm a member's resignation: savings refunded in one entry, the card inactive."""
-    o = office(slug, "change")
+    o = office(slug, "approve_member")
     membership = o.get(Membership, membership_id)
     form = ResignationForm()
     if run(form, lambda: resignation.confirm(membership, current_user, form.key.data)):

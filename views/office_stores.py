@@ -36,7 +36,7 @@ def index(slug):
 
 
 def _set(slug, store_id, status, message):
-    o = office(slug, "change")
+    o = office(slug, "approve_store")
     store = o.get(Store, store_id)
     if run(StatusForm(), lambda: market.set_store_status(store, status)):
         flash(message, "success")

@@ -74,7 +74,7 @@ def open_store(slug):
         Membership.status == MemberStatus.ACTIVE))
     staff = db.session.scalar(sa.select(Staff).where(Staff.koperasi_id == koperasi.id,
                                                      Staff.user_id == current_user.id))
-    is_admin = bool(staff and staff.is_admin)
+    is_admin = bool(staff and staff.can("approve_store"))  # the koperasi's own store
     if member is None and not is_admin:
         abort(404)
     form = StoreForm()

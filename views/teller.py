@@ -1,6 +1,6 @@
 """The teller: find a member, take deposits and pay out withdrawals, print receipts.
 
-Admin and teller staff change; pengawas read (pages and receipts, no forms).
+Who may post or correct is the duties table (models/duties.py); pengawas only read.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from wtforms.validators import DataRequired, InputRequired, Length
 
 from models import savings
 from models.ledger import SAVINGS_LABELS, Entry, balances
+from models.loans import one_person_disbursement
 from models.membership import Membership, MemberStatus
 from models.statement import ENTRY_LABELS, KIND_OF, balances_after
 from views.fields import MEANS_CHOICES, KeyedForm, RupiahField, choices
@@ -81,7 +82,7 @@ def member(slug, membership_id):
 @bp.post("/teller/<int:membership_id>/deposit")
 def deposit(slug, membership_id):
     """Take a deposit, then show its receipt (a retried form shows the same one)."""
-    o = office(slug, "change")
+    o = office(slug, "post_money")
     membership = _member(o, membership_id)
     form = DepositForm()
     if posted := run(form, lambda: savings.deposit(membership, form.kind.data, form.amount.data,
@@ -93,7 +94,7 @@ def deposit(slug, membership_id):
 @bp.post("/teller/<int:membership_id>/withdraw")
 def withdraw(slug, membership_id):
     """Pay out simpanan sukarela, never beyond the balance, then show the receipt."""
-    o = office(slug, "change")
+    o = office(slug, "post_money")
     membership = _member(o, membership_id)
     form = WithdrawForm(prefix=WITHDRAW)
     if posted := run(form, lambda: savings.withdraw(membership, form.amount.data, form.means.data,
@@ -147,20 +148,21 @@ def receipt(slug, ref, form: ReverseForm | None = None):
     words = terbilang(entry.total, currency=True)
     corrected_by = db.session.scalar(sa.select(Entry.ref).where(Entry.reverses_id == entry.id))
     reverses = db.session.get(Entry, entry.reverses_id) if entry.reverses_id else None
-    can_correct = (o.is_admin and entry.kind in savings.REVERSIBLE and not corrected_by
+    can_correct = (o.can("correct_entry") and entry.kind in savings.REVERSIBLE and not corrected_by
                    and not entry.reverses_id)
     return render("teller/receipt.html", o=o, entry=entry, m=membership, moved=moved, after=after,
                   words=words[:1].upper() + words[1:], kind_labels=SAVINGS_LABELS,
                   label=ENTRY_LABELS.get(entry.kind, entry.kind), time_format=RECEIPT_TIME,
                   whatsapp=_whatsapp(o, entry, membership, moved, after), corrected_by=corrected_by,
                   reverses=reverses, form=(form or ReverseForm(formdata=None)) if can_correct else None,
+                  one_person=one_person_disbursement(entry),
                   status=422 if form else 200)
 
 
 @bp.post("/receipts/<ref>/reverse")
 def reverse(slug, ref):
     """Correct a mistaken deposit or withdrawal with a reversing entry (admins)."""
-    o = office(slug, "admin")
+    o = office(slug, "correct_entry")
     entry = _entry(o, ref)
     form = ReverseForm()
     if posted := run(form, lambda: savings.reverse(entry, current_user, form.reason.data, key=form.key.data)):

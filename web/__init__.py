@@ -100,6 +100,9 @@ def configure_web(app: Flask) -> None:
     security.init_app(app)
     hostile.init_app(app)
     errors.init_app(app)
+    from web.access import can
+
+    app.add_template_global(can, "can")  # office templates hide what the role may not do
 
     @app.context_processor
     def shell_context() -> dict:

@@ -1,8 +1,9 @@
 """Access: every query for a koperasi's data goes through here.
 
-- ``office(slug, need)``: the koperasi where the current user is staff, with their role.
+- ``office(slug, duty)``: the koperasi where the current user is staff, with their role.
   Anyone else gets 404 (the office of another koperasi does not exist for them);
-  a role that may only read gets 403 when it tries to change something.
+  a role whose duties (``models.duties``) do not include ``duty`` gets 403.
+- ``can(duty)``: in templates, may the current staff member do it here (hides buttons).
 - ``Office.get`` / ``Office.select``: rows of that koperasi only.
 - ``my_membership(slug)``: the current user's own membership there, else 404.
 - ``visible_koperasi(slug)``: verified koperasi for everyone; a pending or rejected one
@@ -14,17 +15,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import wraps
-from typing import Literal
 
 import sqlalchemy as sa
-from flask import abort
+from flask import abort, g
 from flask_login import current_user, login_required
 
+from models.duties import Duty
 from models.koperasi import Koperasi, Staff, Status
 from models.membership import Membership
 from web.extensions import db, login_manager
-
-Need = Literal["read", "change", "admin"]
 
 
 @dataclass
@@ -32,13 +31,8 @@ class Office:
     koperasi: Koperasi
     staff: Staff
 
-    @property
-    def can_change(self) -> bool:
-        return self.staff.can_change
-
-    @property
-    def is_admin(self) -> bool:
-        return self.staff.is_admin
+    def can(self, duty: str) -> bool:
+        return self.staff.can(duty)
 
     def select(self, model):
         """``SELECT model`` limited to this koperasi's rows."""
@@ -52,7 +46,11 @@ class Office:
         return row
 
 
-def office(slug: str, need: Need = "read") -> Office:
+def office(slug: str, duty: Duty | str) -> Office:
+    """The current user's office in this koperasi, for ``duty``: 404 if not staff here, 403 if
+    their role lacks the duty."""
+    if duty not in set(Duty):
+        raise ValueError(f"unknown duty {duty!r}")  # a typo in a view must not open or close a door
     if not current_user.is_authenticated:
         abort(login_manager.unauthorized())
     row = db.session.execute(
@@ -63,9 +61,16 @@ def office(slug: str, need: Need = "read") -> Office:
     if row is None:
         abort(404)
     koperasi, staff = row
-    if (need == "change" and not staff.can_change) or (need == "admin" and not staff.is_admin):
+    if not staff.can(duty):
         abort(403)
-    return Office(koperasi, staff)
+    g.office = Office(koperasi, staff)
+    return g.office
+
+
+def can(duty: str) -> bool:
+    """For templates: may the current user do ``duty`` in the office this request opened?"""
+    here = g.get("office")
+    return bool(here and here.can(duty))
 
 
 def my_membership(slug: str) -> Membership:

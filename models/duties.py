@@ -1,0 +1,81 @@
+"""Staff roles and their duties: the one table that says who in a koperasi's office may do what.
+
+Rules kept here:
+- Every office action names one duty; a role may do it only if this table says so
+  (``web.access.office(slug, duty)`` asks it on every request).
+- The teller posts money (deposits, withdrawals, repayments) and pays out approved loans,
+  and approves nothing. The pengurus (board) approves members, loans and stores, corrects
+  mistaken entries and runs the settings; the board's treasurer handles money too, so it
+  may also post. The admin pengurus does all of that and manages staff. The pengawas
+  (supervisors) read everything and change nothing.
+- New staff start as pengawas: reading is the least a role can do, so a mistaken or
+  hurried addition can see but not move money or decide anything until an admin says so.
+- The one person who approved a loan does not pay it out (``models.loans.disburse``),
+  unless the koperasi turned on its one-person setting.
+"""
+
+from __future__ import annotations
+
+import enum
+
+from flask_babel import lazy_gettext as _l
+
+
+class Role(enum.StrEnum):
+    """Staff roles, per koperasi, from the least to the most powerful."""
+
+    PENGAWAS = "pengawas"  # supervisors: read only
+    TELLER = "teller"  # staff at the counter: money in and out
+    PENGURUS = "pengurus"  # the board: decisions and settings
+    ADMIN = "admin"  # the admin pengurus: the board's duties and the staff
+
+
+ROLE_LABELS = {
+    Role.PENGAWAS: _l("Supervisor (pengawas), read-only"),
+    Role.TELLER: _l("Teller / staff"),
+    Role.PENGURUS: _l("Board (pengurus)"),
+    Role.ADMIN: _l("Board / admin (pengurus)"),
+}
+
+NEW_STAFF_ROLE = Role.PENGAWAS
+
+
+class Duty(enum.StrEnum):
+    READ = "read"
+    POST_MONEY = "post_money"
+    DISBURSE_LOAN = "disburse_loan"
+    APPROVE_MEMBER = "approve_member"
+    APPROVE_LOAN = "approve_loan"
+    APPROVE_STORE = "approve_store"
+    CORRECT_ENTRY = "correct_entry"
+    MANAGE_SETTINGS = "manage_settings"
+    MANAGE_STAFF = "manage_staff"
+
+
+DUTY_LABELS = {
+    Duty.READ: _l("See every page, list and receipt"),
+    Duty.POST_MONEY: _l("Take deposits and repayments, pay out withdrawals"),
+    Duty.DISBURSE_LOAN: _l("Pay out an approved loan"),
+    Duty.APPROVE_MEMBER: _l("Approve or reject applications, confirm resignations"),
+    Duty.APPROVE_LOAN: _l("Approve or reject loan applications"),
+    Duty.APPROVE_STORE: _l("Approve or suspend stores, open the koperasi's own store"),
+    Duty.CORRECT_ENTRY: _l("Correct a mistaken deposit or withdrawal"),
+    Duty.MANAGE_SETTINGS: _l("Change the profile, logo, loan products and settings"),
+    Duty.MANAGE_STAFF: _l("Add and remove staff, change their roles"),
+}
+
+_BOARD = {Duty.READ, Duty.POST_MONEY, Duty.DISBURSE_LOAN, Duty.APPROVE_MEMBER, Duty.APPROVE_LOAN,
+          Duty.APPROVE_STORE, Duty.CORRECT_ENTRY, Duty.MANAGE_SETTINGS}
+
+# The table. Nothing else in the code decides what a role may do.
+DUTIES: dict[Role, frozenset[Duty]] = {
+    Role.PENGAWAS: frozenset({Duty.READ}),
+    Role.TELLER: frozenset({Duty.READ, Duty.POST_MONEY, Duty.DISBURSE_LOAN}),
+    Role.PENGURUS: frozenset(_BOARD),
+    Role.ADMIN: frozenset(_BOARD | {Duty.MANAGE_STAFF}),
+}
+
+
+def may(role: str, duty: str) -> bool:
+    """May a staff member with ``role`` do ``duty``? Unknown roles or duties: no."""
+    return duty in DUTIES.get(role, frozenset())

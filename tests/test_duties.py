@@ -1,0 +1,334 @@
+"""Who may do what in a koperasi's office: every role on every office action, the one
+duties table behind it, new staff starting with the least, and one person never both
+approving and paying out a loan unless the koperasi chose that."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+import sqlalchemy as sa
+
+from models import koperasi as kop
+from models import loans, savings
+from models.duties import DUTIES, NEW_STAFF_ROLE, Duty, Role, may
+from models.errors import DomainError
+from models.koperasi import Koperasi, Staff
+from models.ledger import Entry
+from models.loans import Loan, LoanProduct
+from models.market import Store
+from models.membership import Membership
+from tests.conftest import board, koperasi_data, login
+
+NIKS = [f"32730115089{n:05d}" for n in range(1, 40)]
+PRODUCT = {"name": "Modal Usaha", "method": "flat", "monthly_rate_bp": 100, "fee_bp": 100, "fee_mode": "deducted",
+           "max_amount_idr": 10_000_000, "min_tenor": 3, "max_tenor": 24, "late_fee_mode": "per_instalment",
+           "late_fee_idr": 5_000, "requires_guarantor": False, "requires_documents": False, "active": True}
+PRODUCT_FORM = {"name": "Pinjaman Mikro", "method": "annuity", "monthly_rate_bp": "1,5", "fee_bp": "0,5",
+                "fee_mode": "deducted", "max_amount_idr": "5.000.000", "min_tenor": "6", "max_tenor": "36",
+                "late_fee_mode": "per_day", "late_fee_idr": "1.000", "active": "y"}
+ROLES = [Role.PENGAWAS, Role.TELLER, Role.PENGURUS, Role.ADMIN]
+
+
+def text_of(html: str) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+
+
+def profile_form(koperasi: Koperasi, **overrides) -> dict:
+    """The office profile form as the browser posts it (checkboxes only when ticked)."""
+    data = koperasi_data(**{"name": koperasi.name, "legal_number": koperasi.legal_number, **overrides})
+    form = {k: ("" if v is None else v if isinstance(v, list) else str(v)) for k, v in data.items()}
+    if form.pop("single_person_loans", "False") == "True":
+        form["single_person_loans"] = "y"
+    return form
+
+
+# ---------------------------------------------------------------- the world
+
+@pytest.fixture
+def world(app, db, make_koperasi, make_member, make_user, make_staff, make_store):
+    """Koperasi K with something waiting for every office action, one client per role
+    (none of them the board member who approved K's loans), and another koperasi's admin."""
+    k = make_koperasi(name="Koperasi Sumber Rejeki", member_prefix="KSR")
+    approver = board(k)
+    teller = make_staff(k, "teller", user=make_user(full_name="Teller Dua"))
+    member = make_member(k, user=make_user(full_name="Siti Aminah"), nik=NIKS[0])
+    receipt = savings.deposit(member, "sukarela", 500_000, "cash", teller)
+    applicant = make_member(k, status="applied", nik=NIKS[1])
+    resigning = make_member(k, status="resigning", nik=NIKS[2])
+    product = loans.save_product(k, dict(PRODUCT))
+    applied = loans.apply(member, product, 1_000_000, 6, "Modal warung sembako")
+    approved = loans.apply(member, product, 1_200_000, 6, "Gerobak bakso")
+    loans.approve(approved, approver)
+    active = loans.apply(member, product, 2_000_000, 12, "Etalase dan stok")
+    loans.approve(active, approver)
+    loans.disburse(active, teller, "cash")
+    store = make_store(k, status="pending", name="Warung Pak Budi")
+    db.session.commit()
+    other = make_koperasi(name="Koperasi Tetangga", member_prefix="KTG")
+    candidate = make_user(full_name="Calon Staf", mobile="081377770000")
+    clients = {role: login(app.test_client(), make_staff(k, role, user=make_user(full_name=f"Staf {role}")))
+               for role in ROLES}
+    clients["other_koperasi"] = login(app.test_client(), make_staff(other, "admin"))
+    teller_staff = db.session.scalar(sa.select(Staff).where(Staff.user_id == teller.id))
+    ids = dict(slug=k.slug, app=applicant.id, member=member.id, resigning=resigning.id, ref=receipt.ref,
+               applied=applied.id, approved=approved.id, active=active.id, product=product.id, store=store.id,
+               staff=teller_staff.id)
+    return dict(k=k, ids=ids, clients=clients, candidate=candidate)
+
+
+# (what, duty, url, form data, or None for a page)
+OFFICE = "/k/{slug}/office"
+ACTIONS = [
+    ("dashboard", Duty.READ, OFFICE, None),
+    ("profile page", Duty.READ, OFFICE + "/profile", None),
+    ("staff page", Duty.READ, OFFICE + "/staff", None),
+    ("history", Duty.READ, OFFICE + "/history", None),
+    ("applications", Duty.READ, OFFICE + "/applications", None),
+    ("an application", Duty.READ, OFFICE + "/applications/{app}", None),
+    ("members", Duty.READ, OFFICE + "/members", None),
+    ("members csv", Duty.READ, OFFICE + "/members.csv", None),
+    ("a member", Duty.READ, OFFICE + "/members/{member}", None),
+    ("teller search", Duty.READ, OFFICE + "/teller?q=siti", None),
+    ("teller member", Duty.READ, OFFICE + "/teller/{member}", None),
+    ("receipt", Duty.READ, OFFICE + "/receipts/{ref}", None),
+    ("portfolio", Duty.READ, OFFICE + "/loans", None),
+    ("a loan", Duty.READ, OFFICE + "/loans/{applied}", None),
+    ("loan products", Duty.READ, OFFICE + "/loan-products", None),
+    ("stores", Duty.READ, OFFICE + "/stores", None),
+    ("deposit", Duty.POST_MONEY, OFFICE + "/teller/{member}/deposit",
+     {"kind": "sukarela", "amount": "10.000", "means": "cash", "key": "d" * 32}),
+    ("withdraw", Duty.POST_MONEY, OFFICE + "/teller/{member}/withdraw",
+     {"withdraw-amount": "10.000", "withdraw-means": "cash", "withdraw-key": "w" * 32}),
+    ("repay", Duty.POST_MONEY, OFFICE + "/loans/{active}/repay",
+     {"amount": "10.000", "source": "cash", "key": "r" * 32}),
+    ("disburse", Duty.DISBURSE_LOAN, OFFICE + "/loans/{approved}/disburse", {"means": "cash", "key": "p" * 32}),
+    ("approve member", Duty.APPROVE_MEMBER, OFFICE + "/applications/{app}/approve", {}),
+    ("reject member", Duty.APPROVE_MEMBER, OFFICE + "/applications/{app}/reject",
+     {"reason": "Tidak memenuhi syarat domisili."}),
+    ("confirm resignation", Duty.APPROVE_MEMBER, OFFICE + "/members/{resigning}/confirm-resignation",
+     {"key": "q" * 32}),
+    ("approve loan", Duty.APPROVE_LOAN, OFFICE + "/loans/{applied}/approve", {}),
+    ("reject loan", Duty.APPROVE_LOAN, OFFICE + "/loans/{applied}/reject", {"reason": "Usaha belum berjalan."}),
+    ("approve store", Duty.APPROVE_STORE, OFFICE + "/stores/{store}/approve", {}),
+    ("suspend store", Duty.APPROVE_STORE, OFFICE + "/stores/{store}/suspend", {}),
+    ("correct a receipt", Duty.CORRECT_ENTRY, OFFICE + "/receipts/{ref}/reverse",
+     {"reason": "Salah ketik nominal", "key": "c" * 32}),
+    ("edit profile", Duty.MANAGE_SETTINGS, OFFICE + "/profile", "profile"),
+    ("new loan product form", Duty.MANAGE_SETTINGS, OFFICE + "/loan-products/new", None),
+    ("new loan product", Duty.MANAGE_SETTINGS, OFFICE + "/loan-products/new", PRODUCT_FORM),
+    ("edit loan product", Duty.MANAGE_SETTINGS, OFFICE + "/loan-products/{product}",
+     {**PRODUCT_FORM, "name": "Modal Usaha Baru"}),
+    ("add staff", Duty.MANAGE_STAFF, OFFICE + "/staff", {"mobile": "081377770000"}),
+    ("change a role", Duty.MANAGE_STAFF, OFFICE + "/staff/{staff}/role", {"role": "pengawas"}),
+    ("remove staff", Duty.MANAGE_STAFF, OFFICE + "/staff/{staff}/remove", {}),
+]
+
+
+def snapshot(db, k) -> tuple:
+    """Everything an office action could change."""
+    db.session.expire_all()
+    rows = lambda *cols: tuple(db.session.execute(sa.select(*cols).order_by(cols[0])).all())  # noqa: E731
+    return (rows(Entry.id, Entry.kind), rows(Membership.id, Membership.status), rows(Loan.id, Loan.status),
+            rows(Store.id, Store.status), rows(Staff.id, Staff.role), rows(LoanProduct.id, LoanProduct.name),
+            rows(Koperasi.id, Koperasi.name, Koperasi.single_person_loans))
+
+
+def _do(world, who, url, data):
+    client = world["clients"][who]
+    url = url.format(**world["ids"])
+    if data is None:
+        return client.get(url)
+    if data == "profile":
+        data = profile_form(world["k"], name="Koperasi Sumber Rejeki Baru")
+    return client.post(url, data=data)
+
+
+CHANGES = [(role, *action) for role in ROLES for action in ACTIONS if action[3] is not None and may(role, action[1])]
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_every_role_reads_every_page_and_is_refused_what_it_may_not_do(world, db, role):
+    """Pages (allowed → 200) and refused actions (403) change nothing, so one world serves them all."""
+    before = snapshot(db, world["k"])
+    for what, duty, url, data in ACTIONS:
+        if not may(role, duty):
+            assert _do(world, role, url, data).status_code == 403, (role, what)
+        elif data is None:
+            assert _do(world, role, url, data).status_code == 200, (role, what)
+        # the changes a role may make: test_every_role_does_what_it_may
+    assert snapshot(db, world["k"]) == before
+
+
+@pytest.mark.parametrize("role, what, duty, url, data", CHANGES, ids=[f"{c[0]}-{c[1]}" for c in CHANGES])
+def test_every_role_does_what_it_may(world, db, role, what, duty, url, data):
+    before = snapshot(db, world["k"])
+    response = _do(world, role, url, data)
+    assert response.status_code == 303, (role, what, response.text[-3000:])
+    assert snapshot(db, world["k"]) != before, (role, what)  # allowed: it was done
+
+
+def test_another_koperasis_staff_find_no_office(world, db):
+    before = snapshot(db, world["k"])
+    for what, _duty, url, data in ACTIONS:
+        assert _do(world, "other_koperasi", url, data).status_code == 404, what
+    assert snapshot(db, world["k"]) == before
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_every_role_on_resubmitting_a_rejected_koperasi(app, db, make_koperasi, make_staff, role):
+    rejected = make_koperasi(name="Koperasi Ditolak", status="rejected")
+    client = login(app.test_client(), make_staff(rejected, role))
+    response = client.post(f"/k/{rejected.slug}/office/resubmit")
+    db.session.expire_all()
+    if may(role, Duty.MANAGE_SETTINGS):
+        assert response.status_code == 303 and db.session.get(Koperasi, rejected.id).status == "pending"
+    else:
+        assert response.status_code == 403 and db.session.get(Koperasi, rejected.id).status == "rejected"
+
+
+def _shape(path: str) -> str:
+    return re.sub(r"<[^>]+>|\{\w+\}", "<>", path.split("?")[0])
+
+
+def test_every_office_route_is_in_the_matrix(app):
+    """A new office action must name its duty and be added to ACTIONS, so every role is tried on it."""
+    routes = {_shape(rule.rule) for rule in app.url_map.iter_rules() if rule.rule.startswith("/k/<slug>/office")}
+    assert routes - {_shape(url) for _, _, url, _ in ACTIONS} - {_shape(OFFICE + "/resubmit")} == set()
+
+
+# ---------------------------------------------------------------- the table itself
+
+def test_the_table_keeps_one_person_from_doing_everything():
+    assert DUTIES[Role.PENGAWAS] == {Duty.READ}
+    assert not DUTIES[Role.TELLER] & {Duty.APPROVE_MEMBER, Duty.APPROVE_LOAN, Duty.APPROVE_STORE,
+                                      Duty.MANAGE_SETTINGS, Duty.MANAGE_STAFF, Duty.CORRECT_ENTRY}
+    assert {Duty.POST_MONEY, Duty.DISBURSE_LOAN} <= DUTIES[Role.TELLER]
+    assert [role for role in ROLES if may(role, Duty.MANAGE_STAFF)] == [Role.ADMIN]
+    assert DUTIES[Role.ADMIN] - DUTIES[Role.PENGURUS] == {Duty.MANAGE_STAFF}
+    assert all(Duty.READ in duties for duties in DUTIES.values())
+    assert not may("kasir", Duty.READ) and not may(Role.ADMIN, "fly")
+
+
+def test_an_unknown_duty_in_a_view_is_a_programming_error(app, world):
+    from web.access import office
+
+    with app.test_request_context(), pytest.raises(ValueError):
+        office(world["k"].slug, "change")
+
+
+def test_the_staff_page_shows_the_table_in_both_languages(world):
+    client = world["clients"][Role.TELLER]
+    page = text_of(client.get(f"/k/{world['k'].slug}/office/staff").text)
+    assert "Apa yang boleh dilakukan tiap peran" in page
+    assert "Menyetujui atau menolak pengajuan pinjaman" in page and "Mencairkan pinjaman yang disetujui" in page
+    assert "Tambah staf" not in page  # only the admin manages staff
+    client.post("/language", data={"lang": "en", "next": "/"})
+    page = text_of(client.get(f"/k/{world['k'].slug}/office/staff").text)
+    assert "What each role may do" in page and "Approve or reject loan applications" in page
+
+
+# ---------------------------------------------------------------- buttons a role cannot use are hidden
+
+def test_a_teller_sees_no_approve_buttons_and_the_board_does(world):
+    ids = world["ids"]
+    base = f"/k/{ids['slug']}/office"
+    teller, pengurus = world["clients"][Role.TELLER], world["clients"][Role.PENGURUS]
+    for client, shown in ((teller, False), (pengurus, True)):
+        application = client.get(f"{base}/applications/{ids['app']}").text
+        assert (f"/applications/{ids['app']}/approve" in application) is shown
+        loan = client.get(f"{base}/loans/{ids['applied']}").text
+        assert (f"/loans/{ids['applied']}/approve" in loan) is shown
+        stores = client.get(f"{base}/stores").text
+        assert (f"/stores/{ids['store']}/approve" in stores) is shown
+        products = client.get(f"{base}/loan-products").text
+        assert ("/loan-products/new" in products) is shown
+    # the teller does pay out an approved loan and takes money
+    assert f"/loans/{ids['approved']}/disburse" in teller.get(f"{base}/loans/{ids['approved']}").text
+    assert f"/teller/{ids['member']}/deposit" in teller.get(f"{base}/teller/{ids['member']}").text
+    pengawas = world["clients"][Role.PENGAWAS]
+    assert "/deposit" not in pengawas.get(f"{base}/teller/{ids['member']}").text
+    assert "/disburse" not in pengawas.get(f"{base}/loans/{ids['approved']}").text
+
+
+# ---------------------------------------------------------------- new staff
+
+def test_new_staff_start_as_pengawas(world, db):
+    admin = world["clients"][Role.ADMIN]
+    form = admin.get(f"/k/{world['k'].slug}/office/staff").text
+    assert re.search(r'<option selected value="pengawas">|<option value="pengawas" selected>', form)
+    response = admin.post(f"/k/{world['k'].slug}/office/staff", data={"mobile": "0813 7777 0000"})
+    assert response.status_code == 303
+    added = db.session.scalar(sa.select(Staff).where(Staff.user_id == world["candidate"].id))
+    assert added.role == NEW_STAFF_ROLE == Role.PENGAWAS
+
+
+def test_the_domain_default_is_the_least_powerful_role(world, db, make_user):
+    user = make_user(full_name="Staf Baru", mobile="081377771111")
+    staff = kop.add_staff(world["k"], board(world["k"]), user.mobile)
+    assert staff.role == Role.PENGAWAS and DUTIES[staff.role] == {Duty.READ}
+
+
+def test_the_registrant_stays_admin(user_client, user, db):
+    user_client.post("/koperasi/new", data={**profile_form(Koperasi(name="Koperasi Baru", legal_number="AHU-77"))},
+                     content_type="multipart/form-data")
+    staff = db.session.scalar(sa.select(Staff).where(Staff.user_id == user.id))
+    assert staff.role == Role.ADMIN
+
+
+# ---------------------------------------------------------------- approve and pay out: two people
+
+def _approve_via_web(client, slug, loan_id):
+    assert client.post(f"/k/{slug}/office/loans/{loan_id}/approve", data={}).status_code == 303
+
+
+def test_the_approver_cannot_pay_the_loan_out(world, db):
+    ids, slug = world["ids"], world["k"].slug
+    admin = world["clients"][Role.ADMIN]  # has both duties, but not for the same loan
+    _approve_via_web(admin, slug, ids["applied"])
+    page = text_of(admin.get(f"/k/{slug}/office/loans/{ids['applied']}").text)
+    assert "Anda menyetujui pinjaman ini, jadi staf lain yang mencairkannya" in page
+    response = admin.post(f"/k/{slug}/office/loans/{ids['applied']}/disburse", data={"means": "cash", "key": "x" * 32})
+    assert response.status_code == 422
+    assert "jadi staf lain yang mencairkannya" in response.text and 'name="means"' not in response.text
+    assert db.session.get(Loan, ids["applied"]).status == "approved"
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Entry).where(
+        Entry.kind == "disbursement", Entry.loan_id == ids["applied"])) == 0
+    # someone else pays it out, and the receipt says nothing about one person
+    teller = world["clients"][Role.TELLER]
+    paid = teller.post(f"/k/{slug}/office/loans/{ids['applied']}/disburse", data={"means": "cash", "key": "y" * 32})
+    assert paid.status_code == 303
+    assert "orang yang sama" not in teller.get(paid.headers["Location"]).text
+
+
+def test_the_domain_refuses_it_too(world, db):
+    loan = db.session.get(Loan, world["ids"]["applied"])
+    approver = board(world["k"])
+    loans.approve(loan, approver)
+    with pytest.raises(DomainError, match="staf lain yang harus mencairkannya"):
+        loans.disburse(loan, approver, "cash")
+
+
+def test_with_the_one_person_setting_the_approver_pays_out_and_the_receipt_says_so(world, db):
+    ids, slug = world["ids"], world["k"].slug
+    pengurus = world["clients"][Role.PENGURUS]
+    settings = pengurus.get(f"/k/{slug}/office/profile").text
+    assert "Satu orang boleh menyetujui dan mencairkan pinjaman" in settings
+    saved = pengurus.post(f"/k/{slug}/office/profile", data=profile_form(world["k"], single_person_loans=True))
+    assert saved.status_code == 303
+    db.session.expire_all()
+    assert db.session.get(Koperasi, world["k"].id).single_person_loans
+    _approve_via_web(pengurus, slug, ids["applied"])
+    paid = pengurus.post(f"/k/{slug}/office/loans/{ids['applied']}/disburse", data={"means": "cash", "key": "z" * 32})
+    assert paid.status_code == 303
+    receipt = text_of(pengurus.get(paid.headers["Location"]).text)
+    assert "Disetujui dan dicairkan oleh orang yang sama" in receipt
+    history = text_of(pengurus.get(f"/k/{slug}/office/history").text)
+    assert "Satu orang boleh menyetujui dan mencairkan pinjaman: Tidak → Ya" in history
+
+
+def test_the_setting_is_off_until_the_board_turns_it_on(world, db, make_koperasi):
+    assert make_koperasi(name="Koperasi Baru Lagi").single_person_loans is False
+    teller = world["clients"][Role.TELLER]
+    page = teller.get(f"/k/{world['k'].slug}/office/profile").text
+    assert 'name="single_person_loans"' not in page and "Tidak" in page
