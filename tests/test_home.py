@@ -33,6 +33,7 @@ def _active_loan(db, membership, amount=1_200_000, tenor=12, start=None):
     """A flat 1 % loan paid out on ``start``: 1.200.000 over 12 months is 112.000 a month."""
     product = loans.save_product(membership.koperasi, _product_terms())
     staff = db.session.get(User, membership.koperasi.created_by_id)
+    membership.koperasi.single_person_loans = True  # a small koperasi: its one pengurus approves and pays out
     loan = loans.apply(membership, product, amount, tenor, "Modal warung sembako")
     loans.approve(loan, staff)
     loans.disburse(loan, staff, "cash", today=start or today_wib())
