@@ -373,6 +373,32 @@ def test_approved_members_with_pokok_unpaid_can_be_found(kop, make_member, make_
     make_member(kop, user=make_user(full_name="Sinta Aktif"), nik=NIKS[50])
     page = teller.get(f"/k/{kop.slug}/office/members?status=approved").text
     assert "Rina Belum Bayar" in page and "Sinta Aktif" not in page
-    assert '<option value="approved" selected>Disetujui, simpanan pokok belum dibayar</option>' in page
+    assert '<option value="approved" selected>Belum bayar pokok</option>' in page
     assert "Rina Belum Bayar" in teller.get(f"/k/{kop.slug}/office/members").text
     assert "Rina Belum Bayar" in teller.get(f"/k/{kop.slug}/office/members.csv?status=approved").text
+
+
+def test_pengawas_sees_the_loans_but_no_pay_button(app, kop, portfolio, make_staff):
+    pengawas = login(app.test_client(), make_staff(kop, "pengawas"))
+    assert "Dodi Menunggak" in pengawas.get(f"/k/{kop.slug}/office/loans/list?status=overdue").text
+    page = pengawas.get(f"/k/{kop.slug}/office/loans/{portfolio['current'].id}").text
+    assert 'id="pay-due"' not in page and "Bayar angsuran" not in page
+
+
+# ---------------------------------------------------------------- budgets
+
+def test_the_new_and_changed_pages_stay_within_budget(kop, portfolio, product, staff, teller, db):
+    from tests.budget import MAX_HTML_GZIP, MAX_QUERIES, measure
+
+    member_id = portfolio["overdue"].membership_id
+    for n in range(30):
+        loans.apply(db.session.get(loans.Loan, portfolio["overdue"].id).membership, product, 500_000, 6,
+                    f"Modal dagang {n}")
+    db.session.commit()
+    for url in (f"/k/{kop.slug}/office/loans/list", f"/k/{kop.slug}/office/loans/list?status=overdue&page=2",
+                f"/k/{kop.slug}/office/teller/{member_id}", f"/k/{kop.slug}/office/members/{member_id}",
+                f"/k/{kop.slug}/office/loans/{portfolio['overdue'].id}"):
+        result = measure(teller, url)
+        assert result.status == 200, url
+        assert len(result.queries) <= MAX_QUERIES, (url, len(result.queries))
+        assert result.html_gzip <= MAX_HTML_GZIP, (url, result.html_gzip)

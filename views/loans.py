@@ -338,6 +338,7 @@ def member_loans(o, membership_id: int) -> list[tuple[Loan, domain.Owed | None]]
     """A member's loans here, newest first, each being repaid with what is owed (member pages)."""
     today = _today(o.koperasi)
     rows = db.session.scalars(o.select(Loan).where(Loan.membership_id == membership_id)
+                              .options(lazyload(Loan.membership))  # the page has the member already
                               .order_by(Loan.applied_at.desc(), Loan.id.desc())).all()
     return [(loan, domain.owed(loan, today) if loan.status == LoanStatus.ACTIVE else None) for loan in rows]
 

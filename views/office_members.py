@@ -29,7 +29,7 @@ bp = Blueprint("office_members", __name__, url_prefix="/k/<slug>/office")
 PER_PAGE = 25
 MEMBER_STATUSES = (MemberStatus.APPROVED, MemberStatus.ACTIVE, MemberStatus.RESIGNING, MemberStatus.RESIGNED)
 # The office's words for each status (an approved member has a number but no active card yet).
-MEMBER_LABELS = {**STATUS_LABELS, MemberStatus.APPROVED: _l("Approved, simpanan pokok unpaid")}
+MEMBER_LABELS = {**STATUS_LABELS, MemberStatus.APPROVED: _l("Approved, pokok not paid yet")}
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
