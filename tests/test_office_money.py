@@ -107,6 +107,14 @@ def test_the_whole_portfolio_is_listed_and_filtered_by_status(kop, portfolio, te
     assert text_of(page.text).count("Modal Usaha") == len(shown)
 
 
+def test_the_filter_updates_the_list_as_a_fragment_under_htmx(kop, portfolio, teller):
+    headers = {"HX-Request": "true", "HX-Target": "loans"}
+    fragment = teller.get(f"/k/{kop.slug}/office/loans/list?status=rejected", headers=headers)
+    assert fragment.status_code == 200 and "<html" not in fragment.text and 'id="loans"' in fragment.text
+    assert "Fajar Ditolak" in fragment.text and "Ani Diajukan" not in fragment.text
+    assert 'hx-target="#loans"' in teller.get(f"/k/{kop.slug}/office/loans/list").text
+
+
 def test_the_portfolio_page_links_the_list_by_status(kop, portfolio, teller):
     page = teller.get(f"/k/{kop.slug}/office/loans").text
     assert f"/k/{kop.slug}/office/loans/list?status=paid_off" in page
