@@ -336,6 +336,13 @@ class Owed:
     def total(self) -> int:
         return self.late_fee + self.interest + self.principal
 
+    @property
+    def due_now(self) -> int:
+        """What to collect today: late fees and overdue instalments, or else the next instalment."""
+        if self.overdue or self.late_fee:
+            return self.late_fee + self.overdue
+        return self.next_due.remaining if self.next_due else 0
+
 
 def owed(loan: Loan, today: date | None = None) -> Owed:
     today = today or datetime.now(WIB).date()

@@ -368,7 +368,7 @@ def _cancel(order: Order, by: User, reason: str) -> None:
                            .values(stock=Product.stock + item.quantity))
     if order.payment == "savings" and order.paid_at:
         credit_savings(order.buyer_membership_id, "sukarela", order.total_idr)
-        post(_koperasi(order), "refund", [Leg(Purpose.SETTLEMENT, order.total_idr),
+        post(_koperasi(order), "order_refund", [Leg(Purpose.SETTLEMENT, order.total_idr),
                                           Leg(SAVINGS["sukarela"], -order.total_idr,
                                               membership_id=order.buyer_membership_id)],
              by=by, memo=order.number or "", membership_id=order.buyer_membership_id)

@@ -30,7 +30,8 @@ from models.ledger import (
     lock,
     post,
 )
-from models.membership import WIB, Membership, MemberStatus
+from models.membership import Membership, MemberStatus
+from models.zones import zone_of
 from web.extensions import db
 from web.i18n import idr
 
@@ -134,28 +135,44 @@ def pokok_due(membership: Membership) -> int:
 
 @dataclass
 class Wajib:
-    """Monthly dues: months owed from the join month through this month."""
+    """Monthly dues, from the join month on. A month's wajib is due within that month,
+    so a month is in arrears only once it has ended unpaid: a member approved today
+    owes this month's dues but is not in arrears. Paying ahead covers later months."""
 
     rate: int
-    months_due: int
+    months_due: int  # the join month through this month
     months_paid: int
+    joined_on: date | None = None
 
     @property
     def arrears(self) -> int:
-        return max(self.months_due - self.months_paid, 0)
+        """Months that ended unpaid."""
+        return max(self.months_due - 1 - self.months_paid, 0)
 
     @property
     def arrears_idr(self) -> int:
         return self.arrears * self.rate
+
+    @property
+    def this_month_paid(self) -> bool:
+        return self.months_paid >= self.months_due
+
+    @property
+    def paid_through(self) -> date | None:
+        """The first day of the last month the payments cover, or None before any."""
+        if not self.joined_on or self.months_paid <= 0:
+            return None
+        month = self.joined_on.month - 1 + self.months_paid - 1
+        return date(self.joined_on.year + month // 12, month % 12 + 1, 1)
 
 
 def wajib_status(membership: Membership, paid: int, today: date | None = None) -> Wajib:
     rate = membership.koperasi.wajib_idr
     if not membership.joined_on or rate <= 0:
         return Wajib(rate, 0, 0)
-    today = today or datetime.now(WIB).date()
+    today = today or zone_of(membership.koperasi).today()
     months = (today.year - membership.joined_on.year) * 12 + today.month - membership.joined_on.month + 1
-    return Wajib(rate, max(months, 0), paid // rate)
+    return Wajib(rate, max(months, 0), paid // rate, membership.joined_on)
 
 
 REVERSIBLE = {"deposit", "withdrawal"}

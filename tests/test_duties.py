@@ -93,6 +93,7 @@ ACTIONS = [
     ("teller member", Duty.READ, OFFICE + "/teller/{member}", None),
     ("receipt", Duty.READ, OFFICE + "/receipts/{ref}", None),
     ("portfolio", Duty.READ, OFFICE + "/loans", None),
+    ("loan list", Duty.READ, OFFICE + "/loans/list", None),
     ("a loan", Duty.READ, OFFICE + "/loans/{applied}", None),
     ("loan products", Duty.READ, OFFICE + "/loan-products", None),
     ("stores", Duty.READ, OFFICE + "/stores", None),

@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from models import ledger, loans, savings, statement
 from models.ledger import Entry, Line, SavingsBalance, ensure_chart
 from models.membership import Membership, request_resignation
+from models.zones import zone_for
 from tests.budget import MAX_HTML_GZIP, MAX_QUERIES, measure
 from tests.conftest import login
 
@@ -78,19 +79,20 @@ def rows(page: str) -> list[tuple[str, str]]:
 # ---------------------------------------------------------------- the member's page
 
 def test_balances_and_running_balance_newest_first(kop, member, me, history):
+    """In posting-time order: the pokok paid today is the newest line, though posted first."""
     page = me.get(f"/k/{kop.slug}/me").text
     assert "Simpanan saya" in page and "Total simpanan" in page and "Rp270.000" in page
-    assert rows(page) == [("-Rp50.000", "Rp270.000"), ("+Rp20.000", "Rp320.000"),
-                          ("+Rp200.000", "Rp300.000"), ("+Rp100.000", "Rp100.000")]
+    assert rows(page) == [("+Rp100.000", "Rp270.000"), ("-Rp50.000", "Rp170.000"),
+                          ("+Rp20.000", "Rp220.000"), ("+Rp200.000", "Rp200.000")]
     assert "Penarikan" in page and "Setoran" in page
 
 
 def test_month_filter_keeps_the_true_balance(kop, member, me, history):
     page = me.get(f"/k/{kop.slug}/me?month=2026-02").text
-    assert rows(page) == [("+Rp20.000", "Rp320.000"), ("+Rp200.000", "Rp300.000")]
+    assert rows(page) == [("+Rp20.000", "Rp220.000"), ("+Rp200.000", "Rp200.000")]
     assert '<option value="2026-02" selected>Februari 2026</option>' in page
     assert '<option value="2026-03">Maret 2026</option>' in page
-    assert rows(me.get(f"/k/{kop.slug}/me?month=2026-03").text) == [("-Rp50.000", "Rp270.000")]
+    assert rows(me.get(f"/k/{kop.slug}/me?month=2026-03").text) == [("-Rp50.000", "Rp170.000")]
     assert len(rows(me.get(f"/k/{kop.slug}/me?month=nonsense").text)) == 4  # unreadable: all months
 
 
@@ -100,18 +102,22 @@ def test_approved_member_sees_pokok_due(kop, make_member, make_user, app):
     assert "Simpanan pokok terutang: Rp100.000" in client.get(f"/k/{kop.slug}/me").text
 
 
-def test_wajib_arrears_are_shown(kop, member, me):
-    assert "Tunggakan simpanan wajib: 1 bulan, Rp20.000." in me.get(f"/k/{kop.slug}/me").text
+def test_wajib_arrears_are_shown(kop, member, me, db):
+    """Joined two months before this one, nothing paid: two months have ended unpaid."""
+    this_month = zone_for(kop.province_code).today().replace(day=1)
+    db.session.get(Membership, member.id).joined_on = this_month - timedelta(days=40)
+    db.session.commit()
+    assert "Tunggakan simpanan wajib: 2 bulan, Rp40.000." in me.get(f"/k/{kop.slug}/me").text
 
 
 def test_pages_of_fifty_carry_the_balance_across(kop, member, me):
-    seed_lines(kop, member, 120)  # after the pokok: 121 lines, balances 100.000 + 1.000 × i
+    seed_lines(kop, member, 120)  # dated in 2025, before the pokok paid today: balances 1.000 × i, then +100.000
     first = rows(me.get(f"/k/{kop.slug}/me").text)
-    assert len(first) == 50 and first[0] == ("+Rp1.000", "Rp220.000")
+    assert len(first) == 50 and first[:2] == [("+Rp100.000", "Rp220.000"), ("+Rp1.000", "Rp120.000")]
     second = rows(me.get(f"/k/{kop.slug}/me?page=2").text)
-    assert second[0] == ("+Rp1.000", "Rp170.000") and second[-1][1] == "Rp121.000"
+    assert second[0] == ("+Rp1.000", "Rp71.000") and second[-1][1] == "Rp22.000"
     third = rows(me.get(f"/k/{kop.slug}/me?page=3").text)
-    assert len(third) == 21 and third[-1] == ("+Rp100.000", "Rp100.000")
+    assert len(third) == 21 and third[-1] == ("+Rp1.000", "Rp1.000")
 
 
 def test_statement_csv(kop, member, me, history):
@@ -122,12 +128,12 @@ def test_statement_csv(kop, member, me, history):
     assert "no-store" in response.headers["Cache-Control"]
     table = list(csv.reader(io.StringIO(response.text.lstrip("\ufeff"))))
     assert table[0] == ["Tanggal", "Bukti transaksi", "Keterangan", "Simpanan", "Masuk", "Keluar", "Saldo"]
-    assert [row[4:] for row in table[1:]] == [["100000", "", "100000"], ["200000", "", "300000"],
-                                              ["20000", "", "320000"], ["", "50000", "270000"]]
-    assert table[3][0] == "2026-02-28 23:30" and table[3][3] == "Simpanan wajib"
+    assert [row[4:] for row in table[1:]] == [["200000", "", "200000"], ["20000", "", "220000"],
+                                              ["", "50000", "170000"], ["100000", "", "270000"]]
+    assert table[2][0] == "2026-02-28 23:30" and table[2][3] == "Simpanan wajib"
     march = me.get(f"/k/{kop.slug}/me/statement.csv?month=2026-03")
     assert march.headers["Content-Disposition"].endswith('-2026-03.csv"')
-    assert [row[4:] for row in csv.reader(io.StringIO(march.text.lstrip("\ufeff")))][1:] == [["", "50000", "270000"]]
+    assert [row[4:] for row in csv.reader(io.StringIO(march.text.lstrip("\ufeff")))][1:] == [["", "50000", "170000"]]
 
 
 def test_a_member_sees_only_their_own(kop, member, history, make_member, make_user, make_koperasi, app):
@@ -145,7 +151,7 @@ def test_a_member_sees_only_their_own(kop, member, history, make_member, make_us
 
 def test_statement_functions_agree_with_the_ledger(kop, member, history, db):
     assert statement.count(member.id) == 4 and statement.count(member.id, "2026-02") == 2
-    assert [line.balance for line in statement.oldest_first(member.id)] == [100_000, 300_000, 320_000, 270_000]
+    assert [line.balance for line in statement.oldest_first(member.id)] == [200_000, 220_000, 170_000, 270_000]
     assert statement.months(member.id)[-2:] == ["2026-03", "2026-02"]  # newest first
 
 

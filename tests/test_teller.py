@@ -77,7 +77,8 @@ def test_member_page_shows_balances_and_dues(kop, member, teller, db):
     page = teller.get(member_url(kop, member)).text
     assert "Rp250.000" in page and "Rp100.000" in page  # sukarela, pokok
     assert "Total simpanan" in page and "Rp350.000" in page
-    assert "Tunggakan wajib" in page and "1 bulan · Rp20.000" in page  # joined this month, nothing paid
+    # joined this month, nothing paid: this month's wajib is due, nothing is in arrears yet
+    assert "Wajib bulan ini</dt><dd>Rp20.000" in page and "Tunggakan wajib" not in page
     assert "Catat setoran" in page and "Catat penarikan" in page
 
 

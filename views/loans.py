@@ -4,7 +4,7 @@ review, disbursement, teller repayments and portfolio."""
 from __future__ import annotations
 
 import math
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 import sqlalchemy as sa
 from babel.numbers import format_decimal
@@ -29,7 +29,8 @@ from models.loans import (
     LoanProduct,
     LoanStatus,
 )
-from models.membership import WIB, Membership
+from models.membership import Membership
+from models.zones import zone_of
 from views.forms import failed, run
 from views.loan_forms import (
     ApplyForm,
@@ -53,8 +54,9 @@ LABELS = {"status": STATUS_LABELS, "method": METHOD_LABELS, "fee_mode": FEE_MODE
           "late_fee": LATE_FEE_LABELS}
 
 
-def _today() -> date:
-    return datetime.now(WIB).date()
+def _today(koperasi=None) -> date:
+    """Today where the koperasi is (WIB, WITA or WIT)."""
+    return zone_of(koperasi).today()
 
 
 @bp.app_template_filter("rate")
@@ -165,7 +167,7 @@ def my_loans(slug):
     """The member's loans here, newest first."""
     membership = my_membership(slug)
     rows = db.session.scalars(_my_loans(membership).order_by(Loan.applied_at.desc(), Loan.id.desc())).all()
-    today = _today()
+    today = _today(membership.koperasi)
     return render("loans/my_loans.html", membership=membership, koperasi=membership.koperasi, loans=rows,
                   arrears={loan.id for loan in rows if domain.in_arrears(loan, today)})
 
@@ -195,7 +197,7 @@ def pay(slug, loan_id):
 
 
 def _member_loan_page(membership, loan, form, status=200):
-    today = _today()
+    today = _today(membership.koperasi)
     show_pay = loan.status == LoanStatus.ACTIVE
     return render("loans/my_loan.html", membership=membership, koperasi=membership.koperasi, loan=loan,
                   rows=instalment_rows(loan, today), owed=domain.owed(loan, today) if show_pay else None,
@@ -247,7 +249,7 @@ def _paged(total: int, arg: str) -> tuple[int, int]:
 def portfolio(slug):
     """Loans by status, outstanding, overdue and NPL; applications to review; loans in arrears."""
     o = office(slug, "read")
-    today = _today()
+    today = _today(o.koperasi)
     numbers = portfolio_numbers(o.koperasi.id, today)
     waiting = numbers["counts"][LoanStatus.APPLIED] + numbers["counts"][LoanStatus.APPROVED]
     qpage, qpages = _paged(waiting, "qpage")
@@ -268,6 +270,77 @@ def portfolio(slug):
         .limit(PER_PAGE).offset((page - 1) * PER_PAGE)).all()
     return render("loans/portfolio.html", o=o, n=numbers, queue=queue, waiting=waiting, qpage=qpage,
                   qpages=qpages, arrears=arrears, page=page, pages=pages, labels=LABELS, today=today)
+
+
+# ---------------------------------------------------------------- the office: every loan
+
+LIST_FILTERS = {
+    LoanStatus.APPLIED: STATUS_LABELS[LoanStatus.APPLIED],
+    LoanStatus.APPROVED: STATUS_LABELS[LoanStatus.APPROVED],
+    LoanStatus.ACTIVE: STATUS_LABELS[LoanStatus.ACTIVE],
+    "current": _l("Being repaid, on time"),
+    "overdue": _l("In arrears"),
+    LoanStatus.PAID_OFF: STATUS_LABELS[LoanStatus.PAID_OFF],
+    LoanStatus.REJECTED: STATUS_LABELS[LoanStatus.REJECTED],
+}
+
+
+def _late(today: date):
+    """The loan has an instalment past its due date, unpaid."""
+    return sa.exists().where(Instalment.loan_id == Loan.id, Instalment.settled_on.is_(None),
+                             Instalment.due_on < today)
+
+
+def _loans_with(query, chosen: str, today: date):
+    if chosen == "current":
+        return query.where(Loan.status == LoanStatus.ACTIVE, ~_late(today))
+    if chosen == "overdue":
+        return query.where(Loan.status == LoanStatus.ACTIVE, _late(today))
+    return query.where(Loan.status == chosen) if chosen else query
+
+
+def _paginate(query):
+    """One page of PER_PAGE (a page past the end shows the last one)."""
+    page = max(request.args.get("page", 1, type=int), 1)
+    found = db.paginate(query, page=page, per_page=PER_PAGE, error_out=False)
+    if page > 1 and page > found.pages:
+        found = db.paginate(query, page=max(found.pages, 1), per_page=PER_PAGE, error_out=False)
+    return found
+
+
+@bp.get("/office/loans/list")
+def loan_list(slug):
+    """The whole portfolio, newest first, filtered by status, 20 a page."""
+    o = office(slug, "read")
+    today = _today(o.koperasi)
+    chosen = request.args.get("status", "")
+    chosen = chosen if chosen in LIST_FILTERS else ""
+    found = _paginate(_loans_with(o.select(Loan), chosen, today).options(lazyload(Loan.instalments))
+                      .order_by(Loan.applied_at.desc(), Loan.id.desc()))
+    return render("loans/list.html", o=o, found=found, chosen=chosen, filters=LIST_FILTERS, today=today,
+                  due=_due_by_loan([loan.id for loan in found.items if loan.status == LoanStatus.ACTIVE], today))
+
+
+def _due_by_loan(loan_ids: list[int], today: date) -> dict[int, tuple[date, int]]:
+    """For loans being repaid: the next due date and the amount overdue, in one query."""
+    if not loan_ids:
+        return {}
+    left = (Instalment.principal_due - Instalment.principal_paid + Instalment.interest_due
+            - Instalment.interest_paid)
+    rows = db.session.execute(
+        sa.select(Instalment.loan_id, sa.func.min(Instalment.due_on),
+                  sa.func.coalesce(sa.func.sum(sa.case((Instalment.due_on < today, left), else_=0)), 0))
+        .where(Instalment.loan_id.in_(loan_ids), Instalment.settled_on.is_(None)).group_by(Instalment.loan_id))
+    return {loan_id: (next_due, int(overdue)) for loan_id, next_due, overdue in rows}
+
+
+def member_loans(o, membership_id: int) -> list[tuple[Loan, domain.Owed | None]]:
+    """A member's loans here, newest first, each being repaid with what is owed (member pages)."""
+    today = _today(o.koperasi)
+    rows = db.session.scalars(o.select(Loan).where(Loan.membership_id == membership_id)
+                              .options(lazyload(Loan.membership))  # the page has the member already
+                              .order_by(Loan.applied_at.desc(), Loan.id.desc())).all()
+    return [(loan, domain.owed(loan, today) if loan.status == LoanStatus.ACTIVE else None) for loan in rows]
 
 
 # ---------------------------------------------------------------- the office: one loan
@@ -350,16 +423,18 @@ def receipt_url(slug: str, entry) -> str | None:
 
 
 def _review_page(o, loan, approve_form=None, reject_form=None, disburse_form=None, repay_form=None, status=200):
-    today = _today()
-    late = sa.exists().where(Instalment.loan_id == Loan.id, Instalment.settled_on.is_(None),
-                             Instalment.due_on < today)
+    today = _today(o.koperasi)
+    late = _late(today)
+    owed = domain.owed(loan, today) if loan.status == LoanStatus.ACTIVE else None
+    due_form = RepayForm(formdata=None)  # the one-tap "pay what is due" button: its own one-time key
+    if owed:
+        due_form.amount.data = owed.due_now
     others = db.session.execute(
         o.select(Loan).add_columns(late).where(Loan.membership_id == loan.membership_id, Loan.id != loan.id)
         .options(lazyload(Loan.instalments)).order_by(Loan.applied_at.desc())).all()
     return render("loans/review.html", o=o, loan=loan, m=loan.membership, savings=balances(loan.membership_id),
                   others=others, rows=instalment_rows(loan, today), labels=LABELS,
-                  owed=domain.owed(loan, today) if loan.status == LoanStatus.ACTIVE else None,
-                  arrears=domain.in_arrears(loan, today),
+                  owed=owed, arrears=domain.in_arrears(loan, today), due_form=due_form,
                   approve_form=approve_form or ApproveForm(formdata=None),
                   reject_form=reject_form or RejectForm(formdata=None),
                   disburse_form=disburse_form or DisburseForm(formdata=None),

@@ -10,7 +10,7 @@ from datetime import date
 import segno
 import sqlalchemy as sa
 from flask import Blueprint, abort, flash, make_response, request, url_for
-from flask_babel import format_date, format_datetime
+from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -23,9 +23,11 @@ from models import resignation, savings
 from models import statement as mutasi
 from models.ledger import SAVINGS_LABELS, balances
 from models.membership import Membership, MemberStatus
+from models.zones import zone_of
 from views.forms import run
 from web.access import my_membership, staff_role, visible_koperasi
 from web.extensions import db
+from web.i18n import local_datetime
 from web.render import render, see_other
 
 bp = Blueprint("membership", __name__)
@@ -124,16 +126,16 @@ def _month() -> str | None:
 
 def _savings_context(membership: Membership) -> dict:
     held = balances(membership.id)
-    month = _month()
-    pages = max(1, math.ceil(mutasi.count(membership.id, month) / mutasi.PER_PAGE))
+    month, zone = _month(), zone_of(membership.koperasi)
+    pages = max(1, math.ceil(mutasi.count(membership.id, month, zone) / mutasi.PER_PAGE))
     page = min(max(request.args.get("page", 1, type=int), 1), pages)
     return {"held": held, "total": sum(held.values()), "kind_labels": SAVINGS_LABELS,
             "entry_labels": mutasi.ENTRY_LABELS,
             "pokok_due": savings.pokok_due(membership) if membership.status == MemberStatus.APPROVED else 0,
             "wajib": savings.wajib_status(membership, held["wajib"]) if membership.status == MemberStatus.ACTIVE
             else None,
-            "lines": mutasi.page(membership.id, page, month), "page": page, "pages": pages, "month": month,
-            "months": [(m, _month_label(m)) for m in mutasi.months(membership.id)]}
+            "lines": mutasi.page(membership.id, page, month, zone=zone), "page": page, "pages": pages,
+            "month": month, "months": [(m, _month_label(m)) for m in mutasi.months(membership.id, zone)]}
 
 
 def _month_label(month: str) -> str:
@@ -152,8 +154,9 @@ def statement_csv(slug):
     out.write("\ufeff")  # so spreadsheet apps read the words as UTF-8
     writer = csv.writer(out)
     writer.writerow([_("Date"), _("Receipt"), _("Description"), _("Savings"), _("In"), _("Out"), _("Balance")])
-    for line in mutasi.oldest_first(membership.id, month):
-        writer.writerow([format_datetime(line.posted_at, "yyyy-MM-dd HH:mm"), line.ref,
+    zone = zone_of(membership.koperasi)
+    for line in mutasi.oldest_first(membership.id, month, zone):
+        writer.writerow([local_datetime(line.posted_at, "yyyy-MM-dd HH:mm", zone), line.ref,
                          str(mutasi.ENTRY_LABELS.get(line.entry_kind, line.entry_kind)),
                          str(SAVINGS_LABELS[line.kind]), line.money_in or "", line.money_out or "", line.balance])
     response = make_response(out.getvalue())

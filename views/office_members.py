@@ -21,13 +21,16 @@ from models.ledger import Entry
 from models.membership import STATUS_LABELS, Membership, MemberStatus
 from views.fields import KeyedForm
 from views.forms import run
+from views.loans import member_loans
 from web.access import office
 from web.extensions import db
 from web.render import render, see_other
 
 bp = Blueprint("office_members", __name__, url_prefix="/k/<slug>/office")
 PER_PAGE = 25
-MEMBER_STATUSES = (MemberStatus.ACTIVE, MemberStatus.RESIGNING, MemberStatus.RESIGNED)
+MEMBER_STATUSES = (MemberStatus.APPROVED, MemberStatus.ACTIVE, MemberStatus.RESIGNING, MemberStatus.RESIGNED)
+# The office's words for each status (an approved member has a number but no active card yet).
+MEMBER_LABELS = {**STATUS_LABELS, MemberStatus.APPROVED: _l("Approved, pokok not paid yet")}
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -128,7 +131,7 @@ def members(slug):
     query = _members_query(o, status, q)
     page = _page(query, query.order_by(Membership.member_number))
     return render("office_members/members.html", o=o, chosen=status, q=q, statuses=MEMBER_STATUSES,
-                  labels=STATUS_LABELS, **page)
+                  labels=MEMBER_LABELS, **page)
 
 
 @bp.get("/members.csv")
@@ -144,7 +147,7 @@ def members_csv(slug):
                      _("UMKM"), _("Business name"), _("NIK")])
     for m in rows:
         writer.writerow([_cell(value) for value in (
-            m.member_number, m.full_name, str(m.status_label), m.joined_on.isoformat() if m.joined_on else "",
+            m.member_number, m.full_name, str(MEMBER_LABELS[m.status]), m.joined_on.isoformat() if m.joined_on else "",
             m.user.mobile, m.occupation, _("Yes") if m.is_umkm else _("No"), m.business_name or "",
             m.nik_masked)])
     response = make_response(out.getvalue())
@@ -184,6 +187,7 @@ def _member_page(o, membership, form=None, status=200):
     if membership.status == MemberStatus.RESIGNED:
         refund = db.session.scalar(sa.select(Entry.ref).where(
             Entry.koperasi_id == o.koperasi.id, Entry.membership_id == membership.id, Entry.kind == "refund")
-            .order_by(Entry.id.desc()).limit(1))
+            .order_by(Entry.posted_at.desc(), Entry.id.desc()).limit(1))
     return render("office_members/member.html", o=o, m=membership, form=form or ResignationForm(formdata=None),
-                  refund=refund, status=status)
+                  refund=refund, loans=member_loans(o, membership.id) if membership.is_card else [],
+                  status=status)

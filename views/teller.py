@@ -9,11 +9,9 @@ from urllib.parse import quote
 
 import sqlalchemy as sa
 from flask import Blueprint, abort, request, url_for
-from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from lokal import terbilang
 from wtforms import SelectField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length
 
@@ -21,12 +19,14 @@ from models import savings
 from models.ledger import SAVINGS_LABELS, Entry, balances
 from models.loans import one_person_disbursement
 from models.membership import Membership, MemberStatus
-from models.statement import ENTRY_LABELS, KIND_OF, balances_after
+from models.statement import KIND_OF, balances_after, entry_label, receipt_parts
+from models.zones import zone_of
 from views.fields import MEANS_CHOICES, KeyedForm, RupiahField, choices
 from views.forms import failed, run
+from views.loans import member_loans
 from web.access import office
 from web.extensions import db
-from web.i18n import idr
+from web.i18n import idr, in_words, local_datetime
 from web.render import render, see_other
 
 bp = Blueprint("teller", __name__, url_prefix="/k/<slug>/office")
@@ -115,12 +115,12 @@ def _member_page(o, membership: Membership, deposit_form=None, withdraw_form=Non
     recent = db.session.execute(
         sa.select(Entry.ref, Entry.kind, Entry.posted_at).where(
             Entry.koperasi_id == o.koperasi.id, Entry.membership_id == membership.id)
-        .order_by(Entry.id.desc()).limit(5)).all()
+        .order_by(Entry.posted_at.desc(), Entry.id.desc()).limit(5)).all()
     return render("teller/member.html", o=o, m=membership, held=held, total=sum(held.values()),
                   wajib=savings.wajib_status(membership, held["wajib"]),
-                  pokok_due=pokok_due,
+                  pokok_due=pokok_due, loans=member_loans(o, membership.id),
                   deposit_form=deposit_form, withdraw_form=withdraw_form, recent=recent,
-                  kind_labels=SAVINGS_LABELS, entry_labels=ENTRY_LABELS,
+                  kind_labels=SAVINGS_LABELS, entry_label=entry_label,
                   status=422 if failed(deposit_form, withdraw_form) else 200)
 
 
@@ -144,16 +144,16 @@ def receipt(slug, ref, form: ReverseForm | None = None):
     membership = o.get(Membership, entry.membership_id) if entry.membership_id else None
     moved = [(KIND_OF[line.account.purpose], -line.amount) for line in entry.lines
              if line.membership_id and line.account.purpose in KIND_OF]
-    after = balances_after(entry, membership.id) if membership else {}
-    words = terbilang(entry.total, currency=True)
+    after = balances_after(entry, membership.id) if moved else {}
+    parts = receipt_parts(entry)
     corrected_by = db.session.scalar(sa.select(Entry.ref).where(Entry.reverses_id == entry.id))
     reverses = db.session.get(Entry, entry.reverses_id) if entry.reverses_id else None
     can_correct = (o.can("correct_entry") and entry.kind in savings.REVERSIBLE and not corrected_by
                    and not entry.reverses_id)
     return render("teller/receipt.html", o=o, entry=entry, m=membership, moved=moved, after=after,
-                  words=words[:1].upper() + words[1:], kind_labels=SAVINGS_LABELS,
-                  label=ENTRY_LABELS.get(entry.kind, entry.kind), time_format=RECEIPT_TIME,
-                  whatsapp=_whatsapp(o, entry, membership, moved, after), corrected_by=corrected_by,
+                  parts=parts, words=in_words(parts.amount), kind_labels=SAVINGS_LABELS,
+                  label=entry_label(entry.kind), time_format=RECEIPT_TIME, zone=zone_of(o.koperasi),
+                  whatsapp=_whatsapp(o, entry, membership, moved, after, parts), corrected_by=corrected_by,
                   reverses=reverses, form=(form or ReverseForm(formdata=None)) if can_correct else None,
                   one_person=one_person_disbursement(entry),
                   status=422 if form else 200)
@@ -170,14 +170,16 @@ def reverse(slug, ref):
     return receipt(slug, ref, form=form)
 
 
-def _whatsapp(o, entry: Entry, membership: Membership | None, moved, after) -> str | None:
+def _whatsapp(o, entry: Entry, membership: Membership | None, moved, after, parts) -> str | None:
     """wa.me link to the member's mobile with the receipt as the message."""
     if membership is None:
         return None
+    zone = zone_of(o.koperasi)
     lines = [_("%(koperasi)s · receipt %(ref)s", koperasi=o.koperasi.name, ref=entry.ref),
-             format_datetime(entry.posted_at, RECEIPT_TIME) + " WIB",
+             f"{local_datetime(entry.posted_at, RECEIPT_TIME, zone)} {zone.abbr}",
              f"{membership.full_name} ({membership.member_number})",
-             f"{ENTRY_LABELS.get(entry.kind, entry.kind)}: {idr(entry.total)}"]
+             f"{entry_label(entry.kind)}: {idr(parts.amount)}"]
+    lines += [f"{label}: {idr(amount)}" for label, amount in parts.items]
     lines += [_("%(kind)s balance: %(amount)s", kind=SAVINGS_LABELS[kind], amount=idr(after[kind]))
               for kind in dict(moved)]
     digits = "".join(ch for ch in membership.user.mobile if ch.isdigit())

@@ -1,11 +1,17 @@
-"""Language choice and locale-aware formatting (Rupiah, dates in WIB)."""
+"""Language choice and locale-aware formatting: Rupiah, amounts in words, and times
+in WIB or in the koperasi's own zone (WITA, WIT)."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
+from babel import dates as babel_dates
 from babel.numbers import format_decimal
 from flask import Flask, current_app, has_request_context, request
 from flask_babel import format_date, format_datetime, get_locale
 from flask_login import current_user
+from lokal import terbilang
+from num2words import num2words
 
 LANG_COOKIE = "lang"
 
@@ -31,7 +37,50 @@ def idr(amount: int | None) -> str:
     return f"{sign}Rp{format_decimal(abs(amount), format='#,##0', locale=get_locale())}"
 
 
+def in_words(amount: int) -> str:
+    """A Rupiah amount in words in the active language, as a receipt writes it:
+    "Satu juta lima ratus ribu rupiah" (lokal-id's terbilang), "One million, five
+    hundred thousand rupiah" (num2words)."""
+    if str(get_locale()).startswith("id"):
+        words = terbilang(amount, currency=True)
+    else:
+        words = f"{num2words(amount, lang='en')} rupiah"
+    return words[:1].upper() + words[1:]
+
+
+def _zone(zone):
+    """A Zone as given, a koperasi's zone, or None (the app's default, WIB)."""
+    from models.zones import Zone, zone_of  # models import this module: import them late
+
+    if zone is None or isinstance(zone, Zone):
+        return zone
+    return zone_of(zone)
+
+
+def local_datetime(value: datetime | None, fmt: str = "medium", zone=None) -> str:
+    """A stored (naive UTC) time in the user's language, in WIB or in ``zone``
+    (a Zone, or a koperasi: its province's zone)."""
+    if not value:
+        return ""
+    if (zone := _zone(zone)) is None:
+        return format_datetime(value, fmt)
+    return babel_dates.format_datetime(value, fmt, tzinfo=zone.tz, locale=get_locale())
+
+
+def local_date(value, fmt: str = "medium", zone=None) -> str:
+    """A date; for a stored time, its date in WIB or in ``zone``."""
+    if not value:
+        return ""
+    if (zone := _zone(zone)) is None or not isinstance(value, datetime):
+        return format_date(value, fmt)
+    day = (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(zone.tz).date()
+    return babel_dates.format_date(day, fmt, locale=get_locale())
+
+
 def init_app(app: Flask) -> None:
+    from models.zones import zone_of
+
     app.jinja_env.filters["idr"] = idr
-    app.jinja_env.filters["datetime"] = lambda value, fmt="medium": format_datetime(value, fmt) if value else ""
-    app.jinja_env.filters["date"] = lambda value, fmt="medium": format_date(value, fmt) if value else ""
+    app.jinja_env.filters["datetime"] = local_datetime
+    app.jinja_env.filters["date"] = local_date
+    app.jinja_env.globals["zone_of"] = zone_of
