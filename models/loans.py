@@ -23,7 +23,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.accounts import User
 from models.base import utcnow
-from models.errors import DomainError
+from models.errors import Checks, DomainError
 from models.koperasi import Koperasi
 from models.ledger import MEANS, SAVINGS, Entry, Leg, Purpose, debit_savings, lock, post, round_idr
 from models.membership import WIB, Membership, MemberStatus
@@ -227,14 +227,28 @@ def _transition(loan: Loan, expected: str, new: str, **values) -> None:
 
 
 def check_terms(product: LoanProduct, amount: int | None, tenor: int | None) -> None:
+    """The amount and the tenor fit the product; both are reported at once."""
+    checks = Checks()
     if not isinstance(amount, int) or amount <= 0:
-        raise DomainError(_l("Enter an amount above Rp0."), field="amount")
-    if amount > product.max_amount_idr:
-        raise DomainError(_l("This product lends at most %(amount)s.", amount=idr(product.max_amount_idr)),
-                          field="amount")
+        checks.fail(_l("Enter an amount above Rp0."), "amount")
+    elif amount > product.max_amount_idr:
+        checks.fail(_l("This product lends at most %(amount)s.", amount=idr(product.max_amount_idr)), "amount")
     if not isinstance(tenor, int) or not product.min_tenor <= tenor <= product.max_tenor:
-        raise DomainError(_l("Choose a tenor from %(low)s to %(high)s months.", low=product.min_tenor,
-                             high=product.max_tenor), field="tenor")
+        checks.fail(_l("Choose a tenor from %(low)s to %(high)s months.", low=product.min_tenor,
+                       high=product.max_tenor), "tenor")
+    checks.done()
+
+
+def check_application(product: LoanProduct, amount: int | None, tenor: int | None, purpose: str | None) -> str:
+    """Terms and purpose of an application, every bad field at once; the cleaned purpose."""
+    checks = Checks()
+    with checks.catching():
+        check_terms(product, amount, tenor)
+    purpose = " ".join((purpose or "").split())
+    if len(purpose) < 5:
+        checks.fail(_l("Tell the koperasi what the loan is for."), "purpose")
+    checks.done()
+    return purpose
 
 
 def apply(membership: Membership, product: LoanProduct, amount: int, tenor: int, purpose: str,
@@ -244,10 +258,7 @@ def apply(membership: Membership, product: LoanProduct, amount: int, tenor: int,
         raise DomainError(_l("Only an active member can apply for a loan."))
     if product.koperasi_id != membership.koperasi_id or not product.active:
         raise DomainError(_l("Choose a loan product from the list."), field="product")
-    check_terms(product, amount, tenor)
-    purpose = " ".join((purpose or "").split())
-    if len(purpose) < 5:
-        raise DomainError(_l("Tell the koperasi what the loan is for."), field="purpose")
+    purpose = check_application(product, amount, tenor, purpose)
     loan = Loan(koperasi_id=membership.koperasi_id, membership_id=membership.id, product_id=product.id,
                 requested_idr=amount, tenor=tenor, purpose=purpose[:300],
                 business_name=(business_name or "").strip() or membership.business_name)

@@ -151,7 +151,11 @@ def apply(slug):
         return domain.apply(membership, product, form.amount.data, form.tenor.data, form.purpose.data,
                             form.business_name.data)
 
-    if request.method == "POST" and (done := run(form, operation)):
+    def check():
+        if product := next((p for p in products if p.id == form.product.data), None):
+            domain.check_application(product, form.amount.data, form.tenor.data, form.purpose.data)
+
+    if request.method == "POST" and (done := run(form, operation, check=check)):
         flash(_("Application sent. The koperasi will review it."), "success")
         return see_other(url_for("loans.my_loan", slug=slug, loan_id=done.value.id))
     sim = simulate(form, products, validate=False) if request.method == "POST" else None

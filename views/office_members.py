@@ -11,14 +11,13 @@ from flask import Blueprint, flash, make_response, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from wtforms import TextAreaField
 from wtforms.validators import DataRequired, Length
 
 from models import membership as domain
 from models.ledger import Entry
 from models.membership import STATUS_LABELS, Membership, MemberStatus
-from views.fields import KeyedForm
+from views.fields import Form, KeyedForm
 from views.forms import run
 from web.access import office
 from web.extensions import db
@@ -30,7 +29,7 @@ MEMBER_STATUSES = (MemberStatus.ACTIVE, MemberStatus.RESIGNING, MemberStatus.RES
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
-class ApproveForm(FlaskForm):
+class ApproveForm(Form):
     """Approve: a button and its CSRF token."""
 
 
@@ -38,7 +37,7 @@ class ResignationForm(KeyedForm):
     """Confirm a resignation: the refund moves money, so the form carries a one-time key."""
 
 
-class RejectForm(FlaskForm):
+class RejectForm(Form):
     reason = TextAreaField(_l("Reason for rejecting"), [DataRequired(_l("This field is required.")),
                                                          Length(max=1000)],
                            description=_l("The applicant sees it, so they know what to fix."),
