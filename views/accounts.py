@@ -117,7 +117,10 @@ def logout():
 @bp.route("/account", methods=["GET", "POST"])
 @login_required
 def account():
-    """Profile: name and contacts."""
+    """Profile: name and contacts (the password form posts here too, so a form shown
+    again with its errors stays at this address)."""
+    if request.method == "POST" and request.form.get("form") == "password":
+        return password()
     form = ProfileForm(obj=current_user)
     if run(form, lambda: accounts.update_profile(current_user, form.full_name.data, form.mobile.data,
                                                  form.email.data)):

@@ -71,9 +71,13 @@ def _member(o, membership_id: int) -> Membership:
     return membership
 
 
-@bp.get("/teller/<int:membership_id>")
+@bp.route("/teller/<int:membership_id>", methods=["GET", "POST"])
 def member(slug, membership_id):
-    """A member at the counter: balances, dues, and the deposit and withdrawal forms."""
+    """A member at the counter: balances, dues, and the deposit and withdrawal forms
+    (which post here, so a form shown again with its errors stays at this address)."""
+    if request.method == "POST":
+        handler = {"deposit": deposit, "withdraw": withdraw}.get(request.form.get("form", ""))
+        return handler(slug, membership_id) if handler else abort(400)
     o = office(slug, "read")
     return _member_page(o, _member(o, membership_id))
 

@@ -1,0 +1,249 @@
+"""Bad input, as a user meets it: one submit shows every field's problem (the form's
+own and the domain's rules together), with what was typed, a picture chosen is kept
+for the next submit, and the address stays on the form's page."""
+
+from __future__ import annotations
+
+import io
+import re
+from html import unescape
+
+import pytest
+import sqlalchemy as sa
+from PIL import Image
+
+from models import loans
+from models.accounts import User
+from models.koperasi import Koperasi, KoperasiLogo
+from models.loans import Loan
+from models.market import Product, ProductPhoto, Store
+from models.membership import Membership
+from models.savings import balances
+from tests.conftest import koperasi_data, login, store_data
+from tests.test_loans_views import apply_data
+
+PHOTO_KEPT = "Photo kept:"
+
+
+def english(client):
+    client.set_cookie("lang", "en")
+    return client
+
+
+def jpeg(size=(600, 400), colour=(10, 110, 80)) -> io.BytesIO:
+    out = io.BytesIO()
+    Image.new("RGB", size, colour).save(out, "JPEG")
+    out.seek(0)
+    return out
+
+
+def kept_token(html: str, name: str) -> str:
+    match = re.search(rf'<input[^>]*name="{name}"[^>]*value="([^"]+)"', html) or re.search(
+        rf'<input[^>]*value="([^"]+)"[^>]*name="{name}"', html)
+    assert match, f"no kept {name} in the page"
+    return match.group(1)
+
+
+def assert_all(html: str, *messages: str) -> None:
+    html = unescape(html)
+    missing = [m for m in messages if m not in html]
+    assert not missing, f"not shown together: {missing}"
+
+
+def count(db, model) -> int:
+    return db.session.scalar(sa.select(sa.func.count()).select_from(model))
+
+
+# ---------------------------------------------------------------- register an account
+
+def test_register_account_shows_every_bad_field_at_once(client, db):
+    before = count(db, User)
+    response = english(client).post("/register", data={
+        "full_name": "", "mobile": "12345", "email": "dewi@", "password": "abc"})
+    assert response.status_code == 422
+    assert_all(response.text, "This field is required.", "Enter an Indonesian mobile number",
+               "Enter a valid email address.", "Use at least 8 characters.")
+    assert 'value="12345"' in response.text and 'value="dewi@"' in response.text
+    assert count(db, User) == before
+
+
+def test_register_account_taken_number_says_the_password_must_be_typed_again(client, make_user, db):
+    taken = make_user(mobile="081299990001")
+    response = english(client).post("/register", data={
+        "full_name": "Dewi Baru", "mobile": "081299990001", "email": taken.email or "", "password": "rahasia-456"})
+    assert response.status_code == 422
+    assert "This mobile number is already registered." in response.text
+    assert 'value="Dewi Baru"' in response.text
+    assert "type it again" in response.text  # the password is not sent back, and the user is told
+
+
+# ---------------------------------------------------------------- register a koperasi
+
+def bad_koperasi(**overrides) -> dict:
+    data = {key: ("" if value is None else value if isinstance(value, list) else str(value))
+            for key, value in koperasi_data().items()}
+    data.update(name="K", legal_number="", nik_koperasi="123", jenis="", lat="", lng="200", whatsapp="123",
+                pokok_idr="abc", wajib_idr="-5", member_prefix="TOO-LONG", services=[])
+    data.update(overrides)
+    return data
+
+
+def test_register_koperasi_shows_every_bad_field_at_once_and_keeps_the_logo(user_client, db):
+    client = english(user_client)
+    response = client.post("/koperasi/new", data={**bad_koperasi(), "logo": (jpeg(), "logo.jpg")},
+                           content_type="multipart/form-data")
+    assert response.status_code == 422
+    html = response.text
+    assert_all(html, "Enter the koperasi's name.", "This field is required.",  # legal number, latitude
+               "The Nomor Induk Koperasi has 16 digits.", "Choose the koperasi's type.",
+               "The map position must be in Indonesia", "Enter an Indonesian mobile number",
+               "Enter whole Rupiah using digits only", "Enter an amount from Rp0 to Rp100.000.000.",
+               "Use 1 to 6 letters or digits", "Choose at least one service.")
+    for typed in ('value="K"', 'value="123"', 'value="200"', 'value="abc"', 'value="-5"', 'value="TOO-LONG"',
+                  'value="Jl. Merdeka No. 1"'):
+        assert typed in html, typed
+    assert re.search(r'<option selected value="32.73">|<option value="32.73" selected', html), "regency kept"
+    assert PHOTO_KEPT in html and 'src="data:image/webp;base64,' in html
+    assert count(db, Koperasi) == 0
+
+    # The next submit fixes the fields and chooses no file: the kept logo is the koperasi's logo.
+    fixed = {key: ("" if value is None else value if isinstance(value, list) else str(value))
+             for key, value in koperasi_data().items()}
+    response = client.post("/koperasi/new", data={**fixed, "logo_kept": kept_token(html, "logo_kept")},
+                           content_type="multipart/form-data")
+    assert response.status_code == 303
+    koperasi = db.session.scalar(sa.select(Koperasi))
+    assert koperasi.logo_version and db.session.get(KoperasiLogo, koperasi.id) is not None
+
+
+def test_a_forged_kept_logo_is_ignored(user_client, db):
+    fixed = {key: ("" if value is None else value if isinstance(value, list) else str(value))
+             for key, value in koperasi_data().items()}
+    response = user_client.post("/koperasi/new", data={**fixed, "logo_kept": "0" * 64},
+                                content_type="multipart/form-data")
+    assert response.status_code == 303
+    assert count(db, KoperasiLogo) == 0
+
+
+def test_a_bad_logo_is_refused_with_the_other_fields(user_client, db):
+    response = english(user_client).post(
+        "/koperasi/new", data={**bad_koperasi(), "logo": (io.BytesIO(b"not a picture"), "logo.jpg")},
+        content_type="multipart/form-data")
+    assert response.status_code == 422
+    assert_all(response.text, "This file is not a picture.", "The Nomor Induk Koperasi has 16 digits.")
+    assert PHOTO_KEPT not in response.text
+
+
+# ---------------------------------------------------------------- join a koperasi
+
+def test_join_shows_every_bad_field_at_once(app, make_koperasi, make_user, db):
+    kop = make_koperasi()
+    client = english(login(app.test_client(), make_user()))
+    response = client.post(f"/k/{kop.slug}/join", data={
+        "full_name": "", "nik": "123", "address": "Jl. A", "occupation": "x", "is_umkm": "y", "business_name": ""})
+    assert response.status_code == 422
+    assert_all(response.text, "This field is required.", "Enter the 16-digit NIK", "Enter your full address.",
+               "Enter your occupation.", "Enter your business name.", "You must agree to the koperasi")
+    assert 'value="123"' in response.text and "Jl. A</textarea>" in response.text
+    assert re.search(r'<input[^>]*checked[^>]*name="is_umkm"|<input[^>]*name="is_umkm"[^>]*checked', response.text)
+    assert count(db, Membership) == 0
+
+
+# ---------------------------------------------------------------- the seller
+
+@pytest.fixture
+def kop(make_koperasi):
+    return make_koperasi(name="Koperasi Pasar Rakyat")
+
+
+def test_open_store_shows_every_bad_field_at_once(app, kop, make_member, db):
+    member = make_member(kop)
+    client = english(login(app.test_client(), member.user))
+    data = {key: ("" if value is None else str(value)) for key, value in store_data().items()}
+    data.update(name="Ab", address="", lat="100", lng="", nib="12", whatsapp="1", delivery_km="5000")
+    del data["pickup"], data["cod"]
+    response = client.post(f"/seller/open/{kop.slug}", data=data)
+    assert response.status_code == 422
+    assert_all(response.text, "Enter the store's name.", "This field is required.",
+               "The map position must be in Indonesia", "The NIB has 13 digits.", "Enter an Indonesian mobile number",
+               "Number must be between 0 and 1000.")
+    for typed in ('value="Ab"', 'value="100"', 'value="12"', 'value="5000"'):
+        assert typed in response.text, typed
+    assert count(db, Store) == 0
+
+
+def test_add_product_shows_every_bad_field_at_once_and_keeps_the_photo(app, kop, make_store, db):
+    store = make_store(kop)
+    client = english(login(app.test_client(), db.session.get(User, store.owner_id)))
+    url = f"/seller/products/new?store={store.id}"
+    response = client.post(url, content_type="multipart/form-data", data={
+        "name": "", "description": "Renyah.", "category": "food", "unit": "bungkus", "price_idr": "abc",
+        "member_price_idr": "0", "stock": "-3", "active": "y", "photos": [(jpeg(), "keripik.jpg")]})
+    assert response.status_code == 422
+    html = response.text
+    assert_all(html, "This field is required.", "Enter whole Rupiah using digits only",
+               "The member price is above Rp0 and not above the price.", "Stock is a whole number from 0.")
+    assert 'value="abc"' in html and 'value="-3"' in html and 'value="bungkus"' in html
+    assert PHOTO_KEPT in html
+    assert count(db, Product) == 0
+
+    response = client.post(url, content_type="multipart/form-data", data={
+        "name": "Keripik Pedas", "description": "Renyah.", "category": "food", "unit": "bungkus",
+        "price_idr": "15.000", "member_price_idr": "", "stock": "7", "active": "y",
+        "photos_kept": kept_token(html, "photos_kept")})
+    assert response.status_code == 303
+    product = db.session.scalar(sa.select(Product))
+    assert product.photo_version and count(db, ProductPhoto) == 1
+
+
+# ---------------------------------------------------------------- loans and the teller
+
+def test_loan_application_shows_every_bad_field_at_once(app, kop, make_member, db):
+    product = loans.save_product(kop, {
+        "name": "Modal Usaha", "method": "flat", "monthly_rate_bp": 100, "fee_bp": 100, "fee_mode": "deducted",
+        "max_amount_idr": 10_000_000, "min_tenor": 3, "max_tenor": 24, "late_fee_mode": "per_instalment",
+        "late_fee_idr": 5_000, "requires_guarantor": False, "requires_documents": False, "active": True})
+    db.session.commit()
+    client = english(login(app.test_client(), make_member(kop).user))
+    response = client.post(f"/k/{kop.slug}/me/loans/new", data=apply_data(product, amount="0", tenor="200",
+                                                                            purpose=""))
+    assert response.status_code == 422
+    assert_all(response.text, "Enter an amount above Rp0.", "From 1 to 120 months.", "This field is required.")
+    assert 'value="0"' in response.text and 'value="200"' in response.text
+    assert count(db, Loan) == 0
+
+
+def test_teller_deposit_errors_come_back_on_the_member_page_address(app, kop, make_member, make_staff, db):
+    member = make_member(kop)
+    teller = english(login(app.test_client(), make_staff(kop, "teller")))
+    page_url = f"/k/{kop.slug}/office/teller/{member.id}"
+    page = teller.get(page_url).text
+    assert f'action="{page_url}"' in page  # the forms post to the page itself, not to a POST-only address
+    response = teller.post(page_url, data={"form": "deposit", "key": "k" * 32, "kind": "bogus", "amount": "abc",
+                                           "means": "pigeon"})
+    assert response.status_code == 422
+    assert_all(response.text, "Not a valid choice.", "Enter whole Rupiah using digits only")
+    assert 'value="abc"' in response.text
+    assert balances(member.id)["sukarela"] == 0
+    ok = teller.post(page_url, data={"form": "deposit", "key": "k" * 32, "kind": "sukarela", "amount": "10.000",
+                                     "means": "cash"})
+    assert ok.status_code == 303 and balances(member.id)["sukarela"] == 10_000
+
+
+def test_password_form_posts_to_the_account_page(user_client):
+    page = user_client.get("/account").text
+    form = page[page.index('id="password_form"'):]
+    assert 'action="/account"' in form[:200]
+    response = english(user_client).post("/account", data={"form": "password", "current_password": "salah",
+                                                           "new_password": "baru-12345"})
+    assert response.status_code == 422 and "The current password is not correct." in response.text
+
+
+# ---------------------------------------------------------------- htmx: the address bar stays
+
+def test_a_failed_boosted_post_does_not_push_its_address(app, kop, make_member):
+    client = login(app.test_client(), make_member(kop).user)
+    response = client.post(f"/seller/open/{kop.slug}", data={"name": ""},
+                           headers={"HX-Request": "true", "HX-Boosted": "true"})
+    assert response.status_code == 422
+    assert response.headers.get("HX-Push-Url") == "false"
