@@ -247,3 +247,88 @@ def test_a_failed_boosted_post_does_not_push_its_address(app, kop, make_member):
                            headers={"HX-Request": "true", "HX-Boosted": "true"})
     assert response.status_code == 422
     assert response.headers.get("HX-Push-Url") == "false"
+
+
+# ---------------------------------------------------------------- WTForms' own messages, in the user's language
+
+BUILT_IN = {  # field: (English, Indonesian), for each built-in validator and field type the app uses
+    "required": ("This field is required.", "Kolom ini wajib diisi."),
+    "data_required": ("This field is required.", "Kolom ini wajib diisi."),
+    "too_long": ("Field cannot be longer than 3 characters.", "Isian paling banyak 3 karakter."),
+    "too_short": ("Field must be at least 5 characters long.", "Isian paling sedikit 5 karakter."),
+    "between_lengths": ("Field must be between 2 and 4 characters long.", "Isian harus 2 sampai 4 karakter."),
+    "in_range": ("Number must be between 0 and 1000.", "Angka harus antara 0 dan 1000."),
+    "at_least": ("Number must be at least 1.", "Angka paling kecil 1."),
+    "at_most": ("Number must be at most 5.", "Angka paling besar 5."),
+    "integer": ("Not a valid integer value.", "Masukkan bilangan bulat."),
+    "choice": ("Not a valid choice.", "Pilih salah satu dari daftar."),
+}
+
+
+def probe_form():
+    from wtforms import IntegerField, SelectField, StringField
+    from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
+
+    from views.fields import Form, choices
+
+    class Probe(Form):
+        class Meta:
+            csrf = False
+
+        required = StringField(validators=[InputRequired()])
+        data_required = StringField(validators=[DataRequired()])
+        too_long = StringField(validators=[Length(max=3)])
+        too_short = StringField(validators=[Length(min=5)])
+        between_lengths = StringField(validators=[Length(min=2, max=4)])
+        in_range = IntegerField(validators=[NumberRange(0, 1000)])
+        at_least = IntegerField(validators=[NumberRange(min=1)])
+        at_most = IntegerField(validators=[NumberRange(max=5)])
+        integer = IntegerField()
+        choice = SelectField(choices=choices([("a", "A")]))
+
+    return Probe
+
+
+@pytest.mark.parametrize("lang", ["id", "en"])
+def test_built_in_validator_messages_come_in_the_users_language(app, lang):
+    probe = probe_form()
+    typed = {"too_long": "abcd", "too_short": "ab", "between_lengths": "a", "in_range": "5000", "at_least": "0",
+             "at_most": "9", "integer": "lima", "choice": "z"}
+    with app.test_request_context("/", method="POST", data=typed, headers={"Cookie": f"lang={lang}"}):
+        form = probe()
+        assert not form.validate()
+        shown = {name: " ".join(str(e) for e in errors) for name, errors in form.errors.items()}
+    expected = {name: pair[0 if lang == "en" else 1] for name, pair in BUILT_IN.items()}
+    assert shown == expected
+
+
+def test_an_indonesian_seller_sees_the_number_range_in_indonesian(app, kop, make_member):
+    client = login(app.test_client(), make_member(kop).user)  # Indonesian is the default language
+    data = {key: ("" if value is None else str(value)) for key, value in store_data().items()}
+    response = client.post(f"/seller/open/{kop.slug}", data={**data, "delivery_km": "5000", "name": "x" * 200})
+    assert response.status_code == 422
+    assert "Angka harus antara 0 dan 1000." in response.text
+    assert "Isian paling banyak 120 karakter." in response.text
+    assert "Number must be" not in response.text and "Field cannot be" not in response.text
+
+
+def test_every_form_of_the_app_speaks_the_users_language():
+    """A form built on FlaskForm directly would show WTForms' English messages again."""
+    import importlib
+    import pkgutil
+
+    from flask_wtf import FlaskForm
+
+    import views
+    from views.fields import Form
+
+    for module in pkgutil.iter_modules(views.__path__):
+        importlib.import_module(f"views.{module.name}")
+
+    def subclasses(cls):
+        for sub in cls.__subclasses__():
+            yield sub
+            yield from subclasses(sub)
+
+    ours = [c for c in subclasses(FlaskForm) if c.__module__.startswith("views.")]
+    assert ours and all(issubclass(c, Form) for c in ours), [c for c in ours if not issubclass(c, Form)]
