@@ -332,3 +332,44 @@ def test_every_form_of_the_app_speaks_the_users_language():
 
     ours = [c for c in subclasses(FlaskForm) if c.__module__.startswith("views.")]
     assert ours and all(issubclass(c, Form) for c in ours), [c for c in ours if not issubclass(c, Form)]
+
+
+# ---------------------------------------------------------------- without JavaScript, the address stays too
+
+def test_loan_review_forms_post_to_the_review_page(app, kop, make_member, db):
+    product = loans.save_product(kop, {
+        "name": "Modal Usaha", "method": "flat", "monthly_rate_bp": 100, "fee_bp": 100, "fee_mode": "deducted",
+        "max_amount_idr": 10_000_000, "min_tenor": 3, "max_tenor": 24, "late_fee_mode": "per_instalment",
+        "late_fee_idr": 5_000, "requires_guarantor": False, "requires_documents": False, "active": True})
+    loan = loans.apply(make_member(kop), product, 2_000_000, 12, "Modal warung sembako")
+    db.session.commit()
+    admin = english(login(app.test_client(), db.session.get(User, kop.created_by_id)))
+    page_url = f"/k/{kop.slug}/office/loans/{loan.id}"
+    page = admin.get(page_url).text
+    assert page.count(f'action="{page_url}"') == 2  # approve and reject
+    response = admin.post(page_url, data={"form": "reject", "reason": ""})
+    assert response.status_code == 422 and "This field is required." in response.text
+    assert admin.post(page_url, data={"form": "approve", "amount": "99.000.000"}).status_code == 422
+    assert db.session.get(Loan, loan.id).status == "applied"
+    assert admin.post(page_url, data={"form": "approve", "amount": ""}).status_code == 303
+    assert db.session.get(Loan, loan.id).status == "approved"
+
+
+def test_a_page_refuses_a_form_it_does_not_have(app, kop, make_member, db):
+    membership = make_member(kop, status="applied")
+    admin = login(app.test_client(), db.session.get(User, kop.created_by_id))
+    url = f"/k/{kop.slug}/office/applications/{membership.id}"
+    assert admin.post(url, data={"form": "delete_everything"}).status_code == 400
+    response = english(admin).post(url, data={"form": "reject", "reason": ""})
+    assert response.status_code == 422 and "This field is required." in response.text
+    assert db.session.get(Membership, membership.id).status == "applied"
+
+
+def test_admin_rejects_on_the_koperasi_page(app, make_koperasi, make_user, db):
+    koperasi = make_koperasi(status="pending")
+    admin = english(login(app.test_client(), make_user(full_name="Admin Kopz", is_platform_admin=True)))
+    url = f"/admin/koperasi/{koperasi.id}"
+    assert admin.get(url).text.count(f'action="{url}"') == 2  # verify and reject
+    response = admin.post(url, data={"form": "reject", "reason": ""})
+    assert response.status_code == 422 and "This field is required." in response.text
+    assert admin.post(url, data={"form": "reject", "reason": "Akta tidak terbaca."}).status_code == 303

@@ -16,7 +16,7 @@ from models.accounts import User
 from models.errors import DomainError
 from models.koperasi import SERVICE_LABELS, Koperasi, KoperasiLogo, Status
 from views.fields import Form
-from views.forms import attach
+from views.forms import attach, dispatch
 from views.koperasi_forms import LABELS, REQUIRED
 from web.access import platform_admin_required
 from web.extensions import db
@@ -72,10 +72,12 @@ def _koperasi(koperasi_id: int) -> Koperasi:
     return koperasi
 
 
-@bp.get("/koperasi/<int:koperasi_id>")
+@bp.route("/koperasi/<int:koperasi_id>", methods=["GET", "POST"])
 @platform_admin_required
 def koperasi_detail(koperasi_id):
     """Everything the registrant entered, and the decision buttons."""
+    if request.method == "POST":
+        return dispatch(verify=koperasi_verify, reject=koperasi_reject)
     return _detail(_koperasi(koperasi_id))
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from flask import abort, request
 from flask_wtf import FlaskForm
 
 from models.errors import DomainError
@@ -74,3 +75,19 @@ def also_check(form: FlaskForm, check: Callable[[], object]) -> None:
 def failed(*forms: FlaskForm) -> bool:
     """Did any of these forms come back with errors?"""
     return any(f.errors or f.form_errors for f in forms)
+
+
+FORM_FIELD = "form"  # the hidden field naming which of a page's forms was sent
+
+
+def dispatch(**handlers: Callable[..., object]):
+    """A page whose forms post to the page's own address: the hidden ``form`` field names
+    the form sent, and its handler answers (with the page's URL arguments).
+
+    So a form shown again with its errors keeps the page's address, with or without
+    JavaScript: reloading it or coming back to it shows the page, never a 405.
+    """
+    handler = handlers.get(request.form.get(FORM_FIELD, ""))
+    if handler is None:
+        abort(400)
+    return handler(**request.view_args)

@@ -30,7 +30,7 @@ from models.loans import (
     LoanStatus,
 )
 from models.membership import WIB, Membership
-from views.forms import failed, run
+from views.forms import dispatch, failed, run
 from views.loan_forms import (
     ApplyForm,
     ApproveForm,
@@ -174,10 +174,12 @@ def my_loans(slug):
                   arrears={loan.id for loan in rows if domain.in_arrears(loan, today)})
 
 
-@bp.get("/me/loans/<int:loan_id>")
+@bp.route("/me/loans/<int:loan_id>", methods=["GET", "POST"])
 @login_required
 def my_loan(slug, loan_id):
     """One of the member's loans: schedule, what is due next, paying from sukarela."""
+    if request.method == "POST":
+        return dispatch(pay=pay)
     membership = my_membership(slug)
     return _member_loan_page(membership, _my_loan(membership, loan_id), PayFromSavingsForm(formdata=None))
 
@@ -276,9 +278,11 @@ def portfolio(slug):
 
 # ---------------------------------------------------------------- the office: one loan
 
-@bp.get("/office/loans/<int:loan_id>")
+@bp.route("/office/loans/<int:loan_id>", methods=["GET", "POST"])
 def review(slug, loan_id):
     """One loan: the member's savings and other loans; decide, pay out, take repayments."""
+    if request.method == "POST":
+        return dispatch(approve=approve, reject=reject, disburse=disburse, repay=repay)
     o = office(slug, "read")
     return _review_page(o, o.get(Loan, loan_id))
 

@@ -18,7 +18,7 @@ from models import membership as domain
 from models.ledger import Entry
 from models.membership import STATUS_LABELS, Membership, MemberStatus
 from views.fields import Form, KeyedForm
-from views.forms import run
+from views.forms import dispatch, run
 from web.access import office
 from web.extensions import db
 from web.render import render, see_other
@@ -55,9 +55,11 @@ def applications(slug):
     return render("office_members/applications.html", o=o, **page)
 
 
-@bp.get("/applications/<int:membership_id>")
+@bp.route("/applications/<int:membership_id>", methods=["GET", "POST"])
 def application(slug, membership_id):
     """One application in full (NIK included), with approve and reject."""
+    if request.method == "POST":
+        return dispatch(approve=approve, reject=reject)
     o = office(slug, "read")
     return _application_page(o, o.get(Membership, membership_id))
 
@@ -158,9 +160,11 @@ def _cell(value) -> str:
     return "'" + text if text.startswith(FORMULA_START) else text
 
 
-@bp.get("/members/<int:membership_id>")
+@bp.route("/members/<int:membership_id>", methods=["GET", "POST"])
 def member(slug, membership_id):
     """One member in full (NIK included), with resignation confirmation."""
+    if request.method == "POST":
+        return dispatch(confirm_resignation=confirm_resignation)
     o = office(slug, "read")
     return _member_page(o, o.get(Membership, membership_id))
 

@@ -26,7 +26,7 @@ from models.orders import (
     OrderStatus,
 )
 from views.fields import Form, KeyedForm, choices
-from views.forms import run
+from views.forms import dispatch, run
 from web.extensions import db
 from web.render import render, safe_next, see_other
 
@@ -139,10 +139,12 @@ def add():
     return redirect(_back_to(url_for("orders.cart")), 303)
 
 
-@bp.get("/cart")
+@bp.route("/cart", methods=["GET", "POST"])
 @login_required
 def cart():
     """The cart, grouped by store, with one checkout form for all of it."""
+    if request.method == "POST":
+        return dispatch(checkout=checkout)
     return _cart_page()
 
 
@@ -201,10 +203,12 @@ def index():
     return render("orders/index.html", orders=rows)
 
 
-@bp.get("/orders/<int:order_id>")
+@bp.route("/orders/<int:order_id>", methods=["GET", "POST"])
 @login_required
 def detail(order_id: int):
     """One of my orders: items, totals, history, the store's contact."""
+    if request.method == "POST":
+        return dispatch(cancel=cancel)
     return render("orders/detail.html", order=_own_order(order_id), form=Form(), **_labels())
 
 
@@ -257,10 +261,12 @@ def seller_orders():
     return render("orders/seller_index.html", orders=rows)
 
 
-@bp.get("/seller/orders/<int:order_id>")
+@bp.route("/seller/orders/<int:order_id>", methods=["GET", "POST"])
 @login_required
 def seller_order(order_id: int):
     """One order for my store, with the next steps."""
+    if request.method == "POST":
+        return dispatch(move=seller_move, paid=seller_paid)
     return _seller_page(_seller_order(order_id), ReasonForm())
 
 
