@@ -113,10 +113,9 @@ def _check_unique(mobile: str | None, email: str | None, exclude_id: int | None 
     checks.done()
 
 
-def check_registration(full_name: str | None, mobile: str | None, password: str | None,
-                       email: str | None = None) -> tuple[str, str, str | None]:
-    """Every rule of a new account, each bad field reported at once (one DomainError)."""
-    checks = Checks()
+def _contacts(checks: Checks, full_name: str | None, mobile: str | None, email: str | None,
+              exclude_id: int | None = None) -> tuple[str, str | None, str | None]:
+    """Name, mobile number and e-mail of an account, cleaned; each refusal goes to ``checks``."""
     full_name = " ".join((full_name or "").split())
     if len(full_name) < 2:
         checks.fail(_l("Enter your full name."), "full_name")
@@ -125,13 +124,21 @@ def check_registration(full_name: str | None, mobile: str | None, password: str 
         number = normalize_mobile(mobile or "")
     with checks.catching():
         email = normalize_email(email)
-    if len(password or "") < MIN_PASSWORD:
-        checks.fail(_l("Use at least %(n)s characters.", n=MIN_PASSWORD), "password")
     if number or (email and not checks.failed("email")):
         with checks.catching():
-            _check_unique(number, None if checks.failed("email") else email)
-    checks.done()
+            _check_unique(number, None if checks.failed("email") else email, exclude_id)
     return full_name, number, email
+
+
+def check_registration(full_name: str | None, mobile: str | None, password: str | None,
+                       email: str | None = None) -> tuple[str, str, str | None]:
+    """Every rule of a new account, each bad field reported at once (one DomainError)."""
+    checks = Checks()
+    contacts = _contacts(checks, full_name, mobile, email)
+    if len(password or "") < MIN_PASSWORD:
+        checks.fail(_l("Use at least %(n)s characters.", n=MIN_PASSWORD), "password")
+    checks.done()
+    return contacts
 
 
 def register_user(full_name: str, mobile: str, password: str, email: str | None = None) -> User:
@@ -157,15 +164,17 @@ def authenticate(identifier: str, password: str) -> User | None:
     return user if user.check_password(password or "") else None
 
 
+def check_contacts(user: User, full_name: str | None, mobile: str | None, email: str | None) -> tuple:
+    """New name and contacts for ``user``, every bad field reported at once; cleaned."""
+    checks = Checks()
+    contacts = _contacts(checks, full_name, mobile, email, exclude_id=user.id)
+    checks.done()
+    return contacts
+
+
 def update_profile(user: User, full_name: str, mobile: str, email: str | None) -> None:
     """Change name and contacts; the new number and e-mail must still be unique."""
-    full_name = " ".join((full_name or "").split())
-    if len(full_name) < 2:
-        raise DomainError(_l("Enter your full name."), field="full_name")
-    mobile = normalize_mobile(mobile)
-    email = normalize_email(email)
-    _check_unique(mobile, email, exclude_id=user.id)
-    user.full_name, user.mobile, user.email = full_name, mobile, email
+    user.full_name, user.mobile, user.email = check_contacts(user, full_name, mobile, email)
 
 
 def change_password(user: User, current: str, new: str) -> None:

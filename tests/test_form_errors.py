@@ -373,3 +373,12 @@ def test_admin_rejects_on_the_koperasi_page(app, make_koperasi, make_user, db):
     response = admin.post(url, data={"form": "reject", "reason": ""})
     assert response.status_code == 422 and "This field is required." in response.text
     assert admin.post(url, data={"form": "reject", "reason": "Akta tidak terbaca."}).status_code == 303
+
+
+def test_profile_shows_every_bad_field_at_once(user_client, make_user):
+    make_user(full_name="Orang Lain", email="lain@contoh.id")
+    response = english(user_client).post("/account", data={"full_name": "", "mobile": "0812", "email": "lain@contoh.id"})
+    assert response.status_code == 422
+    assert_all(response.text, "This field is required.", "Enter an Indonesian mobile number",
+               "This email address is already registered.")
+    assert 'value="0812"' in response.text and 'value="lain@contoh.id"' in response.text

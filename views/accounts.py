@@ -123,6 +123,8 @@ def account():
         return password()
     form = ProfileForm(obj=current_user)
     if run(form, lambda: accounts.update_profile(current_user, form.full_name.data, form.mobile.data,
+                                                 form.email.data),
+           check=lambda: accounts.check_contacts(current_user, form.full_name.data, form.mobile.data,
                                                  form.email.data)):
         flash(_("Profile saved."), "success")
         return see_other(url_for("accounts.account"))
