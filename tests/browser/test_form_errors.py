@@ -58,6 +58,9 @@ def fill_badly(page: Page, js: bool) -> None:
 
 
 def assert_all_shown_at_once(page: Page, form_url: str) -> None:
+    summary = page.locator(".error-summary")
+    expect(summary).to_be_in_viewport()  # on top, in sight: the user sees how many fields to fix
+    expect(summary.get_by_role("link")).to_have_count(len(BAD_FIELDS))
     for name in BAD_FIELDS:
         expect(page.locator(f"#{name}-err")).to_be_visible()
     assert page.url == form_url
