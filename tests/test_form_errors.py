@@ -382,3 +382,14 @@ def test_profile_shows_every_bad_field_at_once(user_client, make_user):
     assert_all(response.text, "This field is required.", "Enter an Indonesian mobile number",
                "This email address is already registered.")
     assert 'value="0812"' in response.text and 'value="lain@contoh.id"' in response.text
+
+
+def test_choices_typed_come_back_checked_and_selected(user_client):
+    data = {key: ("" if value is None else value if isinstance(value, list) else str(value))
+            for key, value in koperasi_data(jenis="konsumen", services=["loans", "store"]).items()}
+    response = user_client.post("/koperasi/new", data={**data, "name": "K"}, content_type="multipart/form-data")
+    assert response.status_code == 422
+    checked = set(re.findall(r'<input[^>]*checked[^>]*value="(\w+)"|<input[^>]*value="(\w+)"[^>]*checked', response.text))
+    assert {a or b for a, b in checked} == {"loans", "store"}
+    assert re.search(r'<option selected value="konsumen">|<option value="konsumen" selected', response.text)
+    assert re.search(r'<option selected value="32.73.01">|<option value="32.73.01" selected', response.text)
