@@ -393,3 +393,17 @@ def test_choices_typed_come_back_checked_and_selected(user_client):
     assert {a or b for a, b in checked} == {"loans", "store"}
     assert re.search(r'<option selected value="konsumen">|<option value="konsumen" selected', response.text)
     assert re.search(r'<option selected value="32.73.01">|<option value="32.73.01" selected', response.text)
+
+
+def test_loan_product_form_shows_every_bad_field_at_once(app, kop, db):
+    from tests.test_loans_views import PRODUCT_FORM
+
+    admin = english(login(app.test_client(), db.session.get(User, kop.created_by_id)))
+    response = admin.post(f"/k/{kop.slug}/office/loan-products/new", data={
+        **PRODUCT_FORM, "name": "", "monthly_rate_bp": "3", "fee_bp": "9", "max_amount_idr": "5.000",
+        "late_fee_idr": "abc"})
+    assert response.status_code == 422
+    assert_all(response.text, "This field is required.", "The rate may be at most 2% a month",
+               "The fee may be from 0 to 5 percent", "Enter a maximum from Rp100.000", "Enter whole Rupiah")
+    assert 'value="3"' in response.text and 'value="5.000"' in response.text
+    assert count(db, loans.LoanProduct) == 0

@@ -103,7 +103,8 @@ def edit_product(slug, product_id):
 
 def _product_form(o, product):
     form = ProductForm(obj=product)
-    if run(form, lambda: domain.save_product(o.koperasi, form.values(), product)):
+    if run(form, lambda: domain.save_product(o.koperasi, form.values(), product),
+           check=lambda: domain.check_product(form.values())):
         flash(_("Loan product saved."), "success")
         return see_other(url_for("loans.products", slug=o.koperasi.slug))
     return render("loans/product_form.html", o=o, form=form, product=product, status=422 if failed(form) else 200)
