@@ -1,4 +1,5 @@
-"""Form fields shared across areas."""
+"""Form fields shared across areas, the base of every form (WTForms messages translated),
+and pictures kept across a failed submit."""
 
 from __future__ import annotations
 
