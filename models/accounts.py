@@ -14,7 +14,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from models.base import utcnow
-from models.errors import DomainError
+from models.errors import Checks, DomainError
 from web.extensions import db
 
 MIN_PASSWORD = 8
@@ -98,25 +98,52 @@ def login_key(identifier: str) -> str:
     return _login_key(identifier) or (identifier or "").strip().lower()
 
 
-def _check_unique(mobile: str, email: str | None, exclude_id: int | None = None) -> None:
+def _check_unique(mobile: str | None, email: str | None, exclude_id: int | None = None) -> None:
+    """A mobile number and an e-mail belong to one account; raise for each that is taken."""
+    checks = Checks()
     clash = sa.or_(User.mobile == mobile, User.email == email) if email else User.mobile == mobile
     query = sa.select(User.mobile, User.email).where(clash)
     if exclude_id is not None:
         query = query.where(User.id != exclude_id)
-    for other_mobile, _other_email in db.session.execute(query):
-        if other_mobile == mobile:
-            raise DomainError(_l("This mobile number is already registered."), field="mobile")
-        raise DomainError(_l("This email address is already registered."), field="email")
+    for other_mobile, other_email in db.session.execute(query):
+        if mobile and other_mobile == mobile:
+            checks.fail(_l("This mobile number is already registered."), "mobile")
+        if email and other_email == email:
+            checks.fail(_l("This email address is already registered."), "email")
+    checks.done()
+
+
+def _contacts(checks: Checks, full_name: str | None, mobile: str | None, email: str | None,
+              exclude_id: int | None = None) -> tuple[str, str | None, str | None]:
+    """Name, mobile number and e-mail of an account, cleaned; each refusal goes to ``checks``."""
+    full_name = " ".join((full_name or "").split())
+    if len(full_name) < 2:
+        checks.fail(_l("Enter your full name."), "full_name")
+    number = None
+    with checks.catching():
+        number = normalize_mobile(mobile or "")
+    with checks.catching():
+        email = normalize_email(email)
+    if number or (email and not checks.failed("email")):
+        with checks.catching():
+            _check_unique(number, None if checks.failed("email") else email, exclude_id)
+    return full_name, number, email
+
+
+def check_registration(full_name: str | None, mobile: str | None, password: str | None,
+                       email: str | None = None) -> tuple[str, str, str | None]:
+    """Every rule of a new account, each bad field reported at once (one DomainError)."""
+    checks = Checks()
+    contacts = _contacts(checks, full_name, mobile, email)
+    if len(password or "") < MIN_PASSWORD:
+        checks.fail(_l("Use at least %(n)s characters.", n=MIN_PASSWORD), "password")
+    checks.done()
+    return contacts
 
 
 def register_user(full_name: str, mobile: str, password: str, email: str | None = None) -> User:
     """Create an account; the mobile number and e-mail are unique across the platform."""
-    full_name = " ".join((full_name or "").split())
-    if len(full_name) < 2:
-        raise DomainError(_l("Enter your full name."), field="full_name")
-    mobile = normalize_mobile(mobile)
-    email = normalize_email(email)
-    _check_unique(mobile, email)
+    full_name, mobile, email = check_registration(full_name, mobile, password, email)
     user = User(full_name=full_name, mobile=mobile, email=email)
     user.set_password(password)
     db.session.add(user)
@@ -137,15 +164,17 @@ def authenticate(identifier: str, password: str) -> User | None:
     return user if user.check_password(password or "") else None
 
 
+def check_contacts(user: User, full_name: str | None, mobile: str | None, email: str | None) -> tuple:
+    """New name and contacts for ``user``, every bad field reported at once; cleaned."""
+    checks = Checks()
+    contacts = _contacts(checks, full_name, mobile, email, exclude_id=user.id)
+    checks.done()
+    return contacts
+
+
 def update_profile(user: User, full_name: str, mobile: str, email: str | None) -> None:
     """Change name and contacts; the new number and e-mail must still be unique."""
-    full_name = " ".join((full_name or "").split())
-    if len(full_name) < 2:
-        raise DomainError(_l("Enter your full name."), field="full_name")
-    mobile = normalize_mobile(mobile)
-    email = normalize_email(email)
-    _check_unique(mobile, email, exclude_id=user.id)
-    user.full_name, user.mobile, user.email = full_name, mobile, email
+    user.full_name, user.mobile, user.email = check_contacts(user, full_name, mobile, email)
 
 
 def change_password(user: User, current: str, new: str) -> None:

@@ -17,7 +17,7 @@ from models import regions
 from models.accounts import User, normalize_mobile
 from models.base import utcnow
 from models.duties import NEW_STAFF_ROLE, ROLE_LABELS, Role, may  # noqa: F401  (ROLE_LABELS: views import it from here)
-from models.errors import DomainError
+from models.errors import Checks, DomainError
 from models.images import LOGO_MAX_BYTES, reencode
 from web.extensions import db
 
@@ -193,52 +193,66 @@ def unique_slug(model, name: str) -> str:
 
 
 def _clean(data: dict, koperasi_id: int | None = None) -> dict:
-    """Check a profile; raise DomainError naming the first bad field."""
+    """Check a profile; raise one DomainError listing every bad field."""
+    checks = Checks()
     out = dict(data)
     out["name"] = " ".join((data.get("name") or "").split())
     if len(out["name"]) < 3:
-        raise DomainError(_l("Enter the koperasi's name."), field="name")
+        checks.fail(_l("Enter the koperasi's name."), "name")
     out["legal_number"] = (data.get("legal_number") or "").strip().upper()
     if len(out["legal_number"]) < 5:
-        raise DomainError(_l("Enter the legal entity number (nomor badan hukum)."), field="legal_number")
+        checks.fail(_l("Enter the legal entity number (nomor badan hukum)."), "legal_number")
     out["nik_koperasi"] = (data.get("nik_koperasi") or "").strip() or None
     if out["nik_koperasi"] and not re.fullmatch(r"\d{16}", out["nik_koperasi"]):
-        raise DomainError(_l("The Nomor Induk Koperasi has 16 digits."), field="nik_koperasi")
+        checks.fail(_l("The Nomor Induk Koperasi has 16 digits."), "nik_koperasi")
     if data.get("jenis") not in set(Jenis):
-        raise DomainError(_l("Choose the koperasi's type."), field="jenis")
-    if not regions.valid_chain(data.get("province_code") or "", data.get("regency_code"), data.get("district_code")):
-        raise DomainError(_l("Choose the province, regency/city and district from the list."), field="regency_code")
-    if not data.get("regency_code"):
-        raise DomainError(_l("Choose the regency or city."), field="regency_code")
-    lat, lng = data.get("lat"), data.get("lng")
-    if lat is None or lng is None or not (LAT_RANGE[0] <= lat <= LAT_RANGE[1] and LNG_RANGE[0] <= lng <= LNG_RANGE[1]):
-        raise DomainError(_l("The map position must be in Indonesia (latitude -11 to 6, longitude 95 to 141)."),
-                          field="lat")
-    out["whatsapp"] = normalize_mobile(data["whatsapp"], field="whatsapp") if data.get("whatsapp") else None
+        checks.fail(_l("Choose the koperasi's type."), "jenis")
+    if not data.get("province_code"):
+        checks.fail(_l("Choose the province."), "province_code")
+    elif not regions.valid_chain(data["province_code"], data.get("regency_code"), data.get("district_code")):
+        checks.fail(_l("Choose the province, regency/city and district from the list."), "regency_code")
+    elif not data.get("regency_code"):
+        checks.fail(_l("Choose the regency or city."), "regency_code")
+    for name, (low, high) in (("lat", LAT_RANGE), ("lng", LNG_RANGE)):
+        if data.get(name) is None or not low <= data[name] <= high:
+            checks.fail(_l("The map position must be in Indonesia (latitude -11 to 6, longitude 95 to 141)."), name)
+    with checks.catching():
+        out["whatsapp"] = normalize_mobile(data["whatsapp"], field="whatsapp") if data.get("whatsapp") else None
     for fee in ("pokok_idr", "wajib_idr"):
         value = data.get(fee)
         if value is None or value < 0 or value > 100_000_000:
-            raise DomainError(_l("Enter an amount from Rp0 to Rp100.000.000."), field=fee)
+            checks.fail(_l("Enter an amount from Rp0 to Rp100.000.000."), fee)
     prefix = (data.get("member_prefix") or "").strip().upper()
     if not re.fullmatch(r"[A-Z0-9]{1,6}", prefix):
-        raise DomainError(_l("Use 1 to 6 letters or digits, e.g. KSP."), field="member_prefix")
+        checks.fail(_l("Use 1 to 6 letters or digits, e.g. KSP."), "member_prefix")
     out["member_prefix"] = prefix
     services = [s for s in data.get("services") or [] if s in SERVICE_LABELS]
     if not services:
-        raise DomainError(_l("Choose at least one service."), field="services")
+        checks.fail(_l("Choose at least one service."), "services")
     out["services"] = sorted(set(services))
+    if not checks.failed("legal_number") and not checks.failed("nik_koperasi"):
+        _check_clash(checks, out["legal_number"], out["nik_koperasi"], koperasi_id)
+    checks.done()
+    return out
+
+
+def _check_clash(checks: Checks, legal_number: str, nik_koperasi: str | None, koperasi_id: int | None) -> None:
+    """The legal number and the NIK koperasi belong to one koperasi only."""
     clash = sa.select(Koperasi.legal_number, Koperasi.nik_koperasi).where(
-        sa.or_(Koperasi.legal_number == out["legal_number"],
-               Koperasi.nik_koperasi == out["nik_koperasi"] if out["nik_koperasi"] else sa.false()))
+        sa.or_(Koperasi.legal_number == legal_number,
+               Koperasi.nik_koperasi == nik_koperasi if nik_koperasi else sa.false()))
     if koperasi_id:
         clash = clash.where(Koperasi.id != koperasi_id)
-    for legal, _nik in db.session.execute(clash):
-        if legal == out["legal_number"]:
-            raise DomainError(_l("A koperasi with this legal entity number is already registered."),
-                              field="legal_number")
-        raise DomainError(_l("A koperasi with this Nomor Induk Koperasi is already registered."),
-                          field="nik_koperasi")
-    return out
+    for legal, nik in db.session.execute(clash):
+        if legal == legal_number:
+            checks.fail(_l("A koperasi with this legal entity number is already registered."), "legal_number")
+        if nik_koperasi and nik == nik_koperasi:
+            checks.fail(_l("A koperasi with this Nomor Induk Koperasi is already registered."), "nik_koperasi")
+
+
+def check_profile(data: dict, koperasi_id: int | None = None) -> None:
+    """Every rule of a profile, for a form that also has other errors: raise them all."""
+    _clean(data, koperasi_id)
 
 
 def record(koperasi: Koperasi, actor: User | None, action: str, details: dict | None = None) -> None:

@@ -25,7 +25,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.accounts import User
 from models.base import utcnow
-from models.errors import DomainError
+from models.errors import Checks, DomainError
 from models.koperasi import Koperasi
 from models.ledger import MEANS, SAVINGS, Entry, Leg, Purpose, debit_savings, lock, post, round_idr
 from models.membership import WIB, Membership, MemberStatus
@@ -185,29 +185,31 @@ def fee_for(product: LoanProduct, principal: int) -> int:
 # ---------------------------------------------------------------- products
 
 def check_product(data: dict) -> dict:
-    """A loan product's terms within the regulation (≤ 24 % a year) and sense."""
+    """A loan product's terms within the regulation (≤ 24 % a year) and sense; every bad field at once."""
+    checks = Checks()
     name = " ".join((data.get("name") or "").split())
     if len(name) < 3:
-        raise DomainError(_l("Enter the product's name."), field="name")
+        checks.fail(_l("Enter the product's name."), "name")
     if data.get("method") not in METHOD_LABELS:
-        raise DomainError(_l("Choose flat or declining interest."), field="method")
+        checks.fail(_l("Choose flat or declining interest."), "method")
     rate = data.get("monthly_rate_bp")
     if rate is None or not 0 <= rate <= MAX_MONTHLY_RATE_BP:
-        raise DomainError(_l("The rate may be at most 2% a month (24% a year)."), field="monthly_rate_bp")
+        checks.fail(_l("The rate may be at most 2% a month (24% a year)."), "monthly_rate_bp")
     fee = data.get("fee_bp")
     if fee is None or not 0 <= fee <= 500:
-        raise DomainError(_l("The fee may be from 0 to 5 percent of the loan."), field="fee_bp")
+        checks.fail(_l("The fee may be from 0 to 5 percent of the loan."), "fee_bp")
     if data.get("fee_mode") not in FEE_MODE_LABELS:
-        raise DomainError(_l("Choose how the fee is paid."), field="fee_mode")
+        checks.fail(_l("Choose how the fee is paid."), "fee_mode")
     if not data.get("max_amount_idr") or not 100_000 <= data["max_amount_idr"] <= 10_000_000_000:
-        raise DomainError(_l("Enter a maximum from Rp100.000 to Rp10.000.000.000."), field="max_amount_idr")
+        checks.fail(_l("Enter a maximum from Rp100.000 to Rp10.000.000.000."), "max_amount_idr")
     low, high = data.get("min_tenor"), data.get("max_tenor")
     if not low or not high or not 1 <= low <= high <= 120:
-        raise DomainError(_l("Tenor: from 1 to 120 months, the minimum not above the maximum."), field="min_tenor")
+        checks.fail(_l("Tenor: from 1 to 120 months, the minimum not above the maximum."), "min_tenor")
     if data.get("late_fee_mode") not in LATE_FEE_LABELS:
-        raise DomainError(_l("Choose how late fees are charged."), field="late_fee_mode")
+        checks.fail(_l("Choose how late fees are charged."), "late_fee_mode")
     if data.get("late_fee_idr") is None or not 0 <= data["late_fee_idr"] <= 10_000_000:
-        raise DomainError(_l("Enter a late fee from Rp0 to Rp10.000.000."), field="late_fee_idr")
+        checks.fail(_l("Enter a late fee from Rp0 to Rp10.000.000."), "late_fee_idr")
+    checks.done()
     return {**data, "name": name}
 
 
@@ -235,14 +237,28 @@ def _transition(loan: Loan, expected: str, new: str, **values) -> None:
 
 
 def check_terms(product: LoanProduct, amount: int | None, tenor: int | None) -> None:
+    """The amount and the tenor fit the product; both are reported at once."""
+    checks = Checks()
     if not isinstance(amount, int) or amount <= 0:
-        raise DomainError(_l("Enter an amount above Rp0."), field="amount")
-    if amount > product.max_amount_idr:
-        raise DomainError(_l("This product lends at most %(amount)s.", amount=idr(product.max_amount_idr)),
-                          field="amount")
+        checks.fail(_l("Enter an amount above Rp0."), "amount")
+    elif amount > product.max_amount_idr:
+        checks.fail(_l("This product lends at most %(amount)s.", amount=idr(product.max_amount_idr)), "amount")
     if not isinstance(tenor, int) or not product.min_tenor <= tenor <= product.max_tenor:
-        raise DomainError(_l("Choose a tenor from %(low)s to %(high)s months.", low=product.min_tenor,
-                             high=product.max_tenor), field="tenor")
+        checks.fail(_l("Choose a tenor from %(low)s to %(high)s months.", low=product.min_tenor,
+                       high=product.max_tenor), "tenor")
+    checks.done()
+
+
+def check_application(product: LoanProduct, amount: int | None, tenor: int | None, purpose: str | None) -> str:
+    """Terms and purpose of an application, every bad field at once; the cleaned purpose."""
+    checks = Checks()
+    with checks.catching():
+        check_terms(product, amount, tenor)
+    purpose = " ".join((purpose or "").split())
+    if len(purpose) < 5:
+        checks.fail(_l("Tell the koperasi what the loan is for."), "purpose")
+    checks.done()
+    return purpose
 
 
 def apply(membership: Membership, product: LoanProduct, amount: int, tenor: int, purpose: str,
@@ -252,10 +268,7 @@ def apply(membership: Membership, product: LoanProduct, amount: int, tenor: int,
         raise DomainError(_l("Only an active member can apply for a loan."))
     if product.koperasi_id != membership.koperasi_id or not product.active:
         raise DomainError(_l("Choose a loan product from the list."), field="product")
-    check_terms(product, amount, tenor)
-    purpose = " ".join((purpose or "").split())
-    if len(purpose) < 5:
-        raise DomainError(_l("Tell the koperasi what the loan is for."), field="purpose")
+    purpose = check_application(product, amount, tenor, purpose)
     loan = Loan(koperasi_id=membership.koperasi_id, membership_id=membership.id, product_id=product.id,
                 requested_idr=amount, tenor=tenor, purpose=purpose[:300],
                 business_name=(business_name or "").strip() or membership.business_name)

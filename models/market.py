@@ -21,7 +21,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.accounts import User, normalize_mobile
 from models.base import utcnow
-from models.errors import DomainError
+from models.errors import Checks, DomainError
 from models.koperasi import LAT_RANGE, LNG_RANGE, Koperasi, unique_slug
 from models.membership import Membership, MemberStatus
 from web.extensions import db
@@ -149,30 +149,38 @@ class StockChange(db.Model):
 # ---------------------------------------------------------------- stores
 
 def _clean_store(data: dict) -> dict:
+    """Check a store's details; raise one DomainError listing every bad field."""
+    checks = Checks()
     out = dict(data)
     out["name"] = " ".join((data.get("name") or "").split())
     if len(out["name"]) < 3:
-        raise DomainError(_l("Enter the store's name."), field="name")
+        checks.fail(_l("Enter the store's name."), "name")
     if len((data.get("address") or "").strip()) < 5:
-        raise DomainError(_l("Enter the pickup address."), field="address")
-    lat, lng = data.get("lat"), data.get("lng")
-    if lat is None or lng is None or not (LAT_RANGE[0] <= lat <= LAT_RANGE[1] and LNG_RANGE[0] <= lng <= LNG_RANGE[1]):
-        raise DomainError(_l("The map position must be in Indonesia (latitude -11 to 6, longitude 95 to 141)."),
-                          field="lat")
+        checks.fail(_l("Enter the pickup address."), "address")
+    for name, (low, high) in (("lat", LAT_RANGE), ("lng", LNG_RANGE)):
+        if data.get(name) is None or not low <= data[name] <= high:
+            checks.fail(_l("The map position must be in Indonesia (latitude -11 to 6, longitude 95 to 141)."), name)
     nib = (data.get("nib") or "").strip() or None
     if nib and not re.fullmatch(r"\d{13}", nib):
-        raise DomainError(_l("The NIB has 13 digits."), field="nib")
+        checks.fail(_l("The NIB has 13 digits."), "nib")
     out["nib"] = nib
-    out["whatsapp"] = normalize_mobile(data["whatsapp"], field="whatsapp") if data.get("whatsapp") else None
+    with checks.catching():
+        out["whatsapp"] = normalize_mobile(data["whatsapp"], field="whatsapp") if data.get("whatsapp") else None
     if not (data.get("pickup") or data.get("delivery_km") or data.get("cod")):
-        raise DomainError(_l("Offer at least one way to get the goods."), field="pickup")
+        checks.fail(_l("Offer at least one way to get the goods."), "pickup")
     km, fee = data.get("delivery_km"), data.get("delivery_fee_idr") or 0
     if km is not None and not 1 <= km <= 100:
-        raise DomainError(_l("Deliver within 1 to 100 km."), field="delivery_km")
+        checks.fail(_l("Deliver within 1 to 100 km."), "delivery_km")
     if not 0 <= fee <= 1_000_000:
-        raise DomainError(_l("Enter a delivery fee from Rp0 to Rp1.000.000."), field="delivery_fee_idr")
+        checks.fail(_l("Enter a delivery fee from Rp0 to Rp1.000.000."), "delivery_fee_idr")
     out["delivery_fee_idr"] = fee
+    checks.done()
     return out
+
+
+def check_store(data: dict) -> None:
+    """Every rule of a store's details, for a form that also has other errors: raise them all."""
+    _clean_store(data)
 
 
 STORE_FIELDS = ("name", "description", "nib", "address", "lat", "lng", "pickup", "delivery_km",
@@ -214,23 +222,32 @@ def set_store_status(store: Store, status: str) -> None:
 # ---------------------------------------------------------------- products and stock
 
 def _clean_product(data: dict) -> dict:
+    """Check a product; raise one DomainError listing every bad field."""
+    checks = Checks()
     out = dict(data)
     out["name"] = " ".join((data.get("name") or "").split())
     if len(out["name"]) < 2:
-        raise DomainError(_l("Enter the product's name."), field="name")
+        checks.fail(_l("Enter the product's name."), "name")
     if data.get("category") not in CATEGORIES:
-        raise DomainError(_l("Choose a category."), field="category")
+        checks.fail(_l("Choose a category."), "category")
     price = data.get("price_idr")
     if not isinstance(price, int) or not 0 < price <= MAX_PRICE:
-        raise DomainError(_l("Enter a price above Rp0."), field="price_idr")
+        checks.fail(_l("Enter a price above Rp0."), "price_idr")
+        price = MAX_PRICE
     member_price = data.get("member_price_idr")
     if member_price is not None and not 0 < member_price <= price:
-        raise DomainError(_l("The member price is above Rp0 and not above the price."), field="member_price_idr")
+        checks.fail(_l("The member price is above Rp0 and not above the price."), "member_price_idr")
     stock = data.get("stock", 0)
     if not isinstance(stock, int) or not 0 <= stock <= MAX_STOCK:
-        raise DomainError(_l("Stock is a whole number from 0."), field="stock")
+        checks.fail(_l("Stock is a whole number from 0."), "stock")
     out["unit"] = (data.get("unit") or "pcs").strip()[:20] or "pcs"
+    checks.done()
     return out
+
+
+def check_product(data: dict) -> None:
+    """Every rule of a product, for a form that also has other errors: raise them all."""
+    _clean_product({"stock": 0, **data})
 
 
 PRODUCT_FIELDS = ("name", "description", "category", "unit", "price_idr", "member_price_idr", "stock", "active")

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.accounts import User
 from models.base import utcnow
-from models.errors import DomainError
+from models.errors import Checks, DomainError
 from models.koperasi import Koperasi
 from web.extensions import db
 
@@ -116,30 +116,43 @@ def _set_status(membership: Membership, expected: tuple[str, ...], new: str, **v
     db.session.refresh(membership)
 
 
+def check_application(*, full_name: str | None, nik: str | None, address: str | None, occupation: str | None,
+                      is_umkm: bool, business_name: str | None, agreed: bool) -> tuple:
+    """What a member application must hold; every bad field is reported at once."""
+    checks = Checks()
+    nik = "".join((nik or "").split())
+    if not parse_nik(nik).valid:
+        checks.fail(_l("Enter the 16-digit NIK exactly as on your KTP."), "nik")
+    full_name = " ".join((full_name or "").split())
+    if len(full_name) < 2:
+        checks.fail(_l("Enter your full name."), "full_name")
+    address = (address or "").strip()
+    if len(address) < 10:
+        checks.fail(_l("Enter your full address."), "address")
+    occupation = (occupation or "").strip()
+    if len(occupation) < 2:
+        checks.fail(_l("Enter your occupation."), "occupation")
+    business_name = (business_name or "").strip() or None
+    if is_umkm and not business_name:
+        checks.fail(_l("Enter your business name."), "business_name")
+    if not agreed:
+        checks.fail(_l("You must agree to the koperasi's rules to join."), "agree")
+    checks.done()
+    return nik, full_name, address, occupation, business_name
+
+
 def apply(user: User, koperasi: Koperasi, *, full_name: str, nik: str, address: str, occupation: str,
           is_umkm: bool, business_name: str | None, agreed: bool) -> Membership:
     """Apply to join a verified koperasi; one open application or membership at a time."""
     if not koperasi.is_verified:
         raise DomainError(_l("This koperasi is not accepting members yet."))
-    nik = "".join((nik or "").split())
-    if not parse_nik(nik).valid:
-        raise DomainError(_l("Enter the 16-digit NIK exactly as on your KTP."), field="nik")
-    full_name = " ".join((full_name or "").split())
-    if len(full_name) < 2:
-        raise DomainError(_l("Enter your full name."), field="full_name")
-    if len((address or "").strip()) < 10:
-        raise DomainError(_l("Enter your full address."), field="address")
-    if len((occupation or "").strip()) < 2:
-        raise DomainError(_l("Enter your occupation."), field="occupation")
-    business_name = (business_name or "").strip() or None
-    if is_umkm and not business_name:
-        raise DomainError(_l("Enter your business name."), field="business_name")
-    if not agreed:
-        raise DomainError(_l("You must agree to the koperasi's rules to join."), field="agree")
+    nik, full_name, address, occupation, business_name = check_application(
+        full_name=full_name, nik=nik, address=address, occupation=occupation, is_umkm=is_umkm,
+        business_name=business_name, agreed=agreed)
     if open_membership(user, koperasi):
         raise DomainError(_l("You already have an open application or membership here."))
     membership = Membership(koperasi_id=koperasi.id, user_id=user.id, full_name=full_name, nik=nik,
-                            address=address.strip(), occupation=occupation.strip(), is_umkm=bool(is_umkm),
+                            address=address, occupation=occupation, is_umkm=bool(is_umkm),
                             business_name=business_name if is_umkm else None)
     db.session.add(membership)
     try:

@@ -7,12 +7,12 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, HiddenField, PasswordField, StringField, TelField
 from wtforms.validators import DataRequired, Length, Optional
 
 from models import accounts
 from models import home as homepage
+from views.fields import Form
 from views.forms import run
 from web.extensions import db
 from web.i18n import LANG_COOKIE
@@ -23,7 +23,7 @@ bp = Blueprint("accounts", __name__)
 REQUIRED = _l("This field is required.")
 
 
-class RegisterForm(FlaskForm):
+class RegisterForm(Form):
     full_name = StringField(_l("Full name"), [DataRequired(REQUIRED), Length(max=120)],
                             render_kw={"autocomplete": "name"})
     mobile = TelField(_l("Mobile number"), [DataRequired(REQUIRED)],
@@ -36,7 +36,7 @@ class RegisterForm(FlaskForm):
                              render_kw={"autocomplete": "new-password"})
 
 
-class LoginForm(FlaskForm):
+class LoginForm(Form):
     login = StringField(_l("Mobile number or email"), [DataRequired(REQUIRED)],
                         render_kw={"autocomplete": "username"})
     password = PasswordField(_l("Password"), [DataRequired(REQUIRED)],
@@ -45,13 +45,13 @@ class LoginForm(FlaskForm):
     next = HiddenField()
 
 
-class ProfileForm(FlaskForm):
+class ProfileForm(Form):
     full_name = RegisterForm.full_name
     mobile = RegisterForm.mobile
     email = RegisterForm.email
 
 
-class PasswordForm(FlaskForm):
+class PasswordForm(Form):
     current_password = PasswordField(_l("Current password"), [DataRequired(REQUIRED)],
                                      render_kw={"autocomplete": "current-password"})
     new_password = PasswordField(_l("New password"), [DataRequired(REQUIRED)],
@@ -71,7 +71,10 @@ def register():
         user.locale = str(get_locale())
         return user
 
-    if done := run(form, register_user):
+    def check():
+        accounts.check_registration(form.full_name.data, form.mobile.data, form.password.data, form.email.data)
+
+    if done := run(form, register_user, check=check):
         login_user(done.value)
         flash(_("Welcome to Kopz, %(name)s!", name=done.value.full_name), "success")
         return see_other(url_for("public.home"))
@@ -124,9 +127,14 @@ def logout():
 @bp.route("/account", methods=["GET", "POST"])
 @login_required
 def account():
-    """Profile: name and contacts."""
+    """Profile: name and contacts (the password form posts here too, so a form shown
+    again with its errors stays at this address)."""
+    if request.method == "POST" and request.form.get("form") == "password":
+        return password()
     form = ProfileForm(obj=current_user)
     if run(form, lambda: accounts.update_profile(current_user, form.full_name.data, form.mobile.data,
+                                                 form.email.data),
+           check=lambda: accounts.check_contacts(current_user, form.full_name.data, form.mobile.data,
                                                  form.email.data)):
         flash(_("Profile saved."), "success")
         return see_other(url_for("accounts.account"))

@@ -7,7 +7,6 @@ from flask import Blueprint, abort, flash, make_response, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from wtforms import TextAreaField
 from wtforms.validators import InputRequired, Length
 
@@ -16,7 +15,8 @@ from models import regions
 from models.accounts import User
 from models.errors import DomainError
 from models.koperasi import SERVICE_LABELS, Koperasi, KoperasiLogo, Status
-from views.forms import attach
+from views.fields import Form
+from views.forms import attach, dispatch
 from views.koperasi_forms import LABELS, REQUIRED
 from web.access import platform_admin_required
 from web.extensions import db
@@ -31,7 +31,7 @@ TABS = {
 }
 
 
-class RejectForm(FlaskForm):
+class RejectForm(Form):
     reason = TextAreaField(_l("Reason for rejection"), [InputRequired(REQUIRED), Length(max=2000)],
                            description=_l("The registrant sees this and can fix the profile."))
 
@@ -72,10 +72,12 @@ def _koperasi(koperasi_id: int) -> Koperasi:
     return koperasi
 
 
-@bp.get("/koperasi/<int:koperasi_id>")
+@bp.route("/koperasi/<int:koperasi_id>", methods=["GET", "POST"])
 @platform_admin_required
 def koperasi_detail(koperasi_id):
     """Everything the registrant entered, and the decision buttons."""
+    if request.method == "POST":
+        return dispatch(verify=koperasi_verify, reject=koperasi_reject)
     return _detail(_koperasi(koperasi_id))
 
 

@@ -7,13 +7,13 @@ from flask import Blueprint, abort, make_response, request, url_for
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, SearchField, SelectField
 
 from models import directory, regions
 from models.errors import DomainError
 from models.koperasi import JENIS_LABELS, SERVICE_LABELS, KoperasiLogo
 from models.membership import open_membership
+from views.fields import Form
 from views.forms import attach
 from web.access import staff_role, visible_koperasi
 from web.extensions import db
@@ -23,7 +23,7 @@ bp = Blueprint("directory", __name__)
 LOGO_MAX_AGE = 365 * 24 * 3600  # the URL carries the logo's version
 
 
-class SearchForm(FlaskForm):
+class SearchForm(Form):
     """The directory's GET form; unknown codes are dropped by ``directory.criteria``."""
 
     class Meta:

@@ -6,17 +6,19 @@ profile lives in ``models.koperasi``.
 
 from __future__ import annotations
 
+import io
+
 from flask import request
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import BooleanField, SelectField, SelectMultipleField, StringField, TelField, TextAreaField
+from wtforms import BooleanField, HiddenField, SelectField, SelectMultipleField, StringField, TelField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget, NumberInput
 
 from models import regions
-from models.koperasi import JENIS_LABELS, NEW_STAFF_ROLE, ROLE_LABELS, SERVICE_LABELS
-from views.fields import RupiahField, choices
+from models.images import LOGO_MAX_BYTES
+from models.koperasi import JENIS_LABELS, NEW_STAFF_ROLE, ROLE_LABELS, SERVICE_LABELS, check_profile
+from views.fields import Form, RupiahField, choices, take_pictures
 
 REQUIRED = _l("This field is required.")
 
@@ -73,7 +75,7 @@ class ChecklistField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-class KoperasiForm(FlaskForm):
+class KoperasiForm(Form):
     name = StringField(LABELS["name"], [InputRequired(REQUIRED), Length(max=160)])
     legal_number = StringField(LABELS["legal_number"], [InputRequired(REQUIRED), Length(max=80)],
                                description=_l("For example AHU-0001234.AH.01.26."))
@@ -95,6 +97,7 @@ class KoperasiForm(FlaskForm):
                         render_kw={"inputmode": "tel"})
     logo = FileField(LABELS["logo"], description=_l("A JPG, PNG or WebP picture up to 2 MB."),
                      render_kw={"accept": "image/jpeg,image/png,image/webp"})
+    logo_kept = HiddenField()  # the logo chosen in a submit that failed on other fields
     pokok_idr = RupiahField(LABELS["pokok_idr"], [InputRequired(REQUIRED)], description=_l("In Rupiah, e.g. 100.000."),
                             render_kw={"inputmode": "numeric"})
     wajib_idr = RupiahField(LABELS["wajib_idr"], [InputRequired(REQUIRED)], description=_l("In Rupiah, e.g. 20.000."),
@@ -128,6 +131,15 @@ class KoperasiForm(FlaskForm):
         """A "refresh list" submit (or an htmx region change): show the form again, save nothing."""
         return self.is_submitted() and "refresh" in request.form
 
+    def take_logo(self) -> io.BytesIO | None:
+        """The logo chosen now, or kept from a failed submit (checked and re-encoded)."""
+        logo = take_pictures(self.logo, self.logo_kept, size=(256, 256), max_bytes=LOGO_MAX_BYTES)
+        return io.BytesIO(logo[0]) if logo else None
+
+    def check(self, koperasi_id: int | None = None):
+        """The profile's own rules, to show beside the form's errors in the same submit."""
+        return lambda: check_profile(self.profile_data(), koperasi_id)
+
     def profile_data(self) -> dict:
         """The values for ``register_koperasi`` / ``update_profile``."""
         data = {name: self[name].data for name in LABELS if name != "logo" and name in self}
@@ -151,7 +163,7 @@ def profile_form(koperasi=None) -> KoperasiForm:
     return form
 
 
-class StaffForm(FlaskForm):
+class StaffForm(Form):
     mobile = TelField(_l("Mobile number"), [InputRequired(REQUIRED)],
                       description=_l("The number they use to log in to Kopz."),
                       render_kw={"inputmode": "tel", "autocomplete": "off"})
@@ -160,5 +172,5 @@ class StaffForm(FlaskForm):
                                                               "their work needs it."))
 
 
-class RoleForm(FlaskForm):
+class RoleForm(Form):
     role = SelectField(_l("Role"), choices=choices(ROLE_LABELS.items()), validate_choice=False)

@@ -9,7 +9,6 @@ from datetime import datetime
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     IntegerField,
@@ -30,7 +29,7 @@ from models import loans as domain
 from models.errors import DomainError
 from models.loans import FEE_MODE_LABELS, LATE_FEE_LABELS, METHOD_LABELS, LoanProduct
 from models.membership import WIB
-from views.fields import MEANS_CHOICES, KeyedForm, RupiahField, choices
+from views.fields import MEANS_CHOICES, Form, KeyedForm, RupiahField, choices
 
 REQUIRED = _l("This field is required.")
 TENOR_RANGE = NumberRange(1, 120, _l("From 1 to 120 months."))
@@ -78,7 +77,7 @@ def _tenor(label):
                         render_kw={"inputmode": "numeric", "min": 1, "max": 120})
 
 
-class ProductForm(FlaskForm):
+class ProductForm(Form):
     name = StringField(_l("Product name"), [DataRequired(REQUIRED), Length(max=120)],
                        render_kw={"placeholder": _l("e.g. Working capital")})
     method = SelectField(_l("Interest"), validate_choice=False, choices=choices(METHOD_LABELS.items()),
@@ -108,7 +107,7 @@ class ProductForm(FlaskForm):
             "max_tenor", "late_fee_mode", "late_fee_idr", "requires_guarantor", "requires_documents", "active")}
 
 
-class TermsForm(FlaskForm):
+class TermsForm(Form):
     """Product, amount and tenor: the simulator (a GET form) and the start of an application."""
 
     product = SelectField(_l("Loan product"), coerce=int, validate_choice=False)
@@ -135,13 +134,13 @@ class ApplyForm(TermsForm):
                                 description=_l("Only if the loan is for your business."))
 
 
-class ApproveForm(FlaskForm):
+class ApproveForm(Form):
     amount = RupiahField(_l("Approve a lower amount (Rp)"), [Optional()],
                          description=_l("Leave empty to approve the amount asked for."),
                          render_kw={"inputmode": "numeric"})
 
 
-class RejectForm(FlaskForm):
+class RejectForm(Form):
     reason = TextAreaField(_l("Reason for rejecting"), [DataRequired(REQUIRED), Length(max=1000)],
                            description=_l("The member sees it, so they know what to do next."),
                            render_kw={"rows": 3})

@@ -31,7 +31,7 @@ from models.loans import (
 )
 from models.membership import Membership
 from models.zones import zone_of
-from views.forms import failed, run
+from views.forms import dispatch, failed, run
 from views.loan_forms import (
     ApplyForm,
     ApproveForm,
@@ -105,7 +105,8 @@ def edit_product(slug, product_id):
 
 def _product_form(o, product):
     form = ProductForm(obj=product)
-    if run(form, lambda: domain.save_product(o.koperasi, form.values(), product)):
+    if run(form, lambda: domain.save_product(o.koperasi, form.values(), product),
+           check=lambda: domain.check_product(form.values())):
         flash(_("Loan product saved."), "success")
         return see_other(url_for("loans.products", slug=o.koperasi.slug))
     return render("loans/product_form.html", o=o, form=form, product=product, status=422 if failed(form) else 200)
@@ -153,7 +154,11 @@ def apply(slug):
         return domain.apply(membership, product, form.amount.data, form.tenor.data, form.purpose.data,
                             form.business_name.data)
 
-    if request.method == "POST" and (done := run(form, operation)):
+    def check():
+        if product := next((p for p in products if p.id == form.product.data), None):
+            domain.check_application(product, form.amount.data, form.tenor.data, form.purpose.data)
+
+    if request.method == "POST" and (done := run(form, operation, check=check)):
         flash(_("Application sent. The koperasi will review it."), "success")
         return see_other(url_for("loans.my_loan", slug=slug, loan_id=done.value.id))
     sim = simulate(form, products, validate=False) if request.method == "POST" else None
@@ -172,10 +177,12 @@ def my_loans(slug):
                   arrears={loan.id for loan in rows if domain.in_arrears(loan, today)})
 
 
-@bp.get("/me/loans/<int:loan_id>")
+@bp.route("/me/loans/<int:loan_id>", methods=["GET", "POST"])
 @login_required
 def my_loan(slug, loan_id):
     """One of the member's loans: schedule, what is due next, paying from sukarela."""
+    if request.method == "POST":
+        return dispatch(pay=pay)
     membership = my_membership(slug)
     return _member_loan_page(membership, _my_loan(membership, loan_id), PayFromSavingsForm(formdata=None))
 
@@ -345,9 +352,11 @@ def member_loans(o, membership_id: int) -> list[tuple[Loan, domain.Owed | None]]
 
 # ---------------------------------------------------------------- the office: one loan
 
-@bp.get("/office/loans/<int:loan_id>")
+@bp.route("/office/loans/<int:loan_id>", methods=["GET", "POST"])
 def review(slug, loan_id):
     """One loan: the member's savings and other loans; decide, pay out, take repayments."""
+    if request.method == "POST":
+        return dispatch(approve=approve, reject=reject, disburse=disburse, repay=repay)
     o = office(slug, "read")
     return _review_page(o, o.get(Loan, loan_id))
 

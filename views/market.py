@@ -5,7 +5,6 @@ from __future__ import annotations
 from flask import Blueprint, abort, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, SearchField, SelectField
 
 from models import catalogue, directory
@@ -13,6 +12,7 @@ from models.errors import DomainError
 from models.koperasi import Status
 from models.market import CATEGORIES, StoreStatus
 from models.orders import active_memberships, price_for
+from views.fields import Form
 from views.forms import attach
 from web.render import render
 
@@ -21,7 +21,7 @@ bp = Blueprint("market", __name__)
 PRICE_SORTS = [("cheap", _l("Price: low to high")), ("dear", _l("Price: high to low"))]
 
 
-class SearchForm(FlaskForm):
+class SearchForm(Form):
     """The catalogue's GET form; unknown values are dropped by ``catalogue.criteria``."""
 
     class Meta:

@@ -14,7 +14,6 @@ from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
@@ -24,6 +23,7 @@ from models import statement as mutasi
 from models.ledger import SAVINGS_LABELS, balances
 from models.membership import Membership, MemberStatus
 from models.zones import zone_of
+from views.fields import Form
 from views.forms import run
 from web.access import my_membership, staff_role, visible_koperasi
 from web.extensions import db
@@ -34,7 +34,7 @@ bp = Blueprint("membership", __name__)
 REQUIRED = _l("This field is required.")
 
 
-class JoinForm(FlaskForm):
+class JoinForm(Form):
     full_name = StringField(_l("Full name (as on your KTP)"), [DataRequired(REQUIRED), Length(max=120)],
                             render_kw={"autocomplete": "name"})
     nik = StringField(_l("NIK (KTP number)"), [DataRequired(REQUIRED), Length(max=24)],
@@ -49,7 +49,7 @@ class JoinForm(FlaskForm):
     agree = BooleanField(_l("I agree to the koperasi's rules and fees above."))
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(Form):
     """A button and its CSRF token: nothing to type."""
 
 
@@ -68,7 +68,11 @@ def join(slug):
     if run(form, lambda: members.apply(current_user, koperasi, full_name=form.full_name.data, nik=form.nik.data,
                                        address=form.address.data, occupation=form.occupation.data,
                                        is_umkm=form.is_umkm.data, business_name=form.business_name.data,
-                                       agreed=form.agree.data)):
+                                       agreed=form.agree.data),
+           check=lambda: members.check_application(
+               full_name=form.full_name.data, nik=form.nik.data, address=form.address.data,
+               occupation=form.occupation.data, is_umkm=form.is_umkm.data, business_name=form.business_name.data,
+               agreed=form.agree.data)):
         flash(_("Your application to %(name)s was sent. You will see the decision here.",
                 name=koperasi.name), "success")
         return see_other(url_for("membership.cards"))

@@ -31,11 +31,6 @@ def labels() -> dict:
             "actions": ACTIONS, "duties": DUTIES, "duty_labels": DUTY_LABELS}
 
 
-def _save_profile(form: KoperasiForm, save):
-    """Run ``save()`` (profile, then logo) as one unit: all of it is kept, or nothing."""
-    return run(form, save, validate=False)
-
-
 def _form_page(form: KoperasiForm, **context):
     if form.refreshing:  # the region lists changed: not validated, nothing saved
         return render("office/koperasi_form.html", form=form, **context)
@@ -48,14 +43,15 @@ def _form_page(form: KoperasiForm, **context):
 def register():
     """Register a koperasi; it waits for a platform admin's verification."""
     form = profile_form()
+    logo = form.take_logo()
 
     def save():
         koperasi = kop.register_koperasi(current_user, form.profile_data())
-        if form.logo.data:
-            kop.set_logo(koperasi, current_user, form.logo.data)
+        if logo:
+            kop.set_logo(koperasi, current_user, logo)
         return koperasi.slug
 
-    if not form.refreshing and form.validate_on_submit() and (saved := _save_profile(form, save)):
+    if not form.refreshing and (saved := run(form, save, check=form.check())):
         flash(_("Koperasi registered. It is awaiting verification by the Kopz team."), "success")
         return see_other(url_for("office.dashboard", slug=saved.value))
     return _form_page(form, action=url_for("office.register"))
@@ -96,13 +92,14 @@ def profile(slug):
     if not here.can("manage_settings"):
         return render("office/profile.html", here=here, koperasi=here.koperasi)
     form = profile_form(here.koperasi)
+    logo = form.take_logo()
 
     def save():
         kop.update_profile(here.koperasi, current_user, form.profile_data())
-        if form.logo.data:
-            kop.set_logo(here.koperasi, current_user, form.logo.data)
+        if logo:
+            kop.set_logo(here.koperasi, current_user, logo)
 
-    if not form.refreshing and form.validate_on_submit() and _save_profile(form, save):
+    if not form.refreshing and run(form, save, check=form.check(here.koperasi.id)):
         flash(_("Profile saved."), "success")
         return see_other(url_for("office.dashboard", slug=slug))
     return _form_page(form, here=here, koperasi=here.koperasi, action=url_for("office.profile", slug=slug))

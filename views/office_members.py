@@ -11,7 +11,6 @@ from flask import Blueprint, flash, make_response, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from wtforms import TextAreaField
 from wtforms.validators import DataRequired, Length
 
@@ -19,8 +18,8 @@ from models import membership as domain
 from models import resignation
 from models.ledger import Entry
 from models.membership import STATUS_LABELS, Membership, MemberStatus
-from views.fields import KeyedForm
-from views.forms import run
+from views.fields import Form, KeyedForm
+from views.forms import dispatch, run
 from views.loans import member_loans
 from web.access import office
 from web.extensions import db
@@ -34,7 +33,7 @@ MEMBER_LABELS = {**STATUS_LABELS, MemberStatus.APPROVED: _l("Approved, pokok not
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
-class ApproveForm(FlaskForm):
+class ApproveForm(Form):
     """Approve: a button and its CSRF token."""
 
 
@@ -42,7 +41,7 @@ class ResignationForm(KeyedForm):
     """Confirm a resignation: the refund moves money, so the form carries a one-time key."""
 
 
-class RejectForm(FlaskForm):
+class RejectForm(Form):
     reason = TextAreaField(_l("Reason for rejecting"), [DataRequired(_l("This field is required.")),
                                                          Length(max=1000)],
                            description=_l("The applicant sees it, so they know what to fix."),
@@ -60,9 +59,11 @@ def applications(slug):
     return render("office_members/applications.html", o=o, **page)
 
 
-@bp.get("/applications/<int:membership_id>")
+@bp.route("/applications/<int:membership_id>", methods=["GET", "POST"])
 def application(slug, membership_id):
     """One application in full (NIK included), with approve and reject."""
+    if request.method == "POST":
+        return dispatch(approve=approve, reject=reject)
     o = office(slug, "read")
     return _application_page(o, o.get(Membership, membership_id))
 
@@ -163,9 +164,11 @@ def _cell(value) -> str:
     return "'" + text if text.startswith(FORMULA_START) else text
 
 
-@bp.get("/members/<int:membership_id>")
+@bp.route("/members/<int:membership_id>", methods=["GET", "POST"])
 def member(slug, membership_id):
     """One member in full (NIK included), with resignation confirmation."""
+    if request.method == "POST":
+        return dispatch(confirm_resignation=confirm_resignation)
     o = office(slug, "read")
     return _member_page(o, o.get(Membership, membership_id))
 

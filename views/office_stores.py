@@ -5,11 +5,11 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask import Blueprint, flash, url_for
 from flask_babel import gettext as _
-from flask_wtf import FlaskForm
 
 from models import market
 from models.accounts import User
 from models.market import STORE_STATUS_LABELS, Store, StoreStatus
+from views.fields import Form
 from views.forms import run
 from web.access import office
 from web.extensions import db
@@ -19,7 +19,7 @@ bp = Blueprint("office_stores", __name__, url_prefix="/k/<slug>/office/stores")
 ORDER = (StoreStatus.PENDING, StoreStatus.APPROVED, StoreStatus.SUSPENDED)
 
 
-class StatusForm(FlaskForm):
+class StatusForm(Form):
     """Approve or suspend: a button and its CSRF token."""
 
 

@@ -10,7 +10,6 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, IntegerField, SelectField, StringField
 from wtforms.validators import InputRequired, NumberRange, Optional
 
@@ -26,27 +25,27 @@ from models.orders import (
     Order,
     OrderStatus,
 )
-from views.fields import KeyedForm, choices
-from views.forms import run
+from views.fields import Form, KeyedForm, choices
+from views.forms import dispatch, run
 from web.extensions import db
 from web.render import render, safe_next, see_other
 
 bp = Blueprint("orders", __name__)
 
 
-class AddForm(FlaskForm):
+class AddForm(Form):
     product_id = IntegerField(validators=[InputRequired()])
     quantity = IntegerField(_l("Quantity"), default=1,
                             validators=[InputRequired(_l("Choose a quantity from 1.")), NumberRange(min=1, max=999)])
     next = HiddenField()
 
 
-class QuantityForm(FlaskForm):
+class QuantityForm(Form):
     quantity = IntegerField(_l("Quantity"), validators=[InputRequired(_l("Choose a quantity from 1.")),
                                                          NumberRange(min=0, max=shop.MAX_QUANTITY)])
 
 
-class ReasonForm(FlaskForm):
+class ReasonForm(Form):
     to = HiddenField()
     reason = StringField(_l("Reason (told to the buyer)"), validators=[Optional()])
 
@@ -140,10 +139,12 @@ def add():
     return redirect(_back_to(url_for("orders.cart")), 303)
 
 
-@bp.get("/cart")
+@bp.route("/cart", methods=["GET", "POST"])
 @login_required
 def cart():
     """The cart, grouped by store, with one checkout form for all of it."""
+    if request.method == "POST":
+        return dispatch(checkout=checkout)
     return _cart_page()
 
 
@@ -207,11 +208,13 @@ def index():
     return render("orders/index.html", orders=rows)
 
 
-@bp.get("/orders/<int:order_id>")
+@bp.route("/orders/<int:order_id>", methods=["GET", "POST"])
 @login_required
 def detail(order_id: int):
     """One of my orders: items, totals, history, the store's contact."""
-    return render("orders/detail.html", order=_own_order(order_id), form=FlaskForm(), **_labels())
+    if request.method == "POST":
+        return dispatch(cancel=cancel)
+    return render("orders/detail.html", order=_own_order(order_id), form=Form(), **_labels())
 
 
 @bp.post("/orders/<int:order_id>/cancel")
@@ -219,7 +222,7 @@ def detail(order_id: int):
 def cancel(order_id: int):
     """Cancel my order while it is still new."""
     order = _own_order(order_id)
-    form = FlaskForm()
+    form = Form()
     if run(form, lambda: shop.move(order, OrderStatus.CANCELLED, current_user, as_seller=False)):
         flash(_("Order %(number)s cancelled.", number=order.number), "success")
         return see_other(url_for("orders.detail", order_id=order_id))
@@ -263,10 +266,12 @@ def seller_orders():
     return render("orders/seller_index.html", orders=rows)
 
 
-@bp.get("/seller/orders/<int:order_id>")
+@bp.route("/seller/orders/<int:order_id>", methods=["GET", "POST"])
 @login_required
 def seller_order(order_id: int):
     """One order for my store, with the next steps."""
+    if request.method == "POST":
+        return dispatch(move=seller_move, paid=seller_paid)
     return _seller_page(_seller_order(order_id), ReasonForm())
 
 

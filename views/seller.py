@@ -4,6 +4,7 @@ the stall (price in place, big − and + buttons), products with photos."""
 from __future__ import annotations
 
 import hashlib
+import io
 import uuid
 
 import sqlalchemy as sa
@@ -25,6 +26,7 @@ from models.images import reencode
 from models.koperasi import Staff
 from models.market import Product, ProductPhoto, Store
 from models.membership import Membership, MemberStatus
+from views.fields import take_pictures
 from views.forms import failed, run
 from views.seller_forms import PriceForm, ProductForm, StoreForm
 from web.access import visible_koperasi
@@ -82,7 +84,8 @@ def open_store(slug):
         del form.own_store
     if request.method == "POST":
         own = is_admin and (member is None or form.own_store.data)
-        done = run(form, lambda: market.open_store(current_user, koperasi, form.data_for_domain(), own_store=own))
+        done = run(form, lambda: market.open_store(current_user, koperasi, form.data_for_domain(), own_store=own),
+                   check=lambda: market.check_store(form.data_for_domain()))
         if done:
             store = done.value
             if store.is_open:
@@ -103,7 +106,8 @@ def edit_store(store_id):
         abort(404)
     form = StoreForm(obj=store)
     del form.own_store
-    if request.method == "POST" and run(form, lambda: market.update_store(store, form.data_for_domain())):
+    if request.method == "POST" and run(form, lambda: market.update_store(store, form.data_for_domain()),
+                                        check=lambda: market.check_store(form.data_for_domain())):
         flash(_("Store saved."), "success")
         return see_other(url_for("seller.index", store=store.id))
     return render("seller/open.html", form=form, koperasi=store.koperasi, heading=_("Edit the store"),
@@ -187,15 +191,12 @@ def price(product_id):
 
 # ---------------------------------------------------------------- products
 
-def _save_photos(product: Product, uploads) -> None:
-    """Re-encode each upload (thumb and detail, no metadata); refuse the lot on one bad file."""
-    if len(uploads) > MAX_PHOTOS:
-        raise DomainError(_("Choose up to %(n)s photos.", n=MAX_PHOTOS), field="photos")
+def _save_photos(product: Product, pictures: list[bytes]) -> None:
+    """Each picture (already checked and re-encoded by ``take_pictures``) as thumb and detail."""
     photos = []
-    for position, upload in enumerate(uploads):
-        thumb = reencode(upload.stream, PHOTO_MAX_BYTES, (320, 320), "photos")
-        upload.stream.seek(0)
-        detail = reencode(upload.stream, PHOTO_MAX_BYTES, (1080, 1080), "photos")
+    for position, picture in enumerate(pictures):
+        thumb = reencode(io.BytesIO(picture), PHOTO_MAX_BYTES, (320, 320), "photos")
+        detail = reencode(io.BytesIO(picture), PHOTO_MAX_BYTES, (1080, 1080), "photos")
         version = hashlib.sha256(detail).hexdigest()[:12]
         photos.append(ProductPhoto(product_id=product.id, position=position, version=version,
                                    thumb=thumb, detail=detail))
@@ -205,8 +206,9 @@ def _save_photos(product: Product, uploads) -> None:
         product.photo_version = photos[0].version
 
 
-def _uploads(form) -> list:
-    return [f for f in (form.photos.data or []) if getattr(f, "filename", None)]
+def _pictures(form) -> list[bytes]:
+    return take_pictures(form.photos, form.photos_kept, size=(1080, 1080), max_bytes=PHOTO_MAX_BYTES,
+                         limit=MAX_PHOTOS)
 
 
 def _product_data(form, with_stock: bool) -> dict:
@@ -224,12 +226,14 @@ def new_product():
     store = _own_store(request.args.get("store", type=int))
     form = ProductForm()
     if request.method == "POST":
+        pictures = _pictures(form)
+
         def op():
             product = market.add_product(store, _product_data(form, True))
-            _save_photos(product, _uploads(form))
+            _save_photos(product, pictures)
             return product
 
-        if run(form, op):
+        if run(form, op, check=lambda: market.check_product(_product_data(form, True))):
             flash(_("Product added."), "success")
             return see_other(url_for("seller.index", store=store.id))
         return render("seller/product.html", form=form, store=store, product=None, status=422)
@@ -245,11 +249,13 @@ def product(product_id):
     photos = db.session.execute(sa.select(ProductPhoto.id, ProductPhoto.version).where(
         ProductPhoto.product_id == product.id).order_by(ProductPhoto.position)).all()
     if request.method == "POST":
+        pictures = _pictures(form)
+
         def op():
             market.update_product(product, _product_data(form, False))
-            _save_photos(product, _uploads(form))
+            _save_photos(product, pictures)
 
-        if run(form, op):
+        if run(form, op, check=lambda: market.check_product(_product_data(form, False))):
             flash(_("Product saved."), "success")
             return see_other(url_for("seller.index", store=product.store_id))
         return render("seller/product.html", form=form, store=product.store, product=product, photos=photos,

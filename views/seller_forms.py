@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
+    HiddenField,
     IntegerField,
     MultipleFileField,
     SelectField,
@@ -15,13 +15,13 @@ from wtforms import (
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from models.market import CATEGORIES
-from views.fields import RupiahField, choices
+from views.fields import Form, RupiahField, choices
 from views.koperasi_forms import CoordinateField
 
 REQUIRED = _l("This field is required.")
 
 
-class StoreForm(FlaskForm):
+class StoreForm(Form):
     name = StringField(_l("Store name"), [InputRequired(REQUIRED), Length(max=120)])
     description = TextAreaField(_l("What you sell"), [Length(max=2000)], render_kw={"rows": 3})
     nib = StringField(_l("NIB (optional)"), [Length(max=20)], description=_l("Nomor Induk Berusaha, 13 digits."),
@@ -45,11 +45,11 @@ class StoreForm(FlaskForm):
         return {k: self[k].data for k in STORE_FIELDS}
 
 
-class PriceForm(FlaskForm):
+class PriceForm(Form):
     price_idr = RupiahField(_l("Price (Rp)"), [InputRequired(REQUIRED)], render_kw={"inputmode": "numeric"})
 
 
-class ProductForm(FlaskForm):
+class ProductForm(Form):
     name = StringField(_l("Product name"), [InputRequired(REQUIRED), Length(max=120)])
     description = TextAreaField(_l("Description"), [Length(max=4000)], render_kw={"rows": 3})
     category = SelectField(_l("Category"), choices=choices(CATEGORIES.items()))
@@ -60,3 +60,4 @@ class ProductForm(FlaskForm):
         "Stock is a whole number from 0."))], default=0, render_kw={"inputmode": "numeric"})
     active = BooleanField(_l("Show in the market"), default=True)
     photos = MultipleFileField(_l("Photos (up to 4)"), render_kw={"accept": "image/*", "capture": "environment"})
+    photos_kept = HiddenField()  # the photos chosen in a submit that failed on other fields

@@ -22,7 +22,7 @@ from models.membership import Membership, MemberStatus
 from models.statement import KIND_OF, balances_after, entry_label, receipt_parts
 from models.zones import zone_of
 from views.fields import MEANS_CHOICES, KeyedForm, RupiahField, choices
-from views.forms import failed, run
+from views.forms import dispatch, failed, run
 from views.loans import member_loans
 from web.access import office
 from web.extensions import db
@@ -72,9 +72,12 @@ def _member(o, membership_id: int) -> Membership:
     return membership
 
 
-@bp.get("/teller/<int:membership_id>")
+@bp.route("/teller/<int:membership_id>", methods=["GET", "POST"])
 def member(slug, membership_id):
-    """A member at the counter: balances, dues, and the deposit and withdrawal forms."""
+    """A member at the counter: balances, dues, and the deposit and withdrawal forms
+    (which post here, so a form shown again with its errors stays at this address)."""
+    if request.method == "POST":
+        return dispatch(deposit=deposit, withdraw=withdraw)
     o = office(slug, "read")
     return _member_page(o, _member(o, membership_id))
 
@@ -136,9 +139,11 @@ def _entry(o, ref: str) -> Entry:
     return entry
 
 
-@bp.get("/receipts/<ref>")
+@bp.route("/receipts/<ref>", methods=["GET", "POST"])
 def receipt(slug, ref, form: ReverseForm | None = None):
     """A printable receipt for one posting, with a WhatsApp share link for the member."""
+    if request.method == "POST" and form is None:
+        return dispatch(reverse=reverse)
     o = office(slug, "read")
     entry = _entry(o, ref)
     membership = o.get(Membership, entry.membership_id) if entry.membership_id else None

@@ -70,7 +70,8 @@ def translate_command(compile_only: bool) -> None:
 
     if not compile_only:
         babel("extract", "-F", "babel.cfg", "-k", "_l", "--no-location", "--sort-output",
-              "-o", str(pot), "web", "models", "views", "templates")
+              "-o", str(pot), "web", "models", "views", "templates",
+              "templates/_ui")  # babel skips folders named _…: the shared macros' strings too
         babel("update", "-i", str(pot), "-d", str(translations), "--no-fuzzy-matching",
               "--ignore-obsolete")
         _english_is_the_source(translations / "en" / "LC_MESSAGES" / "messages.po")

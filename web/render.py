@@ -26,13 +26,21 @@ def htmx_target() -> str | None:
 
 
 def render(template: str, status: int = 200, **context):
-    """The page, or the block named by HX-Target; status 422 for a form with errors."""
+    """The page, or the block named by HX-Target; status 422 for a form with errors.
+
+    Answering a POST (a form shown again with its errors), the address bar stays
+    where the form was."""
     target = htmx_target()
     if target and target in current_app.jinja_env.get_template(template).blocks:
         response = make_response(render_block(template, target, **context), status)
         response.headers[FRAGMENT_HEADER] = target
-        return response
-    return make_response(render_template(template, **context), status)
+    else:
+        response = make_response(render_template(template, **context), status)
+    if request.htmx and request.method != "GET":
+        # A boosted form would push its POST URL: reloading it, or going back to it, would
+        # ask for a page that only answers POST. The address bar stays on the form's page.
+        response.headers["HX-Push-Url"] = "false"
+    return response
 
 
 def see_other(url: str):
