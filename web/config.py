@@ -51,6 +51,20 @@ def _dev_secret_key() -> str:
     return path.read_text().strip()
 
 
+# The public OpenStreetMap tiles: fine for development, not for production traffic (their
+# usage policy), so a production server shows maps only with its own KOPZ_MAP_TILES_URL.
+OSM_TILES_URL = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+OSM_ATTRIBUTION = '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a>'
+
+
+def _map_tiles(env: str) -> dict:
+    """The map's tile URL template (Leaflet's {z}/{x}/{y}, {s}) and its attribution (HTML).
+    Empty URL: no map anywhere, the lists work on their own."""
+    url = os.environ.get("KOPZ_MAP_TILES_URL", "" if env == "production" else OSM_TILES_URL).strip()
+    attribution = os.environ.get("KOPZ_MAP_TILES_ATTRIBUTION", OSM_ATTRIBUTION if url == OSM_TILES_URL else "")
+    return {"MAP_TILES_URL": url, "MAP_TILES_ATTRIBUTION": attribution.strip()}
+
+
 def load(env: str | None = None) -> dict:
     """Build the configuration mapping for one profile."""
     env = env or os.environ.get("KOPZ_ENV", "production")
@@ -72,6 +86,7 @@ def load(env: str | None = None) -> dict:
         "LOGIN_FAILURE_LIMIT": "5 per 15 minutes",
         "LOGIN_FAILURE_IP_LIMIT": "30 per 15 minutes",
         "STATIC_BUILD_DIR": str(INSTANCE / "static-build"),
+        **_map_tiles(env),
     }
     if env == "production":
         key = os.environ.get("SECRET_KEY")

@@ -29,8 +29,8 @@
   });
 
   // ---- Maps (koperasi directory and profile). Leaflet is fetched only when a page
-  // has a map, from the URLs the map element names; markers come from a data attribute.
-  var TILES = "https://tile.openstreetmap.org/{z}/{x}/{y}.png";
+  // has a map, from the URLs the map element names; markers and the tile server (the
+  // MAP_TILES_URL setting) come from data attributes.
   var leafletLoading = null;
 
   function withLeaflet(box, done) {
@@ -52,14 +52,14 @@
   }
 
   function drawMap(box) {
-    if (box.dataset.ready) return;
+    if (box.dataset.ready || !box.dataset.tiles) return;
     box.dataset.ready = "1";
     var markers;
     try { markers = JSON.parse(box.dataset.markers || "[]"); } catch (e) { markers = []; }
     withLeaflet(box, function () {
       var L = window.L;
       var map = L.map(box, { scrollWheelZoom: false });
-      L.tileLayer(TILES, { maxZoom: 19, attribution: box.dataset.attribution }).addTo(map);
+      L.tileLayer(box.dataset.tiles, { maxZoom: 19, attribution: box.dataset.attribution }).addTo(map);
       var points = [];
       markers.forEach(function (m) {
         var marker = L.marker([m.lat, m.lng], { title: m.name, alt: m.name }).addTo(map);

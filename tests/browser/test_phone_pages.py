@@ -4,6 +4,7 @@ its schedule, the market's grid, the directory's first screen, htmx errors under
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -13,6 +14,9 @@ from models.accounts import User
 from models.orders import CartItem
 from tests.browser.conftest import HEIGHT, TIMEOUT_MS, WIDTH, log_in
 from web.extensions import db
+
+ROOT = Path(__file__).resolve().parents[2]
+TILES = "https://tiles.kopz.test/{z}/{x}/{y}.png"
 
 BUYER = "081344440001"
 
@@ -200,3 +204,52 @@ def test_an_htmx_form_error_breaks_no_content_security_rule(mobile: Page):
     assert page.evaluate("window.__settled || 0") >= 2
     problems += [f"CSP: {v}" for v in page.evaluate("window.__csp || []")]
     assert problems == []
+
+
+def test_the_map_uses_the_tile_setting_and_a_search_under_it_breaks_no_csp_rule(mobile: Page, app, monkeypatch,
+                                                                                make_koperasi):
+    monkeypatch.setitem(app.config, "MAP_TILES_URL", TILES)
+    monkeypatch.setitem(app.config, "MAP_TILES_ATTRIBUTION", "Peta: Kopz Tiles")
+    make_koperasi(name="Koperasi Priangan Sejahtera")
+    make_koperasi(name="Koperasi Pasundan Mandiri", jenis="konsumen", lat=-6.93, lng=107.62)
+    page = mobile
+    tile = (ROOT / "static/icons/icon-192.png").read_bytes()
+    asked: list[str] = []
+    page.route("https://tiles.kopz.test/**", lambda route: (asked.append(route.request.url),
+                                                           route.fulfill(body=tile, content_type="image/png")))
+    problems: list[str] = []
+    page.on("console", lambda msg: msg.type == "error" and problems.append(f"console: {msg.text}"))
+    page.add_init_script(
+        "document.addEventListener('securitypolicyviolation', (e) =>"
+        " (window.__csp = window.__csp || []).push(e.violatedDirective + ' ' + e.blockedURI));"
+    )
+    response = page.goto("/koperasi")
+    assert "img-src 'self' data: blob: https://tiles.kopz.test;" in response.headers["content-security-policy"]
+    page.get_by_role("link", name="Tampilkan peta").tap()
+    expect(page.locator("#map .leaflet-tile-loaded").first).to_be_visible()
+    expect(page.locator("#map")).to_contain_text("Peta: Kopz Tiles")
+    assert asked and all(url.startswith("https://tiles.kopz.test/") for url in asked)
+
+    # A filter under the map swaps the results (and the map) with htmx: Leaflet had styled
+    # the old map box, and htmx used to copy that style attribute over while settling.
+    page.locator("details.filters summary").tap()
+    page.get_by_label("Jenis").select_option("konsumen")
+    expect(page.locator(".hit")).to_have_count(1)
+    expect(page.locator("#map .leaflet-marker-icon")).to_have_count(1)
+    # And a form error swapped in the same place (a position outside Indonesia, as a phone's GPS could give).
+    page.evaluate("""() => { const form = document.getElementById('search');
+        form.elements.lat.value = '52.52'; form.elements.lng.value = '13.40'; form.requestSubmit(); }""")
+    expect(page.locator("#results").get_by_text("Lokasi itu di luar Indonesia", exact=False)).to_be_visible()
+    problems += [f"CSP: {v}" for v in page.evaluate("window.__csp || []")]
+    assert problems == []
+
+
+def test_without_a_tile_server_the_directory_is_a_list_only(mobile: Page, app, monkeypatch, make_koperasi):
+    monkeypatch.setitem(app.config, "MAP_TILES_URL", "")
+    make_koperasi(name="Koperasi Priangan Sejahtera")
+    page = mobile
+    response = page.goto("/koperasi?view=map")
+    assert "https:" not in response.headers["content-security-policy"]
+    expect(page.locator(".hit")).to_contain_text("Koperasi Priangan Sejahtera")
+    expect(page.get_by_role("link", name="Tampilkan peta")).to_have_count(0)
+    expect(page.locator("#map")).to_have_count(0)
