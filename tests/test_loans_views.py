@@ -157,7 +157,7 @@ def test_simulator_flat_loan_numbers(kop, product, client):
     assert "Angsuran pertama Rp93.333" in page
     assert "Total bunga Rp120.000" in page
     assert "Biaya provisi Rp10.000" in page and "Anda terima Rp990.000" in page
-    assert "Total Rp1.000.000 Rp120.000 Rp1.120.000" in page
+    assert "Total yang Anda bayar kembali Rp1.120.000" in page
     assert page.count("Rp10.000") >= 12
 
 
@@ -296,7 +296,7 @@ def test_repayment_allocation_shows_on_the_members_schedule(kop, product, member
     assert (first.interest_paid, first.principal_paid, first.remaining) == (12_000, 100_000, 0)
     assert second.principal_paid == 0
     page = member_client.get(f"/k/{kop.slug}/me/loans/{loan.id}").text
-    rows = re.findall(r'<tr class="(paid|due|overdue)">', page)
+    rows = re.findall(r'<li class="instalment (paid|due|overdue)">', page)
     assert rows[:2] == ["paid", "due"] and "Lunas" in page
     assert "Berikutnya: Rp112.000" in text_of(page)
 

@@ -33,8 +33,12 @@ def test_changes_are_applied_in_order_and_each_answered(client, seller):
                {"product_id": product.id, "delta": -1, "key": "k3"}]
     response = client.post(URL, json={"changes": changes})
     assert response.status_code == 200
-    assert response.json == {"results": [{"key": "k1", "ok": True, "stock": 6}, {"key": "k2", "ok": True, "stock": 7},
-                                         {"key": "k3", "ok": True, "stock": 6}]}
+    assert response.json["results"] == [{"key": "k1", "ok": True, "stock": 6}, {"key": "k2", "ok": True, "stock": 7},
+                                         {"key": "k3", "ok": True, "stock": 6}]
+    # The phone keeps the newest number it saw, with the time of the product's last change.
+    [seen] = response.json["seen"]
+    assert (seen["product_id"], seen["stock"]) == (product.id, 6)
+    assert f'data-stock-at="{seen["at"]}"' in client.get("/seller").text
     assert stock_of(product.id) == 6
     response = client.post(URL, json={"changes": [{"product_id": product.id, "set_to": 40, "key": "k4"}]})
     assert response.json["results"] == [{"key": "k4", "ok": True, "stock": 40}]

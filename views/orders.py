@@ -113,6 +113,18 @@ def _back_to(default: str) -> str:
     return safe_next(referer.path + (f"?{referer.query}" if referer.query else ""), default)
 
 
+@bp.app_context_processor
+def _cart_count() -> dict:
+    """``cart_count()`` for the header: lines in the current user's cart (one query, only when shown)."""
+
+    def cart_count() -> int:
+        if not current_user.is_authenticated:
+            return 0
+        return db.session.scalar(sa.select(sa.func.count(CartItem.id)).where(CartItem.user_id == current_user.id)) or 0
+
+    return {"cart_count": cart_count}
+
+
 # ---------------------------------------------------------------- cart and checkout
 
 @bp.post("/cart/add")
@@ -128,10 +140,13 @@ def add():
     product = db.session.get(Product, form.product_id.data) if isinstance(form.product_id.data, int) else None
     if product is None:
         abort(404)
+    # With htmx the product page stays: a line under the button and the header's count
+    # (out of band). Without it: back to the product (Post/Redirect/Get) with a flash.
     if run(form, lambda: shop.add_to_cart(current_user, product, form.quantity.data)):
         if request.htmx:
             return render_template("orders/_added.html")
-        return see_other(url_for("orders.cart"))
+        flash(_("Added to the cart: %(name)s.", name=product.name), "success")
+        return see_other(_back_to(url_for("orders.cart")))
     message = " ".join(str(e) for e in [*form.quantity.errors, *form.form_errors, *form.product_id.errors])
     if request.htmx:
         return render_template("orders/_added.html", error=message), 422

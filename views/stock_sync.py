@@ -2,13 +2,19 @@
 
 POST /seller/stock-sync takes {"changes": [{"product_id", "delta" | "set_to", "key"}]}
 and answers {"results": [{"key", "ok": true, "stock": n} | {"key", "ok": false,
-"error": "<message>", "stock": n?}]}, one result per change, in order. Each change is
+"error": "<message>", "stock": n?}], "seen": [{"product_id", "stock", "at"}]}, one result
+per change, in order; "seen" is each product's stock as the batch leaves it, with the time of
+its last change ("at", microseconds, as the seller page's data-stock-at), so the phone keeps
+the newest number it has seen even when it later shows an older kept copy of the page. Each change is
 its own transaction (one refused change never undoes another), and its key makes a
 resent batch change nothing more (models.market.change_stock remembers applied keys).
 CSRF: the X-CSRFToken header, as for htmx requests.
 """
 
 from __future__ import annotations
+
+import calendar
+from datetime import datetime
 
 import sqlalchemy as sa
 from flask import Blueprint, jsonify, request
@@ -23,6 +29,12 @@ bp = Blueprint("stock_sync", __name__)
 
 MAX_CHANGES = 500
 MAX_KEY = 64
+
+
+@bp.app_template_filter("microstamp")
+def microstamp(moment: datetime) -> int:
+    """A stored (naive UTC) time as whole microseconds since 1970: exact, and ordered like the times."""
+    return calendar.timegm(moment.timetuple()) * 1_000_000 + moment.microsecond
 
 
 def _whole(value) -> int | None:
@@ -84,4 +96,6 @@ def sync():
             continue
         db.session.commit()
         results.append({"key": key, "ok": True, "stock": stock})
-    return jsonify({"results": results})
+    seen = db.session.execute(sa.select(Product.id, Product.stock, Product.updated_at).where(Product.id.in_(sorted(mine))))
+    return jsonify({"results": results, "seen": [{"product_id": product_id, "stock": stock, "at": microstamp(at)}
+                                                 for product_id, stock, at in seen]})

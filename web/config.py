@@ -51,6 +51,20 @@ def _dev_secret_key() -> str:
     return path.read_text().strip()
 
 
+# The public OpenStreetMap tiles: fine for development, not for production traffic (their
+# usage policy), so a production server shows maps only with its own KOPZ_MAP_TILES_URL.
+OSM_TILES_URL = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+OSM_ATTRIBUTION = '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a>'
+
+
+def _map_tiles(env: str) -> dict:
+    """The map's tile URL template (Leaflet's {z}/{x}/{y}, {s}) and its attribution (HTML).
+    Empty URL: no map anywhere, the lists work on their own."""
+    url = os.environ.get("KOPZ_MAP_TILES_URL", "" if env == "production" else OSM_TILES_URL).strip()
+    attribution = os.environ.get("KOPZ_MAP_TILES_ATTRIBUTION", OSM_ATTRIBUTION if url == OSM_TILES_URL else "")
+    return {"MAP_TILES_URL": url, "MAP_TILES_ATTRIBUTION": attribution.strip()}
+
+
 def load(env: str | None = None) -> dict:
     """Build the configuration mapping for one profile."""
     env = env or os.environ.get("KOPZ_ENV", "production")
@@ -75,6 +89,7 @@ def load(env: str | None = None) -> dict:
         # How many proxies (nginx, the load balancer) stand in front of the app and set
         # X-Forwarded-For/-Proto/-Host: the client's address and https come from them.
         "TRUSTED_PROXIES": int(os.environ.get("KOPZ_TRUSTED_PROXIES", "0")),
+        **_map_tiles(env),
     }
     if env == "production":
         key = os.environ.get("SECRET_KEY")

@@ -29,8 +29,8 @@
   });
 
   // ---- Maps (koperasi directory and profile). Leaflet is fetched only when a page
-  // has a map, from the URLs the map element names; markers come from a data attribute.
-  var TILES = "https://tile.openstreetmap.org/{z}/{x}/{y}.png";
+  // has a map, from the URLs the map element names; markers and the tile server (the
+  // MAP_TILES_URL setting) come from data attributes.
   var leafletLoading = null;
 
   function withLeaflet(box, done) {
@@ -52,14 +52,14 @@
   }
 
   function drawMap(box) {
-    if (box.dataset.ready) return;
+    if (box.dataset.ready || !box.dataset.tiles) return;
     box.dataset.ready = "1";
     var markers;
     try { markers = JSON.parse(box.dataset.markers || "[]"); } catch (e) { markers = []; }
     withLeaflet(box, function () {
       var L = window.L;
       var map = L.map(box, { scrollWheelZoom: false });
-      L.tileLayer(TILES, { maxZoom: 19, attribution: box.dataset.attribution }).addTo(map);
+      L.tileLayer(box.dataset.tiles, { maxZoom: 19, attribution: box.dataset.attribution }).addTo(map);
       var points = [];
       markers.forEach(function (m) {
         var marker = L.marker([m.lat, m.lng], { title: m.name, alt: m.name }).addTo(map);
@@ -119,20 +119,27 @@
 // more: no change is lost, none is applied twice. Logout's Clear-Site-Data also
 // clears this queue (changes not yet sent by then are dropped, by design: the next
 // person on the phone must not send them).
+// The queue applies on top of the newest stock the phone has seen: the page's number
+// (data-stock, as of data-stock-at) or the server's answer to a sync (store
+// "stock-seen"), whichever is newer. A page the worker kept while offline is older
+// than what the phone saw afterwards.
 (function () {
   "use strict";
   if (!("indexedDB" in window) || !window.fetch) return;
-  var STORE = "stock-queue";
+  var STORE = "stock-queue", SEEN = "stock-seen";
   var dbPromise = null;
   var flushing = false, again = false, retry = null;
 
   function openDb() {
     if (!dbPromise) {
       dbPromise = new Promise(function (resolve, reject) {
-        var req = indexedDB.open("kopz", 1);
+        var req = indexedDB.open("kopz", 2);
         req.onupgradeneeded = function () {
           if (!req.result.objectStoreNames.contains(STORE)) {
             req.result.createObjectStore(STORE, { keyPath: "id", autoIncrement: true });
+          }
+          if (!req.result.objectStoreNames.contains(SEEN)) {
+            req.result.createObjectStore(SEEN, { keyPath: "product_id" });
           }
         };
         req.onsuccess = function () { resolve(req.result); };
@@ -142,11 +149,11 @@
     return dbPromise;
   }
 
-  function tx(mode, work) {
+  function tx(mode, work, name) {
     return openDb().then(function (db) {
       return new Promise(function (resolve, reject) {
-        var t = db.transaction(STORE, mode);
-        var out = work(t.objectStore(STORE));
+        var t = db.transaction(name || STORE, mode);
+        var out = work(t.objectStore(name || STORE));
         t.oncomplete = function () { resolve(out && "result" in out ? out.result : undefined); };
         t.onerror = function () { reject(t.error); };
         t.onabort = function () { reject(t.error); };
@@ -155,6 +162,38 @@
   }
 
   function queued() { return tx("readonly", function (s) { return s.getAll(); }); }
+
+  // {product_id: {stock, at}}: the newest the server told this phone.
+  function seenAll() {
+    return tx("readonly", function (s) { return s.getAll(); }, SEEN).then(function (rows) {
+      var out = {};
+      (rows || []).forEach(function (r) { out[r.product_id] = r; });
+      return out;
+    });
+  }
+
+  function remember(seen) {
+    if (!seen || !seen.length) return Promise.resolve();
+    return tx("readwrite", function (s) {
+      seen.forEach(function (r) {
+        if (typeof r.stock !== "number" || typeof r.at !== "number") return;
+        var get = s.get(r.product_id);
+        get.onsuccess = function () {
+          if (!get.result || get.result.at < r.at) s.put({ product_id: r.product_id, stock: r.stock, at: r.at });
+        };
+      });
+    }, SEEN);
+  }
+
+  // The base for the queue: the page's number, or a newer one the phone has seen since.
+  function base(form, seen) {
+    var mine = seen && seen[Number(form.dataset.productId)];
+    if (mine && mine.at > Number(form.dataset.stockAt || 0)) {
+      form.dataset.stock = String(mine.stock);
+      form.dataset.stockAt = String(mine.at);
+    }
+    return Number(form.dataset.stock);
+  }
 
   function freshKey() {
     if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
@@ -185,9 +224,9 @@
   }
 
   // The row shows the server's stock with the queued changes applied on top.
-  function paint(form, items) {
+  function paint(form, items, seen) {
     var id = Number(form.dataset.productId);
-    var stock = Number(form.dataset.stock);
+    var stock = base(form, seen);
     var mine = items.filter(function (i) { return i.product_id === id; });
     mine.forEach(function (i) { stock = apply(stock, i); });
     var out = form.querySelector(".stock-count");
@@ -200,8 +239,8 @@
   function paintAll() {
     var forms = document.querySelectorAll("form[data-offline-stock]");
     if (!forms.length) return Promise.resolve();
-    return queued().then(function (items) {
-      forms.forEach(function (f) { paint(f, items); });
+    return Promise.all([queued(), seenAll()]).then(function (both) {
+      forms.forEach(function (f) { paint(f, both[0], both[1]); });
     });
   }
 
@@ -227,7 +266,9 @@
         var json = (response.headers.get("Content-Type") || "").indexOf("application/json") === 0;
         if (!response.ok || response.redirected || !json) throw new Error("not sent");
         return response.json();
-      }).then(function (answer) { return settle(items, answer.results || []); });
+      }).then(function (answer) {
+        return remember(answer.seen).then(function () { return settle(items, answer.results || []); });
+      });
     }).catch(function () {
       retry = setTimeout(flush, 30000);  // offline again, logged out or a stale token: keep it all
     }).then(function () {
@@ -251,11 +292,11 @@
         });
         if (!r.ok) refused[item.product_id] = r.error;
       });
-    }).then(queued).then(function (left) {
+    }).then(function () { return Promise.all([queued(), seenAll()]); }).then(function (both) {
       document.querySelectorAll("form[data-offline-stock]").forEach(function (form) {
         var error = refused[Number(form.dataset.productId)];
         if (error !== undefined) note(form, document.body.dataset.msgRefused + " " + error, true);
-        paint(form, left);
+        paint(form, both[0], both[1]);
       });
     });
   }

@@ -100,3 +100,40 @@ def test_a_change_the_server_refuses_shows_why_and_its_number(phone: Page, make_
     expect(row.get_by_role("alert")).to_have_text("Tidak tersimpan. Stok tidak cukup untuk itu.")
     expect(row.locator(".stock-count")).to_have_text("0")
     assert stock_of(cable.id) == 0
+
+
+def test_an_offline_reload_starts_from_the_newest_stock_the_phone_has_seen(phone: Page, make_koperasi, make_user,
+                                                                          make_store, make_product):
+    owner = make_user("Made Wirawan", mobile="081366660003")
+    store = make_store(make_koperasi(), owner=owner, name="Warung Made")
+    rice = make_product(store, name="Beras Bali 5 kg", stock=7)
+    page = phone
+    log_in(page, "081366660003")
+    page.goto("/seller")
+    worker_ready(page)  # the worker now keeps this page, saying 7
+    row = page.locator(f"#product-{rice.id}")
+    tap(page, rice.id, "1")  # online: sent at once
+    expect(row.locator(".stock-count")).to_have_text("8")
+    expect(row.get_by_text(WAITING)).to_have_count(0)
+    assert stock_of(rice.id) == 8
+
+    page.context.set_offline(True)
+    try:
+        page.reload()  # the kept page still says 7; the phone has seen 8 since
+        expect(row.locator(".stock-count")).to_have_text("8")
+        tap(page, rice.id, "1")
+        expect(row.locator(".stock-count")).to_have_text("9")
+        page.reload()
+        expect(row.locator(".stock-count")).to_have_text("9")
+        expect(row.locator(".stock-state[role=status]")).to_have_text(WAITING)
+    finally:
+        page.context.set_offline(False)
+    expect(row.get_by_text(WAITING)).to_have_count(0)
+    expect(row.locator(".stock-count")).to_have_text("9")
+    assert stock_of(rice.id) == 9
+
+    # A number newer than what the phone saw (a sale on another device) wins on the next load.
+    db.session.get(Product, rice.id).stock = 4
+    db.session.commit()
+    page.reload()
+    expect(row.locator(".stock-count")).to_have_text("4")
