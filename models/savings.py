@@ -128,8 +128,9 @@ def refund_all(membership: Membership, by: User | None, key: str | None = None) 
                 key=key, membership_status=("resigning",))
 
 
-def pokok_due(membership: Membership) -> int:
-    return max(membership.pokok_owed_idr - balances(membership.id)["pokok"], 0)
+def pokok_due(membership: Membership, held: dict[str, int] | None = None) -> int:
+    """Simpanan pokok still to pay (``held``: the balances, when the caller has them)."""
+    return max(membership.pokok_owed_idr - (held or balances(membership.id))["pokok"], 0)
 
 
 

@@ -108,7 +108,7 @@ def withdraw(slug, membership_id):
 
 def _member_page(o, membership: Membership, deposit_form=None, withdraw_form=None):
     held = balances(membership.id)
-    pokok_due = savings.pokok_due(membership)
+    pokok_due = savings.pokok_due(membership, held)
     if deposit_form is None:
         deposit_form = DepositForm(formdata=None)
         if membership.status == MemberStatus.APPROVED:  # the one deposit they can make: pokok in full
