@@ -4,7 +4,14 @@ One Playwright driver and one Chromium process serve the whole session (``browse
 ``mobile`` is a fresh incognito-like phone tab in it, enough for most tests. ``phone``
 is a fresh persistent profile (its own user-data dir, hence its own Chromium process,
 about half a second to start): only such a profile is installable and behaves like a
-phone's browser towards the service worker.
+phone's browser towards the service worker. ``actor(user=None, js=True)`` gives one
+more phone per person in a journey (member, office, seller), JavaScript on or off,
+watched by the layout guard (guard.py) and logged in without the form when the
+journey is not about logging in.
+
+A failing test leaves a full-page screenshot of every page it had open in
+test-artifacts/screenshots/ (git-ignored); the report and the run's summary print
+the paths, and .ci/run lists them at the end.
 
 Every test here is marked ``browser`` (``pytest -m "not browser"`` skips them). The
 CSRF protection that the request tests switch off is on again here: the browser
