@@ -8,7 +8,8 @@ a phone of their own. ``arrive`` runs the layout guard on every page shown, and
 ``finish`` fails if any page a phone showed was never measured.
 
 Texts are looked up in the Indonesian catalogue (the default language), so a reworded
-translation does not break a journey, while a missing one does.
+translation does not break a journey. Office duties go through ``ROLE_FOR``: one place
+to change when approvals move to the "pengurus" role.
 """
 
 from __future__ import annotations
