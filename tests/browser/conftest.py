@@ -70,6 +70,8 @@ def pytest_runtest_makereport(item, call):
     pages += [page for page in item.stash.get(PAGES, []) if page not in pages]
     name = re.sub(r"[^A-Za-z0-9_.-]+", "_", item.nodeid.split("/")[-1]).strip("_")
     saved = []
+    for old in SCREENSHOTS.glob(f"{name}*.png"):  # an earlier run's pictures of this test would mislead
+        old.unlink()
     for number, page in enumerate(pages, start=1):
         if page.is_closed():
             continue
