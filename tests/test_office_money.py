@@ -424,3 +424,18 @@ def test_the_new_and_changed_pages_stay_within_budget(kop, portfolio, product, s
         assert result.status == 200, url
         assert len(result.queries) <= MAX_QUERIES, (url, len(result.queries))
         assert result.html_gzip <= MAX_HTML_GZIP, (url, result.html_gzip)
+
+
+def test_orders_show_their_koperasis_time_zone(app, denpasar, make_store, make_product, make_user, db):
+    from models.orders import Choice, add_to_cart, checkout
+    from tests.conftest import login
+
+    store = make_store(denpasar, name="Warung Sanur")
+    buyer = make_user(full_name="Pembeli Bali")
+    add_to_cart(buyer, make_product(store), 1)
+    db.session.commit()
+    [order] = checkout(buyer, {store.id: Choice()}, key="bali-1").orders
+    db.session.commit()
+    client = login(app.test_client(), buyer)
+    for page in (client.get("/orders").text, client.get(f"/orders/{order.id}").text):
+        assert "WITA" in page and "WIB" not in page

@@ -22,7 +22,7 @@ from web.extensions import db
 from web.i18n import idr
 
 # Duties in the office. Today's role names; when "pengurus" lands, approvals move to it.
-ROLE_FOR = {"approve": "admin", "money": "teller"}
+ROLE_FOR = {"approve": "pengurus", "money": "teller"}
 
 
 # ---------------------------------------------------------------- words and numbers as the user sees them
