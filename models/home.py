@@ -12,13 +12,14 @@ Each function takes the session, so this module needs nothing from the web layer
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from models.accounts import User
+from models.duties import may
 from models.koperasi import Koperasi, Staff
 from models.koperasi import Status as KoperasiStatus
 from models.ledger import SavingsBalance
@@ -197,8 +198,20 @@ def _waiting(model, *conditions):
             .where(model.koperasi_id == Koperasi.id, *conditions).correlate(Koperasi).scalar_subquery())
 
 
+def _for_role(line: OfficeLine) -> OfficeLine:
+    """Only what waits for this person: counts their role may not act on are left out."""
+    def mine(duty: str, count: int) -> int:
+        return count if may(line.role, duty) else 0
+
+    return replace(line, applications=mine("approve_member", line.applications),
+                   loans_to_review=mine("approve_loan", line.loans_to_review),
+                   loans_to_disburse=mine("disburse_loan", line.loans_to_disburse),
+                   stores_to_approve=mine("approve_store", line.stores_to_approve))
+
+
 def offices(session: Session, user: User) -> list[OfficeLine]:
-    """Every koperasi where the person is staff, with the counts of what waits in its office."""
+    """Every koperasi where the person is staff, with the counts of what waits there for
+    them (a teller sees loans to pay out, a pengurus applications to decide)."""
     rows = session.execute(
         sa.select(Koperasi.slug, Koperasi.name, Koperasi.logo_version, Koperasi.status, Staff.role,
                   _waiting(Membership, Membership.status == MemberStatus.APPLIED),
@@ -207,7 +220,7 @@ def offices(session: Session, user: User) -> list[OfficeLine]:
                   _waiting(Store, Store.status == StoreStatus.PENDING))
         .join(Staff, Staff.koperasi_id == Koperasi.id)
         .where(Staff.user_id == user.id).order_by(Koperasi.name, Koperasi.id)).all()
-    return [OfficeLine(*row) for row in rows]
+    return [_for_role(OfficeLine(*row)) for row in rows]
 
 
 def koperasi_to_verify(session: Session, user: User) -> int | None:
