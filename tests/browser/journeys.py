@@ -202,8 +202,11 @@ def loan(request, actor, js: bool) -> None:
     fee = LOAN * FEE_BP // 10_000
     receipt(counter, LOAN, fee, LOAN - fee)
 
-    # A month later she brings the first instalment to the counter.
+    # A month later she brings the first instalment to the counter: the loan is current,
+    # so the teller finds it in the list of all loans.
     open_office(counter, koperasi, "Loans")
+    link(counter, t("All loans")).first.tap()
+    arrive(counter, t("All loans"))
     link(counter, "Dewi Lestari").first.tap()
     arrive(counter, "Dewi Lestari")
     repay = counter.locator("form").filter(has=counter.get_by_role("button", name=t("Record the repayment")))
@@ -345,6 +348,7 @@ def shop_and_pay_from_savings(request, actor, js: bool) -> None:
     told(rina, like("Order placed: %(numbers)s. The seller will confirm it."))
     expect(link(rina.locator("main"), "Kopi Pak Budi")).to_have_count(1)
     link(rina.locator("main"), "Warung Bu Siti").tap()
+    rina.wait_for_url(re.compile(r"/orders/\d+$"))
     arrive(rina, re.compile(r"\S"))
     expect(rina.locator("main")).to_contain_text(t("From my simpanan sukarela"))
     expect(rina.locator("main")).to_contain_text(t("paid"))
@@ -368,7 +372,7 @@ def seller_completes_order(request, actor, js: bool) -> None:
                            stock=5)
     buyer = w.make_member(koperasi, user=w.make_user("Rina Wulandari")).user
     add_to_cart(buyer, sugar, 2)
-    (order,) = checkout(buyer, {store.id: Choice(fulfilment="pickup", payment="cash")}, key="journey-f")
+    (order,) = checkout(buyer, {store.id: Choice(fulfilment="pickup", payment="cash")}, key="journey-f").orders
     db.session.commit()
 
     siti = actor(seller, js=js)

@@ -28,9 +28,9 @@ def counter(make_koperasi, make_member, make_staff, make_user, db):
     staff = db.session.get(User, kop.created_by_id)
     loan = loans.apply(member, product, 1_200_000, 12, "Modal warung sembako")
     loans.approve(loan, staff)
-    loans.disburse(loan, staff, "cash", today=zone_of(kop).today())
+    teller = make_staff(kop, "teller", user=make_user(full_name="Tari Teller", mobile=TELLER_MOBILE))
+    loans.disburse(loan, teller, "cash", today=zone_of(kop).today())
     db.session.commit()
-    make_staff(kop, "teller", user=make_user(full_name="Tari Teller", mobile=TELLER_MOBILE))
     return {"slug": kop.slug, "member_id": member.id, "loan_id": loan.id}
 
 

@@ -85,7 +85,7 @@ def test_add_to_cart_without_javascript_comes_back_to_the_product(browser, devic
 
 
 @pytest.fixture
-def member_with_loan(make_koperasi, make_member, make_user):
+def member_with_loan(make_koperasi, make_member, make_user, make_staff):
     kop = make_koperasi(name="Koperasi Simpan Pinjam Sejahtera")
     product = loans.save_product(kop, {
         "name": "Modal Usaha UMKM", "method": "flat", "monthly_rate_bp": 100, "fee_bp": 100, "fee_mode": "deducted",
@@ -95,7 +95,7 @@ def member_with_loan(make_koperasi, make_member, make_user):
     staff = db.session.get(User, kop.created_by_id)
     loan = loans.apply(member, product, 5_000_000, 12, "Tambah stok dan etalase warung sembako")
     loans.approve(loan, staff)
-    loans.disburse(loan, staff, "cash")
+    loans.disburse(loan, make_staff(kop, "teller", user=make_user("Tari Teller", mobile="081344440003")), "cash")
     db.session.commit()
     return kop, product, loan
 
