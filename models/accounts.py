@@ -13,9 +13,8 @@ from lokal import parse_phone
 from sqlalchemy.orm import Mapped, mapped_column
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from models.base import utcnow
+from models.base import db, utcnow
 from models.errors import Checks, DomainError
-from web.extensions import db
 
 MIN_PASSWORD = 8
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")

@@ -22,10 +22,10 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy.orm import contains_eager
 
+from models.base import db
 from models.directory import BOX_STEPS_KM, KM_PER_DEGREE, haversine_km
 from models.koperasi import Koperasi, Status
 from models.market import CATEGORIES, Product, ProductPhoto, Store, StoreStatus
-from web.extensions import db
 
 PER_PAGE = 24
 MAX_PAGE = 100  # deeper than anyone scrolls; keeps OFFSET small

@@ -20,10 +20,10 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import raiseload
 
 from models import regions
+from models.base import db
 from models.errors import DomainError
 from models.koperasi import JENIS_LABELS, LAT_RANGE, LNG_RANGE, SERVICE_LABELS, Koperasi, KoperasiService, Status
 from models.membership import Membership, MemberStatus
-from web.extensions import db
 
 PER_PAGE = 20
 MAX_PAGE = 100  # deeper than anyone scrolls; keeps OFFSET small

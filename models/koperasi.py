@@ -15,11 +15,10 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models import regions
 from models.accounts import User, normalize_mobile
-from models.base import utcnow
+from models.base import db, utcnow
 from models.duties import NEW_STAFF_ROLE, ROLE_LABELS, Role, may  # noqa: F401  (ROLE_LABELS: views import it from here)
 from models.errors import Checks, DomainError
 from models.images import LOGO_MAX_BYTES, reencode
-from web.extensions import db
 
 # Indonesia's extent, with a margin: a position outside it is a typing mistake.
 LAT_RANGE = (-11.5, 6.5)

@@ -23,10 +23,9 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from models.accounts import User
-from models.base import utcnow
+from models.base import db, utcnow
 from models.errors import DomainError
 from models.koperasi import Koperasi
-from web.extensions import db
 
 MAX_AMOUNT = 10_000_000_000  # Rp10 miliar: anything larger in one posting is a typing mistake
 

@@ -24,13 +24,12 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.accounts import User
-from models.base import utcnow
+from models.base import db, utcnow
 from models.errors import Checks, DomainError
 from models.koperasi import Koperasi
 from models.ledger import MEANS, SAVINGS, Entry, Leg, Purpose, debit_savings, lock, post, round_idr
 from models.membership import WIB, Membership, MemberStatus
-from web.extensions import db
-from web.i18n import idr
+from models.money import idr
 
 MAX_MONTHLY_RATE_BP = 200  # 24 % a year (Permenkop): rates are in hundredths of a percent per month
 

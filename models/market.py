@@ -20,11 +20,10 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.accounts import User, normalize_mobile
-from models.base import utcnow
+from models.base import db, utcnow
 from models.errors import Checks, DomainError
 from models.koperasi import LAT_RANGE, LNG_RANGE, Koperasi, unique_slug
 from models.membership import Membership, MemberStatus
-from web.extensions import db
 
 MAX_PRICE = 1_000_000_000
 MAX_STOCK = 1_000_000

@@ -18,10 +18,9 @@ from lokal import parse_nik
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.accounts import User
-from models.base import utcnow
+from models.base import db, utcnow
 from models.errors import Checks, DomainError
 from models.koperasi import Koperasi
-from web.extensions import db
 
 WIB = ZoneInfo("Asia/Jakarta")
 

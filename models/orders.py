@@ -30,13 +30,12 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models import catalogue
 from models.accounts import User
-from models.base import utcnow
+from models.base import db, utcnow
 from models.errors import DomainError
 from models.koperasi import Koperasi
 from models.ledger import SAVINGS, Leg, Purpose, credit_savings, debit_savings, lock, post
 from models.market import Product, Store
 from models.membership import Membership, MemberStatus
-from web.extensions import db
 
 MAX_QUANTITY = 999
 

@@ -16,13 +16,13 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from models.accounts import User
+from models.base import db
 from models.errors import DomainError
 from models.loans import has_open_loans
 from models.market import Store, StoreStatus
 from models.membership import Membership, mark_resigned, request_resignation
 from models.orders import Order, OrderStatus
 from models.savings import refund_all
-from web.extensions import db
 
 DONE = (OrderStatus.COMPLETED, OrderStatus.CANCELLED)
 

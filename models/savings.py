@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from models.accounts import User
+from models.base import db
 from models.errors import DomainError
 from models.koperasi import Koperasi
 from models.ledger import (
@@ -31,9 +32,8 @@ from models.ledger import (
     post,
 )
 from models.membership import Membership, MemberStatus
+from models.money import idr
 from models.zones import zone_of
-from web.extensions import db
-from web.i18n import idr
 
 
 def check_amount(amount: int | None, field: str = "amount") -> int:

@@ -19,9 +19,9 @@ from datetime import datetime
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
+from models.base import db
 from models.ledger import MEANS, SAVINGS, Account, Entry, Line, Purpose
 from models.zones import WIB, Zone
-from web.extensions import db
 
 KIND_OF = {purpose.value: kind for kind, purpose in SAVINGS.items()}
 PER_PAGE = 50

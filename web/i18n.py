@@ -6,12 +6,14 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from babel import dates as babel_dates
-from babel.numbers import format_decimal
 from flask import Flask, current_app, has_request_context, request
 from flask_babel import format_date, format_datetime, get_locale
 from flask_login import current_user
 from lokal import terbilang
 from num2words import num2words
+
+from models.money import idr  # noqa: F401  (templates and views format Rupiah with it)
+from models.zones import Zone, zone_of
 
 LANG_COOKIE = "lang"
 
@@ -29,14 +31,6 @@ def select_locale() -> str:
     return request.accept_languages.best_match(languages) or current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
-def idr(amount: int | None) -> str:
-    """Whole Rupiah in the active locale: Rp1.500.000 (id), Rp1,500,000 (en)."""
-    if amount is None:
-        return ""
-    sign = "-" if amount < 0 else ""
-    return f"{sign}Rp{format_decimal(abs(amount), format='#,##0', locale=get_locale())}"
-
-
 def in_words(amount: int) -> str:
     """A Rupiah amount in words in the active language, as a receipt writes it:
     "Satu juta lima ratus ribu rupiah" (lokal-id's terbilang), "One million, five
@@ -50,8 +44,6 @@ def in_words(amount: int) -> str:
 
 def _zone(zone):
     """A Zone as given, a koperasi's zone, or None (the app's default, WIB)."""
-    from models.zones import Zone, zone_of  # models import this module: import them late
-
     if zone is None or isinstance(zone, Zone):
         return zone
     return zone_of(zone)
@@ -78,8 +70,6 @@ def local_date(value, fmt: str = "medium", zone=None) -> str:
 
 
 def init_app(app: Flask) -> None:
-    from models.zones import zone_of
-
     app.jinja_env.filters["idr"] = idr
     app.jinja_env.filters["datetime"] = local_datetime
     app.jinja_env.filters["date"] = local_date
