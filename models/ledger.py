@@ -6,7 +6,7 @@ Rules kept here, for every koperasi:
 - Entries are never updated or deleted (enforced on flush); a mistake is corrected by
   a reversing entry that points at the original.
 - Member savings and loan balances are cached in ``SavingsBalance`` and on the loan's
-  instalments for race-safe checks; ``check()`` proves each cache equals its lines.
+  instalments for race-safe checks; ``books_check.check()`` proves each cache equals its lines.
 - A posting with an idempotency key that was used before returns the first entry.
 """
 
@@ -290,34 +290,3 @@ def balances(membership_id: int) -> dict[str, int]:
         SavingsBalance.membership_id == membership_id))
     found = dict(rows.all())
     return {kind: found.get(kind, 0) for kind in SAVINGS}
-
-
-# ---------------------------------------------------------------- the proof
-
-def check() -> list[str]:
-    """Every entry balances; every cached balance equals the sum of its lines.
-    Returns the problems found (empty when the books are sound)."""
-    problems = []
-    unbalanced = db.session.execute(
-        sa.select(Line.entry_id, sa.func.sum(Line.amount)).group_by(Line.entry_id)
-        .having(sa.func.sum(Line.amount) != 0)).all()
-    problems += [f"entry {entry_id} does not balance ({total:+})" for entry_id, total in unbalanced]
-    short = db.session.execute(sa.select(Entry.id).outerjoin(Line).group_by(Entry.id)
-                               .having(sa.func.count(Line.id) < 2)).scalars().all()
-    problems += [f"entry {entry_id} has fewer than two lines" for entry_id in short]
-    derived = dict.fromkeys(db.session.execute(sa.select(SavingsBalance.membership_id, SavingsBalance.kind)), 0)
-    kinds = {purpose: kind for kind, purpose in SAVINGS.items()}
-    rows = db.session.execute(
-        sa.select(Line.membership_id, Account.purpose, -sa.func.sum(Line.amount)).join(Account)
-        .where(Account.purpose.in_(list(kinds)), Line.membership_id.is_not(None))
-        .group_by(Line.membership_id, Account.purpose))
-    for membership_id, purpose, total in rows:
-        derived[(membership_id, kinds[purpose])] = total
-    cached = {(m, k): b for m, k, b in db.session.execute(
-        sa.select(SavingsBalance.membership_id, SavingsBalance.kind, SavingsBalance.balance))}
-    for key, total in derived.items():
-        if cached.get(key, 0) != total:
-            problems.append(f"savings {key}: cached {cached.get(key, 0)}, lines say {total}")
-    from models.loans import check_loans
-
-    return problems + check_loans()

@@ -452,30 +452,3 @@ def has_open_loans(membership: Membership) -> bool:
     return bool(db.session.scalar(sa.select(sa.func.count()).select_from(Loan).where(
         Loan.membership_id == membership.id,
         Loan.status.in_([LoanStatus.APPLIED, LoanStatus.APPROVED, LoanStatus.ACTIVE]))))
-
-
-
-# ---------------------------------------------------------------- the proof (ledger check)
-
-def check_loans() -> list[str]:
-    """Each loan's receivable, interest and late fees in the ledger equal its instalments."""
-    from models.ledger import Account, Line
-
-    ledger = {}
-    rows = db.session.execute(
-        sa.select(Line.loan_id, Account.purpose, sa.func.sum(Line.amount)).join(Account)
-        .where(Line.loan_id.is_not(None)).group_by(Line.loan_id, Account.purpose))
-    for loan_id, purpose, total in rows:
-        ledger[(loan_id, purpose)] = total
-    problems = []
-    cached = db.session.execute(
-        sa.select(Instalment.loan_id, sa.func.sum(Instalment.principal_due - Instalment.principal_paid),
-                  sa.func.sum(Instalment.interest_paid), sa.func.sum(Instalment.late_fee_paid))
-        .group_by(Instalment.loan_id))
-    for loan_id, principal_left, interest_paid, late_paid in cached:
-        for purpose, expected in ((Purpose.LOANS, principal_left), (Purpose.INTEREST, -interest_paid),
-                                  (Purpose.PENALTIES, -late_paid)):
-            if ledger.get((loan_id, purpose), 0) != expected:
-                problems.append(f"loan {loan_id} {purpose}: instalments say {expected}, "
-                                f"lines say {ledger.get((loan_id, purpose), 0)}")
-    return problems

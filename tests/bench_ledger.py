@@ -13,7 +13,7 @@ koperasi with members, then:
 2. times that member's statement: GET ``/k/<slug>/me`` and ``/k/<slug>/me/statement.csv``
    through the test client logged in as the member when those views exist, else the
    underlying statement queries (median of ``--runs``);
-3. times ``ledger.check()`` over the whole ledger.
+3. times ``books_check.check()`` over the whole ledger.
 """
 
 from __future__ import annotations
@@ -123,7 +123,7 @@ def main() -> None:
     url = os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{tmp / 'bench.sqlite'}"
     app = _app(url, tmp)
 
-    from models import ledger
+    from models import books_check, ledger
     from models import statement as mutasi
     from web.extensions import db
 
@@ -168,8 +168,8 @@ def main() -> None:
     with app.app_context():
         median, rows = _median(args.runs, lambda: mutasi.page(member_id, 1))
         print(f"statement first page query (models.statement.page): median {median * 1000:.1f} ms")
-        median, problems = _median(max(1, args.runs // 2), ledger.check)
-        print(f"ledger.check() over the whole ledger: median {median * 1000:.0f} ms, "
+        median, problems = _median(max(1, args.runs // 2), books_check.check)
+        print(f"books_check.check() over the whole ledger: median {median * 1000:.0f} ms, "
               f"{'clean' if not problems else f'{len(problems)} PROBLEMS'}")
 
 

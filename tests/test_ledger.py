@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 import sqlalchemy as sa
 
-from models import ledger, loans, savings
+from models import books_check, ledger, loans, savings
 from models.errors import DomainError
 from models.ledger import Entry, Line, round_idr
 from models.membership import request_resignation
@@ -67,7 +67,7 @@ def test_deposit_and_withdraw_post_balanced_entries(kop, make_member, teller, db
         savings.withdraw(member, 150_001, "cash", teller)
     db.session.rollback()
     assert ledger.balances(member.id)["sukarela"] == 150_000
-    assert ledger.check() == []
+    assert books_check.check() == []
 
 
 def test_receipt_numbers_are_sequential(kop, make_member, teller, db):
@@ -103,7 +103,7 @@ def test_check_finds_a_cache_that_disagrees(kop, make_member, teller, db):
     savings.deposit(member, "sukarela", 10_000, "cash", teller)
     db.session.execute(sa.update(ledger.SavingsBalance).where(ledger.SavingsBalance.kind == "sukarela")
                        .values(balance=999))
-    assert any("cached 999" in problem for problem in ledger.check())
+    assert any("cached 999" in problem for problem in books_check.check())
 
 
 @pytest.mark.parametrize("method", ["flat", "annuity"])
@@ -156,7 +156,7 @@ def test_loan_life_allocates_late_fee_interest_principal(kop, make_member, telle
     rest = loans.owed(db.session.get(loans.Loan, loan.id), date(2026, 2, 20)).total
     loans.repay(db.session.get(loans.Loan, loan.id), rest, "cash", teller, today=date(2026, 2, 20))
     assert db.session.get(loans.Loan, loan.id).status == "paid_off"
-    assert ledger.check() == []
+    assert books_check.check() == []
 
 
 def test_repay_from_sukarela_never_overdraws(kop, make_member, teller, product, db):
@@ -170,7 +170,7 @@ def test_repay_from_sukarela_never_overdraws(kop, make_member, teller, product, 
         loans.repay(loan, 60_000, "sukarela", teller)
     db.session.rollback()
     loans.repay(db.session.get(loans.Loan, loan.id), 50_000, "sukarela", teller)
-    assert ledger.balances(member.id)["sukarela"] == 0 and ledger.check() == []
+    assert ledger.balances(member.id)["sukarela"] == 0 and books_check.check() == []
 
 
 def test_resignation_needs_settled_loans_then_refunds_everything(kop, make_member, teller, product, db):
@@ -188,7 +188,7 @@ def test_resignation_needs_settled_loans_then_refunds_everything(kop, make_membe
     assert ledger.balances(member.id) == {"pokok": 0, "wajib": 0, "sukarela": 0}
     refund = db.session.scalar(sa.select(Entry).where(Entry.kind == "refund"))
     assert refund.total == 145_000 and member.status == "resigned"
-    assert ledger.check() == []
+    assert books_check.check() == []
 
 
 def test_a_correction_reverses_an_entry_once(kop, make_member, teller, db):
@@ -199,7 +199,7 @@ def test_a_correction_reverses_an_entry_once(kop, make_member, teller, db):
     db.session.commit()
     assert fix.reverses_id == wrong.id and fix.kind == "reversal"
     assert sorted(line.amount for line in fix.lines) == sorted(-line.amount for line in wrong.lines)
-    assert ledger.balances(member.id)["sukarela"] == 0 and ledger.check() == []
+    assert ledger.balances(member.id)["sukarela"] == 0 and books_check.check() == []
     with pytest.raises(DomainError):
         savings.reverse(wrong, teller, "Sekali lagi")
     db.session.rollback()

@@ -3,7 +3,7 @@ any amount (including ones that must be refused), the books stay sound.
 
 After every step of a random sequence of deposits, withdrawals, loan disbursements
 and repayments: every entry balances, no savings balance is negative, the cached
-balances equal the lines (``ledger.check() == []``), each balance is what a simple
+balances equal the lines (``books_check.check() == []``), each balance is what a simple
 model of the rules predicts, and an operation is refused exactly when the rules say
 it must be. Loan schedules always add up, for any principal, tenor, rate and method.
 """
@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
 
-from models import ledger, loans, savings
+from models import books_check, ledger, loans, savings
 from models.errors import DomainError
 from models.ledger import MAX_AMOUNT, Entry, Line, SavingsBalance, round_idr
 from models.membership import Membership
@@ -103,7 +103,7 @@ def _fresh_books(make_koperasi, make_staff, make_member):
 
 
 def _books_are_sound(model: dict[tuple[int, str], int], member_ids: list[int], day: date) -> None:
-    assert ledger.check() == []
+    assert books_check.check() == []
     unbalanced = _db.session.execute(sa.select(Line.entry_id).group_by(Line.entry_id)
                                      .having(sa.func.sum(Line.amount) != 0)).all()
     assert unbalanced == []  # debits = credits, entry by entry

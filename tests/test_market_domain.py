@@ -7,7 +7,7 @@ import threading
 import pytest
 import sqlalchemy as sa
 
-from models import ledger, savings
+from models import books_check, ledger, savings
 from models.errors import DomainError
 from models.market import Product, change_stock
 from models.orders import Choice, MemberTransaction, Order, add_to_cart, cart, checkout, move
@@ -142,7 +142,7 @@ def test_a_sale_of_the_koperasis_own_store_is_in_its_books(kop, make_product, ma
                                  .where(Account.koperasi_id == kop.id, Account.purpose == p))
 
     assert balance(purpose) == 50_000 and balance("store_sales") == -50_000
-    assert ledger.check() == []
+    assert books_check.check() == []
 
 
 def test_savings_payment_is_held_then_reaches_the_seller(kop, store, make_product, make_member, db):
@@ -160,7 +160,7 @@ def test_savings_payment_is_held_then_reaches_the_seller(kop, store, make_produc
     db.session.commit()
     assert ledger.balances(store.membership_id)["sukarela"] == 60_000
     assert db.session.scalar(sa.select(MemberTransaction.amount_idr)) == 60_000
-    assert ledger.check() == []
+    assert books_check.check() == []
 
 
 def test_cancel_returns_stock_and_savings(kop, store, make_product, make_member, db):
@@ -178,7 +178,7 @@ def test_cancel_returns_stock_and_savings(kop, store, make_product, make_member,
     move(db.session.get(Order, order.id), "cancelled", buyer.user, as_seller=False)
     db.session.commit()
     assert db.session.get(Product, product.id).stock == 1
-    assert ledger.balances(buyer.id)["sukarela"] == 50_000 and ledger.check() == []
+    assert ledger.balances(buyer.id)["sukarela"] == 50_000 and books_check.check() == []
 
 
 def test_invalid_transitions_are_refused(store, make_product, make_user, db):
@@ -278,4 +278,4 @@ def test_a_double_tapped_checkout_gives_every_tap_the_first_orders(app, kop, sto
     assert len(set(results)) == 1 and len(results) == taps and len(results[0]) == 1
     db.session.expire_all()
     assert db.session.get(Product, product.id).stock == 4
-    assert ledger.balances(buyer.id)["sukarela"] == 80_000 and ledger.check() == []
+    assert ledger.balances(buyer.id)["sukarela"] == 80_000 and books_check.check() == []

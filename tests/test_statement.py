@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
-from models import ledger, loans, savings, statement
+from models import books_check, ledger, loans, savings, statement
 from models.ledger import Entry, Line, SavingsBalance, ensure_chart
 from models.membership import Membership, request_resignation
 from models.zones import zone_for
@@ -189,7 +189,7 @@ def test_resignation_refunds_everything_in_one_entry(kop, make_member, make_user
     refunds = db.session.scalars(sa.select(Entry).where(Entry.kind == "refund")).all()
     assert len(refunds) == 1 and refunds[0].total == 140_000
     assert db.session.scalar(sa.select(sa.func.count(Entry.id))) == before + 1
-    assert ledger.balances(resigning.id) == {"pokok": 0, "wajib": 0, "sukarela": 0} and ledger.check() == []
+    assert ledger.balances(resigning.id) == {"pokok": 0, "wajib": 0, "sukarela": 0} and books_check.check() == []
     page = pengurus.get(response.headers["Location"]).text
     assert f"Bukti pengembalian {refunds[0].ref}" in page
     receipt = pengurus.get(f"/k/{kop.slug}/office/receipts/{refunds[0].ref}").text

@@ -8,7 +8,7 @@ from urllib.parse import unquote
 import pytest
 import sqlalchemy as sa
 
-from models import ledger, savings
+from models import books_check, ledger, savings
 from models.ledger import Entry
 from models.membership import Membership, card_token
 from tests.budget import MAX_HTML_GZIP, MAX_QUERIES, measure
@@ -129,7 +129,7 @@ def test_withdrawal_posts_and_the_receipt_shows_the_new_balance(kop, member, tel
     page = teller.get(response.headers["Location"]).text
     assert "Penarikan" in page and "Rp125.000" in page and "Seratus dua puluh lima ribu rupiah" in page
     assert "Rp375.000" in page  # the balance after the withdrawal
-    assert ledger.balances(member.id)["sukarela"] == 375_000 and ledger.check() == []
+    assert ledger.balances(member.id)["sukarela"] == 375_000 and books_check.check() == []
 
 
 def test_receipt_keeps_the_balance_of_its_own_time(kop, member, teller):

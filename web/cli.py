@@ -45,7 +45,8 @@ def ledger_check_command() -> None:
     """Prove the books: every entry balances, every cached balance equals its lines."""
     import sqlalchemy as sa
 
-    from models.ledger import Entry, Line, SavingsBalance, check
+    from models.books_check import check
+    from models.ledger import Entry, Line, SavingsBalance
 
     problems = check()
     if problems:

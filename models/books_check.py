@@ -1,0 +1,75 @@
+"""The proof of the books, for an operator (``flask --app wsgi ledger-check``) and the tests.
+
+Rules checked, over every koperasi:
+- every entry balances (debits = credits) and has two or more lines;
+- every cached savings balance (``SavingsBalance``) equals the sum of its lines;
+- each loan's receivable, interest and late fees in the ledger equal its instalments.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from models.base import db
+from models.ledger import SAVINGS, Account, Entry, Line, Purpose, SavingsBalance
+from models.loans import Instalment
+
+
+def check() -> list[str]:
+    """Every entry balances; every cached balance equals the sum of its lines.
+    Returns the problems found (empty when the books are sound)."""
+    return check_entries() + check_savings() + check_loans()
+
+
+def check_entries() -> list[str]:
+    """Every entry balances and has two or more lines."""
+    problems = []
+    unbalanced = db.session.execute(
+        sa.select(Line.entry_id, sa.func.sum(Line.amount)).group_by(Line.entry_id)
+        .having(sa.func.sum(Line.amount) != 0)).all()
+    problems += [f"entry {entry_id} does not balance ({total:+})" for entry_id, total in unbalanced]
+    short = db.session.execute(sa.select(Entry.id).outerjoin(Line).group_by(Entry.id)
+                               .having(sa.func.count(Line.id) < 2)).scalars().all()
+    problems += [f"entry {entry_id} has fewer than two lines" for entry_id in short]
+    return problems
+
+
+def check_savings() -> list[str]:
+    """Every cached savings balance equals the sum of its lines."""
+    problems = []
+    derived = dict.fromkeys(db.session.execute(sa.select(SavingsBalance.membership_id, SavingsBalance.kind)), 0)
+    kinds = {purpose: kind for kind, purpose in SAVINGS.items()}
+    rows = db.session.execute(
+        sa.select(Line.membership_id, Account.purpose, -sa.func.sum(Line.amount)).join(Account)
+        .where(Account.purpose.in_(list(kinds)), Line.membership_id.is_not(None))
+        .group_by(Line.membership_id, Account.purpose))
+    for membership_id, purpose, total in rows:
+        derived[(membership_id, kinds[purpose])] = total
+    cached = {(m, k): b for m, k, b in db.session.execute(
+        sa.select(SavingsBalance.membership_id, SavingsBalance.kind, SavingsBalance.balance))}
+    for key, total in derived.items():
+        if cached.get(key, 0) != total:
+            problems.append(f"savings {key}: cached {cached.get(key, 0)}, lines say {total}")
+    return problems
+
+
+def check_loans() -> list[str]:
+    """Each loan's receivable, interest and late fees in the ledger equal its instalments."""
+    ledger = {}
+    rows = db.session.execute(
+        sa.select(Line.loan_id, Account.purpose, sa.func.sum(Line.amount)).join(Account)
+        .where(Line.loan_id.is_not(None)).group_by(Line.loan_id, Account.purpose))
+    for loan_id, purpose, total in rows:
+        ledger[(loan_id, purpose)] = total
+    problems = []
+    cached = db.session.execute(
+        sa.select(Instalment.loan_id, sa.func.sum(Instalment.principal_due - Instalment.principal_paid),
+                  sa.func.sum(Instalment.interest_paid), sa.func.sum(Instalment.late_fee_paid))
+        .group_by(Instalment.loan_id))
+    for loan_id, principal_left, interest_paid, late_paid in cached:
+        for purpose, expected in ((Purpose.LOANS, principal_left), (Purpose.INTEREST, -interest_paid),
+                                  (Purpose.PENALTIES, -late_paid)):
+            if ledger.get((loan_id, purpose), 0) != expected:
+                problems.append(f"loan {loan_id} {purpose}: instalments say {expected}, "
+                                f"lines say {ledger.get((loan_id, purpose), 0)}")
+    return problems
