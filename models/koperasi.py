@@ -300,10 +300,7 @@ def verify(koperasi: Koperasi, admin: User) -> None:
     """Platform admin: the koperasi appears in the directory."""
     if koperasi.status == Status.VERIFIED:
         raise DomainError(_l("This koperasi is already verified."))
-    from models.ledger import ensure_chart  # the ledger builds on koperasi, not the reverse
-
     koperasi.status, koperasi.rejection_reason, koperasi.verified_at = Status.VERIFIED, None, utcnow()
-    ensure_chart(koperasi)
     record(koperasi, admin, "verified")
 
 

@@ -13,6 +13,7 @@ Rules kept here, for every koperasi:
 from __future__ import annotations
 
 import enum
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -190,6 +191,28 @@ def find_by_key(koperasi: Koperasi, key: str | None) -> Entry | None:
         return None
     return db.session.scalar(sa.select(Entry).where(Entry.koperasi_id == koperasi.id,
                                                     Entry.idempotency_key == key))
+
+
+def check_amount(amount: int | None, field: str = "amount") -> int:
+    if not isinstance(amount, int) or amount <= 0:
+        raise DomainError(_l("Enter an amount above Rp0."), field=field)
+    if amount > MAX_AMOUNT:
+        raise DomainError(_l("This amount is too large for one transaction."), field=field)
+    return amount
+
+
+def idempotent(koperasi, key: str | None, operation: Callable[[], Entry]) -> Entry:
+    """Run a posting once per key: a retry (double tap, flaky network, offline replay)
+    gets the first entry back and changes nothing more."""
+    if (first := find_by_key(koperasi, key)) is not None:
+        return first
+    try:
+        return operation()
+    except sa.exc.IntegrityError:
+        db.session.rollback()  # the same key won a race a moment ago: undo ours whole
+        if (first := find_by_key(koperasi, key)) is not None:
+            return first
+        raise
 
 
 def _next_ref(koperasi: Koperasi) -> str:

@@ -27,7 +27,19 @@ from models.accounts import User
 from models.base import db, utcnow
 from models.errors import Checks, DomainError
 from models.koperasi import Koperasi
-from models.ledger import MEANS, SAVINGS, Entry, Leg, Purpose, debit_savings, lock, post, round_idr
+from models.ledger import (
+    MEANS,
+    SAVINGS,
+    Entry,
+    Leg,
+    Purpose,
+    check_amount,
+    debit_savings,
+    idempotent,
+    lock,
+    post,
+    round_idr,
+)
 from models.membership import WIB, Membership, MemberStatus
 from models.money import idr
 
@@ -299,8 +311,6 @@ def reject(loan: Loan, by: User, reason: str) -> None:
 
 def disburse(loan: Loan, by: User, means: str, key: str | None = None, today: date | None = None) -> Entry:
     """Pay the loan out: the schedule is fixed and one entry posts principal and fee."""
-    from models.savings import idempotent
-
     koperasi = db.session.get(Koperasi, loan.koperasi_id)
 
     def run() -> Entry:
@@ -380,8 +390,6 @@ def repay(loan: Loan, amount: int, source: str, by: User | None, key: str | None
     """Allocate to late fee, then interest, then principal, instalment by instalment.
     Under a row lock on the loan, so repayments at once never pay more than is owed.
     ``source``: cash, bank, or the member's own simpanan sukarela."""
-    from models.savings import check_amount, idempotent
-
     loan_id = loan.id
     koperasi = db.session.get(Koperasi, loan.koperasi_id)
 

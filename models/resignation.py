@@ -18,13 +18,27 @@ from flask_babel import lazy_gettext as _l
 from models.accounts import User
 from models.base import db
 from models.errors import DomainError
+from models.ledger import MEANS, SAVINGS, Entry, Leg, balances, debit_savings, post
 from models.loans import has_open_loans
 from models.market import Store, StoreStatus
 from models.membership import Membership, mark_resigned, request_resignation
 from models.orders import Order, OrderStatus
-from models.savings import refund_all
 
 DONE = (OrderStatus.COMPLETED, OrderStatus.CANCELLED)
+
+
+def refund_all(membership: Membership, by: User | None, key: str | None = None) -> Entry | None:
+    """On resignation (loans settled first, see ``confirm``): every savings balance back
+    in one entry, the only posting to a membership that is no longer open."""
+    held = {kind: amount for kind, amount in balances(membership.id).items() if amount}
+    if not held:
+        return None
+    for kind, amount in held.items():
+        debit_savings(membership.id, kind, amount)
+    legs = [Leg(SAVINGS[kind], amount, membership_id=membership.id) for kind, amount in held.items()]
+    legs.append(Leg(MEANS["cash"], -sum(held.values())))
+    return post(membership.koperasi, "refund", legs, by=by, memo="resignation", membership_id=membership.id,
+                key=key, membership_status=("resigning",))
 
 
 def open_orders(membership: Membership) -> int:

@@ -7,7 +7,6 @@ once can never overdraw. A retried form (same idempotency key) returns the first
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -19,43 +18,21 @@ from models.base import db
 from models.errors import DomainError
 from models.koperasi import Koperasi
 from models.ledger import (
-    MAX_AMOUNT,
     MEANS,
     SAVINGS,
     Entry,
     Leg,
     balances,
+    check_amount,
     credit_savings,
     debit_savings,
-    find_by_key,
+    idempotent,
     lock,
     post,
 )
 from models.membership import Membership, MemberStatus
 from models.money import idr
 from models.zones import zone_of
-
-
-def check_amount(amount: int | None, field: str = "amount") -> int:
-    if not isinstance(amount, int) or amount <= 0:
-        raise DomainError(_l("Enter an amount above Rp0."), field=field)
-    if amount > MAX_AMOUNT:
-        raise DomainError(_l("This amount is too large for one transaction."), field=field)
-    return amount
-
-
-def idempotent(koperasi, key: str | None, operation: Callable[[], Entry]) -> Entry:
-    """Run a posting once per key: a retry (double tap, flaky network, offline replay)
-    gets the first entry back and changes nothing more."""
-    if (first := find_by_key(koperasi, key)) is not None:
-        return first
-    try:
-        return operation()
-    except sa.exc.IntegrityError:
-        db.session.rollback()  # the same key won a race a moment ago: undo ours whole
-        if (first := find_by_key(koperasi, key)) is not None:
-            return first
-        raise
 
 
 def deposit(membership: Membership, kind: str, amount: int, means: str, by: User | None,
@@ -109,23 +86,6 @@ def withdraw(membership: Membership, amount: int, means: str, by: User | None, k
                     by=by, memo="sukarela", membership_id=membership.id, key=key, at=at)
 
     return idempotent(koperasi, key, run)
-
-
-def refund_all(membership: Membership, by: User | None, key: str | None = None) -> Entry | None:
-    """On resignation: loans settled first, then every savings balance back in one entry."""
-    from models.loans import has_open_loans
-
-    if has_open_loans(membership):
-        raise DomainError(_l("Settle the member's loans before the resignation."))
-    held = {kind: amount for kind, amount in balances(membership.id).items() if amount}
-    if not held:
-        return None
-    for kind, amount in held.items():
-        debit_savings(membership.id, kind, amount)
-    legs = [Leg(SAVINGS[kind], amount, membership_id=membership.id) for kind, amount in held.items()]
-    legs.append(Leg(MEANS["cash"], -sum(held.values())))
-    return post(membership.koperasi, "refund", legs, by=by, memo="resignation", membership_id=membership.id,
-                key=key, membership_status=("resigning",))
 
 
 def pokok_due(membership: Membership, held: dict[str, int] | None = None) -> int:
