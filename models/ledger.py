@@ -207,9 +207,9 @@ def idempotent(koperasi, key: str | None, operation: Callable[[], Entry]) -> Ent
     if (first := find_by_key(koperasi, key)) is not None:
         return first
     try:
-        return operation()
+        with db.session.begin_nested():  # the same key may win a race: then undo ours, and only ours
+            return operation()
     except sa.exc.IntegrityError:
-        db.session.rollback()  # the same key won a race a moment ago: undo ours whole
         if (first := find_by_key(koperasi, key)) is not None:
             return first
         raise
@@ -269,15 +269,12 @@ def post(koperasi: Koperasi, kind: str, legs: list[Leg], *, by: User | None, mem
 
 
 def lock(model, row_id: int) -> None:
-    """Hold the row (and on SQLite, the database) for writing until commit, so a
-    read-check-write sequence cannot interleave with another request's."""
+    """Hold the row for writing until the caller commits, so a read-check-write sequence
+    cannot interleave with another request's. PostgreSQL: a row lock. SQLite: nothing
+    to do, a writing transaction holds the database's write lock from its first read
+    (BEGIN IMMEDIATE, web/database.py); never a commit behind the caller's back."""
     if db.session.get_bind().dialect.name == "postgresql":
         db.session.execute(sa.select(model.id).where(model.id == row_id).with_for_update())
-    else:
-        # SQLite: a read snapshot cannot be upgraded once another writer committed, so
-        # end it, then take the write lock first (the busy timeout queues us).
-        db.session.commit()
-        db.session.execute(sa.update(model).where(model.id == row_id).values(id=model.id))
     db.session.expire_all()
 
 

@@ -294,19 +294,20 @@ def change_stock(product: Product, *, delta: int | None = None, set_to: int | No
         if not isinstance(delta, int) or delta == 0 or abs(delta) > MAX_STOCK:
             raise DomainError(_l("Stock is a whole number from 0."), field="stock")
         values, where = {"stock": Product.stock + delta}, (Product.stock + delta >= 0)
-    after = db.session.execute(
-        sa.update(Product).where(Product.id == product.id, where).values(**values).returning(Product.stock)
-    ).scalar_one_or_none()
-    if after is None:
-        raise DomainError(_l("Not enough stock for that."), field="stock")
-    if key:
-        try:
-            with db.session.begin_nested():
+    try:
+        with db.session.begin_nested():  # the change and its key together: a lost race undoes ours, only ours
+            after = db.session.execute(
+                sa.update(Product).where(Product.id == product.id, where).values(**values).returning(Product.stock)
+            ).scalar_one_or_none()
+            if after is None:
+                raise DomainError(_l("Not enough stock for that."), field="stock")
+            if key:
                 db.session.add(StockChange(store_id=product.store_id, product_id=product.id, key=key,
                                            delta=delta or 0, stock_after=after, by_id=by.id if by else None))
-        except sa.exc.IntegrityError:  # the same change arrived twice at once: undo ours
-            db.session.rollback()
-            return db.session.scalar(sa.select(StockChange.stock_after).where(
-                StockChange.store_id == product.store_id, StockChange.key == key))
+    except sa.exc.IntegrityError:  # the same change arrived twice at once
+        if not key:
+            raise
+        return db.session.scalar(sa.select(StockChange.stock_after).where(
+            StockChange.store_id == product.store_id, StockChange.key == key))
     db.session.expire(product, ["stock"])
     return after

@@ -16,11 +16,13 @@ MAX_HTML_GZIP = 14 * 1024  # one network round trip on a slow phone connection
 
 @contextmanager
 def count_queries():
-    """Collect the SQL statements run inside the block."""
+    """Collect the SQL statements run inside the block (not the BEGIN that SQLite gets
+    as a statement, web/database.py, and PostgreSQL's driver sends on its own)."""
     statements: list[str] = []
 
     def record(conn, cursor, statement, *args):
-        statements.append(statement)
+        if not statement.startswith("BEGIN"):
+            statements.append(statement)
 
     engine = db.engine
     sa.event.listen(engine, "before_cursor_execute", record)

@@ -36,10 +36,10 @@ def _on_postgres() -> bool:
 
 def pytest_collection_modifyitems(config, items):
     """Race tests only mean something on PostgreSQL (SQLite serialises every writer):
-    on the SQLite run they are deselected, not skipped, and the PostgreSQL run has them."""
-    if _on_postgres():
-        return
-    keep = [item for item in items if "postgres_only" not in item.keywords]
+    on the SQLite run they are deselected, not skipped, and the PostgreSQL run has them.
+    Tests of SQLite's own transaction handling (``sqlite_only``) the other way round."""
+    other = "sqlite_only" if _on_postgres() else "postgres_only"
+    keep = [item for item in items if other not in item.keywords]
     if len(keep) != len(items):
         config.hook.pytest_deselected(items=[i for i in items if i not in keep])
         items[:] = keep

@@ -3,9 +3,11 @@ repay more than is owed, and a retried form posts once.
 
 Each thread is one request: its own app context (so its own session and database
 connection), loads what it needs by id, calls ONE domain operation and commits. A
-barrier starts them together. The PostgreSQL versions run on the PostgreSQL suite
-(``postgres_only``); the SQLite version of the withdrawal race checks that the busy
-timeout and the conditional UPDATE keep the same invariants on the embedded database.
+barrier starts them together (on PostgreSQL after loading, so the reads overlap too; on
+SQLite before, since a writing request holds the write lock from its first read). The
+PostgreSQL versions run on the PostgreSQL suite (``postgres_only``); the SQLite versions
+check that BEGIN IMMEDIATE, the busy timeout and the conditional UPDATE keep the same
+invariants on the embedded database.
 """
 
 from __future__ import annotations
@@ -36,14 +38,18 @@ class Outcome:
 def race(app, n: int, work) -> Outcome:
     """Run ``work(i)`` in ``n`` threads that start together; each commits its own work."""
     barrier = threading.Barrier(n)
+    postgres = _db.engine.dialect.name == "postgresql"
     outcome = Outcome()
     lock = threading.Lock()
 
     def request(i: int) -> None:
-        with app.app_context():
+        with app.test_request_context("/", method="POST"):  # a request that writes: SQLite begins IMMEDIATE
             try:
-                prepared = work(i)  # load by id, before the start line
-                barrier.wait(timeout=30)
+                if not postgres:  # SQLite queues writers from their first read: they start together
+                    barrier.wait(timeout=30)
+                prepared = work(i)  # load by id, before the start line (PostgreSQL)
+                if postgres:
+                    barrier.wait(timeout=30)
                 result = prepared()
                 _db.session.commit()
                 with lock:
@@ -203,3 +209,22 @@ def test_same_deposit_submitted_five_times_at_once_posts_once(app, kop, make_mem
     assert db.session.get(Entry, entry_id).ref == ref
     assert db.session.get(SavingsBalance, (member_id, "sukarela")).balance == 125_000
     assert books_check.check() == []
+
+
+def test_two_corrections_of_one_deposit_at_once_on_sqlite(app, kop, make_member, teller, db):
+    """``ledger.lock`` commits nothing on SQLite: the second correction waits for the
+    first (its request holds the write lock from its first read) and is refused."""
+    member = make_member(kop)
+    deposit = savings.deposit(member, "sukarela", 80_000, "cash", teller)
+    db.session.commit()
+    entry_id, teller_id, member_id = deposit.id, teller.id, member.id
+
+    def work(i):
+        entry = _db.session.get(Entry, entry_id)
+        by = _db.session.get(User, teller_id)
+        return lambda: savings.reverse(entry, by, "Salah input nominal", key=f"fix-{i}").id
+
+    outcome = race(app, 2, work)
+    assert outcome.crashed == []
+    assert len(outcome.done) == 1 and outcome.refused == ["Transaksi ini sudah dikoreksi."]  # already corrected (id)
+    assert ledger.balances(member_id)["sukarela"] == 0 and books_check.check() == []

@@ -177,12 +177,12 @@ def test_sold_out_during_checkout_orders_nothing(buyer_client, kop, store, make_
     last = make_product(other, name="Madu Hutan", stock=1)
     buyer_client.post("/cart/add", data={"product_id": first.id, "quantity": 2})
     buyer_client.post("/cart/add", data={"product_id": last.id, "quantity": 1})
-    real, sold = shop.active_memberships, []
+    real, sold, last_id = shop.active_memberships, [], last.id
 
     def someone_else_buys_it(user):  # another buyer takes the last jar while this checkout runs
         if not sold:
             sold.append(1)
-            db.session.execute(sa.update(Product).where(Product.id == last.id).values(stock=0)
+            db.session.execute(sa.update(Product).where(Product.id == last_id).values(stock=0)
                                .execution_options(synchronize_session=False))
         return real(user)
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import sqlalchemy as sa
 from flask import Flask, flash, redirect, request, url_for
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
@@ -12,7 +11,7 @@ from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from web import assets, config, errors, hostile, i18n, security
+from web import assets, config, database, errors, hostile, i18n, security
 from web.extensions import babel, csrf, db, htmx, login_manager, migrate
 from web.ratelimit import login_throttle
 from web.render import safe_next
@@ -49,18 +48,7 @@ def configure_database(app: Flask) -> None:
         Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
-    with app.app_context():
-        if db.engine.dialect.name == "sqlite":
-            sa.event.listen(db.engine, "connect", _sqlite_pragmas)
-
-
-def _sqlite_pragmas(dbapi_connection, _record) -> None:
-    """Foreign keys on, WAL so readers never wait for a writer, a short wait instead of 'locked'."""
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA busy_timeout=4000")  # then "busy, try again" (web/errors.py)
-    cursor.close()
+    database.init_app(app)
 
 
 def configure_auth(app: Flask) -> None:

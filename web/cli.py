@@ -12,6 +12,7 @@ from flask import Flask
 from models.accounts import create_admin
 from models.errors import DomainError
 from web.config import ROOT
+from web.database import WRITES
 from web.extensions import db
 
 
@@ -22,6 +23,7 @@ from web.extensions import db
 @click.password_option()
 def create_admin_command(name: str, mobile: str, email: str, password: str) -> None:
     """Create a platform administrator (or promote an existing account)."""
+    db.session.info[WRITES] = True
     try:
         user = create_admin(name, mobile, password, email or None)
     except DomainError as error:
@@ -35,6 +37,7 @@ def demo_data_command() -> None:
     """Load demo data; running it again adds nothing."""
     from web.demo import load
 
+    db.session.info[WRITES] = True
     added = load()
     db.session.commit()
     click.echo("Demo data: " + (", ".join(f"{n} {k}" for k, n in added.items() if n) or "already loaded"))
