@@ -192,5 +192,33 @@ def listed_product(product_id: int) -> Product | None:
     return db.session.scalars(listed_query().where(Product.id == product_id)).unique().first()
 
 
+@dataclass
+class PhotoFile:
+    data: bytes
+    public: bool  # anyone may see it, so shared caches may keep it
+
+
+PHOTO_SIZES = ("thumb", "detail")
+
+
+def photo_file(photo_id: int, version: str, size: str, viewer_id: int | None) -> PhotoFile | None:
+    """A product photo as this viewer may see it: everyone sees the photos of a listed
+    product (``listed_query``, the rule of the pages), the store's owner always sees
+    theirs; None otherwise, or when ``version`` is not the photo's current one."""
+    if size not in PHOTO_SIZES:
+        return None
+    row = db.session.execute(
+        sa.select(getattr(ProductPhoto, size), ProductPhoto.version, ProductPhoto.product_id, Store.owner_id)
+        .join(Product, ProductPhoto.product_id == Product.id).join(Store, Product.store_id == Store.id)
+        .where(ProductPhoto.id == photo_id)).first()
+    if row is None or row.version != version:
+        return None
+    data, _version, product_id, owner_id = row
+    public = listed_product(product_id) is not None
+    if not public and (viewer_id is None or viewer_id != owner_id):
+        return None
+    return PhotoFile(data, public)
+
+
 def store_by_slug(slug: str) -> Store | None:
     return db.session.scalar(sa.select(Store).where(Store.slug == slug))

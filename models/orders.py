@@ -334,6 +334,27 @@ def _pay_from_savings(order: Order) -> None:
 
 # ---------------------------------------------------------------- status
 
+@dataclass(frozen=True)
+class Offer:
+    """What an order's page offers, by the rules ``move`` and ``mark_paid`` keep."""
+
+    moves: list[str]  # the next steps, in the order they happen (cancelling apart)
+    cancel: bool
+    mark_paid: bool
+
+
+def offer(order: Order, as_seller: bool) -> Offer:
+    """The buttons to show the seller (or the buyer) for this order now."""
+    allowed = (SELLER_MOVES if as_seller else BUYER_MOVES).get(order.status, set())
+    step = OrderStatus.READY if order.fulfilment == "pickup" else OrderStatus.DELIVERING
+    moves = [to for to in (OrderStatus.ACCEPTED, step, OrderStatus.COMPLETED) if to in allowed]
+    return Offer(moves, OrderStatus.CANCELLED in allowed, as_seller and _awaiting_transfer(order))
+
+
+def _awaiting_transfer(order: Order) -> bool:
+    return order.payment == "transfer" and not order.paid_at and order.status != OrderStatus.CANCELLED
+
+
 def move(order: Order, to: str, by: User, as_seller: bool, reason: str = "") -> None:
     """Change an order's status along the allowed paths (seller or buyer)."""
     allowed = (SELLER_MOVES if as_seller else BUYER_MOVES).get(order.status, set())
@@ -398,6 +419,6 @@ def _complete(order: Order, by: User) -> None:
 
 def mark_paid(order: Order) -> None:
     """The seller confirms a bank transfer arrived."""
-    if order.payment != "transfer" or order.paid_at or order.status == OrderStatus.CANCELLED:
+    if not _awaiting_transfer(order):
         raise DomainError(_l("Only an unpaid bank-transfer order can be marked paid."))
     order.paid_at = utcnow()

@@ -279,3 +279,28 @@ def test_a_double_tapped_checkout_gives_every_tap_the_first_orders(app, kop, sto
     db.session.expire_all()
     assert db.session.get(Product, product.id).stock == 4
     assert ledger.balances(buyer.id)["sukarela"] == 80_000 and books_check.check() == []
+
+
+def test_the_buttons_offered_are_the_moves_the_rules_allow(kop, store, make_product, make_user, db):
+    """The order pages show what ``move`` and ``mark_paid`` accept, from the model, not a copy."""
+    from models.orders import offer
+
+    product, buyer = make_product(store, stock=5), make_user(full_name="Pembeli")
+    seller = db.session.get(type(buyer), store.owner_id)
+    made = {}
+    for fulfilment, payment in (("pickup", "cash"), ("delivery", "transfer")):
+        add_to_cart(buyer, product, 1)
+        made[fulfilment] = checkout(buyer, {store.id: Choice(fulfilment, payment, "Jl. Dago No. 10, Bandung")},
+                                    key=f"offer-{fulfilment}").orders[0]
+    pickup, delivery = made["pickup"], made["delivery"]
+    assert offer(pickup, as_seller=False) == offer(delivery, as_seller=False) and offer(pickup, as_seller=False).cancel
+    assert offer(pickup, as_seller=True).moves == ["accepted"] and not offer(pickup, as_seller=True).mark_paid
+    assert offer(delivery, as_seller=True).mark_paid
+    for order in (pickup, delivery):
+        move(order, "accepted", seller, as_seller=True)
+    assert offer(pickup, as_seller=True).moves == ["ready"] and offer(delivery, as_seller=True).moves == ["delivering"]
+    assert not offer(pickup, as_seller=False).cancel and offer(pickup, as_seller=True).cancel
+    for order in (pickup, delivery):  # every button offered is a move the model accepts
+        for to in offer(order, as_seller=True).moves:
+            move(order, to, seller, as_seller=True)
+    assert offer(pickup, as_seller=True).moves == ["completed"]

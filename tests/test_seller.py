@@ -306,3 +306,19 @@ def test_seller_edits_their_store_and_no_one_else_can(app, db, make_koperasi, ma
     stranger = login(app.test_client(), make_user(full_name="Orang Lain"))
     assert stranger.get(f"/seller/stores/{store.id}").status_code == 404
     assert stranger.post(f"/seller/stores/{store.id}", data=data).status_code == 404
+
+
+def test_a_photo_follows_the_listing_rule_not_a_copy_of_it(app, kop, store, seller, make_product, db):
+    """A product in an approved store of a koperasi that is no longer verified is not
+    listed: the public no longer gets its photo either; its seller still does."""
+    product = make_product(store)
+    photo = ProductPhoto(product_id=product.id, position=0, version="abc123", thumb=b"RIFF-thumb", detail=b"RIFF-detail")
+    db.session.add(photo)
+    db.session.commit()
+    url = f"/market/photos/{photo.id}-abc123.thumb.webp"
+    assert app.test_client().get(url).status_code == 200
+    kop.status = "pending"
+    db.session.commit()
+    assert app.test_client().get(url).status_code == 404
+    served = seller.get(url)
+    assert served.status_code == 200 and served.data == b"RIFF-thumb" and "private" in served.headers["Cache-Control"]

@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import re
-from collections import Counter
-from dataclasses import dataclass, field
-from datetime import datetime
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -25,10 +22,10 @@ from wtforms.validators import (
     Optional,
 )
 
-from models import loans as domain
+from models import loan_simulation
 from models.errors import DomainError
-from models.loans import FEE_MODE_LABELS, LATE_FEE_LABELS, METHOD_LABELS, LoanProduct
-from models.membership import WIB
+from models.loan_simulation import Simulation
+from models.loans import FEE_MODE_LABELS, LATE_FEE_LABELS, METHOD_LABELS
 from views.fields import MEANS_CHOICES, Form, KeyedForm, RupiahField, choices
 
 REQUIRED = _l("This field is required.")
@@ -165,35 +162,6 @@ class PayFromSavingsForm(KeyedForm):
 
 # ---------------------------------------------------------------- the simulator's numbers
 
-@dataclass
-class Simulation:
-    error: str | None = None
-    product: LoanProduct | None = None
-    amount: int = 0
-    rows: list = field(default_factory=list)
-    fee: int = 0
-
-    @property
-    def interest(self) -> int:
-        return sum(row.interest for row in self.rows)
-
-    @property
-    def total(self) -> int:
-        return sum(row.total for row in self.rows)
-
-    @property
-    def first(self) -> int:
-        return self.rows[0].total if self.rows else 0
-
-    @property
-    def typical(self) -> int:
-        return Counter(row.total for row in self.rows).most_common(1)[0][0] if self.rows else 0
-
-    @property
-    def net(self) -> int:
-        return self.amount - self.fee if self.product.fee_mode == "deducted" else self.amount
-
-
 def simulate(form, products, validate: bool = True) -> Simulation | None:
     """The numbers for what was typed, or one message; never an exception."""
     if not any(getattr(form[name], "raw_data", None) for name in ("amount", "tenor")):
@@ -207,8 +175,6 @@ def simulate(form, products, validate: bool = True) -> Simulation | None:
     if product is None:
         return Simulation(error=_("Choose a loan product from the list."))
     try:
-        domain.check_terms(product, form.amount.data, form.tenor.data)
+        return loan_simulation.simulate(product, form.amount.data, form.tenor.data)
     except DomainError as error:
         return Simulation(error=str(error.message))
-    rows = domain.schedule(form.amount.data, form.tenor.data, product.method, product.monthly_rate_bp, datetime.now(WIB).date())
-    return Simulation(product=product, amount=form.amount.data, rows=rows, fee=domain.fee_for(product, form.amount.data))

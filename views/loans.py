@@ -4,7 +4,7 @@ review, disbursement, teller repayments and portfolio."""
 from __future__ import annotations
 
 import math
-from datetime import date, timedelta
+from datetime import date
 
 import sqlalchemy as sa
 from babel.numbers import format_decimal
@@ -17,6 +17,7 @@ from sqlalchemy.orm import lazyload
 from werkzeug.routing import BuildError
 
 from models import loans as domain
+from models import portfolio as portfolio_rules
 from models.errors import DomainError
 from models.ledger import balances
 from models.loans import (
@@ -49,7 +50,6 @@ from web.render import render, see_other
 
 bp = Blueprint("loans", __name__, url_prefix="/k/<slug>")
 PER_PAGE = 20
-NPL_DAYS = 90  # non-performing: an instalment overdue more than this
 LABELS = {"status": STATUS_LABELS, "method": METHOD_LABELS, "fee_mode": FEE_MODE_LABELS,
           "late_fee": LATE_FEE_LABELS}
 
@@ -225,28 +225,6 @@ def instalment_rows(loan: Loan, today: date) -> list[tuple[Instalment, str]]:
 
 # ---------------------------------------------------------------- the office: portfolio
 
-def portfolio_numbers(koperasi_id: int, today: date) -> dict:
-    """Counts by status, outstanding principal, overdue amount and NPL: two aggregate queries."""
-    counts = dict(db.session.execute(sa.select(Loan.status, sa.func.count()).where(
-        Loan.koperasi_id == koperasi_id).group_by(Loan.status)).all())
-    left = Instalment.principal_due - Instalment.principal_paid
-    unpaid = left + Instalment.interest_due - Instalment.interest_paid
-    late = sa.and_(Instalment.settled_on.is_(None), Instalment.due_on < today)
-    npl_loans = (sa.select(Instalment.loan_id).join(Loan, Loan.id == Instalment.loan_id)
-                 .where(Loan.koperasi_id == koperasi_id, Loan.status == LoanStatus.ACTIVE,
-                        Instalment.settled_on.is_(None), Instalment.due_on < today - timedelta(days=NPL_DAYS)))
-    outstanding, overdue, npl, in_arrears = db.session.execute(
-        sa.select(sa.func.coalesce(sa.func.sum(left), 0),
-                  sa.func.coalesce(sa.func.sum(sa.case((late, unpaid), else_=0)), 0),
-                  sa.func.coalesce(sa.func.sum(sa.case((Instalment.loan_id.in_(npl_loans), left), else_=0)), 0),
-                  sa.func.count(sa.distinct(sa.case((late, Instalment.loan_id)))))
-        .join(Loan, Loan.id == Instalment.loan_id)
-        .where(Loan.koperasi_id == koperasi_id, Loan.status == LoanStatus.ACTIVE)).one()
-    return {"counts": {status: counts.get(status, 0) for status in LoanStatus}, "outstanding": int(outstanding),
-            "overdue": int(overdue), "npl": int(npl), "in_arrears": in_arrears,
-            "npl_ratio": npl / outstanding * 100 if outstanding else 0.0}
-
-
 def _paged(total: int, arg: str) -> tuple[int, int]:
     pages = max(1, math.ceil(total / PER_PAGE))
     return min(max(request.args.get(arg, 1, type=int), 1), pages), pages
@@ -257,7 +235,7 @@ def portfolio(slug):
     """Loans by status, outstanding, overdue and NPL; applications to review; loans in arrears."""
     o = office(slug, "read")
     today = _today(o.koperasi)
-    numbers = portfolio_numbers(o.koperasi.id, today)
+    numbers = portfolio_rules.figures(o.koperasi.id, today)
     waiting = numbers["counts"][LoanStatus.APPLIED] + numbers["counts"][LoanStatus.APPROVED]
     qpage, qpages = _paged(waiting, "qpage")
     queue = db.session.scalars(
@@ -265,16 +243,7 @@ def portfolio(slug):
         .options(lazyload(Loan.instalments)).order_by(Loan.status, Loan.applied_at, Loan.id)
         .limit(PER_PAGE).offset((qpage - 1) * PER_PAGE)).all()
     page, pages = _paged(numbers["in_arrears"], "page")
-    late = (sa.select(Instalment.loan_id, sa.func.sum(Instalment.principal_due - Instalment.principal_paid
-                                                      + Instalment.interest_due - Instalment.interest_paid)
-                      .label("overdue"), sa.func.min(Instalment.due_on).label("since"))
-            .where(Instalment.settled_on.is_(None), Instalment.due_on < today).group_by(Instalment.loan_id)
-            .subquery())
-    arrears = db.session.execute(
-        sa.select(Loan, late.c.overdue, late.c.since).join(late, late.c.loan_id == Loan.id)
-        .where(Loan.koperasi_id == o.koperasi.id, Loan.status == LoanStatus.ACTIVE)
-        .options(lazyload(Loan.instalments)).order_by(late.c.since, Loan.id)
-        .limit(PER_PAGE).offset((page - 1) * PER_PAGE)).all()
+    arrears = portfolio_rules.in_arrears(o.koperasi.id, today, PER_PAGE, (page - 1) * PER_PAGE)
     return render("loans/portfolio.html", o=o, n=numbers, queue=queue, waiting=waiting, qpage=qpage,
                   qpages=qpages, arrears=arrears, page=page, pages=pages, labels=LABELS, today=today)
 
@@ -290,20 +259,6 @@ LIST_FILTERS = {
     LoanStatus.PAID_OFF: STATUS_LABELS[LoanStatus.PAID_OFF],
     LoanStatus.REJECTED: STATUS_LABELS[LoanStatus.REJECTED],
 }
-
-
-def _late(today: date):
-    """The loan has an instalment past its due date, unpaid."""
-    return sa.exists().where(Instalment.loan_id == Loan.id, Instalment.settled_on.is_(None),
-                             Instalment.due_on < today)
-
-
-def _loans_with(query, chosen: str, today: date):
-    if chosen == "current":
-        return query.where(Loan.status == LoanStatus.ACTIVE, ~_late(today))
-    if chosen == "overdue":
-        return query.where(Loan.status == LoanStatus.ACTIVE, _late(today))
-    return query.where(Loan.status == chosen) if chosen else query
 
 
 def _paginate(query):
@@ -322,23 +277,10 @@ def loan_list(slug):
     today = _today(o.koperasi)
     chosen = request.args.get("status", "")
     chosen = chosen if chosen in LIST_FILTERS else ""
-    found = _paginate(_loans_with(o.select(Loan), chosen, today).options(lazyload(Loan.instalments))
+    found = _paginate(portfolio_rules.filtered(o.select(Loan), chosen, today).options(lazyload(Loan.instalments))
                       .order_by(Loan.applied_at.desc(), Loan.id.desc()))
     return render("loans/list.html", o=o, found=found, chosen=chosen, filters=LIST_FILTERS, today=today,
-                  due=_due_by_loan([loan.id for loan in found.items if loan.status == LoanStatus.ACTIVE], today))
-
-
-def _due_by_loan(loan_ids: list[int], today: date) -> dict[int, tuple[date, int]]:
-    """For loans being repaid: the next due date and the amount overdue, in one query."""
-    if not loan_ids:
-        return {}
-    left = (Instalment.principal_due - Instalment.principal_paid + Instalment.interest_due
-            - Instalment.interest_paid)
-    rows = db.session.execute(
-        sa.select(Instalment.loan_id, sa.func.min(Instalment.due_on),
-                  sa.func.coalesce(sa.func.sum(sa.case((Instalment.due_on < today, left), else_=0)), 0))
-        .where(Instalment.loan_id.in_(loan_ids), Instalment.settled_on.is_(None)).group_by(Instalment.loan_id))
-    return {loan_id: (next_due, int(overdue)) for loan_id, next_due, overdue in rows}
+                  due=portfolio_rules.due_by_loan([loan.id for loan in found.items if loan.status == LoanStatus.ACTIVE], today))
 
 
 def member_loans(o, membership_id: int) -> list[tuple[Loan, domain.Owed | None]]:
@@ -433,7 +375,7 @@ def receipt_url(slug: str, entry) -> str | None:
 
 def _review_page(o, loan, approve_form=None, reject_form=None, disburse_form=None, repay_form=None, status=200):
     today = _today(o.koperasi)
-    late = _late(today)
+    late = portfolio_rules.late(today)
     owed = domain.owed(loan, today) if loan.status == LoanStatus.ACTIVE else None
     due_form = RepayForm(formdata=None)  # the one-tap "pay what is due" button: its own one-time key
     if owed:

@@ -18,7 +18,6 @@ from models.market import Product, Store
 from models.orders import (
     FULFILMENT_LABELS,
     PAYMENT_LABELS,
-    SELLER_MOVES,
     STATUS_LABELS,
     CartItem,
     Choice,
@@ -229,7 +228,8 @@ def detail(order_id: int):
     """One of my orders: items, totals, history, the store's contact."""
     if request.method == "POST":
         return dispatch(cancel=cancel)
-    return render("orders/detail.html", order=_own_order(order_id), form=Form(), **_labels())
+    order = _own_order(order_id)
+    return render("orders/detail.html", order=order, form=Form(), offer=shop.offer(order, as_seller=False), **_labels())
 
 
 @bp.post("/orders/<int:order_id>/cancel")
@@ -241,7 +241,9 @@ def cancel(order_id: int):
     if run(form, lambda: shop.move(order, OrderStatus.CANCELLED, current_user, as_seller=False)):
         flash(_("Order %(number)s cancelled.", number=order.number), "success")
         return see_other(url_for("orders.detail", order_id=order_id))
-    return render("orders/detail.html", 422, order=_own_order(order_id), form=form, **_labels())
+    order = _own_order(order_id)
+    return render("orders/detail.html", 422, order=order, form=form, offer=shop.offer(order, as_seller=False),
+                  **_labels())
 
 
 def _labels() -> dict:
@@ -258,16 +260,9 @@ def _seller_order(order_id: int) -> Order:
     return order
 
 
-def _next_moves(order: Order) -> list[str]:
-    moves = SELLER_MOVES.get(order.status, set())
-    ok = [OrderStatus.ACCEPTED, OrderStatus.READY if order.fulfilment == "pickup" else OrderStatus.DELIVERING,
-          OrderStatus.COMPLETED]
-    return [to for to in ok if to in moves]
-
-
 def _seller_page(order: Order, form: ReasonForm, status: int = 200):
-    return render("orders/seller_detail.html", status, order=order, form=form, moves=_next_moves(order),
-                  can_cancel=OrderStatus.CANCELLED in SELLER_MOVES.get(order.status, set()), **_labels())
+    return render("orders/seller_detail.html", status, order=order, form=form, offer=shop.offer(order, as_seller=True),
+                  **_labels())
 
 
 @bp.get("/seller/orders")

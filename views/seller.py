@@ -20,7 +20,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from models import market
+from models import catalogue, market
 from models.errors import DomainError
 from models.images import reencode
 from models.koperasi import Staff
@@ -267,20 +267,13 @@ def product(product_id):
 
 @bp.get("/market/photos/<int:photo_id>-<version>.<any(thumb,detail):size>.webp")
 def photo(photo_id, version, size):
-    row = db.session.execute(
-        sa.select(getattr(ProductPhoto, size), ProductPhoto.version, Product.active, Store.status, Store.owner_id)
-        .join(Product, ProductPhoto.product_id == Product.id).join(Store, Product.store_id == Store.id)
-        .where(ProductPhoto.id == photo_id)).first()
-    if row is None or row[1] != version:
+    """A product photo: public while the product is listed, else only to its seller."""
+    found = catalogue.photo_file(photo_id, version, size, current_user.id if current_user.is_authenticated else None)
+    if found is None:
         abort(404)
-    data, _version, active, status, owner_id = row
-    mine = current_user.is_authenticated and current_user.id == owner_id
-    if not mine and not (active and status == market.StoreStatus.APPROVED):
-        abort(404)
-    response = make_response(data)
+    response = make_response(found.data)
     response.headers["Content-Type"] = "image/webp"
-    response.headers["Cache-Control"] = ("private" if not (active and status == "approved") else "public") \
-        + ", max-age=31536000, immutable"
+    response.headers["Cache-Control"] = ("public" if found.public else "private") + ", max-age=31536000, immutable"
     return response
 
 
