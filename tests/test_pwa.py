@@ -46,11 +46,34 @@ def test_worker_precaches_files_that_exist(client):
     assert client.get("/offline").status_code == 200
 
 
-def test_worker_keeps_no_fragments_posts_or_private_pages(client):
-    js = client.get("/sw.js").text
-    assert 'request.method !== "GET"' in js
-    assert "Kopz-Fragment" in js
-    assert r"office" in js and r"admin" in js
+def test_a_fragment_is_marked_so_the_worker_never_keeps_it_as_the_page(client):
+    """The worker keeps a page for offline unless the answer says it is a fragment."""
+    page = client.get("/koperasi")
+    fragment = client.get("/koperasi", headers={"HX-Request": "true", "HX-Target": "results"})
+    assert "Kopz-Fragment" not in page.headers and "<html" in page.text
+    assert fragment.headers["Kopz-Fragment"] == "results" and "<html" not in fragment.text
+    assert {"HX-Request", "HX-Target"} <= set(fragment.vary)  # no HTTP cache answers a page with it either
+
+
+def test_every_office_and_admin_page_is_one_the_worker_keeps_no_copy_of(app, client):
+    """Pages with other people's data are never kept offline: the worker's list of
+    private addresses (as served) covers every office and admin route of the app."""
+    served = re.search(r"const PRIVATE = \[(.*?)\];", client.get("/sw.js").text).group(1)
+    private = [re.compile(rx) for rx in re.findall(r"/(\^.*?)/(?:,|$)", served)]
+    assert private
+    routes = [re.sub(r"<(?:\w+:)?(\w+)>", "1", rule.rule) for rule in app.url_map.iter_rules()
+              if rule.rule.startswith(("/k/<slug>/office", "/admin"))]
+    assert len(routes) > 10
+    assert [path for path in routes if not any(rx.search(path) for rx in private)] == []
+    assert not any(rx.search("/k/1/me") or rx.search("/cards") for rx in private)  # the member's own, for offline
+
+
+def test_logout_tells_the_browser_to_drop_its_kept_pages(app, make_user):
+    from tests.conftest import login
+
+    client = login(app.test_client(), make_user())
+    response = client.post("/logout")
+    assert response.status_code == 303 and response.headers["Clear-Site-Data"] == '"cache", "storage"'
 
 
 def test_worker_version_changes_with_the_static_files(app, client):

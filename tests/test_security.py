@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
+import sqlalchemy as sa
 
 from tests.conftest import PASSWORD
 
@@ -66,3 +67,79 @@ def test_session_cookie_is_httponly_and_lax(client, user):
     response = client.post("/login", data={"login": user.mobile, "password": PASSWORD})
     cookie = response.headers["Set-Cookie"]
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+
+
+# ---------------------------------------------------------------- money-moving endpoints
+
+@pytest.fixture
+def money_world(app, make_koperasi, make_member, make_staff, make_store, make_product, make_user, db):
+    """A logged-in teller, buyer and seller with something to move in every money endpoint."""
+    from models import loans, orders, savings
+    from models.accounts import User
+    from tests.conftest import board, login
+
+    kop = make_koperasi()
+    teller = make_staff(kop, "teller")
+    member = make_member(kop)
+    savings.deposit(member, "sukarela", 200_000, "cash", teller)
+    product_rule = loans.save_product(kop, dict(
+        name="Modal Usaha", method="flat", monthly_rate_bp=100, fee_bp=0, fee_mode="deducted",
+        max_amount_idr=20_000_000, min_tenor=3, max_tenor=24, late_fee_mode="per_day", late_fee_idr=0))
+    approved = loans.apply(member, product_rule, 1_000_000, 4, "Modal warung kelontong")
+    loans.approve(approved, board(kop))
+    active = loans.apply(make_member(kop), product_rule, 1_000_000, 4, "Modal warung kelontong")
+    loans.approve(active, board(kop))
+    loans.disburse(active, teller, "cash")
+    store = make_store(kop)
+    goods = make_product(store, stock=10)
+    buyer = make_user(full_name="Pembeli")
+    orders.add_to_cart(buyer, goods, 1)
+    db.session.commit()
+    slug = kop.slug
+    return {
+        "teller": login(app.test_client(), teller), "buyer": login(app.test_client(), buyer),
+        "seller": login(app.test_client(), db.session.get(User, store.owner_id)),
+        "posts": {
+            "deposit": ("teller", f"/k/{slug}/office/teller/{member.id}/deposit",
+                        {"kind": "sukarela", "amount": "50000", "means": "cash"}),
+            "withdrawal": ("teller", f"/k/{slug}/office/teller/{member.id}/withdraw",
+                           {"withdraw-amount": "50000", "withdraw-means": "cash"}),
+            "repayment": ("teller", f"/k/{slug}/office/loans/{active.id}/repay", {"amount": "100000", "source": "cash"}),
+            "disbursement": ("teller", f"/k/{slug}/office/loans/{approved.id}/disburse", {"means": "cash"}),
+            "checkout": ("buyer", "/cart/checkout", {f"fulfilment-{store.id}": "pickup", f"payment-{store.id}": "cash"}),
+        },
+        "product_id": goods.id,
+    }
+
+
+def _money_snapshot(db) -> tuple:
+    from models.ledger import Entry
+    from models.loans import Loan
+    from models.market import Product
+    from models.orders import Order
+
+    db.session.expire_all()
+    count = db.session.scalar
+    return (count(sa.select(sa.func.count()).select_from(Entry)), count(sa.select(sa.func.count()).select_from(Order)),
+            count(sa.select(sa.func.sum(Product.stock))),
+            tuple(db.session.scalars(sa.select(Loan.status).order_by(Loan.id))))
+
+
+@pytest.mark.parametrize("what", ["deposit", "withdrawal", "repayment", "disbursement", "checkout"])
+def test_a_forged_money_form_moves_nothing(money_world, monkeypatch, app, db, what):
+    """A logged-in teller or buyer lured to another site: the post without the token is refused, nothing moves."""
+    who, url, data = money_world["posts"][what]
+    before = _money_snapshot(db)
+    monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", True)
+    response = money_world[who].post(url, data=data)
+    assert response.status_code == 400 and "Sesi berakhir" in response.text
+    assert _money_snapshot(db) == before
+
+
+def test_a_forged_stock_sync_changes_no_stock(money_world, monkeypatch, app, db):
+    before = _money_snapshot(db)
+    monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", True)
+    response = money_world["seller"].post("/seller/stock-sync", json={
+        "changes": [{"product_id": money_world["product_id"], "set_to": 0, "key": "forged-1"}]})
+    assert response.status_code == 400
+    assert _money_snapshot(db) == before
