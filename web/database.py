@@ -4,12 +4,16 @@ A unit of work that writes (a request with an unsafe method, or a session whose
 ``info[WRITES]`` is set, as the CLI does) begins with ``BEGIN IMMEDIATE``: it holds
 SQLite's one write lock from its first read, so what it reads is still true when it
 writes, and a second writer waits (the busy timeout) instead of failing on a stale
-snapshot. Reads begin with a plain ``BEGIN`` (WAL: they never wait). So no domain
-operation has to commit to drop a read snapshot (``ledger.lock`` is a no-op on SQLite).
-On PostgreSQL nothing changes: ``ledger.lock`` takes a row lock (``FOR UPDATE``).
+snapshot. Anything else reads outside a transaction, each statement seeing the latest
+commit (as PostgreSQL's READ COMMITTED does), and begins a plain ``BEGIN`` just before
+its first write or savepoint; readers never wait (WAL). So no domain operation has to
+commit to drop a read snapshot (``ledger.lock`` is a no-op on SQLite). On PostgreSQL
+nothing changes: ``ledger.lock`` takes a row lock (``FOR UPDATE``).
 """
 
 from __future__ import annotations
+
+import re
 
 import sqlalchemy as sa
 from flask import Flask, has_app_context, has_request_context, request
@@ -25,11 +29,12 @@ def init_app(app: Flask) -> None:
         if db.engine.dialect.name == "sqlite":
             sa.event.listen(db.engine, "connect", _sqlite_connect)
             sa.event.listen(db.engine, "begin", _sqlite_begin)
+            sa.event.listen(db.engine, "before_cursor_execute", _sqlite_begin_before_writing)
 
 
 def _sqlite_connect(dbapi_connection, _record) -> None:
     """Foreign keys on, WAL so readers never wait for a writer, a short wait instead of 'locked'.
-    pysqlite's own BEGIN is turned off: ``_sqlite_begin`` emits the right one (and SAVEPOINTs work)."""
+    pysqlite's own BEGIN is turned off: we emit the right one (and so SAVEPOINTs work)."""
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
@@ -39,7 +44,17 @@ def _sqlite_connect(dbapi_connection, _record) -> None:
 
 
 def _sqlite_begin(conn) -> None:
-    conn.exec_driver_sql("BEGIN IMMEDIATE" if writes() else "BEGIN")
+    if writes():
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+WRITING = re.compile(r"\s*(INSERT|UPDATE|DELETE|REPLACE|SAVEPOINT|CREATE|DROP|ALTER)\b", re.IGNORECASE)
+
+
+def _sqlite_begin_before_writing(conn, cursor, statement, _parameters, _context, _executemany) -> None:
+    """A reader's first write (or savepoint) begins its transaction: what follows commits or rolls back whole."""
+    if not conn.connection.dbapi_connection.in_transaction and WRITING.match(statement):
+        cursor.execute("BEGIN")
 
 
 def writes() -> bool:
