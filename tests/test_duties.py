@@ -25,7 +25,7 @@ PRODUCT = {"name": "Modal Usaha", "method": "flat", "monthly_rate_bp": 100, "fee
            "max_amount_idr": 10_000_000, "min_tenor": 3, "max_tenor": 24, "late_fee_mode": "per_instalment",
            "late_fee_idr": 5_000, "requires_guarantor": False, "requires_documents": False, "active": True}
 PRODUCT_FORM = {"name": "Pinjaman Mikro", "method": "annuity", "monthly_rate_bp": "1,5", "fee_bp": "0,5",
-                "fee_mode": "deducted", "max_amount_idr": "5.000.000", "min_tenor": "6", "max_tenor": "36",
+                "fee_mode": "deducted", "min_amount_idr": "100.000", "max_amount_idr": "5.000.000", "min_tenor": "6", "max_tenor": "36",
                 "late_fee_mode": "per_day", "late_fee_idr": "1.000", "active": "y"}
 ROLES = [Role.PENGAWAS, Role.TELLER, Role.PENGURUS, Role.ADMIN]
 

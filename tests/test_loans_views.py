@@ -102,7 +102,8 @@ def text_of(html: str) -> str:
 # ---------------------------------------------------------------- products
 
 PRODUCT_FORM = {"name": "Pinjaman Mikro", "method": "annuity", "monthly_rate_bp": "1,5", "fee_bp": "0,5", "fee_mode": "deducted",
-                    "max_amount_idr": "5.000.000", "min_tenor": "6", "max_tenor": "36", "late_fee_mode": "per_day",
+                    "min_amount_idr": "100.000", "max_amount_idr": "5.000.000", "min_tenor": "6", "max_tenor": "36",
+                    "late_fee_mode": "per_day",
                     "late_fee_idr": "1.000", "requires_guarantor": "y", "active": "y"}
 
 
