@@ -8,7 +8,7 @@ from datetime import date
 
 import pytest
 import sqlalchemy as sa
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from models import loans
@@ -37,6 +37,7 @@ def product(kop, db):
 
 
 def refusal(call) -> dict:
+    """The refused fields and their messages (in Indonesian, the default language)."""
     with pytest.raises(DomainError) as refused:
         call()
     return {field: str(message) for field, message in refused.value.errors}
@@ -51,7 +52,7 @@ def test_a_product_without_a_minimum_lends_from_rp100000(product):
 def test_a_rp5_loan_over_6_months_is_refused_with_the_products_minimum(kop, product, make_member):
     member = make_member(kop)
     errors = refusal(lambda: loans.apply(member, product, 5, 6, "Modal warung kelontong"))
-    assert errors == {"amount": "This product lends at least Rp100.000."}
+    assert errors == {"amount": "Produk ini meminjamkan paling sedikit Rp100.000."}
     assert loans.apply(member, product, 100_000, 6, "Modal warung kelontong").requested_idr == 100_000
 
 
@@ -62,10 +63,10 @@ def test_approving_below_the_minimum_is_refused(kop, product, make_member):
 
 
 @pytest.mark.parametrize("low,message", [
-    (9_999, "Enter a smallest loan of at least Rp10.000."),
-    (0, "Enter a smallest loan of at least Rp10.000."),
-    (-100_000, "Enter a smallest loan of at least Rp10.000."),
-    (10_000_001, "The smallest loan may not be above the largest."),
+    (9_999, "Masukkan pinjaman terkecil paling sedikit Rp10.000."),
+    (0, "Masukkan pinjaman terkecil paling sedikit Rp10.000."),
+    (-100_000, "Masukkan pinjaman terkecil paling sedikit Rp10.000."),
+    (10_000_001, "Pinjaman terkecil tidak boleh melebihi plafon."),
 ])
 def test_the_minimum_is_positive_and_not_above_the_maximum(low, message):
     assert refusal(lambda: loans.check_product({**TERMS, "min_amount_idr": low})) == {"min_amount_idr": message}
@@ -75,7 +76,7 @@ def test_even_a_minimum_set_outside_the_form_never_gives_a_rp0_instalment():
     # A product row written by hand (or an import) with a minimum of Rp1.
     product = LoanProduct(**{**TERMS, "min_amount_idr": 1})
     errors = refusal(lambda: loans.check_terms(product, 5, 6))
-    assert errors == {"tenor": "This amount is too small to pay back over 6 months: choose a shorter tenor."}
+    assert errors == {"tenor": "Jumlah ini terlalu kecil untuk dicicil selama 6 bulan: pilih jangka waktu yang lebih pendek."}
 
 
 PRODUCTS = st.builds(
@@ -148,7 +149,7 @@ def test_a_minimum_above_the_maximum_comes_back_with_the_message_in_indonesian(k
     admin = login(app.test_client(), board(kop))
     response = admin.post(f"/k/{kop.slug}/office/loan-products/new", data={**FORM, "min_amount_idr": "6.000.000"})
     assert response.status_code == 422
-    assert "Pinjaman terkecil tidak boleh melebihi pinjaman terbesar." in response.text
+    assert "Pinjaman terkecil tidak boleh melebihi plafon." in response.text
     assert 'value="6.000.000"' in response.text
     assert db.session.scalar(sa.select(sa.func.count()).select_from(LoanProduct)) == 0
 

@@ -103,8 +103,7 @@ def text_of(html: str) -> str:
 
 PRODUCT_FORM = {"name": "Pinjaman Mikro", "method": "annuity", "monthly_rate_bp": "1,5", "fee_bp": "0,5", "fee_mode": "deducted",
                     "min_amount_idr": "100.000", "max_amount_idr": "5.000.000", "min_tenor": "6", "max_tenor": "36",
-                    "late_fee_mode": "per_day",
-                    "late_fee_idr": "1.000", "requires_guarantor": "y", "active": "y"}
+                    "late_fee_mode": "per_day", "late_fee_idr": "1.000", "requires_guarantor": "y", "active": "y"}
 
 
 def test_admin_creates_a_product_with_rates_typed_the_indonesian_way(kop, admin, db):
