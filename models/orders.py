@@ -273,9 +273,8 @@ def _adjust(items: list[CartItem], member_of: dict[int, int]) -> list[str]:
 
 def _fingerprint(user: User, items: list[CartItem], choices: dict[int, Choice]) -> str:
     """A checkout is its buyer, the cart's lines at the prices seen, and each store's choices."""
-    stores = sorted({item.product.store_id for item in items})
-    picked = [(store_id, (choices.get(store_id) or Choice()).fulfilment, (choices.get(store_id) or Choice()).payment)
-              for store_id in stores]
+    chosen = {store_id: choices.get(store_id) or Choice() for store_id in {item.product.store_id for item in items}}
+    picked = sorted((store_id, choice.fulfilment, choice.payment) for store_id, choice in chosen.items())
     lines = sorted((item.product_id, item.quantity, item.price_seen_idr) for item in items)
     return fingerprint("checkout", user, lines=lines, choices=picked)
 
