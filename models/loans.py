@@ -29,8 +29,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from models.accounts import User
 from models.base import utcnow
 from models.errors import Checks, DomainError
+from models.keys import fingerprint
 from models.koperasi import Koperasi
-from models.ledger import MEANS, SAVINGS, Entry, Leg, Purpose, debit_savings, lock, post, round_idr
+from models.ledger import MEANS, SAVINGS, Entry, Leg, Purpose, debit_savings, idempotent, lock, post, round_idr
 from models.membership import WIB, Membership, MemberStatus
 from web.extensions import db
 from web.i18n import idr
@@ -322,9 +323,8 @@ def reject(loan: Loan, by: User, reason: str) -> None:
 
 def disburse(loan: Loan, by: User, means: str, key: str | None = None, today: date | None = None) -> Entry:
     """Pay the loan out: the schedule is fixed and one entry posts principal and fee."""
-    from models.savings import idempotent
-
     koperasi = db.session.get(Koperasi, loan.koperasi_id)
+    once = fingerprint("disbursement", by, loan=loan.id, means=means)
 
     def run() -> Entry:
         if means not in MEANS:
@@ -340,11 +340,11 @@ def disburse(loan: Loan, by: User, means: str, key: str | None = None, today: da
         legs = [Leg(Purpose.LOANS, principal, loan_id=loan.id), Leg(MEANS[means], -(principal - fee)),
                 Leg(Purpose.FEES, -fee, loan_id=loan.id)]
         entry = post(koperasi, "disbursement", legs, by=by, memo=loan.product.name,
-                     membership_id=loan.membership_id, loan_id=loan.id, key=key, at=_noon(today))
+                     membership_id=loan.membership_id, loan_id=loan.id, key=key, at=_noon(today), fingerprint=once)
         db.session.expire(loan, ["instalments"])
         return entry
 
-    return idempotent(koperasi, key, run)
+    return idempotent(koperasi, key, once, run)
 
 
 # ---------------------------------------------------------------- what is owed
@@ -404,10 +404,11 @@ def repay(loan: Loan, amount: int, source: str, by: User | None, key: str | None
     """Allocate to late fee, then interest, then principal, instalment by instalment.
     Under a row lock on the loan, so repayments at once never pay more than is owed.
     ``source``: cash, bank, or the member's own simpanan sukarela."""
-    from models.savings import check_amount, idempotent
+    from models.savings import check_amount
 
     loan_id = loan.id
     koperasi = db.session.get(Koperasi, loan.koperasi_id)
+    once = fingerprint("repayment", by, loan=loan_id, amount=amount, source=source)
 
     def run() -> Entry:
         check_amount(amount)
@@ -448,13 +449,13 @@ def repay(loan: Loan, amount: int, source: str, by: User | None, key: str | None
                 Leg(Purpose.INTEREST, -parts["interest"], loan_id=loan_id),
                 Leg(Purpose.LOANS, -parts["principal"], loan_id=loan_id)]
         entry = post(koperasi, "repayment", legs, by=by, memo=source, membership_id=current.membership_id,
-                     loan_id=loan_id, key=key, at=_noon(today))
+                     loan_id=loan_id, key=key, at=_noon(today), fingerprint=once)
         if all(inst.remaining == 0 for inst in current.instalments):
             current.status, current.paid_off_at = LoanStatus.PAID_OFF, utcnow()
         db.session.flush()
         return entry
 
-    entry = idempotent(koperasi, key, run)
+    entry = idempotent(koperasi, key, once, run)
     db.session.refresh(loan)
     return entry
 
