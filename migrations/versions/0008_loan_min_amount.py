@@ -5,13 +5,13 @@ months made instalments of Rp0 that were still charged late fees. Existing produ
 lend from Rp100.000 (the smallest maximum a product may have, so min ≤ max holds).
 
 Revision ID: 0008
-Revises: 0006 (the integrator rechains it onto 0007)
+Revises: 0007
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = '0008'
-down_revision = '0006'
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 
