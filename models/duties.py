@@ -8,6 +8,8 @@ Rules kept here:
   mistaken entries and runs the settings; the board's treasurer handles money too, so it
   may also post. The admin pengurus does all of that and manages staff. The pengawas
   (supervisors) read everything and change nothing.
+- Every role sees a member's NIK masked; only the board (pengurus, admin) may reveal it
+  in full, one member at a time, and each reveal is recorded (``membership.reveal_nik``).
 - New staff start as pengawas: reading is the least a role can do, so a mistaken or
   hurried addition can see but not move money or decide anything until an admin says so.
 - The one person who approved a loan does not pay it out (``models.loans.disburse``),
@@ -50,6 +52,7 @@ class Duty(enum.StrEnum):
     CORRECT_ENTRY = "correct_entry"
     MANAGE_SETTINGS = "manage_settings"
     MANAGE_STAFF = "manage_staff"
+    REVEAL_NIK = "reveal_nik"
 
 
 DUTY_LABELS = {
@@ -62,10 +65,11 @@ DUTY_LABELS = {
     Duty.CORRECT_ENTRY: _l("Correct a mistaken deposit or withdrawal"),
     Duty.MANAGE_SETTINGS: _l("Change the profile, logo, loan products and settings"),
     Duty.MANAGE_STAFF: _l("Add and remove staff, change their roles"),
+    Duty.REVEAL_NIK: _l("See a member's full NIK when needed (each time is recorded)"),
 }
 
 _BOARD = {Duty.READ, Duty.POST_MONEY, Duty.DISBURSE_LOAN, Duty.APPROVE_MEMBER, Duty.APPROVE_LOAN,
-          Duty.APPROVE_STORE, Duty.CORRECT_ENTRY, Duty.MANAGE_SETTINGS}
+          Duty.APPROVE_STORE, Duty.CORRECT_ENTRY, Duty.MANAGE_SETTINGS, Duty.REVEAL_NIK}
 
 # The table. Nothing else in the code decides what a role may do.
 DUTIES: dict[Role, frozenset[Duty]] = {

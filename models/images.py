@@ -1,4 +1,12 @@
-"""Uploaded pictures: only real images, re-encoded small with no metadata."""
+"""Uploaded pictures: only real images, re-encoded small with no metadata.
+
+Rules kept here:
+- A file over its byte limit is refused before it is read further.
+- A picture of more than ``MAX_PIXELS`` is refused from its header, before any pixel
+  is decoded (a small file can claim 80 megapixels: seconds and ~600 MB to decode).
+- A picture is decoded once, at reduced size where the format allows it (JPEG decodes
+  at 1/2, 1/4 or 1/8 scale), then turned upright and shrunk.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +16,7 @@ import io
 import os
 import re
 import time
+import warnings
 
 from flask_babel import lazy_gettext as _l
 from PIL import Image, ImageOps, UnidentifiedImageError
@@ -15,23 +24,48 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from models.errors import DomainError
 
 LOGO_MAX_BYTES = 2 * 1024 * 1024
-Image.MAX_IMAGE_PIXELS = 40_000_000  # refuse decompression bombs
+MAX_PIXELS = 24_000_000  # 6000 × 4000, a phone camera's full size; more is refused, not decoded
+# Pillow's own guard, for every opening of a picture in the app: above this it only warns
+# (refusing at twice this), so its warning is made an error, as Pillow's documentation advises.
+Image.MAX_IMAGE_PIXELS = MAX_PIXELS
+warnings.simplefilter("error", Image.DecompressionBombWarning)
+
+
+def _too_large(field: str) -> DomainError:
+    return DomainError(_l("This picture has too many pixels (at most %(mp)s megapixels). Choose a smaller one, "
+                          "or take the photo again at a normal size.", mp=MAX_PIXELS // 1_000_000), field=field)
+
+
+def _not_a_picture(field: str) -> DomainError:
+    return DomainError(_l("This file is not a picture. Choose a JPG, PNG or WebP image."), field=field)
 
 
 def reencode(upload, max_bytes: int, size: tuple[int, int], field: str, quality: int = 80) -> bytes:
-    """Read a file-like upload; return WebP bytes at most ``size``, EXIF and all else dropped."""
+    """Read a file-like upload; return WebP bytes at most ``size``, EXIF and all else dropped.
+    Refuses too many bytes or too many pixels before decoding; decodes once, reduced."""
     raw = upload.read(max_bytes + 1)
     if len(raw) > max_bytes:
         raise DomainError(_l("The picture is larger than %(mb)s MB.", mb=max_bytes // (1024 * 1024)), field=field)
     try:
-        with Image.open(io.BytesIO(raw)) as probe:
-            probe.verify()
-        image = Image.open(io.BytesIO(raw))
+        image = Image.open(io.BytesIO(raw))  # reads the header only
+    except (Image.DecompressionBombWarning, Image.DecompressionBombError):
+        raise _too_large(field) from None
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
+        raise _not_a_picture(field) from None
+    if image.width * image.height > MAX_PIXELS:  # whatever Pillow's own limit was set to
+        raise _too_large(field)
+    try:
+        side = max(size)  # the box before turning upright: a sideways photo fits either way
+        scale = min(side / image.width, side / image.height, 1)
+        # The one decode: a JPEG at 1/2, 1/4 or 1/8 scale (still at least the size needed);
+        # other formats whole, then reduced in one fast step.
+        image.draft(None, (max(1, round(image.width * scale)), max(1, round(image.height * scale))))
+        image.thumbnail((side, side))
         image = ImageOps.exif_transpose(image)
         image.thumbnail(size)
         image = image.convert("RGBA" if image.mode in ("RGBA", "LA", "P") else "RGB")
-    except (UnidentifiedImageError, OSError, Image.DecompressionBombError, SyntaxError, ValueError):
-        raise DomainError(_l("This file is not a picture. Choose a JPG, PNG or WebP image."), field=field) from None
+    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError):
+        raise _not_a_picture(field) from None
     out = io.BytesIO()
     image.save(out, "WEBP", quality=quality, method=4)
     return out.getvalue()

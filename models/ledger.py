@@ -7,7 +7,9 @@ Rules kept here, for every koperasi:
   a reversing entry that points at the original.
 - Member savings and loan balances are cached in ``SavingsBalance`` and on the loan's
   instalments for race-safe checks; ``books_check.check()`` proves each cache equals its lines.
-- A posting with an idempotency key that was used before returns the first entry.
+- A posting with an idempotency key that was used before returns the first entry, when
+  the key comes with the same operation (its fingerprint, see ``models.keys``); the same
+  key with another operation is refused.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 from models.accounts import User
 from models.base import db, utcnow
 from models.errors import DomainError
+from models.keys import same
 from models.koperasi import Koperasi
 
 MAX_AMOUNT = 10_000_000_000  # Rp10 miliar: anything larger in one posting is a typing mistake
@@ -111,6 +114,7 @@ class Entry(db.Model):
     posted_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
     posted_at: Mapped[datetime] = mapped_column(default=utcnow)
     idempotency_key: Mapped[str | None] = mapped_column(sa.String(64))
+    idempotency_fingerprint: Mapped[str | None] = mapped_column(sa.String(64))  # models.keys.fingerprint
     reverses_id: Mapped[int | None] = mapped_column(sa.ForeignKey("entry.id"), unique=True)
 
     lines: Mapped[list[Line]] = relationship(lazy="selectin", order_by="Line.id")
@@ -201,18 +205,25 @@ def check_amount(amount: int | None, field: str = "amount") -> int:
     return amount
 
 
-def idempotent(koperasi, key: str | None, operation: Callable[[], Entry]) -> Entry:
+def idempotent(koperasi: Koperasi, key: str | None, fingerprint: str, operation: Callable[[], Entry]) -> Entry:
     """Run a posting once per key: a retry (double tap, flaky network, offline replay)
-    gets the first entry back and changes nothing more."""
+    gets the first entry back and changes nothing more; the key sent with another
+    operation (``fingerprint`` differs) is refused (``KeyReused``) and changes nothing.
+
+    When the operation fails (a unique key raced ours, or a rule refused it because the
+    first request already changed the books, e.g. the loan it paid off), a key that won
+    meanwhile is the answer: every request of a double tap gets the first result."""
     if (first := find_by_key(koperasi, key)) is not None:
+        same(first.idempotency_fingerprint, fingerprint)
         return first
     try:
-        with db.session.begin_nested():  # the same key may win a race: then undo ours, and only ours
+        with db.session.begin_nested():  # a failure undoes ours, and only ours: the caller's work stays
             return operation()
-    except sa.exc.IntegrityError:
-        if (first := find_by_key(koperasi, key)) is not None:
-            return first
-        raise
+    except (sa.exc.IntegrityError, DomainError):
+        if not key or (first := find_by_key(koperasi, key)) is None:
+            raise
+        same(first.idempotency_fingerprint, fingerprint)
+        return first
 
 
 def _next_ref(koperasi: Koperasi) -> str:
@@ -244,10 +255,13 @@ def _check_memberships(legs: list[Leg], allowed: tuple[str, ...]) -> None:
 def post(koperasi: Koperasi, kind: str, legs: list[Leg], *, by: User | None, memo: str = "",
          membership_id: int | None = None, loan_id: int | None = None, key: str | None = None,
          reverses: Entry | None = None, at: datetime | None = None,
-         membership_status: tuple[str, ...] = MEMBER_OPEN) -> Entry:
+         membership_status: tuple[str, ...] = MEMBER_OPEN, fingerprint: str | None = None) -> Entry:
     """Post one balanced entry. The caller has already changed any cached balance in
     the same transaction (conditional UPDATE or row lock), so both commit or neither.
-    Every membership a line names must be in ``membership_status`` (open, by default)."""
+    Every membership a line names must be in ``membership_status`` (open, by default).
+    A ``key`` comes with the ``fingerprint`` of the operation it names (see ``idempotent``)."""
+    if key and not fingerprint:
+        raise TypeError("an idempotency key is stored with the fingerprint of its operation")
     legs = [leg for leg in legs if leg.amount]
     if len(legs) < 2:
         raise DomainError(_l("Nothing to post: the amount is zero."))
@@ -259,7 +273,8 @@ def post(koperasi: Koperasi, kind: str, legs: list[Leg], *, by: User | None, mem
     accounts = ensure_chart(koperasi)
     entry = Entry(koperasi_id=koperasi.id, ref=_next_ref(koperasi), kind=kind, memo=memo[:200],
                   membership_id=membership_id, loan_id=loan_id, posted_by_id=by.id if by else None,
-                  idempotency_key=key, reverses_id=reverses.id if reverses else None,
+                  idempotency_key=key, idempotency_fingerprint=fingerprint if key else None,
+                  reverses_id=reverses.id if reverses else None,
                   posted_at=at or utcnow())  # ``at``: only for importing past records
     entry.lines = [Line(account_id=accounts[leg.purpose].id, amount=leg.amount,
                         membership_id=leg.membership_id, loan_id=leg.loan_id) for leg in legs]

@@ -5,6 +5,9 @@ Rules kept here:
 - A schedule's principal parts sum exactly to the principal; interest is rounded
   half up per instalment (``round_idr``). Flat: interest on the original principal;
   annuity (menurun/efektif): equal instalments, interest on the remaining balance.
+- A product lends from its minimum to its maximum amount, and no allowed amount and tenor
+  gives an instalment of Rp0 (``check_terms`` refuses it); no late fee is ever charged
+  on an instalment with nothing to pay.
 - A repayment is allocated to late fee, then interest, then principal, instalment by
   instalment, under a row lock on the loan, and never pays more than is owed.
 - The person who approved a loan does not pay it out (a second pair of eyes on every
@@ -26,6 +29,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from models.accounts import User
 from models.base import db, utcnow
 from models.errors import Checks, DomainError
+from models.keys import fingerprint
 from models.koperasi import Koperasi
 from models.ledger import (
     MEANS,
@@ -44,6 +48,8 @@ from models.membership import WIB, Membership, MemberStatus
 from models.money import idr
 
 MAX_MONTHLY_RATE_BP = 200  # 24 % a year (Permenkop): rates are in hundredths of a percent per month
+DEFAULT_MIN_AMOUNT_IDR = 100_000  # products made before the minimum existed lend from here
+LOWEST_MIN_AMOUNT_IDR = 10_000  # a product may not lend less: the instalments would be pennies
 
 
 class LoanStatus(enum.StrEnum):
@@ -75,6 +81,8 @@ class LoanProduct(db.Model):
     fee_bp: Mapped[int] = mapped_column(default=0)  # provisi/admin, 100 = 1.00 % of principal
     fee_mode: Mapped[str] = mapped_column(sa.String(10), default="deducted")
     max_amount_idr: Mapped[int] = mapped_column(sa.BigInteger)
+    min_amount_idr: Mapped[int] = mapped_column(sa.BigInteger, default=DEFAULT_MIN_AMOUNT_IDR,
+                                                server_default=sa.text(str(DEFAULT_MIN_AMOUNT_IDR)))
     min_tenor: Mapped[int] = mapped_column(default=6)
     max_tenor: Mapped[int] = mapped_column(default=24)
     late_fee_mode: Mapped[str] = mapped_column(sa.String(16), default="per_instalment")
@@ -177,8 +185,8 @@ def schedule(principal: int, tenor: int, method: str, monthly_rate_bp: int, star
             share = part if k < tenor else principal - part * (tenor - 1)
             rows.append(Row(k, add_months(start, k), share, interest))
         return rows
-    if rate == 0:
-        payment = -(-principal // tenor)
+    if rate == 0:  # equal parts, the remainder (under Rp1 a month) in the last: the balance never runs out early
+        payment = principal // tenor
     else:
         payment = round_idr(principal * rate / (1 - (1 + rate) ** -tenor))
     for k in range(1, tenor + 1):
@@ -213,6 +221,13 @@ def check_product(data: dict) -> dict:
         checks.fail(_l("Choose how the fee is paid."), "fee_mode")
     if not data.get("max_amount_idr") or not 100_000 <= data["max_amount_idr"] <= 10_000_000_000:
         checks.fail(_l("Enter a maximum from Rp100.000 to Rp10.000.000.000."), "max_amount_idr")
+    data = {**data, "min_amount_idr": data.get("min_amount_idr", DEFAULT_MIN_AMOUNT_IDR)}
+    low_amount = data["min_amount_idr"]
+    if not isinstance(low_amount, int) or low_amount < LOWEST_MIN_AMOUNT_IDR:
+        checks.fail(_l("Enter a smallest loan of at least %(amount)s.", amount=idr(LOWEST_MIN_AMOUNT_IDR)),
+                    "min_amount_idr")
+    elif isinstance(data.get("max_amount_idr"), int) and low_amount > data["max_amount_idr"]:
+        checks.fail(_l("The smallest loan may not be above the largest."), "min_amount_idr")
     low, high = data.get("min_tenor"), data.get("max_tenor")
     if not low or not high or not 1 <= low <= high <= 120:
         checks.fail(_l("Tenor: from 1 to 120 months, the minimum not above the maximum."), "min_tenor")
@@ -227,7 +242,7 @@ def check_product(data: dict) -> dict:
 def save_product(koperasi: Koperasi, data: dict, product: LoanProduct | None = None) -> LoanProduct:
     clean = check_product(data)
     product = product or LoanProduct(koperasi_id=koperasi.id)
-    for key in ("name", "method", "monthly_rate_bp", "fee_bp", "fee_mode", "max_amount_idr", "min_tenor",
+    for key in ("name", "method", "monthly_rate_bp", "fee_bp", "fee_mode", "min_amount_idr", "max_amount_idr", "min_tenor",
                 "max_tenor", "late_fee_mode", "late_fee_idr", "requires_guarantor", "requires_documents", "active"):
         if key in clean:
             setattr(product, key, clean[key])
@@ -248,15 +263,23 @@ def _transition(loan: Loan, expected: str, new: str, **values) -> None:
 
 
 def check_terms(product: LoanProduct, amount: int | None, tenor: int | None) -> None:
-    """The amount and the tenor fit the product; both are reported at once."""
+    """The amount and the tenor fit the product, and no instalment would be Rp0; both fields at once."""
     checks = Checks()
+    low = product.min_amount_idr or DEFAULT_MIN_AMOUNT_IDR
     if not isinstance(amount, int) or amount <= 0:
         checks.fail(_l("Enter an amount above Rp0."), "amount")
+    elif amount < low:
+        checks.fail(_l("This product lends at least %(amount)s.", amount=idr(low)), "amount")
     elif amount > product.max_amount_idr:
         checks.fail(_l("This product lends at most %(amount)s.", amount=idr(product.max_amount_idr)), "amount")
     if not isinstance(tenor, int) or not product.min_tenor <= tenor <= product.max_tenor:
         checks.fail(_l("Choose a tenor from %(low)s to %(high)s months.", low=product.min_tenor,
                        high=product.max_tenor), "tenor")
+    elif not checks.failed("amount") and any(row.total <= 0 for row in schedule(
+            amount, tenor, product.method, product.monthly_rate_bp, date.today())):
+        # A product's minimum keeps this away; the guard holds whatever the minimum was set to.
+        checks.fail(_l("This amount is too small to pay back over %(months)s months: choose a shorter tenor.",
+                       months=tenor), "tenor")
     checks.done()
 
 
@@ -312,6 +335,7 @@ def reject(loan: Loan, by: User, reason: str) -> None:
 def disburse(loan: Loan, by: User, means: str, key: str | None = None, today: date | None = None) -> Entry:
     """Pay the loan out: the schedule is fixed and one entry posts principal and fee."""
     koperasi = db.session.get(Koperasi, loan.koperasi_id)
+    once = fingerprint("disbursement", by, loan=loan.id, means=means)
 
     def run() -> Entry:
         if means not in MEANS:
@@ -327,19 +351,20 @@ def disburse(loan: Loan, by: User, means: str, key: str | None = None, today: da
         legs = [Leg(Purpose.LOANS, principal, loan_id=loan.id), Leg(MEANS[means], -(principal - fee)),
                 Leg(Purpose.FEES, -fee, loan_id=loan.id)]
         entry = post(koperasi, "disbursement", legs, by=by, memo=loan.product.name,
-                     membership_id=loan.membership_id, loan_id=loan.id, key=key, at=_noon(today))
+                     membership_id=loan.membership_id, loan_id=loan.id, key=key, at=_noon(today), fingerprint=once)
         db.session.expire(loan, ["instalments"])
         return entry
 
-    return idempotent(koperasi, key, run)
+    return idempotent(koperasi, key, once, run)
 
 
 # ---------------------------------------------------------------- what is owed
 
 def late_fee_accrued(loan: Loan, inst: Instalment, today: date) -> int:
-    """Late fee earned by one instalment so far (it stops when the instalment is settled)."""
+    """Late fee earned by one instalment so far (it stops when the instalment is settled).
+    An instalment with nothing to pay is never late, so it never earns a fee."""
     end = inst.settled_on or today
-    if not loan.late_fee_idr or end <= inst.due_on:
+    if not loan.late_fee_idr or end <= inst.due_on or inst.principal_due + inst.interest_due <= 0:
         return 0
     if loan.late_fee_mode == "per_day":
         return loan.late_fee_idr * (end - inst.due_on).days
@@ -392,6 +417,7 @@ def repay(loan: Loan, amount: int, source: str, by: User | None, key: str | None
     ``source``: cash, bank, or the member's own simpanan sukarela."""
     loan_id = loan.id
     koperasi = db.session.get(Koperasi, loan.koperasi_id)
+    once = fingerprint("repayment", by, loan=loan_id, amount=amount, source=source)
 
     def run() -> Entry:
         check_amount(amount)
@@ -432,13 +458,13 @@ def repay(loan: Loan, amount: int, source: str, by: User | None, key: str | None
                 Leg(Purpose.INTEREST, -parts["interest"], loan_id=loan_id),
                 Leg(Purpose.LOANS, -parts["principal"], loan_id=loan_id)]
         entry = post(koperasi, "repayment", legs, by=by, memo=source, membership_id=current.membership_id,
-                     loan_id=loan_id, key=key, at=_noon(today))
+                     loan_id=loan_id, key=key, at=_noon(today), fingerprint=once)
         if all(inst.remaining == 0 for inst in current.instalments):
             current.status, current.paid_off_at = LoanStatus.PAID_OFF, utcnow()
         db.session.flush()
         return entry
 
-    entry = idempotent(koperasi, key, run)
+    entry = idempotent(koperasi, key, once, run)
     db.session.refresh(loan)
     return entry
 

@@ -6,7 +6,8 @@ Rules kept here:
   stores sell.
 - Prices are whole Rupiah; stock is a whole number that never goes below zero. Every
   stock change is one conditional UPDATE (race-safe on SQLite and PostgreSQL) and,
-  when it carries a key, is applied once however often it is sent (offline replay).
+  when it carries a key, is applied once however often it is sent (offline replay);
+  the key sent again by someone else, for another product or another change, is refused.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from models.accounts import User, normalize_mobile
 from models.base import db, utcnow
 from models.errors import Checks, DomainError
+from models.keys import fingerprint, same
 from models.koperasi import LAT_RANGE, LNG_RANGE, Koperasi, unique_slug
 from models.membership import Membership, MemberStatus
 
@@ -142,6 +144,7 @@ class StockChange(db.Model):
     delta: Mapped[int]
     stock_after: Mapped[int]
     by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
+    idempotency_fingerprint: Mapped[str | None] = mapped_column(sa.String(64))  # models.keys.fingerprint
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
@@ -279,12 +282,12 @@ def change_stock(product: Product, *, delta: int | None = None, set_to: int | No
                  key: str | None = None, by: User | None = None) -> int:
     """Add ``delta`` (or set the stock to ``set_to``) in one conditional UPDATE that
     never lets stock go below zero. With a key, a change already applied is not
-    applied again (the first result is returned). Returns the stock after."""
-    if key:
-        seen = db.session.scalar(sa.select(StockChange).where(StockChange.store_id == product.store_id,
-                                                              StockChange.key == key))
-        if seen is not None:
-            return seen.stock_after
+    applied again (the first result is returned); the key is bound to who sent it, the
+    product and the change. Returns the stock after."""
+    once = fingerprint("stock", by, product=product.id, delta=None if set_to is not None else delta, set_to=set_to)
+    if key and (seen := _applied(product.store_id, key)) is not None:
+        same(seen.idempotency_fingerprint, once)
+        return seen.stock_after
     if set_to is not None:
         if not isinstance(set_to, int) or not 0 <= set_to <= MAX_STOCK:
             raise DomainError(_l("Stock is a whole number from 0."), field="stock")
@@ -303,11 +306,16 @@ def change_stock(product: Product, *, delta: int | None = None, set_to: int | No
                 raise DomainError(_l("Not enough stock for that."), field="stock")
             if key:
                 db.session.add(StockChange(store_id=product.store_id, product_id=product.id, key=key,
-                                           delta=delta or 0, stock_after=after, by_id=by.id if by else None))
-    except sa.exc.IntegrityError:  # the same change arrived twice at once
-        if not key:
+                                           delta=delta or 0, stock_after=after, by_id=by.id if by else None,
+                                           idempotency_fingerprint=once))
+    except (sa.exc.IntegrityError, DomainError):  # the same key arrived twice at once, or its first took the stock
+        if not key or (seen := _applied(product.store_id, key)) is None:
             raise
-        return db.session.scalar(sa.select(StockChange.stock_after).where(
-            StockChange.store_id == product.store_id, StockChange.key == key))
+        same(seen.idempotency_fingerprint, once)
+        return seen.stock_after
     db.session.expire(product, ["stock"])
     return after
+
+
+def _applied(store_id: int, key: str) -> StockChange | None:
+    return db.session.scalar(sa.select(StockChange).where(StockChange.store_id == store_id, StockChange.key == key))

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from models.accounts import User
 from models.base import db, utcnow
 from models.errors import Checks, DomainError
-from models.koperasi import Koperasi
+from models.koperasi import Koperasi, record
 
 WIB = ZoneInfo("Asia/Jakarta")
 
@@ -62,7 +62,7 @@ class Membership(db.Model):
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id"), index=True)
     status: Mapped[str] = mapped_column(sa.String(10), default=MemberStatus.APPLIED)
     full_name: Mapped[str] = mapped_column(sa.String(120))  # as on the KTP when applying
-    nik: Mapped[str] = mapped_column(sa.String(16))  # personal data: shown whole only to this koperasi's staff
+    nik: Mapped[str] = mapped_column(sa.String(16))  # personal data: shown masked; whole only through reveal_nik
     address: Mapped[str] = mapped_column(sa.String(300))
     occupation: Mapped[str] = mapped_column(sa.String(120))
     is_umkm: Mapped[bool] = mapped_column(default=False)
@@ -96,6 +96,15 @@ class Membership(db.Model):
 def mask_nik(nik: str) -> str:
     """3201••••••••0001: enough to recognise, not to misuse."""
     return nik[:4] + "•" * 8 + nik[-4:] if nik and len(nik) == 16 else "•" * 16
+
+
+def reveal_nik(membership: Membership, by: User) -> str:
+    """The full NIK, for a board member who needs it (UU PDP: shown masked otherwise);
+    each reveal is recorded in the koperasi's history with who and when."""
+    record(membership.koperasi, by, "nik_revealed",
+           {"member": membership.member_number or "", "name": membership.full_name})
+    db.session.flush()
+    return membership.nik
 
 
 def _jakarta_today() -> date:

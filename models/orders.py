@@ -6,7 +6,8 @@ Rules kept here:
   stock (one conditional UPDATE per line: two buyers cannot both get the last item)
   and, when paying from simpanan sukarela, moves the money in the same transaction.
   A changed price or stock since the item was added stops checkout and is shown.
-- A retried checkout (same key) returns the orders it made the first time.
+- A retried checkout (same key) returns the orders it made the first time; the key
+  sent with another cart (other lines or choices than it ordered) is refused.
 - Money paid from savings waits in the koperasi's settlement account: it reaches the
   seller when the order is completed, and goes back to the buyer if it is cancelled.
 - A completed sale of the koperasi's own store is booked in its books: savings
@@ -32,6 +33,7 @@ from models import catalogue
 from models.accounts import User
 from models.base import db, utcnow
 from models.errors import DomainError
+from models.keys import fingerprint, same
 from models.koperasi import Koperasi
 from models.ledger import SAVINGS, Leg, Purpose, credit_savings, debit_savings, lock, post
 from models.market import Product, Store
@@ -107,6 +109,7 @@ class Order(db.Model):
     subtotal_idr: Mapped[int] = mapped_column(sa.BigInteger)
     total_idr: Mapped[int] = mapped_column(sa.BigInteger)
     checkout_key: Mapped[str] = mapped_column(sa.String(64))
+    idempotency_fingerprint: Mapped[str | None] = mapped_column(sa.String(64))  # of the cart it ordered
     cancel_reason: Mapped[str | None] = mapped_column(sa.Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -267,20 +270,33 @@ def _adjust(items: list[CartItem], member_of: dict[int, int]) -> list[str]:
     return changed
 
 
+def _fingerprint(user: User, items: list[CartItem], choices: dict[int, Choice]) -> str:
+    """A checkout is its buyer, the cart's lines at the prices seen, and each store's choices."""
+    chosen = {store_id: choices.get(store_id) or Choice() for store_id in {item.product.store_id for item in items}}
+    picked = sorted((store_id, choice.fulfilment, choice.payment) for store_id, choice in chosen.items())
+    lines = sorted((item.product_id, item.quantity, item.price_seen_idr) for item in items)
+    return fingerprint("checkout", user, lines=lines, choices=picked)
+
+
 def checkout(user: User, choices: dict[int, Choice], key: str) -> Checkout:
     """Turn the cart into one order per store, reserving stock and taking any savings
     payment in the same transaction. See the module docstring for the rules."""
     lock(User, user.id)  # one checkout per buyer at a time: a double tap waits here
     done = list(db.session.scalars(sa.select(Order).where(Order.buyer_id == user.id, Order.checkout_key == key)))
-    if done:
-        return Checkout(done, [])
     items = cart(user)
+    if done:
+        # The checkout that made them emptied its cart: an empty cart is a retry; a cart
+        # filled since is another checkout, unless it is the very same one.
+        if items:
+            same(done[0].idempotency_fingerprint, _fingerprint(user, items, choices))
+        return Checkout(done, [])
     if not items:
         raise DomainError(_l("Your cart is empty."))
     member_of = active_memberships(user)
     if changed := _adjust(items, member_of):
         db.session.flush()
         return Checkout([], changed)
+    once = _fingerprint(user, items, choices)
     by_store: dict[int, list[CartItem]] = {}
     for item in items:
         by_store.setdefault(item.product.store_id, []).append(item)
@@ -294,7 +310,8 @@ def checkout(user: User, choices: dict[int, Choice], key: str) -> Checkout:
                       buyer_membership_id=member_of.get(store.koperasi_id), fulfilment=choice.fulfilment,
                       delivery_address=(choice.address or "").strip() or None,
                       delivery_fee_idr=_delivery_fee(store, choice), payment=choice.payment,
-                      subtotal_idr=subtotal, total_idr=subtotal + _delivery_fee(store, choice), checkout_key=key)
+                      subtotal_idr=subtotal, total_idr=subtotal + _delivery_fee(store, choice), checkout_key=key,
+                      idempotency_fingerprint=once)
         db.session.add(order)
         db.session.flush()
         order.number = f"ORD-{order.created_at:%y%m%d}-{order.id:06d}"

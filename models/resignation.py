@@ -18,6 +18,7 @@ from flask_babel import lazy_gettext as _l
 from models.accounts import User
 from models.base import db
 from models.errors import DomainError
+from models.keys import fingerprint
 from models.ledger import MEANS, SAVINGS, Entry, Leg, balances, debit_savings, post
 from models.loans import has_open_loans
 from models.market import Store, StoreStatus
@@ -38,7 +39,7 @@ def refund_all(membership: Membership, by: User | None, key: str | None = None) 
     legs = [Leg(SAVINGS[kind], amount, membership_id=membership.id) for kind, amount in held.items()]
     legs.append(Leg(MEANS["cash"], -sum(held.values())))
     return post(membership.koperasi, "refund", legs, by=by, memo="resignation", membership_id=membership.id,
-                key=key, membership_status=("resigning",))
+                key=key, membership_status=("resigning",), fingerprint=fingerprint("refund", by, membership=membership.id))
 
 
 def open_orders(membership: Membership) -> int:

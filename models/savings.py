@@ -16,6 +16,7 @@ from flask_babel import lazy_gettext as _l
 from models.accounts import User
 from models.base import db
 from models.errors import DomainError
+from models.keys import fingerprint
 from models.koperasi import Koperasi
 from models.ledger import (
     MEANS,
@@ -40,6 +41,7 @@ def deposit(membership: Membership, kind: str, amount: int, means: str, by: User
     """Cash or bank in, member savings up. Paying the whole simpanan pokok activates
     an approved membership; pokok is paid once, and only the amount owed."""
     koperasi = membership.koperasi
+    once = fingerprint("deposit", by, membership=membership.id, kind=kind, amount=amount, means=means)
 
     def run() -> Entry:
         check_amount(amount)
@@ -58,7 +60,7 @@ def deposit(membership: Membership, kind: str, amount: int, means: str, by: User
         entry = post(koperasi, "deposit", [Leg(MEANS[means], amount),
                                            Leg(SAVINGS[kind], -amount, membership_id=membership.id)],
                      by=by, memo=kind, membership_id=membership.id, key=key, at=at,
-                     membership_status=allowed)
+                     membership_status=allowed, fingerprint=once)
         if kind == "pokok":
             db.session.execute(sa.update(Membership).where(Membership.id == membership.id,
                                                            Membership.status == MemberStatus.APPROVED)
@@ -66,13 +68,14 @@ def deposit(membership: Membership, kind: str, amount: int, means: str, by: User
             db.session.refresh(membership)
         return entry
 
-    return idempotent(koperasi, key, run)
+    return idempotent(koperasi, key, once, run)
 
 
 def withdraw(membership: Membership, amount: int, means: str, by: User | None, key: str | None = None,
              at: datetime | None = None) -> Entry:
     """Sukarela out, never beyond the balance (pokok and wajib stay while a member)."""
     koperasi = membership.koperasi
+    once = fingerprint("withdrawal", by, membership=membership.id, amount=amount, means=means)
 
     def run() -> Entry:
         check_amount(amount)
@@ -83,9 +86,9 @@ def withdraw(membership: Membership, amount: int, means: str, by: User | None, k
         debit_savings(membership.id, "sukarela", amount)
         return post(koperasi, "withdrawal", [Leg(SAVINGS["sukarela"], amount, membership_id=membership.id),
                                              Leg(MEANS[means], -amount)],
-                    by=by, memo="sukarela", membership_id=membership.id, key=key, at=at)
+                    by=by, memo="sukarela", membership_id=membership.id, key=key, at=at, fingerprint=once)
 
-    return idempotent(koperasi, key, run)
+    return idempotent(koperasi, key, once, run)
 
 
 def pokok_due(membership: Membership, held: dict[str, int] | None = None) -> int:
@@ -145,6 +148,7 @@ def reverse(entry: Entry, by: User, reason: str, key: str | None = None) -> Entr
     most once; a deposit already withdrawn cannot be taken back (the balance check)."""
     koperasi = db.session.get(Koperasi, entry.koperasi_id)
     entry_id = entry.id
+    once = fingerprint("reversal", by, entry=entry_id)  # the reason is words: a retry may differ
 
     def run() -> Entry:
         text = " ".join((reason or "").split())
@@ -169,6 +173,6 @@ def reverse(entry: Entry, by: User, reason: str, key: str | None = None) -> Entr
             legs.append(Leg(line.account.purpose, -line.amount, membership_id=line.membership_id,
                              loan_id=line.loan_id))
         return post(koperasi, "reversal", legs, by=by, memo=text, membership_id=original.membership_id,
-                    reverses=original, key=key)
+                    reverses=original, key=key, fingerprint=once)
 
-    return idempotent(koperasi, key, run)
+    return idempotent(koperasi, key, once, run)

@@ -17,6 +17,7 @@ from models.ledger import Entry
 from models.loans import Loan
 from models.market import Product, ProductPhoto, Store
 from models.membership import Membership
+from models.orders import Order
 from web.config import ROOT
 from web.demo.catalogue import KINDS, STORES
 from web.demo.gateway import CITIES, founded
@@ -74,6 +75,11 @@ def test_the_demo_is_believable(app, db):
     paid_out = db.session.execute(sa.select(Loan.decided_by_id, Entry.posted_by_id).join(
         Entry, Entry.loan_id == Loan.id).where(Entry.kind == "disbursement")).all()
     assert paid_out and all(approver != teller for approver, teller in paid_out)
+
+    # Postings and orders carry keys as unguessable as a form's (no "demo-sukarela-1-0" anyone could send).
+    keys = [*db.session.scalars(sa.select(Entry.idempotency_key).where(Entry.idempotency_key.is_not(None))),
+            *db.session.scalars(sa.select(Order.checkout_key))]
+    assert len(keys) > 100 and all(re.fullmatch(r"[A-Za-z0-9_-]{43}", key) for key in keys)
 
     # Every login the README's "Demo logins" promises works with the demo password.
     readme = (ROOT / "README.md").read_text(encoding="utf-8")

@@ -102,8 +102,8 @@ def text_of(html: str) -> str:
 # ---------------------------------------------------------------- products
 
 PRODUCT_FORM = {"name": "Pinjaman Mikro", "method": "annuity", "monthly_rate_bp": "1,5", "fee_bp": "0,5", "fee_mode": "deducted",
-                    "max_amount_idr": "5.000.000", "min_tenor": "6", "max_tenor": "36", "late_fee_mode": "per_day",
-                    "late_fee_idr": "1.000", "requires_guarantor": "y", "active": "y"}
+                    "min_amount_idr": "100.000", "max_amount_idr": "5.000.000", "min_tenor": "6", "max_tenor": "36",
+                    "late_fee_mode": "per_day", "late_fee_idr": "1.000", "requires_guarantor": "y", "active": "y"}
 
 
 def test_admin_creates_a_product_with_rates_typed_the_indonesian_way(kop, admin, db):
@@ -276,7 +276,7 @@ def test_rejection_reason_is_shown_to_the_member(kop, product, member, admin, me
 
 def test_disbursement_with_the_same_key_pays_out_once(kop, product, member, teller, db):
     loan = make_loan(db, member, product, amount=2_000_000, status="approved")
-    data = {"means": "cash", "key": "disburse-key-0001"}
+    data = {"means": "cash", "key": "disburse-key-0001-aaaaaaaaaaaaaaaa"}
     first = teller.post(f"/k/{kop.slug}/office/loans/{loan.id}/disburse", data=data)
     again = teller.post(f"/k/{kop.slug}/office/loans/{loan.id}/disburse", data=data)
     assert first.status_code == again.status_code == 303
@@ -289,7 +289,7 @@ def test_disbursement_with_the_same_key_pays_out_once(kop, product, member, tell
 def test_repayment_allocation_shows_on_the_members_schedule(kop, product, member, teller, member_client, db):
     loan = make_loan(db, member, product, amount=1_200_000, tenor=12)
     response = teller.post(f"/k/{kop.slug}/office/loans/{loan.id}/repay",
-                           data={"amount": "112.000", "source": "cash", "key": "repay-key-000000001"})
+                           data={"amount": "112.000", "source": "cash", "key": "repay-key-000000001-aaaaaaaaaaaaaa"})
     assert response.status_code == 303
     loan = reload(db, loan)
     first, second = loan.instalments[:2]
@@ -304,10 +304,10 @@ def test_repayment_allocation_shows_on_the_members_schedule(kop, product, member
 def test_over_repayment_is_refused_and_nothing_posted(kop, product, member, teller, db):
     loan = make_loan(db, member, product, amount=1_200_000, tenor=12)
     response = teller.post(f"/k/{kop.slug}/office/loans/{loan.id}/repay",
-                           data={"amount": "2.000.000", "source": "cash", "key": "repay-key-000000002"})
+                           data={"amount": "2.000.000", "source": "cash", "key": "repay-key-000000002-aaaaaaaaaaaaaa"})
     assert response.status_code == 422
     assert "Jumlah itu melebihi sisa kewajiban (Rp1.344.000)." in response.text
-    assert 'value="2.000.000"' in response.text and 'value="repay-key-000000002"' in response.text
+    assert 'value="2.000.000"' in response.text and 'value="repay-key-000000002-aaaaaaaaaaaaaa"' in response.text
     assert entries(db, "repayment") == 0
 
 
@@ -316,7 +316,7 @@ def test_member_pays_from_sukarela(kop, product, member, member_client, teller_u
     savings.deposit(member, "sukarela", 200_000, "cash", teller_user)
     db.session.commit()
     response = member_client.post(f"/k/{kop.slug}/me/loans/{loan.id}/pay",
-                                  data={"amount": "112.000", "key": "member-pay-00001"})
+                                  data={"amount": "112.000", "key": "member-pay-00001-aaaaaaaaaaaaaaaaa"})
     assert response.status_code == 303
     assert balances(member.id)["sukarela"] == 88_000 and reload(db, loan).instalments[0].remaining == 0
     assert "Rp112.000" in member_client.get(response.headers["Location"]).text
@@ -327,7 +327,7 @@ def test_paying_beyond_the_sukarela_balance_is_refused(kop, product, member, mem
     savings.deposit(member, "sukarela", 50_000, "cash", teller_user)
     db.session.commit()
     response = member_client.post(f"/k/{kop.slug}/me/loans/{loan.id}/pay",
-                                  data={"amount": "112.000", "key": "member-pay-00002"})
+                                  data={"amount": "112.000", "key": "member-pay-00002-aaaaaaaaaaaaaaaaa"})
     assert response.status_code == 422 and "Saldo tidak cukup untuk jumlah ini." in response.text
     assert balances(member.id)["sukarela"] == 50_000
     assert entries(db, "repayment") == 0 and reload(db, loan).instalments[0].interest_paid == 0

@@ -50,11 +50,12 @@ def test_queue_lists_applications_newest_first_with_a_count(kop, make_member, ma
     assert "Citra Anggota" not in page
 
 
-def test_application_shows_full_nik_to_this_koperasis_staff(kop, make_member, teller):
+def test_application_shows_the_nik_masked_to_this_koperasis_staff(kop, make_member, teller):
     membership = make_member(kop, status="applied")
     page = teller.get(f"/k/{kop.slug}/office/applications/{membership.id}")
     assert page.status_code == 200
-    assert VALID_NIK in page.text and "Jl. Dago No. 10, Bandung" in page.text
+    assert VALID_NIK not in page.text and VALID_NIK[:4] + "••••••••" + VALID_NIK[-4:] in page.text
+    assert "Jl. Dago No. 10, Bandung" in page.text
 
 
 def test_approve_assigns_sequential_numbers_never_reused(kop, make_member, make_user, pengurus, db):
@@ -149,7 +150,7 @@ def test_members_csv(kop, make_member, make_user, teller):
 def test_member_detail_and_confirm_resignation(kop, make_member, pengurus, db):
     membership = make_member(kop, status="resigning")
     page = pengurus.get(f"/k/{kop.slug}/office/members/{membership.id}")
-    assert VALID_NIK in page.text and "Konfirmasi pengunduran diri" in page.text
+    assert VALID_NIK not in page.text and "Konfirmasi pengunduran diri" in page.text
     response = pengurus.post(f"/k/{kop.slug}/office/members/{membership.id}/confirm-resignation")
     assert "Berhenti" in pengurus.get(response.headers["Location"]).text
     assert reload(db, membership).status == "resigned"

@@ -6,7 +6,7 @@ from __future__ import annotations
 import base64
 import os
 import re
-import uuid
+import secrets
 
 from flask import current_app
 from flask_babel import gettext
@@ -14,7 +14,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from wtforms import HiddenField, SelectChoice, StringField
-from wtforms.validators import Length
+from wtforms.validators import ValidationError
 
 from models import images
 from models.errors import DomainError
@@ -109,12 +109,35 @@ def choices(pairs) -> list[SelectChoice]:
 MEANS_CHOICES = [("cash", _l("Cash")), ("bank", _l("Bank transfer"))]
 
 
+KEY_SHAPE = re.compile(r"[A-Za-z0-9_-]{32,64}")  # ours: 43 now, 32 hex before (forms still open in a tab)
+FORM_EXPIRED = _l("This form has expired. Check the details and send it again.")
+
+
+def new_key() -> str:
+    """A one-time key made by the server: 256 random bits, URL-safe, never guessable."""
+    return secrets.token_urlsafe(32)
+
+
 class KeyedForm(Form):
     """A form that moves money or stock: it carries a one-time key, made when the form
     is first shown and sent back with it on errors, so a retried submission (double
-    tap, flaky network, offline replay) is recognised and posts nothing more."""
+    tap, flaky network, offline replay) is recognised and posts nothing more.
 
-    key = HiddenField(default=lambda: uuid.uuid4().hex, validators=[Length(min=16, max=64)])
+    The domain binds the key to the operation it was first sent with (models.keys):
+    the same key with other content is refused, and the form then gets a fresh key.
+    A key not of the server's shape is refused here, before anything runs."""
+
+    key = HiddenField(default=new_key)
+
+    def validate_key(self, field) -> None:
+        if not KEY_SHAPE.fullmatch(field.data or ""):
+            self.fresh_key()
+            self.form_errors.append(FORM_EXPIRED)  # a hidden field: its message shows at the top
+            raise ValidationError(FORM_EXPIRED)
+
+    def fresh_key(self) -> None:
+        """A new key, for a form shown again after its key was refused."""
+        self.key.data, self.key.raw_data = new_key(), None
 
 
 # ---------------------------------------------------------------- pictures kept across a failed submit

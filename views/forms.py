@@ -9,6 +9,8 @@ from flask import abort, request
 from flask_wtf import FlaskForm
 
 from models.errors import DomainError
+from models.keys import KeyReused
+from views.fields import KeyedForm
 from web.extensions import db
 
 
@@ -59,6 +61,8 @@ def run(form: FlaskForm, operation: Callable[[], object], validate: bool = True,
     except DomainError as error:
         db.session.rollback()
         attach(form, error)
+        if isinstance(error, KeyReused) and isinstance(form, KeyedForm):
+            form.fresh_key()  # the old key stays bound to what it did: the next submit is a new one
         return None
     db.session.commit()
     return Done(result)

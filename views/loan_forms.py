@@ -23,6 +23,7 @@ from wtforms.validators import (
 )
 
 from models import loan_simulation
+from models import loans as domain
 from models.errors import DomainError
 from models.loan_simulation import Simulation
 from models.loans import FEE_MODE_LABELS, LATE_FEE_LABELS, METHOD_LABELS
@@ -86,6 +87,10 @@ class ProductForm(Form):
                           render_kw={"inputmode": "decimal"})
     fee_mode = SelectField(_l("The fee is"), validate_choice=False, choices=choices(FEE_MODE_LABELS.items()),
                           default="deducted")
+    min_amount_idr = RupiahField(_l("Smallest loan (Rp)"), [InputRequired(REQUIRED)],
+                                 default=domain.DEFAULT_MIN_AMOUNT_IDR,
+                                 description=_l("At least Rp10.000, so no instalment is Rp0."),
+                                 render_kw={"inputmode": "numeric"})
     max_amount_idr = RupiahField(_l("Largest loan (Rp)"), [InputRequired(REQUIRED)],
                                  render_kw={"inputmode": "numeric"})
     min_tenor = _tenor(_l("Shortest tenor (months)"))
@@ -100,7 +105,7 @@ class ProductForm(Form):
 
     def values(self) -> dict:
         return {name: self[name].data for name in (
-            "name", "method", "monthly_rate_bp", "fee_bp", "fee_mode", "max_amount_idr", "min_tenor",
+            "name", "method", "monthly_rate_bp", "fee_bp", "fee_mode", "min_amount_idr", "max_amount_idr", "min_tenor",
             "max_tenor", "late_fee_mode", "late_fee_idr", "requires_guarantor", "requires_documents", "active")}
 
 

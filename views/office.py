@@ -178,6 +178,7 @@ ACTIONS = {
     "staff_added": _l("Added staff"),
     "staff_role": _l("Changed a staff role"),
     "staff_removed": _l("Removed staff"),
+    "nik_revealed": _l("Looked at a member's full NIK"),
 }
 
 
@@ -210,6 +211,8 @@ def describe(event: KoperasiEvent) -> list[str]:
         return [_("Reason: %(reason)s", reason=details.get("reason", ""))]
     if event.action in ("staff_added", "staff_removed"):
         return [f"{details.get('user', '')} · {_shown('role', details.get('role'))}"]
+    if event.action == "nik_revealed":
+        return [" · ".join(part for part in (details.get("name", ""), details.get("member", "")) if part)]
     if event.action == "staff_role":
         old, new = details.get("role") or [None, None]
         return [f"{details.get('user', '')}: {_shown('role', old)} → {_shown('role', new)}"]

@@ -41,6 +41,10 @@ class ResignationForm(KeyedForm):
     """Confirm a resignation: the refund moves money, so the form carries a one-time key."""
 
 
+class RevealForm(Form):
+    """Show a member's full NIK: a button and its CSRF token."""
+
+
 class RejectForm(Form):
     reason = TextAreaField(_l("Reason for rejecting"), [DataRequired(_l("This field is required.")),
                                                          Length(max=1000)],
@@ -61,9 +65,9 @@ def applications(slug):
 
 @bp.route("/applications/<int:membership_id>", methods=["GET", "POST"])
 def application(slug, membership_id):
-    """One application in full (NIK included), with approve and reject."""
+    """One application in full (NIK masked), with approve and reject."""
     if request.method == "POST":
-        return dispatch(approve=approve, reject=reject)
+        return dispatch(approve=approve, reject=reject, reveal_nik=reveal_nik)
     o = office(slug, "read")
     return _application_page(o, o.get(Membership, membership_id))
 
@@ -92,8 +96,8 @@ def reject(slug, membership_id):
     return _application_page(o, membership, reject_form=form, status=422)
 
 
-def _application_page(o, membership, approve_form=None, reject_form=None, status=200):
-    return render("office_members/application.html", o=o, m=membership, status=status,
+def _application_page(o, membership, approve_form=None, reject_form=None, status=200, nik=None):
+    return render("office_members/application.html", o=o, m=membership, status=status, nik=nik,
                   approve_form=approve_form or ApproveForm(formdata=None),
                   reject_form=reject_form or RejectForm(formdata=None))
 
@@ -166,9 +170,9 @@ def _cell(value) -> str:
 
 @bp.route("/members/<int:membership_id>", methods=["GET", "POST"])
 def member(slug, membership_id):
-    """One member in full (NIK included), with resignation confirmation."""
+    """One member in full (NIK masked), with resignation confirmation."""
     if request.method == "POST":
-        return dispatch(confirm_resignation=confirm_resignation)
+        return dispatch(confirm_resignation=confirm_resignation, reveal_nik=reveal_nik)
     o = office(slug, "read")
     return _member_page(o, o.get(Membership, membership_id))
 
@@ -185,7 +189,19 @@ def confirm_resignation(slug, membership_id):
     return _member_page(o, membership, form=form, status=422)
 
 
-def _member_page(o, membership, form=None, status=200):
+@bp.post("/members/<int:membership_id>/reveal-nik")
+def reveal_nik(slug, membership_id):
+    """The board sees one member's full NIK, in this response only; the reveal is recorded."""
+    o = office(slug, "reveal_nik")
+    membership = o.get(Membership, membership_id)
+    done = run(RevealForm(), lambda: domain.reveal_nik(membership, current_user))
+    page = _application_page if membership.status in (MemberStatus.APPLIED, MemberStatus.REJECTED) else _member_page
+    response = page(o, membership, nik=done.value if done else None, status=200 if done else 422)
+    response.headers["Cache-Control"] = "private, no-store"  # personal data: never kept in a cache
+    return response
+
+
+def _member_page(o, membership, form=None, status=200, nik=None):
     refund = None
     if membership.status == MemberStatus.RESIGNED:
         refund = db.session.scalar(sa.select(Entry.ref).where(
@@ -193,4 +209,4 @@ def _member_page(o, membership, form=None, status=200):
             .order_by(Entry.posted_at.desc(), Entry.id.desc()).limit(1))
     return render("office_members/member.html", o=o, m=membership, form=form or ResignationForm(formdata=None),
                   refund=refund, loans=member_loans(o, membership.id) if membership.is_card else [],
-                  status=status)
+                  status=status, nik=nik)

@@ -107,7 +107,9 @@ def approve(page: Page, kop: Kop) -> None:
     page.get_by_role("link", name=re.compile(MEMBER)).tap()
     page.wait_for_url(re.compile(rf"/k/{kop.slug}/office/applications/\d+$"))
     expect(page.get_by_role("heading", level=1)).to_have_text(MEMBER)
-    expect(page.get_by_text(VALID_NIK, exact=True)).to_be_visible()  # the staff see the NIK in full
+    expect(page.locator("#nik")).to_contain_text(VALID_NIK[:4] + "••••••••" + VALID_NIK[-4:])  # masked
+    page.get_by_role("button", name="Tampilkan NIK lengkap").tap()  # the board checks it against the KTP
+    expect(page.get_by_text(VALID_NIK, exact=True)).to_be_visible()
     page.get_by_role("button", name="Setujui").tap()
     number = f"{kop.prefix}-00001"
     expect(page.get_by_role("status")).to_have_text(f"Disetujui. Nomor anggota: {number}.")

@@ -9,7 +9,8 @@
 
 Idempotent: each record is looked up by a natural key first (mobile number, legal number,
 open membership, store and product name, loan purpose), and every posting carries a fixed
-idempotency key (``demo-…``), so a second run adds nothing.
+idempotency key (``money.demo_key``: derived from the secret key, never from a form), so a
+second run adds nothing.
 """
 
 from __future__ import annotations

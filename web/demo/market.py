@@ -1,7 +1,7 @@
 """Demo marketplace: stores of every kind, their catalogue with drawn photos, orders in every state.
 
 Stores are looked up by koperasi and name, products by store and name, orders by a fixed
-checkout key (``demo-order-<n>``), so a second run adds nothing.
+checkout key (``demo_key("order-<n>")``), so a second run adds nothing.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from models.accounts import User
 from models.koperasi import Koperasi
 from models.market import Product, ProductPhoto, Store, StoreStatus, add_product, open_store, set_store_status
 from web.demo.catalogue import HOURS, KINDS, STORES
+from web.demo.money import demo_key
 from web.demo.people import MEMBERS, MOBILES, user_by_mobile
 from web.demo.pictures import product_picture
 from web.extensions import db
@@ -93,7 +94,7 @@ def stock(added: Counter, shop: Store, kind: str) -> None:
 
 def order(added: Counter, buyer: User, shop: Store, lines: int, fulfilment: str, payment: str, state: str,
           n: int) -> None:
-    key = f"demo-order-{n}"
+    key = demo_key(f"order-{n}")
     if db.session.scalar(sa.select(orders.Order.id).where(orders.Order.buyer_id == buyer.id,
                                                           orders.Order.checkout_key == key)):
         return

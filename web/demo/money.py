@@ -1,16 +1,20 @@
 """Demo savings and loans: pokok paid, a year of wajib and sukarela, loans in every state.
 
-Every posting is a real domain call with a fixed idempotency key (``demo-…``), so a second
+Every posting is a real domain call with a fixed idempotency key (``demo_key``), so a second
 run finds the key and adds nothing.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import random
 from collections import Counter
 from datetime import UTC, date, datetime, time, timedelta
 
 import sqlalchemy as sa
+from flask import current_app
 
 from models import loans, savings
 from models.accounts import User
@@ -39,8 +43,17 @@ def _at(day: date, hour: int = 10) -> datetime:
     return datetime.combine(day, time(hour, 0), WIB).astimezone(UTC).replace(tzinfo=None)
 
 
-def _once(added: Counter, koperasi: Koperasi, key: str, operation, *args, **kwargs) -> None:
+def demo_key(label: str) -> str:
+    """The demo's fixed key for one posting: the same on every run of this installation
+    (so a second run finds it), yet shaped and as unguessable as a form's key, because it
+    is derived from the secret key (no ``demo-sukarela-1-0`` for anyone to send)."""
+    digest = hmac.new(current_app.secret_key.encode(), f"kopz-demo:{label}".encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest).decode().rstrip("=")
+
+
+def _once(added: Counter, koperasi: Koperasi, label: str, operation, *args, **kwargs) -> None:
     """Post once per key (a second run finds the key and adds nothing)."""
+    key = demo_key(label)
     if find_by_key(koperasi, key) is None:
         operation(*args, key=key, **kwargs)
         added["entries"] += 1
@@ -59,7 +72,7 @@ def pay_pokok(added: Counter, koperasi: Koperasi, staff: User, today: date) -> N
         # Joined a year (or two months) ago: the card, the wajib dues and the history say so.
         joined = loans.add_months(today, -12 if m.full_name in YEAR_MEMBERS else -2).replace(day=3)
         m.joined_on = joined
-        _once(added, koperasi, f"demo-pokok-{m.id}", savings.deposit, m, "pokok", savings.pokok_due(m), "cash",
+        _once(added, koperasi, f"pokok-{m.id}", savings.deposit, m, "pokok", savings.pokok_due(m), "cash",
               staff, at=_at(joined, 9))
 
 
@@ -77,20 +90,20 @@ def savings_history(added: Counter, koperasi: Koperasi, staff: User, today: date
         for k in range(months + 1):
             day = min(loans.add_months(joined, k) + timedelta(days=rng.randint(0, 6)), today)
             if k <= months - behind:
-                _once(added, koperasi, f"demo-wajib-{m.id}-{k}", savings.deposit, m, "wajib", koperasi.wajib_idr,
+                _once(added, koperasi, f"wajib-{m.id}-{k}", savings.deposit, m, "wajib", koperasi.wajib_idr,
                       "cash", staff, at=_at(day, 9 + k % 6))
             # Every random draw happens on every run, so a second run asks for the same keys.
             if rng.random() < 0.55:
                 amount = rng.choice([50_000, 100_000, 150_000, 250_000, 500_000, 1_000_000])
                 means = rng.choice(["cash", "cash", "bank"])
                 sukarela += amount
-                _once(added, koperasi, f"demo-sukarela-{m.id}-{k}", savings.deposit, m, "sukarela", amount, means,
+                _once(added, koperasi, f"sukarela-{m.id}-{k}", savings.deposit, m, "sukarela", amount, means,
                       staff, at=_at(day, 11))
             if sukarela >= 200_000 and rng.random() < 0.25:
                 amount = rng.choice([100_000, 150_000, 200_000])
                 sukarela -= amount
                 out = min(day + timedelta(days=12), today)
-                _once(added, koperasi, f"demo-tarik-{m.id}-{k}", savings.withdraw, m, amount, "cash", staff,
+                _once(added, koperasi, f"tarik-{m.id}-{k}", savings.withdraw, m, amount, "cash", staff,
                       at=_at(out, 14))
 
 
@@ -125,13 +138,13 @@ def add_loan(added: Counter, member: Membership, product: loans.LoanProduct, app
     if state == "approved":
         return
     start = loans.add_months(today, -months_ago)
-    loans.disburse(loan, teller, "bank" if amount >= 5_000_000 else "cash", key=f"demo-cair-{loan.id}", today=start)
+    loans.disburse(loan, teller, "bank" if amount >= 5_000_000 else "cash", key=demo_key(f"cair-{loan.id}"), today=start)
     added["entries"] += 1
     for inst in list(loan.instalments)[:paid]:
         due = loans.owed(loan, inst.due_on)
         source = "sukarela" if inst.seq == 2 and savings.balances(member.id)["sukarela"] >= due.total else "cash"
         amount = inst.remaining + max(due.late_fee, 0)
-        loans.repay(loan, amount, source, teller, key=f"demo-angsur-{loan.id}-{inst.seq}", today=inst.due_on)
+        loans.repay(loan, amount, source, teller, key=demo_key(f"angsur-{loan.id}-{inst.seq}"), today=inst.due_on)
         added["entries"] += 1
 
 
