@@ -52,8 +52,9 @@ def figures(koperasi_id: int, today: date) -> dict:
                   sa.func.count(sa.distinct(sa.case((is_late, Instalment.loan_id)))))
         .join(Loan, Loan.id == Instalment.loan_id)
         .where(Loan.koperasi_id == koperasi_id, Loan.status == LoanStatus.ACTIVE)).one()
-    return {"counts": {status: counts.get(status, 0) for status in LoanStatus}, "outstanding": int(outstanding),
-            "overdue": int(overdue), "npl": int(npl), "in_arrears": in_arrears,
+    outstanding, npl = int(outstanding), int(npl)  # PostgreSQL sums are Decimal: the same types on both
+    return {"counts": {status: counts.get(status, 0) for status in LoanStatus}, "outstanding": outstanding,
+            "overdue": int(overdue), "npl": npl, "in_arrears": in_arrears,
             "npl_ratio": npl / outstanding * 100 if outstanding else 0.0}
 
 
