@@ -19,7 +19,7 @@ FULL = NIKS[:3]  # the member, the applicant, the resigning member of the world
 def reveals(db, k) -> list[KoperasiEvent]:
     db.session.expire_all()
     return list(db.session.scalars(sa.select(KoperasiEvent).where(
-        KoperasiEvent.koperasi_id == k.id, KoperasiEvent.action == "nik_revealed")))
+        KoperasiEvent.koperasi_id == k.id, KoperasiEvent.action == "nik_revealed").order_by(KoperasiEvent.id)))
 
 
 def test_no_office_page_shows_a_full_nik_to_any_role(world):
