@@ -28,8 +28,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from web.extensions import db
+from web.hostile import JSON_ENDPOINTS
 
 MIN_REQUESTS = 10_000
+JSON_EXAMPLES = 80  # per role and JSON endpoint
 UNSAFE_LAST = ("accounts.logout", "office.staff_remove", "office.staff_role", "membership.resign",
                "office_members.confirm_resignation", "accounts.password")
 HUGE = ["2147483647", "2147483648", "9223372036854775808", "9" * 40, "-1", "-2147483649", "0"]
@@ -249,6 +251,25 @@ def form_body(draw, fields: dict, files: set):
     return data
 
 
+hostile_number = st.one_of(st.integers(), st.sampled_from([2**31 - 1, 2**31, -(2**31) - 1, 2**63, 10**30, -(10**30)]),
+                           st.floats(allow_nan=False), st.booleans(), st.none(), hostile_text)
+json_value = st.recursive(st.one_of(hostile_number, hostile_text), lambda inner: st.one_of(
+    st.lists(inner, max_size=3), st.dictionaries(hostile_text, inner, max_size=3)), max_leaves=8)
+
+
+@st.composite
+def json_body(draw, ids: list[int]):
+    """The shape a JSON endpoint expects (``{"changes": [...]}``) with hostile members, or any JSON at all."""
+    if draw(st.integers(0, 4)) == 4:
+        return draw(json_value)
+    huge = st.sampled_from([2**31 - 1, 2**31, -(2**31) - 1, 2**63, 10**30, -(10**30)])
+    change = st.fixed_dictionaries({"product_id": st.one_of(st.sampled_from(ids), huge, st.integers()),
+                                    "key": st.one_of(st.text(min_size=1, max_size=64), hostile_text)},
+                                   optional={"delta": st.one_of(huge, hostile_number), "set_to": st.one_of(huge, hostile_number),
+                                             draw(hostile_text): json_value})
+    return {"changes": draw(st.lists(change, min_size=1, max_size=2))}
+
+
 QUERY_KEYS = ["q", "page", "status", "month", "store", "next", "jenis", "service", "province", "regency", "lat", "lng",
               "view", "category", "sort", "koperasi", "product", "amount", "tenor", "loans_page", "entries_page"]
 
@@ -261,7 +282,9 @@ def test_no_hostile_request_is_answered_with_a_5xx(app, record_property):
     forms.sort(key=_last)  # what logs out or removes staff goes last
     posts.sort(key=_last)
     # What is left of the budget goes to the forms the pages show (their own fields made hostile).
-    per_form = max(4, math.ceil((MIN_REQUESTS - walk.count - len(gets) - len(posts)) * 1.1 / max(len(forms), 1)))
+    json_requests = JSON_EXAMPLES * len(walk.clients) * len(JSON_ENDPOINTS)
+    per_form = max(4, math.ceil((MIN_REQUESTS - walk.count - len(gets) - len(posts) - json_requests) * 1.1
+                                / max(len(forms), 1)))
     quiet = settings(derandomize=True, deadline=None, database=None, max_examples=per_form,
                      suppress_health_check=list(HealthCheck))
 
@@ -297,6 +320,15 @@ def test_no_hostile_request_is_answered_with_a_5xx(app, record_property):
         post_form(target)
         if _last(target):
             walk.relogin(target[0])
+    @settings(quiet, max_examples=JSON_EXAMPLES)
+    @given(st.data())
+    def post_json(role, url, data):
+        walk.send(role, "POST", url, json=data.draw(json_body([int(i) for i in ids["product_id"]])))
+
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint in JSON_ENDPOINTS:
+            for role in walk.clients:
+                post_json(role, rule.rule)
     for target in posts:  # every POST route with every kind of id, as every role
         post_route(target)
         if _last(target):

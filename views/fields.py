@@ -93,16 +93,16 @@ KEPT_TOKENS = 1000  # the signed names of pictures kept across a failed submit
 # quantities, months, page numbers beyond it are refused, not sent to the database.
 MAX_INT = 2**31 - 1
 # Whole Rupiah: plain digits, or digits grouped by three with dots (or spaces), as
-# Indonesians write them; "Rp" before and ",-" or ",00" after are allowed.
+# Indonesians write them; "Rp" before and ",-" after are allowed (a comma with decimals is not).
 _RUPIAH = re.compile(r"(?i)(?:rp\.?)?\s*(-?)\s*([0-9]{1,15}|[0-9]{1,3}(?:\.[0-9]{3}){1,4}|[0-9]{1,3}(?: [0-9]{3}){1,4})"
-                     r"(?:,-|,0{1,2})?")
+                     r"(?:,-)?")
 
 
 def parse_rupiah(text: str) -> int:
     """Whole Rupiah as Indonesians type it: "Rp 1.500.000", "1500000", "1.500.000,-", "-5.000".
 
     Dots (or spaces) group thousands, by three: "1.5" or "15.00" is refused, not read as
-    Rp15 or Rp1.500; other decimals are refused; only the digits 0–9 count.
+    Rp15 or Rp1.500; decimals ("1.500,00") are refused; only the digits 0–9 count.
     """
     match = _RUPIAH.fullmatch((text or "").strip())
     if not match:
