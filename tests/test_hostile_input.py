@@ -274,3 +274,13 @@ def test_a_stock_sync_naming_an_id_beyond_any_column_is_a_clear_400(app, make_ko
     db.session.expire_all()
     assert db.session.get(type(product), product.id).stock == 10
 
+
+
+@pytest.mark.parametrize("change", [{"product_id": 1, "key": "a\x00b", "delta": 1},
+                                    {"product_id": 1, "key": "k", "delta": 1, "note\x00": ["x\x00"]}])
+def test_a_nul_byte_anywhere_in_a_json_body_is_a_bad_request(app, make_koperasi, make_store, db, change):
+    from models.accounts import User
+
+    store = make_store(make_koperasi())
+    client = login(app.test_client(), db.session.get(User, store.owner_id))
+    assert client.post("/seller/stock-sync", json={"changes": [change]}).status_code == 400
