@@ -74,7 +74,7 @@ def criteria(q: str | None = "", category: str | None = "", koperasi: str | None
              store_id: int | None = None) -> Criteria:
     """Clean catalogue input: an unknown category or sort is ignored; "near" needs a position."""
     try:
-        page = min(max(int(page or 1), 1), MAX_PAGE)
+        page = min(max(int(str(page or 1)) if str(page or 1).isascii() else 1, 1), MAX_PAGE)
     except (TypeError, ValueError):
         page = 1
     sort = sort if sort in SORTS else ""

@@ -67,7 +67,7 @@ def criteria(q: str | None = "", jenis: str | None = "", service: str | None = "
     province = province if province in dict(regions.provinces()) else ""
     regency = regency if province and regency in dict(regions.children(province)) else ""
     try:
-        page = min(max(int(page or 1), 1), MAX_PAGE)
+        page = min(max(int(str(page or 1)) if str(page or 1).isascii() else 1, 1), MAX_PAGE)
     except (TypeError, ValueError):
         page = 1
     return Criteria(q=" ".join((q or "").split()).lower()[:100], jenis=jenis, service=service,

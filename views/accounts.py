@@ -12,7 +12,7 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from models import accounts
 from models import home as homepage
-from views.fields import Form
+from views.fields import NEW_PASSWORD, NEXT_URL, PASSWORD_TYPED, PHONE_TYPED, Form
 from views.forms import run
 from web.extensions import db
 from web.i18n import LANG_COOKIE
@@ -26,23 +26,23 @@ REQUIRED = _l("This field is required.")
 class RegisterForm(Form):
     full_name = StringField(_l("Full name"), [DataRequired(REQUIRED), Length(max=120)],
                             render_kw={"autocomplete": "name"})
-    mobile = TelField(_l("Mobile number"), [DataRequired(REQUIRED)],
+    mobile = TelField(_l("Mobile number"), [DataRequired(REQUIRED), Length(max=PHONE_TYPED)],
                       description=_l("For example 0812 3456 7890."),
                       render_kw={"autocomplete": "tel", "inputmode": "tel"})
     email = EmailField(_l("Email (optional)"), [Optional(), Length(max=254)],
                        render_kw={"autocomplete": "email"})
-    password = PasswordField(_l("Password"), [DataRequired(REQUIRED)],
+    password = PasswordField(_l("Password"), [DataRequired(REQUIRED), Length(max=NEW_PASSWORD)],
                              description=_l("At least 8 characters."),
                              render_kw={"autocomplete": "new-password"})
 
 
 class LoginForm(Form):
-    login = StringField(_l("Mobile number or email"), [DataRequired(REQUIRED)],
+    login = StringField(_l("Mobile number or email"), [DataRequired(REQUIRED), Length(max=254)],
                         render_kw={"autocomplete": "username"})
-    password = PasswordField(_l("Password"), [DataRequired(REQUIRED)],
+    password = PasswordField(_l("Password"), [DataRequired(REQUIRED), Length(max=PASSWORD_TYPED)],
                              render_kw={"autocomplete": "current-password"})
     remember = BooleanField(_l("Keep me logged in on this phone"))
-    next = HiddenField()
+    next = HiddenField(validators=[Length(max=NEXT_URL)])
 
 
 class ProfileForm(Form):
@@ -52,9 +52,9 @@ class ProfileForm(Form):
 
 
 class PasswordForm(Form):
-    current_password = PasswordField(_l("Current password"), [DataRequired(REQUIRED)],
+    current_password = PasswordField(_l("Current password"), [DataRequired(REQUIRED), Length(max=PASSWORD_TYPED)],
                                      render_kw={"autocomplete": "current-password"})
-    new_password = PasswordField(_l("New password"), [DataRequired(REQUIRED)],
+    new_password = PasswordField(_l("New password"), [DataRequired(REQUIRED), Length(max=NEW_PASSWORD)],
                                  description=_l("At least 8 characters."),
                                  render_kw={"autocomplete": "new-password"})
 

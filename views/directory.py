@@ -8,12 +8,13 @@ from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from wtforms import HiddenField, SearchField, SelectField
+from wtforms.validators import Length
 
 from models import directory, regions
 from models.errors import DomainError
 from models.koperasi import JENIS_LABELS, SERVICE_LABELS, KoperasiLogo
 from models.membership import open_membership
-from views.fields import Form
+from views.fields import SEARCH_TYPED, Form
 from views.forms import attach
 from web.access import staff_role, visible_koperasi
 from web.extensions import db
@@ -29,15 +30,15 @@ class SearchForm(Form):
     class Meta:
         csrf = False
 
-    q = SearchField(_l("Name"), render_kw={"placeholder": _l("e.g. Sejahtera"), "autocomplete": "off",
+    q = SearchField(_l("Name"), [Length(max=SEARCH_TYPED)], render_kw={"placeholder": _l("e.g. Sejahtera"), "autocomplete": "off",
                                            "enterkeyhint": "search", "maxlength": 100})
     jenis = SelectField(_l("Type"), validate_choice=False)
     service = SelectField(_l("Service"), validate_choice=False)
     province = SelectField(_l("Province"), validate_choice=False)
     regency = SelectField(_l("Regency / city"), validate_choice=False)
-    lat = HiddenField()
-    lng = HiddenField()
-    view = HiddenField()
+    lat = HiddenField(validators=[Length(max=32)])
+    lng = HiddenField(validators=[Length(max=32)])
+    view = HiddenField(validators=[Length(max=10)])
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

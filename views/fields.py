@@ -13,8 +13,9 @@ from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from itsdangerous import BadSignature, URLSafeTimedSerializer
-from wtforms import HiddenField, SelectChoice, StringField
-from wtforms.validators import ValidationError
+from werkzeug.datastructures import FileStorage, MultiDict
+from wtforms import FileField, HiddenField, IntegerField, SelectChoice, StringField
+from wtforms.validators import Length, ValidationError
 
 from models import images
 from models.errors import DomainError
@@ -59,22 +60,87 @@ class _Translations:
 
 
 class Form(FlaskForm):
-    """Every Kopz form: WTForms' built-in messages come in the user's language."""
+    """Every Kopz form: WTForms' built-in messages come in the user's language, and only
+    file fields receive uploaded files."""
 
     class Meta:
         def get_translations(self, form):
             return _Translations()
 
+        def wrap_formdata(self, form, formdata):
+            # Flask-WTF merges request.files into the form data, so a file part named like
+            # a text field would reach that field's validators as a FileStorage: keep each
+            # file for a file field of this form only.
+            data = super().wrap_formdata(form, formdata)
+            if data is None or not any(isinstance(v, FileStorage) for _k, v in data.items(multi=True)):
+                return data
+            file_fields = {field.name for field in form if isinstance(field, FileField)}
+            return MultiDict([(k, v) for k, v in data.items(multi=True)
+                              if not isinstance(v, FileStorage) or k in file_fields])
+
+
+# Longest text for fields whose value is not stored as typed (every other text field's
+# limit is its column's length; tests/test_hostile_input.py checks that each has one).
+PHONE_TYPED = 20  # "0812-3456-7890" as typed; stored as +62… (16)
+PASSWORD_TYPED = 1000  # a password to check: never refuse an old long one for its length
+NEW_PASSWORD = 200
+SEARCH_TYPED = 100  # what the searches read
+NEXT_URL = 2000
+KEPT_TOKENS = 1000  # the signed names of pictures kept across a failed submit
+
+
+# The largest whole number an integer column holds (PostgreSQL's INTEGER): ids,
+# quantities, months, page numbers beyond it are refused, not sent to the database.
+MAX_INT = 2**31 - 1
+# Whole Rupiah: plain digits, or digits grouped by three with dots (or spaces), as
+# Indonesians write them; "Rp" before and ",-" after are allowed (a comma with decimals is not).
+_RUPIAH = re.compile(r"(?i)(?:rp\.?)?\s*(-?)\s*([0-9]{1,15}|[0-9]{1,3}(?:\.[0-9]{3}){1,4}|[0-9]{1,3}(?: [0-9]{3}){1,4})"
+                     r"(?:,-)?")
+
 
 def parse_rupiah(text: str) -> int:
-    """Whole Rupiah as Indonesians type it: "Rp 1.500.000", "1500000", "-5.000".
+    """Whole Rupiah as Indonesians type it: "Rp 1.500.000", "1500000", "1.500.000,-", "-5.000".
 
-    Dots and spaces are thousands separators; a comma (decimals) is refused.
+    Dots (or spaces) group thousands, by three: "1.5" or "15.00" is refused, not read as
+    Rp15 or Rp1.500; decimals ("1.500,00") are refused; only the digits 0–9 count.
     """
-    cleaned = re.sub(r"(?i)rp|[\s.]", "", text or "")
-    if not re.fullmatch(r"-?\d{1,15}", cleaned):
+    match = _RUPIAH.fullmatch((text or "").strip())
+    if not match:
+        raise ValueError(text)
+    return int(match[1] + re.sub(r"[. ]", "", match[2]))
+
+
+def parse_whole(text: str, low: int = -MAX_INT, high: int = MAX_INT) -> int:
+    """A whole number typed with the digits 0–9 only (no other script's digits, no "1_000",
+    no "+"), within [low, high]; ValueError otherwise. For every whole number a user types
+    or puts in a query string."""
+    cleaned = (text or "").strip()
+    if not re.fullmatch(r"-?[0-9]{1,12}", cleaned) or not low <= int(cleaned) <= high:
         raise ValueError(text)
     return int(cleaned)
+
+
+def query_int(text: str) -> int:
+    """``request.args.get(name, default, type=query_int)``: a page number or an id from the
+    query string; anything else (other digits, beyond a column) falls back to the default."""
+    return parse_whole(text, 0, MAX_INT)
+
+
+class WholeNumberField(IntegerField):
+    """An integer field that reads only the digits 0–9 and refuses what no column holds."""
+
+    def process_formdata(self, valuelist):
+        self.data = None
+        if valuelist and str(valuelist[0]).strip():
+            try:
+                self.data = parse_whole(str(valuelist[0]))
+            except ValueError:
+                raise ValueError(_l("Enter a whole number using the digits 0–9.")) from None
+
+
+def coerce_id(value) -> int:
+    """``SelectField(coerce=coerce_id)``: a chosen id, digits 0–9 only, within an id column."""
+    return value if isinstance(value, int) else parse_whole(str(value), 0, MAX_INT)
 
 
 def format_rupiah(amount: int | None) -> str:
@@ -127,7 +193,7 @@ class KeyedForm(Form):
     the same key with other content is refused, and the form then gets a fresh key.
     A key not of the server's shape is refused here, before anything runs."""
 
-    key = HiddenField(default=new_key)
+    key = HiddenField(default=new_key, validators=[Length(max=64)])  # KEY_SHAPE then checks its form
 
     def validate_key(self, field) -> None:
         if not KEY_SHAPE.fullmatch(field.data or ""):

@@ -7,6 +7,7 @@ profile lives in ``models.koperasi``.
 from __future__ import annotations
 
 import io
+import re
 
 from flask import request
 from flask_babel import lazy_gettext as _l
@@ -18,7 +19,7 @@ from wtforms.widgets import CheckboxInput, ListWidget, NumberInput
 from models import regions
 from models.images import LOGO_MAX_BYTES
 from models.koperasi import JENIS_LABELS, NEW_STAFF_ROLE, ROLE_LABELS, SERVICE_LABELS, check_profile
-from views.fields import Form, RupiahField, choices, take_pictures
+from views.fields import KEPT_TOKENS, PHONE_TYPED, Form, RupiahField, choices, take_pictures
 
 REQUIRED = _l("This field is required.")
 
@@ -57,10 +58,10 @@ class CoordinateField(StringField):
     def process_formdata(self, valuelist):
         self.data = None
         if valuelist and valuelist[0].strip():
-            try:
-                self.data = float(valuelist[0].strip().replace(",", "."))
-            except ValueError:
-                raise ValueError(_l("Enter a number in decimal degrees, e.g. -6.9147.")) from None
+            text = valuelist[0].strip().replace(",", ".")
+            if not re.fullmatch(r"-?[0-9]{1,3}(?:\.[0-9]{1,15})?", text):  # digits 0–9 only: no "1e3", "nan", "١"
+                raise ValueError(_l("Enter a number in decimal degrees, e.g. -6.9147."))
+            self.data = float(text)
 
     def _value(self):
         if self.raw_data:
@@ -93,11 +94,11 @@ class KoperasiForm(Form):
     lat = CoordinateField(LABELS["lat"], [InputRequired(REQUIRED)],
                           description=_l("From a map app: press and hold the office's spot, copy the numbers."))
     lng = CoordinateField(LABELS["lng"], [InputRequired(REQUIRED)])
-    whatsapp = TelField(LABELS["whatsapp"], [Optional()], description=_l("For example 0812 3456 7890."),
+    whatsapp = TelField(LABELS["whatsapp"], [Optional(), Length(max=PHONE_TYPED)], description=_l("For example 0812 3456 7890."),
                         render_kw={"inputmode": "tel"})
     logo = FileField(LABELS["logo"], description=_l("A JPG, PNG or WebP picture up to 2 MB."),
                      render_kw={"accept": "image/jpeg,image/png,image/webp"})
-    logo_kept = HiddenField()  # the logo chosen in a submit that failed on other fields
+    logo_kept = HiddenField(validators=[Length(max=KEPT_TOKENS)])  # the logo chosen in a submit that failed on other fields
     pokok_idr = RupiahField(LABELS["pokok_idr"], [InputRequired(REQUIRED)], description=_l("In Rupiah, e.g. 100.000."),
                             render_kw={"inputmode": "numeric"})
     wajib_idr = RupiahField(LABELS["wajib_idr"], [InputRequired(REQUIRED)], description=_l("In Rupiah, e.g. 20.000."),
@@ -164,7 +165,7 @@ def profile_form(koperasi=None) -> KoperasiForm:
 
 
 class StaffForm(Form):
-    mobile = TelField(_l("Mobile number"), [InputRequired(REQUIRED)],
+    mobile = TelField(_l("Mobile number"), [InputRequired(REQUIRED), Length(max=PHONE_TYPED)],
                       description=_l("The number they use to log in to Kopz."),
                       render_kw={"inputmode": "tel", "autocomplete": "off"})
     role = SelectField(_l("Role"), choices=choices(ROLE_LABELS.items()), validate_choice=False,

@@ -8,7 +8,6 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
-    IntegerField,
     SelectChoice,
     SelectField,
     StringField,
@@ -27,7 +26,7 @@ from models import loans as domain
 from models.errors import DomainError
 from models.loan_simulation import Simulation
 from models.loans import FEE_MODE_LABELS, LATE_FEE_LABELS, METHOD_LABELS
-from views.fields import MEANS_CHOICES, Form, KeyedForm, RupiahField, choices
+from views.fields import MEANS_CHOICES, Form, KeyedForm, RupiahField, WholeNumberField, choices, coerce_id
 
 REQUIRED = _l("This field is required.")
 TENOR_RANGE = NumberRange(1, 120, _l("From 1 to 120 months."))
@@ -37,7 +36,7 @@ def parse_percent(text: str) -> int:
     """A percentage as typed in Indonesia or England, in hundredths of a percent:
     "1,5" / "1.5" / "1,5 %" → 150; at most two decimals."""
     cleaned = (text or "").replace("%", "").replace(" ", "").replace(",", ".")
-    match = re.fullmatch(r"(\d{1,3})(?:\.(\d{1,2}))?", cleaned)
+    match = re.fullmatch(r"([0-9]{1,3})(?:\.([0-9]{1,2}))?", cleaned)
     if not match:
         raise ValueError(text)
     return int(match[1]) * 100 + int((match[2] or "").ljust(2, "0"))
@@ -71,8 +70,8 @@ class PercentField(StringField):
 
 
 def _tenor(label):
-    return IntegerField(label, [InputRequired(REQUIRED), TENOR_RANGE],
-                        render_kw={"inputmode": "numeric", "min": 1, "max": 120})
+    return WholeNumberField(label, [InputRequired(REQUIRED), TENOR_RANGE],
+                            render_kw={"inputmode": "numeric", "min": 1, "max": 120})
 
 
 class ProductForm(Form):
@@ -112,11 +111,11 @@ class ProductForm(Form):
 class TermsForm(Form):
     """Product, amount and tenor: the simulator (a GET form) and the start of an application."""
 
-    product = SelectField(_l("Loan product"), coerce=int, validate_choice=False)
+    product = SelectField(_l("Loan product"), coerce=coerce_id, validate_choice=False)
     amount = RupiahField(_l("Amount (Rp)"), [InputRequired(REQUIRED)],
                          render_kw={"inputmode": "numeric", "placeholder": "5.000.000"})
-    tenor = IntegerField(_l("Tenor (months)"), [InputRequired(REQUIRED), TENOR_RANGE],
-                         render_kw={"inputmode": "numeric", "min": 1, "max": 120})
+    tenor = WholeNumberField(_l("Tenor (months)"), [InputRequired(REQUIRED), TENOR_RANGE],
+                             render_kw={"inputmode": "numeric", "min": 1, "max": 120})
 
     def __init__(self, *args, products=(), **kwargs):
         super().__init__(*args, **kwargs)

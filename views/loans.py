@@ -32,6 +32,7 @@ from models.loans import (
 )
 from models.membership import Membership
 from models.zones import zone_of
+from views.fields import query_int
 from views.forms import dispatch, failed, run
 from views.loan_forms import (
     ApplyForm,
@@ -227,7 +228,7 @@ def instalment_rows(loan: Loan, today: date) -> list[tuple[Instalment, str]]:
 
 def _paged(total: int, arg: str) -> tuple[int, int]:
     pages = max(1, math.ceil(total / PER_PAGE))
-    return min(max(request.args.get(arg, 1, type=int), 1), pages), pages
+    return min(max(request.args.get(arg, 1, type=query_int), 1), pages), pages
 
 
 @bp.get("/office/loans")
@@ -263,7 +264,7 @@ LIST_FILTERS = {
 
 def _paginate(query):
     """One page of PER_PAGE (a page past the end shows the last one)."""
-    page = max(request.args.get("page", 1, type=int), 1)
+    page = max(request.args.get("page", 1, type=query_int), 1)
     found = db.paginate(query, page=page, per_page=PER_PAGE, error_out=False)
     if page > 1 and page > found.pages:
         found = db.paginate(query, page=max(found.pages, 1), per_page=PER_PAGE, error_out=False)

@@ -6,13 +6,14 @@ from flask import Blueprint, abort, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from wtforms import HiddenField, SearchField, SelectField
+from wtforms.validators import Length
 
 from models import catalogue, directory
 from models.errors import DomainError
 from models.koperasi import Status
 from models.market import CATEGORIES, StoreStatus
 from models.orders import active_memberships, price_for
-from views.fields import Form
+from views.fields import SEARCH_TYPED, Form
 from views.forms import attach
 from web.render import render
 
@@ -27,14 +28,14 @@ class SearchForm(Form):
     class Meta:
         csrf = False
 
-    q = SearchField(_l("Search products"), render_kw={"placeholder": _l("e.g. beras, kopi, batik"),
+    q = SearchField(_l("Search products"), [Length(max=SEARCH_TYPED)], render_kw={"placeholder": _l("e.g. beras, kopi, batik"),
                                                       "autocomplete": "off", "enterkeyhint": "search",
                                                       "maxlength": 100})
     category = SelectField(_l("Category"), validate_choice=False)
     sort = SelectField(_l("Sort"), validate_choice=False)
-    koperasi = HiddenField()
-    lat = HiddenField()
-    lng = HiddenField()
+    koperasi = HiddenField(validators=[Length(max=80)])
+    lat = HiddenField(validators=[Length(max=32)])
+    lng = HiddenField(validators=[Length(max=32)])
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -23,7 +23,7 @@ from models import statement as mutasi
 from models.ledger import SAVINGS_LABELS, balances
 from models.membership import Membership, MemberStatus
 from models.zones import zone_of
-from views.fields import Form
+from views.fields import Form, query_int
 from views.forms import run
 from web.access import my_membership, staff_role, visible_koperasi
 from web.extensions import db
@@ -132,7 +132,7 @@ def _savings_context(membership: Membership) -> dict:
     held = balances(membership.id)
     month, zone = _month(), zone_of(membership.koperasi)
     pages = max(1, math.ceil(mutasi.count(membership.id, month, zone) / mutasi.PER_PAGE))
-    page = min(max(request.args.get("page", 1, type=int), 1), pages)
+    page = min(max(request.args.get("page", 1, type=query_int), 1), pages)
     return {"held": held, "total": sum(held.values()), "kind_labels": SAVINGS_LABELS,
             "entry_labels": mutasi.ENTRY_LABELS,
             "pokok_due": savings.pokok_due(membership) if membership.status == MemberStatus.APPROVED else 0,

@@ -14,6 +14,7 @@ from models.duties import DUTIES, DUTY_LABELS
 from models.errors import DomainError
 from models.koperasi import JENIS_LABELS, ROLE_LABELS, SERVICE_LABELS, KoperasiEvent, Staff
 from models.membership import Membership, MemberStatus
+from views.fields import query_int
 from views.forms import run
 from views.koperasi_forms import LABELS, KoperasiForm, RoleForm, StaffForm, profile_form
 from web.access import office
@@ -157,7 +158,7 @@ def staff_remove(slug, staff_id):
 def history(slug):
     """Who changed what, newest first."""
     here = office(slug, "read")
-    page = request.args.get("page", 1, type=int)
+    page = request.args.get("page", 1, type=query_int)
     if page < 1:
         abort(404)
     rows = db.session.scalars(

@@ -18,7 +18,7 @@ from models import membership as domain
 from models import resignation
 from models.ledger import Entry
 from models.membership import STATUS_LABELS, Membership, MemberStatus
-from views.fields import Form, KeyedForm
+from views.fields import Form, KeyedForm, query_int
 from views.forms import dispatch, run
 from views.loans import member_loans
 from web.access import office
@@ -123,7 +123,7 @@ def _page(query, ordered) -> dict:
     """One page of PER_PAGE rows, with the total and the page numbers."""
     total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
     pages = max(1, math.ceil(total / PER_PAGE))
-    page = min(max(request.args.get("page", 1, type=int), 1), pages)
+    page = min(max(request.args.get("page", 1, type=query_int), 1), pages)
     rows = db.session.scalars(ordered.limit(PER_PAGE).offset((page - 1) * PER_PAGE)).all()
     return {"rows": rows, "total": total, "page": page, "pages": pages}
 

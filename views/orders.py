@@ -10,8 +10,8 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from wtforms import HiddenField, IntegerField, SelectField, StringField
-from wtforms.validators import InputRequired, NumberRange, Optional
+from wtforms import HiddenField, SelectField, StringField
+from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from models import orders as shop
 from models.market import Product, Store
@@ -24,7 +24,7 @@ from models.orders import (
     Order,
     OrderStatus,
 )
-from views.fields import Form, KeyedForm, choices
+from views.fields import NEXT_URL, Form, KeyedForm, WholeNumberField, choices
 from views.forms import dispatch, run
 from web.extensions import db
 from web.render import render, safe_next, see_other
@@ -33,20 +33,20 @@ bp = Blueprint("orders", __name__)
 
 
 class AddForm(Form):
-    product_id = IntegerField(validators=[InputRequired()])
-    quantity = IntegerField(_l("Quantity"), default=1,
-                            validators=[InputRequired(_l("Choose a quantity from 1.")), NumberRange(min=1, max=999)])
-    next = HiddenField()
+    product_id = WholeNumberField(validators=[InputRequired()])
+    quantity = WholeNumberField(_l("Quantity"), default=1,
+                                validators=[InputRequired(_l("Choose a quantity from 1.")), NumberRange(min=1, max=999)])
+    next = HiddenField(validators=[Length(max=NEXT_URL)])
 
 
 class QuantityForm(Form):
-    quantity = IntegerField(_l("Quantity"), validators=[InputRequired(_l("Choose a quantity from 1.")),
-                                                         NumberRange(min=0, max=shop.MAX_QUANTITY)])
+    quantity = WholeNumberField(_l("Quantity"), validators=[InputRequired(_l("Choose a quantity from 1.")),
+                                                             NumberRange(min=0, max=shop.MAX_QUANTITY)])
 
 
 class ReasonForm(Form):
-    to = HiddenField()
-    reason = StringField(_l("Reason (told to the buyer)"), validators=[Optional()])
+    to = HiddenField(validators=[Length(max=20)])
+    reason = StringField(_l("Reason (told to the buyer)"), validators=[Optional(), Length(max=300)])
 
 
 def wa_link(number: str | None) -> str | None:
@@ -83,7 +83,7 @@ def checkout_form(groups, member_of: dict[int, int]) -> KeyedForm:
                             validate_choice=False))
         setattr(CheckoutForm, f"address-{store.id}",
                 StringField(_l("Delivery address"), description=_l("Only for delivery or cash on delivery."),
-                            validators=[Optional()]))
+                            validators=[Optional(), Length(max=300)]))
     return CheckoutForm()
 
 

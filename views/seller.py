@@ -26,7 +26,7 @@ from models.images import reencode
 from models.koperasi import Staff
 from models.market import Product, ProductPhoto, Store
 from models.membership import Membership, MemberStatus
-from views.fields import take_pictures
+from views.fields import parse_whole, query_int, take_pictures
 from views.forms import failed, run
 from views.seller_forms import PriceForm, ProductForm, StoreForm
 from web.access import visible_koperasi
@@ -138,7 +138,7 @@ def index():
 
 def _whole(text):
     try:
-        return int((text or "").strip())
+        return parse_whole(text)
     except ValueError:
         return None
 
@@ -223,7 +223,7 @@ def _product_data(form, with_stock: bool) -> dict:
 @bp.route("/seller/products/new", methods=["GET", "POST"])
 @login_required
 def new_product():
-    store = _own_store(request.args.get("store", type=int))
+    store = _own_store(request.args.get("store", type=query_int))
     form = ProductForm()
     if request.method == "POST":
         pictures = _pictures(form)

@@ -6,7 +6,6 @@ from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
     HiddenField,
-    IntegerField,
     MultipleFileField,
     SelectField,
     StringField,
@@ -15,7 +14,7 @@ from wtforms import (
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from models.market import CATEGORIES
-from views.fields import Form, RupiahField, choices
+from views.fields import KEPT_TOKENS, PHONE_TYPED, Form, RupiahField, WholeNumberField, choices
 from views.koperasi_forms import CoordinateField
 
 REQUIRED = _l("This field is required.")
@@ -30,12 +29,12 @@ class StoreForm(Form):
     lat = CoordinateField(_l("Latitude"), [InputRequired(REQUIRED)])
     lng = CoordinateField(_l("Longitude"), [InputRequired(REQUIRED)])
     pickup = BooleanField(_l("Buyers may pick up"), default=True)
-    delivery_km = IntegerField(_l("I deliver within (km)"), [Optional(), NumberRange(min=0, max=1000)],
-                               description=_l("Leave empty if you do not deliver."),
-                               render_kw={"inputmode": "numeric"})
+    delivery_km = WholeNumberField(_l("I deliver within (km)"), [Optional(), NumberRange(min=0, max=1000)],
+                                   description=_l("Leave empty if you do not deliver."),
+                                   render_kw={"inputmode": "numeric"})
     delivery_fee_idr = RupiahField(_l("Delivery fee (Rp)"), render_kw={"inputmode": "numeric"})
     cod = BooleanField(_l("Cash on delivery"))
-    whatsapp = StringField(_l("WhatsApp number"), [Length(max=20)], render_kw={"inputmode": "tel"})
+    whatsapp = StringField(_l("WhatsApp number"), [Length(max=PHONE_TYPED)], render_kw={"inputmode": "tel"})
     opening_hours = StringField(_l("Opening hours"), [Length(max=200)],
                                 description=_l("For example: Mon–Sat 08.00–20.00"))
     own_store = BooleanField(_l("This is the koperasi's own store"))
@@ -56,8 +55,8 @@ class ProductForm(Form):
     unit = StringField(_l("Unit"), [Length(max=20)], default="pcs", description=_l("For example: pcs, kg, pack"))
     price_idr = RupiahField(_l("Price (Rp)"), [InputRequired(REQUIRED)], render_kw={"inputmode": "numeric"})
     member_price_idr = RupiahField(_l("Member price (Rp, optional)"), render_kw={"inputmode": "numeric"})
-    stock = IntegerField(_l("Stock"), [Optional(), NumberRange(min=0, max=1_000_000, message=_l(
+    stock = WholeNumberField(_l("Stock"), [Optional(), NumberRange(min=0, max=1_000_000, message=_l(
         "Stock is a whole number from 0."))], default=0, render_kw={"inputmode": "numeric"})
     active = BooleanField(_l("Show in the market"), default=True)
     photos = MultipleFileField(_l("Photos (up to 4)"), render_kw={"accept": "image/*", "capture": "environment"})
-    photos_kept = HiddenField()  # the photos chosen in a submit that failed on other fields
+    photos_kept = HiddenField(validators=[Length(max=KEPT_TOKENS)])  # the photos chosen in a submit that failed on other fields

@@ -23,6 +23,7 @@ from flask_login import current_user, login_required
 
 from models.errors import DomainError
 from models.market import Product, Store, change_stock
+from views.fields import MAX_INT
 from web.extensions import db
 
 bp = Blueprint("stock_sync", __name__)
@@ -38,8 +39,8 @@ def microstamp(moment: datetime) -> int:
 
 
 def _whole(value) -> int | None:
-    """A JSON whole number (not a boolean, not a float), else None."""
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
+    """A JSON whole number (not a boolean, not a float) that an integer column holds, else None."""
+    return value if isinstance(value, int) and not isinstance(value, bool) and abs(value) <= MAX_INT else None
 
 
 def _bad(message: str):

@@ -3,8 +3,8 @@
 Classes of input that would otherwise reach a validator or the database and end in a
 500 are refused here with a plain 400/404/415, before any view runs:
 
-- a NUL byte in the path, the query string or a form value (PostgreSQL refuses to
-  store or compare it);
+- a NUL byte in the path, the query string, a form value or any string of a JSON
+  body (PostgreSQL refuses to store or compare it);
 - a whole number in an ``<int:…>`` route beyond what an id column holds (the route
   simply does not exist: 404);
 - a JSON body sent to a form endpoint (Flask-WTF would turn its numbers, lists and
@@ -44,6 +44,21 @@ def _has_nul(values) -> bool:
     return any("\x00" in key or any("\x00" in v for v in vs if isinstance(v, str)) for key, vs in values.lists())
 
 
+def _json_has_nul(body) -> bool:
+    stack = [body]
+    while stack:  # not recursive: the parser already bounds the depth, this keeps to it
+        value = stack.pop()
+        if isinstance(value, str):
+            if "\x00" in value:
+                return True
+        elif isinstance(value, dict):
+            stack.extend(value.keys())
+            stack.extend(value.values())
+        elif isinstance(value, list):
+            stack.extend(value)
+    return False
+
+
 def _refuse_hostile_input() -> None:
     if "\x00" in request.path or _has_nul(request.args):
         abort(400)
@@ -51,6 +66,8 @@ def _refuse_hostile_input() -> None:
         if request.is_json:
             if request.url_rule is not None and request.endpoint not in JSON_ENDPOINTS:
                 abort(415)
+            if _json_has_nul(request.get_json(silent=True)):
+                abort(400)
         elif _has_nul(request.form):
             abort(400)
 
