@@ -145,13 +145,17 @@ def test_a_sale_of_the_koperasis_own_store_is_in_its_books(kop, make_product, ma
     assert books_check.check() == []
 
 
-def test_savings_payment_is_held_then_reaches_the_seller(kop, store, make_product, make_member, db):
+def saver_with_cart(kop, make_member, product, saved: int, quantity: int, db):
+    """A member with ``saved`` in sukarela who put ``quantity`` of ``product`` in the cart."""
     buyer = make_member(kop)
-    teller = db.session.get(type(buyer.user), kop.created_by_id)
-    savings.deposit(buyer, "sukarela", 100_000, "cash", teller)
-    product = make_product(store, price_idr=30_000)
-    add_to_cart(buyer.user, product, 2)
+    savings.deposit(buyer, "sukarela", saved, "cash", db.session.get(type(buyer.user), kop.created_by_id))
+    add_to_cart(buyer.user, product, quantity)
     db.session.commit()
+    return buyer
+
+
+def test_savings_payment_is_held_then_reaches_the_seller(kop, store, make_product, make_member, db):
+    buyer = saver_with_cart(kop, make_member, make_product(store, price_idr=30_000), 100_000, 2, db)
     [order] = checkout(buyer.user, {store.id: Choice("pickup", "savings")}, key="c-4").orders
     db.session.commit()
     assert ledger.balances(buyer.id)["sukarela"] == 40_000 and order.paid_at
@@ -164,12 +168,8 @@ def test_savings_payment_is_held_then_reaches_the_seller(kop, store, make_produc
 
 
 def test_cancel_returns_stock_and_savings(kop, store, make_product, make_member, db):
-    buyer = make_member(kop)
-    teller = db.session.get(type(buyer.user), kop.created_by_id)
-    savings.deposit(buyer, "sukarela", 50_000, "cash", teller)
     product = make_product(store, price_idr=50_000, stock=1)
-    add_to_cart(buyer.user, product, 1)
-    db.session.commit()
+    buyer = saver_with_cart(kop, make_member, product, 50_000, 1, db)
     [order] = checkout(buyer.user, {store.id: Choice("pickup", "savings")}, key="c-5").orders
     db.session.commit()
     with pytest.raises(DomainError):
@@ -244,12 +244,8 @@ def test_two_buyers_racing_for_the_last_item(app, store, make_product, make_user
 
 @pytest.mark.postgres_only
 def test_a_double_tapped_checkout_gives_every_tap_the_first_orders(app, kop, store, make_product, make_member, db):
-    buyer = make_member(kop)
-    teller = db.session.get(type(buyer.user), kop.created_by_id)
-    savings.deposit(buyer, "sukarela", 100_000, "cash", teller)
     product = make_product(store, price_idr=20_000, stock=5)
-    add_to_cart(buyer.user, product, 1)
-    db.session.commit()
+    buyer = saver_with_cart(kop, make_member, product, 100_000, 1, db)
     taps, user_id, store_id = 10, buyer.user_id, store.id
     barrier, results, errors = threading.Barrier(taps, timeout=30), [], []
 
