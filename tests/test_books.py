@@ -175,6 +175,7 @@ def test_after_any_operations_the_statements_balance_and_agree(steps, cut, make_
     teller = make_staff(kop, "teller")
     members = [make_member(kop, user=make_user(full_name=f"Anggota {n}"), nik=NIKS[n]) for n in range(2)]
     product = loans.save_product(kop, dict(PRODUCT))
+    _db.session.commit()
     day, open_loans = START, []
     for op, *args in steps:
         try:

@@ -145,7 +145,7 @@ def account(slug, code):
             return _refused(errors)
         rows = [("", "", _("Opening balance"), "", "", gl.opening)]
         rows += [(local_datetime(line.posted_at, "yyyy-MM-dd HH:mm", here.koperasi), line.ref,
-                  str(ENTRY_LABELS.get(line.entry_kind, line.entry_kind)), line.debit, line.credit, line.balance)
+                  str(ENTRY_LABELS.get(line.entry_kind, line.entry_kind)), line.debit or "", line.credit or "", line.balance)
                  for line in gl.lines]
         rows.append(("", "", _("Closing balance"), "", "", gl.closing))
         return csv_response(f"ledger-{slug}-{code}-{start}-{end}.csv",
