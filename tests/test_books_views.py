@@ -80,6 +80,9 @@ def test_the_pages_show_the_figures_a_letterhead_and_links(example, pengawas):  
     neraca = pengawas.get(url(example, "/neraca?at=2026-01-31"), headers=EN).text
     assert "Rp1,732,000" in neraca and example.legal_number in neraca and "Treasurer" in neraca
     assert "at=2026-01-31&amp;format=csv" in neraca or "format=csv&amp;at=2026-01-31" in neraca
+    ledger = pengawas.get(url(example, "/accounts/1101?from=2026-01-01&amp;to=2026-01-31").replace("&amp;", "&"))
+    assert url(example, "/accounts/1101?from=2026-01-01&amp;to=2026-01-31") in neraca and ledger.status_code == 200
+    assert pengawas.get(url(example, "/accounts/1101?to=2026-01-31")).status_code == 200  # that month
     hasil = pengawas.get(url(example, "/hasil-usaha?from=2026-02-01&to=2026-02-28"), headers=EN).text
     assert "Loan interest (jasa)" in hasil and "Rp12,000" in hasil and "Store sales" not in hasil
     trial = pengawas.get(url(example, "/trial-balance?from=2026-01-01&to=2026-01-31"), headers=EN).text

@@ -48,11 +48,11 @@ def _day(name: str, default: date, errors: dict) -> date:
 
 
 def _period(koperasi) -> tuple[date, date, dict]:
-    """``from`` and ``to`` (the koperasi's days, both included): this month by default."""
-    today = zone_of(koperasi).today()
+    """``from`` and ``to`` (the koperasi's days, both included): by default today, and the
+    first of the month that ``to`` falls in."""
     errors: dict = {}
-    start = _day("from", today.replace(day=1), errors)
-    end = _day("to", today, errors)
+    end = _day("to", zone_of(koperasi).today(), errors)
+    start = _day("from", end.replace(day=1), errors)
     if not errors and start > end:
         errors["to"] = _("The end of the period is before its start.")
     return start, end, errors
