@@ -3,22 +3,28 @@
 Rules checked, over every koperasi:
 - every entry balances (debits = credits) and has two or more lines;
 - every cached savings balance (``SavingsBalance``) equals the sum of its lines;
-- each loan's receivable, interest and late fees in the ledger equal its instalments.
+- each loan's receivable, interest and late fees in the ledger equal its instalments;
+- every account is one of the standard chart's (else the statements would leave it out), and
+  each koperasi's trial balance sums to zero and its balance sheet balances (``models.books``).
 """
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 import sqlalchemy as sa
 
+from models import books
 from models.base import db
-from models.ledger import SAVINGS, Account, Entry, Line, Purpose, SavingsBalance
+from models.koperasi import Koperasi
+from models.ledger import CHART, SAVINGS, Account, Entry, Line, Purpose, SavingsBalance
 from models.loans import Instalment
 
 
 def check() -> list[str]:
     """Every entry balances; every cached balance equals the sum of its lines.
     Returns the problems found (empty when the books are sound)."""
-    return check_entries() + check_savings() + check_loans()
+    return check_entries() + check_savings() + check_loans() + check_statements()
 
 
 def check_entries() -> list[str]:
@@ -72,4 +78,25 @@ def check_loans() -> list[str]:
             if ledger.get((loan_id, purpose), 0) != expected:
                 problems.append(f"loan {loan_id} {purpose}: instalments say {expected}, "
                                 f"lines say {ledger.get((loan_id, purpose), 0)}")
+    return problems
+
+
+def check_statements(at: date = date.max - timedelta(days=1)) -> list[str]:
+    """Every account is in the chart; each koperasi's trial balance sums to zero and its
+    balance sheet balances (assets = liabilities + equity, the surplus included), at ``at``."""
+    chart = {(purpose, code, kind) for purpose, code, kind, _label in CHART}
+    problems = [f"account {account_id} ({purpose}, {code}, {kind}) of koperasi {koperasi_id} is not in the chart"
+                for account_id, koperasi_id, purpose, code, kind in db.session.execute(
+                    sa.select(Account.id, Account.koperasi_id, Account.purpose, Account.code, Account.kind))
+                if (purpose, code, kind) not in chart]
+    with_lines = db.session.scalars(sa.select(Koperasi).where(
+        sa.select(Account.id).where(Account.koperasi_id == Koperasi.id).exists()).order_by(Koperasi.id))
+    for koperasi in with_lines:
+        trial = books.trial_balance(koperasi, date(1900, 1, 1), at)
+        if not trial.balanced:
+            problems.append(f"koperasi {koperasi.slug}: trial balance debits {trial.debit} != credits {trial.credit}")
+        sheet = books.neraca(koperasi, at)
+        if not sheet.balanced:
+            problems.append(f"koperasi {koperasi.slug}: balance sheet assets {sheet.assets.total} != "
+                            f"liabilities and equity {sheet.liabilities_and_equity}")
     return problems

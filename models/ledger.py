@@ -58,23 +58,80 @@ class Purpose(enum.StrEnum):
     FEES = "fee_income"
     PENALTIES = "penalty_income"
     SALES = "store_sales"  # the koperasi's own store
+    # The rest of the standard chart (issue 10): created with the others, posted to by later work.
+    RECEIVABLE = "interest_receivable"  # loan interest and late fees due, not yet paid
+    ALLOWANCE = "loan_loss_allowance"  # PPAP: a contra asset, credit balance
+    INVENTORY = "inventory"
+    FIXED_ASSETS = "fixed_assets"
+    DEPRECIATION_ACC = "accum_depreciation"  # a contra asset, credit balance
+    SAVINGS_INTEREST_DUE = "savings_int_payable"
+    TAX_PAYABLE = "tax_payable"
+    SHU_BOARD = "shu_fund_board"
+    SHU_STAFF = "shu_fund_staff"
+    SHU_EDUCATION = "shu_fund_education"
+    SHU_SOCIAL = "shu_fund_social"
+    BORROWINGS = "borrowings"
+    RESERVE = "reserve"  # cadangan
+    GRANTS = "grants"  # hibah
+    SHU_CURRENT = "shu_current"  # SHU of the current year: the surplus not yet divided
+    SHU_RETAINED = "shu_retained"
+    OTHER_INCOME = "other_income"
+    SAVINGS_INTEREST = "savings_interest"
+    SALARIES = "salaries"
+    RENT = "rent"
+    UTILITIES = "utilities"
+    SUPPLIES = "supplies"
+    DEPRECIATION = "depreciation"
+    LOAN_LOSS = "loan_loss_provision"
+    COGS = "cost_of_goods_sold"
+    OTHER_EXPENSES = "other_expenses"
 
 
 CHART = [
-    # (purpose, code, kind, label)
+    # (purpose, code, kind, label): 1xxx assets, 2xxx liabilities, 3xxx equity, 4xxx income, 5xxx expenses.
+    # Codes already posted to never change; new accounts take free codes in their group.
     (Purpose.CASH, "1101", "asset", _l("Cash on hand")),
     (Purpose.BANK, "1102", "asset", _l("Bank")),
     (Purpose.LOANS, "1301", "asset", _l("Loans to members")),
+    (Purpose.RECEIVABLE, "1302", "asset", _l("Interest and late fees receivable")),
+    (Purpose.ALLOWANCE, "1309", "asset", _l("Allowance for loan losses (PPAP)")),
+    (Purpose.INVENTORY, "1401", "asset", _l("Store inventory")),
+    (Purpose.FIXED_ASSETS, "1501", "asset", _l("Fixed assets")),
+    (Purpose.DEPRECIATION_ACC, "1509", "asset", _l("Accumulated depreciation")),
     (Purpose.SUKARELA, "2101", "liability", _l("Simpanan sukarela")),
+    (Purpose.SAVINGS_INTEREST_DUE, "2102", "liability", _l("Interest payable on savings")),
     (Purpose.SETTLEMENT, "2201", "liability", _l("Payable to sellers")),
     (Purpose.SHU_PAYABLE, "2301", "liability", _l("SHU payable")),
+    (Purpose.SHU_BOARD, "2302", "liability", _l("SHU fund for the board")),
+    (Purpose.SHU_STAFF, "2303", "liability", _l("SHU fund for staff")),
+    (Purpose.SHU_EDUCATION, "2304", "liability", _l("SHU fund for education")),
+    (Purpose.SHU_SOCIAL, "2305", "liability", _l("SHU fund for social purposes")),
+    (Purpose.TAX_PAYABLE, "2401", "liability", _l("Tax payable")),
+    (Purpose.BORROWINGS, "2501", "liability", _l("External borrowings")),
     (Purpose.POKOK, "3101", "equity", _l("Simpanan pokok")),
     (Purpose.WAJIB, "3102", "equity", _l("Simpanan wajib")),
+    (Purpose.RESERVE, "3201", "equity", _l("Reserve (cadangan)")),
+    (Purpose.GRANTS, "3301", "equity", _l("Grants (hibah)")),
+    (Purpose.SHU_CURRENT, "3401", "equity", _l("SHU of the current year")),
+    (Purpose.SHU_RETAINED, "3402", "equity", _l("Retained SHU")),
     (Purpose.INTEREST, "4101", "income", _l("Loan interest (jasa)")),
     (Purpose.FEES, "4102", "income", _l("Loan fees (provisi)")),
     (Purpose.PENALTIES, "4103", "income", _l("Late fees (denda)")),
     (Purpose.SALES, "4201", "income", _l("Store sales")),
+    (Purpose.OTHER_INCOME, "4901", "income", _l("Other income")),
+    (Purpose.SAVINGS_INTEREST, "5101", "expense", _l("Interest on savings")),
+    (Purpose.SALARIES, "5201", "expense", _l("Salaries")),
+    (Purpose.RENT, "5202", "expense", _l("Rent")),
+    (Purpose.UTILITIES, "5203", "expense", _l("Utilities")),
+    (Purpose.SUPPLIES, "5204", "expense", _l("Office supplies")),
+    (Purpose.DEPRECIATION, "5205", "expense", _l("Depreciation")),
+    (Purpose.LOAN_LOSS, "5206", "expense", _l("Loan-loss provision")),
+    (Purpose.COGS, "5301", "expense", _l("Cost of goods sold")),
+    (Purpose.OTHER_EXPENSES, "5901", "expense", _l("Other expenses")),
 ]
+KINDS = ("asset", "liability", "equity", "income", "expense")
+# Accounts whose balance runs against their kind's: shown as a deduction inside their group.
+CONTRA = frozenset({Purpose.ALLOWANCE, Purpose.DEPRECIATION_ACC})
 LABELS = {purpose: label for purpose, _code, _kind, label in CHART}
 SAVINGS = {"pokok": Purpose.POKOK, "wajib": Purpose.WAJIB, "sukarela": Purpose.SUKARELA}
 SAVINGS_LABELS = {"pokok": _l("Simpanan pokok"), "wajib": _l("Simpanan wajib"), "sukarela": _l("Simpanan sukarela")}

@@ -73,7 +73,7 @@ def world(app, db, make_koperasi, make_member, make_user, make_staff, make_store
     teller_staff = db.session.scalar(sa.select(Staff).where(Staff.user_id == teller.id))
     ids = dict(slug=k.slug, app=applicant.id, member=member.id, resigning=resigning.id, ref=receipt.ref,
                applied=applied.id, approved=approved.id, active=active.id, product=product.id, store=store.id,
-               staff=teller_staff.id)
+               staff=teller_staff.id, code="1101")
     return dict(k=k, ids=ids, clients=clients, candidate=candidate)
 
 
@@ -97,6 +97,11 @@ ACTIONS = [
     ("a loan", Duty.READ, OFFICE + "/loans/{applied}", None),
     ("loan products", Duty.READ, OFFICE + "/loan-products", None),
     ("stores", Duty.READ, OFFICE + "/stores", None),
+    ("books", Duty.READ, OFFICE + "/books", None),
+    ("trial balance", Duty.READ, OFFICE + "/books/trial-balance?from=2026-01-01&to=2026-12-31", None),
+    ("neraca", Duty.READ, OFFICE + "/books/neraca?at=2026-06-30", None),
+    ("hasil usaha", Duty.READ, OFFICE + "/books/hasil-usaha?format=csv", None),
+    ("general ledger", Duty.READ, OFFICE + "/books/accounts/{code}", None),
     ("deposit", Duty.POST_MONEY, OFFICE + "/teller/{member}/deposit",
      {"kind": "sukarela", "amount": "10.000", "means": "cash", "key": "d" * 32}),
     ("withdraw", Duty.POST_MONEY, OFFICE + "/teller/{member}/withdraw",

@@ -105,6 +105,7 @@ def configure_blueprints(app: Flask) -> None:
     from views import (
         accounts,
         admin,
+        books,
         directory,
         loans,
         market,
@@ -121,5 +122,5 @@ def configure_blueprints(app: Flask) -> None:
     )
 
     for module in (public, accounts, pwa, directory, membership, office, office_members, admin, teller, loans,
-                   seller, office_stores, stock_sync, market, orders):
+                   seller, office_stores, stock_sync, market, orders, books):
         app.register_blueprint(module.bp)
