@@ -1,7 +1,10 @@
 """Loans (pinjaman): products, schedules, applying, approval, disbursement, repayment.
 
 Rules kept here:
-- A product's nominal rate is at most 24 % a year (2 % a month).
+- A product's nominal rate is at most 24 % a year (2 % a month), and so is its effective
+  rate with the fee (``models.loan_rate``: 12 × the monthly rate that equates what the
+  member receives with the instalments) at every tenor it allows, and that of every loan
+  applied for; checked to the whole percent, as the agreement states it.
 - A schedule's principal parts sum exactly to the principal; interest is rounded
   half up per instalment (``round_idr``). Flat: interest on the original principal;
   annuity (menurun/efektif): equal instalments, interest on the remaining balance.
@@ -10,8 +13,8 @@ Rules kept here:
   on an instalment with nothing to pay.
 - A repayment is allocated to late fee, then interest, then principal, instalment by
   instalment, under a row lock on the loan, and never pays more than is owed.
-- The late fee owed on an instalment never exceeds what is left to pay of it: a
-  Rp5.000-a-day fee on a Rp1 remainder stops at Rp1. A product's
+- The late fee of an instalment never exceeds the instalment (its principal and interest
+  as scheduled): a Rp5.000-a-day fee on a Rp1 instalment stops at Rp1. A product's
   late fee is at most 1 % of its largest loan (per day) or 5 % of it (per instalment).
 - Paying off early (``payoff``): a declining-balance loan costs the principal left, the
   interest of instalments already due, interest accrued on the principal still lent from
@@ -33,6 +36,7 @@ from datetime import date, datetime
 from fractions import Fraction
 
 import sqlalchemy as sa
+from flask_babel import format_decimal
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -54,11 +58,18 @@ from models.ledger import (
     post,
     round_idr,
 )
+from models.loan_rate import effective_annual_bp, shape_annual_bp
 from models.membership import WIB, Membership, MemberStatus
 from models.money import idr
 from models.transactions import LOAN_INTEREST, MemberTransaction
 
 MAX_MONTHLY_RATE_BP = 200  # 24 % a year (Permenkop): rates are in hundredths of a percent per month
+MAX_ANNUAL_RATE_BP = 2400  # the same cap on the effective rate, fee included
+
+
+def above_cap(annual_bp: int) -> bool:
+    """Is an effective annual rate above the cap, to the whole percent (24,4 % is 24 %)?"""
+    return (annual_bp + 50) // 100 > MAX_ANNUAL_RATE_BP // 100
 DEFAULT_MIN_AMOUNT_IDR = 100_000  # products made before the minimum existed lend from here
 LOWEST_MIN_AMOUNT_IDR = 10_000  # a product may not lend less: the instalments would be pennies
 
@@ -242,6 +253,8 @@ def check_product(data: dict) -> dict:
     low, high = data.get("min_tenor"), data.get("max_tenor")
     if not low or not high or not 1 <= low <= high <= 120:
         checks.fail(_l("Tenor: from 1 to 120 months, the minimum not above the maximum."), "min_tenor")
+    if not any(checks.failed(name) for name in ("method", "monthly_rate_bp", "fee_bp", "min_tenor")):
+        _check_effective_rate(checks, data)
     if data.get("late_fee_mode") not in LATE_FEE_LABELS:
         checks.fail(_l("Choose how late fees are charged."), "late_fee_mode")
     if data.get("late_fee_idr") is None or not 0 <= data["late_fee_idr"] <= 10_000_000:
@@ -253,6 +266,26 @@ def check_product(data: dict) -> dict:
                            "or 5%% of it per late instalment).", amount=idr(bound)), "late_fee_idr")
     checks.done()
     return {**data, "name": name}
+
+
+def _check_effective_rate(checks: Checks, data: dict) -> None:
+    """The product's worst tenor, fee included, within the cap (rate, fee and tenors already sane)."""
+    worst, months = max((shape_annual_bp(data["method"], data["monthly_rate_bp"], data["fee_bp"], n), n)
+                        for n in range(data["min_tenor"], data["max_tenor"] + 1))
+    if above_cap(worst):
+        checks.fail(_l("Fee included, this product costs up to %(rate)s a year effective (over %(months)s months); "
+                       "the cap is 24%% a year. Lower the rate or the fee, or change the tenors.",
+                       rate=percent(worst), months=months), "fee_bp" if data["fee_bp"] else "monthly_rate_bp")
+
+
+def percent(hundredths: int) -> str:
+    """2408 → "24,08%" (id) / "24.08%" (en), for messages."""
+    return f"{format_decimal(hundredths / 100, format='#,##0.##')}%"
+
+
+def loan_effective_bp(principal: int, fee: int, rows: list) -> int:
+    """12 × the monthly rate at which ``rows`` repay the principal received less the fee."""
+    return effective_annual_bp(principal - fee, [row.total for row in rows])
 
 
 def late_fee_bound(mode: str, max_amount: int) -> int:
@@ -301,6 +334,11 @@ def check_terms(product: LoanProduct, amount: int | None, tenor: int | None) -> 
         # A product's minimum keeps this away; the guard holds whatever the minimum was set to.
         checks.fail(_l("This amount is too small to pay back over %(months)s months: choose a shorter tenor.",
                        months=tenor), "tenor")
+    elif not checks.failed("amount") and above_cap(effective := loan_effective_bp(
+            amount, fee_for(product, amount), schedule(amount, tenor, product.method, product.monthly_rate_bp,
+                                                       date.today()))):
+        checks.fail(_l("Fee included, this loan would cost %(rate)s a year effective, above the cap of 24%% a year: "
+                       "choose another tenor.", rate=percent(effective)), "tenor")
     checks.done()
 
 
@@ -382,15 +420,14 @@ def disburse(loan: Loan, by: User, means: str, key: str | None = None, today: da
 # ---------------------------------------------------------------- what is owed
 
 def late_fee_accrued(loan: Loan, inst: Instalment, today: date) -> int:
-    """Late fee earned by one instalment so far (it stops when the instalment is settled);
-    the part not yet paid is at most what is left of the instalment (a repayment pays the
-    fee before the instalment, so the cap never takes back a fee already paid). An
-    instalment with nothing to pay never earns a fee."""
+    """Late fee earned by one instalment so far (it stops when the instalment is settled),
+    at most the instalment itself (a fixed cap: paying part of the fee or of the
+    instalment never moves it). An instalment with nothing to pay never earns a fee."""
     end = inst.settled_on or today
     if not loan.late_fee_idr or end <= inst.due_on or inst.principal_due + inst.interest_due <= 0:
         return 0
     earned = loan.late_fee_idr * (end - inst.due_on).days if loan.late_fee_mode == "per_day" else loan.late_fee_idr
-    return min(earned, inst.late_fee_paid + inst.remaining)  # the fee owed never exceeds what is left of it
+    return min(earned, inst.principal_due + inst.interest_due)
 
 
 @dataclass

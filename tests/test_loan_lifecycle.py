@@ -91,26 +91,30 @@ def test_a_flat_loan_pays_off_with_all_its_interest(kop, make_member, teller, db
     assert loans.payoff(loan, date(2026, 1, 20)).total == loans.owed(loan, date(2026, 1, 20)).total == 1_344_000
 
 
-def test_a_late_fee_a_day_stops_at_what_is_left_of_the_instalment(kop, make_member, teller, db):
+def test_a_late_fee_a_day_stops_at_the_instalment_it_is_charged_on(kop, make_member, teller, db):
     terms = {**ANNUITY, "late_fee_mode": "per_day", "late_fee_idr": 5_000}
     loan = _loan(kop, make_member(kop), teller, terms, 1_000_000, 6, db)
     first = loan.instalments[0]
     loans.repay(loan, first.remaining - 1, "cash", teller, today=date(2026, 2, 10))
     db.session.commit()
-    # A year later the Rp1 left of the first instalment owes at most Rp1 of late fee.
+    # A year later (Rp1.825.000 at Rp5.000 a day) the first instalment's fee stopped at the instalment.
     year_later = date(2027, 2, 10)
-    assert loans.late_fee_accrued(loan, first, year_later) - first.late_fee_paid == 1
-    assert loans.owed(loan, year_later).late_fee == 1 + sum(inst.remaining for inst in loan.instalments[1:])
+    size = first.principal_due + first.interest_due
+    assert loans.late_fee_accrued(loan, first, year_later) == size
+    assert loans.owed(loan, year_later).late_fee == sum(i.principal_due + i.interest_due for i in loan.instalments)
 
 
-def test_a_late_fee_paid_is_never_taken_back_by_the_cap(kop, make_member, teller, db):
+def test_paying_part_of_a_capped_late_fee_lowers_what_is_owed(kop, make_member, teller, db):
     terms = {**ANNUITY, "late_fee_mode": "per_day", "late_fee_idr": 5_000}
-    loan = _loan(kop, make_member(kop), teller, terms, 1_000_000, 6, db)
-    day = date(2026, 2, 20)  # ten days late: Rp50.000 of fee
-    due = loans.owed(loan, day)
-    assert due.late_fee == 50_000
-    loans.repay(loan, 50_000 + loan.instalments[0].remaining, "cash", teller, today=day)
-    assert loans.owed(loan, day).late_fee == 0 and books_check.check() == []
+    loan = _loan(kop, make_member(kop), teller, terms, 200_000, 6, db)
+    first = loan.instalments[0]
+    day = date(2026, 3, 9)  # 27 days late: Rp135.000 earned, capped at the instalment
+    size = first.principal_due + first.interest_due
+    assert loans.owed(loan, day).late_fee == size < 135_000
+    loans.repay(loan, 1, "cash", teller, today=day)
+    assert loans.owed(loan, day).late_fee == size - 1
+    loans.repay(loan, size - 1 + first.remaining, "cash", teller, key="k2", today=day)
+    assert loans.owed(loan, day).late_fee == 0 and first.settled_on == day and books_check.check() == []
 
 
 @pytest.mark.parametrize("mode,fee", [("per_day", 1_000_001), ("per_instalment", 5_000_001)])
@@ -137,3 +141,38 @@ def test_loan_interest_paid_counts_as_the_members_business_for_shu(annuity_loan,
                               .where(MemberTransaction.membership_id == loan.membership_id)
                               .order_by(MemberTransaction.id)).all()
     assert rows == [(LOAN_INTEREST, first.interest_due), (LOAN_INTEREST, 100_000)]
+
+
+# ---------------------------------------------------------------- the effective rate
+
+def test_flat_two_percent_with_a_five_percent_fee_deducted_is_refused_on_its_effective_rate():
+    terms = {**ANNUITY, "method": "flat", "monthly_rate_bp": 200, "fee_bp": 500, "min_tenor": 6, "max_tenor": 24}
+    with pytest.raises(DomainError) as refused:
+        loans.check_product(terms)
+    assert [field for field, _message in refused.value.errors] == ["fee_bp"]
+    assert "59" in str(refused.value.message)  # 59 % a year effective over 6 months, the worst tenor
+
+
+def test_the_demo_products_keep_within_the_effective_cap():
+    from web.demo.money import PRODUCTS
+
+    for terms in PRODUCTS:
+        loans.check_product(dict(terms))
+
+
+def test_a_loan_applied_for_on_an_old_product_above_the_effective_cap_is_refused():
+    product = loans.LoanProduct(**{**ANNUITY, "method": "flat", "monthly_rate_bp": 200, "fee_bp": 500,
+                                   "min_amount_idr": 100_000, "min_tenor": 1, "max_tenor": 24})
+    with pytest.raises(DomainError) as refused:
+        loans.check_terms(product, 5_000_000, 12)
+    assert refused.value.field == "tenor"
+
+
+def test_the_effective_rate_counts_the_fee_deducted():
+    from models.loan_rate import effective_annual_bp
+
+    # Rp990.000 received, Rp1.010.000 paid back a month later: 2,02 % a month, 24,24 % a year.
+    assert effective_annual_bp(990_000, [1_010_000]) == 2424
+    assert effective_annual_bp(1_000_000, [1_000_000]) == 0
+    rows = loans.schedule(12_000_000, 24, "annuity", 150, date(2026, 1, 10))
+    assert loans.loan_effective_bp(12_000_000, 0, rows) == 1800
