@@ -288,6 +288,14 @@ def loan_effective_bp(principal: int, fee: int, rows: list) -> int:
     return effective_annual_bp(principal - fee, [row.total for row in rows])
 
 
+def effective_rate_bp(loan: Loan) -> int | None:
+    """The loan's effective annual rate with its fee, from its terms as approved (None before)."""
+    if loan.principal_idr is None or loan.monthly_rate_bp is None:
+        return None
+    rows = schedule(loan.principal_idr, loan.tenor, loan.method, loan.monthly_rate_bp, loan.disbursed_on or date.today())
+    return loan_effective_bp(loan.principal_idr, loan.fee_idr or 0, rows)
+
+
 def late_fee_bound(mode: str, max_amount: int) -> int:
     """The highest late fee a product may charge: 1 % of its largest loan a day, 5 % per instalment."""
     return max_amount // 100 if mode == "per_day" else max_amount * 5 // 100
