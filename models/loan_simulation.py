@@ -12,7 +12,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
 
-from models.loans import LoanProduct, check_terms, fee_for, schedule
+from models.loans import LoanProduct, check_terms, fee_for, loan_effective_bp, schedule
 from models.zones import WIB
 
 
@@ -41,6 +41,11 @@ class Simulation:
     @property
     def typical(self) -> int:
         return Counter(row.total for row in self.rows).most_common(1)[0][0] if self.rows else 0
+
+    @property
+    def effective_bp(self) -> int:
+        """The effective annual rate with the fee (``models.loan_rate``)."""
+        return loan_effective_bp(self.amount, self.fee, self.rows)
 
     @property
     def net(self) -> int:

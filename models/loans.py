@@ -1,7 +1,10 @@
 """Loans (pinjaman): products, schedules, applying, approval, disbursement, repayment.
 
 Rules kept here:
-- A product's nominal rate is at most 24 % a year (2 % a month).
+- A product's nominal rate is at most 24 % a year (2 % a month), and so is its effective
+  rate with the fee (``models.loan_rate``: 12 × the monthly rate that equates what the
+  member receives with the instalments) at every tenor it allows, and that of every loan
+  applied for; checked to the whole percent, as the agreement states it.
 - A schedule's principal parts sum exactly to the principal; interest is rounded
   half up per instalment (``round_idr``). Flat: interest on the original principal;
   annuity (menurun/efektif): equal instalments, interest on the remaining balance.
@@ -10,6 +13,16 @@ Rules kept here:
   on an instalment with nothing to pay.
 - A repayment is allocated to late fee, then interest, then principal, instalment by
   instalment, under a row lock on the loan, and never pays more than is owed.
+- The late fee of an instalment never exceeds the instalment (its principal and interest
+  as scheduled): a Rp5.000-a-day fee on a Rp1 instalment stops at Rp1. A product's
+  late fee is at most 1 % of its largest loan (per day) or 5 % of it (per instalment).
+- Paying off early (``payoff``): a declining-balance loan costs the principal left, the
+  interest of instalments already due, interest accrued on the principal still lent from
+  the last due date to the day (actual/actual: the days elapsed over the days of that
+  month of the schedule), and the late fees owed; never interest for months not lent.
+  Flat loans have no rebate rule yet (it needs a product column): their payoff is all
+  that remains. A repayment of exactly the payoff closes the loan.
+- Loan interest paid counts as the member's transaction with the koperasi (for SHU).
 - The person who approved a loan does not pay it out (a second pair of eyes on every
   loan), unless the koperasi turned on its one-person setting; the receipt then says so.
 """
@@ -23,6 +36,7 @@ from datetime import date, datetime
 from fractions import Fraction
 
 import sqlalchemy as sa
+from flask_babel import format_decimal
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -44,10 +58,18 @@ from models.ledger import (
     post,
     round_idr,
 )
+from models.loan_rate import effective_annual_bp, shape_annual_bp
 from models.membership import WIB, Membership, MemberStatus
 from models.money import idr
+from models.transactions import LOAN_INTEREST, MemberTransaction
 
 MAX_MONTHLY_RATE_BP = 200  # 24 % a year (Permenkop): rates are in hundredths of a percent per month
+MAX_ANNUAL_RATE_BP = 2400  # the same cap on the effective rate, fee included
+
+
+def above_cap(annual_bp: int) -> bool:
+    """Is an effective annual rate above the cap, to the whole percent (24,4 % is 24 %)?"""
+    return (annual_bp + 50) // 100 > MAX_ANNUAL_RATE_BP // 100
 DEFAULT_MIN_AMOUNT_IDR = 100_000  # products made before the minimum existed lend from here
 LOWEST_MIN_AMOUNT_IDR = 10_000  # a product may not lend less: the instalments would be pennies
 
@@ -231,12 +253,52 @@ def check_product(data: dict) -> dict:
     low, high = data.get("min_tenor"), data.get("max_tenor")
     if not low or not high or not 1 <= low <= high <= 120:
         checks.fail(_l("Tenor: from 1 to 120 months, the minimum not above the maximum."), "min_tenor")
+    if not any(checks.failed(name) for name in ("method", "monthly_rate_bp", "fee_bp", "min_tenor")):
+        _check_effective_rate(checks, data)
     if data.get("late_fee_mode") not in LATE_FEE_LABELS:
         checks.fail(_l("Choose how late fees are charged."), "late_fee_mode")
     if data.get("late_fee_idr") is None or not 0 <= data["late_fee_idr"] <= 10_000_000:
         checks.fail(_l("Enter a late fee from Rp0 to Rp10.000.000."), "late_fee_idr")
+    elif isinstance(data.get("max_amount_idr"), int) and data.get("late_fee_mode") in LATE_FEE_LABELS:
+        bound = late_fee_bound(data["late_fee_mode"], data["max_amount_idr"])
+        if data["late_fee_idr"] > bound:
+            checks.fail(_l("The late fee may be at most %(amount)s for this largest loan (1%% of it a day, "
+                           "or 5%% of it per late instalment).", amount=idr(bound)), "late_fee_idr")
     checks.done()
     return {**data, "name": name}
+
+
+def _check_effective_rate(checks: Checks, data: dict) -> None:
+    """The product's worst tenor, fee included, within the cap (rate, fee and tenors already sane)."""
+    worst, months = max((shape_annual_bp(data["method"], data["monthly_rate_bp"], data["fee_bp"], n), n)
+                        for n in range(data["min_tenor"], data["max_tenor"] + 1))
+    if above_cap(worst):
+        checks.fail(_l("Fee included, this product costs up to %(rate)s a year effective (over %(months)s months); "
+                       "the cap is 24%% a year. Lower the rate or the fee, or change the tenors.",
+                       rate=percent(worst), months=months), "fee_bp" if data["fee_bp"] else "monthly_rate_bp")
+
+
+def percent(hundredths: int) -> str:
+    """2408 → "24,08%" (id) / "24.08%" (en), for messages."""
+    return f"{format_decimal(hundredths / 100, format='#,##0.##')}%"
+
+
+def loan_effective_bp(principal: int, fee: int, rows: list) -> int:
+    """12 × the monthly rate at which ``rows`` repay the principal received less the fee."""
+    return effective_annual_bp(principal - fee, [row.total for row in rows])
+
+
+def effective_rate_bp(loan: Loan) -> int | None:
+    """The loan's effective annual rate with its fee, from its terms as approved (None before)."""
+    if loan.principal_idr is None or loan.monthly_rate_bp is None:
+        return None
+    rows = schedule(loan.principal_idr, loan.tenor, loan.method, loan.monthly_rate_bp, loan.disbursed_on or date.today())
+    return loan_effective_bp(loan.principal_idr, loan.fee_idr or 0, rows)
+
+
+def late_fee_bound(mode: str, max_amount: int) -> int:
+    """The highest late fee a product may charge: 1 % of its largest loan a day, 5 % per instalment."""
+    return max_amount // 100 if mode == "per_day" else max_amount * 5 // 100
 
 
 def save_product(koperasi: Koperasi, data: dict, product: LoanProduct | None = None) -> LoanProduct:
@@ -280,6 +342,11 @@ def check_terms(product: LoanProduct, amount: int | None, tenor: int | None) -> 
         # A product's minimum keeps this away; the guard holds whatever the minimum was set to.
         checks.fail(_l("This amount is too small to pay back over %(months)s months: choose a shorter tenor.",
                        months=tenor), "tenor")
+    elif not checks.failed("amount") and above_cap(effective := loan_effective_bp(
+            amount, fee_for(product, amount), schedule(amount, tenor, product.method, product.monthly_rate_bp,
+                                                       date.today()))):
+        checks.fail(_l("Fee included, this loan would cost %(rate)s a year effective, above the cap of 24%% a year: "
+                       "choose another tenor.", rate=percent(effective)), "tenor")
     checks.done()
 
 
@@ -361,14 +428,14 @@ def disburse(loan: Loan, by: User, means: str, key: str | None = None, today: da
 # ---------------------------------------------------------------- what is owed
 
 def late_fee_accrued(loan: Loan, inst: Instalment, today: date) -> int:
-    """Late fee earned by one instalment so far (it stops when the instalment is settled).
-    An instalment with nothing to pay is never late, so it never earns a fee."""
+    """Late fee earned by one instalment so far (it stops when the instalment is settled),
+    at most the instalment itself (a fixed cap: paying part of the fee or of the
+    instalment never moves it). An instalment with nothing to pay never earns a fee."""
     end = inst.settled_on or today
     if not loan.late_fee_idr or end <= inst.due_on or inst.principal_due + inst.interest_due <= 0:
         return 0
-    if loan.late_fee_mode == "per_day":
-        return loan.late_fee_idr * (end - inst.due_on).days
-    return loan.late_fee_idr
+    earned = loan.late_fee_idr * (end - inst.due_on).days if loan.late_fee_mode == "per_day" else loan.late_fee_idr
+    return min(earned, inst.principal_due + inst.interest_due)
 
 
 @dataclass
@@ -406,6 +473,53 @@ def owed(loan: Loan, today: date | None = None) -> Owed:
     return Owed(late, interest, principal, overdue, next_due)
 
 
+@dataclass
+class Payoff:
+    """What closes a loan today (``payoff``)."""
+
+    late_fee: int
+    interest: int
+    principal: int
+
+    @property
+    def total(self) -> int:
+        return self.late_fee + self.interest + self.principal
+
+
+def _payoff_interest(loan: Loan, today: date) -> dict[int, int]:
+    """{instalment seq: the interest it carries if the loan is paid off today}. Declining
+    loans: instalments due keep theirs; the running month earns interest on the principal
+    still lent, actual/actual (days elapsed over that month's days); later months none.
+    Never below what was already paid, never above the schedule. Flat loans: all of it."""
+    charge = {inst.seq: inst.interest_due for inst in loan.instalments}
+    if loan.method != "annuity":
+        return charge
+    rate = Fraction(loan.monthly_rate_bp or 0, 10000)
+    start, running = loan.disbursed_on, None
+    for inst in loan.instalments:
+        if inst.due_on > today:
+            if running is None:
+                running = inst
+                lent = sum(i.principal_due - i.principal_paid for i in loan.instalments if i.seq >= inst.seq)
+                days, month = max((today - start).days, 0), (inst.due_on - start).days
+                accrued = round_idr(lent * rate * Fraction(days, month)) if month > 0 else inst.interest_due
+                charge[inst.seq] = min(inst.interest_due, max(accrued, inst.interest_paid))
+            else:
+                charge[inst.seq] = inst.interest_paid
+        start = inst.due_on
+    return charge
+
+
+def payoff(loan: Loan, today: date | None = None) -> Payoff:
+    """The payoff quote: principal left, interest to the day, late fees owed (see the module rules)."""
+    today = today or datetime.now(WIB).date()
+    charge = _payoff_interest(loan, today)
+    late = sum(late_fee_accrued(loan, inst, today) - inst.late_fee_paid for inst in loan.instalments)
+    interest = sum(charge[inst.seq] - inst.interest_paid for inst in loan.instalments)
+    principal = sum(inst.principal_due - inst.principal_paid for inst in loan.instalments)
+    return Payoff(late, interest, principal)
+
+
 def in_arrears(loan: Loan, today: date | None = None) -> bool:
     return loan.status == LoanStatus.ACTIVE and owed(loan, today).overdue > 0
 
@@ -429,6 +543,11 @@ def repay(loan: Loan, amount: int, source: str, by: User | None, key: str | None
             raise DomainError(_l("This loan is not being repaid."))
         day = today or datetime.now(WIB).date()
         due = owed(current, day)
+        if amount < due.total and amount == payoff(current, day).total:
+            # Paid off early: the months not lent lose their interest, then the usual allocation settles all.
+            for inst, interest in zip(current.instalments, _payoff_interest(current, day).values(), strict=True):
+                inst.interest_due = interest
+            due = owed(current, day)
         if amount > due.total:
             raise DomainError(_l("That is more than what is owed (%(amount)s).", amount=idr(due.total)),
                               field="amount")
@@ -459,6 +578,9 @@ def repay(loan: Loan, amount: int, source: str, by: User | None, key: str | None
                 Leg(Purpose.LOANS, -parts["principal"], loan_id=loan_id)]
         entry = post(koperasi, "repayment", legs, by=by, memo=source, membership_id=current.membership_id,
                      loan_id=loan_id, key=key, at=_noon(today), fingerprint=once)
+        if parts["interest"]:
+            db.session.add(MemberTransaction(koperasi_id=koperasi.id, membership_id=current.membership_id,
+                                             kind=LOAN_INTEREST, amount_idr=parts["interest"], at=entry.posted_at))
         if all(inst.remaining == 0 for inst in current.instalments):
             current.status, current.paid_off_at = LoanStatus.PAID_OFF, utcnow()
         db.session.flush()

@@ -38,6 +38,7 @@ from models.koperasi import Koperasi
 from models.ledger import SAVINGS, Leg, Purpose, credit_savings, debit_savings, lock, post
 from models.market import Product, Store
 from models.membership import Membership, MemberStatus
+from models.transactions import MemberTransaction
 
 MAX_QUANTITY = 999
 
@@ -141,20 +142,6 @@ class OrderEvent(db.Model):
     status: Mapped[str] = mapped_column(sa.String(12))
     by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
     note: Mapped[str] = mapped_column(sa.String(300), default="")
-    at: Mapped[datetime] = mapped_column(default=utcnow)
-
-
-class MemberTransaction(db.Model):
-    """A member's business with their koperasi (purchases from its stores), for SHU."""
-
-    __table_args__ = (sa.Index("ix_member_transaction", "koperasi_id", "membership_id", "at"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    koperasi_id: Mapped[int] = mapped_column(sa.ForeignKey("koperasi.id"))
-    membership_id: Mapped[int] = mapped_column(sa.ForeignKey("membership.id"))
-    kind: Mapped[str] = mapped_column(sa.String(12), default="purchase")
-    amount_idr: Mapped[int] = mapped_column(sa.BigInteger)
-    order_id: Mapped[int | None] = mapped_column(sa.ForeignKey("market_order.id"), unique=True)
     at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

@@ -8,7 +8,7 @@ from datetime import date
 
 import pytest
 import sqlalchemy as sa
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from models import loans
@@ -88,7 +88,10 @@ PRODUCTS = st.builds(
 @given(terms=PRODUCTS, data=st.data())
 def test_every_amount_and_tenor_a_product_accepts_has_no_rp0_instalment(terms, data):
     product = LoanProduct(**{**TERMS, **terms, "min_tenor": 1})
-    loans.check_product({**TERMS, **terms, "min_tenor": 1})  # a product the form would save
+    try:
+        loans.check_product({**TERMS, **terms, "min_tenor": 1})  # a product the form would save
+    except DomainError:
+        assume(False)  # e.g. a flat rate whose effective rate passes the cap (issue 10)
     amount = data.draw(st.integers(product.min_amount_idr, product.min_amount_idr * 3))
     tenor = data.draw(st.integers(1, product.max_tenor))
     loans.check_terms(product, amount, tenor)  # the minimum alone keeps Rp0 instalments away

@@ -209,6 +209,7 @@ def _member_loan_page(membership, loan, form, status=200):
     show_pay = loan.status == LoanStatus.ACTIVE
     return render("loans/my_loan.html", membership=membership, koperasi=membership.koperasi, loan=loan,
                   rows=instalment_rows(loan, today), owed=domain.owed(loan, today) if show_pay else None,
+                  payoff=domain.payoff(loan, today) if show_pay else None, effective=domain.effective_rate_bp(loan),
                   arrears=domain.in_arrears(loan, today), form=form, show_pay=show_pay,
                   sukarela=balances(loan.membership_id)["sukarela"] if show_pay else 0,
                   labels=LABELS, status=status)
@@ -379,14 +380,18 @@ def _review_page(o, loan, approve_form=None, reject_form=None, disburse_form=Non
     late = portfolio_rules.late(today)
     owed = domain.owed(loan, today) if loan.status == LoanStatus.ACTIVE else None
     due_form = RepayForm(formdata=None)  # the one-tap "pay what is due" button: its own one-time key
+    payoff_form = RepayForm(formdata=None)  # "pay off today": its own one-time key
+    payoff = domain.payoff(loan, today) if owed else None
     if owed:
         due_form.amount.data = owed.due_now
+        payoff_form.amount.data = payoff.total
     others = db.session.execute(
         o.select(Loan).add_columns(late).where(Loan.membership_id == loan.membership_id, Loan.id != loan.id)
         .options(lazyload(Loan.instalments)).order_by(Loan.applied_at.desc())).all()
     return render("loans/review.html", o=o, loan=loan, m=loan.membership, savings=balances(loan.membership_id),
                   others=others, rows=instalment_rows(loan, today), labels=LABELS,
                   owed=owed, arrears=domain.in_arrears(loan, today), due_form=due_form,
+                  payoff=payoff, payoff_form=payoff_form, effective=domain.effective_rate_bp(loan),
                   approve_form=approve_form or ApproveForm(formdata=None),
                   reject_form=reject_form or RejectForm(formdata=None),
                   disburse_form=disburse_form or DisburseForm(formdata=None),
