@@ -85,15 +85,20 @@ def app(tmp_path_factory):
     return app
 
 
+def empty_tables() -> None:
+    """Delete every row (children first); property tests call it once per example."""
+    _db.session.remove()
+    with _db.engine.begin() as conn:
+        for table in reversed(_db.metadata.sorted_tables):
+            conn.execute(table.delete())
+
+
 @pytest.fixture(autouse=True)
 def _clean(app):
     """Every test starts with empty tables and fresh throttles."""
     with app.app_context():
         yield
-        _db.session.remove()
-        with _db.engine.begin() as conn:
-            for table in reversed(_db.metadata.sorted_tables):
-                conn.execute(table.delete())
+        empty_tables()
         app.extensions["kopz_login_throttle"].storage.reset()
 
 

@@ -17,7 +17,7 @@ from models.errors import DomainError
 from models.ledger import CHART, Account
 from models.market import open_store
 from models.orders import Choice, add_to_cart, checkout, move
-from tests.conftest import board, store_data
+from tests.conftest import board, empty_tables, store_data
 from web.extensions import db as _db
 
 NIKS = [f"32730115089{n:05d}" for n in range(1, 10)]
@@ -167,10 +167,7 @@ steps = st.lists(st.one_of(
 @given(steps=steps, cut=st.integers(0, 120))
 def test_after_any_operations_the_statements_balance_and_agree(steps, cut, make_koperasi, make_staff, make_member,
                                                                make_user):
-    _db.session.remove()
-    with _db.engine.begin() as conn:
-        for table in reversed(_db.metadata.sorted_tables):
-            conn.execute(table.delete())
+    empty_tables()
     kop = make_koperasi(pokok_idr=100_000, wajib_idr=25_000)
     teller = make_staff(kop, "teller")
     members = [make_member(kop, user=make_user(full_name=f"Anggota {n}"), nik=NIKS[n]) for n in range(2)]

@@ -22,7 +22,7 @@ from models import books_check, ledger, loans, savings
 from models.errors import DomainError
 from models.ledger import MAX_AMOUNT, Entry, Line, SavingsBalance, round_idr
 from models.membership import Membership
-from tests.conftest import board
+from tests.conftest import board, empty_tables
 from web.extensions import db as _db
 
 # No deadline (database round trips vary); function-scoped fixtures are fine here
@@ -83,10 +83,7 @@ operations = st.one_of(
 def _fresh_books(make_koperasi, make_staff, make_member):
     """Each example starts from empty tables (the autouse cleaner runs per test, not
     per example): a koperasi, a teller, two active members, one approved, two products."""
-    _db.session.remove()
-    with _db.engine.begin() as conn:
-        for table in reversed(_db.metadata.sorted_tables):
-            conn.execute(table.delete())
+    empty_tables()
     kop = make_koperasi(pokok_idr=100_000, wajib_idr=25_000)
     teller = make_staff(kop, "teller")
     members = [make_member(kop), make_member(kop), make_member(kop, status="approved")]
