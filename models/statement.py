@@ -37,6 +37,11 @@ ENTRY_LABELS = {
     "disbursement": _l("Loan disbursement"),
     "repayment": _l("Loan repayment"),
     "reversal": _l("Correction (reversal)"),
+    "opening": _l("Opening balances"),
+    "cash_in": _l("Cash in (kas masuk)"),
+    "cash_out": _l("Cash out (kas keluar)"),
+    "cash_count": _l("Cash count difference"),
+    "journal": _l("Journal entry"),
 }
 
 

@@ -18,7 +18,7 @@ from models.ledger import Entry
 from models.loans import Loan, LoanProduct
 from models.market import Store
 from models.membership import Membership
-from tests.conftest import board, koperasi_data, login
+from tests.conftest import board, fund, koperasi_data, login
 
 NIKS = [f"32730115089{n:05d}" for n in range(1, 40)]
 PRODUCT = {"name": "Modal Usaha", "method": "flat", "monthly_rate_bp": 100, "fee_bp": 100, "fee_mode": "deducted",
@@ -49,7 +49,7 @@ def profile_form(koperasi: Koperasi, **overrides) -> dict:
 def world(app, db, make_koperasi, make_member, make_user, make_staff, make_store):
     """Koperasi K with something waiting for every office action, one client per role
     (none of them the board member who approved K's loans), and another koperasi's admin."""
-    k = make_koperasi(name="Koperasi Sumber Rejeki", member_prefix="KSR")
+    k = fund(make_koperasi(name="Koperasi Sumber Rejeki", member_prefix="KSR"))
     approver = board(k)
     teller = make_staff(k, "teller", user=make_user(full_name="Teller Dua"))
     member = make_member(k, user=make_user(full_name="Siti Aminah"), nik=NIKS[0])
