@@ -226,8 +226,3 @@ def counts(koperasi: Koperasi, limit: int = 50) -> list[CashCount]:
     return list(db.session.scalars(sa.select(CashCount).where(CashCount.koperasi_id == koperasi.id)
                                    .order_by(CashCount.status != "pending", CashCount.id.desc()).limit(limit)))
 
-
-def cash_moved(koperasi: Koperasi, account_id: int, since: datetime) -> int:
-    """Sum of the lines on one account since a moment (for the count page's day summary)."""
-    return db.session.scalar(sa.select(sa.func.coalesce(sa.func.sum(Line.amount), 0)).join(Entry)
-                             .where(Line.account_id == account_id, Entry.posted_at >= since)) or 0

@@ -3,9 +3,10 @@
 Rules kept here:
 - Every office action names one duty; a role may do it only if this table says so
   (``web.access.office(slug, duty)`` asks it on every request).
-- The teller posts money (deposits, withdrawals, repayments) and pays out approved loans,
-  and approves nothing. The pengurus (board) approves members, loans and stores, corrects
-  mistaken entries and runs the settings; the board's treasurer handles money too, so it
+- The teller posts money (deposits, withdrawals, repayments, the cash book, the cash count)
+  and pays out approved loans, and approves nothing. The pengurus (board) approves members, loans and stores, corrects
+  mistaken entries, runs the settings and the chart of accounts (sub-accounts, opening
+  balances), posts general journal entries and approves a cash count's difference; the board's treasurer handles money too, so it
   may also post. The admin pengurus does all of that and manages staff. The pengawas
   (supervisors) read everything and change nothing.
 - Every role sees a member's NIK masked; only the board (pengurus, admin) may reveal it
@@ -53,23 +54,30 @@ class Duty(enum.StrEnum):
     MANAGE_SETTINGS = "manage_settings"
     MANAGE_STAFF = "manage_staff"
     REVEAL_NIK = "reveal_nik"
+    MANAGE_ACCOUNTS = "manage_accounts"
+    POST_JOURNAL = "post_journal"
+    APPROVE_CASH_COUNT = "approve_cash_count"
 
 
 DUTY_LABELS = {
     Duty.READ: _l("See every page, list and receipt"),
-    Duty.POST_MONEY: _l("Take deposits and repayments, pay out withdrawals"),
+    Duty.POST_MONEY: _l("Take deposits and repayments, pay out withdrawals, keep the cash book, count the cash"),
     Duty.DISBURSE_LOAN: _l("Pay out an approved loan"),
     Duty.APPROVE_MEMBER: _l("Approve or reject applications, confirm resignations"),
     Duty.APPROVE_LOAN: _l("Approve or reject loan applications"),
     Duty.APPROVE_STORE: _l("Approve or suspend stores, open the koperasi's own store"),
-    Duty.CORRECT_ENTRY: _l("Correct a mistaken deposit or withdrawal"),
+    Duty.CORRECT_ENTRY: _l("Correct a mistaken deposit, withdrawal, cash-book or journal entry"),
     Duty.MANAGE_SETTINGS: _l("Change the profile, logo, loan products and settings"),
     Duty.MANAGE_STAFF: _l("Add and remove staff, change their roles"),
     Duty.REVEAL_NIK: _l("See a member's full NIK when needed (each time is recorded)"),
+    Duty.MANAGE_ACCOUNTS: _l("Add, close and delete sub-accounts, enter the opening balances"),
+    Duty.POST_JOURNAL: _l("Post general journal entries (depreciation, accruals, corrections)"),
+    Duty.APPROVE_CASH_COUNT: _l("Approve or reject a cash count's difference"),
 }
 
 _BOARD = {Duty.READ, Duty.POST_MONEY, Duty.DISBURSE_LOAN, Duty.APPROVE_MEMBER, Duty.APPROVE_LOAN,
-          Duty.APPROVE_STORE, Duty.CORRECT_ENTRY, Duty.MANAGE_SETTINGS, Duty.REVEAL_NIK}
+          Duty.APPROVE_STORE, Duty.CORRECT_ENTRY, Duty.MANAGE_SETTINGS, Duty.REVEAL_NIK, Duty.MANAGE_ACCOUNTS,
+          Duty.POST_JOURNAL, Duty.APPROVE_CASH_COUNT}
 
 # The table. Nothing else in the code decides what a role may do.
 DUTIES: dict[Role, frozenset[Duty]] = {

@@ -106,6 +106,8 @@ def configure_blueprints(app: Flask) -> None:
         accounts,
         admin,
         books,
+        cashbook,
+        chart,
         directory,
         loans,
         market,
@@ -122,5 +124,5 @@ def configure_blueprints(app: Flask) -> None:
     )
 
     for module in (public, accounts, pwa, directory, membership, office, office_members, admin, teller, loans,
-                   seller, office_stores, stock_sync, market, orders, books):
+                   seller, office_stores, stock_sync, market, orders, books, cashbook, chart):
         app.register_blueprint(module.bp)
