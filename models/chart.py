@@ -123,11 +123,10 @@ def delete_account(account: Account) -> None:
 # ---------------------------------------------------------------- dating
 
 def moment(koperasi: Koperasi, day: date | None, start: bool = False) -> datetime:
-    """When a posting for ``day`` is dated: now for today, else that day (its first moment
-    when ``start``, else its last second). A day in the future is refused."""
+    """When a posting for ``day`` (today when None) is dated: now for today, else that day (its
+    first moment when ``start``, else its last second). A day in the future is refused."""
     today = zone_of(koperasi).today()
-    if day is None:
-        raise DomainError(_l("Enter the date."), field="day")
+    day = day or today
     if day > today:
         raise DomainError(_l("The date cannot be in the future."), field="day")
     since, until = utc_bounds(koperasi, day, day)

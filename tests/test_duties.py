@@ -14,7 +14,10 @@ from models import loans, savings
 from models.duties import DUTIES, NEW_STAFF_ROLE, Duty, Role, may
 from models.errors import DomainError
 from models.koperasi import Koperasi, KoperasiEvent, Staff
-from models.ledger import Entry
+from models import cashbook
+from models.cashbook import CashCount
+from models.chart import add_sub_account
+from models.ledger import Account, Entry, ensure_chart
 from models.loans import Loan, LoanProduct
 from models.market import Store
 from models.membership import Membership
@@ -64,6 +67,11 @@ def world(app, db, make_koperasi, make_member, make_user, make_staff, make_store
     loans.approve(active, approver)
     loans.disburse(active, teller, "cash")
     store = make_store(k, status="pending", name="Warung Pak Budi")
+    chart_of = ensure_chart(k)
+    spare = add_sub_account(k, chart_of["bank"].id, "1102.02", "Bank BNI")  # unused: may be closed or deleted
+    paid = cashbook.record(k, "out", chart_of["utilities"].id, chart_of["cash"].id, 150_000, None, "PLN", "Listrik",
+                           teller, photo=b"RIFF-a-receipt-photo")
+    short = cashbook.count_cash(k, chart_of["cash"].id, 1_000, "", teller)  # a shortage, waiting for the board
     db.session.commit()
     other = make_koperasi(name="Koperasi Tetangga", member_prefix="KTG")
     candidate = make_user(full_name="Calon Staf", mobile="081377770000")
@@ -73,7 +81,9 @@ def world(app, db, make_koperasi, make_member, make_user, make_staff, make_store
     teller_staff = db.session.scalar(sa.select(Staff).where(Staff.user_id == teller.id))
     ids = dict(slug=k.slug, app=applicant.id, member=member.id, resigning=resigning.id, ref=receipt.ref,
                applied=applied.id, approved=approved.id, active=active.id, product=product.id, store=store.id,
-               staff=teller_staff.id, code="1101")
+               staff=teller_staff.id, code="1101", cash=chart_of["cash"].id, bank=chart_of["bank"].id,
+               expense=chart_of["utilities"].id, reserve=chart_of["reserve"].id, spare=spare.id, cashref=paid.ref,
+               count=short.id)
     return dict(k=k, ids=ids, clients=clients, candidate=candidate)
 
 
@@ -102,6 +112,27 @@ ACTIONS = [
     ("neraca", Duty.READ, OFFICE + "/books/neraca?at=2026-06-30", None),
     ("hasil usaha", Duty.READ, OFFICE + "/books/hasil-usaha?format=csv", None),
     ("general ledger", Duty.READ, OFFICE + "/books/accounts/{code}", None),
+    ("chart of accounts", Duty.READ, OFFICE + "/books/chart", None),
+    ("opening balances page", Duty.READ, OFFICE + "/books/opening", None),
+    ("journal page", Duty.READ, OFFICE + "/books/journal", None),
+    ("cash book", Duty.READ, OFFICE + "/cash?from=2026-01-01", None),
+    ("cash count page", Duty.READ, OFFICE + "/cash/count", None),
+    ("cash receipt photo", Duty.READ, OFFICE + "/cash/photo/{cashref}", None),
+    ("cash out", Duty.POST_MONEY, OFFICE + "/cash",
+     {"direction": "out", "day": "2026-06-01", "account": "{expense}", "money": "{cash}", "amount": "25.000",
+      "counterparty": "Toko ATK", "key": "o" * 32}),
+    ("count the cash", Duty.POST_MONEY, OFFICE + "/cash/count", {"form": "count", "account": "{cash}", "counted": "5.000"}),
+    ("approve a cash count", Duty.APPROVE_CASH_COUNT, OFFICE + "/cash/count",
+     {"form": "decide", "count": "{count}", "c{count}-decision": "approve", "c{count}-key": "a" * 32}),
+    ("add a sub-account", Duty.MANAGE_ACCOUNTS, OFFICE + "/books/chart",
+     {"form": "add", "parent": "{bank}", "code": "1102.01", "name": "Bank BRI"}),
+    ("close a sub-account", Duty.MANAGE_ACCOUNTS, OFFICE + "/books/chart", {"form": "close", "account": "{spare}"}),
+    ("delete a sub-account", Duty.MANAGE_ACCOUNTS, OFFICE + "/books/chart", {"form": "delete", "account": "{spare}"}),
+    ("opening balances", Duty.MANAGE_ACCOUNTS, OFFICE + "/books/opening",
+     {"day": "2026-01-01", "a{cash}": "1.000.000", "a{reserve}": "1.000.000", "key": "b" * 32}),
+    ("journal entry", Duty.POST_JOURNAL, OFFICE + "/books/journal",
+     {"day": "2026-06-01", "reason": "Biaya listrik Mei belum dicatat", "lines-0-account": "{expense}",
+      "lines-0-debit": "10.000", "lines-1-account": "{cash}", "lines-1-credit": "10.000", "key": "j" * 32}),
     ("deposit", Duty.POST_MONEY, OFFICE + "/teller/{member}/deposit",
      {"kind": "sukarela", "amount": "10.000", "means": "cash", "key": "d" * 32}),
     ("withdraw", Duty.POST_MONEY, OFFICE + "/teller/{member}/withdraw",
@@ -140,7 +171,8 @@ def snapshot(db, k) -> tuple:
     rows = lambda *cols: tuple(db.session.execute(sa.select(*cols).order_by(cols[0])).all())  # noqa: E731
     return (rows(Entry.id, Entry.kind), rows(Membership.id, Membership.status), rows(Loan.id, Loan.status),
             rows(Store.id, Store.status), rows(Staff.id, Staff.role), rows(LoanProduct.id, LoanProduct.name),
-            rows(Koperasi.id, Koperasi.name, Koperasi.single_person_loans), rows(KoperasiEvent.id, KoperasiEvent.action))
+            rows(Koperasi.id, Koperasi.name, Koperasi.single_person_loans), rows(KoperasiEvent.id, KoperasiEvent.action),
+            rows(Account.id, Account.closed), rows(CashCount.id, CashCount.status))
 
 
 def _do(world, who, url, data):
@@ -150,6 +182,8 @@ def _do(world, who, url, data):
         return client.get(url)
     if data == "profile":
         data = profile_form(world["k"], name="Koperasi Sumber Rejeki Baru")
+    data = {name.format(**world["ids"]): value.format(**world["ids"]) if isinstance(value, str) else value
+            for name, value in data.items()}
     return client.post(url, data=data)
 
 
