@@ -79,8 +79,9 @@ def add_sub_account(koperasi: Koperasi, parent_id: int | None, code: str, name: 
     code, name = (code or "").strip(), " ".join((name or "").split())
     match = SUB_CODE.fullmatch(code)
     if not match or match[1] != parent.code or match[2] == "00":
+        example = parent.code + ".01"
         raise DomainError(_l("A sub-account's code is its account's code, a dot and two digits, "
-                             "for example %(code)s.", code=f"{parent.code}.01"), field="code")
+                             "for example %(code)s.", code=example), field="code")
     if not 2 <= len(name) <= 80:
         raise DomainError(_l("Give the account a name (2 to 80 characters)."), field="name")
     if db.session.scalar(sa.select(Account.id).where(Account.koperasi_id == koperasi.id, Account.code == code)):
