@@ -29,7 +29,7 @@ from models.chart import MEMBER_LEDGERS, account_of, chart, moment
 from models.errors import DomainError
 from models.keys import fingerprint
 from models.koperasi import Koperasi
-from models.ledger import HELD, Account, Entry, Leg, Line, Purpose, check_amount, idempotent, post
+from models.ledger import HELD, Account, Entry, Leg, Purpose, check_amount, idempotent, post
 
 DIRECTIONS = ("in", "out")
 KINDS = {"in": "cash_in", "out": "cash_out"}

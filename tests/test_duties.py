@@ -9,14 +9,13 @@ import re
 import pytest
 import sqlalchemy as sa
 
+from models import cashbook, loans, savings
 from models import koperasi as kop
-from models import loans, savings
+from models.cashbook import CashCount
+from models.chart import add_sub_account
 from models.duties import DUTIES, NEW_STAFF_ROLE, Duty, Role, may
 from models.errors import DomainError
 from models.koperasi import Koperasi, KoperasiEvent, Staff
-from models import cashbook
-from models.cashbook import CashCount
-from models.chart import add_sub_account
 from models.ledger import Account, Entry, ensure_chart
 from models.loans import Loan, LoanProduct
 from models.market import Store
