@@ -371,3 +371,21 @@ def test_any_sequence_of_cash_book_entries_and_counts_keeps_cash_at_zero_or_more
             assert direction == "out" and held[account_id] < amount, "a covered payout was refused"
         assert {a: balance(_db, a) for a in targets} == held
         assert min(held.values()) >= 0 and books_check.check() == []
+
+
+# ---------------------------------------------------------------- the migration
+
+def test_the_migration_back_fills_every_balance_from_the_lines(app, kop, accounts, make_member, teller, db):
+    from flask_migrate import downgrade, upgrade
+
+    make_member(kop)  # pokok: cash up, simpanan pokok up
+    fund(kop, 700_000, "bank")
+    ids = {purpose: account.id for purpose, account in accounts.items()}
+    db.session.commit()
+    db.session.remove()
+    downgrade(revision="0008")  # the books as they were before account balances were kept
+    upgrade()
+    found = {purpose: balance(db, account_id) for purpose, account_id in ids.items()}
+    assert (found["cash"], found["bank"], found["savings_pokok"], found["grants"]) == (100_000, 700_000, -100_000,
+                                                                                      -700_000)
+    assert books_check.check() == []
