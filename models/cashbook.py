@@ -10,7 +10,9 @@ Rules kept here:
 - A cash count records the cash expected (the cached balance at that moment) and counted.
   A difference moves nothing until a pengurus approves it: then one ``cash_count`` entry
   posts it to the cash-difference account; a rejected one posts nothing. A count is decided
-  once (a conditional UPDATE on its status).
+  once (a conditional UPDATE on its status), and not by the person who counted (unless the
+  koperasi chose its one-person setting for small koperasi). A new count of a drawer replaces
+  the ones still waiting (a double tap never posts a shortage twice).
 """
 
 from __future__ import annotations
@@ -55,7 +57,7 @@ class CashCount(db.Model):
     expected_idr: Mapped[int] = mapped_column(sa.BigInteger)
     counted_idr: Mapped[int] = mapped_column(sa.BigInteger)
     note: Mapped[str] = mapped_column(sa.String(200), default="")
-    status: Mapped[str] = mapped_column(sa.String(10))  # matched, pending, approved, rejected
+    status: Mapped[str] = mapped_column(sa.String(10))  # matched, pending, approved, rejected, replaced
     counted_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
     counted_at: Mapped[datetime] = mapped_column(default=utcnow)
     decided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
@@ -190,6 +192,8 @@ def count_cash(koperasi: Koperasi, account_id: int | None, counted: int | None, 
         raise DomainError(_l("Enter the cash counted (Rp0 or more)."), field="counted")
     if counted > 10_000_000_000:
         raise DomainError(_l("This amount is too large for one transaction."), field="counted")
+    db.session.execute(sa.update(CashCount).where(CashCount.account_id == account.id, CashCount.status == "pending")
+                       .values(status="replaced"))
     db.session.refresh(account)
     count = CashCount(koperasi_id=koperasi.id, account_id=account.id, expected_idr=account.balance, counted_idr=counted,
                       note=" ".join((note or "").split())[:200], counted_by_id=by.id if by else None,
@@ -204,6 +208,8 @@ def decide(count: CashCount, approve: bool, by: User, reason: str = "", key: str
     rejects (nothing posted; recount) a pending count. Decided once."""
     koperasi = db.session.get(Koperasi, count.koperasi_id)
     text = " ".join((reason or "").split())[:200]
+    if count.counted_by_id == by.id and not koperasi.single_person_loans:
+        raise DomainError(_l("You counted this cash yourself: another pengurus decides on it."))
     if not approve and len(text) < 5:
         raise DomainError(_l("Write why the count is rejected (at least 5 characters)."), field="reason")
     status = "approved" if approve else "rejected"

@@ -209,6 +209,22 @@ def test_a_shortage_is_posted_only_once_a_pengurus_approves_it(kop, accounts, cl
         cashbook.decide(count, True, board(kop))
 
 
+def test_the_one_who_counted_does_not_approve_and_a_recount_replaces_the_first(kop, accounts, make_staff, db):
+    fund(kop, 300_000)
+    pengurus = make_staff(kop, "pengurus")
+    first = cashbook.count_cash(kop, accounts["cash"].id, 290_000, "", pengurus)
+    with pytest.raises(DomainError, match="yourself|sendiri"):
+        cashbook.decide(first, True, pengurus)
+    again = cashbook.count_cash(kop, accounts["cash"].id, 290_000, "", pengurus)  # a double tap, or a recount
+    db.session.commit()
+    assert (first.status, again.status) == ("replaced", "pending")
+    with pytest.raises(DomainError):
+        cashbook.decide(first, True, board(kop))  # only the latest count is decided
+    cashbook.decide(again, True, board(kop))
+    db.session.commit()
+    assert balance(db, accounts["cash"].id) == 290_000  # the shortage posted once
+
+
 def test_a_rejected_count_posts_nothing_and_needs_a_reason(kop, accounts, teller, db):
     fund(kop, 200_000)
     count = cashbook.count_cash(kop, accounts["cash"].id, 250_000, "", teller)
