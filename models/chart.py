@@ -130,6 +130,8 @@ def moment(koperasi: Koperasi, day: date | None, start: bool = False) -> datetim
     day = day or today
     if day > today:
         raise DomainError(_l("The date cannot be in the future."), field="day")
+    if day.year < 1900:
+        raise DomainError(_l("Enter a date from 1900 on."), field="day")
     since, until = utc_bounds(koperasi, day, day)
     if start:
         return since

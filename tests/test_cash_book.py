@@ -405,3 +405,16 @@ def test_the_migration_back_fills_every_balance_from_the_lines(app, kop, account
     assert (found["cash"], found["bank"], found["savings_pokok"], found["grants"]) == (100_000, 700_000, -100_000,
                                                                                       -700_000)
     assert books_check.check() == []
+
+
+def test_hostile_dates_and_ids_are_refused_not_crashed(kop, accounts, clients, db):
+    base = f"/k/{kop.slug}/office"
+    assert clients["teller"].get(base + "/cash?from=0001-01-01&to=9999-12-31").status_code == 200
+    old = clients["teller"].post(base + "/cash", data={**TODAY_FORM, "day": "0001-01-01", "account": accounts["rent"].id,
+                                                      "money": accounts["cash"].id, "key": "h" * 40})
+    assert old.status_code == 422 and "1900" in old.text
+    for count in ("99999999999999", "-1", "abc"):
+        answer = clients["pengurus"].post(base + "/cash/count", data={"form": "decide", "count": count})
+        assert answer.status_code == 404
+    answer = clients["pengurus"].post(base + "/books/chart", data={"form": "delete", "account": "99999999999999"})
+    assert answer.status_code == 404 and entries(db) == []

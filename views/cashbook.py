@@ -16,7 +16,7 @@ from wtforms.validators import InputRequired, Length, Optional
 from models import cashbook
 from models.ledger import Entry
 from models.zones import zone_of
-from views.fields import KEPT_TOKENS, Form, KeyedForm, RupiahField, choices, coerce_id, take_pictures
+from views.fields import KEPT_TOKENS, Form, KeyedForm, RupiahField, choices, coerce_id, query_int, take_pictures
 from views.forms import dispatch, failed, run
 from web.access import office
 from web.extensions import db
@@ -25,6 +25,7 @@ from web.render import render, see_other
 bp = Blueprint("cashbook", __name__, url_prefix="/k/<slug>/office/cash")
 REQUIRED = _l("This field is required.")
 PHOTO_MAX_BYTES = 8 * 1024 * 1024
+FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(9998, 12, 31)
 DIRECTIONS = [("out", _l("Money out (kas keluar)")), ("in", _l("Money in (kas masuk)"))]
 
 
@@ -51,10 +52,13 @@ def _day_arg(name: str, default: date, errors: dict) -> date:
     if not raw:
         return default
     try:
-        return date.fromisoformat(raw)
+        day = date.fromisoformat(raw)
     except ValueError:
+        day = None
+    if day is None or not FIRST_DAY <= day <= LAST_DAY:
         errors[name] = _("Enter a date as YYYY-MM-DD, for example %(example)s.", example=default.isoformat())
         return default
+    return day
 
 
 def _fill(form: CashForm, koperasi) -> None:
@@ -154,7 +158,7 @@ def decide(slug):
     """Approve (post the difference to cash differences) or reject a pending count."""
     here = office(slug, "approve_cash_count")
     try:
-        target = here.get(cashbook.CashCount, int(request.form.get("count", "")[:12]))
+        target = here.get(cashbook.CashCount, query_int(request.form.get("count", "")))
     except ValueError:
         abort(404)
     form = DecideForm(prefix=f"c{target.id}")

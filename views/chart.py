@@ -16,7 +16,7 @@ from models.ledger import Entry
 from models.statement import ENTRY_LABELS
 from models.zones import zone_of
 from views.cashbook import account_choices
-from views.fields import Form, KeyedForm, RupiahField, choices, coerce_id
+from views.fields import Form, KeyedForm, RupiahField, choices, coerce_id, query_int
 from views.forms import dispatch, failed, run
 from web.access import office
 from web.extensions import db
@@ -73,7 +73,7 @@ def _act(slug, operation):
     here = office(slug, "manage_accounts")
     form = AccountActionForm()
     try:
-        account = here.get(chart.Account, int(form.account.data or 0))
+        account = here.get(chart.Account, query_int(form.account.data or ""))
     except ValueError:
         abort(404)
     if run(form, lambda: operation(account)):
