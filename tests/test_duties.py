@@ -244,7 +244,10 @@ def test_every_office_route_is_in_the_matrix(app):
 def test_the_table_keeps_one_person_from_doing_everything():
     assert DUTIES[Role.PENGAWAS] == {Duty.READ}
     assert not DUTIES[Role.TELLER] & {Duty.APPROVE_MEMBER, Duty.APPROVE_LOAN, Duty.APPROVE_STORE,
-                                      Duty.MANAGE_SETTINGS, Duty.MANAGE_STAFF, Duty.CORRECT_ENTRY}
+                                      Duty.MANAGE_SETTINGS, Duty.MANAGE_STAFF, Duty.CORRECT_ENTRY,
+                                      Duty.MANAGE_ACCOUNTS, Duty.POST_JOURNAL, Duty.APPROVE_CASH_COUNT}
+    board_books = {Duty.MANAGE_ACCOUNTS, Duty.POST_JOURNAL, Duty.APPROVE_CASH_COUNT}
+    assert board_books <= DUTIES[Role.PENGURUS] and board_books <= DUTIES[Role.ADMIN]
     assert {Duty.POST_MONEY, Duty.DISBURSE_LOAN} <= DUTIES[Role.TELLER]
     assert [role for role in ROLES if may(role, Duty.MANAGE_STAFF)] == [Role.ADMIN]
     assert DUTIES[Role.ADMIN] - DUTIES[Role.PENGURUS] == {Duty.MANAGE_STAFF}
