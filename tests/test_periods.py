@@ -227,12 +227,15 @@ def page_of(kop) -> str:
     return f"/k/{kop.slug}/office/books/periods"
 
 
-def test_the_page_shows_each_month_and_buttons_by_role(kop, year, staff):
+def test_the_page_shows_each_month_and_buttons_by_role(kop, year, staff, db):
+    periods.close_month(kop, date(LAST_YEAR, 1, 1), board(kop))
+    db.session.commit()
     for role, close, reopen in ((Role.PENGAWAS, False, False), (Role.TELLER, False, False),
                                 (Role.PENGURUS, True, False), (Role.ADMIN, True, True)):
         html = staff[role].get(page_of(kop)).text
-        assert f"Tahun buku {LAST_YEAR}" in html and "Terbuka" in html
+        assert f"Tahun buku {LAST_YEAR}" in html and "Terbuka" in html and "Ditutup oleh" in text_of(html)
         assert ('value="close_month"' in html) is close and ('value="close_year"' in html) is close
+        assert ('value="reopen"' in html) is reopen
     staff[Role.ADMIN].post("/language", data={"lang": "en", "next": "/"})
     assert f"Book year {LAST_YEAR}" in staff[Role.ADMIN].get(page_of(kop)).text
 
@@ -253,7 +256,8 @@ def test_a_pengurus_closes_a_month_and_an_admin_reopens_it(kop, staff, db):
     assert done.status_code == 303
     assert "Dibuka kembali oleh Staf admin" in text_of(admin.get(page_of(kop)).text)
     # the statements of that month say so
-    report = text_of(admin.get(f"/k/{kop.slug}/office/books/hasil-usaha?from={LAST_MONTH}&to={THIS_MONTH - timedelta(days=1)}").text)
+    month_end = THIS_MONTH - timedelta(days=1)
+    report = text_of(admin.get(f"/k/{kop.slug}/office/books/hasil-usaha?from={LAST_MONTH}&to={month_end}").text)
     assert "dibuka kembali" in report and "Biaya listrik belum dicatat" in report
 
 
