@@ -7,6 +7,7 @@ import re
 from datetime import date
 
 from flask import Blueprint, flash, request, url_for
+from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -113,7 +114,7 @@ def close_month(slug):
     here = office(slug, "close_period")
     form = CloseMonthForm()
     if run(form, lambda: periods.close_month(here.koperasi, _month(form.period.data), current_user)):
-        return _done(slug, _("%(month)s is closed.", month=form.period.data))
+        return _done(slug, _("%(month)s is closed.", month=format_date(_month(form.period.data), "MMMM y")))
     return _page(here, form)
 
 
@@ -137,5 +138,7 @@ def reopen(slug):
         return periods.reopen_month(here.koperasi, _month(form.period.data), current_user, form.reason.data)
 
     if run(form, operation):
-        return _done(slug, _("%(period)s is open again.", period=form.period.data))
+        period = (_("Book year %(year)s", year=form.period.data) if form.scope.data == periods.YEAR
+                  else format_date(_month(form.period.data), "MMMM y"))
+        return _done(slug, _("%(period)s is open again.", period=period))
     return _page(here, form)
