@@ -12,7 +12,8 @@ Rules kept here, for every koperasi:
   31 December: every income and expense account's balance for the year (sub-accounts too)
   moves to "SHU of the current year" (income debited, expenses credited, the net to SHU).
   It is the one posting allowed into its own closed December.
-- Closing a closed month or year again changes nothing.
+- Closing a closed month or year again changes nothing; nor does reopening a reopened one
+  (a double tap), but a month or year never closed cannot be reopened.
 - Reopening is the admin's, with a reason. A month of a year whose close stands cannot be
   reopened alone (its income is already in SHU): reopen the year, which reverses the
   closing entry (a reversal dated the same moment) and reopens its months.
@@ -280,14 +281,18 @@ def _reason(reason: str | None) -> str:
 
 
 def reopen_month(koperasi: Koperasi, month: date, by: User | None, reason: str) -> PeriodEvent:
-    """Reopen a closed month (an admin's action, with a reason that the reports show)."""
+    """Reopen a closed month (an admin's action, with a reason that the reports show);
+    a month reopened already stays as it is (its latest event comes back)."""
     text, month = _reason(reason), month_of(month)
     _hold(koperasi)
     if is_closed(koperasi, YEAR, date(month.year, 1, 1)):
         raise DomainError(_l("The book year %(year)s is closed: reopen the year first.", year=month.year),
                           field="month")
-    if not is_closed(koperasi, MONTH, month):
+    last = latest(koperasi, MONTH, month)
+    if last is None:
         raise DomainError(_l("This month is not closed."), field="month")
+    if not last.closed:
+        return last  # reopened already (a double tap): nothing more
     event = PeriodEvent(koperasi_id=koperasi.id, scope=MONTH, start=month, action=REOPENED, reason=text,
                         by_id=by.id if by else None)
     db.session.add(event)
@@ -301,8 +306,10 @@ def reopen_year(koperasi: Koperasi, year: int, by: User | None, reason: str) -> 
     text = _reason(reason)
     _hold(koperasi)
     closing = latest(koperasi, YEAR, date(year, 1, 1))
-    if closing is None or not closing.closed:
+    if closing is None:
         raise DomainError(_l("This book year is not closed."), field="year")
+    if not closing.closed:
+        return closing  # reopened already (a double tap): nothing more
     now = utcnow()
     for month in months_of(year):
         if is_closed(koperasi, MONTH, month):

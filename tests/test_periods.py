@@ -6,6 +6,8 @@ admin and a reason, and the statements say what was closed and reopened."""
 from __future__ import annotations
 
 import re
+import threading
+import time
 from datetime import date, datetime, timedelta
 
 import pytest
@@ -14,7 +16,9 @@ import sqlalchemy as sa
 from models import books, periods, savings
 from models.duties import Role
 from models.errors import DomainError
+from models.koperasi import Koperasi
 from models.ledger import YEAR_CLOSE, Entry, Leg, Line, Purpose, SavingsBalance, post
+from models.membership import Membership
 from models.periods import PeriodEvent
 from models.zones import WIB
 from tests.conftest import board, login
@@ -166,7 +170,9 @@ def test_reopening_needs_a_reason_and_reverses_the_closing_entry(kop, year, db, 
     db.session.rollback()
     assert count(PeriodEvent) == events
     event = periods.reopen_year(kop, LAST_YEAR, admin, "Koreksi beban sewa yang salah catat")
+    assert periods.reopen_year(kop, LAST_YEAR, admin, "Koreksi beban sewa yang salah catat") is event  # a double tap
     db.session.commit()
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Entry).where(Entry.reverses_id.is_not(None))) == 1
     reversal = db.session.get(Entry, event.entry_id)
     assert reversal.reverses_id == closed.entry_id and reversal.posted_at == db.session.get(Entry, closed.entry_id).posted_at
     after = books.hasil_usaha(kop, date(LAST_YEAR, 1, 1), date(LAST_YEAR, 12, 31))
@@ -186,6 +192,7 @@ def test_reopening_a_month(kop, year, db, make_staff):
     with pytest.raises(DomainError, match="belum ditutup"):
         periods.reopen_month(kop, date(LAST_YEAR, 2, 1), admin, "Tidak pernah ditutup")
     periods.reopen_month(kop, date(LAST_YEAR, 1, 1), admin, "Setoran tanggal 5 salah nominal")
+    periods.reopen_month(kop, date(LAST_YEAR, 1, 1), admin, "Setoran tanggal 5 salah nominal")  # a double tap
     post(kop, "cash_out", [Leg(Purpose.SUPPLIES, 5_000), Leg(Purpose.CASH, -5_000)], by=admin,
          at=at_wib(date(LAST_YEAR, 1, 20)))
     db.session.commit()
@@ -278,3 +285,73 @@ def test_a_period_that_does_not_exist_is_refused_not_a_500(kop, staff, period):
     response = staff[Role.PENGURUS].post(page_of(kop), data={"form": "close_month", "scope": "month", "period": period})
     assert response.status_code == 422 and "Periode ini tidak ada" in response.text
     assert count(PeriodEvent) == 0
+
+
+# ---------------------------------------------------------------- a close and a posting at once (PostgreSQL)
+
+def _in_request(app, work, done: dict, name: str) -> threading.Thread:
+    """``work()`` in a request of its own (its own connection), committed; its outcome and the
+    moment its commit returned go into ``done[name]``."""
+    def run():
+        with app.test_request_context("/", method="POST"):
+            try:
+                work()
+                _db.session.commit()
+                done[name] = ("done", time.monotonic())
+            except DomainError as error:
+                _db.session.rollback()
+                done[name] = ("refused", str(error.message))
+            finally:
+                _db.session.remove()
+    thread = threading.Thread(target=run)
+    thread.start()
+    return thread
+
+
+@pytest.mark.postgres_only
+def test_a_posting_in_flight_holds_the_close_back(app, kop, year, db):
+    """The posting checked the month while it was open: the close waits for it to commit,
+    so no posting lands in a month after its close."""
+    k, member, month = kop.id, year.id, date(LAST_YEAR, 1, 1)
+    db.session.commit()
+    checked, done = threading.Event(), {}
+
+    def posting():
+        savings.deposit(db.session.get(Membership, member), "sukarela", 10_000, "cash", None, at=at_wib(date(LAST_YEAR, 1, 20)))
+        checked.set()
+        time.sleep(0.5)  # a slow request, still open
+
+    def closing():
+        checked.wait(10)
+        periods.close_month(db.session.get(Koperasi, k), month, None)
+
+    threads = [_in_request(app, posting, done, "posting"), _in_request(app, closing, done, "closing")]
+    for thread in threads:
+        thread.join(30)
+    assert done["posting"][0] == done["closing"][0] == "done"
+    assert done["closing"][1] > done["posting"][1]  # the close committed after the posting did
+
+
+@pytest.mark.postgres_only
+def test_a_close_in_flight_refuses_the_posting(app, kop, year, db):
+    k, member, month = kop.id, year.id, date(LAST_YEAR, 1, 1)
+    db.session.commit()
+    entries, closed, done = count(Entry), threading.Event(), {}
+
+    def closing():
+        periods.close_month(db.session.get(Koperasi, k), month, None)
+        closed.set()
+        time.sleep(0.5)
+
+    def posting():
+        closed.wait(10)
+        savings.deposit(db.session.get(Membership, member), "sukarela", 10_000, "cash", None, at=at_wib(date(LAST_YEAR, 1, 20)))
+
+    threads = [_in_request(app, closing, done, "closing"), _in_request(app, posting, done, "posting")]
+    for thread in threads:
+        thread.join(30)
+    assert done["closing"][0] == "done" and done["posting"][0] == "refused"
+    assert "sudah ditutup" in done["posting"][1]
+    _db.session.expire_all()
+    assert count(Entry) == entries
+
