@@ -280,6 +280,21 @@ def test_closing_a_year_asks_for_confirmation(kop, year, staff, db):
         f"/k/{kop.slug}/office/books/neraca?at={LAST_YEAR}-12-31").text)
 
 
+def test_an_admin_reopens_the_year_from_the_page_and_the_ledger_shows_both_entries(kop, year, staff, db):
+    periods.close_year(kop, LAST_YEAR, board(kop))
+    db.session.commit()
+    form = {"form": "reopen", "scope": "year", "period": str(LAST_YEAR), "reason": "Audit pengawas: beban sewa salah"}
+    assert staff[Role.PENGURUS].post(page_of(kop), data=form).status_code == 403
+    done = staff[Role.ADMIN].post(page_of(kop), data=form)
+    assert done.status_code == 303
+    assert f"Tahun buku {LAST_YEAR} dibuka kembali." in text_of(staff[Role.ADMIN].get(page_of(kop)).text)
+    ledger = text_of(staff[Role.PENGAWAS].get(
+        f"/k/{kop.slug}/office/books/accounts/3401?from={LAST_YEAR}-12-01&to={LAST_YEAR}-12-31").text)
+    assert "Penutupan tahun buku" in ledger and "Koreksi (pembalikan)" in ledger
+    assert "dibuka kembali" in ledger and "Audit pengawas: beban sewa salah" in ledger
+    assert not periods.is_closed(kop, periods.YEAR, date(LAST_YEAR, 1, 1))
+
+
 @pytest.mark.parametrize("period", ["2026-13", "26-01", "abcd-ef", "1800-01"])
 def test_a_period_that_does_not_exist_is_refused_not_a_500(kop, staff, period):
     response = staff[Role.PENGURUS].post(page_of(kop), data={"form": "close_month", "scope": "month", "period": period})
