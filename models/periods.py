@@ -16,7 +16,8 @@ Rules kept here, for every koperasi:
   (a double tap), but a month or year never closed cannot be reopened.
 - Reopening is the admin's, with a reason. A month of a year whose close stands cannot be
   reopened alone (its income is already in SHU): reopen the year, which reverses the
-  closing entry (a reversal dated the same moment) and reopens its months.
+  closing entry (a reversal of the same kind, ``year_close``, dated the same moment, so
+  a statement that leaves the close out leaves its reversal out too) and reopens its months.
 - The history is ``PeriodEvent`` rows, append-only: a month's or a year's state is its latest
   event. Closing and reopening hold the koperasi's row (as every posting does), so a posting
   and a close cannot pass each other.
@@ -320,7 +321,9 @@ def reopen_year(koperasi: Koperasi, year: int, by: User | None, reason: str) -> 
     if closing.entry_id:
         original = db.session.get(Entry, closing.entry_id)
         legs = [_leg(line.account_id, line.account.purpose, -line.amount) for line in original.lines]
-        reversal = post(koperasi, "reversal", legs, by=by, memo=text, reverses=original, at=original.posted_at)
+        # Of the closing entry's kind, so a statement that leaves the year's close out leaves this out too.
+        reversal = post(koperasi, YEAR_CLOSE, legs, by=by, reverses=original, at=original.posted_at,
+                        memo=str(_l("Book year %(year)s reopened: %(reason)s", year=year, reason=text)))
     event = PeriodEvent(koperasi_id=koperasi.id, scope=YEAR, start=date(year, 1, 1), action=REOPENED, reason=text,
                         entry_id=reversal.id if reversal else None, by_id=by.id if by else None, at=now)
     db.session.add(event)

@@ -174,7 +174,8 @@ def test_reopening_needs_a_reason_and_reverses_the_closing_entry(kop, year, db, 
     db.session.commit()
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Entry).where(Entry.reverses_id.is_not(None))) == 1
     reversal = db.session.get(Entry, event.entry_id)
-    assert reversal.reverses_id == closed.entry_id and reversal.posted_at == db.session.get(Entry, closed.entry_id).posted_at
+    assert reversal.kind == YEAR_CLOSE and reversal.reverses_id == closed.entry_id
+    assert reversal.posted_at == db.session.get(Entry, closed.entry_id).posted_at  # dated the same moment
     after = books.hasil_usaha(kop, date(LAST_YEAR, 1, 1), date(LAST_YEAR, 12, 31))
     assert (after.income.total, after.expenses.total) == (1_050_000, 575_000)  # back in their accounts
     assert not any(periods.is_closed(kop, periods.MONTH, m) for m in periods.months_of(LAST_YEAR))
@@ -290,8 +291,8 @@ def test_an_admin_reopens_the_year_from_the_page_and_the_ledger_shows_both_entri
     assert f"Tahun buku {LAST_YEAR} dibuka kembali." in text_of(staff[Role.ADMIN].get(page_of(kop)).text)
     ledger = text_of(staff[Role.PENGAWAS].get(
         f"/k/{kop.slug}/office/books/accounts/3401?from={LAST_YEAR}-12-01&to={LAST_YEAR}-12-31").text)
-    assert "Penutupan tahun buku" in ledger and "Koreksi (pembalikan)" in ledger
-    assert "dibuka kembali" in ledger and "Audit pengawas: beban sewa salah" in ledger
+    assert f"Penutupan tahun buku · Penutupan tahun buku {LAST_YEAR}" in ledger  # the close, then its reversal
+    assert f"Penutupan tahun buku · Tahun buku {LAST_YEAR} dibuka kembali: Audit pengawas: beban sewa salah" in ledger
     assert not periods.is_closed(kop, periods.YEAR, date(LAST_YEAR, 1, 1))
 
 
