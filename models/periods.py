@@ -346,11 +346,11 @@ class Note:
 def notes(koperasi: Koperasi, start: date | None, end: date | None) -> list[Note]:
     """What a report over the koperasi's days ``start``..``end`` should say about its periods:
     each closed year and closed month it covers (a closed year stands for its months), and
-    every reopening, with who and why. ``start`` None: from the beginning (a balance sheet)."""
+    every reopening, with who and why. ``start`` None (a balance sheet at ``end``): the book
+    year ``end`` falls in, up to its month."""
     if end is None:
         return []
-    since = date(start.year, 1, 1) if start else None
-    rows = events(koperasi, since, next_month(month_of(end)))
+    rows = events(koperasi, date((start or end).year, 1, 1), next_month(month_of(end)))
     if start:
         rows = [e for e in rows if e.scope == YEAR or e.start >= month_of(start)]
     last = _latest_by_period(rows)

@@ -221,6 +221,8 @@ def test_notes_say_what_was_closed_and_reopened(kop, year, db, make_staff, make_
     notes = periods.notes(kop, date(LAST_YEAR, 3, 1), date(LAST_YEAR, 3, 31))
     assert [(n.scope, n.action, n.by, n.reason) for n in notes] == [("year", "reopened", "Ibu Ratna", "Koreksi beban sewa")]
     assert periods.notes(kop, date(LAST_YEAR - 1, 1, 1), date(LAST_YEAR - 1, 12, 31)) == []
+    assert [n.action for n in periods.notes(kop, None, date(LAST_YEAR, 12, 31))] == ["reopened"]  # a balance sheet
+    assert periods.notes(kop, None, date(TODAY.year, 1, 31)) == []  # next year's says nothing of this one
 
 
 # ---------------------------------------------------------------- the office page
