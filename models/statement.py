@@ -37,6 +37,7 @@ ENTRY_LABELS = {
     "disbursement": _l("Loan disbursement"),
     "repayment": _l("Loan repayment"),
     "reversal": _l("Correction (reversal)"),
+    "year_close": _l("Closing of the book year"),
 }
 
 

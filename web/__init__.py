@@ -114,6 +114,7 @@ def configure_blueprints(app: Flask) -> None:
         office_members,
         office_stores,
         orders,
+        periods,
         public,
         pwa,
         seller,
@@ -122,5 +123,5 @@ def configure_blueprints(app: Flask) -> None:
     )
 
     for module in (public, accounts, pwa, directory, membership, office, office_members, admin, teller, loans,
-                   seller, office_stores, stock_sync, market, orders, books):
+                   seller, office_stores, stock_sync, market, orders, books, periods):
         app.register_blueprint(module.bp)
