@@ -12,6 +12,7 @@ from models import (  # noqa: F401
     market,
     membership,
     orders,
+    periods,
     savings,
     transactions,
 )

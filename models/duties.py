@@ -4,10 +4,12 @@ Rules kept here:
 - Every office action names one duty; a role may do it only if this table says so
   (``web.access.office(slug, duty)`` asks it on every request).
 - The teller posts money (deposits, withdrawals, repayments, the cash book, the cash count)
-  and pays out approved loans, and approves nothing. The pengurus (board) approves members, loans and stores, corrects
-  mistaken entries, runs the settings and the chart of accounts (sub-accounts, opening
-  balances), posts general journal entries and approves a cash count's difference; the board's treasurer handles money too, so it
-  may also post. The admin pengurus does all of that and manages staff. The pengawas
+  and pays out approved loans, and approves nothing. The pengurus (board) approves members,
+  loans and stores, corrects mistaken entries, runs the settings and the chart of accounts
+  (sub-accounts, opening balances), posts general journal entries and approves a cash
+  count's difference; the board's treasurer handles money too, so it may also post; it
+  closes months and the book year. The admin pengurus does all of that,
+  manages staff and reopens a closed period (with a reason, shown on the reports). The pengawas
   (supervisors) read everything and change nothing.
 - Every role sees a member's NIK masked; only the board (pengurus, admin) may reveal it
   in full, one member at a time, and each reveal is recorded (``membership.reveal_nik``).
@@ -57,6 +59,8 @@ class Duty(enum.StrEnum):
     MANAGE_ACCOUNTS = "manage_accounts"
     POST_JOURNAL = "post_journal"
     APPROVE_CASH_COUNT = "approve_cash_count"
+    CLOSE_PERIOD = "close_period"
+    REOPEN_PERIOD = "reopen_period"
 
 
 DUTY_LABELS = {
@@ -73,18 +77,20 @@ DUTY_LABELS = {
     Duty.MANAGE_ACCOUNTS: _l("Add, close and delete sub-accounts, enter the opening balances"),
     Duty.POST_JOURNAL: _l("Post general journal entries (depreciation, accruals, corrections)"),
     Duty.APPROVE_CASH_COUNT: _l("Approve or reject a cash count's difference"),
+    Duty.CLOSE_PERIOD: _l("Close a month or the book year"),
+    Duty.REOPEN_PERIOD: _l("Reopen a closed month or book year, with a reason"),
 }
 
 _BOARD = {Duty.READ, Duty.POST_MONEY, Duty.DISBURSE_LOAN, Duty.APPROVE_MEMBER, Duty.APPROVE_LOAN,
-          Duty.APPROVE_STORE, Duty.CORRECT_ENTRY, Duty.MANAGE_SETTINGS, Duty.REVEAL_NIK, Duty.MANAGE_ACCOUNTS,
-          Duty.POST_JOURNAL, Duty.APPROVE_CASH_COUNT}
+          Duty.APPROVE_STORE, Duty.CORRECT_ENTRY, Duty.MANAGE_SETTINGS, Duty.REVEAL_NIK, Duty.CLOSE_PERIOD,
+          Duty.MANAGE_ACCOUNTS, Duty.POST_JOURNAL, Duty.APPROVE_CASH_COUNT}
 
 # The table. Nothing else in the code decides what a role may do.
 DUTIES: dict[Role, frozenset[Duty]] = {
     Role.PENGAWAS: frozenset({Duty.READ}),
     Role.TELLER: frozenset({Duty.READ, Duty.POST_MONEY, Duty.DISBURSE_LOAN}),
     Role.PENGURUS: frozenset(_BOARD),
-    Role.ADMIN: frozenset(_BOARD | {Duty.MANAGE_STAFF}),
+    Role.ADMIN: frozenset(_BOARD | {Duty.MANAGE_STAFF, Duty.REOPEN_PERIOD}),
 }
 
 

@@ -37,6 +37,7 @@ ENTRY_LABELS = {
     "disbursement": _l("Loan disbursement"),
     "repayment": _l("Loan repayment"),
     "reversal": _l("Correction (reversal)"),
+    "year_close": _l("Closing of the book year"),
     "opening": _l("Opening balances"),
     "cash_in": _l("Cash in (kas masuk)"),
     "cash_out": _l("Cash out (kas keluar)"),

@@ -11,6 +11,7 @@ from datetime import date
 import sqlalchemy as sa
 from PIL import Image
 
+from models import periods
 from models.accounts import authenticate
 from models.koperasi import Koperasi, KoperasiLogo, Staff, Status
 from models.ledger import Entry
@@ -80,6 +81,12 @@ def test_the_demo_is_believable(app, db):
     keys = [*db.session.scalars(sa.select(Entry.idempotency_key).where(Entry.idempotency_key.is_not(None))),
             *db.session.scalars(sa.select(Order.checkout_key))]
     assert len(keys) > 100 and all(re.fullmatch(r"[A-Za-z0-9_-]{43}", key) for key in keys)
+
+    # The past book year is closed there (its months and the closing entry), the current one open.
+    last_year = date.today().year - 1
+    assert periods.is_closed(first, periods.YEAR, date(last_year, 1, 1))
+    assert all(periods.is_closed(first, periods.MONTH, m) for m in periods.months_of(last_year))
+    assert not periods.is_closed(first, periods.YEAR, date(last_year + 1, 1, 1))
 
     # Every login the README's "Demo logins" promises works with the demo password.
     readme = (ROOT / "README.md").read_text(encoding="utf-8")

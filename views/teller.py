@@ -160,7 +160,8 @@ def receipt(slug, ref, form: ReverseForm | None = None):
                   label=entry_label(entry.kind), time_format=RECEIPT_TIME, zone=zone_of(o.koperasi),
                   whatsapp=_whatsapp(o, entry, membership, moved, after, parts), corrected_by=corrected_by,
                   reverses=reverses, form=(form or ReverseForm(formdata=None)) if can_correct else None,
-                  one_person=one_person_disbursement(entry), detail=cashbook.detail_of(entry),
+                  one_person=one_person_disbursement(entry),
+                  detail=cashbook.detail_of(entry) if entry.kind in cashbook.KINDS.values() else None,
                   show_lines=membership is None,
                   status=422 if form else 200)
 

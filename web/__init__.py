@@ -116,6 +116,7 @@ def configure_blueprints(app: Flask) -> None:
         office_members,
         office_stores,
         orders,
+        periods,
         public,
         pwa,
         seller,
@@ -124,5 +125,5 @@ def configure_blueprints(app: Flask) -> None:
     )
 
     for module in (public, accounts, pwa, directory, membership, office, office_members, admin, teller, loans,
-                   seller, office_stores, stock_sync, market, orders, books, cashbook, chart):
+                   seller, office_stores, stock_sync, market, orders, books, periods, cashbook, chart):
         app.register_blueprint(module.bp)

@@ -10,13 +10,13 @@ A cash-book entry keeps its counterparty, note and an optional photo of its rece
 counted cash, who counted, who decided and the entry that posted the difference.
 
 Revision ID: 0009
-Revises: 0008
+Revises: 0010 (main already had 0010_periods on 0008 when this branch merged main)
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = '0009'
-down_revision = "0008"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 

@@ -5,7 +5,8 @@
   Bandung koperasi's staff in every role, memberships;
 - books.py: opening balances, a few months of the cash book and depreciation, a cash count
   waiting for the board;
-- money.py: simpanan pokok, a year of wajib and sukarela, loans in every state;
+- money.py: simpanan pokok, a year of wajib and sukarela, loans in every state, and the
+  past book year closed in the first Bandung koperasi;
 - catalogue.py, market.py: stores of a kind each (warung sembako, jamu, phone…) selling only
   what that kind sells, with drawn photos (pictures.py), and orders in every state.
 
@@ -26,7 +27,7 @@ from models.membership import WIB
 from web.demo import books
 from web.demo.gateway import CITIES, KINDS, NAMES, PENDING, koperasi, member, staff
 from web.demo.market import market
-from web.demo.money import money
+from web.demo.money import close_last_year, money
 from web.demo.people import DEMO_PASSWORD, MEMBERS, MOBILES, PEOPLE, STAFF, person
 from web.extensions import db
 
@@ -74,4 +75,5 @@ def load() -> Counter:
     money(added, first, others, crew["teller"], crew["pengurus"])
     books.cash_book(added, first, crew["teller"], crew["pengurus"], today)
     market(added, by_city)
+    close_last_year(added, first, crew["pengurus"])  # last: after every posting of the demo
     return added

@@ -16,8 +16,9 @@ from datetime import UTC, date, datetime, time, timedelta
 import sqlalchemy as sa
 from flask import current_app
 
-from models import loans, savings
+from models import loans, periods, savings
 from models.accounts import User
+from models.errors import DomainError
 from models.koperasi import Koperasi
 from models.ledger import find_by_key
 from models.membership import WIB, Membership, MemberStatus
@@ -174,3 +175,13 @@ def money(added: Counter, first: Koperasi, others: list[Koperasi], teller: User,
         months_ago, paid = history or (0, 0)
         add_loan(added, by_name.get(name), product, pengurus, teller, amount, tenor, purpose, state, months_ago,
                  paid, today)
+
+
+def close_last_year(added: Counter, koperasi: Koperasi, pengurus: User) -> None:
+    """The past book year closed (its closing entry into SHU), the current one open. Runs after
+    every other posting of the demo: nothing is dated in a closed month afterwards."""
+    try:
+        if periods.close_year(koperasi, datetime.now(WIB).year - 1, pengurus) is not None:
+            added["closed years"] += 1
+    except DomainError:  # an earlier month with postings is open: the demo leaves the year as it is
+        pass
