@@ -65,6 +65,9 @@ MEASURE = r"""() => {
     return s;
   }
   function shown(el) {
+    // Inside a closed <details> (but its summary): not shown, though Chromium still lays it out.
+    const closed = el.closest("details:not([open])");
+    if (closed && closed !== el && !el.closest("summary")) return null;
     const style = getComputedStyle(el);
     if (style.visibility === "hidden" || style.display === "contents") return null;
     const rects = el.getClientRects();
