@@ -342,6 +342,7 @@ def test_a_journal_never_touches_members_savings_or_takes_cash_below_zero(kop, a
     savings_line = journal_form(accounts, ("savings_sukarela", "10.000", ""), ("other_income", "", "10.000"))
     refused = clients["pengurus"].post(base, data=savings_line)  # not offered, and refused if sent
     assert refused.status_code == 422 and "bukan lewat jurnal" in text_of(refused.text) and entries(db) == []
+    assert re.search(r'id="lines-0-account-err"[^>]*>[^<]*bukan lewat jurnal', refused.text)  # beside its line
     overdraw = journal_form(accounts, ("rent", "10.000", ""), ("cash", "", "10.000"))
     refused = clients["pengurus"].post(base, data=overdraw)
     assert refused.status_code == 422 and "tidak cukup" in text_of(refused.text) and entries(db) == []

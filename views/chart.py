@@ -138,6 +138,19 @@ class JournalForm(KeyedForm):
                            description=_l("For example: depreciation of the office motorbike, March"))
     lines = FieldList(FormField(JournalLine), min_entries=JOURNAL_ROWS, max_entries=JOURNAL_ROWS)
 
+    # A refusal names a line's field ("lines-2-account"): it is shown beside that field.
+    def _line_field(self, name: str):
+        parts = name.split("-") if isinstance(name, str) else []
+        if len(parts) == 3 and parts[0] == "lines" and parts[1].isdigit() and int(parts[1]) < len(self.lines.entries):
+            return self.lines.entries[int(parts[1])].form._fields.get(parts[2])
+        return None
+
+    def __contains__(self, name) -> bool:
+        return super().__contains__(name) or self._line_field(name) is not None
+
+    def __getitem__(self, name):
+        return self._line_field(name) or super().__getitem__(name)
+
 
 @bp.route("/journal", methods=["GET", "POST"])
 def journal(slug):
@@ -157,5 +170,6 @@ def journal(slug):
         Entry.koperasi_id == here.koperasi.id, Entry.reverses_id.is_not(None))).all())
     entries = db.session.scalars(here.select(Entry).where(Entry.kind.in_(["journal", "opening"]))
                                  .order_by(Entry.posted_at.desc(), Entry.id.desc()).limit(100)).all()
+    refused = failed(form) or any(f.errors for row in form.lines for f in row.form)  # a line's own refusal
     return render("chart/journal.html", here=here, koperasi=here.koperasi, form=form, entries=entries,
-                  reversed=reversed_, status=422 if failed(form) else 200)
+                  reversed=reversed_, status=422 if refused else 200)
