@@ -109,6 +109,13 @@ def test_ledger_check_finds_a_tampered_account_balance_and_negative_cash(kop, ac
     db.session.execute(sa.update(Account).where(Account.id == accounts["cash"].id).values(balance=9_000))
     assert any("cached 9000, lines say 10000" in p for p in books_check.check())
     db.session.rollback()
+    # lines written around post() (an import gone wrong) that take the cash below zero
+    db.session.add(Entry(koperasi_id=kop.id, ref="KSB-9999999", kind="journal", lines=[
+        ledger.Line(account_id=accounts["cash"].id, amount=-15_000),
+        ledger.Line(account_id=accounts["grants"].id, amount=15_000)]))
+    db.session.flush()
+    assert any("1101) of koperasi" in p and "below zero (-5000)" in p for p in books_check.check())
+    db.session.rollback()
 
 
 # ---------------------------------------------------------------- the cash book
