@@ -98,8 +98,9 @@ def window(koperasi: Koperasi, start: date | None, end: date, closing: bool = Tr
 def _closing_entry(koperasi: Koperasi):
     """A condition on ``Entry``: it is a year's closing entry or the reversal of one."""
     closing = aliased(Entry)
-    return sa.or_(Entry.kind == YEAR_CLOSE, Entry.reverses_id.in_(
+    reverses_one = sa.and_(Entry.reverses_id.is_not(None), Entry.reverses_id.in_(  # never NULL: NOT must be true
         sa.select(closing.id).where(closing.koperasi_id == koperasi.id, closing.kind == YEAR_CLOSE)))
+    return sa.or_(Entry.kind == YEAR_CLOSE, reverses_one)
 
 
 def _in(koperasi: Koperasi, span: Window):

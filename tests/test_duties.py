@@ -102,6 +102,8 @@ ACTIONS = [
     ("neraca", Duty.READ, OFFICE + "/books/neraca?at=2026-06-30", None),
     ("hasil usaha", Duty.READ, OFFICE + "/books/hasil-usaha?format=csv", None),
     ("general ledger", Duty.READ, OFFICE + "/books/accounts/{code}", None),
+    ("cash flow", Duty.READ, OFFICE + "/books/arus-kas?from=2026-01-01&to=2026-12-31", None),
+    ("changes in equity", Duty.READ, OFFICE + "/books/perubahan-ekuitas?format=xlsx", None),
     ("deposit", Duty.POST_MONEY, OFFICE + "/teller/{member}/deposit",
      {"kind": "sukarela", "amount": "10.000", "means": "cash", "key": "d" * 32}),
     ("withdraw", Duty.POST_MONEY, OFFICE + "/teller/{member}/withdraw",

@@ -53,6 +53,17 @@ class XRow:
     bold: bool = False
 
 
+def _put(target, value, bold: bool) -> None:
+    """One cell: an int as a number in Rupiah, anything else as text (never a formula)."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        target.value, target.number_format = value, RUPIAH
+    elif value not in (None, ""):
+        target.value = str(value)
+        target.data_type = "s"  # openpyxl takes text starting with "=" for a formula
+    if bold:
+        target.font = Font(bold=True)
+
+
 def xlsx_response(filename: str, title: str, about: Sequence[str], header: Sequence[str], rows: Iterable[XRow]):
     """An .xlsx download: the title and the lines ``about`` it (koperasi, period) at the top,
     then the header and the rows; numbers as numbers with a Rupiah format, text as text
@@ -60,28 +71,14 @@ def xlsx_response(filename: str, title: str, about: Sequence[str], header: Seque
     book = Workbook()
     sheet = book.active
     sheet.title = title.translate(SHEET_TITLE_BAD)[:31] or "Sheet"
-    sheet.append([title])
-    sheet.cell(1, 1).font = Font(bold=True, size=14)
-    for line in about:
-        sheet.append([line])
-    sheet.append([])
-    sheet.append(list(header))
-    for column in range(1, len(header) + 1):
-        sheet.cell(sheet.max_row, column).font = Font(bold=True)
+    lines = [XRow([title], True), *(XRow([line]) for line in about), XRow([]), XRow(list(header), True)]
     widths = [len(str(name)) for name in header]
-    for row in rows:
-        sheet.append([None] * len(row.cells))
+    for number, row in enumerate([*lines, *rows], start=1):
         for column, value in enumerate(row.cells, start=1):
-            target = sheet.cell(sheet.max_row, column)
-            if isinstance(value, int) and not isinstance(value, bool):
-                target.value, target.number_format = value, RUPIAH
-            elif value not in (None, ""):
-                target.value = str(value)
-                target.data_type = "s"  # a string that starts with "=" stays text
-            if row.bold:
-                target.font = Font(bold=True)
-            if column <= len(widths):
+            _put(sheet.cell(number, column), value, row.bold)
+            if column <= len(widths) and number > len(lines):
                 widths[column - 1] = max(widths[column - 1], len(f"{value:,}" if isinstance(value, int) else str(value)))
+    sheet.cell(1, 1).font = Font(bold=True, size=14)
     for column, width in enumerate(widths, start=1):
         sheet.column_dimensions[get_column_letter(column)].width = min(max(width + 4, 10), 60)
     out = io.BytesIO()
