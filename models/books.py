@@ -132,9 +132,12 @@ def chart_of(koperasi: Koperasi) -> list[AccountRef]:
     """The koperasi's accounts in code order, standard ones not yet created included: one query."""
     accounts = db.session.scalars(sa.select(Account).where(Account.koperasi_id == koperasi.id)).all()
     refs = [AccountRef(a.id, a.code, a.purpose, a.kind, a.label) for a in accounts]
-    purposes = {ref.purpose for ref in refs}
-    refs += [AccountRef(None, code, purpose, kind, label) for purpose, code, kind, label in CHART if purpose not in purposes]
-    return sorted(refs, key=lambda ref: ref.code)
+    return sorted(refs + _not_created({ref.purpose for ref in refs}), key=lambda ref: ref.code)
+
+
+def _not_created(purposes: set[str]) -> list[AccountRef]:
+    """The standard accounts whose purpose is not among ``purposes``: not created yet, so zero."""
+    return [AccountRef(None, code, purpose, kind, label) for purpose, code, kind, label in CHART if purpose not in purposes]
 
 
 def account_sums(koperasi: Koperasi, windows: list[Window]) -> list[tuple[AccountRef, list[tuple[int, int]]]]:
@@ -159,9 +162,7 @@ def account_sums(koperasi: Koperasi, windows: list[Window]) -> list[tuple[Accoun
         purposes.add(account.purpose)
         ref = AccountRef(account.id, account.code, account.purpose, account.kind, account.label)
         rows.append((ref, [(int(totals[2 * n]), int(totals[2 * n + 1])) for n in range(len(windows))]))
-    zeros = [(0, 0)] * len(windows)
-    rows += [(AccountRef(None, code, purpose, kind, label), zeros)
-             for purpose, code, kind, label in CHART if purpose not in purposes]
+    rows += [(ref, [(0, 0)] * len(windows)) for ref in _not_created(purposes)]
     return sorted(rows, key=lambda row: row[0].code)
 
 
@@ -184,6 +185,11 @@ class Row:
     @property
     def contra(self) -> bool:
         return self.purpose in CONTRA
+
+    @property
+    def own_balance(self) -> int:
+        """The amount in the account's own normal balance: a contra account's deduction as a positive amount."""
+        return -self.amount if self.contra else self.amount
 
 
 @dataclass(frozen=True)

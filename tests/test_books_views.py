@@ -6,14 +6,17 @@ from __future__ import annotations
 import csv
 import io
 import zipfile
+from datetime import date
 
 import openpyxl
 import pytest
 import sqlalchemy as sa
 
+from models import ledger
+from models.ledger import Leg, Purpose
 from models.membership import Membership
 from tests.conftest import login
-from tests.test_books import example  # noqa: F401  (the hand-computed koperasi)
+from tests.test_books import at_wib, example  # noqa: F401  (the hand-computed koperasi)
 
 EN = {"Accept-Language": "en"}
 
@@ -236,3 +239,17 @@ def test_the_new_statements_only_for_this_koperasis_staff(app, db, example, make
 def test_a_bad_period_for_the_new_statements(example, pengawas, query):  # noqa: F811
     assert pengawas.get(url(example, query), headers=EN).status_code == 422
     assert pengawas.get(url(example, query + "&format=xlsx"), headers=EN).status_code == 422
+
+
+def test_a_contra_account_is_positive_in_the_csv_and_deducted_in_the_total(example, pengawas, db):  # noqa: F811
+    """PPAP has a credit balance: Rp100.000 in its own normal balance; the assets' total deducts it."""
+    ledger.post(example, "provision", [Leg(Purpose.LOAN_LOSS, 100_000), Leg(Purpose.ALLOWANCE, -100_000)], by=None,
+                at=at_wib(date(2026, 1, 31), 9))
+    db.session.commit()
+    rows = rows_of(pengawas.get(url(example, "/neraca?at=2026-01-31&format=csv"), headers=EN))
+    assert ["1309", "Allowance for loan losses (PPAP)", "asset", "100000"] in rows
+    assert ["", "Total assets", "asset", "1632000"] in rows  # 1.732.000 − 100.000
+    assert all(int(row[3]) >= 0 for row in rows[1:] if row[2] == "asset")
+    assert ["3401", "SHU of the current year", "equity", "-88000"] in rows  # a deficit stays negative
+    page = pengawas.get(url(example, "/neraca?at=2026-01-31"), headers=EN).text
+    assert "(Rp100,000)" in page  # shown as a deduction on the page

@@ -52,10 +52,13 @@ def trial_balance(wanted: str, about: About, trial: books.TrialBalance, headings
 
 
 def _group_rows(groups: list[tuple[books.Group, str]], csv: bool) -> list:
+    """The rows of the neraca or hasil usaha. CSV (the issue's columns): each account in its own
+    normal balance (PPAP and accumulated depreciation positive, as credits), the group's total
+    deducting them; XLSX: as the page shows them, a deduction negative so the rows add up."""
     rows = []
     for group, total_label in groups:
         if csv:
-            rows += [(r.code, str(r.label), r.kind, r.amount) for r in group.rows]
+            rows += [(r.code, str(r.label), r.kind, r.own_balance) for r in group.rows]
             rows.append(("", total_label, group.kind, group.total))
         else:
             rows.append(XRow(["", _kind(group.kind)], True))
