@@ -56,6 +56,9 @@ def test_the_cash_flow_and_the_changes_in_equity_on_a_phone(actor, example, peng
     expect(page.get_by_text("Diterima: Simpanan sukarela")).to_be_visible()
     assert page.evaluate("document.documentElement.scrollWidth") <= WIDTH
     check_layout(page)
+    with page.expect_download() as download:  # a file, not a page swapped in by htmx
+        page.get_by_role("link", name="Excel (XLSX)").tap()
+    assert download.value.suggested_filename == f"arus-kas-{example.slug}-2026-02-01-2026-02-28.xlsx"
     if javascript:  # the Print button in place of the hint
         expect(page.get_by_role("button", name="Cetak")).to_be_visible()
         expect(page.get_by_text("gunakan menu Cetak", exact=False)).to_be_hidden()
