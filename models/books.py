@@ -17,9 +17,9 @@ Rules kept here:
   reversal when a year is reopened): it moves the surplus into equity, it is not income.
   The trial balance and the balance sheet include it.
 - Every statement has the previous period beside it (``previous_period``): the same number
-  of whole months just before (a month: the month before; a year: the year before), else the
-  same number of days just before. The balance sheet at a day has the end of the previous
-  year beside it.
+  of whole months just before (a month: the month before; a year: the year before); for a
+  month or a year to date, the same days of the month or year before; else the same number
+  of days just before. The balance sheet at a day has the end of the previous year beside it.
 - Days are the koperasi's own (its time zone, ``models.zones``); a period runs from the
   first day's midnight to the end of the last day.
 - Each statement is one aggregate query over the lines (no query per account), both
@@ -67,13 +67,27 @@ def whole_months(start: date, end: date) -> int:
     return (end.year - start.year) * 12 + end.month - start.month + 1
 
 
+def _same_day(first: date, day: date) -> date:
+    """``day``'s day of the month in the month that starts on ``first`` (the 31st: its last day)."""
+    last = _add_months(first, 1) - timedelta(days=1)
+    return first.replace(day=min(day.day, last.day))
+
+
 def previous_period(start: date, end: date) -> tuple[date, date]:
     """The period of the same length just before: whole months give the same number of whole
-    months (a month: the month before; a year: the year before), else the same number of days."""
+    months (a month: the month before; a year: the year before); a month to date the same days
+    of the month before, a year to date the same days of the year before; else the same
+    number of days."""
     months = whole_months(start, end)
     before = start - timedelta(days=1)
     if months:
         return min(_add_months(start, -months), before), before
+    if start.day == 1 and (start.year, start.month) == (end.year, end.month):  # 1 March to 17 March
+        first = _add_months(start, -1)
+        return first, _same_day(first, end)
+    if (start.month, start.day) == (1, 1) and start.year == end.year and start.year > FLOOR.year:  # 1 Jan to 17 May
+        first = date(start.year - 1, 1, 1)
+        return first, _same_day(_add_months(first, end.month - 1), end)
     return date.fromordinal(max(before.toordinal() - (end - start).days, min(FLOOR, before).toordinal())), before
 
 

@@ -90,6 +90,7 @@ class CashFlow:
     opening: int  # cash and bank the day before ``start``
     closing: int  # cash and bank at the end of ``end``
     previous_opening: int
+    previous_closing: int  # the previous period need not end the day before this one starts (a month to date)
     activities: list[Activity]
 
     @property
@@ -100,26 +101,22 @@ class CashFlow:
     def previous_net(self) -> int:
         return sum(activity.previous_net for activity in self.activities)
 
-    @property
-    def previous_closing(self) -> int:
-        return self.opening  # the previous period ends the day before this one starts
-
 
 def cash_flow(koperasi: Koperasi, start: date, end: date) -> CashFlow:
     """Cash and bank over the koperasi's days ``start``..``end`` and the previous period: the
     balances, and the receipts and payments by counterpart account. Two queries."""
     previous_start, previous_end = previous_period(start, end)
-    earliest, since = utc_bounds(koperasi, previous_start, previous_end)[0], utc_bounds(koperasi, start, end)[0]
-    until = utc_bounds(koperasi, start, end)[1]
+    earliest, previous_until = utc_bounds(koperasi, previous_start, previous_end)
+    since, until = utc_bounds(koperasi, start, end)
     cash = Account.purpose.in_(CASH)
 
     def before(moment):
         return sa.func.coalesce(sa.func.sum(sa.case((Entry.posted_at < moment, Line.amount), else_=0)), 0)
 
-    balances = (sa.select(before(earliest), before(since), before(until)).select_from(Line)
+    balances = (sa.select(before(earliest), before(previous_until), before(since), before(until)).select_from(Line)
                 .join(Entry, Entry.id == Line.entry_id).join(Account, Account.id == Line.account_id)
                 .where(Entry.koperasi_id == koperasi.id, cash, Entry.posted_at < until))
-    previous_opening, opening, closing = (int(value) for value in db.session.execute(balances).one())
+    previous_opening, previous_closing, opening, closing = (int(v) for v in db.session.execute(balances).one())
 
     cash_line, cash_account = aliased(Line), aliased(Account)
     touches_cash = (sa.select(cash_line.id).join(cash_account, cash_account.id == cash_line.account_id)
@@ -130,7 +127,7 @@ def cash_flow(koperasi: Koperasi, start: date, end: date) -> CashFlow:
         return sa.func.coalesce(sa.func.sum(sa.case((inside, sign * Line.amount), else_=0)), 0)
 
     flows = (sa.select(Account, moved(-1, since, until), moved(1, since, until),
-                       moved(-1, earliest, since), moved(1, earliest, since))
+                       moved(-1, earliest, previous_until), moved(1, earliest, previous_until))
              .select_from(Line).join(Entry, Entry.id == Line.entry_id).join(Account, Account.id == Line.account_id)
              .where(Entry.koperasi_id == koperasi.id, Entry.posted_at >= earliest, Entry.posted_at < until,
                     sa.not_(cash), touches_cash)
@@ -140,7 +137,8 @@ def cash_flow(koperasi: Koperasi, start: date, end: date) -> CashFlow:
         ref = AccountRef(account.id, account.code, account.purpose, account.kind, account.label)
         by_activity[ACTIVITY.get(account.purpose, "operating")].append(Flow(ref, *(int(a) for a in amounts)))
     activities = [Activity(name, by_activity[name]) for name in ACTIVITIES]
-    return CashFlow(start, end, previous_start, previous_end, opening, closing, previous_opening, activities)
+    return CashFlow(start, end, previous_start, previous_end, opening, closing, previous_opening, previous_closing,
+                    activities)
 
 
 @dataclass(frozen=True)

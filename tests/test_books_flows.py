@@ -25,6 +25,10 @@ def flows(activity: books_flows.Activity) -> dict[str, tuple[int, int]]:
     (date(2026, 1, 1), date(2026, 12, 31), (date(2025, 1, 1), date(2025, 12, 31))),  # a year: the year before
     (date(2026, 4, 1), date(2026, 6, 30), (date(2026, 1, 1), date(2026, 3, 31))),  # a quarter
     (date(2026, 3, 10), date(2026, 3, 19), (date(2026, 2, 28), date(2026, 3, 9))),  # ten days: ten days before
+    (date(2026, 12, 1), date(2026, 12, 2), (date(2026, 11, 1), date(2026, 11, 2))),  # a month to date (the default)
+    (date(2026, 3, 1), date(2026, 3, 31 - 1), (date(2026, 2, 1), date(2026, 2, 28))),  # the 30th: February's end
+    (date(2026, 1, 1), date(2026, 5, 17), (date(2025, 1, 1), date(2025, 5, 17))),  # a year to date
+    (date(2026, 1, 10), date(2026, 2, 10), (date(2025, 12, 9), date(2026, 1, 9))),
     (date(2026, 3, 5), date(2026, 3, 5), (date(2026, 3, 4), date(2026, 3, 4))),
 ])
 def test_the_previous_period(start, end, before):
@@ -140,3 +144,13 @@ def test_a_sub_account_is_a_row_of_its_own(example, db):  # noqa: F811
     assert flow.closing == 1_044_000 and flow.net == 512_000  # a move between cash accounts
     assert [line.debit for line in books.general_ledger(example, "1103", *FEBRUARY).lines] == [150_000]
     assert "1103" in [ref.code for ref in books.chart_of(example)]
+
+
+def test_a_month_to_date_has_the_same_days_of_the_month_before_beside_it(example):  # noqa: F811
+    flow = books_flows.cash_flow(example, date(2026, 2, 1), date(2026, 2, 5))
+    assert (flow.previous_start, flow.previous_end) == (date(2026, 1, 1), date(2026, 1, 5))
+    assert (flow.previous_opening, flow.previous_net, flow.previous_closing) == (0, 200_000, 200_000)  # the pokok
+    assert (flow.opening, flow.net, flow.closing) == (532_000, 300_000, 832_000)  # Budi's sukarela by bank
+    changes = books_flows.equity_changes(example, date(2026, 2, 1), date(2026, 2, 5))
+    assert changes.total("before").closing == books.neraca(example, date(2026, 1, 5)).equity.total == 200_000
+    assert changes.total("now").opening == 232_000
