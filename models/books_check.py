@@ -4,10 +4,8 @@ Rules checked, over every koperasi:
 - every entry balances (debits = credits) and has two or more lines;
 - every cached savings balance (``SavingsBalance``) equals the sum of its lines;
 - each loan's receivable, interest and late fees in the ledger equal its instalments;
-- every account has a purpose and kind of the standard chart (a sub-account has its standard
-  account's; else the statements would put it in no group), and each koperasi's trial
-  balance sums to zero and its balance sheet balances, now and at the end of the previous
-  year (``models.books``).
+- every account is one of the standard chart's (else the statements would leave it out), and
+  each koperasi's trial balance sums to zero and its balance sheet balances (``models.books``).
 """
 
 from __future__ import annotations
@@ -84,13 +82,13 @@ def check_loans() -> list[str]:
 
 
 def check_statements(at: date = date.max - timedelta(days=1)) -> list[str]:
-    """Every account has a purpose and kind of the chart; each koperasi's trial balance sums to
-    zero and its balance sheet balances (assets = liabilities + equity, the surplus included), at ``at``."""
-    chart = {(purpose, kind) for purpose, _code, kind, _label in CHART}
+    """Every account is in the chart; each koperasi's trial balance sums to zero and its
+    balance sheet balances (assets = liabilities + equity, the surplus included), at ``at``."""
+    chart = {(purpose, code, kind) for purpose, code, kind, _label in CHART}
     problems = [f"account {account_id} ({purpose}, {code}, {kind}) of koperasi {koperasi_id} is not in the chart"
                 for account_id, koperasi_id, purpose, code, kind in db.session.execute(
                     sa.select(Account.id, Account.koperasi_id, Account.purpose, Account.code, Account.kind))
-                if (purpose, kind) not in chart]
+                if (purpose, code, kind) not in chart]
     with_lines = db.session.scalars(sa.select(Koperasi).where(
         sa.select(Account.id).where(Account.koperasi_id == Koperasi.id).exists()).order_by(Koperasi.id))
     for koperasi in with_lines:
