@@ -159,7 +159,7 @@ def test_the_cash_flow_page_and_csv(example, pengawas):  # noqa: F811
     page = pengawas.get(url(example, "/arus-kas?from=2026-02-01&to=2026-02-28"), headers=EN)
     assert page.status_code == 200
     text = page.text
-    assert "Operating activities" in text and "Received: Simpanan sukarela" in text
+    assert "Operating activities" in text and "Simpanan sukarela deposited" in text and "Loan principal repaid" in text
     closing = text.split("Closing balance")[1].split("</tr>")[0]
     assert "Rp1,044,000" in closing and "Rp532,000" in closing  # February, then January beside it
     assert example.legal_number in text and "Treasurer" in text

@@ -62,7 +62,8 @@ def place_of(koperasi) -> str:
 
 @bp.context_processor
 def labels() -> dict:
-    return {"kind_labels": KIND_LABELS, "entry_labels": ENTRY_LABELS, "activity_labels": ACTIVITY_LABELS}
+    return {"kind_labels": KIND_LABELS, "entry_labels": ENTRY_LABELS, "activity_labels": ACTIVITY_LABELS,
+            "flow_label": sheets.flow_label}
 
 
 def _day(name: str, default: date, errors: dict) -> date:

@@ -7,12 +7,35 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from models import books, books_flows
 from models.koperasi import Koperasi
+from models.ledger import Purpose
 from models.statement import ENTRY_LABELS
 from web.i18n import local_datetime
 from web.spreadsheet import XRow, csv_response, xlsx_response
+
+# What money into or out of cash against a standard account was, in words (else "Received: <account>").
+FLOW_LABELS = {
+    (Purpose.SUKARELA, "in"): _l("Simpanan sukarela deposited"), (Purpose.SUKARELA, "out"): _l("Simpanan sukarela withdrawn"),
+    (Purpose.LOANS, "in"): _l("Loan principal repaid"), (Purpose.LOANS, "out"): _l("Loans disbursed"),
+    (Purpose.INTEREST, "in"): _l("Loan interest received"), (Purpose.FEES, "in"): _l("Loan fees received"),
+    (Purpose.PENALTIES, "in"): _l("Late fees received"), (Purpose.SALES, "in"): _l("Store sales received"),
+    (Purpose.SETTLEMENT, "in"): _l("Market payments received for sellers"),
+    (Purpose.SETTLEMENT, "out"): _l("Market sales paid to sellers"),
+    (Purpose.POKOK, "in"): _l("Simpanan pokok paid in"), (Purpose.POKOK, "out"): _l("Simpanan pokok refunded"),
+    (Purpose.WAJIB, "in"): _l("Simpanan wajib paid in"), (Purpose.WAJIB, "out"): _l("Simpanan wajib refunded"),
+}
+
+
+def flow_label(flow: books_flows.Flow, direction: str) -> str:
+    """A cash flow row's name: what the money was for (``direction`` "in" or "out")."""
+    if flow.account.standard and (flow.account.purpose, direction) in FLOW_LABELS:
+        return str(FLOW_LABELS[(flow.account.purpose, direction)])
+    if direction == "in":
+        return _("Received: %(account)s", account=flow.label)
+    return _("Paid: %(account)s", account=flow.label)
 
 
 @dataclass
@@ -113,10 +136,8 @@ def cash_flow(wanted: str, about: About, flow: books_flows.CashFlow, headings, f
     rows = [XRow(["", _("Opening balance"), flow.opening, flow.previous_opening], True)]
     for activity in flow.activities:
         rows.append(XRow(["", _activity_title(activity.name)], True))
-        rows += [XRow([f.code, _("Received: %(account)s", account=f.label), f.receipts, f.previous_receipts])
-                 for f in activity.receipts]
-        rows += [XRow([f.code, _("Paid: %(account)s", account=f.label), -f.payments, -f.previous_payments])
-                 for f in activity.payments]
+        rows += [XRow([f.code, flow_label(f, "in"), f.receipts, f.previous_receipts]) for f in activity.receipts]
+        rows += [XRow([f.code, flow_label(f, "out"), -f.payments, -f.previous_payments]) for f in activity.payments]
         rows.append(XRow(["", _activity_label(activity.name), activity.net, activity.previous_net], True))
     rows += [XRow(["", _("Net change in cash and bank"), flow.net, flow.previous_net], True),
              XRow(["", _("Closing balance"), flow.closing, flow.previous_closing], True)]

@@ -53,7 +53,7 @@ def test_the_cash_flow_and_the_changes_in_equity_on_a_phone(actor, example, peng
     closing = page.get_by_role("row", name=re.compile("^Saldo akhir"))
     expect(closing).to_contain_text("Rp1.044.000")  # cash + bank at the end of February
     expect(closing).to_contain_text("Rp532.000")  # and at the end of January, beside it
-    expect(page.get_by_text("Diterima: Simpanan sukarela")).to_be_visible()
+    expect(page.get_by_text("Setoran simpanan sukarela")).to_be_visible()
     assert page.evaluate("document.documentElement.scrollWidth") <= WIDTH
     check_layout(page)
     with page.expect_download() as download:  # a file, not a page swapped in by htmx
