@@ -10,7 +10,8 @@ Rules kept here:
   sukarela first, then wajib, then pokok → late fees, interest and principal credited,
   the instalments settled as a payoff), and the rest is refunded. Savings that do not
   cover the payoffs refuse the confirmation, so nothing is left half-paid. Without consent
-  the resignation waits for the loans, as before. A loan applied for or approved always waits.
+  the member may still ask, and the confirmation waits for the loans to be paid. A loan
+  applied for or approved must be settled before asking.
 - Confirming refunds pokok, wajib and sukarela in one entry (the only posting a
   membership takes once it is no longer a member's: see ``ledger.post``), marks the
   membership resigned and closes the member's stores in the koperasi, so nothing can
@@ -70,10 +71,11 @@ def _loans(membership: Membership, statuses) -> list[Loan]:
                                                          Loan.status.in_(statuses)).order_by(Loan.id)))
 
 
-def _nothing_open(membership: Membership) -> None:
+def _nothing_open(membership: Membership, repaying_ok: bool = False) -> None:
+    """``repaying_ok``: a loan being repaid may wait (the request; confirming needs it paid or consent)."""
     if _loans(membership, (LoanStatus.APPLIED, LoanStatus.APPROVED)):
         raise DomainError(_l("Settle the member's loans before the resignation."))
-    if _loans(membership, (LoanStatus.ACTIVE,)) and not membership.offset_consent:
+    if not repaying_ok and _loans(membership, (LoanStatus.ACTIVE,)) and not membership.offset_consent:
         raise DomainError(_l("Settle the member's loans before the resignation, or record the member's consent "
                              "to pay them from their savings."))
     if open_orders(membership):
@@ -85,7 +87,7 @@ def request(membership: Membership, consent: bool = False) -> None:
     """The member asks to resign (``consent``: their savings may pay off their loans)."""
     if consent:
         membership.offset_consent = True
-    _nothing_open(membership)
+    _nothing_open(membership, repaying_ok=True)
     request_resignation(membership)
 
 
