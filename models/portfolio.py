@@ -3,7 +3,8 @@
 Rules kept here:
 - A loan is in arrears when one of its instalments is past its due date and unpaid.
 - Non-performing (NPL): a loan being repaid with an instalment unpaid more than
-  ``NPL_DAYS`` after its due date; the NPL ratio is its remaining principal over all
+  ``NPL_DAYS`` after its due date, i.e. classed kurang lancar, diragukan or macet
+  (``models.collectability``); the NPL ratio is its remaining principal over all
   remaining principal.
 """
 
@@ -15,9 +16,10 @@ import sqlalchemy as sa
 from sqlalchemy.orm import lazyload
 
 from models.base import db
+from models.collectability import LIMITS
 from models.loans import Instalment, Loan, LoanStatus
 
-NPL_DAYS = 90  # non-performing: an instalment overdue more than this
+NPL_DAYS = LIMITS[0]  # non-performing: an instalment overdue more than this (worse than lancar)
 
 
 def late(today: date):
