@@ -17,6 +17,9 @@ Rules kept here:
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
+
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import aliased
@@ -26,7 +29,7 @@ from models.base import db
 from models.errors import DomainError
 from models.keys import fingerprint
 from models.koperasi import Koperasi
-from models.ledger import SAVINGS, Entry, Leg, credit_savings, idempotent, lock, post
+from models.ledger import SAVINGS, Entry, Leg, Line, credit_savings, idempotent, lock, post
 from models.loans import SNAPSHOT, Instalment, InstalmentSnapshot, Loan, LoanStatus
 from models.transactions import LOAN_INTEREST, MemberTransaction
 
@@ -56,6 +59,39 @@ def correctable(entry: Entry) -> bool:
         return loan.status == LoanStatus.ACTIVE and latest_repayment(loan.id) is None
     latest = latest_repayment(loan.id)
     return loan.status in (LoanStatus.ACTIVE, LoanStatus.PAID_OFF) and latest is not None and latest.id == entry.id
+
+
+@dataclass
+class Receipt:
+    """One of a loan's entries, for its page: what and how much, and what it corrects."""
+
+    id: int
+    ref: str
+    kind: str
+    posted_at: datetime
+    reverses_id: int | None
+    total: int
+
+
+def receipts(loan_id: int) -> list[Receipt]:
+    """The loan's entries, oldest first, with their totals: one query."""
+    debits = sa.func.coalesce(sa.func.sum(sa.case((Line.amount > 0, Line.amount), else_=0)), 0)
+    rows = db.session.execute(
+        sa.select(Entry.id, Entry.ref, Entry.kind, Entry.posted_at, Entry.reverses_id, debits)
+        .join(Line, Line.entry_id == Entry.id).where(Entry.loan_id == loan_id)
+        .group_by(Entry.id, Entry.ref, Entry.kind, Entry.posted_at, Entry.reverses_id).order_by(Entry.id))
+    return [Receipt(*row[:5], int(row[5])) for row in rows]
+
+
+def next_to_correct(loan: Loan, entries: list[Receipt]) -> int | None:
+    """The one entry of the loan a correction may reverse now (same rules as ``correctable``)."""
+    corrected = {entry.reverses_id for entry in entries if entry.reverses_id}
+    standing_ones = [e for e in entries if e.id not in corrected and not e.reverses_id]
+    repayments = [e for e in standing_ones if e.kind == "repayment"]
+    if repayments:
+        return repayments[-1].id if loan.status in (LoanStatus.ACTIVE, LoanStatus.PAID_OFF) else None
+    disbursed = [e for e in standing_ones if e.kind == "disbursement"]
+    return disbursed[-1].id if disbursed and loan.status == LoanStatus.ACTIVE else None
 
 
 def reverse(entry: Entry, by: User, reason: str, key: str | None = None) -> Entry:

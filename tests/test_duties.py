@@ -10,8 +10,8 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from models import koperasi as kop
 from models import collectability, loans, savings
+from models import koperasi as kop
 from models.duties import DUTIES, NEW_STAFF_ROLE, Duty, Role, may
 from models.errors import DomainError
 from models.koperasi import Koperasi, KoperasiEvent, Staff
@@ -161,7 +161,8 @@ def snapshot(db, k) -> tuple:
     rows = lambda *cols: tuple(db.session.execute(sa.select(*cols).order_by(cols[0])).all())  # noqa: E731
     return (rows(Entry.id, Entry.kind), rows(Membership.id, Membership.status), rows(Loan.id, Loan.status),
             rows(Store.id, Store.status), rows(Staff.id, Staff.role), rows(LoanProduct.id, LoanProduct.name),
-            rows(Koperasi.id, Koperasi.name, Koperasi.single_person_loans, Koperasi.provision_lancar_bp), rows(KoperasiEvent.id, KoperasiEvent.action))
+            rows(Koperasi.id, Koperasi.name, Koperasi.single_person_loans, Koperasi.provision_lancar_bp),
+            rows(KoperasiEvent.id, KoperasiEvent.action))
 
 
 def _do(world, who, url, data):

@@ -13,14 +13,14 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from sqlalchemy.orm import lazyload
+from sqlalchemy.orm import joinedload, lazyload
 from werkzeug.routing import BuildError
 
 from models import collectability, loan_corrections
 from models import loans as domain
 from models import portfolio as portfolio_rules
 from models.errors import DomainError
-from models.ledger import Entry, balances
+from models.ledger import balances
 from models.loans import (
     FEE_MODE_LABELS,
     LATE_FEE_LABELS,
@@ -256,8 +256,7 @@ def portfolio(slug):
         .limit(PER_PAGE).offset((qpage - 1) * PER_PAGE)).all()
     page, pages = _paged(numbers["in_arrears"], "page")
     arrears = portfolio_rules.in_arrears(o.koperasi.id, today, PER_PAGE, (page - 1) * PER_PAGE)
-    classes = collectability.summarize(o.koperasi, collectability.classify(o.koperasi.id, today))
-    return render("loans/portfolio.html", o=o, n=numbers, classes=classes, queue=queue, waiting=waiting, qpage=qpage,
+    return render("loans/portfolio.html", o=o, n=numbers, queue=queue, waiting=waiting, qpage=qpage,
                   qpages=qpages, arrears=arrears, page=page, pages=pages, labels=LABELS, today=today)
 
 
@@ -315,7 +314,9 @@ def review(slug, loan_id):
         return dispatch(approve=approve, reject=reject, disburse=disburse, repay=repay, write_off=write_off,
                         recover=recover)
     o = office(slug, "read")
-    return _review_page(o, o.get(Loan, loan_id))
+    # The member's koperasi is this office's: no second load of it (and of its services).
+    loan = db.session.get(Loan, loan_id, options=[joinedload(Loan.membership).lazyload(Membership.koperasi)])
+    return _review_page(o, loan if loan and loan.koperasi_id == o.koperasi.id else o.get(Loan, loan_id))
 
 
 @bp.post("/office/loans/<int:loan_id>/approve")
@@ -416,10 +417,9 @@ def receipt_url(slug: str, entry) -> str | None:
 def _review_page(o, loan, approve_form=None, reject_form=None, disburse_form=None, repay_form=None,
                  write_off_form=None, recover_form=None, status=200):
     today = _today(o.koperasi)
-    entries = db.session.scalars(o.select(Entry).where(Entry.loan_id == loan.id).order_by(Entry.id)).all()
+    entries = loan_corrections.receipts(loan.id)
     corrected = {entry.reverses_id for entry in entries if entry.reverses_id}
-    correctable = next((e.id for e in reversed(entries) if e.id not in corrected and o.can("correct_entry")
-                        and loan_corrections.correctable(e)), None)
+    correctable = loan_corrections.next_to_correct(loan, entries) if o.can("correct_entry") else None
     late = portfolio_rules.late(today)
     owed = domain.owed(loan, today) if loan.status == LoanStatus.ACTIVE else None
     due_form = RepayForm(formdata=None)  # the one-tap "pay what is due" button: its own one-time key
