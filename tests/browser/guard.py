@@ -67,6 +67,10 @@ MEASURE = r"""() => {
   function shown(el) {
     const style = getComputedStyle(el);
     if (style.visibility === "hidden" || style.display === "contents") return null;
+    // Inside a closed <details> only its summary shows (Chromium still lays the rest out).
+    const closed = el.closest("details:not([open])");
+    const summary = el.closest("summary");
+    if (closed && closed !== el && !(summary && summary.parentElement === closed)) return null;
     const rects = el.getClientRects();
     if (!rects.length) return null;
     const box = el.getBoundingClientRect();
@@ -207,7 +211,7 @@ def watch(page: Page) -> None:
 
     def on_navigated(frame) -> None:
         if frame == page.main_frame and frame.url.startswith("http"):
-            path = _path(frame.url).split("?")[0]
+            path = _path(frame.url).split("#")[0].split("?")[0]  # a fragment is the same page
             if not log.visited or log.visited[-1] != path:
                 log.visited.append(path)
 
