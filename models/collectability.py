@@ -13,7 +13,7 @@ Rules kept here:
 - ``provision(koperasi, month)`` posts the difference between that and the allowance on
   the books at the month's end (kind ``provision``: loan-loss expense ↔ allowance, up or
   down), dated the last moment of the month, only for a month that has ended, at most once
-  per koperasi and month (its key names the month).
+  per koperasi and month (under a lock on the koperasi, the month's entry is looked for first).
 - Write-off (hapus buku), by the board with a reason: the principal left leaves loans
   receivable against the allowance, and against loan-loss expense for what the allowance
   does not cover (kind ``write_off``). The loan stays owed, off the balance sheet: its
@@ -211,33 +211,28 @@ def classify_at_month_end(koperasi: Koperasi, first: date) -> Summary:
 
 
 def provision(koperasi: Koperasi, month: date | str, by: User | None = None) -> Entry | None:
-    """Post the month's allowance (see the module rules); None when the books already hold it."""
+    """Post the month's allowance (see the module rules): the entry, the month's entry when it
+    was posted before, or None when the books already held what the month needs."""
     first = month_of(month)
     end = last_day(first)
     if end >= zone_of(koperasi).today():
         raise DomainError(_l("Provision a month only after it has ended."), field="month")
-    label = first.strftime("%Y-%m")
-    once = fingerprint("provision", None, koperasi=koperasi.id, month=label)
-    key = f"provision-{label}"
     until = utc_bounds(koperasi, None, end)[1]
-
-    def run() -> Entry | None:
-        lock(Koperasi, koperasi.id)
-        needed = classify_at_month_end(koperasi, first).required_total
-        change = needed - allowance_on_books(koperasi, until)
-        if change == 0:
-            return None
-        legs = [Leg(Purpose.LOAN_LOSS, change), Leg(Purpose.ALLOWANCE, -change)]
-        return post(koperasi, "provision", legs, by=by, memo=label, key=key, fingerprint=once,
-                    at=until - timedelta(seconds=1))
-
-    return idempotent(koperasi, key, once, run)
+    lock(Koperasi, koperasi.id)  # two runs of one month at once: the second finds the first's entry
+    if (done := provisioned(koperasi, first)) is not None:
+        return done
+    needed = classify_at_month_end(koperasi, first).required_total
+    change = needed - allowance_on_books(koperasi, until)
+    if change == 0:
+        return None
+    legs = [Leg(Purpose.LOAN_LOSS, change), Leg(Purpose.ALLOWANCE, -change)]
+    return post(koperasi, "provision", legs, by=by, memo=f"{first:%Y-%m}", at=until - timedelta(seconds=1))
 
 
 def provisioned(koperasi: Koperasi, month: date | str) -> Entry | None:
     """The month's provision entry, if one was posted."""
-    return db.session.scalar(sa.select(Entry).where(Entry.koperasi_id == koperasi.id,
-                                                    Entry.idempotency_key == f"provision-{month_of(month):%Y-%m}"))
+    return db.session.scalar(sa.select(Entry).where(Entry.koperasi_id == koperasi.id, Entry.kind == "provision",
+                                                    Entry.memo == f"{month_of(month):%Y-%m}").limit(1))
 
 
 # ---------------------------------------------------------------- write-off and recovery
