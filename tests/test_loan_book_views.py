@@ -172,3 +172,19 @@ def test_the_member_consents_to_the_offset_when_resigning(app, kop, product, mem
                          data={"key": "q" * 32}).status_code == 303
     assert reload(db, loan).status == "paid_off" and entries(db, "offset") == 1 and entries(db, "refund") == 1
     assert books_check.check() == []
+
+
+def test_the_collectability_page_stays_within_budget(kop, product, member, make_member, make_user, pengurus, db):
+    from models import collectability
+    from tests.budget import MAX_HTML_GZIP, MAX_QUERIES, measure
+
+    for n in range(6):
+        who = make_member(kop, user=make_user(full_name=f"Anggota {n}"), nik=NIKS[10 + n])
+        make_loan(db, who, product, start=today() - timedelta(days=30 * n + 20))
+    gone = make_loan(db, member, product, start=today() - timedelta(days=300))
+    collectability.write_off(gone, db.session.get(loans.User, kop.created_by_id), "Tidak tertagih lagi")
+    db.session.commit()
+    result = measure(pengurus, f"/k/{kop.slug}/office/loans/collectability")
+    assert result.status == 200
+    assert len(result.queries) <= MAX_QUERIES, [q[:80] for q in result.queries]
+    assert result.html_gzip <= MAX_HTML_GZIP
