@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from models import books_check, loans, savings
 from models.ledger import Entry
 from tests.conftest import login
+from tests.funding import fund
 from tests.test_loans_views import NIKS, entries, make_loan, reload, text_of, today
 
 FLAT = {"name": "Pinjaman Anggota", "method": "flat", "monthly_rate_bp": 100, "fee_bp": 0, "fee_mode": "deducted",
@@ -22,8 +23,10 @@ FLAT = {"name": "Pinjaman Anggota", "method": "flat", "monthly_rate_bp": 100, "f
 
 
 @pytest.fixture
-def kop(make_koperasi):
-    return make_koperasi(name="Koperasi Sejahtera", member_prefix="KSB")
+def kop(make_koperasi, make_member, make_user):
+    made = make_koperasi(name="Koperasi Sejahtera", member_prefix="KSB")
+    fund(made, make_member, make_user)
+    return made
 
 
 @pytest.fixture
@@ -91,6 +94,10 @@ def test_the_schedule_and_payoff_show_the_percentage_late_fee_and_the_rebate_rul
     page = text_of(teller.get(f"/k/{kop.slug}/office/loans/{loan.id}").text)
     assert f"Denda terutang {loans.idr(112 * late)}" in page
     assert "Pelunasan dipercepat Rule of 78: bunga bulan yang belum berjalan dipotong" in page
+    raw = teller.get(f"/k/{kop.slug}/office/loans/{loan.id}").text
+    quote = loans.payoff(reload(db, loan), today())
+    assert quote.total < loans.owed(reload(db, loan), today()).total  # the rebate makes paying off early cheaper
+    assert 'id="pay-off"' in raw and f'value="{quote.total:,}"'.replace(",", ".") in raw  # the one-tap payoff
     products = text_of(teller.get(f"/k/{kop.slug}/office/loan-products").text)
     assert "0,1% dari angsuran yang menunggak" in products and "paling banyak Rp50.000 per angsuran" in products
 

@@ -13,14 +13,17 @@ from models.errors import DomainError
 from models.ledger import Entry, balances
 from models.transactions import MemberTransaction
 from tests.conftest import board
+from tests.funding import fund
 
 TERMS = dict(name="Pinjaman Usaha", method="annuity", monthly_rate_bp=150, fee_bp=100, fee_mode="deducted",
              max_amount_idr=20_000_000, min_tenor=6, max_tenor=36, late_fee_mode="per_day", late_fee_idr=2_000)
 
 
 @pytest.fixture
-def kop(make_koperasi):
-    return make_koperasi()
+def kop(make_koperasi, make_member, make_user):
+    made = make_koperasi()
+    fund(made, make_member, make_user)
+    return made
 
 
 @pytest.fixture

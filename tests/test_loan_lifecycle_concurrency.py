@@ -13,6 +13,7 @@ from models import books_check, collectability, loan_corrections, loans
 from models.accounts import User
 from models.ledger import Entry
 from tests.conftest import board
+from tests.funding import fund
 from tests.test_ledger_concurrency import race
 from web.extensions import db as _db
 
@@ -21,8 +22,9 @@ TERMS = dict(name="Modal Usaha", method="flat", monthly_rate_bp=100, fee_bp=0, f
 
 
 @pytest.fixture
-def setup(make_koperasi, make_member, make_staff, db):
+def setup(make_koperasi, make_member, make_staff, make_user, db):
     kop = make_koperasi()
+    fund(kop, make_member, make_user)
     teller = make_staff(kop, "teller")
     loan = loans.apply(make_member(kop), loans.save_product(kop, dict(TERMS)), 1_200_000, 12, "Modal warung")
     loans.approve(loan, board(kop))

@@ -10,14 +10,17 @@ import pytest
 from models import books_check, loans
 from models.errors import DomainError
 from tests.conftest import board
+from tests.funding import fund
 
 FLAT = dict(name="Pinjaman Flat", method="flat", monthly_rate_bp=100, fee_bp=0, fee_mode="deducted",
             max_amount_idr=20_000_000, min_tenor=6, max_tenor=24, late_fee_mode="per_instalment", late_fee_idr=0)
 
 
 @pytest.fixture
-def kop(make_koperasi):
-    return make_koperasi()
+def kop(make_koperasi, make_member, make_user):
+    made = make_koperasi()
+    fund(made, make_member, make_user)
+    return made
 
 
 @pytest.fixture

@@ -13,6 +13,7 @@ from models.errors import DomainError
 from models.ledger import Entry, balances
 from models.zones import zone_of
 from tests.conftest import board
+from tests.funding import fund
 
 FLAT = dict(name="Pinjaman Anggota", method="flat", monthly_rate_bp=100, fee_bp=0, fee_mode="deducted",
             max_amount_idr=20_000_000, min_tenor=6, max_tenor=24, late_fee_mode="per_instalment", late_fee_idr=0,
@@ -20,8 +21,10 @@ FLAT = dict(name="Pinjaman Anggota", method="flat", monthly_rate_bp=100, fee_bp=
 
 
 @pytest.fixture
-def kop(make_koperasi):
-    return make_koperasi(pokok_idr=100_000, wajib_idr=20_000)
+def kop(make_koperasi, make_member, make_user):
+    made = make_koperasi(pokok_idr=100_000, wajib_idr=20_000)
+    fund(made, make_member, make_user)
+    return made
 
 
 @pytest.fixture

@@ -14,6 +14,7 @@ from models import loans
 from models.accounts import User
 from models.zones import zone_of
 from tests.browser.steps import arrive, button, finish, t
+from tests.funding import fund
 
 FLAT = {"name": "Pinjaman Anggota", "method": "flat", "monthly_rate_bp": 100, "fee_bp": 0, "fee_mode": "deducted",
         "max_amount_idr": 20_000_000, "min_tenor": 6, "max_tenor": 24, "late_fee_mode": "per_instalment",
@@ -24,6 +25,7 @@ FLAT = {"name": "Pinjaman Anggota", "method": "flat", "monthly_rate_bp": 100, "f
 def wrong(make_koperasi, make_member, make_staff, make_user, db):
     """A loan whose first instalment the teller recorded as paid by mistake."""
     kop = make_koperasi(name="Koperasi Sejahtera", member_prefix="KSB")
+    fund(kop, make_member, make_user)
     product = loans.save_product(kop, dict(FLAT))
     member = make_member(kop, user=make_user(full_name="Rina Angsur"))
     loan = loans.apply(member, product, 1_200_000, 12, "Modal warung kelontong")
