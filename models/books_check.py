@@ -18,7 +18,7 @@ from models import books
 from models.base import db
 from models.koperasi import Koperasi
 from models.ledger import CHART, SAVINGS, Account, Entry, Line, Purpose, SavingsBalance
-from models.loans import Instalment
+from models.loans import Instalment, Loan
 
 
 def check() -> list[str]:
@@ -68,10 +68,12 @@ def check_loans() -> list[str]:
     for loan_id, purpose, total in rows:
         ledger[(loan_id, purpose)] = total
     problems = []
+    # A written-off loan's principal left the books (hapus buku) while its instalments still say it is owed.
     cached = db.session.execute(
-        sa.select(Instalment.loan_id, sa.func.sum(Instalment.principal_due - Instalment.principal_paid),
+        sa.select(Instalment.loan_id, sa.func.sum(Instalment.principal_due - Instalment.principal_paid)
+                  - sa.func.max(sa.func.coalesce(Loan.written_off_idr, 0)),
                   sa.func.sum(Instalment.interest_paid), sa.func.sum(Instalment.late_fee_paid))
-        .group_by(Instalment.loan_id))
+        .join(Loan, Loan.id == Instalment.loan_id).group_by(Instalment.loan_id))
     for loan_id, principal_left, interest_paid, late_paid in cached:
         for purpose, expected in ((Purpose.LOANS, principal_left), (Purpose.INTEREST, -interest_paid),
                                   (Purpose.PENALTIES, -late_paid)):

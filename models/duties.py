@@ -5,9 +5,10 @@ Rules kept here:
   (``web.access.office(slug, duty)`` asks it on every request).
 - The teller posts money (deposits, withdrawals, repayments) and pays out approved loans,
   and approves nothing. The pengurus (board) approves members, loans and stores, corrects
-  mistaken entries and runs the settings; the board's treasurer handles money too, so it
-  may also post; it closes months and the book year. The admin pengurus does all of that,
-  manages staff and reopens a closed period (with a reason, shown on the reports). The pengawas
+  mistaken entries (loan repayments and disbursements too), writes off loans, posts the
+  month's loan-loss allowance and runs the settings; the board's treasurer handles money too,
+  so it may also post; it closes months and the book year. The admin pengurus does all of
+  that, manages staff and reopens a closed period (with a reason, shown on the reports). The pengawas
   (supervisors) read everything and change nothing.
 - Every role sees a member's NIK masked; only the board (pengurus, admin) may reveal it
   in full, one member at a time, and each reveal is recorded (``membership.reveal_nik``).
@@ -56,6 +57,8 @@ class Duty(enum.StrEnum):
     REVEAL_NIK = "reveal_nik"
     CLOSE_PERIOD = "close_period"
     REOPEN_PERIOD = "reopen_period"
+    WRITE_OFF_LOAN = "write_off_loan"
+    RUN_PROVISION = "run_provision"
 
 
 DUTY_LABELS = {
@@ -65,16 +68,19 @@ DUTY_LABELS = {
     Duty.APPROVE_MEMBER: _l("Approve or reject applications, confirm resignations"),
     Duty.APPROVE_LOAN: _l("Approve or reject loan applications"),
     Duty.APPROVE_STORE: _l("Approve or suspend stores, open the koperasi's own store"),
-    Duty.CORRECT_ENTRY: _l("Correct a mistaken deposit or withdrawal"),
+    Duty.CORRECT_ENTRY: _l("Correct a mistaken deposit, withdrawal, loan repayment or disbursement"),
     Duty.MANAGE_SETTINGS: _l("Change the profile, logo, loan products and settings"),
     Duty.MANAGE_STAFF: _l("Add and remove staff, change their roles"),
     Duty.REVEAL_NIK: _l("See a member's full NIK when needed (each time is recorded)"),
     Duty.CLOSE_PERIOD: _l("Close a month or the book year"),
     Duty.REOPEN_PERIOD: _l("Reopen a closed month or book year, with a reason"),
+    Duty.WRITE_OFF_LOAN: _l("Write a loan off (hapus buku)"),
+    Duty.RUN_PROVISION: _l("Post the month's loan-loss allowance (PPAP)"),
 }
 
 _BOARD = {Duty.READ, Duty.POST_MONEY, Duty.DISBURSE_LOAN, Duty.APPROVE_MEMBER, Duty.APPROVE_LOAN,
-          Duty.APPROVE_STORE, Duty.CORRECT_ENTRY, Duty.MANAGE_SETTINGS, Duty.REVEAL_NIK, Duty.CLOSE_PERIOD}
+          Duty.APPROVE_STORE, Duty.CORRECT_ENTRY, Duty.MANAGE_SETTINGS, Duty.REVEAL_NIK, Duty.CLOSE_PERIOD,
+          Duty.WRITE_OFF_LOAN, Duty.RUN_PROVISION}
 
 # The table. Nothing else in the code decides what a role may do.
 DUTIES: dict[Role, frozenset[Duty]] = {

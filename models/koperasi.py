@@ -96,6 +96,12 @@ class Koperasi(db.Model):
     logo_version: Mapped[str | None] = mapped_column(sa.String(16))
     # A small koperasi may let one person approve a loan and pay it out (models.loans.disburse).
     single_person_loans: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    # Loan-loss provisioning (PPAP) per collectability class, in hundredths of a percent of the
+    # principal outstanding (models.collectability): lancar, kurang lancar, diragukan, macet.
+    provision_lancar_bp: Mapped[int] = mapped_column(default=50, server_default=sa.text("50"))
+    provision_kurang_bp: Mapped[int] = mapped_column(default=1000, server_default=sa.text("1000"))
+    provision_diragukan_bp: Mapped[int] = mapped_column(default=5000, server_default=sa.text("5000"))
+    provision_macet_bp: Mapped[int] = mapped_column(default=10000, server_default=sa.text("10000"))
     created_by_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     verified_at: Mapped[datetime | None]

@@ -38,6 +38,10 @@ ENTRY_LABELS = {
     "repayment": _l("Loan repayment"),
     "reversal": _l("Correction (reversal)"),
     "year_close": _l("Closing of the book year"),
+    "offset": _l("Loan paid from savings on resignation (kompensasi)"),
+    "write_off": _l("Loan written off (hapus buku)"),
+    "recovery": _l("Recovery of a written-off loan"),
+    "provision": _l("Loan-loss allowance (PPAP)"),
 }
 
 
@@ -184,6 +188,7 @@ LOAN_PARTS = {
     "repayment": [(Purpose.PENALTIES, -1, _l("Late fee (denda)")), (Purpose.INTEREST, -1, _l("Interest (jasa)")),
                   (Purpose.LOANS, -1, _l("Principal"))],
 }
+LOAN_PARTS["offset"] = LOAN_PARTS["repayment"]
 
 
 @dataclass

@@ -10,8 +10,8 @@ from datetime import date, timedelta
 import pytest
 import sqlalchemy as sa
 
+from models import collectability, loans, periods, savings
 from models import koperasi as kop
-from models import loans, periods, savings
 from models.duties import DUTIES, NEW_STAFF_ROLE, Duty, Role, may
 from models.errors import DomainError
 from models.koperasi import Koperasi, KoperasiEvent, Staff
@@ -20,7 +20,7 @@ from models.loans import Loan, LoanProduct
 from models.market import Store
 from models.membership import Membership
 from models.periods import PeriodEvent
-from models.zones import WIB
+from models.zones import WIB, zone_of
 from tests.conftest import board, koperasi_data, login
 
 NIKS = [f"32730115089{n:05d}" for n in range(1, 40)]
@@ -31,7 +31,7 @@ PRODUCT_FORM = {"name": "Pinjaman Mikro", "method": "annuity", "monthly_rate_bp"
                 "fee_mode": "deducted", "min_amount_idr": "100.000", "max_amount_idr": "5.000.000", "min_tenor": "6",
                 "max_tenor": "36", "late_fee_mode": "per_day", "late_fee_idr": "1.000", "active": "y"}
 ROLES = [Role.PENGAWAS, Role.TELLER, Role.PENGURUS, Role.ADMIN]
-LAST_MONTH = (WIB.today().replace(day=1) - timedelta(days=1)).strftime("%Y-%m")
+FIRST_MONTH = (WIB.today() - timedelta(days=40)).strftime("%Y-%m")  # the world's first postings: months close in order
 LAST_YEAR = WIB.today().year - 1
 CLOSED_MONTH = date(LAST_YEAR - 1, 6, 1)  # closed in the world, for the admin to reopen
 
@@ -68,7 +68,13 @@ def world(app, db, make_koperasi, make_member, make_user, make_staff, make_store
     loans.approve(approved, approver)
     active = loans.apply(member, product, 2_000_000, 12, "Etalase dan stok")
     loans.approve(active, approver)
-    loans.disburse(active, teller, "cash")
+    paid_out = zone_of(k).today() - timedelta(days=40)  # before last month began: last month can be provisioned
+    loans.disburse(active, teller, "cash", today=paid_out)
+    repayment = loans.repay(active, 50_000, "cash", teller, today=paid_out + timedelta(days=1))
+    written = loans.apply(member, product, 1_500_000, 6, "Stok musim hujan")
+    loans.approve(written, approver)
+    loans.disburse(written, teller, "cash", today=paid_out)
+    collectability.write_off(written, approver, "Usaha tutup, anggota pindah")
     store = make_store(k, status="pending", name="Warung Pak Budi")
     periods.close_month(k, CLOSED_MONTH, approver)
     db.session.commit()
@@ -80,7 +86,8 @@ def world(app, db, make_koperasi, make_member, make_user, make_staff, make_store
     teller_staff = db.session.scalar(sa.select(Staff).where(Staff.user_id == teller.id))
     ids = dict(slug=k.slug, app=applicant.id, member=member.id, resigning=resigning.id, ref=receipt.ref,
                applied=applied.id, approved=approved.id, active=active.id, product=product.id, store=store.id,
-               staff=teller_staff.id, code="1101")
+               staff=teller_staff.id, code="1101", repayment=repayment.ref, written=written.id,
+               month=f"{zone_of(k).today().replace(day=1) - timedelta(days=1):%Y-%m}")
     return dict(k=k, ids=ids, clients=clients, candidate=candidate)
 
 
@@ -103,6 +110,9 @@ ACTIONS = [
     ("loan list", Duty.READ, OFFICE + "/loans/list", None),
     ("a loan", Duty.READ, OFFICE + "/loans/{applied}", None),
     ("loan products", Duty.READ, OFFICE + "/loan-products", None),
+    ("collectability", Duty.READ, OFFICE + "/loans/collectability", None),
+    ("a written-off loan", Duty.READ, OFFICE + "/loans/{written}", None),
+    ("a repayment receipt", Duty.READ, OFFICE + "/receipts/{repayment}", None),
     ("stores", Duty.READ, OFFICE + "/stores", None),
     ("books", Duty.READ, OFFICE + "/books", None),
     ("trial balance", Duty.READ, OFFICE + "/books/trial-balance?from=2026-01-01&to=2026-12-31", None),
@@ -118,6 +128,8 @@ ACTIONS = [
      {"withdraw-amount": "10.000", "withdraw-means": "cash", "withdraw-key": "w" * 32}),
     ("repay", Duty.POST_MONEY, OFFICE + "/loans/{active}/repay",
      {"amount": "10.000", "source": "cash", "key": "r" * 32}),
+    ("recover", Duty.POST_MONEY, OFFICE + "/loans/{written}/recover",
+     {"amount": "100.000", "means": "cash", "key": "v" * 32}),
     ("disburse", Duty.DISBURSE_LOAN, OFFICE + "/loans/{approved}/disburse", {"means": "cash", "key": "p" * 32}),
     ("approve member", Duty.APPROVE_MEMBER, OFFICE + "/applications/{app}/approve", {}),
     ("reject member", Duty.APPROVE_MEMBER, OFFICE + "/applications/{app}/reject",
@@ -130,6 +142,13 @@ ACTIONS = [
     ("suspend store", Duty.APPROVE_STORE, OFFICE + "/stores/{store}/suspend", {}),
     ("correct a receipt", Duty.CORRECT_ENTRY, OFFICE + "/receipts/{ref}/reverse",
      {"reason": "Salah ketik nominal", "key": "c" * 32}),
+    ("correct a repayment", Duty.CORRECT_ENTRY, OFFICE + "/receipts/{repayment}/reverse",
+     {"reason": "Salah catat angsuran", "key": "e" * 32}),
+    ("write off", Duty.WRITE_OFF_LOAN, OFFICE + "/loans/{active}/write-off",
+     {"reason": "Anggota tidak bisa dihubungi", "key": "o" * 32}),
+    ("provision", Duty.RUN_PROVISION, OFFICE + "/loans/provision", {"month": "{month}"}),
+    ("provision rates", Duty.MANAGE_SETTINGS, OFFICE + "/loans/provision-rates",
+     {"lancar": "1", "kurang_lancar": "10", "diragukan": "50", "macet": "100"}),
     ("edit profile", Duty.MANAGE_SETTINGS, OFFICE + "/profile", "profile"),
     ("new loan product form", Duty.MANAGE_SETTINGS, OFFICE + "/loan-products/new", None),
     ("new loan product", Duty.MANAGE_SETTINGS, OFFICE + "/loan-products/new", PRODUCT_FORM),
@@ -140,7 +159,7 @@ ACTIONS = [
     ("remove staff", Duty.MANAGE_STAFF, OFFICE + "/staff/{staff}/remove", {}),
     ("reveal a NIK", Duty.REVEAL_NIK, OFFICE + "/members/{member}/reveal-nik", {}),
     ("close a month", Duty.CLOSE_PERIOD, OFFICE + "/books/periods",
-     {"form": "close_month", "scope": "month", "period": LAST_MONTH}),
+     {"form": "close_month", "scope": "month", "period": FIRST_MONTH}),
     ("close the book year", Duty.CLOSE_PERIOD, OFFICE + "/books/periods",
      {"form": "close_year", "scope": "year", "period": str(LAST_YEAR), "confirm": "y"}),
     ("reopen a month", Duty.REOPEN_PERIOD, OFFICE + "/books/periods",
@@ -156,8 +175,8 @@ def snapshot(db, k) -> tuple:
     rows = lambda *cols: tuple(db.session.execute(sa.select(*cols).order_by(cols[0])).all())  # noqa: E731
     return (rows(Entry.id, Entry.kind), rows(Membership.id, Membership.status), rows(Loan.id, Loan.status),
             rows(Store.id, Store.status), rows(Staff.id, Staff.role), rows(LoanProduct.id, LoanProduct.name),
-            rows(Koperasi.id, Koperasi.name, Koperasi.single_person_loans), rows(KoperasiEvent.id, KoperasiEvent.action),
-            rows(PeriodEvent.id, PeriodEvent.action))
+            rows(Koperasi.id, Koperasi.name, Koperasi.single_person_loans, Koperasi.provision_lancar_bp),
+            rows(KoperasiEvent.id, KoperasiEvent.action), rows(PeriodEvent.id, PeriodEvent.action))
 
 
 def _do(world, who, url, data):
@@ -167,6 +186,7 @@ def _do(world, who, url, data):
         return client.get(url)
     if data == "profile":
         data = profile_form(world["k"], name="Koperasi Sumber Rejeki Baru")
+    data = {name: value.format(**world["ids"]) if isinstance(value, str) else value for name, value in data.items()}
     return client.post(url, data=data)
 
 

@@ -53,6 +53,10 @@ class ConfirmForm(Form):
     """A button and its CSRF token: nothing to type."""
 
 
+class ResignForm(Form):
+    consent = BooleanField(_l("My savings may pay off my loans here (kompensasi); the rest is refunded to me"))
+
+
 def qr_data_uri(membership: Membership) -> str:
     """The card's QR code, a small SVG data URI encoding the public verification link."""
     url = url_for("membership.verify", token=members.card_token(membership), _external=True)
@@ -175,10 +179,12 @@ def statement_csv(slug):
 def resign(slug):
     """Ask to resign: a confirmation page, then the request (staff confirm it)."""
     membership = my_membership(slug)
-    form = ConfirmForm()
-    if run(form, lambda: resignation.request(membership)):
+    form = ResignForm()
+    if run(form, lambda: resignation.request(membership, consent=form.consent.data)):
         flash(_("Your resignation request was sent. The koperasi will confirm it and refund your savings."),
               "success")
         return see_other(url_for("membership.me", slug=slug))
     failed = bool(form.errors or form.form_errors)
-    return render("membership/resign.html", m=membership, form=form, status=422 if failed else 200)
+    repaying = resignation.offset_quote(membership)[0] if membership.status == "active" else 0
+    return render("membership/resign.html", m=membership, form=form, repaying=repaying,
+                  status=422 if failed else 200)

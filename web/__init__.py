@@ -107,6 +107,7 @@ def configure_blueprints(app: Flask) -> None:
         admin,
         books,
         directory,
+        loan_book,
         loans,
         market,
         membership,
@@ -123,5 +124,5 @@ def configure_blueprints(app: Flask) -> None:
     )
 
     for module in (public, accounts, pwa, directory, membership, office, office_members, admin, teller, loans,
-                   seller, office_stores, stock_sync, market, orders, books, periods):
+                   loan_book, seller, office_stores, stock_sync, market, orders, books, periods):
         app.register_blueprint(module.bp)

@@ -209,7 +209,7 @@ def watch(page: Page) -> None:
 
     def on_navigated(frame) -> None:
         if frame == page.main_frame and frame.url.startswith("http"):
-            path = _path(frame.url).split("?")[0]
+            path = _path(frame.url).split("#")[0].split("?")[0]  # a fragment is the same page
             if not log.visited or log.visited[-1] != path:
                 log.visited.append(path)
 

@@ -16,7 +16,7 @@ from datetime import UTC, date, datetime, time, timedelta
 import sqlalchemy as sa
 from flask import current_app
 
-from models import loans, periods, savings
+from models import collectability, loans, periods, savings
 from models.accounts import User
 from models.errors import DomainError
 from models.koperasi import Koperasi
@@ -28,7 +28,7 @@ from web.extensions import db
 PRODUCTS = [
     dict(name="Modal Usaha UMKM", method="flat", monthly_rate_bp=100, fee_bp=100, fee_mode="deducted",
          max_amount_idr=25_000_000, min_tenor=3, max_tenor=24, late_fee_mode="per_day", late_fee_idr=5_000,
-         requires_guarantor=False, requires_documents=True),
+         late_fee_cap_idr=100_000, rebate_rule="rule_of_78", requires_guarantor=False, requires_documents=True),
     dict(name="Pinjaman Konsumtif", method="annuity", monthly_rate_bp=125, fee_bp=50, fee_mode="deducted",
          max_amount_idr=15_000_000, min_tenor=6, max_tenor=36, late_fee_mode="per_instalment",
          late_fee_idr=25_000, requires_guarantor=False, requires_documents=False),
@@ -170,11 +170,27 @@ def money(added: Counter, first: Koperasi, others: list[Koperasi], teller: User,
         (euis, konsumtif, 1_500_000, 6, "Perbaikan atap rumah sebelum musim hujan", "approved"),
         (dadang, modal, 10_000_000, 24, "Membuka kedai kopi di depan rumah", "rejected"),
         (yuyun, modal, 1_000_000, 6, "Bahan kain untuk jahitan seragam sekolah", "active", 3, 1),
+        (MEMBERS[5][0], modal, 1_500_000, 6, "Modal jualan pulsa keliling", "active", 11, 0),
     ]
     for name, product, amount, tenor, purpose, state, *history in plans:
         months_ago, paid = history or (0, 0)
         add_loan(added, by_name.get(name), product, pengurus, teller, amount, tenor, purpose, state, months_ago,
                  paid, today)
+    loan_book(added, first, pengurus, by_name.get(MEMBERS[5][0]), today)
+
+
+def loan_book(added: Counter, koperasi: Koperasi, pengurus: User, agus: Membership | None, today: date) -> None:
+    """Last month's loan-loss allowance, then Agus's loan (nothing paid in eleven months,
+    macet) written off by the pengurus: the collectability page and its off-balance list."""
+    last_month = today.replace(day=1) - timedelta(days=1)
+    if collectability.provisioned(koperasi, last_month) is None and collectability.provision(koperasi, last_month, pengurus):
+        added["entries"] += 1
+    loan = agus and db.session.scalar(sa.select(loans.Loan).where(
+        loans.Loan.membership_id == agus.id, loans.Loan.status == loans.LoanStatus.ACTIVE))
+    if loan:
+        collectability.write_off(loan, pengurus, "Anggota pindah ke luar kota, tidak dapat ditagih",
+                                 key=demo_key(f"hapus-{loan.id}"))
+        added["entries"] += 1
 
 
 def close_last_year(added: Counter, koperasi: Koperasi, pengurus: User) -> None:
