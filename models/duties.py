@@ -53,6 +53,7 @@ class Duty(enum.StrEnum):
     MANAGE_SETTINGS = "manage_settings"
     MANAGE_STAFF = "manage_staff"
     REVEAL_NIK = "reveal_nik"
+    RUN_MONTH_END = "run_month_end"
 
 
 DUTY_LABELS = {
@@ -66,10 +67,11 @@ DUTY_LABELS = {
     Duty.MANAGE_SETTINGS: _l("Change the profile, logo, loan products and settings"),
     Duty.MANAGE_STAFF: _l("Add and remove staff, change their roles"),
     Duty.REVEAL_NIK: _l("See a member's full NIK when needed (each time is recorded)"),
+    Duty.RUN_MONTH_END: _l("Run the month end: savings interest, dues bills, automatic dues payment"),
 }
 
 _BOARD = {Duty.READ, Duty.POST_MONEY, Duty.DISBURSE_LOAN, Duty.APPROVE_MEMBER, Duty.APPROVE_LOAN,
-          Duty.APPROVE_STORE, Duty.CORRECT_ENTRY, Duty.MANAGE_SETTINGS, Duty.REVEAL_NIK}
+          Duty.APPROVE_STORE, Duty.CORRECT_ENTRY, Duty.MANAGE_SETTINGS, Duty.REVEAL_NIK, Duty.RUN_MONTH_END}
 
 # The table. Nothing else in the code decides what a role may do.
 DUTIES: dict[Role, frozenset[Duty]] = {

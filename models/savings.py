@@ -13,6 +13,7 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
+from models import dues
 from models.accounts import User
 from models.base import db
 from models.errors import DomainError
@@ -61,6 +62,8 @@ def deposit(membership: Membership, kind: str, amount: int, means: str, by: User
                                            Leg(SAVINGS[kind], -amount, membership_id=membership.id)],
                      by=by, memo=kind, membership_id=membership.id, key=key, at=at,
                      membership_status=allowed, fingerprint=once)
+        if kind == "wajib":
+            dues.settle([membership.id])  # toward the oldest open bill
         if kind == "pokok":
             db.session.execute(sa.update(Membership).where(Membership.id == membership.id,
                                                            Membership.status == MemberStatus.APPROVED)
@@ -172,7 +175,10 @@ def reverse(entry: Entry, by: User, reason: str, key: str | None = None) -> Entr
                 credit_savings(line.membership_id, kind, line.amount)
             legs.append(Leg(line.account.purpose, -line.amount, membership_id=line.membership_id,
                              loan_id=line.loan_id))
-        return post(koperasi, "reversal", legs, by=by, memo=text, membership_id=original.membership_id,
-                    reverses=original, key=key, fingerprint=once)
+        entry = post(koperasi, "reversal", legs, by=by, memo=text, membership_id=original.membership_id,
+                     reverses=original, key=key, fingerprint=once)
+        dues.settle([line.membership_id for line in original.lines
+                     if line.membership_id and line.account.purpose == SAVINGS["wajib"]])
+        return entry
 
     return idempotent(koperasi, key, once, run)

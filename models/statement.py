@@ -37,6 +37,9 @@ ENTRY_LABELS = {
     "disbursement": _l("Loan disbursement"),
     "repayment": _l("Loan repayment"),
     "reversal": _l("Correction (reversal)"),
+    "savings_interest": _l("Interest on sukarela"),
+    "interest_tax": _l("Final tax on interest (PPh, PP 15/2009)"),
+    "dues_autopay": _l("Simpanan wajib paid from sukarela"),
 }
 
 

@@ -18,8 +18,19 @@ from wtforms.widgets import CheckboxInput, ListWidget, NumberInput
 
 from models import regions
 from models.images import LOGO_MAX_BYTES
-from models.koperasi import JENIS_LABELS, NEW_STAFF_ROLE, ROLE_LABELS, SERVICE_LABELS, check_profile
+from models.koperasi import (
+    DUE_DAYS,
+    INTEREST_METHODS,
+    JENIS_LABELS,
+    NEW_STAFF_ROLE,
+    ROLE_LABELS,
+    SAVINGS_RATE_CAP_BP,
+    SERVICE_LABELS,
+    SETTING_FIELDS,
+    check_profile,
+)
 from views.fields import KEPT_TOKENS, PHONE_TYPED, Form, RupiahField, choices, take_pictures
+from views.loan_forms import PercentField, format_percent
 
 REQUIRED = _l("This field is required.")
 
@@ -44,8 +55,12 @@ LABELS = {
     "member_prefix": _l("Member number prefix"),
     "requirements": _l("Joining requirements"),
     "single_person_loans": _l("One person may approve a loan and pay it out"),
+    "savings_rate_bp": _l("Interest on simpanan sukarela, % a year"),
+    "interest_method": _l("Interest is worked out on"),
+    "interest_tax": _l("Withhold the final tax on interest (PP 15/2009)"),
+    "wajib_due_day": _l("Simpanan wajib is due on day"),
 }
-SETTINGS = ("single_person_loans",)  # on the office's edit form only, not at registration
+SETTINGS = SETTING_FIELDS  # on the office's edit form only, not at registration
 REGION_FIELDS = ("province_code", "regency_code", "district_code")
 MONEY_FIELDS = ("pokok_idr", "wajib_idr")
 
@@ -148,6 +163,10 @@ class KoperasiForm(Form):
             data[name] = (data[name] or "").strip() or None
         data["description"] = data["description"] or ""
         data["requirements"] = data["requirements"] or ""
+        if "savings_rate_bp" in self:
+            data["savings_rate_bp"] = data["savings_rate_bp"] or 0  # empty: no interest
+            day = (data.get("wajib_due_day") or "").strip()
+            data["wajib_due_day"] = int(day) if day.isdigit() and len(day) <= 2 else (None if not day else -1)
         return data
 
 

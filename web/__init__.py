@@ -107,6 +107,7 @@ def configure_blueprints(app: Flask) -> None:
         admin,
         books,
         directory,
+        dues,
         loans,
         market,
         membership,
@@ -122,5 +123,5 @@ def configure_blueprints(app: Flask) -> None:
     )
 
     for module in (public, accounts, pwa, directory, membership, office, office_members, admin, teller, loans,
-                   seller, office_stores, stock_sync, market, orders, books):
+                   seller, office_stores, stock_sync, market, orders, books, dues):
         app.register_blueprint(module.bp)
