@@ -258,6 +258,11 @@ def _clean(data: dict, koperasi_id: int | None = None) -> dict:
     return out
 
 
+def percent_text(hundredths: int) -> str:
+    """900 → "9", 450 → "4,5": a percentage as Indonesians write it."""
+    return f"{hundredths / 100:g}".replace(".", ",")
+
+
 def _check_settings(checks: Checks, data: dict) -> None:
     """The office's settings, when the form has them (registration does not: None)."""
     rate = data.get("savings_rate_bp")
@@ -265,7 +270,7 @@ def _check_settings(checks: Checks, data: dict) -> None:
         checks.fail(_l("Enter the interest rate as a percentage a year, e.g. 4,5 (0 for none)."), "savings_rate_bp")
     elif rate is not None and rate > SAVINGS_RATE_CAP_BP:
         checks.fail(_l("At most %(cap)s%% a year: the cap Permenkop 8/2023 sets on interest on savings.",
-                       cap=f"{SAVINGS_RATE_CAP_BP / 100:g}".replace(".", ",")), "savings_rate_bp")
+                       cap=percent_text(SAVINGS_RATE_CAP_BP)), "savings_rate_bp")
     method = data.get("interest_method")
     if method is not None and method not in INTEREST_METHODS:
         checks.fail(_l("Choose how the interest is worked out."), "interest_method")

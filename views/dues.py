@@ -17,7 +17,7 @@ from wtforms import SelectField
 from models import dues, months
 from models.ledger import Entry
 from models.month_end import run_month_end
-from views.fields import KeyedForm, query_int
+from views.fields import KeyedForm, choices, query_int
 from views.forms import dispatch, failed, run
 from web.access import office
 from web.extensions import db
@@ -44,7 +44,7 @@ def _month_end_form(koperasi, formdata=True) -> MonthEndForm:
     ended = [months.last_ended(koperasi)]
     while len(ended) < MONTHS_SHOWN:
         ended.append(months.previous(ended[-1]))
-    form.month.choices = [(months.label(m), month_label(m)) for m in ended]
+    form.month.choices = choices((months.label(m), month_label(m)) for m in ended)
     return form
 
 

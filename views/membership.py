@@ -17,8 +17,8 @@ from flask_login import current_user, login_required
 from wtforms import BooleanField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
-from models import membership as members
 from models import dues, resignation, savings
+from models import membership as members
 from models import statement as mutasi
 from models.ledger import SAVINGS_LABELS, balances
 from models.membership import Membership, MemberStatus
