@@ -28,7 +28,7 @@ from urllib.parse import quote
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, contains_eager, mapped_column, relationship
 
 from models import months
 from models.accounts import User
@@ -58,7 +58,7 @@ class DuesBill(db.Model):
     due_on: Mapped[date]
     paid_idr: Mapped[int] = mapped_column(sa.BigInteger, default=0)  # kept by settle(): see the rules above
 
-    membership: Mapped[Membership] = relationship(lazy="joined")
+    membership: Mapped[Membership] = relationship()
 
     @property
     def open_idr(self) -> int:
@@ -165,16 +165,32 @@ class Dues:
         return any(not bill.paid and bill.due_on < self.today for bill in self.bills)
 
 
-def member_dues(membership: Membership, today: date | None = None) -> Dues | None:
-    """The member's dues as of today (the card page, the teller): None without billing."""
+def member_dues(membership: Membership, today: date | None = None, wajib_paid: int | None = None) -> Dues | None:
+    """The member's dues as of today (the card page): None without billing. One query, no
+    writes: a month whose bills nobody has made yet is shown as the bill it will be, with
+    the wajib paid (``wajib_paid``, the cached balance) laid over it as ``settle`` will."""
     koperasi = membership.koperasi
-    if koperasi.wajib_idr <= 0 or membership.status != MemberStatus.ACTIVE:
+    if koperasi.wajib_idr <= 0 or membership.status != MemberStatus.ACTIVE or not membership.joined_on:
         return None
     today = today or zone_of(koperasi).today()
     month = today.replace(day=1)
-    ensure_bills(koperasi, month)
     bills = list(db.session.scalars(sa.select(DuesBill).where(
         DuesBill.membership_id == membership.id, DuesBill.month <= month).order_by(DuesBill.month)))
+    have = {bill.month for bill in bills}
+    missing = [each for each in months.months_between(membership.joined_on, month) if each not in have]
+    if missing:
+        bills += [DuesBill(koperasi_id=koperasi.id, membership_id=membership.id, month=each, amount=koperasi.wajib_idr,
+                           due_on=_due_on(koperasi, each), paid_idr=0) for each in missing]
+        bills.sort(key=lambda bill: bill.month)
+        paid = wajib_paid if wajib_paid is not None else db.session.scalar(
+            sa.select(SavingsBalance.balance).where(SavingsBalance.membership_id == membership.id,
+                                                    SavingsBalance.kind == "wajib")) or 0
+        for bill in bills:
+            bill.paid_idr = min(bill.amount, paid)  # not flushed: kept out of the session below
+            paid -= bill.paid_idr
+        for bill in bills:
+            if bill in db.session:
+                db.session.expunge(bill)
     return Dues(membership, bills, month, today)
 
 
@@ -185,6 +201,7 @@ def month_dues(koperasi: Koperasi, month: date, today: date | None = None) -> li
     ensure_bills(koperasi, month)
     bills = db.session.scalars(
         sa.select(DuesBill).join(Membership, Membership.id == DuesBill.membership_id)
+        .options(contains_eager(DuesBill.membership))
         .where(DuesBill.koperasi_id == koperasi.id, DuesBill.month <= month,
                Membership.status == MemberStatus.ACTIVE,
                sa.or_(DuesBill.paid_idr < DuesBill.amount, DuesBill.month == month))  # paid bills add nothing

@@ -10,7 +10,7 @@ import pytest
 import sqlalchemy as sa
 
 from models import koperasi as kop
-from models import loans, savings
+from models import loans, months, savings
 from models.duties import DUTIES, NEW_STAFF_ROLE, Duty, Role, may
 from models.errors import DomainError
 from models.koperasi import Koperasi, KoperasiEvent, Staff
@@ -53,6 +53,9 @@ def world(app, db, make_koperasi, make_member, make_user, make_staff, make_store
     approver = board(k)
     teller = make_staff(k, "teller", user=make_user(full_name="Teller Dua"))
     member = make_member(k, user=make_user(full_name="Siti Aminah"), nik=NIKS[0])
+    k.savings_rate_bp = 600  # and sukarela held before last month: the month end posts its interest
+    savings.deposit(member, "sukarela", 1_000_000, "cash", teller,
+                    at=months.bounds(k, months.previous(months.last_ended(k)))[0])
     receipt = savings.deposit(member, "sukarela", 500_000, "cash", teller)
     applicant = make_member(k, status="applied", nik=NIKS[1])
     resigning = make_member(k, status="resigning", nik=NIKS[2])
@@ -73,7 +76,7 @@ def world(app, db, make_koperasi, make_member, make_user, make_staff, make_store
     teller_staff = db.session.scalar(sa.select(Staff).where(Staff.user_id == teller.id))
     ids = dict(slug=k.slug, app=applicant.id, member=member.id, resigning=resigning.id, ref=receipt.ref,
                applied=applied.id, approved=approved.id, active=active.id, product=product.id, store=store.id,
-               staff=teller_staff.id, code="1101")
+               staff=teller_staff.id, code="1101", last_month=months.label(months.last_ended(k)))
     return dict(k=k, ids=ids, clients=clients, candidate=candidate)
 
 
@@ -129,6 +132,10 @@ ACTIONS = [
     ("change a role", Duty.MANAGE_STAFF, OFFICE + "/staff/{staff}/role", {"role": "pengawas"}),
     ("remove staff", Duty.MANAGE_STAFF, OFFICE + "/staff/{staff}/remove", {}),
     ("reveal a NIK", Duty.REVEAL_NIK, OFFICE + "/members/{member}/reveal-nik", {}),
+    ("dues", Duty.READ, OFFICE + "/dues", None),
+    ("dues of a month", Duty.READ, OFFICE + "/dues?month=2026-01", None),
+    ("run the month end", Duty.RUN_MONTH_END, OFFICE + "/dues",
+     {"form": "month_end", "month": "{last_month}", "key": "e" * 32}),
 ]
 # Actions that answer with the page itself (what they show is for this response only), not a redirect.
 SHOWN_NOT_REDIRECTED = {"reveal a NIK"}
@@ -150,6 +157,8 @@ def _do(world, who, url, data):
         return client.get(url)
     if data == "profile":
         data = profile_form(world["k"], name="Koperasi Sumber Rejeki Baru")
+    elif data:
+        data = {name: value.format(**world["ids"]) for name, value in data.items()}
     return client.post(url, data=data)
 
 

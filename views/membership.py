@@ -124,15 +124,6 @@ def me(slug):
     return render("membership/me.html", m=membership, qr=qr, autopay_form=autopay_form, **context)
 
 
-def _dues(membership: Membership) -> dues.Dues | None:
-    """What is due on wajib and the arrears (the month's bill is made by whoever looks first)."""
-    if membership.status != MemberStatus.ACTIVE:
-        return None
-    if dues.ensure_bills(membership.koperasi, zone_of(membership.koperasi).today().replace(day=1)):
-        db.session.commit()
-    return dues.member_dues(membership)
-
-
 class AutopayForm(Form):
     autopay = BooleanField(_l("Pay my simpanan wajib from my sukarela automatically"),
                            description=_l("At each month's end, what is open on your wajib is paid from your "
@@ -167,7 +158,7 @@ def _savings_context(membership: Membership) -> dict:
     return {"held": held, "total": sum(held.values()), "kind_labels": SAVINGS_LABELS,
             "entry_labels": mutasi.ENTRY_LABELS,
             "pokok_due": savings.pokok_due(membership) if membership.status == MemberStatus.APPROVED else 0,
-            "dues": _dues(membership),
+            "dues": dues.member_dues(membership, wajib_paid=held["wajib"]),
             "lines": mutasi.page(membership.id, page, month, zone=zone), "page": page, "pages": pages,
             "month": month, "months": [(m, _month_label(m)) for m in mutasi.months(membership.id, zone)]}
 
