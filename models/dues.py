@@ -36,7 +36,7 @@ from models.base import db
 from models.errors import DomainError
 from models.keys import fingerprint
 from models.koperasi import Koperasi
-from models.ledger import SAVINGS, Leg, SavingsBalance, credit_savings, debit_savings, idempotent, lock, post
+from models.ledger import SAVINGS, Leg, SavingsBalance, credit_savings, debit_savings, idempotent, post
 from models.membership import Membership, MemberStatus
 from models.money import idr
 from models.zones import zone_of
@@ -87,6 +87,7 @@ def ensure_bills(koperasi: Koperasi, month: date) -> int:
     if not missing:
         return 0
     ids = [member_id for member_id, _joined in missing]
+    lock_members(ids)  # before inserting: the bills' foreign keys share-lock these rows too
     have: dict[int, set[date]] = {}
     for member_id, billed_month in db.session.execute(
             sa.select(DuesBill.membership_id, DuesBill.month).where(DuesBill.membership_id.in_(ids))):
@@ -105,15 +106,23 @@ def ensure_bills(koperasi: Koperasi, month: date) -> int:
     return len(rows)
 
 
+def lock_members(ids: list[int]) -> None:
+    """Hold the members' rows until commit, in id order, so settling is one at a time per
+    member. FOR NO KEY UPDATE: it waits for another settle, not for the key-share locks
+    that inserting a member's lines and bills takes (which would deadlock two requests).
+    SQLite: the writer already holds the database's write lock (web/database.py)."""
+    if ids and db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(sa.select(Membership.id).where(Membership.id.in_(sorted(set(ids))))
+                           .order_by(Membership.id).with_for_update(key_share=True))
+
+
 def settle(membership_ids: list[int]) -> None:
     """Lay each member's wajib balance over their bills, oldest first (under the members'
     row locks, so two postings at once cannot leave a stale allocation)."""
     ids = sorted(set(membership_ids))
     if not ids:
         return
-    if db.session.get_bind().dialect.name == "postgresql":
-        db.session.execute(sa.select(Membership.id).where(Membership.id.in_(ids))
-                           .order_by(Membership.id).with_for_update())
+    lock_members(ids)
     paid = dict(db.session.execute(sa.select(SavingsBalance.membership_id, SavingsBalance.balance).where(
         SavingsBalance.membership_id.in_(ids), SavingsBalance.kind == "wajib")).all())
     for bill_id, member_id, amount, before in db.session.execute(
@@ -291,7 +300,7 @@ def _autopay_one(koperasi: Koperasi, member_id: int, month: date, by: User | Non
     made: list[int] = []
 
     def run():
-        lock(Membership, member_id)
+        lock_members([member_id])
         owed = db.session.scalar(sa.select(sa.func.coalesce(sa.func.sum(DuesBill.amount - DuesBill.paid_idr), 0))
                                  .where(DuesBill.membership_id == member_id, DuesBill.month <= month)) or 0
         if owed <= 0:

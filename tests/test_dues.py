@@ -231,3 +231,59 @@ def test_the_board_runs_the_month_end_from_the_page(app, kop, siti, db):
     refused = client.post(f"/k/{kop.slug}/office/dues", data={**form, "month": this_month, "key": "o" * 40})
     assert refused.status_code == 422
     assert books_check.check() == []
+
+
+@pytest.mark.postgres_only
+def test_bills_made_and_paid_at_once_stay_one_per_month_and_settled(app, kop, siti, make_member, make_user, db):
+    """Four requests open the month's list while the teller takes two wajib payments: one
+    bill per member and month, and the bills carry exactly what was paid, oldest first."""
+    from models.accounts import User
+    from models.koperasi import Koperasi
+    from tests.test_ledger_concurrency import race
+
+    others = [joined_months_ago(db, make_member(kop, user=make_user(full_name=f"Anggota {i}"), nik=NIKS[10 + i]), 2)
+              for i in range(3)]
+    kop_id, siti_id, teller_id = kop.id, siti.id, board(kop).id
+
+    def work(i):
+        koperasi = db.session.get(Koperasi, kop_id)
+        if i < 4:
+            return lambda: dues.ensure_bills(koperasi, months.current(koperasi))
+        membership, by = db.session.get(Membership, siti_id), db.session.get(User, teller_id)
+        return lambda: savings.deposit(membership, "wajib", 30_000, "cash", by, key=f"wajib-race-{i}").id
+
+    outcome = race(app, 6, work)
+    assert outcome.crashed == [] and outcome.refused == []
+    counts = db.session.execute(sa.select(DuesBill.membership_id, DuesBill.month, sa.func.count())
+                                .group_by(DuesBill.membership_id, DuesBill.month)).all()
+    assert {n for _m, _month, n in counts} == {1} and len(counts) == 4 + 3 * 3
+    assert [paid for _m, _a, paid in bills(siti.id)] == [20_000, 20_000, 20_000, 0]
+    assert books_check.check() == [] and len(others) == 3
+
+
+@pytest.mark.postgres_only
+def test_the_month_end_and_the_teller_at_once_on_an_autopay_member(app, kop, siti, db):
+    """The month end pays Siti's wajib from sukarela while the teller takes her wajib in
+    cash: no deadlock, autopay once at most, and the bills match what was paid."""
+    from models.accounts import User
+    from models.koperasi import Koperasi
+    from models.month_end import run_month_end
+    from tests.test_ledger_concurrency import race
+
+    _opt_in(db, siti, 200_000)
+    kop_id, siti_id, teller_id = kop.id, siti.id, board(kop).id
+
+    def work(i):
+        koperasi = db.session.get(Koperasi, kop_id)
+        if i == 0:
+            return lambda: [o.error for o in run_month_end(koperasi, months.last_ended(koperasi))]
+        membership, by = db.session.get(Membership, siti_id), db.session.get(User, teller_id)
+        return lambda: savings.deposit(membership, "wajib", 20_000, "cash", by, key=f"wajib-cash-{i}").id
+
+    outcome = race(app, 4, work)
+    assert outcome.crashed == [] and outcome.refused == []
+    autopaid = db.session.scalars(sa.select(Entry).where(Entry.kind == "dues_autopay")).all()
+    assert len(autopaid) <= 1
+    held = ledger.balances(siti.id)
+    assert held["wajib"] == 60_000 + sum(e.total for e in autopaid) and held["sukarela"] + held["wajib"] == 260_000
+    assert books_check.check() == []
