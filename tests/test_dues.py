@@ -287,3 +287,18 @@ def test_the_month_end_and_the_teller_at_once_on_an_autopay_member(app, kop, sit
     held = ledger.balances(siti.id)
     assert held["wajib"] == 60_000 + sum(e.total for e in autopaid) and held["sukarela"] + held["wajib"] == 260_000
     assert books_check.check() == []
+
+
+def test_the_dues_page_of_a_busy_koperasi_stays_within_budget(app, kop, siti, make_member, make_user, db):
+    from tests.budget import MAX_HTML_GZIP, MAX_QUERIES, measure
+
+    for i in range(40):
+        joined_months_ago(db, make_member(kop, user=make_user(full_name=f"Anggota Nomor {i}"), nik=NIKS[0]), i % 4)
+    client = login(app.test_client(), board(kop))
+    client.get(f"/k/{kop.slug}/office/dues")  # the month's bills are made by the first look
+    last = months.label(months.last_ended(kop))
+    for url in (f"/k/{kop.slug}/office/dues", f"/k/{kop.slug}/office/dues?month={last}"):
+        result = measure(client, url)
+        assert result.status == 200, url
+        assert len(result.queries) <= MAX_QUERIES, (url, result.queries)
+        assert result.html_gzip <= MAX_HTML_GZIP, url

@@ -15,7 +15,7 @@ from flask_login import current_user
 from wtforms import SelectField
 
 from models import dues, months
-from models.ledger import Entry
+from models.ledger import Entry, Line
 from models.month_end import run_month_end
 from views.fields import KeyedForm, choices, query_int
 from views.forms import dispatch, failed, run
@@ -64,10 +64,18 @@ def month_end(slug):
     chosen = months.parse(form.month.data)
     done = run(form, lambda: run_month_end(here.koperasi, chosen, by=current_user))
     if done:
+        steps = {outcome.name: outcome for outcome in done.value}
         for outcome in done.value:
             if outcome.error:
                 flash(f"{STEP_LABELS.get(outcome.name, outcome.name)}: {outcome.error}", "error")
         flash(_("Month end of %(month)s done.", month=month_label(chosen)), "success")
+        if (interest := steps["interest"].summary) is not None:
+            flash(_("Interest: %(interest)s to %(members)s members, tax withheld %(tax)s (already posted before: "
+                    "%(already)s).", interest=idr(interest.interest), members=len(interest.posted),
+                    tax=idr(interest.tax), already=interest.already), "info")
+        if (autopay := steps["dues_autopay"].summary) is not None:
+            flash(_("Automatic payment of wajib: %(paid)s paid, %(short)s not covered by sukarela.",
+                    paid=autopay.paid, short=autopay.short), "info")
         return see_other(url_for("dues.index", slug=slug, month=months.label(chosen)))
     return _page(here, form)
 
@@ -77,18 +85,17 @@ STEP_LABELS = {"interest": _l("Interest on sukarela"), "dues_bills": _l("Dues bi
 
 
 def _interest(koperasi, month: date) -> dict:
-    """What the month end posted as interest and tax for the month (entries dated its last second)."""
+    """What the month end posted as interest and tax for the month: one query."""
     start, end = months.bounds(koperasi, month)
     rows = db.session.execute(
-        sa.select(Entry.kind, sa.func.count(Entry.id)).where(
-            Entry.koperasi_id == koperasi.id, Entry.kind.in_(("savings_interest", "interest_tax")),
-            Entry.posted_at >= start, Entry.posted_at < end).group_by(Entry.kind)).all()
-    counts = dict(rows)
-    totals = {kind: sum(e.total for e in db.session.scalars(sa.select(Entry).where(
-        Entry.koperasi_id == koperasi.id, Entry.kind == kind, Entry.posted_at >= start, Entry.posted_at < end)))
-        for kind in counts}
-    return {"members": counts.get("savings_interest", 0), "interest": totals.get("savings_interest", 0),
-            "tax": totals.get("interest_tax", 0)}
+        sa.select(Entry.kind, sa.func.count(sa.distinct(Entry.id)),
+                  sa.func.coalesce(sa.func.sum(sa.case((Line.amount > 0, Line.amount), else_=0)), 0))
+        .join(Line, Line.entry_id == Entry.id)
+        .where(Entry.koperasi_id == koperasi.id, Entry.kind.in_(("savings_interest", "interest_tax")),
+               Entry.posted_at >= start, Entry.posted_at < end).group_by(Entry.kind)).all()
+    found = {kind: (count, int(total)) for kind, count, total in rows}
+    members, interest = found.get("savings_interest", (0, 0))
+    return {"members": members, "interest": interest, "tax": found.get("interest_tax", (0, 0))[1]}
 
 
 def _page(here, form=None):
