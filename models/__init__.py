@@ -3,4 +3,4 @@
 Importing this package registers every table on the metadata (migrations need it).
 """
 
-from models import accounts, koperasi, ledger, loans, market, membership, orders, savings, transactions  # noqa: F401
+from models import accounts, koperasi, ledger, loans, market, membership, orders, periods, savings, transactions  # noqa: F401

@@ -6,7 +6,8 @@ Rules kept here:
 - The teller posts money (deposits, withdrawals, repayments) and pays out approved loans,
   and approves nothing. The pengurus (board) approves members, loans and stores, corrects
   mistaken entries and runs the settings; the board's treasurer handles money too, so it
-  may also post. The admin pengurus does all of that and manages staff. The pengawas
+  may also post; it closes months and the book year. The admin pengurus does all of that,
+  manages staff and reopens a closed period (with a reason, shown on the reports). The pengawas
   (supervisors) read everything and change nothing.
 - Every role sees a member's NIK masked; only the board (pengurus, admin) may reveal it
   in full, one member at a time, and each reveal is recorded (``membership.reveal_nik``).
@@ -54,6 +55,8 @@ class Duty(enum.StrEnum):
     MANAGE_STAFF = "manage_staff"
     REVEAL_NIK = "reveal_nik"
     RUN_MONTH_END = "run_month_end"
+    CLOSE_PERIOD = "close_period"
+    REOPEN_PERIOD = "reopen_period"
 
 
 DUTY_LABELS = {
@@ -68,17 +71,20 @@ DUTY_LABELS = {
     Duty.MANAGE_STAFF: _l("Add and remove staff, change their roles"),
     Duty.REVEAL_NIK: _l("See a member's full NIK when needed (each time is recorded)"),
     Duty.RUN_MONTH_END: _l("Run the month end: savings interest, dues bills, automatic dues payment"),
+    Duty.CLOSE_PERIOD: _l("Close a month or the book year"),
+    Duty.REOPEN_PERIOD: _l("Reopen a closed month or book year, with a reason"),
 }
 
 _BOARD = {Duty.READ, Duty.POST_MONEY, Duty.DISBURSE_LOAN, Duty.APPROVE_MEMBER, Duty.APPROVE_LOAN,
-          Duty.APPROVE_STORE, Duty.CORRECT_ENTRY, Duty.MANAGE_SETTINGS, Duty.REVEAL_NIK, Duty.RUN_MONTH_END}
+          Duty.APPROVE_STORE, Duty.CORRECT_ENTRY, Duty.MANAGE_SETTINGS, Duty.REVEAL_NIK, Duty.CLOSE_PERIOD,
+          Duty.RUN_MONTH_END}
 
 # The table. Nothing else in the code decides what a role may do.
 DUTIES: dict[Role, frozenset[Duty]] = {
     Role.PENGAWAS: frozenset({Duty.READ}),
     Role.TELLER: frozenset({Duty.READ, Duty.POST_MONEY, Duty.DISBURSE_LOAN}),
     Role.PENGURUS: frozenset(_BOARD),
-    Role.ADMIN: frozenset(_BOARD | {Duty.MANAGE_STAFF}),
+    Role.ADMIN: frozenset(_BOARD | {Duty.MANAGE_STAFF, Duty.REOPEN_PERIOD}),
 }
 
 

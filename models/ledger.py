@@ -17,7 +17,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from fractions import Fraction
 
@@ -30,7 +30,9 @@ from models.base import db, utcnow
 from models.errors import DomainError
 from models.keys import same
 from models.koperasi import Koperasi
+from models.zones import zone_of
 
+YEAR_CLOSE = "year_close"  # the book year's closing entry (models.periods): it alone enters its closed December
 MAX_AMOUNT = 10_000_000_000  # Rp10 miliar: anything larger in one posting is a typing mistake
 
 
@@ -309,6 +311,21 @@ def _check_memberships(legs: list[Leg], allowed: tuple[str, ...]) -> None:
                              "posted to it."))
 
 
+def _check_period_open(koperasi: Koperasi, kind: str, at: datetime | None) -> None:
+    """A posting dated in a closed month (``models.periods``) is refused. The koperasi's row is
+    held first, as a close holds it, so a close and a posting into its month cannot pass each other."""
+    if kind == YEAR_CLOSE:
+        return
+    day = ((at or utcnow()) + timedelta(hours=zone_of(koperasi).hours)).date()
+    events = db.metadata.tables["period_event"]  # by table: models.periods sits above the ledger
+    db.session.execute(sa.select(Koperasi.id).where(Koperasi.id == koperasi.id).with_for_update(key_share=True))
+    last = db.session.scalar(sa.select(events.c.action).where(
+        events.c.koperasi_id == koperasi.id, events.c.scope == "month", events.c.start == day.replace(day=1))
+        .order_by(events.c.id.desc()).limit(1))
+    if last == "closed":
+        raise DomainError(_l("This period is closed: post the correction in an open period."))
+
+
 def post(koperasi: Koperasi, kind: str, legs: list[Leg], *, by: User | None, memo: str = "",
          membership_id: int | None = None, loan_id: int | None = None, key: str | None = None,
          reverses: Entry | None = None, at: datetime | None = None,
@@ -327,6 +344,7 @@ def post(koperasi: Koperasi, kind: str, legs: list[Leg], *, by: User | None, mem
     if sum(leg.amount for leg in legs) != 0:
         raise ValueError(f"unbalanced entry: {legs}")
     _check_memberships(legs, membership_status)
+    _check_period_open(koperasi, kind, at)
     accounts = ensure_chart(koperasi)
     entry = Entry(koperasi_id=koperasi.id, ref=_next_ref(koperasi), kind=kind, memo=memo[:200],
                   membership_id=membership_id, loan_id=loan_id, posted_by_id=by.id if by else None,

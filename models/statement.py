@@ -40,6 +40,7 @@ ENTRY_LABELS = {
     "savings_interest": _l("Interest on sukarela"),
     "interest_tax": _l("Final tax on interest (PPh, PP 15/2009)"),
     "dues_autopay": _l("Simpanan wajib paid from sukarela"),
+    "year_close": _l("Closing of the book year"),
 }
 
 

@@ -11,7 +11,7 @@ from datetime import date
 import sqlalchemy as sa
 from PIL import Image
 
-from models import dues, months
+from models import dues, months, periods
 from models.accounts import authenticate
 from models.koperasi import Koperasi, KoperasiLogo, Staff, Status
 from models.ledger import Entry
@@ -92,6 +92,11 @@ def test_the_demo_is_believable(app, db):
     assert first.savings_rate_bp > 0 and db.session.scalar(sa.select(sa.func.count()).select_from(Entry).where(
         Entry.koperasi_id == first.id, Entry.kind == "savings_interest")) > 0
     assert any(d.arrears_months for d in dues.month_dues(first, months.current(first)))
+    # The past book year is closed there (its months and the closing entry), the current one open.
+    last_year = date.today().year - 1
+    assert periods.is_closed(first, periods.YEAR, date(last_year, 1, 1))
+    assert all(periods.is_closed(first, periods.MONTH, m) for m in periods.months_of(last_year))
+    assert not periods.is_closed(first, periods.YEAR, date(last_year + 1, 1, 1))
 
     # Every login the README's "Demo logins" promises works with the demo password.
     readme = (ROOT / "README.md").read_text(encoding="utf-8")

@@ -5,12 +5,13 @@ approving and paying out a loan unless the koperasi chose that."""
 from __future__ import annotations
 
 import re
+from datetime import date, timedelta
 
 import pytest
 import sqlalchemy as sa
 
 from models import koperasi as kop
-from models import loans, months, savings
+from models import loans, months, periods, savings
 from models.duties import DUTIES, NEW_STAFF_ROLE, Duty, Role, may
 from models.errors import DomainError
 from models.koperasi import Koperasi, KoperasiEvent, Staff
@@ -18,6 +19,8 @@ from models.ledger import Entry
 from models.loans import Loan, LoanProduct
 from models.market import Store
 from models.membership import Membership
+from models.periods import PeriodEvent
+from models.zones import WIB
 from tests.conftest import board, koperasi_data, login
 
 NIKS = [f"32730115089{n:05d}" for n in range(1, 40)]
@@ -28,6 +31,9 @@ PRODUCT_FORM = {"name": "Pinjaman Mikro", "method": "annuity", "monthly_rate_bp"
                 "fee_mode": "deducted", "min_amount_idr": "100.000", "max_amount_idr": "5.000.000", "min_tenor": "6",
                 "max_tenor": "36", "late_fee_mode": "per_day", "late_fee_idr": "1.000", "active": "y"}
 ROLES = [Role.PENGAWAS, Role.TELLER, Role.PENGURUS, Role.ADMIN]
+LAST_MONTH = (WIB.today().replace(day=1) - timedelta(days=1)).strftime("%Y-%m")
+LAST_YEAR = WIB.today().year - 1
+CLOSED_MONTH = date(LAST_YEAR - 1, 6, 1)  # closed in the world, for the admin to reopen
 
 
 def text_of(html: str) -> str:
@@ -67,6 +73,7 @@ def world(app, db, make_koperasi, make_member, make_user, make_staff, make_store
     loans.approve(active, approver)
     loans.disburse(active, teller, "cash")
     store = make_store(k, status="pending", name="Warung Pak Budi")
+    periods.close_month(k, CLOSED_MONTH, approver)
     db.session.commit()
     other = make_koperasi(name="Koperasi Tetangga", member_prefix="KTG")
     candidate = make_user(full_name="Calon Staf", mobile="081377770000")
@@ -105,6 +112,7 @@ ACTIONS = [
     ("neraca", Duty.READ, OFFICE + "/books/neraca?at=2026-06-30", None),
     ("hasil usaha", Duty.READ, OFFICE + "/books/hasil-usaha?format=csv", None),
     ("general ledger", Duty.READ, OFFICE + "/books/accounts/{code}", None),
+    ("closed periods", Duty.READ, OFFICE + "/books/periods", None),
     ("deposit", Duty.POST_MONEY, OFFICE + "/teller/{member}/deposit",
      {"kind": "sukarela", "amount": "10.000", "means": "cash", "key": "d" * 32}),
     ("withdraw", Duty.POST_MONEY, OFFICE + "/teller/{member}/withdraw",
@@ -136,6 +144,12 @@ ACTIONS = [
     ("dues of a month", Duty.READ, OFFICE + "/dues?month=2026-01", None),
     ("run the month end", Duty.RUN_MONTH_END, OFFICE + "/dues",
      {"form": "month_end", "month": "{last_month}", "key": "e" * 32}),
+    ("close a month", Duty.CLOSE_PERIOD, OFFICE + "/books/periods",
+     {"form": "close_month", "scope": "month", "period": LAST_MONTH}),
+    ("close the book year", Duty.CLOSE_PERIOD, OFFICE + "/books/periods",
+     {"form": "close_year", "scope": "year", "period": str(LAST_YEAR), "confirm": "y"}),
+    ("reopen a month", Duty.REOPEN_PERIOD, OFFICE + "/books/periods",
+     {"form": "reopen", "scope": "month", "period": CLOSED_MONTH.strftime("%Y-%m"), "reason": "Koreksi salah catat"}),
 ]
 # Actions that answer with the page itself (what they show is for this response only), not a redirect.
 SHOWN_NOT_REDIRECTED = {"reveal a NIK"}
@@ -147,7 +161,8 @@ def snapshot(db, k) -> tuple:
     rows = lambda *cols: tuple(db.session.execute(sa.select(*cols).order_by(cols[0])).all())  # noqa: E731
     return (rows(Entry.id, Entry.kind), rows(Membership.id, Membership.status), rows(Loan.id, Loan.status),
             rows(Store.id, Store.status), rows(Staff.id, Staff.role), rows(LoanProduct.id, LoanProduct.name),
-            rows(Koperasi.id, Koperasi.name, Koperasi.single_person_loans), rows(KoperasiEvent.id, KoperasiEvent.action))
+            rows(Koperasi.id, Koperasi.name, Koperasi.single_person_loans), rows(KoperasiEvent.id, KoperasiEvent.action),
+            rows(PeriodEvent.id, PeriodEvent.action))
 
 
 def _do(world, who, url, data):
@@ -223,7 +238,8 @@ def test_the_table_keeps_one_person_from_doing_everything():
                                       Duty.MANAGE_SETTINGS, Duty.MANAGE_STAFF, Duty.CORRECT_ENTRY}
     assert {Duty.POST_MONEY, Duty.DISBURSE_LOAN} <= DUTIES[Role.TELLER]
     assert [role for role in ROLES if may(role, Duty.MANAGE_STAFF)] == [Role.ADMIN]
-    assert DUTIES[Role.ADMIN] - DUTIES[Role.PENGURUS] == {Duty.MANAGE_STAFF}
+    assert DUTIES[Role.ADMIN] - DUTIES[Role.PENGURUS] == {Duty.MANAGE_STAFF, Duty.REOPEN_PERIOD}
+    assert [role for role in ROLES if may(role, Duty.CLOSE_PERIOD)] == [Role.PENGURUS, Role.ADMIN]
     assert all(Duty.READ in duties for duties in DUTIES.values())
     assert not may("kasir", Duty.READ) and not may(Role.ADMIN, "fly")
 

@@ -6,11 +6,11 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from flask import Blueprint, abort, request
+from flask import Blueprint, abort, g, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from models import books
+from models import books, periods
 from models.ledger import CHART
 from models.statement import ENTRY_LABELS
 from models.zones import zone_of
@@ -30,6 +30,12 @@ KIND_LABELS = {"asset": _l("Assets"), "liability": _l("Liabilities"), "equity": 
 @bp.context_processor
 def labels() -> dict:
     return {"kind_labels": KIND_LABELS, "entry_labels": ENTRY_LABELS}
+
+
+@bp.app_template_global()
+def period_notes() -> list:
+    """What the statement's period says about closing and reopening (``models.periods.notes``)."""
+    return g.get("period_notes", [])
 
 
 def _day(name: str, default: date, errors: dict) -> date:
@@ -68,6 +74,7 @@ def _refused(errors: dict):
 
 
 def _page(template: str, here, errors: dict, **context):
+    g.period_notes = periods.notes(here.koperasi, context.get("start"), context.get("end") or context.get("at"))
     return render(template, status=422 if errors else 200, here=here, koperasi=here.koperasi, errors=errors,
                   typed=request.args, **context)
 

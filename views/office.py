@@ -2,22 +2,25 @@
 
 from __future__ import annotations
 
-import sqlalchemy as sa
 from flask import Blueprint, abort, flash, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
+from models import dashboard as dashboard_figures
 from models import koperasi as kop
 from models import regions
 from models.duties import DUTIES, DUTY_LABELS
 from models.errors import DomainError
 from models.koperasi import INTEREST_METHODS, JENIS_LABELS, ROLE_LABELS, SERVICE_LABELS, KoperasiEvent, Staff
-from models.membership import Membership, MemberStatus
+from models.ledger import SAVINGS_LABELS
+from models.membership import STATUS_LABELS as MEMBER_STATUS_LABELS
+from models.zones import zone_of
 from views.fields import query_int
 from views.forms import run
 from views.koperasi_forms import LABELS, KoperasiForm, RoleForm, StaffForm, profile_form
 from web.access import office
+from web.charts import bar_chart
 from web.extensions import db
 from web.i18n import idr
 from web.render import render, see_other
@@ -63,12 +66,11 @@ def dashboard(slug):
     """The office home: status, what waits for the staff, and where to go."""
     here = office(slug, "read")
 
-    def count(status):
-        return db.session.scalar(sa.select(sa.func.count()).select_from(Membership).where(
-            Membership.koperasi_id == here.koperasi.id, Membership.status == status))
-
-    return render("office/dashboard.html", here=here, koperasi=here.koperasi,
-                  pending=count(MemberStatus.APPLIED), active=count(MemberStatus.ACTIVE))
+    koperasi = here.koperasi
+    figures = dashboard_figures.overview(koperasi, zone_of(koperasi).today())
+    charts = {key: bar_chart(series, money=key != "joined") for key, series in figures.series.items()}
+    return render("office/dashboard.html", here=here, koperasi=koperasi, glance=figures, charts=charts,
+                  member_labels=MEMBER_STATUS_LABELS, savings_labels=SAVINGS_LABELS)
 
 
 @bp.post("/k/<slug>/office/resubmit")

@@ -115,6 +115,7 @@ def configure_blueprints(app: Flask) -> None:
         office_members,
         office_stores,
         orders,
+        periods,
         public,
         pwa,
         seller,
@@ -123,5 +124,5 @@ def configure_blueprints(app: Flask) -> None:
     )
 
     for module in (public, accounts, pwa, directory, membership, office, office_members, admin, teller, loans,
-                   seller, office_stores, stock_sync, market, orders, books, dues):
+                   seller, office_stores, stock_sync, market, orders, books, periods, dues):
         app.register_blueprint(module.bp)

@@ -3,7 +3,8 @@
 - people.py: the demo logins (README "Demo logins") and members with everyday names;
 - gateway.py: 49 koperasi in seven cities (founded 1985–2022, each with a logo), the first
   Bandung koperasi's staff in every role, memberships;
-- money.py: simpanan pokok, a year of wajib and sukarela, loans in every state;
+- money.py: simpanan pokok, a year of wajib and sukarela, loans in every state, and the
+  past book year closed in the first Bandung koperasi;
 - catalogue.py, market.py: stores of a kind each (warung sembako, jamu, phone…) selling only
   what that kind sells, with drawn photos (pictures.py), and orders in every state.
 
@@ -21,7 +22,7 @@ from models.accounts import User
 from models.koperasi import Koperasi
 from web.demo.gateway import CITIES, KINDS, NAMES, PENDING, koperasi, member, staff
 from web.demo.market import market
-from web.demo.money import money
+from web.demo.money import close_last_year, money
 from web.demo.people import DEMO_PASSWORD, MEMBERS, MOBILES, PEOPLE, STAFF, person
 from web.extensions import db
 
@@ -65,4 +66,5 @@ def load() -> Counter:
     money(added, first, [bandung[1], by_city["Jakarta"][0], by_city["Yogyakarta"][1], by_city["Denpasar"][0]],
           crew["teller"], crew["pengurus"])
     market(added, by_city)
+    close_last_year(added, first, crew["pengurus"])  # last: after every posting of the demo
     return added

@@ -17,8 +17,9 @@ from datetime import UTC, date, datetime, time, timedelta
 import sqlalchemy as sa
 from flask import current_app
 
-from models import dues, loans, months, savings
+from models import dues, loans, months, periods, savings
 from models.accounts import User
+from models.errors import DomainError
 from models.koperasi import Koperasi
 from models.ledger import find_by_key
 from models.membership import WIB, Membership, MemberStatus
@@ -193,3 +194,12 @@ def month_ends(added: Counter, koperasi: Koperasi, autopayer: Membership | None,
             added["interest postings"] += len(getattr(outcome.summary, "posted", []))
     added["dues bills"] += dues.ensure_bills(koperasi, months.current(koperasi))
 
+
+def close_last_year(added: Counter, koperasi: Koperasi, pengurus: User) -> None:
+    """The past book year closed (its closing entry into SHU), the current one open. Runs after
+    every other posting of the demo: nothing is dated in a closed month afterwards."""
+    try:
+        if periods.close_year(koperasi, datetime.now(WIB).year - 1, pengurus) is not None:
+            added["closed years"] += 1
+    except DomainError:  # an earlier month with postings is open: the demo leaves the year as it is
+        pass

@@ -1,0 +1,144 @@
+"""The office dashboard: the koperasi at a glance, and its last twelve months.
+
+Rules kept here:
+- Every figure is read from the records the rest of Kopz keeps (memberships, the cached
+  savings balances, the ledger's lines, the loans, the marketplace's orders); nothing
+  is stored for the dashboard.
+- Months are the koperasi's own (its time zone): a month runs from the first day's
+  midnight to the last day's end, as on the statements (``models.books.utc_bounds``).
+- A balance "at" a month is its balance at the end of that month (for the current month:
+  now). A flow "in" a month (members joined, marketplace sales) counts what happened in it.
+- Each series is one aggregate query with a column per month, whatever the number of
+  members or lines.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+import sqlalchemy as sa
+
+from models.base import db
+from models.books import utc_bounds
+from models.koperasi import Koperasi
+from models.ledger import Account, Entry, Line, Purpose
+from models.membership import Membership, MemberStatus
+from models.orders import Order, OrderStatus
+from models.portfolio import figures as loan_figures
+
+MONTHS = 12
+SAVINGS_PURPOSES = (Purpose.POKOK, Purpose.WAJIB, Purpose.SUKARELA)
+MONEY_PURPOSES = (Purpose.CASH, Purpose.BANK)
+
+
+def month_starts(today: date, months: int = MONTHS) -> list[date]:
+    """The first days of the last ``months`` months, the current one last."""
+    first = today.replace(day=1)
+    starts = [first]
+    while len(starts) < months:
+        first = (first - timedelta(days=1)).replace(day=1)
+        starts.append(first)
+    return starts[::-1]
+
+
+def _month_end(start: date) -> date:
+    return (start.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class Series:
+    """One figure over the months: ``values[i]`` belongs to ``months[i]``."""
+
+    key: str
+    months: list[date]
+    values: list[int]
+
+    @property
+    def last(self) -> int:
+        return self.values[-1]
+
+    @property
+    def peak(self) -> int:
+        return max(self.values, default=0)
+
+
+def _bounds(koperasi: Koperasi, starts: list[date]) -> list[tuple]:
+    return [utc_bounds(koperasi, start, _month_end(start)) for start in starts]
+
+
+def _balances_at_month_ends(koperasi: Koperasi, starts: list[date]) -> dict[str, list[int]]:
+    """Signed balances (debit positive) per purpose at the end of each month: one query."""
+    ends = [until for _since, until in _bounds(koperasi, starts)]
+    columns = [sa.func.coalesce(sa.func.sum(sa.case((Entry.posted_at < until, Line.amount), else_=0)), 0)
+               for until in ends]
+    rows = db.session.execute(
+        sa.select(Account.purpose, *columns).select_from(Line)
+        .join(Account, Account.id == Line.account_id).join(Entry, Entry.id == Line.entry_id)
+        .where(Account.koperasi_id == koperasi.id,
+               Account.purpose.in_(SAVINGS_PURPOSES + MONEY_PURPOSES + (Purpose.LOANS,)),
+               Entry.posted_at < ends[-1])
+        .group_by(Account.purpose))
+    return {purpose: [int(v) for v in values] for purpose, *values in rows}
+
+
+def _per_month(koperasi: Koperasi, starts: list[date], when, what, *where) -> list[int]:
+    """Sum of ``what`` over the rows whose ``when`` falls in each month: one query."""
+    bounds = _bounds(koperasi, starts)
+    columns = [sa.func.coalesce(sa.func.sum(sa.case((sa.and_(when >= since, when < until), what), else_=0)), 0)
+               for since, until in bounds]
+    row = db.session.execute(sa.select(*columns).where(*where, when >= bounds[0][0], when < bounds[-1][1])).one()
+    return [int(v) for v in row]
+
+
+@dataclass(frozen=True)
+class Overview:
+    """Today's figures and the last twelve months."""
+
+    members: dict[str, int]  # by status, plus "joined" this month
+    savings: dict[str, int]  # by kind, today
+    loans: dict  # models.portfolio.figures
+    cash: int
+    bank: int
+    sales_month: int
+    series: dict[str, Series]
+
+
+def overview(koperasi: Koperasi, today: date) -> Overview:
+    """Members by status, savings by kind, loans, cash and bank, this month's sales; and over
+    the last twelve months: savings, loans outstanding, cash and bank at each month's end,
+    members joined and marketplace sales in each month. Six queries, whatever the size."""
+    starts = month_starts(today)
+    balances = _balances_at_month_ends(koperasi, starts)
+    zero = [0] * len(starts)
+
+    def added(purposes, sign):
+        return [sign * sum(column) for column in zip(*(balances.get(p, zero) for p in purposes), strict=True)]
+
+    sales = _per_month(koperasi, starts, Order.created_at, Order.total_idr,
+                       Order.koperasi_id == koperasi.id, Order.status != OrderStatus.CANCELLED)
+    series = [Series("savings", starts, added(SAVINGS_PURPOSES, -1)),
+              Series("loans", starts, added((Purpose.LOANS,), 1)),
+              Series("cash", starts, added(MONEY_PURPOSES, 1)),
+              Series("joined", starts, _joined(koperasi, starts)),
+              Series("sales", starts, sales)]
+    by_status = dict(db.session.execute(sa.select(Membership.status, sa.func.count()).where(
+        Membership.koperasi_id == koperasi.id).group_by(Membership.status)).all())
+    members = {status: by_status.get(status, 0) for status in MemberStatus}
+    members["joined"] = series[3].last
+    # The balances at the end of the current month are today's (nothing is posted ahead).
+    now = {purpose: values[-1] for purpose, values in balances.items()}
+    kinds = {"pokok": Purpose.POKOK, "wajib": Purpose.WAJIB, "sukarela": Purpose.SUKARELA}
+    return Overview(members=members, savings={kind: -now.get(p, 0) for kind, p in kinds.items()},
+                    loans=loan_figures(koperasi.id, today), cash=now.get(Purpose.CASH, 0),
+                    bank=now.get(Purpose.BANK, 0), sales_month=sales[-1], series={s.key: s for s in series})
+
+
+def _joined(koperasi: Koperasi, starts: list[date]) -> list[int]:
+    """Members who became members in each month (``joined_on`` is a day in the koperasi's days)."""
+    columns = [sa.func.coalesce(sa.func.sum(sa.case(
+        (sa.and_(Membership.joined_on >= start, Membership.joined_on <= _month_end(start)), 1), else_=0)), 0)
+        for start in starts]
+    row = db.session.execute(sa.select(*columns).where(
+        Membership.koperasi_id == koperasi.id, Membership.joined_on >= starts[0])).one()
+    return [int(v) for v in row]
