@@ -59,9 +59,9 @@ def world(app, db, make_koperasi, make_member, make_user, make_staff, make_store
     approver = board(k)
     teller = make_staff(k, "teller", user=make_user(full_name="Teller Dua"))
     member = make_member(k, user=make_user(full_name="Siti Aminah"), nik=NIKS[0])
-    k.savings_rate_bp = 600  # and sukarela held before last month: the month end posts its interest
+    k.savings_rate_bp = 600  # and sukarela held all last month: the month end posts its interest
     savings.deposit(member, "sukarela", 1_000_000, "cash", teller,
-                    at=months.bounds(k, months.previous(months.last_ended(k)))[0])
+                    at=months.bounds(k, months.last_ended(k))[0])
     receipt = savings.deposit(member, "sukarela", 500_000, "cash", teller)
     applicant = make_member(k, status="applied", nik=NIKS[1])
     resigning = make_member(k, status="resigning", nik=NIKS[2])

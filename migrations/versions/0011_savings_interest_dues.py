@@ -5,13 +5,13 @@ at 9 %, the base method, the PP 15/2009 withholding tax on or off) and the day w
 due; the member's choice to pay wajib from sukarela; one dues bill per membership and month.
 
 Revision ID: 0011
-Revises: 0008
+Revises: 0010
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = '0011'
-down_revision = "0008"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 
