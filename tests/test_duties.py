@@ -113,6 +113,8 @@ ACTIONS = [
     ("hasil usaha", Duty.READ, OFFICE + "/books/hasil-usaha?format=csv", None),
     ("general ledger", Duty.READ, OFFICE + "/books/accounts/{code}", None),
     ("closed periods", Duty.READ, OFFICE + "/books/periods", None),
+    ("cash flow", Duty.READ, OFFICE + "/books/arus-kas?from=2026-01-01&to=2026-12-31", None),
+    ("changes in equity", Duty.READ, OFFICE + "/books/perubahan-ekuitas?format=xlsx", None),
     ("deposit", Duty.POST_MONEY, OFFICE + "/teller/{member}/deposit",
      {"kind": "sukarela", "amount": "10.000", "means": "cash", "key": "d" * 32}),
     ("withdraw", Duty.POST_MONEY, OFFICE + "/teller/{member}/withdraw",

@@ -67,6 +67,8 @@ MEASURE = r"""() => {
   function shown(el) {
     const style = getComputedStyle(el);
     if (style.visibility === "hidden" || style.display === "contents") return null;
+    // Inside a closed <details> (its content is skipped, not drawn), or otherwise not rendered.
+    if (el.checkVisibility && !el.checkVisibility()) return null;
     const rects = el.getClientRects();
     if (!rects.length) return null;
     const box = el.getBoundingClientRect();
