@@ -4,6 +4,7 @@ Rules checked, over every koperasi:
 - every entry balances (debits = credits) and has two or more lines;
 - every cached savings balance (``SavingsBalance``) equals the sum of its lines;
 - each loan's receivable, interest and late fees in the ledger equal its instalments;
+- every active member's dues bills carry their wajib balance laid oldest first (``models.dues``);
 - every account is one of the standard chart's (else the statements would leave it out), and
   each koperasi's trial balance sums to zero and its balance sheet balances (``models.books``).
 """
@@ -14,7 +15,7 @@ from datetime import date, timedelta
 
 import sqlalchemy as sa
 
-from models import books
+from models import books, dues
 from models.base import db
 from models.koperasi import Koperasi
 from models.ledger import CHART, SAVINGS, Account, Entry, Line, Purpose, SavingsBalance
@@ -24,7 +25,7 @@ from models.loans import Instalment, Loan
 def check() -> list[str]:
     """Every entry balances; every cached balance equals the sum of its lines.
     Returns the problems found (empty when the books are sound)."""
-    return check_entries() + check_savings() + check_loans() + check_statements()
+    return check_entries() + check_savings() + check_loans() + dues.check_bills() + check_statements()
 
 
 def check_entries() -> list[str]:

@@ -55,6 +55,7 @@ class Duty(enum.StrEnum):
     MANAGE_SETTINGS = "manage_settings"
     MANAGE_STAFF = "manage_staff"
     REVEAL_NIK = "reveal_nik"
+    RUN_MONTH_END = "run_month_end"
     CLOSE_PERIOD = "close_period"
     REOPEN_PERIOD = "reopen_period"
     WRITE_OFF_LOAN = "write_off_loan"
@@ -72,6 +73,7 @@ DUTY_LABELS = {
     Duty.MANAGE_SETTINGS: _l("Change the profile, logo, loan products and settings"),
     Duty.MANAGE_STAFF: _l("Add and remove staff, change their roles"),
     Duty.REVEAL_NIK: _l("See a member's full NIK when needed (each time is recorded)"),
+    Duty.RUN_MONTH_END: _l("Run the month end: savings interest, dues bills, automatic dues payment"),
     Duty.CLOSE_PERIOD: _l("Close a month or the book year"),
     Duty.REOPEN_PERIOD: _l("Reopen a closed month or book year, with a reason"),
     Duty.WRITE_OFF_LOAN: _l("Write a loan off (hapus buku)"),
@@ -80,7 +82,7 @@ DUTY_LABELS = {
 
 _BOARD = {Duty.READ, Duty.POST_MONEY, Duty.DISBURSE_LOAN, Duty.APPROVE_MEMBER, Duty.APPROVE_LOAN,
           Duty.APPROVE_STORE, Duty.CORRECT_ENTRY, Duty.MANAGE_SETTINGS, Duty.REVEAL_NIK, Duty.CLOSE_PERIOD,
-          Duty.WRITE_OFF_LOAN, Duty.RUN_PROVISION}
+          Duty.WRITE_OFF_LOAN, Duty.RUN_PROVISION, Duty.RUN_MONTH_END}
 
 # The table. Nothing else in the code decides what a role may do.
 DUTIES: dict[Role, frozenset[Duty]] = {

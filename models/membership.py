@@ -79,6 +79,8 @@ class Membership(db.Model):
     # The member agreed that their savings pay off their loans when they leave (kompensasi,
     # models.resignation): ticked when resigning, or recorded by staff.
     offset_consent: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    # The member's choice: simpanan wajib paid from sukarela at each month's end (models.dues).
+    wajib_autopay: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
 
     koperasi: Mapped[Koperasi] = relationship(lazy="joined")
     user: Mapped[User] = relationship(foreign_keys=[user_id], lazy="joined")

@@ -10,7 +10,7 @@ from datetime import date, timedelta
 import pytest
 import sqlalchemy as sa
 
-from models import collectability, loans, periods, savings
+from models import collectability, loans, months, periods, savings
 from models import koperasi as kop
 from models.duties import DUTIES, NEW_STAFF_ROLE, Duty, Role, may
 from models.errors import DomainError
@@ -59,6 +59,9 @@ def world(app, db, make_koperasi, make_member, make_user, make_staff, make_store
     approver = board(k)
     teller = make_staff(k, "teller", user=make_user(full_name="Teller Dua"))
     member = make_member(k, user=make_user(full_name="Siti Aminah"), nik=NIKS[0])
+    k.savings_rate_bp = 600  # and sukarela held all last month: the month end posts its interest
+    savings.deposit(member, "sukarela", 1_000_000, "cash", teller,
+                    at=months.bounds(k, months.last_ended(k))[0])
     receipt = savings.deposit(member, "sukarela", 500_000, "cash", teller)
     applicant = make_member(k, status="applied", nik=NIKS[1])
     resigning = make_member(k, status="resigning", nik=NIKS[2])
@@ -87,7 +90,8 @@ def world(app, db, make_koperasi, make_member, make_user, make_staff, make_store
     ids = dict(slug=k.slug, app=applicant.id, member=member.id, resigning=resigning.id, ref=receipt.ref,
                applied=applied.id, approved=approved.id, active=active.id, product=product.id, store=store.id,
                staff=teller_staff.id, code="1101", repayment=repayment.ref, written=written.id,
-               month=f"{zone_of(k).today().replace(day=1) - timedelta(days=1):%Y-%m}")
+               month=f"{zone_of(k).today().replace(day=1) - timedelta(days=1):%Y-%m}",
+               last_month=months.label(months.last_ended(k)))
     return dict(k=k, ids=ids, clients=clients, candidate=candidate)
 
 
@@ -158,6 +162,10 @@ ACTIONS = [
     ("change a role", Duty.MANAGE_STAFF, OFFICE + "/staff/{staff}/role", {"role": "pengawas"}),
     ("remove staff", Duty.MANAGE_STAFF, OFFICE + "/staff/{staff}/remove", {}),
     ("reveal a NIK", Duty.REVEAL_NIK, OFFICE + "/members/{member}/reveal-nik", {}),
+    ("dues", Duty.READ, OFFICE + "/dues", None),
+    ("dues of a month", Duty.READ, OFFICE + "/dues?month=2026-01", None),
+    ("run the month end", Duty.RUN_MONTH_END, OFFICE + "/dues",
+     {"form": "month_end", "month": "{last_month}", "key": "e" * 32}),
     ("close a month", Duty.CLOSE_PERIOD, OFFICE + "/books/periods",
      {"form": "close_month", "scope": "month", "period": FIRST_MONTH}),
     ("close the book year", Duty.CLOSE_PERIOD, OFFICE + "/books/periods",
@@ -186,7 +194,8 @@ def _do(world, who, url, data):
         return client.get(url)
     if data == "profile":
         data = profile_form(world["k"], name="Koperasi Sumber Rejeki Baru")
-    data = {name: value.format(**world["ids"]) if isinstance(value, str) else value for name, value in data.items()}
+    if data:
+        data = {name: value.format(**world["ids"]) if isinstance(value, str) else value for name, value in data.items()}
     return client.post(url, data=data)
 
 

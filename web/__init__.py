@@ -107,6 +107,7 @@ def configure_blueprints(app: Flask) -> None:
         admin,
         books,
         directory,
+        dues,
         loan_book,
         loans,
         market,
@@ -124,5 +125,5 @@ def configure_blueprints(app: Flask) -> None:
     )
 
     for module in (public, accounts, pwa, directory, membership, office, office_members, admin, teller, loans,
-                   loan_book, seller, office_stores, stock_sync, market, orders, books, periods):
+                   loan_book, seller, office_stores, stock_sync, market, orders, books, periods, dues):
         app.register_blueprint(module.bp)

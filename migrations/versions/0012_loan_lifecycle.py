@@ -7,13 +7,13 @@ Each repayment keeps the instalments' state before it, so a correction restores 
 exactly. Each koperasi has its provisioning (PPAP) rates per collectability class.
 
 Revision ID: 0012
-Revises: 0010
+Revises: 0011
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = '0012'
-down_revision = "0010"
+down_revision = "0011"
 branch_labels = None
 depends_on = None
 

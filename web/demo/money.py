@@ -1,4 +1,5 @@
-"""Demo savings and loans: pokok paid, a year of wajib and sukarela, loans in every state.
+"""Demo savings and loans: pokok paid, a year of wajib and sukarela, loans in every state,
+wajib bills with members in arrears, and sukarela interest of the last months.
 
 Every posting is a real domain call with a fixed idempotency key (``demo_key``), so a second
 run finds the key and adds nothing.
@@ -16,12 +17,13 @@ from datetime import UTC, date, datetime, time, timedelta
 import sqlalchemy as sa
 from flask import current_app
 
-from models import collectability, loans, periods, savings
+from models import collectability, dues, loans, months, periods, savings
 from models.accounts import User
 from models.errors import DomainError
 from models.koperasi import Koperasi
 from models.ledger import find_by_key
 from models.membership import WIB, Membership, MemberStatus
+from models.month_end import run_month_end
 from web.demo.people import MEMBERS
 from web.extensions import db
 
@@ -176,6 +178,7 @@ def money(added: Counter, first: Koperasi, others: list[Koperasi], teller: User,
         months_ago, paid = history or (0, 0)
         add_loan(added, by_name.get(name), product, pengurus, teller, amount, tenor, purpose, state, months_ago,
                  paid, today)
+    month_ends(added, first, by_name.get("Siti Rahmawati"), pengurus)
     loan_book(added, first, pengurus, by_name.get(MEMBERS[5][0]), today)
 
 
@@ -191,6 +194,21 @@ def loan_book(added: Counter, koperasi: Koperasi, pengurus: User, agus: Membersh
         collectability.write_off(loan, pengurus, "Anggota pindah ke luar kota, tidak dapat ditagih",
                                  key=demo_key(f"hapus-{loan.id}"))
         added["entries"] += 1
+
+
+def month_ends(added: Counter, koperasi: Koperasi, autopayer: Membership | None, pengurus: User) -> None:
+    """Interest at 4,5 % a year on the lowest daily balance, wajib due on the 10th, Siti paying
+    wajib from sukarela, and the last three months closed by the month-end run (the bills
+    show the members whose wajib history left months unpaid in arrears)."""
+    if koperasi.savings_rate_bp == 0:
+        koperasi.savings_rate_bp, koperasi.interest_method, koperasi.wajib_due_day = 450, "minimum", 10
+    if autopayer is not None:
+        autopayer.wajib_autopay = True
+    last = months.last_ended(koperasi)
+    for month in (months.previous(months.previous(last)), months.previous(last), last):
+        for outcome in run_month_end(koperasi, month, by=pengurus):  # a rerun finds every key: nothing more
+            added["interest postings"] += len(getattr(outcome.summary, "posted", []))
+    added["dues bills"] += dues.ensure_bills(koperasi, months.current(koperasi))
 
 
 def close_last_year(added: Counter, koperasi: Koperasi, pengurus: User) -> None:
