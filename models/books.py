@@ -1,18 +1,29 @@
 """The koperasi's statements, read from the ledger: trial balance, balance sheet (neraca),
-income statement (laporan hasil usaha) and the general ledger of one account.
+income statement (laporan hasil usaha) and the general ledger of one account; the cash flow
+and the changes in equity are in ``models.books_flows``.
 
 Rules kept here:
-- Every account of the standard chart (``ledger.CHART``) is listed, in code order, even one
-  the koperasi has not been given yet (accounts are created at the first posting): it is zero.
+- The rows are the koperasi's accounts in code order, added up by account (a sub-account is
+  a row of its own, beside its standard account). Every account of the standard chart
+  (``ledger.CHART``) is listed, even one the koperasi has not been given yet: it is zero
+  (reading the books never writes).
 - Amounts are whole Rupiah in each account's normal balance: debit for assets and expenses,
   credit for liabilities, equity and income. A contra account (``ledger.CONTRA``: PPAP,
   accumulated depreciation) is shown inside its group as a deduction (a negative amount),
   so every group's rows add up to its total.
 - The balance sheet includes the surplus not yet closed (income − expenses to the day)
   in "SHU of the current year", so assets = liabilities + equity whenever the entries balance.
+- The income statement leaves out the year's closing entry (kind ``year_close``, and its
+  reversal when a year is reopened): it moves the surplus into equity, it is not income.
+  The trial balance and the balance sheet include it.
+- Every statement has the previous period beside it (``previous_period``): the same number
+  of whole months just before (a month: the month before; a year: the year before); for a
+  month or a year to date, the same days of the month or year before; else the same number
+  of days just before. The balance sheet at a day has the end of the previous year beside it.
 - Days are the koperasi's own (its time zone, ``models.zones``); a period runs from the
   first day's midnight to the end of the last day.
-- Each statement is one aggregate query over the lines (no query per account).
+- Each statement is one aggregate query over the lines (no query per account), both
+  periods at once.
 """
 
 from __future__ import annotations
@@ -21,6 +32,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 import sqlalchemy as sa
+from sqlalchemy.orm import aliased
 
 from models.base import db
 from models.koperasi import Koperasi
@@ -29,7 +41,10 @@ from models.zones import zone_of
 
 DEBIT_NORMAL = ("asset", "expense")
 BY_CODE = {code: (purpose, code, kind, label) for purpose, code, kind, label in CHART}
+STANDARD_CODE = {purpose: code for purpose, code, _kind, _label in CHART}
 LEDGER_LINES = 2000  # a general ledger page shows at most this many lines: narrow the period for more
+YEAR_CLOSE = "year_close"
+FLOOR = date(1800, 1, 1)  # a previous period never starts before this (the books start in 1900 at the earliest)
 
 
 def utc_bounds(koperasi: Koperasi, start: date | None, end: date) -> tuple[datetime | None, datetime]:
@@ -39,17 +54,130 @@ def utc_bounds(koperasi: Koperasi, start: date | None, end: date) -> tuple[datet
     return (datetime.combine(start, time()) - offset if start else None), until
 
 
-def _sums(koperasi: Koperasi, start: date | None, end: date) -> dict[str, tuple[int, int]]:
-    """Debit and credit totals per account purpose over the period: one query."""
-    since, until = utc_bounds(koperasi, start, end)
-    debit = sa.func.coalesce(sa.func.sum(sa.case((Line.amount > 0, Line.amount), else_=0)), 0)
-    credit = sa.func.coalesce(sa.func.sum(sa.case((Line.amount < 0, -Line.amount), else_=0)), 0)
-    query = (sa.select(Account.purpose, debit, credit).select_from(Line)
-             .join(Account, Account.id == Line.account_id).join(Entry, Entry.id == Line.entry_id)
-             .where(Account.koperasi_id == koperasi.id, Entry.posted_at < until).group_by(Account.purpose))
-    if since is not None:
-        query = query.where(Entry.posted_at >= since)
-    return {purpose: (int(d), int(c)) for purpose, d, c in db.session.execute(query)}
+def _add_months(day: date, months: int) -> date:
+    """The first of the month ``months`` after (or before) ``day``'s month (not before ``FLOOR``)."""
+    index = max(day.year * 12 + day.month - 1 + months, FLOOR.year * 12)
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def whole_months(start: date, end: date) -> int:
+    """How many whole calendar months ``start``..``end`` covers; 0 when it is not whole months."""
+    if start.day != 1 or (end + timedelta(days=1)).day != 1:
+        return 0
+    return (end.year - start.year) * 12 + end.month - start.month + 1
+
+
+def _same_day(first: date, day: date) -> date:
+    """``day``'s day of the month in the month that starts on ``first`` (the 31st: its last day)."""
+    last = _add_months(first, 1) - timedelta(days=1)
+    return first.replace(day=min(day.day, last.day))
+
+
+def previous_period(start: date, end: date) -> tuple[date, date]:
+    """The period of the same length just before: whole months give the same number of whole
+    months (a month: the month before; a year: the year before); a month to date the same days
+    of the month before, a year to date the same days of the year before; else the same
+    number of days."""
+    months = whole_months(start, end)
+    before = start - timedelta(days=1)
+    if months:
+        return min(_add_months(start, -months), before), before
+    if start.day == 1 and (start.year, start.month) == (end.year, end.month):  # 1 March to 17 March
+        first = _add_months(start, -1)
+        return first, _same_day(first, end)
+    if (start.month, start.day) == (1, 1) and start.year == end.year and start.year > FLOOR.year:  # 1 Jan to 17 May
+        first = date(start.year - 1, 1, 1)
+        return first, _same_day(_add_months(first, end.month - 1), end)
+    return date.fromordinal(max(before.toordinal() - (end - start).days, min(FLOOR, before).toordinal())), before
+
+
+def previous_at(at: date) -> date:
+    """The balance sheet beside the one at ``at``: the end of the previous year."""
+    return date(at.year - 1, 12, 31)
+
+
+@dataclass(frozen=True)
+class Window:
+    """A span of posting times [since, until) in naive UTC; ``closing`` leaves out the closing entries."""
+
+    since: datetime | None
+    until: datetime
+    closing: bool = True
+
+
+def window(koperasi: Koperasi, start: date | None, end: date, closing: bool = True) -> Window:
+    return Window(*utc_bounds(koperasi, start, end), closing)
+
+
+def _closing_entry(koperasi: Koperasi):
+    """A condition on ``Entry``: it is a year's closing entry or the reversal of one."""
+    closing = aliased(Entry)
+    reverses_one = sa.and_(Entry.reverses_id.is_not(None), Entry.reverses_id.in_(  # never NULL: NOT must be true
+        sa.select(closing.id).where(closing.koperasi_id == koperasi.id, closing.kind == YEAR_CLOSE)))
+    return sa.or_(Entry.kind == YEAR_CLOSE, reverses_one)
+
+
+def _in(koperasi: Koperasi, span: Window):
+    """A condition on ``Entry``: posted inside the window (and not a closing entry when it leaves them out)."""
+    conditions = [Entry.posted_at < span.until]
+    if span.since is not None:
+        conditions.append(Entry.posted_at >= span.since)
+    if not span.closing:
+        conditions.append(sa.not_(_closing_entry(koperasi)))
+    return sa.and_(*conditions)
+
+
+@dataclass(frozen=True)
+class AccountRef:
+    """An account as the statements show it; ``id`` is None for a standard account not yet created."""
+
+    id: int | None
+    code: str
+    purpose: str
+    kind: str
+    label: object  # lazy string, or a sub-account's own name
+
+    @property
+    def standard(self) -> bool:
+        return STANDARD_CODE.get(self.purpose) == self.code
+
+
+def chart_of(koperasi: Koperasi) -> list[AccountRef]:
+    """The koperasi's accounts in code order, standard ones not yet created included: one query."""
+    accounts = db.session.scalars(sa.select(Account).where(Account.koperasi_id == koperasi.id)).all()
+    refs = [AccountRef(a.id, a.code, a.purpose, a.kind, a.label) for a in accounts]
+    return sorted(refs + _not_created({ref.purpose for ref in refs}), key=lambda ref: ref.code)
+
+
+def _not_created(purposes: set[str]) -> list[AccountRef]:
+    """The standard accounts whose purpose is not among ``purposes``: not created yet, so zero."""
+    return [AccountRef(None, code, purpose, kind, label) for purpose, code, kind, label in CHART if purpose not in purposes]
+
+
+def account_sums(koperasi: Koperasi, windows: list[Window]) -> list[tuple[AccountRef, list[tuple[int, int]]]]:
+    """Every account of the koperasi in code order with its (debit, credit) totals in each window:
+    one query. Standard accounts not yet created come as zeros."""
+    columns = []
+    for n, span in enumerate(windows):
+        inside = _in(koperasi, span)
+        columns += [sa.func.sum(sa.case((sa.and_(inside, Line.amount > 0), Line.amount), else_=0)).label(f"d{n}"),
+                    sa.func.sum(sa.case((sa.and_(inside, Line.amount < 0), -Line.amount), else_=0)).label(f"c{n}")]
+    sinces = [span.since for span in windows]
+    lines = (sa.select(Line.account_id, *columns).join(Entry, Entry.id == Line.entry_id)
+             .where(Entry.koperasi_id == koperasi.id, Entry.posted_at < max(span.until for span in windows)))
+    if None not in sinces:
+        lines = lines.where(Entry.posted_at >= min(sinces))
+    lines = lines.group_by(Line.account_id).subquery()
+    query = (sa.select(Account, *[sa.func.coalesce(column, 0) for column in list(lines.c)[1:]])
+             .outerjoin(lines, lines.c.account_id == Account.id)
+             .where(Account.koperasi_id == koperasi.id).order_by(Account.code, Account.id))
+    rows, purposes = [], set()
+    for account, *totals in db.session.execute(query):
+        purposes.add(account.purpose)
+        ref = AccountRef(account.id, account.code, account.purpose, account.kind, account.label)
+        rows.append((ref, [(int(totals[2 * n]), int(totals[2 * n + 1])) for n in range(len(windows))]))
+    rows += [(ref, [(0, 0)] * len(windows)) for ref in _not_created(purposes)]
+    return sorted(rows, key=lambda row: row[0].code)
 
 
 def normal(kind: str, debit: int, credit: int) -> int:
@@ -59,25 +187,37 @@ def normal(kind: str, debit: int, credit: int) -> int:
 
 @dataclass(frozen=True)
 class Row:
-    code: str
-    purpose: str
-    kind: str
-    label: object  # lazy string
+    account: AccountRef
     amount: int  # in the kind's normal balance
+    previous: int = 0  # the same, in the previous period (or at the previous date)
+
+    code = property(lambda self: self.account.code)
+    purpose = property(lambda self: self.account.purpose)
+    kind = property(lambda self: self.account.kind)
+    label = property(lambda self: self.account.label)
 
     @property
     def contra(self) -> bool:
         return self.purpose in CONTRA
 
+    @property
+    def own_balance(self) -> int:
+        """The amount in the account's own normal balance: a contra account's deduction as a positive amount."""
+        return -self.amount if self.contra else self.amount
+
 
 @dataclass(frozen=True)
 class TrialRow:
-    code: str
-    purpose: str
-    kind: str
-    label: object
+    account: AccountRef
     debit: int
     credit: int
+    previous_debit: int = 0
+    previous_credit: int = 0
+
+    code = property(lambda self: self.account.code)
+    purpose = property(lambda self: self.account.purpose)
+    kind = property(lambda self: self.account.kind)
+    label = property(lambda self: self.account.label)
 
 
 @dataclass
@@ -85,6 +225,8 @@ class TrialBalance:
     start: date
     end: date
     rows: list[TrialRow]
+    previous_start: date
+    previous_end: date
 
     @property
     def debit(self) -> int:
@@ -95,15 +237,25 @@ class TrialBalance:
         return sum(row.credit for row in self.rows)
 
     @property
+    def previous_debit(self) -> int:
+        return sum(row.previous_debit for row in self.rows)
+
+    @property
+    def previous_credit(self) -> int:
+        return sum(row.previous_credit for row in self.rows)
+
+    @property
     def balanced(self) -> bool:
-        return self.debit == self.credit
+        return self.debit == self.credit and self.previous_debit == self.previous_credit
 
 
 def trial_balance(koperasi: Koperasi, start: date, end: date) -> TrialBalance:
-    """Every account's debit and credit totals over the koperasi's days ``start``..``end``."""
-    sums = _sums(koperasi, start, end)
-    rows = [TrialRow(code, purpose, kind, label, *sums.get(purpose, (0, 0))) for purpose, code, kind, label in CHART]
-    return TrialBalance(start, end, rows)
+    """Every account's debit and credit totals over the koperasi's days ``start``..``end``,
+    and over the previous period."""
+    before = previous_period(start, end)
+    sums = account_sums(koperasi, [window(koperasi, start, end), window(koperasi, *before)])
+    rows = [TrialRow(ref, *now, *then) for ref, (now, then) in sums]
+    return TrialBalance(start, end, rows, *before)
 
 
 @dataclass
@@ -115,6 +267,10 @@ class Group:
     def total(self) -> int:
         return sum(row.amount for row in self.rows)
 
+    @property
+    def previous_total(self) -> int:
+        return sum(row.previous for row in self.rows)
+
 
 @dataclass
 class BalanceSheet:
@@ -123,32 +279,43 @@ class BalanceSheet:
     liabilities: Group
     equity: Group
     surplus: int  # income − expenses not yet closed into equity, included in "SHU of the current year"
+    previous_at: date
+    previous_surplus: int
 
     @property
     def liabilities_and_equity(self) -> int:
         return self.liabilities.total + self.equity.total
 
     @property
+    def previous_liabilities_and_equity(self) -> int:
+        return self.liabilities.previous_total + self.equity.previous_total
+
+    @property
     def balanced(self) -> bool:
-        return self.assets.total == self.liabilities_and_equity
+        return (self.assets.total == self.liabilities_and_equity
+                and self.assets.previous_total == self.previous_liabilities_and_equity)
 
 
-def _groups(sums: dict[str, tuple[int, int]], kinds: tuple[str, ...]) -> dict[str, Group]:
+def _groups(sums, kinds: tuple[str, ...]) -> dict[str, Group]:
+    """Rows in each kind's normal balance, now and before, grouped by kind."""
     groups = {kind: Group(kind) for kind in kinds}
-    for purpose, code, kind, label in CHART:
-        if kind in groups:
-            groups[kind].rows.append(Row(code, purpose, kind, label, normal(kind, *sums.get(purpose, (0, 0)))))
+    for ref, (now, then) in sums:
+        if ref.kind in groups:
+            groups[ref.kind].rows.append(Row(ref, normal(ref.kind, *now), normal(ref.kind, *then)))
     return groups
 
 
 def neraca(koperasi: Koperasi, at: date) -> BalanceSheet:
-    """The balance sheet at the end of the koperasi's day ``at``."""
-    sums = _sums(koperasi, None, at)
+    """The balance sheet at the end of the koperasi's day ``at``, and at the end of the previous year."""
+    before = previous_at(at)
+    sums = account_sums(koperasi, [window(koperasi, None, at), window(koperasi, None, before)])
     groups = _groups(sums, ("asset", "liability", "equity", "income", "expense"))
     surplus = groups["income"].total - groups["expense"].total
-    equity = Group("equity", [Row(r.code, r.purpose, r.kind, r.label, r.amount + surplus)
-                              if r.purpose == Purpose.SHU_CURRENT else r for r in groups["equity"].rows])
-    return BalanceSheet(at, groups["asset"], groups["liability"], equity, surplus)
+    previous_surplus = groups["income"].previous_total - groups["expense"].previous_total
+    equity = Group("equity", [Row(r.account, r.amount + surplus, r.previous + previous_surplus)
+                              if r.purpose == Purpose.SHU_CURRENT and r.account.standard else r
+                              for r in groups["equity"].rows])
+    return BalanceSheet(at, groups["asset"], groups["liability"], equity, surplus, before, previous_surplus)
 
 
 @dataclass
@@ -157,17 +324,27 @@ class IncomeStatement:
     end: date
     income: Group
     expenses: Group
+    previous_start: date
+    previous_end: date
 
     @property
     def surplus(self) -> int:
         """SHU before distribution: income − expenses (negative: a deficit)."""
         return self.income.total - self.expenses.total
 
+    @property
+    def previous_surplus(self) -> int:
+        return self.income.previous_total - self.expenses.previous_total
+
 
 def hasil_usaha(koperasi: Koperasi, start: date, end: date) -> IncomeStatement:
-    """Income and expenses over the koperasi's days ``start``..``end``, and the surplus."""
-    groups = _groups(_sums(koperasi, start, end), ("income", "expense"))
-    return IncomeStatement(start, end, groups["income"], groups["expense"])
+    """Income and expenses over the koperasi's days ``start``..``end`` and the previous period,
+    and the surplus; the year's closing entries are left out."""
+    before = previous_period(start, end)
+    sums = account_sums(koperasi, [window(koperasi, start, end, closing=False),
+                                   window(koperasi, *before, closing=False)])
+    groups = _groups(sums, ("income", "expense"))
+    return IncomeStatement(start, end, groups["income"], groups["expense"], *before)
 
 
 @dataclass(frozen=True)
@@ -183,39 +360,59 @@ class LedgerLine:
 
 @dataclass
 class AccountLedger:
-    code: str
-    purpose: str
-    kind: str
-    label: object
+    account: AccountRef
     start: date
     end: date
-    opening: int
+    opening: int  # the closing balance of the day before ``start``
     closing: int
     lines: list[LedgerLine]
     truncated: bool  # more lines than LEDGER_LINES in the period
 
+    code = property(lambda self: self.account.code)
+    purpose = property(lambda self: self.account.purpose)
+    kind = property(lambda self: self.account.kind)
+    label = property(lambda self: self.account.label)
+
+    @property
+    def opening_day(self) -> date:
+        """The day whose closing balance the ledger opens with: the end of the previous period."""
+        return self.start - timedelta(days=1)
+
+
+def find_account(koperasi: Koperasi, code: str) -> AccountRef | None:
+    """The koperasi's account with this code (a standard one not yet created too), or None."""
+    account = db.session.scalar(sa.select(Account).where(Account.koperasi_id == koperasi.id, Account.code == code))
+    if account is not None:
+        return AccountRef(account.id, account.code, account.purpose, account.kind, account.label)
+    if code in BY_CODE:
+        purpose, code, kind, label = BY_CODE[code]
+        return AccountRef(None, code, purpose, kind, label)
+    return None
+
 
 def general_ledger(koperasi: Koperasi, code: str, start: date, end: date) -> AccountLedger | None:
     """One account's lines over the period, oldest first, with the running balance from the
-    balance before ``start``; None for a code the chart does not have. Three queries."""
-    if code not in BY_CODE:
+    closing balance of the day before ``start``; None for a code the koperasi does not have.
+    Three queries."""
+    ref = find_account(koperasi, code)
+    if ref is None:
         return None
-    purpose, code, kind, label = BY_CODE[code]
+    if ref.id is None:
+        return AccountLedger(ref, start, end, 0, 0, [], truncated=False)
     since, until = utc_bounds(koperasi, start, end)
-    sign = 1 if kind in DEBIT_NORMAL else -1
-    lines_of = (sa.select(Line).join(Entry, Entry.id == Line.entry_id).join(Account, Account.id == Line.account_id)
-                .where(Account.koperasi_id == koperasi.id, Account.purpose == purpose))
+    sign = 1 if ref.kind in DEBIT_NORMAL else -1
+    lines_of = sa.select(Line).join(Entry, Entry.id == Line.entry_id).where(Line.account_id == ref.id)
+    before = sa.func.coalesce(sa.func.sum(sa.case((Entry.posted_at < since, Line.amount), else_=0)), 0)
     total = sa.func.coalesce(sa.func.sum(Line.amount), 0)
-    opening = sign * int(db.session.scalar(lines_of.with_only_columns(total).where(Entry.posted_at < since)))
-    closing = sign * int(db.session.scalar(lines_of.with_only_columns(total).where(Entry.posted_at < until)))
+    opening, closing = db.session.execute(lines_of.with_only_columns(before, total)
+                                          .where(Entry.posted_at < until)).one()
+    opening, closing = sign * int(opening), sign * int(closing)
     rows = db.session.execute(
         lines_of.with_only_columns(Entry.posted_at, Entry.ref, Entry.kind, Entry.memo, Line.amount)
         .where(Entry.posted_at >= since, Entry.posted_at < until)
         .order_by(Entry.posted_at, Line.entry_id, Line.id).limit(LEDGER_LINES + 1)).all()
     balance, lines = opening, []
-    for posted_at, ref, entry_kind, memo, amount in rows[:LEDGER_LINES]:
+    for posted_at, entry_ref, entry_kind, memo, amount in rows[:LEDGER_LINES]:
         balance += sign * amount
-        lines.append(LedgerLine(posted_at, ref, entry_kind, memo, max(amount, 0), max(-amount, 0), balance))
-    return AccountLedger(code, purpose, kind, label, start, end, opening, closing, lines,
-                         truncated=len(rows) > LEDGER_LINES)
-
+        lines.append(LedgerLine(posted_at, entry_ref, entry_kind, memo, max(amount, 0), max(-amount, 0), balance))
+    return AccountLedger(ref, start, end, opening, closing, lines, truncated=len(rows) > LEDGER_LINES)

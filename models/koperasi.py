@@ -24,6 +24,18 @@ from models.images import LOGO_MAX_BYTES, reencode
 LAT_RANGE = (-11.5, 6.5)
 LNG_RANGE = (94.5, 141.5)
 
+# Savings interest (models.savings_interest). The cap on the sukarela rate: 9 % a year, the
+# ceiling Permenkop 8/2023 sets for a koperasi's interest on savings (see DESIGN.md). It is the
+# law's figure, not the LPS guarantee rate (that one moves every few months and binds banks):
+# a rate above it is refused on the settings form.
+SAVINGS_RATE_CAP_BP = 900  # hundredths of a percent a year
+INTEREST_METHODS = {
+    "minimum": _l("Lowest daily balance of the month"),
+    "average": _l("Average daily balance of the month"),
+}
+DUE_DAYS = (1, 28)  # a due day every month has
+SETTING_FIELDS = ("single_person_loans", "savings_rate_bp", "interest_method", "interest_tax", "wajib_due_day")
+
 
 class Jenis(enum.StrEnum):
     SIMPAN_PINJAM = "simpan_pinjam"
@@ -96,6 +108,18 @@ class Koperasi(db.Model):
     logo_version: Mapped[str | None] = mapped_column(sa.String(16))
     # A small koperasi may let one person approve a loan and pay it out (models.loans.disburse).
     single_person_loans: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    # Loan-loss provisioning (PPAP) per collectability class, in hundredths of a percent of the
+    # principal outstanding (models.collectability): lancar, kurang lancar, diragukan, macet.
+    provision_lancar_bp: Mapped[int] = mapped_column(default=50, server_default=sa.text("50"))
+    provision_kurang_bp: Mapped[int] = mapped_column(default=1000, server_default=sa.text("1000"))
+    provision_diragukan_bp: Mapped[int] = mapped_column(default=5000, server_default=sa.text("5000"))
+    provision_macet_bp: Mapped[int] = mapped_column(default=10000, server_default=sa.text("10000"))
+    # Interest on sukarela (% a year in hundredths), how its base is taken, and the final
+    # tax withheld under PP 15/2009; the day of the month simpanan wajib is due (models.dues).
+    savings_rate_bp: Mapped[int] = mapped_column(default=0, server_default="0")
+    interest_method: Mapped[str] = mapped_column(sa.String(10), default="minimum", server_default="minimum")
+    interest_tax: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
+    wajib_due_day: Mapped[int] = mapped_column(default=10, server_default="10")
     created_by_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     verified_at: Mapped[datetime | None]
@@ -115,6 +139,10 @@ class Koperasi(db.Model):
     @property
     def jenis_label(self):
         return JENIS_LABELS.get(self.jenis, self.jenis)
+
+    @property
+    def interest_method_label(self):
+        return INTEREST_METHODS.get(self.interest_method, self.interest_method)
 
     @property
     def is_verified(self) -> bool:
@@ -229,10 +257,32 @@ def _clean(data: dict, koperasi_id: int | None = None) -> dict:
     if not services:
         checks.fail(_l("Choose at least one service."), "services")
     out["services"] = sorted(set(services))
+    _check_settings(checks, data)
     if not checks.failed("legal_number") and not checks.failed("nik_koperasi"):
         _check_clash(checks, out["legal_number"], out["nik_koperasi"], koperasi_id)
     checks.done()
     return out
+
+
+def percent_text(hundredths: int) -> str:
+    """900 → "9", 450 → "4,5": a percentage as Indonesians write it."""
+    return f"{hundredths / 100:g}".replace(".", ",")
+
+
+def _check_settings(checks: Checks, data: dict) -> None:
+    """The office's settings, when the form has them (registration does not: None)."""
+    rate = data.get("savings_rate_bp")
+    if rate is not None and rate < 0:
+        checks.fail(_l("Enter the interest rate as a percentage a year, e.g. 4,5 (0 for none)."), "savings_rate_bp")
+    elif rate is not None and rate > SAVINGS_RATE_CAP_BP:
+        checks.fail(_l("At most %(cap)s%% a year: the cap Permenkop 8/2023 sets on interest on savings.",
+                       cap=percent_text(SAVINGS_RATE_CAP_BP)), "savings_rate_bp")
+    method = data.get("interest_method")
+    if method is not None and method not in INTEREST_METHODS:
+        checks.fail(_l("Choose how the interest is worked out."), "interest_method")
+    day = data.get("wajib_due_day")
+    if day is not None and not DUE_DAYS[0] <= day <= DUE_DAYS[1]:
+        checks.fail(_l("Choose a day from 1 to 28, so every month has it."), "wajib_due_day")
 
 
 def _check_clash(checks: Checks, legal_number: str, nik_koperasi: str | None, koperasi_id: int | None) -> None:
@@ -287,10 +337,14 @@ def update_profile(koperasi: Koperasi, actor: User, data: dict) -> dict:
         changes["services"] = [koperasi.service_codes, services]
         koperasi.services = [KoperasiService(service=s) for s in services]
     koperasi.search_name = koperasi.name.lower()
-    single = data.get("single_person_loans")
-    if single is not None and bool(single) != koperasi.single_person_loans:
-        changes["single_person_loans"] = [koperasi.single_person_loans, bool(single)]
-        koperasi.single_person_loans = bool(single)
+    for key in SETTING_FIELDS:  # only on the office's form: absent at registration
+        value = data.get(key)
+        if value is None:
+            continue
+        value = bool(value) if isinstance(getattr(koperasi, key), bool) else value
+        if value != getattr(koperasi, key):
+            changes[key] = [getattr(koperasi, key), value]
+            setattr(koperasi, key, value)
     if changes:
         record(koperasi, actor, "updated", changes)
     return changes

@@ -20,8 +20,17 @@ Rules kept here:
   interest of instalments already due, interest accrued on the principal still lent from
   the last due date to the day (actual/actual: the days elapsed over the days of that
   month of the schedule), and the late fees owed; never interest for months not lent.
-  Flat loans have no rebate rule yet (it needs a product column): their payoff is all
-  that remains. A repayment of exactly the payoff closes the loan.
+  A flat loan's payoff follows its product's rebate rule (``REBATE_LABELS``, fixed at
+  approval): ``none``, all the interest left is due; ``rule_of_78``, the interest of the
+  months not begun is rebated by the rule of 78 (rebate = interest × m(m+1) / n(n+1), m
+  months left of n); ``month``, only the interest of the month running is due besides
+  the principal left. A repayment of exactly the payoff closes the loan.
+- Late fees: a fixed Rupiah amount and/or a percentage of the instalment (as scheduled: the
+  amount that fell overdue), per day late or once per late instalment; at most the
+  instalment itself and at most the product's cap per instalment (``late_fee_cap_idr``,
+  0 = none besides the instalment). At most 0,5 % a day or 10 % per instalment.
+- Every repayment keeps the state of the instalments it changed (``InstalmentSnapshot``),
+  so a correction (``models.loan_corrections``) puts them back exactly.
 - Loan interest paid counts as the member's transaction with the koperasi (for SHU).
 - The person who approved a loan does not pay it out (a second pair of eyes on every
   loan), unless the koperasi turned on its one-person setting; the receipt then says so.
@@ -80,6 +89,7 @@ class LoanStatus(enum.StrEnum):
     REJECTED = "rejected"
     ACTIVE = "active"  # disbursed, being repaid
     PAID_OFF = "paid_off"
+    WRITTEN_OFF = "writeoff"  # hapus buku: off the balance sheet, still owed (models.collectability)
 
 
 STATUS_LABELS = {
@@ -88,10 +98,17 @@ STATUS_LABELS = {
     LoanStatus.REJECTED: _l("Rejected"),
     LoanStatus.ACTIVE: _l("Being repaid"),
     LoanStatus.PAID_OFF: _l("Paid off"),
+    LoanStatus.WRITTEN_OFF: _l("Written off (hapus buku)"),
 }
 METHOD_LABELS = {"flat": _l("Flat"), "annuity": _l("Declining (annuity)")}
 FEE_MODE_LABELS = {"deducted": _l("Deducted from the disbursement"), "upfront": _l("Paid in cash at disbursement")}
 LATE_FEE_LABELS = {"per_day": _l("per day late"), "per_instalment": _l("per late instalment")}
+REBATE_LABELS = {
+    "none": _l("No rebate: all the interest left is due"),
+    "rule_of_78": _l("Rule of 78: the interest of the months not begun is rebated"),
+    "month": _l("Only the interest of the month running is due"),
+}
+MAX_LATE_FEE_BP = {"per_day": 50, "per_instalment": 1000}  # 0,5 % a day, 10 % per instalment
 
 
 class LoanProduct(db.Model):
@@ -109,6 +126,10 @@ class LoanProduct(db.Model):
     max_tenor: Mapped[int] = mapped_column(default=24)
     late_fee_mode: Mapped[str] = mapped_column(sa.String(16), default="per_instalment")
     late_fee_idr: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+    # A percentage of the overdue instalment (100 = 1 %), per day or per instalment as late_fee_mode.
+    late_fee_bp: Mapped[int] = mapped_column(default=0, server_default=sa.text("0"))
+    late_fee_cap_idr: Mapped[int] = mapped_column(sa.BigInteger, default=0, server_default=sa.text("0"))
+    rebate_rule: Mapped[str] = mapped_column(sa.String(12), default="none", server_default="none")
     requires_guarantor: Mapped[bool] = mapped_column(default=False)
     requires_documents: Mapped[bool] = mapped_column(default=False)
     active: Mapped[bool] = mapped_column(default=True)
@@ -134,12 +155,17 @@ class Loan(db.Model):
     fee_mode: Mapped[str | None] = mapped_column(sa.String(10))
     late_fee_mode: Mapped[str | None] = mapped_column(sa.String(16))
     late_fee_idr: Mapped[int | None] = mapped_column(sa.BigInteger)
+    late_fee_bp: Mapped[int | None]
+    late_fee_cap_idr: Mapped[int | None] = mapped_column(sa.BigInteger)
+    rebate_rule: Mapped[str | None] = mapped_column(sa.String(12))
     applied_at: Mapped[datetime] = mapped_column(default=utcnow)
     decided_at: Mapped[datetime | None]
     decided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
     rejection_reason: Mapped[str | None] = mapped_column(sa.Text)
     disbursed_on: Mapped[date | None]
     paid_off_at: Mapped[datetime | None]
+    written_off_at: Mapped[datetime | None]
+    written_off_idr: Mapped[int | None] = mapped_column(sa.BigInteger)  # the principal taken off the books
 
     product: Mapped[LoanProduct] = relationship(lazy="joined")
     membership: Mapped[Membership] = relationship(lazy="joined")
@@ -173,6 +199,35 @@ class Instalment(db.Model):
     @property
     def remaining(self) -> int:
         return self.principal_due - self.principal_paid + self.interest_due - self.interest_paid
+
+
+SNAPSHOT = ("principal_paid", "interest_paid", "late_fee_paid", "interest_due", "settled_on")
+
+
+class InstalmentSnapshot(db.Model):
+    """An instalment as it was just before a repayment changed it, so a correction
+    restores it exactly (paid amounts, late fees, the interest a payoff lowered, status)."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    entry_id: Mapped[int] = mapped_column(sa.ForeignKey("entry.id"), index=True)
+    instalment_id: Mapped[int] = mapped_column(sa.ForeignKey("instalment.id"), index=True)
+    principal_paid: Mapped[int] = mapped_column(sa.BigInteger)
+    interest_paid: Mapped[int] = mapped_column(sa.BigInteger)
+    late_fee_paid: Mapped[int] = mapped_column(sa.BigInteger)
+    interest_due: Mapped[int] = mapped_column(sa.BigInteger)
+    settled_on: Mapped[date | None]
+
+
+def state_of(inst: Instalment) -> tuple:
+    return tuple(getattr(inst, name) for name in SNAPSHOT)
+
+
+def keep_states(entry: Entry, before: dict[int, tuple], instalments: list[Instalment]) -> None:
+    """Record the instalments the entry changed, as they were before it."""
+    for inst in instalments:
+        if state_of(inst) != before[inst.id]:
+            db.session.add(InstalmentSnapshot(entry_id=entry.id, instalment_id=inst.id,
+                                              **dict(zip(SNAPSHOT, before[inst.id], strict=True))))
 
 
 # ---------------------------------------------------------------- schedules
@@ -225,8 +280,12 @@ def fee_for(product: LoanProduct, principal: int) -> int:
 
 # ---------------------------------------------------------------- products
 
+PRODUCT_DEFAULTS = {"late_fee_bp": 0, "late_fee_cap_idr": 0, "rebate_rule": "none"}
+
+
 def check_product(data: dict) -> dict:
     """A loan product's terms within the regulation (≤ 24 % a year) and sense; every bad field at once."""
+    data = {**PRODUCT_DEFAULTS, **{k: v for k, v in data.items() if not (k in PRODUCT_DEFAULTS and v is None)}}
     checks = Checks()
     name = " ".join((data.get("name") or "").split())
     if len(name) < 3:
@@ -264,8 +323,25 @@ def check_product(data: dict) -> dict:
         if data["late_fee_idr"] > bound:
             checks.fail(_l("The late fee may be at most %(amount)s for this largest loan (1%% of it a day, "
                            "or 5%% of it per late instalment).", amount=idr(bound)), "late_fee_idr")
+    _check_late_fee_percent(checks, data)
+    if data.get("rebate_rule") not in REBATE_LABELS:
+        checks.fail(_l("Choose the rebate rule for paying off early."), "rebate_rule")
     checks.done()
     return {**data, "name": name}
+
+
+def _check_late_fee_percent(checks: Checks, data: dict) -> None:
+    """A percentage late fee that no court would call usury, and a cap that means something."""
+    bp, cap, mode = data.get("late_fee_bp"), data.get("late_fee_cap_idr"), data.get("late_fee_mode")
+    top = MAX_LATE_FEE_BP.get(mode, MAX_LATE_FEE_BP["per_day"])
+    if not isinstance(bp, int) or not 0 <= bp <= top:
+        checks.fail(_l("A late fee of at most %(day)s of the overdue amount a day, or %(instalment)s per late "
+                       "instalment.", day=percent(MAX_LATE_FEE_BP["per_day"]),
+                       instalment=percent(MAX_LATE_FEE_BP["per_instalment"])), "late_fee_bp")
+    if not isinstance(cap, int) or cap < 0:
+        checks.fail(_l("Enter a cap of Rp0 (no cap but the instalment) or more."), "late_fee_cap_idr")
+    elif isinstance(data.get("max_amount_idr"), int) and cap > data["max_amount_idr"]:
+        checks.fail(_l("The cap may not be above the largest loan."), "late_fee_cap_idr")
 
 
 def _check_effective_rate(checks: Checks, data: dict) -> None:
@@ -305,7 +381,8 @@ def save_product(koperasi: Koperasi, data: dict, product: LoanProduct | None = N
     clean = check_product(data)
     product = product or LoanProduct(koperasi_id=koperasi.id)
     for key in ("name", "method", "monthly_rate_bp", "fee_bp", "fee_mode", "min_amount_idr", "max_amount_idr", "min_tenor",
-                "max_tenor", "late_fee_mode", "late_fee_idr", "requires_guarantor", "requires_documents", "active"):
+                "max_tenor", "late_fee_mode", "late_fee_idr", "late_fee_bp", "late_fee_cap_idr", "rebate_rule",
+                "requires_guarantor", "requires_documents", "active"):
         if key in clean:
             setattr(product, key, clean[key])
     db.session.add(product)
@@ -388,6 +465,8 @@ def approve(loan: Loan, by: User, amount: int | None = None) -> None:
     _transition(loan, LoanStatus.APPLIED, LoanStatus.APPROVED, principal_idr=amount, method=product.method,
                 monthly_rate_bp=product.monthly_rate_bp, fee_idr=fee_for(product, amount),
                 fee_mode=product.fee_mode, late_fee_mode=product.late_fee_mode, late_fee_idr=product.late_fee_idr,
+                late_fee_bp=product.late_fee_bp, late_fee_cap_idr=product.late_fee_cap_idr,
+                rebate_rule=product.rebate_rule,
                 decided_at=utcnow(), decided_by_id=by.id)
 
 
@@ -428,14 +507,19 @@ def disburse(loan: Loan, by: User, means: str, key: str | None = None, today: da
 # ---------------------------------------------------------------- what is owed
 
 def late_fee_accrued(loan: Loan, inst: Instalment, today: date) -> int:
-    """Late fee earned by one instalment so far (it stops when the instalment is settled),
-    at most the instalment itself (a fixed cap: paying part of the fee or of the
-    instalment never moves it). An instalment with nothing to pay never earns a fee."""
+    """Late fee earned by one instalment so far (it stops when the instalment is settled):
+    the fixed fee plus the percentage of the instalment, per day late or once; at most the
+    instalment itself and the product's cap (fixed caps: paying part of the fee or of the
+    instalment never moves them). An instalment with nothing to pay never earns a fee."""
     end = inst.settled_on or today
-    if not loan.late_fee_idr or end <= inst.due_on or inst.principal_due + inst.interest_due <= 0:
+    scheduled = inst.principal_due + inst.interest_due
+    fixed, pct = loan.late_fee_idr or 0, loan.late_fee_bp or 0
+    if not (fixed or pct) or end <= inst.due_on or scheduled <= 0:
         return 0
-    earned = loan.late_fee_idr * (end - inst.due_on).days if loan.late_fee_mode == "per_day" else loan.late_fee_idr
-    return min(earned, inst.principal_due + inst.interest_due)
+    times = (end - inst.due_on).days if loan.late_fee_mode == "per_day" else 1
+    earned = fixed * times + round_idr(Fraction(scheduled * pct * times, 10000))
+    cap = min(scheduled, loan.late_fee_cap_idr) if loan.late_fee_cap_idr else scheduled
+    return min(earned, cap)
 
 
 @dataclass
@@ -490,10 +574,10 @@ def _payoff_interest(loan: Loan, today: date) -> dict[int, int]:
     """{instalment seq: the interest it carries if the loan is paid off today}. Declining
     loans: instalments due keep theirs; the running month earns interest on the principal
     still lent, actual/actual (days elapsed over that month's days); later months none.
-    Never below what was already paid, never above the schedule. Flat loans: all of it."""
+    Never below what was already paid, never above the schedule. Flat loans: their rebate rule."""
     charge = {inst.seq: inst.interest_due for inst in loan.instalments}
     if loan.method != "annuity":
-        return charge
+        return _flat_rebate(loan, today, charge)
     rate = Fraction(loan.monthly_rate_bp or 0, 10000)
     start, running = loan.disbursed_on, None
     for inst in loan.instalments:
@@ -507,6 +591,26 @@ def _payoff_interest(loan: Loan, today: date) -> dict[int, int]:
             else:
                 charge[inst.seq] = inst.interest_paid
         start = inst.due_on
+    return charge
+
+
+def _flat_rebate(loan: Loan, today: date, charge: dict[int, int]) -> dict[int, int]:
+    """A flat loan's interest at payoff by its rebate rule (module rules); instalments due keep
+    theirs, and none goes below what was already paid on it."""
+    future = [inst for inst in loan.instalments if inst.due_on > today]
+    rule = loan.rebate_rule or "none"
+    if rule == "none" or not future:
+        return charge
+    if rule == "month":
+        for inst in future[1:]:
+            charge[inst.seq] = inst.interest_paid
+        return charge
+    n, m = len(loan.instalments), len(future)
+    rebate = round_idr(Fraction(sum(i.interest_due for i in loan.instalments) * m * (m + 1), n * (n + 1)))
+    extra = max(sum(i.interest_due - i.interest_paid for i in future) - rebate, 0)
+    for inst in future:  # the interest kept falls on the earliest months, as the rule of 78 earns it
+        add = min(inst.interest_due - inst.interest_paid, extra)
+        charge[inst.seq], extra = inst.interest_paid + add, extra - add
     return charge
 
 
@@ -542,32 +646,8 @@ def repay(loan: Loan, amount: int, source: str, by: User | None, key: str | None
         if current.status != LoanStatus.ACTIVE:
             raise DomainError(_l("This loan is not being repaid."))
         day = today or datetime.now(WIB).date()
-        due = owed(current, day)
-        if amount < due.total and amount == payoff(current, day).total:
-            # Paid off early: the months not lent lose their interest, then the usual allocation settles all.
-            for inst, interest in zip(current.instalments, _payoff_interest(current, day).values(), strict=True):
-                inst.interest_due = interest
-            due = owed(current, day)
-        if amount > due.total:
-            raise DomainError(_l("That is more than what is owed (%(amount)s).", amount=idr(due.total)),
-                              field="amount")
-        left, parts = amount, {"late": 0, "interest": 0, "principal": 0}
-        for inst in current.instalments:
-            for attr, kind, owing in (
-                ("late_fee_paid", "late", late_fee_accrued(current, inst, day) - inst.late_fee_paid),
-                ("interest_paid", "interest", inst.interest_due - inst.interest_paid),
-                ("principal_paid", "principal", inst.principal_due - inst.principal_paid),
-            ):
-                pay = min(left, owing)
-                if pay > 0:
-                    setattr(inst, attr, getattr(inst, attr) + pay)
-                    parts[kind] += pay
-                    left -= pay
-            if left == 0:
-                break
-        for inst in current.instalments:  # also any Rp0 instalment at the tail of a tiny loan
-            if inst.remaining == 0 and inst.settled_on is None:
-                inst.settled_on = day
+        before = {inst.id: state_of(inst) for inst in current.instalments}
+        parts = settle(current, amount, day)
         if source == "sukarela":
             debit_savings(current.membership_id, "sukarela", amount)
             payer = Leg(SAVINGS["sukarela"], amount, membership_id=current.membership_id)
@@ -578,17 +658,56 @@ def repay(loan: Loan, amount: int, source: str, by: User | None, key: str | None
                 Leg(Purpose.LOANS, -parts["principal"], loan_id=loan_id)]
         entry = post(koperasi, "repayment", legs, by=by, memo=source, membership_id=current.membership_id,
                      loan_id=loan_id, key=key, at=_noon(today), fingerprint=once)
-        if parts["interest"]:
-            db.session.add(MemberTransaction(koperasi_id=koperasi.id, membership_id=current.membership_id,
-                                             kind=LOAN_INTEREST, amount_idr=parts["interest"], at=entry.posted_at))
-        if all(inst.remaining == 0 for inst in current.instalments):
-            current.status, current.paid_off_at = LoanStatus.PAID_OFF, utcnow()
-        db.session.flush()
+        keep_states(entry, before, current.instalments)
+        finish_payment(current, entry, parts["interest"])
         return entry
 
     entry = idempotent(koperasi, key, once, run)
     db.session.refresh(loan)
     return entry
+
+
+def settle(loan: Loan, amount: int, day: date) -> dict[str, int]:
+    """Allocate ``amount`` to the loan's instalments (late fee, interest, principal, in order),
+    a payoff first lowering the interest of the months not lent; never more than is owed.
+    The parts paid: {"late", "interest", "principal"}. The caller holds the loan's lock."""
+    due = owed(loan, day)
+    if amount < due.total and amount == payoff(loan, day).total:
+        # Paid off early: the months not lent lose their interest, then the usual allocation settles all.
+        for inst, interest in zip(loan.instalments, _payoff_interest(loan, day).values(), strict=True):
+            inst.interest_due = interest
+        due = owed(loan, day)
+    if amount > due.total:
+        raise DomainError(_l("That is more than what is owed (%(amount)s).", amount=idr(due.total)),
+                          field="amount")
+    left, parts = amount, {"late": 0, "interest": 0, "principal": 0}
+    for inst in loan.instalments:
+        for attr, kind, owing in (
+            ("late_fee_paid", "late", late_fee_accrued(loan, inst, day) - inst.late_fee_paid),
+            ("interest_paid", "interest", inst.interest_due - inst.interest_paid),
+            ("principal_paid", "principal", inst.principal_due - inst.principal_paid),
+        ):
+            pay = min(left, owing)
+            if pay > 0:
+                setattr(inst, attr, getattr(inst, attr) + pay)
+                parts[kind] += pay
+                left -= pay
+        if left == 0:
+            break
+    for inst in loan.instalments:  # also any Rp0 instalment at the tail of a tiny loan
+        if inst.remaining == 0 and inst.settled_on is None:
+            inst.settled_on = day
+    return parts
+
+
+def finish_payment(loan: Loan, entry: Entry, interest: int) -> None:
+    """After a posting that paid the loan: the interest counts for SHU; all paid closes it."""
+    if interest:
+        db.session.add(MemberTransaction(koperasi_id=loan.koperasi_id, membership_id=loan.membership_id,
+                                         kind=LOAN_INTEREST, amount_idr=interest, at=entry.posted_at))
+    if all(inst.remaining == 0 for inst in loan.instalments):
+        loan.status, loan.paid_off_at = LoanStatus.PAID_OFF, utcnow()
+    db.session.flush()
 
 
 def _noon(day: date | None) -> datetime | None:

@@ -76,6 +76,11 @@ class Membership(db.Model):
     pokok_owed_idr: Mapped[int] = mapped_column(sa.BigInteger, default=0)  # posted by the savings ledger
     resign_requested_at: Mapped[datetime | None]
     resigned_at: Mapped[datetime | None]
+    # The member agreed that their savings pay off their loans when they leave (kompensasi,
+    # models.resignation): ticked when resigning, or recorded by staff.
+    offset_consent: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    # The member's choice: simpanan wajib paid from sukarela at each month's end (models.dues).
+    wajib_autopay: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
 
     koperasi: Mapped[Koperasi] = relationship(lazy="joined")
     user: Mapped[User] = relationship(foreign_keys=[user_id], lazy="joined")

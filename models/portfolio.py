@@ -3,21 +3,23 @@
 Rules kept here:
 - A loan is in arrears when one of its instalments is past its due date and unpaid.
 - Non-performing (NPL): a loan being repaid with an instalment unpaid more than
-  ``NPL_DAYS`` after its due date; the NPL ratio is its remaining principal over all
+  ``NPL_DAYS`` after its due date, i.e. classed kurang lancar, diragukan or macet
+  (``models.collectability``); the NPL ratio is its remaining principal over all
   remaining principal.
 """
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 
 import sqlalchemy as sa
 from sqlalchemy.orm import lazyload
 
 from models.base import db
+from models.collectability import CLASSES, LIMITS, class_of
 from models.loans import Instalment, Loan, LoanStatus
 
-NPL_DAYS = 90  # non-performing: an instalment overdue more than this
+NPL_DAYS = LIMITS[0]  # non-performing: an instalment overdue more than this (worse than lancar)
 
 
 def late(today: date):
@@ -36,25 +38,30 @@ def filtered(query, chosen: str, today: date):
 
 
 def figures(koperasi_id: int, today: date) -> dict:
-    """Counts by status, outstanding principal, overdue amount and NPL: two aggregate queries."""
+    """Counts by status, outstanding principal, overdue amount, NPL and collectability: two queries
+    (the second one row per loan being repaid: its principal left, overdue and oldest late due date)."""
     counts = dict(db.session.execute(sa.select(Loan.status, sa.func.count()).where(
         Loan.koperasi_id == koperasi_id).group_by(Loan.status)).all())
     left = Instalment.principal_due - Instalment.principal_paid
     unpaid = left + Instalment.interest_due - Instalment.interest_paid
     is_late = sa.and_(Instalment.settled_on.is_(None), Instalment.due_on < today)
-    npl_loans = (sa.select(Instalment.loan_id).join(Loan, Loan.id == Instalment.loan_id)
-                 .where(Loan.koperasi_id == koperasi_id, Loan.status == LoanStatus.ACTIVE,
-                        Instalment.settled_on.is_(None), Instalment.due_on < today - timedelta(days=NPL_DAYS)))
-    outstanding, overdue, npl, in_arrears = db.session.execute(
-        sa.select(sa.func.coalesce(sa.func.sum(left), 0),
-                  sa.func.coalesce(sa.func.sum(sa.case((is_late, unpaid), else_=0)), 0),
-                  sa.func.coalesce(sa.func.sum(sa.case((Instalment.loan_id.in_(npl_loans), left), else_=0)), 0),
-                  sa.func.count(sa.distinct(sa.case((is_late, Instalment.loan_id)))))
+    rows = db.session.execute(
+        sa.select(sa.func.coalesce(sa.func.sum(left), 0), sa.func.coalesce(sa.func.sum(sa.case((is_late, unpaid),
+                                                                                              else_=0)), 0),
+                  sa.func.min(sa.case((is_late, Instalment.due_on))))
         .join(Loan, Loan.id == Instalment.loan_id)
-        .where(Loan.koperasi_id == koperasi_id, Loan.status == LoanStatus.ACTIVE)).one()
-    outstanding, npl = int(outstanding), int(npl)  # PostgreSQL sums are Decimal: the same types on both
+        .where(Loan.koperasi_id == koperasi_id, Loan.status == LoanStatus.ACTIVE).group_by(Instalment.loan_id)).all()
+    classes = {name: [0, 0] for name in CLASSES}  # PostgreSQL sums are Decimal: ints on both
+    outstanding = overdue = npl = in_arrears = 0
+    for principal, late_amount, since in rows:
+        days = (today - (date.fromisoformat(since) if isinstance(since, str) else since)).days if since else 0
+        classes[class_of(days)][0] += 1
+        classes[class_of(days)][1] += int(principal)
+        outstanding, overdue = outstanding + int(principal), overdue + int(late_amount)
+        npl += int(principal) if days > NPL_DAYS else 0
+        in_arrears += 1 if since else 0
     return {"counts": {status: counts.get(status, 0) for status in LoanStatus}, "outstanding": outstanding,
-            "overdue": int(overdue), "npl": npl, "in_arrears": in_arrears,
+            "overdue": overdue, "npl": npl, "in_arrears": in_arrears, "classes": classes,
             "npl_ratio": npl / outstanding * 100 if outstanding else 0.0}
 
 

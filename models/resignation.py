@@ -4,6 +4,14 @@ Rules kept here:
 - A member asks to resign, and staff confirm, only when nothing is left open in that
   koperasi: no loan being repaid, no marketplace order in progress, as buyer (paid
   through this membership) or as seller (in the member's store there).
+- With the member's consent (ticked when resigning, or recorded by staff at confirmation),
+  loans being repaid do not hold the resignation up: at confirmation the member's savings
+  pay each loan off at today's payoff (kompensasi; kind ``offset``: savings debited,
+  sukarela first, then wajib, then pokok → late fees, interest and principal credited,
+  the instalments settled as a payoff), and the rest is refunded. Savings that do not
+  cover the payoffs refuse the confirmation, so nothing is left half-paid. Without consent
+  the member may still ask, and the confirmation waits for the loans to be paid. A loan
+  applied for or approved must be settled before asking.
 - Confirming refunds pokok, wajib and sukarela in one entry (the only posting a
   membership takes once it is no longer a member's: see ``ledger.post``), marks the
   membership resigned and closes the member's stores in the koperasi, so nothing can
@@ -12,6 +20,8 @@ Rules kept here:
 
 from __future__ import annotations
 
+from datetime import date
+
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
@@ -19,11 +29,14 @@ from models.accounts import User
 from models.base import db
 from models.errors import DomainError
 from models.keys import fingerprint
-from models.ledger import MEANS, SAVINGS, Entry, Leg, balances, debit_savings, post
-from models.loans import has_open_loans
+from models.koperasi import Koperasi
+from models.ledger import MEANS, SAVINGS, Entry, Leg, Purpose, balances, debit_savings, lock, post
+from models.loans import Loan, LoanStatus, finish_payment, payoff, settle
 from models.market import Store, StoreStatus
 from models.membership import Membership, mark_resigned, request_resignation
+from models.money import idr
 from models.orders import Order, OrderStatus
+from models.zones import zone_of
 
 DONE = (OrderStatus.COMPLETED, OrderStatus.CANCELLED)
 
@@ -50,23 +63,80 @@ def open_orders(membership: Membership) -> int:
         sa.or_(Order.buyer_membership_id == membership.id, Order.store_id.in_(stores))))
 
 
-def _nothing_open(membership: Membership) -> None:
-    if has_open_loans(membership):
+OFFSET_ORDER = ("sukarela", "wajib", "pokok")  # the savings a kompensasi takes first
+
+
+def _loans(membership: Membership, statuses) -> list[Loan]:
+    return list(db.session.scalars(sa.select(Loan).where(Loan.membership_id == membership.id,
+                                                         Loan.status.in_(statuses)).order_by(Loan.id)))
+
+
+def _nothing_open(membership: Membership, repaying_ok: bool = False) -> None:
+    """``repaying_ok``: a loan being repaid may wait (the request; confirming needs it paid or consent)."""
+    if _loans(membership, (LoanStatus.APPLIED, LoanStatus.APPROVED)):
         raise DomainError(_l("Settle the member's loans before the resignation."))
+    if not repaying_ok and _loans(membership, (LoanStatus.ACTIVE,)) and not membership.offset_consent:
+        raise DomainError(_l("Settle the member's loans before the resignation, or record the member's consent "
+                             "to pay them from their savings."))
     if open_orders(membership):
         raise DomainError(_l("Finish or cancel the member's marketplace orders (as buyer or seller) before "
                              "the resignation."))
 
 
-def request(membership: Membership) -> None:
-    """The member asks to resign."""
-    _nothing_open(membership)
+def request(membership: Membership, consent: bool = False) -> None:
+    """The member asks to resign (``consent``: their savings may pay off their loans)."""
+    if consent:
+        membership.offset_consent = True
+    _nothing_open(membership, repaying_ok=True)
     request_resignation(membership)
 
 
-def confirm(membership: Membership, staff_user: User, key: str | None = None) -> None:
-    """Staff confirm: everything settled, savings refunded in one entry, stores closed."""
+def offset_quote(membership: Membership, today: date | None = None) -> tuple[int, int]:
+    """(what the loans being repaid cost to pay off today, the member's savings)."""
+    today = today or zone_of(membership.koperasi).today()
+    owing = sum(payoff(loan, today).total for loan in _loans(membership, (LoanStatus.ACTIVE,)))
+    return owing, sum(balances(membership.id).values())
+
+
+def offset_loans(membership: Membership, by: User | None, today: date | None = None) -> list[Entry]:
+    """Kompensasi: the member's savings pay off each loan being repaid (module rules)."""
+    koperasi = db.session.get(Koperasi, membership.koperasi_id)
+    day = today or zone_of(koperasi).today()
+    for loan in _loans(membership, (LoanStatus.ACTIVE,)):
+        lock(Loan, loan.id)
+    loans = _loans(membership, (LoanStatus.ACTIVE,))
+    owing, held = offset_quote(membership, day)
+    if owing > held:
+        raise DomainError(_l("The member's savings (%(held)s) do not cover the loans' payoff (%(owing)s): the "
+                             "member pays the difference first.", held=idr(held), owing=idr(owing)))
+    entries = []
+    for loan in loans:
+        amount = payoff(loan, day).total
+        parts = settle(loan, amount, day)
+        legs, held = [], balances(membership.id)
+        for kind in OFFSET_ORDER:
+            take = min(held[kind], amount - sum(leg.amount for leg in legs))
+            if take > 0:
+                debit_savings(membership.id, kind, take)
+                legs.append(Leg(SAVINGS[kind], take, membership_id=membership.id))
+        legs += [Leg(Purpose.PENALTIES, -parts["late"], loan_id=loan.id),
+                 Leg(Purpose.INTEREST, -parts["interest"], loan_id=loan.id),
+                 Leg(Purpose.LOANS, -parts["principal"], loan_id=loan.id)]
+        entry = post(koperasi, "offset", legs, by=by, memo="kompensasi", membership_id=membership.id,
+                     loan_id=loan.id)
+        finish_payment(loan, entry, parts["interest"])
+        entries.append(entry)
+    return entries
+
+
+def confirm(membership: Membership, staff_user: User, key: str | None = None, consent: bool = False) -> None:
+    """Staff confirm: loans settled (or offset with consent), savings refunded in one entry, stores closed.
+    ``consent``: staff record the member's consent to the offset (e.g. signed at the counter)."""
+    if consent:
+        membership.offset_consent = True
     _nothing_open(membership)
+    if membership.offset_consent:
+        offset_loans(membership, staff_user)
     refund_all(membership, staff_user, key)
     mark_resigned(membership)
     db.session.execute(sa.update(Store).where(Store.membership_id == membership.id)

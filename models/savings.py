@@ -13,6 +13,7 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
+from models import dues
 from models.accounts import User
 from models.base import db
 from models.errors import DomainError
@@ -56,11 +57,15 @@ def deposit(membership: Membership, kind: str, amount: int, means: str, by: User
         if kind == "pokok" and amount != pokok_due(membership):
             raise DomainError(_l("Simpanan pokok is %(amount)s, paid in full.",
                                  amount=idr(pokok_due(membership))), field="amount")
+        if kind == "wajib":  # the member's row first, as the month end's autopay takes it: no deadlock
+            dues.lock_members([membership.id])
         credit_savings(membership.id, kind, amount)
         entry = post(koperasi, "deposit", [Leg(MEANS[means], amount),
                                            Leg(SAVINGS[kind], -amount, membership_id=membership.id)],
                      by=by, memo=kind, membership_id=membership.id, key=key, at=at,
                      membership_status=allowed, fingerprint=once)
+        if kind == "wajib":
+            dues.settle([membership.id])  # toward the oldest open bill
         if kind == "pokok":
             db.session.execute(sa.update(Membership).where(Membership.id == membership.id,
                                                            Membership.status == MemberStatus.APPROVED)
@@ -161,6 +166,9 @@ def reverse(entry: Entry, by: User, reason: str, key: str | None = None) -> Entr
         if db.session.scalar(sa.select(Entry.id).where(Entry.reverses_id == entry_id)):
             raise DomainError(_l("This entry was already corrected."))
         original = db.session.get(Entry, entry_id)
+        wajib_of = [line.membership_id for line in original.lines
+                    if line.membership_id and line.account.purpose == SAVINGS["wajib"]]
+        dues.lock_members(wajib_of)  # before the balances, in the order dues.settle keeps
         legs = []
         for line in original.lines:
             kind = next((k for k, purpose in SAVINGS.items() if purpose == line.account.purpose), None)
@@ -172,7 +180,9 @@ def reverse(entry: Entry, by: User, reason: str, key: str | None = None) -> Entr
                 credit_savings(line.membership_id, kind, line.amount)
             legs.append(Leg(line.account.purpose, -line.amount, membership_id=line.membership_id,
                              loan_id=line.loan_id))
-        return post(koperasi, "reversal", legs, by=by, memo=text, membership_id=original.membership_id,
-                    reverses=original, key=key, fingerprint=once)
+        entry = post(koperasi, "reversal", legs, by=by, memo=text, membership_id=original.membership_id,
+                     reverses=original, key=key, fingerprint=once)
+        dues.settle(wajib_of)
+        return entry
 
     return idempotent(koperasi, key, once, run)

@@ -37,7 +37,14 @@ ENTRY_LABELS = {
     "disbursement": _l("Loan disbursement"),
     "repayment": _l("Loan repayment"),
     "reversal": _l("Correction (reversal)"),
+    "savings_interest": _l("Interest on sukarela"),
+    "interest_tax": _l("Final tax on interest (PPh, PP 15/2009)"),
+    "dues_autopay": _l("Simpanan wajib paid from sukarela"),
     "year_close": _l("Closing of the book year"),
+    "offset": _l("Loan paid from savings on resignation (kompensasi)"),
+    "write_off": _l("Loan written off (hapus buku)"),
+    "recovery": _l("Recovery of a written-off loan"),
+    "provision": _l("Loan-loss allowance (PPAP)"),
     "opening": _l("Opening balances"),
     "cash_in": _l("Cash in (kas masuk)"),
     "cash_out": _l("Cash out (kas keluar)"),
@@ -189,6 +196,7 @@ LOAN_PARTS = {
     "repayment": [(Purpose.PENALTIES, -1, _l("Late fee (denda)")), (Purpose.INTEREST, -1, _l("Interest (jasa)")),
                   (Purpose.LOANS, -1, _l("Principal"))],
 }
+LOAN_PARTS["offset"] = LOAN_PARTS["repayment"]
 
 
 @dataclass

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from models import books, books_check, loans, savings
+from models import books, books_check, books_flows, loans, savings
 from models.accounts import User
 from models.errors import DomainError
 from models.ledger import CHART, Account
@@ -209,3 +209,19 @@ def test_after_any_operations_the_statements_balance_and_agree(steps, cut, make_
     cash = books.general_ledger(kop, "1101", START, end)
     assert cash.closing == amounts(later.assets).get("1101", 0)
     assert (cash.lines[-1].balance if cash.lines else cash.opening) == cash.closing
+    # the cash flow and the changes in equity agree with the balance sheet, now and in the period before
+    start = min(middle, end)
+    flow = books_flows.cash_flow(kop, start, end)
+    cash_and_bank = amounts(later.assets).get("1101", 0) + amounts(later.assets).get("1102", 0)
+    assert flow.opening + flow.net == flow.closing == cash_and_bank
+    opening_sheet = books.neraca(kop, start - timedelta(days=1))
+    assert flow.opening == amounts(opening_sheet.assets).get("1101", 0) + amounts(opening_sheet.assets).get("1102", 0)
+    previous_sheet = books.neraca(kop, flow.previous_end)
+    assert flow.previous_opening + flow.previous_net == flow.previous_closing == (
+        amounts(previous_sheet.assets).get("1101", 0) + amounts(previous_sheet.assets).get("1102", 0))
+    changes = books_flows.equity_changes(kop, start, end)
+    assert changes.total("now").closing == later.equity.total
+    assert changes.total("now").opening == opening_sheet.equity.total
+    assert changes.total("before").closing == previous_sheet.equity.total
+    assert {r.code: r.now.closing for r in changes.rows} == {r.code: r.amount for r in later.equity.rows}
+    assert changes.surplus == books.hasil_usaha(kop, start, end).surplus

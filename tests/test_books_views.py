@@ -5,13 +5,18 @@ from __future__ import annotations
 
 import csv
 import io
+import zipfile
+from datetime import date
 
+import openpyxl
 import pytest
 import sqlalchemy as sa
 
+from models import ledger
+from models.ledger import Leg, Purpose
 from models.membership import Membership
 from tests.conftest import login
-from tests.test_books import example  # noqa: F401  (the hand-computed koperasi)
+from tests.test_books import at_wib, example  # noqa: F401  (the hand-computed koperasi)
 
 EN = {"Accept-Language": "en"}
 
@@ -119,3 +124,132 @@ def test_only_this_koperasis_staff_read_its_books(app, db, example, make_koperas
         assert other.get(url(example, path)).status_code == 404, path
         assert member.get(url(example, path)).status_code == 404, path
     assert app.test_client().get(url(example, "/neraca")).status_code in (302, 303)  # to the login page
+
+
+# ---------------------------------------------------------------- previous period, cash flow, equity, xlsx
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def workbook_rows(response) -> list[tuple]:
+    """The cells of an .xlsx download, row by row, as the spreadsheet app reads them."""
+    assert response.status_code == 200 and response.mimetype == XLSX
+    assert response.headers["Cache-Control"] == "private, no-store"
+    sheet = openpyxl.load_workbook(io.BytesIO(response.data)).active
+    return [tuple(cell for cell in row) for row in sheet.iter_rows(values_only=True)]
+
+
+def money_formats(response) -> set[str]:
+    sheet = openpyxl.load_workbook(io.BytesIO(response.data)).active
+    return {cell.number_format for row in sheet.iter_rows() for cell in row if isinstance(cell.value, int)}
+
+
+def test_the_hasil_usaha_has_the_previous_month_beside_it(example, pengawas):  # noqa: F811
+    page = pengawas.get(url(example, "/hasil-usaha?from=2026-02-01&to=2026-02-28"), headers=EN).text
+    assert '<th scope="col" class="num">Feb 2026</th>' in page and '<th scope="col" class="num previous">Jan 2026</th>' in page
+    fees = page.split("Loan fees (provisi)")[1].split("</tr>")[0]  # nothing in February, Rp12.000 in January
+    assert fees.count("Rp0") == 1 and "Rp12,000" in fees
+    year = pengawas.get(url(example, "/hasil-usaha?from=2026-01-01&to=2026-12-31"), headers=EN).text
+    assert '<th scope="col" class="num">2026</th>' in year and '<th scope="col" class="num previous">2025</th>' in year
+    neraca = pengawas.get(url(example, "/neraca?at=2026-01-31")).text  # in Indonesian
+    assert '<th scope="col" class="num">31 Jan 26</th>' in neraca and '<th scope="col" class="num previous">2025</th>' in neraca
+
+
+def test_the_cash_flow_page_and_csv(example, pengawas):  # noqa: F811
+    page = pengawas.get(url(example, "/arus-kas?from=2026-02-01&to=2026-02-28"), headers=EN)
+    assert page.status_code == 200
+    text = page.text
+    assert "Operating activities" in text and "Simpanan sukarela deposited" in text and "Loan principal repaid" in text
+    closing = text.split("Closing balance")[1].split("</tr>")[0]
+    assert "Rp1,044,000" in closing and "Rp532,000" in closing  # February, then January beside it
+    assert example.legal_number in text and "Treasurer" in text
+    rows = rows_of(pengawas.get(url(example, "/arus-kas?from=2026-01-01&to=2026-01-31&format=csv"), headers=EN))
+    assert rows[0] == ["activity", "code", "name", "amount"]
+    assert rows[1] == ["", "", "Opening balance", "0"]
+    assert ["operating", "1301", "Loans to members", "-1200000"] in rows
+    assert ["financing", "3101", "Simpanan pokok", "200000"] in rows
+    assert rows[-1] == ["", "", "Closing balance", "532000"]
+
+
+def test_the_changes_in_equity_page_and_csv(example, pengawas):  # noqa: F811
+    page = pengawas.get(url(example, "/perubahan-ekuitas?from=2026-02-01&to=2026-02-28"), headers=EN).text
+    assert "Surplus of the period" in page and "Rp244,000" in page and "Rp232,000" in page  # closing now, before
+    rows = rows_of(pengawas.get(url(example, "/perubahan-ekuitas?from=2026-02-01&to=2026-02-28&format=csv"),
+                                headers=EN))
+    assert rows[0] == ["code", "name", "opening", "increases", "decreases", "surplus", "closing"]
+    assert ["3401", "SHU of the current year", "12000", "0", "0", "12000", "24000"] in rows
+    assert rows[-1] == ["", "Total equity", "232000", "0", "0", "12000", "244000"]
+
+
+def test_the_xlsx_downloads_equal_the_pages(example, pengawas):  # noqa: F811
+    response = pengawas.get(url(example, "/neraca?at=2026-01-31&format=xlsx"), headers=EN)
+    rows = workbook_rows(response)
+    assert rows[0][0] == "Balance sheet (neraca)" and rows[1][0] == example.name
+    assert rows[2][0] == f"Legal entity number: {example.legal_number}" and "January 31, 2026" in rows[3][0]
+    assert rows[5] == ("Code", "Account", "31 Jan 26", "2025")
+    assert ("1101", "Cash on hand", 512_000, 0) in rows and (None, "Total assets", 1_732_000, 0) in rows
+    assert money_formats(response) == {'"Rp"#,##0;-"Rp"#,##0'}  # numbers, shown as Rupiah
+    page = pengawas.get(url(example, "/neraca?at=2026-01-31"), headers=EN).text
+    for value in (512_000, 1_732_000, 1_500_000):
+        assert f"Rp{value:,}" in page
+    hasil = workbook_rows(pengawas.get(url(example, "/hasil-usaha?from=2026-02-01&to=2026-02-28&format=xlsx")))
+    assert hasil[5] == ("Kode", "Akun", "Feb 2026", "Jan 2026")  # the user's language
+    assert ("4102", "Pendapatan provisi", 0, 12_000) in hasil and hasil[-1][2:] == (12_000, 12_000)
+    trial = workbook_rows(pengawas.get(url(example, "/trial-balance?from=2026-01-01&to=2026-01-31&format=xlsx"),
+                                       headers=EN))
+    assert trial[-1] == (None, "Total", None, 2_920_000, 2_920_000, 0, 0)
+    flow = workbook_rows(pengawas.get(url(example, "/arus-kas?from=2026-02-01&to=2026-02-28&format=xlsx"), headers=EN))
+    assert flow[-1] == (None, "Closing balance", 1_044_000, 532_000)
+    equity = workbook_rows(pengawas.get(url(example, "/perubahan-ekuitas?from=2026-02-01&to=2026-02-28&format=xlsx"),
+                                        headers=EN))
+    assert (None, "Total equity", 232_000, 0, 0, 12_000, 244_000) in equity
+    ledger = workbook_rows(pengawas.get(url(example, "/accounts/1101?from=2026-02-01&to=2026-02-28&format=xlsx"),
+                                        headers=EN))
+    assert ledger[5] == ("Date", "Receipt number", "Description", "Debit", "Credit", "Balance")
+    assert ledger[6][2:] == ("Opening balance", None, None, 512_000) and ledger[-1][5] == 724_000
+
+
+def test_a_name_that_looks_like_a_formula_stays_text_in_the_xlsx(example, pengawas, db):  # noqa: F811
+    example.name = "=HYPERLINK(\"http://x\")"
+    db.session.commit()
+    response = pengawas.get(url(example, "/neraca?at=2026-01-31&format=xlsx"))
+    with zipfile.ZipFile(io.BytesIO(response.data)) as xlsx:
+        assert "<f>" not in xlsx.read("xl/worksheets/sheet1.xml").decode()  # no cell is a formula
+    assert workbook_rows(response)[1][0] == example.name  # the text as typed
+
+
+def test_the_statement_pages_print_with_a_letterhead_and_signatures(example, pengawas):  # noqa: F811
+    for path in ("/arus-kas", "/perubahan-ekuitas", "/trial-balance", "/hasil-usaha", "/neraca", "/accounts/1101"):
+        page = pengawas.get(url(example, path), headers=EN).text
+        assert 'class="print-only letterhead"' in page and example.legal_number in page and example.address in page, path
+        assert "Chair (ketua)" in page and "Treasurer (bendahara)" in page and "Bandung, " in page, path
+        assert "data-print hidden" in page and "format=xlsx" in page, path
+
+
+def test_the_new_statements_only_for_this_koperasis_staff(app, db, example, make_koperasi, make_staff):  # noqa: F811
+    other = login(app.test_client(), make_staff(make_koperasi(name="Koperasi Sebelah"), "admin"))
+    siti = db.session.scalar(sa.select(Membership).where(Membership.koperasi_id == example.id).limit(1))
+    member = login(app.test_client(), siti.user)
+    for path in ("/arus-kas", "/perubahan-ekuitas?format=xlsx", "/neraca?format=xlsx", "/accounts/1101?format=xlsx"):
+        assert other.get(url(example, path)).status_code == 404, path
+        assert member.get(url(example, path)).status_code == 404, path
+
+
+@pytest.mark.parametrize("query", ["/arus-kas?from=2026-03-01&to=2026-02-01", "/perubahan-ekuitas?to=2026-13-01"])
+def test_a_bad_period_for_the_new_statements(example, pengawas, query):  # noqa: F811
+    assert pengawas.get(url(example, query), headers=EN).status_code == 422
+    assert pengawas.get(url(example, query + "&format=xlsx"), headers=EN).status_code == 422
+
+
+def test_a_contra_account_is_positive_in_the_csv_and_deducted_in_the_total(example, pengawas, db):  # noqa: F811
+    """PPAP has a credit balance: Rp100.000 in its own normal balance; the assets' total deducts it."""
+    ledger.post(example, "provision", [Leg(Purpose.LOAN_LOSS, 100_000), Leg(Purpose.ALLOWANCE, -100_000)], by=None,
+                at=at_wib(date(2026, 1, 31), 9))
+    db.session.commit()
+    rows = rows_of(pengawas.get(url(example, "/neraca?at=2026-01-31&format=csv"), headers=EN))
+    assert ["1309", "Allowance for loan losses (PPAP)", "asset", "100000"] in rows
+    assert ["", "Total assets", "asset", "1632000"] in rows  # 1.732.000 − 100.000
+    assert all(int(row[3]) >= 0 for row in rows[1:] if row[2] == "asset")
+    assert ["3401", "SHU of the current year", "equity", "-88000"] in rows  # a deficit stays negative
+    page = pengawas.get(url(example, "/neraca?at=2026-01-31"), headers=EN).text
+    assert "(Rp100,000)" in page  # shown as a deduction on the page

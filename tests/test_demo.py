@@ -11,7 +11,7 @@ from datetime import date
 import sqlalchemy as sa
 from PIL import Image
 
-from models import periods
+from models import dues, months, periods
 from models.accounts import authenticate
 from models.koperasi import Koperasi, KoperasiLogo, Staff, Status
 from models.ledger import Entry
@@ -19,6 +19,7 @@ from models.loans import Loan
 from models.market import Product, ProductPhoto, Store
 from models.membership import Membership
 from models.orders import Order
+from views.fields import KEY_SHAPE
 from web.config import ROOT
 from web.demo.catalogue import KINDS, STORES
 from web.demo.gateway import CITIES, founded
@@ -80,8 +81,17 @@ def test_the_demo_is_believable(app, db):
     # Postings and orders carry keys as unguessable as a form's (no "demo-sukarela-1-0" anyone could send).
     keys = [*db.session.scalars(sa.select(Entry.idempotency_key).where(Entry.idempotency_key.is_not(None))),
             *db.session.scalars(sa.select(Order.checkout_key))]
+    # The month end's keys name a member and a month ("interest:12:2026-03"): the ":" is one no
+    # form's key may carry (views.fields.KEY_SHAPE), so nobody can send one.
+    month_end = [key for key in keys if re.fullmatch(r"(interest|interest-tax|autopay):\d+:\d{4}-\d{2}", key)]
+    assert month_end and not any(KEY_SHAPE.fullmatch(key) for key in month_end)
+    keys = [key for key in keys if key not in month_end]
     assert len(keys) > 100 and all(re.fullmatch(r"[A-Za-z0-9_-]{43}", key) for key in keys)
 
+    # Wajib billing and interest on the first koperasi: a rate, bills, someone in arrears.
+    assert first.savings_rate_bp > 0 and db.session.scalar(sa.select(sa.func.count()).select_from(Entry).where(
+        Entry.koperasi_id == first.id, Entry.kind == "savings_interest")) > 0
+    assert any(d.arrears_months for d in dues.month_dues(first, months.current(first)))
     # The past book year is closed there (its months and the closing entry), the current one open.
     last_year = date.today().year - 1
     assert periods.is_closed(first, periods.YEAR, date(last_year, 1, 1))

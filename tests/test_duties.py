@@ -10,7 +10,7 @@ from datetime import date, timedelta
 import pytest
 import sqlalchemy as sa
 
-from models import cashbook, loans, periods, savings
+from models import cashbook, collectability, loans, months, periods, savings
 from models import koperasi as kop
 from models.cashbook import CashCount
 from models.chart import add_sub_account
@@ -22,7 +22,7 @@ from models.loans import Loan, LoanProduct
 from models.market import Store
 from models.membership import Membership
 from models.periods import PeriodEvent
-from models.zones import WIB
+from models.zones import WIB, zone_of
 from tests.conftest import board, fund, koperasi_data, login
 
 NIKS = [f"32730115089{n:05d}" for n in range(1, 40)]
@@ -33,7 +33,7 @@ PRODUCT_FORM = {"name": "Pinjaman Mikro", "method": "annuity", "monthly_rate_bp"
                 "fee_mode": "deducted", "min_amount_idr": "100.000", "max_amount_idr": "5.000.000", "min_tenor": "6",
                 "max_tenor": "36", "late_fee_mode": "per_day", "late_fee_idr": "1.000", "active": "y"}
 ROLES = [Role.PENGAWAS, Role.TELLER, Role.PENGURUS, Role.ADMIN]
-LAST_MONTH = (WIB.today().replace(day=1) - timedelta(days=1)).strftime("%Y-%m")
+FIRST_MONTH = (WIB.today() - timedelta(days=40)).strftime("%Y-%m")  # the world's first postings: months close in order
 LAST_YEAR = WIB.today().year - 1
 CLOSED_MONTH = date(LAST_YEAR - 1, 6, 1)  # closed in the world, for the admin to reopen
 
@@ -61,6 +61,9 @@ def world(app, db, make_koperasi, make_member, make_user, make_staff, make_store
     approver = board(k)
     teller = make_staff(k, "teller", user=make_user(full_name="Teller Dua"))
     member = make_member(k, user=make_user(full_name="Siti Aminah"), nik=NIKS[0])
+    k.savings_rate_bp = 600  # and sukarela held all last month: the month end posts its interest
+    savings.deposit(member, "sukarela", 1_000_000, "cash", teller,
+                    at=months.bounds(k, months.last_ended(k))[0])
     receipt = savings.deposit(member, "sukarela", 500_000, "cash", teller)
     applicant = make_member(k, status="applied", nik=NIKS[1])
     resigning = make_member(k, status="resigning", nik=NIKS[2])
@@ -70,7 +73,13 @@ def world(app, db, make_koperasi, make_member, make_user, make_staff, make_store
     loans.approve(approved, approver)
     active = loans.apply(member, product, 2_000_000, 12, "Etalase dan stok")
     loans.approve(active, approver)
-    loans.disburse(active, teller, "cash")
+    paid_out = zone_of(k).today() - timedelta(days=40)  # before last month began: last month can be provisioned
+    loans.disburse(active, teller, "cash", today=paid_out)
+    repayment = loans.repay(active, 50_000, "cash", teller, today=paid_out + timedelta(days=1))
+    written = loans.apply(member, product, 1_500_000, 6, "Stok musim hujan")
+    loans.approve(written, approver)
+    loans.disburse(written, teller, "cash", today=paid_out)
+    collectability.write_off(written, approver, "Usaha tutup, anggota pindah")
     store = make_store(k, status="pending", name="Warung Pak Budi")
     periods.close_month(k, CLOSED_MONTH, approver)
     chart_of = ensure_chart(k)
@@ -87,7 +96,9 @@ def world(app, db, make_koperasi, make_member, make_user, make_staff, make_store
     teller_staff = db.session.scalar(sa.select(Staff).where(Staff.user_id == teller.id))
     ids = dict(slug=k.slug, app=applicant.id, member=member.id, resigning=resigning.id, ref=receipt.ref,
                applied=applied.id, approved=approved.id, active=active.id, product=product.id, store=store.id,
-               staff=teller_staff.id, code="1101", cash=chart_of["cash"].id, bank=chart_of["bank"].id,
+               staff=teller_staff.id, code="1101", repayment=repayment.ref, written=written.id,
+               month=f"{zone_of(k).today().replace(day=1) - timedelta(days=1):%Y-%m}",
+               last_month=months.label(months.last_ended(k)), cash=chart_of["cash"].id, bank=chart_of["bank"].id,
                expense=chart_of["utilities"].id, reserve=chart_of["reserve"].id, spare=spare.id, cashref=paid.ref,
                count=short.id)
     return dict(k=k, ids=ids, clients=clients, candidate=candidate)
@@ -112,6 +123,9 @@ ACTIONS = [
     ("loan list", Duty.READ, OFFICE + "/loans/list", None),
     ("a loan", Duty.READ, OFFICE + "/loans/{applied}", None),
     ("loan products", Duty.READ, OFFICE + "/loan-products", None),
+    ("collectability", Duty.READ, OFFICE + "/loans/collectability", None),
+    ("a written-off loan", Duty.READ, OFFICE + "/loans/{written}", None),
+    ("a repayment receipt", Duty.READ, OFFICE + "/receipts/{repayment}", None),
     ("stores", Duty.READ, OFFICE + "/stores", None),
     ("books", Duty.READ, OFFICE + "/books", None),
     ("trial balance", Duty.READ, OFFICE + "/books/trial-balance?from=2026-01-01&to=2026-12-31", None),
@@ -119,6 +133,8 @@ ACTIONS = [
     ("hasil usaha", Duty.READ, OFFICE + "/books/hasil-usaha?format=csv", None),
     ("general ledger", Duty.READ, OFFICE + "/books/accounts/{code}", None),
     ("closed periods", Duty.READ, OFFICE + "/books/periods", None),
+    ("cash flow", Duty.READ, OFFICE + "/books/arus-kas?from=2026-01-01&to=2026-12-31", None),
+    ("changes in equity", Duty.READ, OFFICE + "/books/perubahan-ekuitas?format=xlsx", None),
     ("chart of accounts", Duty.READ, OFFICE + "/books/chart", None),
     ("opening balances page", Duty.READ, OFFICE + "/books/opening", None),
     ("journal page", Duty.READ, OFFICE + "/books/journal", None),
@@ -146,6 +162,8 @@ ACTIONS = [
      {"withdraw-amount": "10.000", "withdraw-means": "cash", "withdraw-key": "w" * 32}),
     ("repay", Duty.POST_MONEY, OFFICE + "/loans/{active}/repay",
      {"amount": "10.000", "source": "cash", "key": "r" * 32}),
+    ("recover", Duty.POST_MONEY, OFFICE + "/loans/{written}/recover",
+     {"amount": "100.000", "means": "cash", "key": "v" * 32}),
     ("disburse", Duty.DISBURSE_LOAN, OFFICE + "/loans/{approved}/disburse", {"means": "cash", "key": "p" * 32}),
     ("approve member", Duty.APPROVE_MEMBER, OFFICE + "/applications/{app}/approve", {}),
     ("reject member", Duty.APPROVE_MEMBER, OFFICE + "/applications/{app}/reject",
@@ -158,6 +176,13 @@ ACTIONS = [
     ("suspend store", Duty.APPROVE_STORE, OFFICE + "/stores/{store}/suspend", {}),
     ("correct a receipt", Duty.CORRECT_ENTRY, OFFICE + "/receipts/{ref}/reverse",
      {"reason": "Salah ketik nominal", "key": "c" * 32}),
+    ("correct a repayment", Duty.CORRECT_ENTRY, OFFICE + "/receipts/{repayment}/reverse",
+     {"reason": "Salah catat angsuran", "key": "e" * 32}),
+    ("write off", Duty.WRITE_OFF_LOAN, OFFICE + "/loans/{active}/write-off",
+     {"reason": "Anggota tidak bisa dihubungi", "key": "o" * 32}),
+    ("provision", Duty.RUN_PROVISION, OFFICE + "/loans/provision", {"month": "{month}"}),
+    ("provision rates", Duty.MANAGE_SETTINGS, OFFICE + "/loans/provision-rates",
+     {"lancar": "1", "kurang_lancar": "10", "diragukan": "50", "macet": "100"}),
     ("edit profile", Duty.MANAGE_SETTINGS, OFFICE + "/profile", "profile"),
     ("new loan product form", Duty.MANAGE_SETTINGS, OFFICE + "/loan-products/new", None),
     ("new loan product", Duty.MANAGE_SETTINGS, OFFICE + "/loan-products/new", PRODUCT_FORM),
@@ -167,8 +192,12 @@ ACTIONS = [
     ("change a role", Duty.MANAGE_STAFF, OFFICE + "/staff/{staff}/role", {"role": "pengawas"}),
     ("remove staff", Duty.MANAGE_STAFF, OFFICE + "/staff/{staff}/remove", {}),
     ("reveal a NIK", Duty.REVEAL_NIK, OFFICE + "/members/{member}/reveal-nik", {}),
+    ("dues", Duty.READ, OFFICE + "/dues", None),
+    ("dues of a month", Duty.READ, OFFICE + "/dues?month=2026-01", None),
+    ("run the month end", Duty.RUN_MONTH_END, OFFICE + "/dues",
+     {"form": "month_end", "month": "{last_month}", "key": "e" * 32}),
     ("close a month", Duty.CLOSE_PERIOD, OFFICE + "/books/periods",
-     {"form": "close_month", "scope": "month", "period": LAST_MONTH}),
+     {"form": "close_month", "scope": "month", "period": FIRST_MONTH}),
     ("close the book year", Duty.CLOSE_PERIOD, OFFICE + "/books/periods",
      {"form": "close_year", "scope": "year", "period": str(LAST_YEAR), "confirm": "y"}),
     ("reopen a month", Duty.REOPEN_PERIOD, OFFICE + "/books/periods",
@@ -184,9 +213,9 @@ def snapshot(db, k) -> tuple:
     rows = lambda *cols: tuple(db.session.execute(sa.select(*cols).order_by(cols[0])).all())  # noqa: E731
     return (rows(Entry.id, Entry.kind), rows(Membership.id, Membership.status), rows(Loan.id, Loan.status),
             rows(Store.id, Store.status), rows(Staff.id, Staff.role), rows(LoanProduct.id, LoanProduct.name),
-            rows(Koperasi.id, Koperasi.name, Koperasi.single_person_loans), rows(KoperasiEvent.id, KoperasiEvent.action),
-            rows(PeriodEvent.id, PeriodEvent.action), rows(Account.id, Account.closed),
-            rows(CashCount.id, CashCount.status))
+            rows(Koperasi.id, Koperasi.name, Koperasi.single_person_loans, Koperasi.provision_lancar_bp),
+            rows(KoperasiEvent.id, KoperasiEvent.action), rows(PeriodEvent.id, PeriodEvent.action),
+            rows(Account.id, Account.closed), rows(CashCount.id, CashCount.status))
 
 
 def _do(world, who, url, data):
@@ -196,8 +225,9 @@ def _do(world, who, url, data):
         return client.get(url)
     if data == "profile":
         data = profile_form(world["k"], name="Koperasi Sumber Rejeki Baru")
-    data = {name.format(**world["ids"]): value.format(**world["ids"]) if isinstance(value, str) else value
-            for name, value in data.items()}
+    if data:
+        data = {name.format(**world["ids"]): value.format(**world["ids"]) if isinstance(value, str) else value
+                for name, value in data.items()}
     return client.post(url, data=data)
 
 

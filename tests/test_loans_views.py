@@ -357,7 +357,9 @@ def test_portfolio_counts_outstanding_overdue_and_npl(kop, product, make_member,
     assert "Sisa pokok Rp2.400.000" in body
     # the late loan: months 1–5 are due (5 × Rp112.000); its principal is non-performing
     assert "Tunggakan Rp560.000" in body
-    assert "NPL (menunggak lebih dari 90 hari) 50%" in body
+    assert "NPL (kurang lancar, diragukan, macet) Rp1.200.000 · 50%" in body
+    # 160 days since it was paid out: its first instalment is 130 days late, kurang lancar.
+    assert "Kurang lancar Rp1.200.000 · 1 pinjaman" in body and "Lancar Rp1.200.000 · 1 pinjaman" in body
     assert "Menunggak: 1" in body and "Anggota 0" in body
 
 

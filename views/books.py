@@ -1,23 +1,23 @@
-"""The koperasi's books in the office: trial balance, neraca, hasil usaha, general ledger;
-each as a page (phone and A4) and as CSV. Every staff role reads them."""
+"""The koperasi's books in the office: trial balance, neraca, hasil usaha, cash flow, changes in
+equity and the general ledger; each as a page (phone and A4), as CSV and as XLSX. Every staff
+role reads them."""
 
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, timedelta
 
 from flask import Blueprint, abort, g, request
+from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from models import books, periods
-from models.ledger import CHART
+from models import books, books_flows, periods, regions
 from models.statement import ENTRY_LABELS
 from models.zones import zone_of
+from views import books_sheets as sheets
 from web.access import office
-from web.i18n import local_datetime
 from web.render import render
-from web.spreadsheet import csv_response
 
 bp = Blueprint("books", __name__, url_prefix="/k/<slug>/office/books")
 
@@ -25,11 +25,45 @@ FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(9998, 12, 31)
 ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 KIND_LABELS = {"asset": _l("Assets"), "liability": _l("Liabilities"), "equity": _l("Equity"),
                "income": _l("Income"), "expense": _l("Expenses")}
+ACTIVITY_LABELS = {"operating": _l("Operating activities"), "investing": _l("Investing activities"),
+                   "financing": _l("Financing activities")}
+REGENCY_PREFIXES = ("Kota Administrasi ", "Kabupaten Administrasi ", "Kota ", "Kabupaten ")
+
+
+def period_heading(start: date, end: date) -> str:
+    """A short column heading for a period: the year, the month, or the days."""
+    months = books.whole_months(start, end)
+    if months == 12 and start.month == 1:
+        return str(start.year)
+    if months == 1:
+        return format_date(start, "MMM yyyy")
+    if start.year == end.year:
+        return f"{format_date(start, 'd/M')}–{format_date(end, 'd/M/yy')}"
+    return f"{format_date(start, 'd/M/yy')}–{format_date(end, 'd/M/yy')}"
+
+
+def day_heading(at: date) -> str:
+    """A short column heading for a balance-sheet day: the year at its end, else the day."""
+    return str(at.year) if (at.month, at.day) == (12, 31) else format_date(at, "d MMM yy")
+
+
+def period_text(start: date, end: date) -> str:
+    return _("%(start)s to %(end)s", start=format_date(start, "long"), end=format_date(end, "long"))
+
+
+def place_of(koperasi) -> str:
+    """Where the statement is signed: the koperasi's regency or city, without "Kota"/"Kabupaten"."""
+    place = regions.name(koperasi.regency_code)
+    for prefix in REGENCY_PREFIXES:
+        if place.startswith(prefix):
+            return place[len(prefix):]
+    return place
 
 
 @bp.context_processor
 def labels() -> dict:
-    return {"kind_labels": KIND_LABELS, "entry_labels": ENTRY_LABELS}
+    return {"kind_labels": KIND_LABELS, "entry_labels": ENTRY_LABELS, "activity_labels": ACTIVITY_LABELS,
+            "flow_label": sheets.flow_label}
 
 
 @bp.app_template_global()
@@ -64,98 +98,127 @@ def _period(koperasi) -> tuple[date, date, dict]:
     return start, end, errors
 
 
-def _wants_csv() -> bool:
-    return request.args.get("format") == "csv"
+def _export():
+    """The format asked for: "csv", "xlsx", or None for the page."""
+    wanted = request.args.get("format")
+    return wanted if wanted in ("csv", "xlsx") else None
 
 
 def _refused(errors: dict):
-    """Bad dates asked as CSV: the message, status 422."""
+    """Bad dates asked as a download: the message, status 422."""
     return "\n".join(errors.values()) + "\n", 422, {"Content-Type": "text/plain; charset=utf-8"}
 
 
 def _page(template: str, here, errors: dict, **context):
-    g.period_notes = periods.notes(here.koperasi, context.get("start"), context.get("end") or context.get("at"))
-    return render(template, status=422 if errors else 200, here=here, koperasi=here.koperasi, errors=errors,
-                  typed=request.args, **context)
+    koperasi = here.koperasi
+    g.period_notes = periods.notes(koperasi, context.get("start"), context.get("end") or context.get("at"))
+    return render(template, status=422 if errors else 200, here=here, koperasi=koperasi, errors=errors,
+                  typed=request.args, place=place_of(koperasi), today=zone_of(koperasi).today(), **context)
+
+
+def _about(here, title, period: str) -> sheets.About:
+    return sheets.About(here.koperasi, str(title), period)
 
 
 @bp.get("")
 def index(slug):
-    """The books: links to each statement for this month and today."""
+    """The books: links to each statement for this month and today, and the accounts."""
     here = office(slug, "read")
-    return render("books/index.html", here=here, koperasi=here.koperasi, chart=CHART)
+    return render("books/index.html", here=here, koperasi=here.koperasi, accounts=books.chart_of(here.koperasi))
 
 
 @bp.get("/trial-balance")
 def trial_balance(slug):
-    """Debit and credit totals of every account over a period; they are equal."""
+    """Debit and credit totals of every account over a period and the one before; they are equal."""
     here = office(slug, "read")
     start, end, errors = _period(here.koperasi)
+    if (wanted := _export()) and errors:
+        return _refused(errors)
     trial = None if errors else books.trial_balance(here.koperasi, start, end)
-    if _wants_csv():
-        if errors:
-            return _refused(errors)
-        rows = [(r.code, str(r.label), r.kind, r.debit, r.credit) for r in trial.rows]
-        rows.append(("", _("Total"), "", trial.debit, trial.credit))
-        return csv_response(f"trial-balance-{slug}-{start}-{end}.csv", ["code", "name", "kind", "debit", "credit"], rows)
-    return _page("books/trial_balance.html", here, errors, trial=trial, start=start, end=end)
+    headings = None if errors else (period_heading(start, end), period_heading(trial.previous_start, trial.previous_end))
+    if wanted:
+        about = _about(here, _("Trial balance"), period_text(start, end))
+        return sheets.trial_balance(wanted, about, trial, headings, f"trial-balance-{slug}-{start}-{end}")
+    return _page("books/trial_balance.html", here, errors, trial=trial, start=start, end=end, headings=headings)
 
 
 @bp.get("/neraca")
 def neraca(slug):
-    """The balance sheet at the end of a day (today by default)."""
+    """The balance sheet at the end of a day (today by default) and at the end of the year before."""
     here = office(slug, "read")
     errors: dict = {}
     at = _day("at", zone_of(here.koperasi).today(), errors)
+    if (wanted := _export()) and errors:
+        return _refused(errors)
     sheet = None if errors else books.neraca(here.koperasi, at)
-    if _wants_csv():
-        if errors:
-            return _refused(errors)
-        rows = []
-        for group, total_label in ((sheet.assets, _("Total assets")), (sheet.liabilities, _("Total liabilities")),
-                                   (sheet.equity, _("Total equity"))):
-            rows += [(r.code, str(r.label), r.kind, r.amount) for r in group.rows]
-            rows.append(("", total_label, group.kind, group.total))
-        rows.append(("", _("Total liabilities and equity"), "", sheet.liabilities_and_equity))
-        return csv_response(f"neraca-{slug}-{at}.csv", ["code", "name", "kind", "amount"], rows)
-    return _page("books/neraca.html", here, errors, sheet=sheet, at=at)
+    headings = None if errors else (day_heading(at), day_heading(sheet.previous_at))
+    if wanted:
+        about = _about(here, _("Balance sheet (neraca)"), _("At %(date)s", date=format_date(at, "long")))
+        return sheets.neraca(wanted, about, sheet, headings, f"neraca-{slug}-{at}")
+    return _page("books/neraca.html", here, errors, sheet=sheet, at=at, headings=headings)
 
 
 @bp.get("/hasil-usaha")
 def hasil_usaha(slug):
-    """Income, expenses and the surplus (SHU) over a period."""
+    """Income, expenses and the surplus (SHU) over a period and the one before."""
     here = office(slug, "read")
     start, end, errors = _period(here.koperasi)
+    if (wanted := _export()) and errors:
+        return _refused(errors)
     statement = None if errors else books.hasil_usaha(here.koperasi, start, end)
-    if _wants_csv():
-        if errors:
-            return _refused(errors)
-        rows = []
-        for group, total_label in ((statement.income, _("Total income")), (statement.expenses, _("Total expenses"))):
-            rows += [(r.code, str(r.label), r.kind, r.amount) for r in group.rows]
-            rows.append(("", total_label, group.kind, group.total))
-        rows.append(("", _("Surplus (SHU)"), "", statement.surplus))
-        return csv_response(f"hasil-usaha-{slug}-{start}-{end}.csv", ["code", "name", "kind", "amount"], rows)
-    return _page("books/hasil_usaha.html", here, errors, statement=statement, start=start, end=end)
+    headings = None if errors else (period_heading(start, end),
+                                    period_heading(statement.previous_start, statement.previous_end))
+    if wanted:
+        about = _about(here, _("Income statement (hasil usaha)"), period_text(start, end))
+        return sheets.hasil_usaha(wanted, about, statement, headings, f"hasil-usaha-{slug}-{start}-{end}")
+    return _page("books/hasil_usaha.html", here, errors, statement=statement, start=start, end=end, headings=headings)
+
+
+@bp.get("/arus-kas")
+def cash_flow(slug):
+    """Cash and bank over a period and the one before: opening, receipts, payments, closing."""
+    here = office(slug, "read")
+    start, end, errors = _period(here.koperasi)
+    if (wanted := _export()) and errors:
+        return _refused(errors)
+    flow = None if errors else books_flows.cash_flow(here.koperasi, start, end)
+    headings = None if errors else (period_heading(start, end), period_heading(flow.previous_start, flow.previous_end))
+    if wanted:
+        about = _about(here, _("Cash flow (arus kas)"), period_text(start, end))
+        return sheets.cash_flow(wanted, about, flow, headings, f"arus-kas-{slug}-{start}-{end}")
+    return _page("books/cash_flow.html", here, errors, flow=flow, start=start, end=end, headings=headings)
+
+
+@bp.get("/perubahan-ekuitas")
+def equity_changes(slug):
+    """Each equity account's opening, increases, decreases and closing over a period and the one before."""
+    here = office(slug, "read")
+    start, end, errors = _period(here.koperasi)
+    if (wanted := _export()) and errors:
+        return _refused(errors)
+    changes = None if errors else books_flows.equity_changes(here.koperasi, start, end)
+    headings = None if errors else (period_heading(start, end),
+                                    period_heading(changes.previous_start, changes.previous_end))
+    if wanted:
+        about = _about(here, _("Changes in equity (perubahan ekuitas)"), period_text(start, end))
+        return sheets.equity_changes(wanted, about, changes, headings, f"perubahan-ekuitas-{slug}-{start}-{end}")
+    return _page("books/equity_changes.html", here, errors, changes=changes, start=start, end=end, headings=headings)
 
 
 @bp.get("/accounts/<code>")
 def account(slug, code):
     """One account's general ledger over a period: every line, its entry, the running balance."""
     here = office(slug, "read")
-    if code not in books.BY_CODE:
+    ref = books.find_account(here.koperasi, code)
+    if ref is None:
         abort(404)
     start, end, errors = _period(here.koperasi)
+    if (wanted := _export()) and errors:
+        return _refused(errors)
     gl = None if errors else books.general_ledger(here.koperasi, code, start, end)
-    if _wants_csv():
-        if errors:
-            return _refused(errors)
-        rows = [("", "", _("Opening balance"), "", "", gl.opening)]
-        rows += [(local_datetime(line.posted_at, "yyyy-MM-dd HH:mm", here.koperasi), line.ref,
-                  str(ENTRY_LABELS.get(line.entry_kind, line.entry_kind)), line.debit or "", line.credit or "", line.balance)
-                 for line in gl.lines]
-        rows.append(("", "", _("Closing balance"), "", "", gl.closing))
-        return csv_response(f"ledger-{slug}-{code}-{start}-{end}.csv",
-                            ["date", "ref", "description", "debit", "credit", "balance"], rows)
-    _purpose, _code, kind, label = books.BY_CODE[code]
-    return _page("books/account.html", here, errors, gl=gl, code=code, kind=kind, label=label, start=start, end=end)
+    title = f"{ref.code} {ref.label}"
+    if wanted:
+        about = _about(here, _("General ledger: %(account)s", account=title), period_text(start, end))
+        return sheets.general_ledger(wanted, about, gl, here.koperasi, f"ledger-{slug}-{code}-{start}-{end}")
+    return _page("books/account.html", here, errors, gl=gl, ref=ref, title=title, start=start, end=end,
+                 previous_end=start - timedelta(days=1))

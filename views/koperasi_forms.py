@@ -18,8 +18,18 @@ from wtforms.widgets import CheckboxInput, ListWidget, NumberInput
 
 from models import regions
 from models.images import LOGO_MAX_BYTES
-from models.koperasi import JENIS_LABELS, NEW_STAFF_ROLE, ROLE_LABELS, SERVICE_LABELS, check_profile
+from models.koperasi import (
+    DUE_DAYS,
+    INTEREST_METHODS,
+    JENIS_LABELS,
+    NEW_STAFF_ROLE,
+    ROLE_LABELS,
+    SERVICE_LABELS,
+    SETTING_FIELDS,
+    check_profile,
+)
 from views.fields import KEPT_TOKENS, PHONE_TYPED, Form, RupiahField, choices, take_pictures
+from views.loan_forms import PercentField
 
 REQUIRED = _l("This field is required.")
 
@@ -44,8 +54,12 @@ LABELS = {
     "member_prefix": _l("Member number prefix"),
     "requirements": _l("Joining requirements"),
     "single_person_loans": _l("One person may approve a loan and pay it out"),
+    "savings_rate_bp": _l("Interest on simpanan sukarela (percent a year)"),
+    "interest_method": _l("Interest is worked out on"),
+    "interest_tax": _l("Withhold the final tax on interest (PP 15/2009)"),
+    "wajib_due_day": _l("Simpanan wajib is due on day"),
 }
-SETTINGS = ("single_person_loans",)  # on the office's edit form only, not at registration
+SETTINGS = SETTING_FIELDS  # on the office's edit form only, not at registration
 REGION_FIELDS = ("province_code", "regency_code", "district_code")
 MONEY_FIELDS = ("pokok_idr", "wajib_idr")
 
@@ -112,6 +126,19 @@ class KoperasiForm(Form):
         description=_l("For a small koperasi where one person does the office work. Normally the person who "
                        "approved a loan may not pay it out: someone else checks it first. With this on, one "
                        "person may do both, and the disbursement receipt says so."))
+    savings_rate_bp = PercentField(
+        LABELS["savings_rate_bp"], render_kw={"inputmode": "decimal"},
+        description=_l("For example 4,5; 0 or empty: no interest. At most 9 percent a year (Permenkop 8/2023). "
+                       "Paid into sukarela at each month's end."))
+    interest_method = SelectField(LABELS["interest_method"], validate_choice=False,
+                                  choices=choices(INTEREST_METHODS.items()), default="minimum")
+    interest_tax = BooleanField(
+        LABELS["interest_tax"], default=True,
+        description=_l("10 percent of a member's interest for the month, when it is above Rp240.000, is withheld "
+                       "for tax payable."))
+    wajib_due_day = SelectField(LABELS["wajib_due_day"], validate_choice=False, default="10",
+                                choices=choices((day, day) for day in range(DUE_DAYS[0], DUE_DAYS[1] + 1)),
+                                description=_l("Each month's bill is due on this day of the month."))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -148,6 +175,10 @@ class KoperasiForm(Form):
             data[name] = (data[name] or "").strip() or None
         data["description"] = data["description"] or ""
         data["requirements"] = data["requirements"] or ""
+        if "savings_rate_bp" in self:
+            data["savings_rate_bp"] = data["savings_rate_bp"] or 0  # empty: no interest
+            day = (data.get("wajib_due_day") or "").strip()
+            data["wajib_due_day"] = int(day) if day.isdigit() and len(day) <= 2 else (None if not day else -1)
         return data
 
 

@@ -25,7 +25,7 @@ from models import loan_simulation
 from models import loans as domain
 from models.errors import DomainError
 from models.loan_simulation import Simulation
-from models.loans import FEE_MODE_LABELS, LATE_FEE_LABELS, METHOD_LABELS
+from models.loans import FEE_MODE_LABELS, LATE_FEE_LABELS, METHOD_LABELS, REBATE_LABELS
 from views.fields import MEANS_CHOICES, Form, KeyedForm, RupiahField, WholeNumberField, choices, coerce_id
 
 REQUIRED = _l("This field is required.")
@@ -98,6 +98,15 @@ class ProductForm(Form):
                                choices=choices(LATE_FEE_LABELS.items()), default="per_instalment")
     late_fee_idr = RupiahField(_l("Late fee amount (Rp)"), [InputRequired(REQUIRED)], default=0,
                                render_kw={"inputmode": "numeric"})
+    late_fee_bp = PercentField(_l("Late fee, percent of the overdue instalment"), [Optional()], default=0,
+                               description=_l("Besides the amount above. At most 0,5% a day or 10% per instalment."),
+                               render_kw={"inputmode": "decimal"})
+    late_fee_cap_idr = RupiahField(_l("Most late fee per instalment (Rp)"), [Optional()], default=0,
+                                   description=_l("0: no cap but the instalment itself."),
+                                   render_kw={"inputmode": "numeric"})
+    rebate_rule = SelectField(_l("Paying a flat loan off early"), validate_choice=False,
+                              choices=choices(REBATE_LABELS.items()), default="none",
+                              description=_l("Declining loans always pay interest to the day."))
     requires_guarantor = BooleanField(_l("Needs a guarantor"))
     requires_documents = BooleanField(_l("Needs documents"))
     active = BooleanField(_l("Open for applications"), default=True)
@@ -105,7 +114,8 @@ class ProductForm(Form):
     def values(self) -> dict:
         return {name: self[name].data for name in (
             "name", "method", "monthly_rate_bp", "fee_bp", "fee_mode", "min_amount_idr", "max_amount_idr", "min_tenor",
-            "max_tenor", "late_fee_mode", "late_fee_idr", "requires_guarantor", "requires_documents", "active")}
+            "max_tenor", "late_fee_mode", "late_fee_idr", "late_fee_bp", "late_fee_cap_idr", "rebate_rule",
+            "requires_guarantor", "requires_documents", "active")}
 
 
 class TermsForm(Form):
@@ -158,6 +168,17 @@ class RepayForm(KeyedForm):
     source = SelectField(_l("Paid with"), validate_choice=False, default="cash",
                         choices=choices([*MEANS_CHOICES,
                                           ("sukarela", _l("The member's simpanan sukarela"))]))
+
+
+class WriteOffForm(KeyedForm):
+    reason = TextAreaField(_l("Why is this loan written off?"), [DataRequired(REQUIRED), Length(max=200)],
+                           description=_l("The loan leaves the books; the member still owes it."),
+                           render_kw={"rows": 2})
+
+
+class RecoverForm(KeyedForm):
+    amount = RupiahField(_l("Amount received (Rp)"), [InputRequired(REQUIRED)], render_kw={"inputmode": "numeric"})
+    means = SelectField(_l("Paid with"), validate_choice=False, choices=choices(MEANS_CHOICES), default="cash")
 
 
 class PayFromSavingsForm(KeyedForm):

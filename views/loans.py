@@ -13,9 +13,10 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from sqlalchemy.orm import lazyload
+from sqlalchemy.orm import joinedload, lazyload
 from werkzeug.routing import BuildError
 
+from models import collectability, loan_corrections
 from models import loans as domain
 from models import portfolio as portfolio_rules
 from models.errors import DomainError
@@ -24,6 +25,7 @@ from models.loans import (
     FEE_MODE_LABELS,
     LATE_FEE_LABELS,
     METHOD_LABELS,
+    REBATE_LABELS,
     STATUS_LABELS,
     Instalment,
     Loan,
@@ -31,6 +33,7 @@ from models.loans import (
     LoanStatus,
 )
 from models.membership import Membership
+from models.statement import entry_label
 from models.zones import zone_of
 from views.fields import query_int
 from views.forms import dispatch, failed, run
@@ -40,9 +43,11 @@ from views.loan_forms import (
     DisburseForm,
     PayFromSavingsForm,
     ProductForm,
+    RecoverForm,
     RejectForm,
     RepayForm,
     SimulateForm,
+    WriteOffForm,
     simulate,
 )
 from web.access import my_membership, office, visible_koperasi
@@ -52,7 +57,7 @@ from web.render import render, see_other
 bp = Blueprint("loans", __name__, url_prefix="/k/<slug>")
 PER_PAGE = 20
 LABELS = {"status": STATUS_LABELS, "method": METHOD_LABELS, "fee_mode": FEE_MODE_LABELS,
-          "late_fee": LATE_FEE_LABELS}
+          "late_fee": LATE_FEE_LABELS, "rebate": REBATE_LABELS, "classes": collectability.CLASS_LABELS}
 
 
 def _today(koperasi=None) -> date:
@@ -210,9 +215,14 @@ def _member_loan_page(membership, loan, form, status=200):
     return render("loans/my_loan.html", membership=membership, koperasi=membership.koperasi, loan=loan,
                   rows=instalment_rows(loan, today), owed=domain.owed(loan, today) if show_pay else None,
                   payoff=domain.payoff(loan, today) if show_pay else None, effective=domain.effective_rate_bp(loan),
-                  arrears=domain.in_arrears(loan, today), form=form, show_pay=show_pay,
+                  arrears=domain.in_arrears(loan, today), form=form, show_pay=show_pay, fees=late_fees(loan, today),
                   sukarela=balances(loan.membership_id)["sukarela"] if show_pay else 0,
                   labels=LABELS, status=status)
+
+
+def late_fees(loan: Loan, today: date) -> dict[int, int]:
+    """The late fee each instalment still owes today."""
+    return {inst.id: domain.late_fee_accrued(loan, inst, today) - inst.late_fee_paid for inst in loan.instalments}
 
 
 def instalment_rows(loan: Loan, today: date) -> list[tuple[Instalment, str]]:
@@ -259,6 +269,7 @@ LIST_FILTERS = {
     "current": _l("Being repaid, on time"),
     "overdue": _l("In arrears"),
     LoanStatus.PAID_OFF: STATUS_LABELS[LoanStatus.PAID_OFF],
+    LoanStatus.WRITTEN_OFF: STATUS_LABELS[LoanStatus.WRITTEN_OFF],
     LoanStatus.REJECTED: STATUS_LABELS[LoanStatus.REJECTED],
 }
 
@@ -300,9 +311,12 @@ def member_loans(o, membership_id: int) -> list[tuple[Loan, domain.Owed | None]]
 def review(slug, loan_id):
     """One loan: the member's savings and other loans; decide, pay out, take repayments."""
     if request.method == "POST":
-        return dispatch(approve=approve, reject=reject, disburse=disburse, repay=repay)
+        return dispatch(approve=approve, reject=reject, disburse=disburse, repay=repay, write_off=write_off,
+                        recover=recover)
     o = office(slug, "read")
-    return _review_page(o, o.get(Loan, loan_id))
+    # The member's koperasi is this office's: no second load of it (and of its services).
+    loan = db.session.get(Loan, loan_id, options=[joinedload(Loan.membership).lazyload(Membership.koperasi)])
+    return _review_page(o, loan if loan and loan.koperasi_id == o.koperasi.id else o.get(Loan, loan_id))
 
 
 @bp.post("/office/loans/<int:loan_id>/approve")
@@ -355,6 +369,31 @@ def repay(slug, loan_id):
     return _review_page(o, o.get(Loan, loan_id), repay_form=form, status=422)
 
 
+@bp.post("/office/loans/<int:loan_id>/write-off")
+def write_off(slug, loan_id):
+    """The board writes a loan off (hapus buku), with a reason: off the books, still owed."""
+    o = office(slug, "write_off_loan")
+    loan = o.get(Loan, loan_id)
+    form = WriteOffForm()
+    if done := run(form, lambda: collectability.write_off(loan, current_user, form.reason.data, key=form.key.data)):
+        return _after_posting(slug, loan, done.value, _("Loan written off. Receipt %(ref)s.", ref=done.value.ref))
+    db.session.expire_all()
+    return _review_page(o, o.get(Loan, loan_id), write_off_form=form, status=422)
+
+
+@bp.post("/office/loans/<int:loan_id>/recover")
+def recover(slug, loan_id):
+    """The teller takes money on a written-off loan: booked as income (a recovery)."""
+    o = office(slug, "post_money")
+    loan = o.get(Loan, loan_id)
+    form = RecoverForm()
+    if done := run(form, lambda: collectability.recover(loan, form.amount.data, form.means.data, current_user,
+                                                        key=form.key.data)):
+        return _after_posting(slug, loan, done.value, _("Recovery recorded. Receipt %(ref)s.", ref=done.value.ref))
+    db.session.expire_all()
+    return _review_page(o, o.get(Loan, loan_id), recover_form=form, status=422)
+
+
 def _after_posting(slug, loan, entry, message):
     """To the receipt page when the teller area has one, else back to the loan with the number."""
     receipt = receipt_url(slug, entry)
@@ -375,8 +414,12 @@ def receipt_url(slug: str, entry) -> str | None:
         return None
 
 
-def _review_page(o, loan, approve_form=None, reject_form=None, disburse_form=None, repay_form=None, status=200):
+def _review_page(o, loan, approve_form=None, reject_form=None, disburse_form=None, repay_form=None,
+                 write_off_form=None, recover_form=None, status=200):
     today = _today(o.koperasi)
+    entries = loan_corrections.receipts(loan.id)
+    corrected = {entry.reverses_id for entry in entries if entry.reverses_id}
+    correctable = loan_corrections.next_to_correct(loan, entries) if o.can("correct_entry") else None
     late = portfolio_rules.late(today)
     owed = domain.owed(loan, today) if loan.status == LoanStatus.ACTIVE else None
     due_form = RepayForm(formdata=None)  # the one-tap "pay what is due" button: its own one-time key
@@ -392,10 +435,24 @@ def _review_page(o, loan, approve_form=None, reject_form=None, disburse_form=Non
                   others=others, rows=instalment_rows(loan, today), labels=LABELS,
                   owed=owed, arrears=domain.in_arrears(loan, today), due_form=due_form,
                   payoff=payoff, payoff_form=payoff_form, effective=domain.effective_rate_bp(loan),
+                  fees=late_fees(loan, today), entries=entries, entry_label=entry_label, corrected=corrected,
+                  correctable=correctable,
+                  klass=collectability.class_of(days_late(loan, today)) if owed else None,
+                  days_late=days_late(loan, today) if owed else 0,
+                  still_owed=collectability.still_owed(loan, today) if loan.status == LoanStatus.WRITTEN_OFF else 0,
+                  recovered=collectability.recovered(loan.id) if loan.status == LoanStatus.WRITTEN_OFF else 0,
+                  write_off_form=write_off_form or WriteOffForm(formdata=None),
+                  recover_form=recover_form or RecoverForm(formdata=None),
                   approve_form=approve_form or ApproveForm(formdata=None),
                   reject_form=reject_form or RejectForm(formdata=None),
                   disburse_form=disburse_form or DisburseForm(formdata=None),
                   repay_form=repay_form or RepayForm(formdata=None), status=status)
+
+
+def days_late(loan: Loan, today: date) -> int:
+    """Days the oldest unpaid instalment is past due (0 when none is)."""
+    late = [inst.due_on for inst in loan.instalments if inst.settled_on is None and inst.due_on < today]
+    return (today - min(late)).days if late else 0
 
 
 def _rp(amount: int) -> str:

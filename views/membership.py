@@ -17,8 +17,8 @@ from flask_login import current_user, login_required
 from wtforms import BooleanField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
+from models import dues, resignation, savings
 from models import membership as members
-from models import resignation, savings
 from models import statement as mutasi
 from models.ledger import SAVINGS_LABELS, balances
 from models.membership import Membership, MemberStatus
@@ -51,6 +51,10 @@ class JoinForm(Form):
 
 class ConfirmForm(Form):
     """A button and its CSRF token: nothing to type."""
+
+
+class ResignForm(Form):
+    consent = BooleanField(_l("My savings may pay off my loans here (kompensasi); the rest is refunded to me"))
 
 
 def qr_data_uri(membership: Membership) -> str:
@@ -120,7 +124,29 @@ def me(slug):
     membership = my_membership(slug)
     qr = qr_data_uri(membership) if membership.is_card and membership.status != MemberStatus.RESIGNED else None
     context = _savings_context(membership) if membership.is_card else {}
-    return render("membership/me.html", m=membership, qr=qr, **context)
+    autopay_form = AutopayForm(formdata=None, autopay=membership.wajib_autopay)
+    return render("membership/me.html", m=membership, qr=qr, autopay_form=autopay_form, **context)
+
+
+class AutopayForm(Form):
+    autopay = BooleanField(_l("Pay my simpanan wajib from my sukarela automatically"),
+                           description=_l("At each month's end, what is open on your wajib is paid from your "
+                                          "sukarela, if it covers all of it."))
+
+
+@bp.route("/k/<slug>/me/autopay", methods=["POST"])
+def autopay(slug):
+    """The member turns automatic payment of wajib from sukarela on or off."""
+    membership = my_membership(slug)
+    if not membership.is_card:
+        abort(404)
+    form = AutopayForm()
+    if run(form, lambda: dues.set_autopay(membership, form.autopay.data)):
+        flash(_("Automatic payment is on.") if form.autopay.data else _("Automatic payment is off."), "success")
+    else:
+        for message in [*form.form_errors, *form.autopay.errors]:
+            flash(str(message), "error")
+    return see_other(url_for("membership.me", slug=slug) + "#dues-h")
 
 
 def _month() -> str | None:
@@ -136,8 +162,7 @@ def _savings_context(membership: Membership) -> dict:
     return {"held": held, "total": sum(held.values()), "kind_labels": SAVINGS_LABELS,
             "entry_labels": mutasi.ENTRY_LABELS,
             "pokok_due": savings.pokok_due(membership) if membership.status == MemberStatus.APPROVED else 0,
-            "wajib": savings.wajib_status(membership, held["wajib"]) if membership.status == MemberStatus.ACTIVE
-            else None,
+            "dues": dues.member_dues(membership, wajib_paid=held["wajib"]),
             "lines": mutasi.page(membership.id, page, month, zone=zone), "page": page, "pages": pages,
             "month": month, "months": [(m, _month_label(m)) for m in mutasi.months(membership.id, zone)]}
 
@@ -175,10 +200,12 @@ def statement_csv(slug):
 def resign(slug):
     """Ask to resign: a confirmation page, then the request (staff confirm it)."""
     membership = my_membership(slug)
-    form = ConfirmForm()
-    if run(form, lambda: resignation.request(membership)):
+    form = ResignForm()
+    if run(form, lambda: resignation.request(membership, consent=form.consent.data)):
         flash(_("Your resignation request was sent. The koperasi will confirm it and refund your savings."),
               "success")
         return see_other(url_for("membership.me", slug=slug))
     failed = bool(form.errors or form.form_errors)
-    return render("membership/resign.html", m=membership, form=form, status=422 if failed else 200)
+    repaying = resignation.offset_quote(membership)[0] if membership.status == "active" else 0
+    return render("membership/resign.html", m=membership, form=form, repaying=repaying,
+                  status=422 if failed else 200)

@@ -12,7 +12,7 @@ from models import koperasi as kop
 from models import regions
 from models.duties import DUTIES, DUTY_LABELS
 from models.errors import DomainError
-from models.koperasi import JENIS_LABELS, ROLE_LABELS, SERVICE_LABELS, KoperasiEvent, Staff
+from models.koperasi import INTEREST_METHODS, JENIS_LABELS, ROLE_LABELS, SERVICE_LABELS, KoperasiEvent, Staff
 from models.ledger import SAVINGS_LABELS
 from models.membership import STATUS_LABELS as MEMBER_STATUS_LABELS
 from models.zones import zone_of
@@ -191,6 +191,10 @@ def _shown(field: str, value) -> str:
         return "—"
     if field in ("pokok_idr", "wajib_idr"):
         return idr(value)
+    if field == "savings_rate_bp":
+        return f"{value / 100:g}".replace(".", ",") + "%"
+    if field == "interest_method":
+        return str(INTEREST_METHODS.get(value, value))
     if field == "jenis":
         return str(JENIS_LABELS.get(value, value))
     if field in ("province_code", "regency_code", "district_code"):

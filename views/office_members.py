@@ -11,7 +11,7 @@ from flask import Blueprint, flash, make_response, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from wtforms import TextAreaField
+from wtforms import BooleanField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
 from models import membership as domain
@@ -39,6 +39,8 @@ class ApproveForm(Form):
 
 class ResignationForm(KeyedForm):
     """Confirm a resignation: the refund moves money, so the form carries a one-time key."""
+
+    consent = BooleanField(_l("The member agreed that their savings pay off their loans (kompensasi)"))
 
 
 class RevealForm(Form):
@@ -183,7 +185,7 @@ def confirm_resignation(slug, membership_id):
     o = office(slug, "approve_member")
     membership = o.get(Membership, membership_id)
     form = ResignationForm()
-    if run(form, lambda: resignation.confirm(membership, current_user, form.key.data)):
+    if run(form, lambda: resignation.confirm(membership, current_user, form.key.data, consent=form.consent.data)):
         flash(_("Resignation confirmed. The card is no longer active."), "success")
         return see_other(url_for("office_members.member", slug=slug, membership_id=membership.id))
     return _member_page(o, membership, form=form, status=422)
@@ -207,6 +209,8 @@ def _member_page(o, membership, form=None, status=200, nik=None):
         refund = db.session.scalar(sa.select(Entry.ref).where(
             Entry.koperasi_id == o.koperasi.id, Entry.membership_id == membership.id, Entry.kind == "refund")
             .order_by(Entry.posted_at.desc(), Entry.id.desc()).limit(1))
+    offset = resignation.offset_quote(membership) if membership.status == MemberStatus.RESIGNING else (0, 0)
     return render("office_members/member.html", o=o, m=membership, form=form or ResignationForm(formdata=None),
+                  offset=offset,
                   refund=refund, loans=member_loans(o, membership.id) if membership.is_card else [],
                   status=status, nik=nik)

@@ -109,6 +109,8 @@ def configure_blueprints(app: Flask) -> None:
         cashbook,
         chart,
         directory,
+        dues,
+        loan_book,
         loans,
         market,
         membership,
@@ -125,5 +127,6 @@ def configure_blueprints(app: Flask) -> None:
     )
 
     for module in (public, accounts, pwa, directory, membership, office, office_members, admin, teller, loans,
-                   seller, office_stores, stock_sync, market, orders, books, periods, cashbook, chart):
+                   loan_book, seller, office_stores, stock_sync, market, orders, books, periods, dues, cashbook,
+                   chart):
         app.register_blueprint(module.bp)

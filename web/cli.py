@@ -1,4 +1,4 @@
-"""``flask --app wsgi …`` commands: admin accounts, demo data, ledger check, translations."""
+"""``flask --app wsgi …`` commands: admin accounts, demo data, ledger check, month end, translations."""
 
 from __future__ import annotations
 
@@ -62,6 +62,55 @@ def ledger_check_command() -> None:
     click.echo(f"Ledger OK: {entries} entries, {lines} lines, all balanced; {cached} cached balances match.")
 
 
+@click.command("month-end")
+@click.option("--koperasi", "slug", default=None, help="One koperasi's slug (default: every verified koperasi).")
+@click.option("--month", default=None, help="YYYY-MM, a month that has ended (default: the month that just ended).")
+def month_end_command(slug: str | None, month: str | None) -> None:
+    """Close a month: savings interest and its tax, dues bills, dues autopay (models.month_end.STEPS)."""
+    import sqlalchemy as sa
+
+    from models import months
+    from models.koperasi import Koperasi, Status
+    from models.month_end import run_month_end
+
+    db.session.info[WRITES] = True
+    query = sa.select(Koperasi).order_by(Koperasi.id)
+    query = query.where(Koperasi.slug == slug) if slug else query.where(Koperasi.status == Status.VERIFIED)
+    chosen = months.parse(month) if month else None
+    if month and chosen is None:
+        raise click.ClickException("--month is YYYY-MM, e.g. 2026-03")
+    ids = db.session.scalars(query.with_only_columns(Koperasi.id)).all()
+    if slug and not ids:
+        raise click.ClickException(f"no koperasi {slug!r}")
+    failed = False
+    for koperasi_id in ids:  # one transaction per koperasi: a crash keeps the ones done (and a rerun skips them)
+        koperasi = db.session.get(Koperasi, koperasi_id)
+        target = chosen or months.last_ended(koperasi)
+        try:
+            outcomes = run_month_end(koperasi, target)
+        except DomainError as error:
+            db.session.rollback()
+            click.echo(f"{koperasi.slug} {months.label(target)}: {error.message}")
+            failed = True
+            continue
+        db.session.commit()
+        for outcome in outcomes:
+            failed = failed or outcome.error is not None
+            click.echo(f"{koperasi.slug} {months.label(target)} {outcome.name}: "
+                       f"{outcome.error or _summary(outcome.summary)}")
+    if failed:
+        sys.exit(1)
+
+
+def _summary(summary) -> str:
+    """One step's result as a line of the log."""
+    if isinstance(summary, int):
+        return f"{summary} made"
+    fields = getattr(summary, "__dataclass_fields__", {})
+    return ", ".join(f"{name} {len(value) if isinstance(value, list) else value}"
+                     for name in fields if not isinstance(value := getattr(summary, name), dict))
+
+
 @click.command("translate")
 @click.option("--compile-only", is_flag=True, help="Only build the .mo files.")
 def translate_command(compile_only: bool) -> None:
@@ -96,5 +145,6 @@ def _english_is_the_source(po_path: Path) -> None:
 
 
 def init_app(app: Flask) -> None:
-    for command in (create_admin_command, demo_data_command, ledger_check_command, translate_command):
+    for command in (create_admin_command, demo_data_command, ledger_check_command, month_end_command,
+                    translate_command):
         app.cli.add_command(command)

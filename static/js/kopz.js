@@ -81,7 +81,14 @@
     document.querySelectorAll("#map[data-markers]").forEach(drawMap);
     var button = document.getElementById("nearest");
     if (button && "geolocation" in navigator) button.hidden = false;
+    // The books' Print button: shown with JavaScript, in place of the hint to use the browser's menu.
+    document.querySelectorAll("[data-print]").forEach(function (print) { print.hidden = false; });
+    document.querySelectorAll("[data-print-hint]").forEach(function (hint) { hint.hidden = true; });
   }
+
+  document.addEventListener("click", function (event) {
+    if (event.target.closest && event.target.closest("[data-print]")) window.print();
+  });
 
   // "Nearest to me": the browser's position fills the search form, which then submits.
   document.addEventListener("click", function (event) {

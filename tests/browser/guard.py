@@ -65,11 +65,10 @@ MEASURE = r"""() => {
     return s;
   }
   function shown(el) {
-    // Inside a closed <details> (but its summary): not shown, though Chromium still lays it out.
-    const closed = el.closest("details:not([open])");
-    if (closed && closed !== el && !el.closest("summary")) return null;
     const style = getComputedStyle(el);
     if (style.visibility === "hidden" || style.display === "contents") return null;
+    // Inside a closed <details> (its content is skipped, not drawn), or otherwise not rendered.
+    if (el.checkVisibility && !el.checkVisibility()) return null;
     const rects = el.getClientRects();
     if (!rects.length) return null;
     const box = el.getBoundingClientRect();
@@ -210,7 +209,7 @@ def watch(page: Page) -> None:
 
     def on_navigated(frame) -> None:
         if frame == page.main_frame and frame.url.startswith("http"):
-            path = _path(frame.url).split("?")[0]
+            path = _path(frame.url).split("#")[0].split("?")[0]  # a fragment is the same page
             if not log.visited or log.visited[-1] != path:
                 log.visited.append(path)
 

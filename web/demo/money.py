@@ -1,4 +1,5 @@
-"""Demo savings and loans: pokok paid, a year of wajib and sukarela, loans in every state.
+"""Demo savings and loans: pokok paid, a year of wajib and sukarela, loans in every state,
+wajib bills with members in arrears, and sukarela interest of the last months.
 
 Every posting is a real domain call with a fixed idempotency key (``demo_key``), so a second
 run finds the key and adds nothing.
@@ -16,19 +17,20 @@ from datetime import UTC, date, datetime, time, timedelta
 import sqlalchemy as sa
 from flask import current_app
 
-from models import loans, periods, savings
+from models import collectability, dues, loans, months, periods, savings
 from models.accounts import User
 from models.errors import DomainError
 from models.koperasi import Koperasi
 from models.ledger import find_by_key
 from models.membership import WIB, Membership, MemberStatus
+from models.month_end import run_month_end
 from web.demo.people import MEMBERS
 from web.extensions import db
 
 PRODUCTS = [
     dict(name="Modal Usaha UMKM", method="flat", monthly_rate_bp=100, fee_bp=100, fee_mode="deducted",
          max_amount_idr=25_000_000, min_tenor=3, max_tenor=24, late_fee_mode="per_day", late_fee_idr=5_000,
-         requires_guarantor=False, requires_documents=True),
+         late_fee_cap_idr=100_000, rebate_rule="rule_of_78", requires_guarantor=False, requires_documents=True),
     dict(name="Pinjaman Konsumtif", method="annuity", monthly_rate_bp=125, fee_bp=50, fee_mode="deducted",
          max_amount_idr=15_000_000, min_tenor=6, max_tenor=36, late_fee_mode="per_instalment",
          late_fee_idr=25_000, requires_guarantor=False, requires_documents=False),
@@ -170,11 +172,43 @@ def money(added: Counter, first: Koperasi, others: list[Koperasi], teller: User,
         (euis, konsumtif, 1_500_000, 6, "Perbaikan atap rumah sebelum musim hujan", "approved"),
         (dadang, modal, 10_000_000, 24, "Membuka kedai kopi di depan rumah", "rejected"),
         (yuyun, modal, 1_000_000, 6, "Bahan kain untuk jahitan seragam sekolah", "active", 3, 1),
+        (MEMBERS[5][0], modal, 1_500_000, 6, "Modal jualan pulsa keliling", "active", 11, 0),
     ]
     for name, product, amount, tenor, purpose, state, *history in plans:
         months_ago, paid = history or (0, 0)
         add_loan(added, by_name.get(name), product, pengurus, teller, amount, tenor, purpose, state, months_ago,
                  paid, today)
+    month_ends(added, first, by_name.get("Siti Rahmawati"), pengurus)
+    loan_book(added, first, pengurus, by_name.get(MEMBERS[5][0]), today)
+
+
+def loan_book(added: Counter, koperasi: Koperasi, pengurus: User, agus: Membership | None, today: date) -> None:
+    """Last month's loan-loss allowance, then Agus's loan (nothing paid in eleven months,
+    macet) written off by the pengurus: the collectability page and its off-balance list."""
+    last_month = today.replace(day=1) - timedelta(days=1)
+    if collectability.provisioned(koperasi, last_month) is None and collectability.provision(koperasi, last_month, pengurus):
+        added["entries"] += 1
+    loan = agus and db.session.scalar(sa.select(loans.Loan).where(
+        loans.Loan.membership_id == agus.id, loans.Loan.status == loans.LoanStatus.ACTIVE))
+    if loan:
+        collectability.write_off(loan, pengurus, "Anggota pindah ke luar kota, tidak dapat ditagih",
+                                 key=demo_key(f"hapus-{loan.id}"))
+        added["entries"] += 1
+
+
+def month_ends(added: Counter, koperasi: Koperasi, autopayer: Membership | None, pengurus: User) -> None:
+    """Interest at 4,5 % a year on the lowest daily balance, wajib due on the 10th, Siti paying
+    wajib from sukarela, and the last three months closed by the month-end run (the bills
+    show the members whose wajib history left months unpaid in arrears)."""
+    if koperasi.savings_rate_bp == 0:
+        koperasi.savings_rate_bp, koperasi.interest_method, koperasi.wajib_due_day = 450, "minimum", 10
+    if autopayer is not None:
+        autopayer.wajib_autopay = True
+    last = months.last_ended(koperasi)
+    for month in (months.previous(months.previous(last)), months.previous(last), last):
+        for outcome in run_month_end(koperasi, month, by=pengurus):  # a rerun finds every key: nothing more
+            added["interest postings"] += len(getattr(outcome.summary, "posted", []))
+    added["dues bills"] += dues.ensure_bills(koperasi, months.current(koperasi))
 
 
 def close_last_year(added: Counter, koperasi: Koperasi, pengurus: User) -> None:

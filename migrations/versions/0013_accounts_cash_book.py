@@ -9,14 +9,14 @@ only (a partial unique index, on SQLite and PostgreSQL alike).
 A cash-book entry keeps its counterparty, note and an optional photo of its receipt; a cash count records the expected and
 counted cash, who counted, who decided and the entry that posted the difference.
 
-Revision ID: 0009
-Revises: 0010 (main already had 0010_periods on 0008 when this branch merged main)
+Revision ID: 0013
+Revises: 0012 (written as 0009 on 0008; renumbered after the loan lifecycle when this branch merged main)
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0009'
-down_revision = "0010"
+revision = '0013'
+down_revision = "0012"
 branch_labels = None
 depends_on = None
 
