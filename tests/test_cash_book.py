@@ -259,6 +259,8 @@ def test_sub_accounts_on_the_chart_page(kop, accounts, clients, db):
     bri = db.session.scalar(sa.select(Account).where(Account.code == "1102.01"))
     assert (bri.purpose, bri.kind, bri.label) == ("bank", "asset", "Bank BRI")
     assert "Bank BRI" in clients["pengawas"].get(base).text
+    assert f"/k/{kop.slug}/office/books/accounts/1102.01" in clients["pengawas"].get(base).text  # its ledger
+    assert clients["pengawas"].get(f"/k/{kop.slug}/office/books/accounts/1102.01").status_code == 200
 
 
 def test_an_account_with_postings_is_closed_never_deleted(kop, accounts, clients, db):
