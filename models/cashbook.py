@@ -84,11 +84,12 @@ def money_accounts(koperasi: Koperasi) -> list[Account]:
 
 
 def other_accounts(koperasi: Koperasi) -> list[Account]:
-    """The accounts a cash-book entry may name: income and expenses first, then the rest
+    """The accounts a cash-book entry may name: expenses and income first, then the rest
     of the chart that has no member ledger beside it."""
     usable = [a for a in chart(koperasi) if not a.closed and a.purpose not in MEMBER_LEDGERS
               and a.purpose != Purpose.CASH_DIFFERENCE]
-    return sorted(usable, key=lambda a: (a.kind not in ("income", "expense"), a.code))
+    order = {"expense": 0, "income": 1}
+    return sorted(usable, key=lambda a: (order.get(a.kind, 2), a.code))
 
 
 def record(koperasi: Koperasi, direction: str, account_id: int | None, money_id: int | None, amount: int | None,

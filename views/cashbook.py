@@ -62,7 +62,7 @@ def _day_arg(name: str, default: date, errors: dict) -> date:
 
 
 def _fill(form: CashForm, koperasi) -> None:
-    form.account.choices = account_choices(cashbook.other_accounts(koperasi))
+    form.account.choices = choices([(0, _("— Choose the account —"))]) + account_choices(cashbook.other_accounts(koperasi))
     form.money.choices = account_choices(cashbook.money_accounts(koperasi))
     if form.day.data is None and not form.day.raw_data:
         form.day.data = zone_of(koperasi).today()
