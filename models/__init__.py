@@ -3,4 +3,16 @@
 Importing this package registers every table on the metadata (migrations need it).
 """
 
-from models import accounts, koperasi, ledger, loans, market, membership, orders, periods, savings, transactions  # noqa: F401
+from models import (  # noqa: F401
+    accounts,
+    cashbook,
+    koperasi,
+    ledger,
+    loans,
+    market,
+    membership,
+    orders,
+    periods,
+    savings,
+    transactions,
+)

@@ -4,8 +4,11 @@ Rules checked, over every koperasi:
 - every entry balances (debits = credits) and has two or more lines;
 - every cached savings balance (``SavingsBalance``) equals the sum of its lines;
 - each loan's receivable, interest and late fees in the ledger equal its instalments;
+- every account's cached balance equals the sum of its lines, and no cash or bank account
+  (sub-accounts included) is below zero;
 - every active member's dues bills carry their wajib balance laid oldest first (``models.dues``);
-- every account is one of the standard chart's (else the statements would leave it out), and
+- every account is one of the standard chart's or a sub-account of one (else the statements
+  would leave it out), and
   each koperasi's trial balance sums to zero and its balance sheet balances (``models.books``).
 """
 
@@ -18,14 +21,15 @@ import sqlalchemy as sa
 from models import books, dues
 from models.base import db
 from models.koperasi import Koperasi
-from models.ledger import CHART, SAVINGS, Account, Entry, Line, Purpose, SavingsBalance
+from models.ledger import CHART, HELD, SAVINGS, Account, Entry, Line, Purpose, SavingsBalance
 from models.loans import Instalment, Loan
 
 
 def check() -> list[str]:
     """Every entry balances; every cached balance equals the sum of its lines.
     Returns the problems found (empty when the books are sound)."""
-    return check_entries() + check_savings() + check_loans() + dues.check_bills() + check_statements()
+    return (check_entries() + check_savings() + check_loans() + check_accounts() + dues.check_bills()
+            + check_statements())
 
 
 def check_entries() -> list[str]:
@@ -60,6 +64,20 @@ def check_savings() -> list[str]:
     return problems
 
 
+def check_accounts() -> list[str]:
+    """Every cached account balance equals its lines; cash and bank are never below zero."""
+    lines = sa.select(sa.func.coalesce(sa.func.sum(Line.amount), 0)).where(Line.account_id == Account.id)
+    rows = db.session.execute(sa.select(Account.id, Account.code, Account.koperasi_id, Account.purpose,
+                                        Account.balance, lines.scalar_subquery()))
+    problems = []
+    for account_id, code, koperasi_id, purpose, cached, total in rows:
+        if cached != total:
+            problems.append(f"account {account_id} ({code}) of koperasi {koperasi_id}: cached {cached}, lines say {total}")
+        if purpose in HELD and total < 0:
+            problems.append(f"account {account_id} ({code}) of koperasi {koperasi_id} is below zero ({total})")
+    return problems
+
+
 def check_loans() -> list[str]:
     """Each loan's receivable, interest and late fees in the ledger equal its instalments."""
     ledger = {}
@@ -88,10 +106,12 @@ def check_statements(at: date = date.max - timedelta(days=1)) -> list[str]:
     """Every account is in the chart; each koperasi's trial balance sums to zero and its
     balance sheet balances (assets = liabilities + equity, the surplus included), at ``at``."""
     chart = {(purpose, code, kind) for purpose, code, kind, _label in CHART}
+    kinds = {purpose: kind for purpose, _code, kind, _label in CHART}
     problems = [f"account {account_id} ({purpose}, {code}, {kind}) of koperasi {koperasi_id} is not in the chart"
-                for account_id, koperasi_id, purpose, code, kind in db.session.execute(
-                    sa.select(Account.id, Account.koperasi_id, Account.purpose, Account.code, Account.kind))
-                if (purpose, code, kind) not in chart]
+                for account_id, koperasi_id, purpose, code, kind, parent_id in db.session.execute(
+                    sa.select(Account.id, Account.koperasi_id, Account.purpose, Account.code, Account.kind,
+                              Account.parent_id))
+                if ((purpose, code, kind) not in chart if parent_id is None else kinds.get(purpose) != kind)]
     with_lines = db.session.scalars(sa.select(Koperasi).where(
         sa.select(Account.id).where(Account.koperasi_id == Koperasi.id).exists()).order_by(Koperasi.id))
     for koperasi in with_lines:

@@ -3,10 +3,12 @@
 Rules kept here:
 - Every office action names one duty; a role may do it only if this table says so
   (``web.access.office(slug, duty)`` asks it on every request).
-- The teller posts money (deposits, withdrawals, repayments) and pays out approved loans,
-  and approves nothing. The pengurus (board) approves members, loans and stores, corrects
-  mistaken entries (loan repayments and disbursements too), writes off loans, posts the
-  month's loan-loss allowance and runs the settings; the board's treasurer handles money too,
+- The teller posts money (deposits, withdrawals, repayments, the cash book, the cash count)
+  and pays out approved loans, and approves nothing. The pengurus (board) approves members,
+  loans and stores, corrects mistaken entries (loan repayments and disbursements, cash-book and
+  journal entries too), writes off loans, posts the month's loan-loss allowance, runs the
+  settings and the chart of accounts (sub-accounts, opening balances), posts general journal
+  entries and approves a cash count's difference; the board's treasurer handles money too,
   so it may also post; it closes months and the book year. The admin pengurus does all of
   that, manages staff and reopens a closed period (with a reason, shown on the reports). The pengawas
   (supervisors) read everything and change nothing.
@@ -56,6 +58,9 @@ class Duty(enum.StrEnum):
     MANAGE_STAFF = "manage_staff"
     REVEAL_NIK = "reveal_nik"
     RUN_MONTH_END = "run_month_end"
+    MANAGE_ACCOUNTS = "manage_accounts"
+    POST_JOURNAL = "post_journal"
+    APPROVE_CASH_COUNT = "approve_cash_count"
     CLOSE_PERIOD = "close_period"
     REOPEN_PERIOD = "reopen_period"
     WRITE_OFF_LOAN = "write_off_loan"
@@ -64,16 +69,20 @@ class Duty(enum.StrEnum):
 
 DUTY_LABELS = {
     Duty.READ: _l("See every page, list and receipt"),
-    Duty.POST_MONEY: _l("Take deposits and repayments, pay out withdrawals"),
+    Duty.POST_MONEY: _l("Take deposits and repayments, pay out withdrawals, keep the cash book, count the cash"),
     Duty.DISBURSE_LOAN: _l("Pay out an approved loan"),
     Duty.APPROVE_MEMBER: _l("Approve or reject applications, confirm resignations"),
     Duty.APPROVE_LOAN: _l("Approve or reject loan applications"),
     Duty.APPROVE_STORE: _l("Approve or suspend stores, open the koperasi's own store"),
-    Duty.CORRECT_ENTRY: _l("Correct a mistaken deposit, withdrawal, loan repayment or disbursement"),
+    Duty.CORRECT_ENTRY: _l("Correct a mistaken deposit, withdrawal, loan repayment, disbursement, cash-book or "
+                           "journal entry"),
     Duty.MANAGE_SETTINGS: _l("Change the profile, logo, loan products and settings"),
     Duty.MANAGE_STAFF: _l("Add and remove staff, change their roles"),
     Duty.REVEAL_NIK: _l("See a member's full NIK when needed (each time is recorded)"),
     Duty.RUN_MONTH_END: _l("Run the month end: savings interest, dues bills, automatic dues payment"),
+    Duty.MANAGE_ACCOUNTS: _l("Add, close and delete sub-accounts, enter the opening balances"),
+    Duty.POST_JOURNAL: _l("Post general journal entries (depreciation, accruals, corrections)"),
+    Duty.APPROVE_CASH_COUNT: _l("Approve or reject a cash count's difference"),
     Duty.CLOSE_PERIOD: _l("Close a month or the book year"),
     Duty.REOPEN_PERIOD: _l("Reopen a closed month or book year, with a reason"),
     Duty.WRITE_OFF_LOAN: _l("Write a loan off (hapus buku)"),
@@ -82,7 +91,8 @@ DUTY_LABELS = {
 
 _BOARD = {Duty.READ, Duty.POST_MONEY, Duty.DISBURSE_LOAN, Duty.APPROVE_MEMBER, Duty.APPROVE_LOAN,
           Duty.APPROVE_STORE, Duty.CORRECT_ENTRY, Duty.MANAGE_SETTINGS, Duty.REVEAL_NIK, Duty.CLOSE_PERIOD,
-          Duty.WRITE_OFF_LOAN, Duty.RUN_PROVISION, Duty.RUN_MONTH_END}
+          Duty.WRITE_OFF_LOAN, Duty.RUN_PROVISION, Duty.RUN_MONTH_END, Duty.MANAGE_ACCOUNTS, Duty.POST_JOURNAL,
+          Duty.APPROVE_CASH_COUNT}
 
 # The table. Nothing else in the code decides what a role may do.
 DUTIES: dict[Role, frozenset[Duty]] = {

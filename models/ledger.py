@@ -30,6 +30,7 @@ from models.base import db, utcnow
 from models.errors import DomainError
 from models.keys import same
 from models.koperasi import Koperasi
+from models.money import idr
 from models.zones import zone_of
 
 YEAR_CLOSE = "year_close"  # the book year's closing entry (models.periods): it alone enters its closed December
@@ -87,6 +88,7 @@ class Purpose(enum.StrEnum):
     LOAN_LOSS = "loan_loss_provision"
     COGS = "cost_of_goods_sold"
     OTHER_EXPENSES = "other_expenses"
+    CASH_DIFFERENCE = "cash_difference"  # a cash count's shortage or surplus, once a pengurus approves it
 
 
 CHART = [
@@ -130,6 +132,7 @@ CHART = [
     (Purpose.LOAN_LOSS, "5206", "expense", _l("Loan-loss provision")),
     (Purpose.COGS, "5301", "expense", _l("Cost of goods sold")),
     (Purpose.OTHER_EXPENSES, "5901", "expense", _l("Other expenses")),
+    (Purpose.CASH_DIFFERENCE, "5902", "expense", _l("Cash differences")),
 ]
 KINDS = ("asset", "liability", "equity", "income", "expense")
 # Accounts whose balance runs against their kind's: shown as a deduction inside their group.
@@ -138,20 +141,34 @@ LABELS = {purpose: label for purpose, _code, _kind, label in CHART}
 SAVINGS = {"pokok": Purpose.POKOK, "wajib": Purpose.WAJIB, "sukarela": Purpose.SUKARELA}
 SAVINGS_LABELS = {"pokok": _l("Simpanan pokok"), "wajib": _l("Simpanan wajib"), "sukarela": _l("Simpanan sukarela")}
 MEANS = {"cash": Purpose.CASH, "bank": Purpose.BANK}
+# Money the koperasi holds: these accounts (and their sub-accounts) never go below zero.
+HELD = frozenset({Purpose.CASH, Purpose.BANK})
+STANDARD = sa.text("parent_id IS NULL")
 
 
 class Account(db.Model):
-    __table_args__ = (sa.UniqueConstraint("koperasi_id", "purpose"),)
+    """One account of a koperasi's chart: a standard one (one per purpose) or a sub-account
+    (``parent_id``, e.g. a second bank) with its parent's purpose and kind and its own name."""
+
+    __table_args__ = (
+        sa.UniqueConstraint("koperasi_id", "code", name="uq_account_code"),
+        sa.Index("uq_account_standard_purpose", "koperasi_id", "purpose", unique=True,
+                 sqlite_where=STANDARD, postgresql_where=STANDARD),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     koperasi_id: Mapped[int] = mapped_column(sa.ForeignKey("koperasi.id", ondelete="CASCADE"))
     purpose: Mapped[str] = mapped_column(sa.String(20))
     code: Mapped[str] = mapped_column(sa.String(8))
     kind: Mapped[str] = mapped_column(sa.String(10))  # asset, liability, equity, income, expense
+    name: Mapped[str | None] = mapped_column(sa.String(80))  # a sub-account's own name
+    parent_id: Mapped[int | None] = mapped_column(sa.ForeignKey("account.id"))
+    closed: Mapped[bool] = mapped_column(default=False)  # no new postings
+    balance: Mapped[int] = mapped_column(sa.BigInteger, default=0)  # signed, debit positive; kept by post()
 
     @property
     def label(self):
-        return LABELS.get(self.purpose, self.purpose)
+        return self.name or LABELS.get(self.purpose, self.purpose)
 
 
 class Entry(db.Model):
@@ -225,13 +242,13 @@ def _append_only(session: Session, _context, _instances) -> None:
 def ensure_chart(koperasi: Koperasi) -> dict[str, Account]:
     """The koperasi's accounts by purpose, created the first time they are needed."""
     accounts = {a.purpose: a for a in db.session.scalars(sa.select(Account).where(
-        Account.koperasi_id == koperasi.id))}
+        Account.koperasi_id == koperasi.id, Account.parent_id.is_(None)))}
     missing = [row for row in CHART if row[0] not in accounts]
     if missing:
         try:
             with db.session.begin_nested():
                 for purpose, code, kind, _label in missing:
-                    account = Account(koperasi_id=koperasi.id, purpose=purpose, code=code, kind=kind)
+                    account = Account(koperasi_id=koperasi.id, purpose=purpose, code=code, kind=kind, balance=0)
                     db.session.add(account)
                     accounts[purpose] = account
         except sa.exc.IntegrityError:  # created at the same moment by another request
@@ -241,12 +258,14 @@ def ensure_chart(koperasi: Koperasi) -> dict[str, Account]:
 
 @dataclass
 class Leg:
-    """One line to post: an account purpose, a signed amount, and who it concerns."""
+    """One line to post: an account purpose, a signed amount, and who it concerns;
+    ``account_id`` posts to that (sub-)account of the purpose instead of the standard one."""
 
     purpose: str
     amount: int
     membership_id: int | None = None
     loan_id: int | None = None
+    account_id: int | None = None
 
 
 def find_by_key(koperasi: Koperasi, key: str | None) -> Entry | None:
@@ -351,11 +370,41 @@ def post(koperasi: Koperasi, kind: str, legs: list[Leg], *, by: User | None, mem
                   idempotency_key=key, idempotency_fingerprint=fingerprint if key else None,
                   reverses_id=reverses.id if reverses else None,
                   posted_at=at or utcnow())  # ``at``: only for importing past records
-    entry.lines = [Line(account_id=accounts[leg.purpose].id, amount=leg.amount,
+    entry.lines = [Line(account_id=leg.account_id or accounts[leg.purpose].id, amount=leg.amount,
                         membership_id=leg.membership_id, loan_id=leg.loan_id) for leg in legs]
+    move_balances(koperasi, entry.lines, {leg.account_id: leg.purpose for leg in legs if leg.account_id})
     db.session.add(entry)
     db.session.flush()
     return entry
+
+
+def move_balances(koperasi: Koperasi, lines: list[Line], chosen: dict[int, str]) -> None:
+    """Change each account's cached balance by its lines: one UPDATE per account, in id
+    order (no deadlock between two postings). A closed account takes no posting; cash and
+    bank never go below zero: the check and the change are one conditional UPDATE."""
+    moves: dict[int, int] = {}
+    for line in lines:
+        moves[line.account_id] = moves.get(line.account_id, 0) + line.amount
+    rows = {a.id: a for a in db.session.execute(sa.select(Account.id, Account.koperasi_id, Account.purpose,
+                                                            Account.closed).where(Account.id.in_(list(moves))))}
+    for account_id, purpose in chosen.items():
+        if account_id not in rows or rows[account_id].koperasi_id != koperasi.id or rows[account_id].purpose != purpose:
+            raise ValueError(f"account {account_id} is not this koperasi's {purpose} account")
+    if any(rows[account_id].closed for account_id in moves):
+        raise DomainError(_l("This account is closed to new postings."), field="account")
+    for account_id in sorted(moves):
+        amount, held = moves[account_id], rows[account_id].purpose in HELD
+        query = sa.update(Account).where(Account.id == account_id)
+        if held and amount < 0:
+            query = query.where(Account.balance + amount >= 0)
+        if db.session.execute(query.values(balance=Account.balance + amount)).rowcount != 1:
+            have = db.session.scalar(sa.select(Account.balance).where(Account.id == account_id))
+            raise DomainError(_l("Not enough money in %(account)s for this payout: it holds %(balance)s.",
+                                 account=_account_label(account_id), balance=idr(have)), field="amount")
+
+
+def _account_label(account_id: int):
+    return db.session.get(Account, account_id).label
 
 
 def lock(model, row_id: int) -> None:

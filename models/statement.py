@@ -45,6 +45,11 @@ ENTRY_LABELS = {
     "write_off": _l("Loan written off (hapus buku)"),
     "recovery": _l("Recovery of a written-off loan"),
     "provision": _l("Loan-loss allowance (PPAP)"),
+    "opening": _l("Opening balances"),
+    "cash_in": _l("Cash in (kas masuk)"),
+    "cash_out": _l("Cash out (kas keluar)"),
+    "cash_count": _l("Cash count difference"),
+    "journal": _l("Journal entry"),
 }
 
 

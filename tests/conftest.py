@@ -135,6 +135,16 @@ def board(koperasi) -> User:
     return _db.session.get(User, koperasi.created_by_id)
 
 
+def fund(koperasi, amount: int = 100_000_000, means: str = "cash"):
+    """Give the koperasi money to pay out (cash and bank never go below zero): a capital
+    entry, cash or bank up and equity (grants) up, as a koperasi's founders would bring."""
+    from models.ledger import MEANS, Leg, Purpose, post
+
+    post(koperasi, "journal", [Leg(MEANS[means], amount), Leg(Purpose.GRANTS, -amount)], by=None, memo="Modal awal")
+    _db.session.commit()
+    return koperasi
+
+
 def login(client, user: User, password: str = PASSWORD):
     response = client.post("/login", data={"login": user.mobile, "password": password})
     assert response.status_code == 303, response.text

@@ -39,7 +39,7 @@ def rows_of(response) -> list[list[str]]:
 def test_the_trial_balance_csv(example, pengawas):  # noqa: F811
     rows = rows_of(pengawas.get(url(example, "/trial-balance?from=2026-01-01&to=2026-01-31&format=csv"), headers=EN))
     assert rows[0] == ["code", "name", "kind", "debit", "credit"]
-    assert len(rows) == 1 + 38 + 1  # every account, then the total
+    assert len(rows) == 1 + 39 + 1  # every account, then the total
     assert ["1101", "Cash on hand", "asset", "1700000", "1188000"] in rows
     assert ["4102", "Loan fees (provisi)", "income", "0", "12000"] in rows
     assert ["5201", "Salaries", "expense", "0", "0"] in rows

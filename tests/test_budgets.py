@@ -47,7 +47,7 @@ def test_member_home_with_several_cards_stays_within_budget(app, make_user, make
     more cards or offices must not mean more queries (no query per card)."""
     from models import loans, savings
     from models.orders import Choice, add_to_cart, checkout
-    from tests.conftest import login
+    from tests.conftest import fund, login
 
     person = make_user(full_name="Dewi Lestari")
     client = login(app.test_client(), person)
@@ -55,6 +55,7 @@ def test_member_home_with_several_cards_stays_within_budget(app, make_user, make
     def add_koperasi(n: int) -> None:
         kop = make_koperasi(admin=person if n % 2 else None, name=f"Koperasi Nomor {n}", member_prefix=f"K{n}")
         kop.single_person_loans = True  # its one pengurus approves and pays out
+        fund(kop)
         membership = make_member(kop, user=person, nik=f"3273011508950{n:03d}")
         savings.deposit(membership, "sukarela", 50_000 * n, "cash", None)
         product = loans.save_product(kop, {

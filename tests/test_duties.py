@@ -10,18 +10,20 @@ from datetime import date, timedelta
 import pytest
 import sqlalchemy as sa
 
-from models import collectability, loans, months, periods, savings
+from models import cashbook, collectability, loans, months, periods, savings
 from models import koperasi as kop
+from models.cashbook import CashCount
+from models.chart import add_sub_account
 from models.duties import DUTIES, NEW_STAFF_ROLE, Duty, Role, may
 from models.errors import DomainError
 from models.koperasi import Koperasi, KoperasiEvent, Staff
-from models.ledger import Entry
+from models.ledger import Account, Entry, ensure_chart
 from models.loans import Loan, LoanProduct
 from models.market import Store
 from models.membership import Membership
 from models.periods import PeriodEvent
 from models.zones import WIB, zone_of
-from tests.conftest import board, koperasi_data, login
+from tests.conftest import board, fund, koperasi_data, login
 
 NIKS = [f"32730115089{n:05d}" for n in range(1, 40)]
 PRODUCT = {"name": "Modal Usaha", "method": "flat", "monthly_rate_bp": 100, "fee_bp": 100, "fee_mode": "deducted",
@@ -55,7 +57,7 @@ def profile_form(koperasi: Koperasi, **overrides) -> dict:
 def world(app, db, make_koperasi, make_member, make_user, make_staff, make_store):
     """Koperasi K with something waiting for every office action, one client per role
     (none of them the board member who approved K's loans), and another koperasi's admin."""
-    k = make_koperasi(name="Koperasi Sumber Rejeki", member_prefix="KSR")
+    k = fund(make_koperasi(name="Koperasi Sumber Rejeki", member_prefix="KSR"))
     approver = board(k)
     teller = make_staff(k, "teller", user=make_user(full_name="Teller Dua"))
     member = make_member(k, user=make_user(full_name="Siti Aminah"), nik=NIKS[0])
@@ -80,6 +82,11 @@ def world(app, db, make_koperasi, make_member, make_user, make_staff, make_store
     collectability.write_off(written, approver, "Usaha tutup, anggota pindah")
     store = make_store(k, status="pending", name="Warung Pak Budi")
     periods.close_month(k, CLOSED_MONTH, approver)
+    chart_of = ensure_chart(k)
+    spare = add_sub_account(k, chart_of["bank"].id, "1102.02", "Bank BNI")  # unused: may be closed or deleted
+    paid = cashbook.record(k, "out", chart_of["utilities"].id, chart_of["cash"].id, 150_000, None, "PLN", "Listrik",
+                           teller, photo=b"RIFF-a-receipt-photo")
+    short = cashbook.count_cash(k, chart_of["cash"].id, 1_000, "", teller)  # a shortage, waiting for the board
     db.session.commit()
     other = make_koperasi(name="Koperasi Tetangga", member_prefix="KTG")
     candidate = make_user(full_name="Calon Staf", mobile="081377770000")
@@ -91,7 +98,9 @@ def world(app, db, make_koperasi, make_member, make_user, make_staff, make_store
                applied=applied.id, approved=approved.id, active=active.id, product=product.id, store=store.id,
                staff=teller_staff.id, code="1101", repayment=repayment.ref, written=written.id,
                month=f"{zone_of(k).today().replace(day=1) - timedelta(days=1):%Y-%m}",
-               last_month=months.label(months.last_ended(k)))
+               last_month=months.label(months.last_ended(k)), cash=chart_of["cash"].id, bank=chart_of["bank"].id,
+               expense=chart_of["utilities"].id, reserve=chart_of["reserve"].id, spare=spare.id, cashref=paid.ref,
+               count=short.id)
     return dict(k=k, ids=ids, clients=clients, candidate=candidate)
 
 
@@ -126,6 +135,27 @@ ACTIONS = [
     ("closed periods", Duty.READ, OFFICE + "/books/periods", None),
     ("cash flow", Duty.READ, OFFICE + "/books/arus-kas?from=2026-01-01&to=2026-12-31", None),
     ("changes in equity", Duty.READ, OFFICE + "/books/perubahan-ekuitas?format=xlsx", None),
+    ("chart of accounts", Duty.READ, OFFICE + "/books/chart", None),
+    ("opening balances page", Duty.READ, OFFICE + "/books/opening", None),
+    ("journal page", Duty.READ, OFFICE + "/books/journal", None),
+    ("cash book", Duty.READ, OFFICE + "/cash?from=2026-01-01", None),
+    ("cash count page", Duty.READ, OFFICE + "/cash/count", None),
+    ("cash receipt photo", Duty.READ, OFFICE + "/cash/photo/{cashref}", None),
+    ("cash out", Duty.POST_MONEY, OFFICE + "/cash",
+     {"direction": "out", "day": "2026-06-01", "account": "{expense}", "money": "{cash}", "amount": "25.000",
+      "counterparty": "Toko ATK", "key": "o" * 32}),
+    ("count the cash", Duty.POST_MONEY, OFFICE + "/cash/count", {"form": "count", "account": "{cash}", "counted": "5.000"}),
+    ("approve a cash count", Duty.APPROVE_CASH_COUNT, OFFICE + "/cash/count",
+     {"form": "decide", "count": "{count}", "c{count}-decision": "approve", "c{count}-key": "a" * 32}),
+    ("add a sub-account", Duty.MANAGE_ACCOUNTS, OFFICE + "/books/chart",
+     {"form": "add", "parent": "{bank}", "code": "1102.01", "name": "Bank BRI"}),
+    ("close a sub-account", Duty.MANAGE_ACCOUNTS, OFFICE + "/books/chart", {"form": "close", "account": "{spare}"}),
+    ("delete a sub-account", Duty.MANAGE_ACCOUNTS, OFFICE + "/books/chart", {"form": "delete", "account": "{spare}"}),
+    ("opening balances", Duty.MANAGE_ACCOUNTS, OFFICE + "/books/opening",
+     {"day": "2026-01-01", "a{cash}": "1.000.000", "a{reserve}": "1.000.000", "key": "b" * 32}),
+    ("journal entry", Duty.POST_JOURNAL, OFFICE + "/books/journal",
+     {"day": "2026-06-01", "reason": "Biaya listrik Mei belum dicatat", "lines-0-account": "{expense}",
+      "lines-0-debit": "10.000", "lines-1-account": "{cash}", "lines-1-credit": "10.000", "key": "j" * 32}),
     ("deposit", Duty.POST_MONEY, OFFICE + "/teller/{member}/deposit",
      {"kind": "sukarela", "amount": "10.000", "means": "cash", "key": "d" * 32}),
     ("withdraw", Duty.POST_MONEY, OFFICE + "/teller/{member}/withdraw",
@@ -184,7 +214,8 @@ def snapshot(db, k) -> tuple:
     return (rows(Entry.id, Entry.kind), rows(Membership.id, Membership.status), rows(Loan.id, Loan.status),
             rows(Store.id, Store.status), rows(Staff.id, Staff.role), rows(LoanProduct.id, LoanProduct.name),
             rows(Koperasi.id, Koperasi.name, Koperasi.single_person_loans, Koperasi.provision_lancar_bp),
-            rows(KoperasiEvent.id, KoperasiEvent.action), rows(PeriodEvent.id, PeriodEvent.action))
+            rows(KoperasiEvent.id, KoperasiEvent.action), rows(PeriodEvent.id, PeriodEvent.action),
+            rows(Account.id, Account.closed), rows(CashCount.id, CashCount.status))
 
 
 def _do(world, who, url, data):
@@ -195,7 +226,8 @@ def _do(world, who, url, data):
     if data == "profile":
         data = profile_form(world["k"], name="Koperasi Sumber Rejeki Baru")
     if data:
-        data = {name: value.format(**world["ids"]) if isinstance(value, str) else value for name, value in data.items()}
+        data = {name.format(**world["ids"]): value.format(**world["ids"]) if isinstance(value, str) else value
+                for name, value in data.items()}
     return client.post(url, data=data)
 
 
@@ -257,7 +289,10 @@ def test_every_office_route_is_in_the_matrix(app):
 def test_the_table_keeps_one_person_from_doing_everything():
     assert DUTIES[Role.PENGAWAS] == {Duty.READ}
     assert not DUTIES[Role.TELLER] & {Duty.APPROVE_MEMBER, Duty.APPROVE_LOAN, Duty.APPROVE_STORE,
-                                      Duty.MANAGE_SETTINGS, Duty.MANAGE_STAFF, Duty.CORRECT_ENTRY}
+                                      Duty.MANAGE_SETTINGS, Duty.MANAGE_STAFF, Duty.CORRECT_ENTRY,
+                                      Duty.MANAGE_ACCOUNTS, Duty.POST_JOURNAL, Duty.APPROVE_CASH_COUNT}
+    board_books = {Duty.MANAGE_ACCOUNTS, Duty.POST_JOURNAL, Duty.APPROVE_CASH_COUNT}
+    assert board_books <= DUTIES[Role.PENGURUS] and board_books <= DUTIES[Role.ADMIN]
     assert {Duty.POST_MONEY, Duty.DISBURSE_LOAN} <= DUTIES[Role.TELLER]
     assert [role for role in ROLES if may(role, Duty.MANAGE_STAFF)] == [Role.ADMIN]
     assert DUTIES[Role.ADMIN] - DUTIES[Role.PENGURUS] == {Duty.MANAGE_STAFF, Duty.REOPEN_PERIOD}

@@ -18,7 +18,7 @@ from models.home import today_wib
 from models.koperasi import Koperasi, KoperasiLogo
 from models.membership import apply as apply_to_join
 from models.orders import Choice, add_to_cart, checkout, move
-from tests.conftest import koperasi_data, login
+from tests.conftest import fund, koperasi_data, login
 
 NIKS = [f"32730115089{n:05d}" for n in range(1, 50)]
 
@@ -36,6 +36,7 @@ def _active_loan(db, membership, amount=1_200_000, tenor=12, start=None):
     membership.koperasi.single_person_loans = True  # a small koperasi: its one pengurus approves and pays out
     loan = loans.apply(membership, product, amount, tenor, "Modal warung sembako")
     loans.approve(loan, staff)
+    fund(membership.koperasi, amount)  # the koperasi has the cash it lends
     loans.disburse(loan, staff, "cash", today=start or today_wib())
     db.session.commit()
     return loan

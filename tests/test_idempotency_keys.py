@@ -24,7 +24,7 @@ from models.ledger import Entry, balances
 from models.market import Product
 from models.membership import Membership
 from models.orders import Choice, Order, add_to_cart, cart, checkout
-from tests.conftest import board, login
+from tests.conftest import board, fund, login
 from tests.test_ledger_concurrency import race
 from web.extensions import db as _db
 
@@ -51,7 +51,7 @@ def count(kind: str) -> int:
 
 @pytest.fixture
 def kop(make_koperasi):
-    return make_koperasi(pokok_idr=100_000, wajib_idr=20_000, member_prefix="KSP")
+    return fund(make_koperasi(pokok_idr=100_000, wajib_idr=20_000, member_prefix="KSP"))
 
 
 @pytest.fixture

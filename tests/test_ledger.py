@@ -12,12 +12,12 @@ from models.errors import DomainError
 from models.ledger import Entry, Line, round_idr
 from models.membership import request_resignation
 from models.resignation import confirm as confirm_resignation
-from tests.conftest import board
+from tests.conftest import board, fund
 
 
 @pytest.fixture
 def kop(make_koperasi):
-    return make_koperasi(pokok_idr=100_000, wajib_idr=20_000)
+    return fund(make_koperasi(pokok_idr=100_000, wajib_idr=20_000))
 
 
 @pytest.fixture
@@ -71,9 +71,9 @@ def test_deposit_and_withdraw_post_balanced_entries(kop, make_member, teller, db
 
 
 def test_receipt_numbers_are_sequential(kop, make_member, teller, db):
-    member = make_member(kop)  # pokok posted as receipt 1
+    member = make_member(kop)  # the koperasi's opening cash is receipt 1, pokok receipt 2
     refs = [savings.deposit(member, "wajib", 20_000, "cash", teller).ref for _ in range(3)]
-    assert refs == ["KSB-0000002", "KSB-0000003", "KSB-0000004"]
+    assert refs == ["KSB-0000003", "KSB-0000004", "KSB-0000005"]
 
 
 def test_same_key_posts_once(kop, make_member, teller, db):

@@ -9,13 +9,13 @@ import sqlalchemy as sa
 
 from models import loans, savings
 from models.ledger import SavingsBalance
-from tests.conftest import board
+from tests.conftest import board, fund
 
 
 @pytest.fixture
 def books(make_koperasi, make_staff, make_member, db):
     """Two members' savings and a disbursed, partly repaid loan."""
-    kop = make_koperasi(pokok_idr=100_000, wajib_idr=20_000)
+    kop = fund(make_koperasi(pokok_idr=100_000, wajib_idr=20_000))
     teller = make_staff(kop)
     siti, budi = make_member(kop), make_member(kop)
     savings.deposit(siti, "wajib", 20_000, "cash", teller)
@@ -35,9 +35,9 @@ def books(make_koperasi, make_staff, make_member, db):
 def test_clean_books_pass(app, books):
     result = app.test_cli_runner().invoke(args=["ledger-check"])
     assert result.exit_code == 0, result.output
-    # 2 pokok + wajib + sukarela + withdrawal (2 lines each), disbursement (principal, cash, fee)
-    # and a repayment on time (cash, interest, principal); cached: Siti's three, Budi's pokok.
-    assert result.output.strip() == "Ledger OK: 7 entries, 16 lines, all balanced; 4 cached balances match."
+    # opening cash + 2 pokok + wajib + sukarela + withdrawal (2 lines each), disbursement (principal,
+    # cash, fee) and a repayment on time (cash, interest, principal); cached: Siti's three, Budi's pokok.
+    assert result.output.strip() == "Ledger OK: 8 entries, 18 lines, all balanced; 4 cached balances match."
 
 
 def test_a_tampered_balance_fails_and_is_named(app, books, db):

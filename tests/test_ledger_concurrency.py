@@ -19,12 +19,12 @@ from datetime import date
 import pytest
 import sqlalchemy as sa
 
-from models import books_check, ledger, loans, savings
+from models import books_check, cashbook, ledger, loans, savings
 from models.accounts import User
 from models.errors import DomainError
 from models.ledger import Entry, SavingsBalance
 from models.membership import Membership
-from tests.conftest import board
+from tests.conftest import board, fund
 from web.extensions import db as _db
 
 
@@ -78,7 +78,8 @@ def race(app, n: int, work) -> Outcome:
 
 @pytest.fixture
 def kop(make_koperasi):
-    return make_koperasi(pokok_idr=100_000, wajib_idr=20_000)
+    """A koperasi with cash and a bank balance to lend from."""
+    return fund(fund(make_koperasi(pokok_idr=100_000, wajib_idr=20_000), 5_000_000), 5_000_000, "bank")
 
 
 @pytest.fixture
@@ -228,3 +229,34 @@ def test_two_corrections_of_one_deposit_at_once_on_sqlite(app, kop, make_member,
     assert outcome.crashed == []
     assert len(outcome.done) == 1 and outcome.refused == ["Transaksi ini sudah dikoreksi."]  # already corrected (id)
     assert ledger.balances(member_id)["sukarela"] == 0 and books_check.check() == []
+
+
+def _cash_payout_race(app, make_koperasi, make_staff, threads: int = 10) -> None:
+    """Ten kas keluar of Rp100.000 at once from a drawer holding Rp300.000: three go through."""
+    kop = fund(make_koperasi(member_prefix="KAS"), 300_000)
+    teller = make_staff(kop, "teller")
+    chart = ledger.ensure_chart(kop)
+    _db.session.commit()
+    kop_id, teller_id, cash_id, rent_id = kop.id, teller.id, chart["cash"].id, chart["rent"].id
+
+    def work(i):
+        koperasi = _db.session.get(type(kop), kop_id)
+        by = _db.session.get(User, teller_id)
+        return lambda: cashbook.record(koperasi, "out", rent_id, cash_id, 100_000, None, "Pemilik ruko", "Sewa",
+                                       by, key=f"kas-keluar-{i}").id
+
+    outcome = race(app, threads, work)
+    assert outcome.crashed == []
+    assert len(outcome.done) == 3 and len(outcome.refused) == threads - 3
+    assert all("Not enough money" in message or "Uang di" in message for message in outcome.refused)
+    assert _db.session.get(ledger.Account, cash_id).balance == 0  # never below zero
+    assert books_check.check() == []
+
+
+@pytest.mark.postgres_only
+def test_cash_payouts_at_once_never_take_cash_below_zero(app, make_koperasi, make_staff):
+    _cash_payout_race(app, make_koperasi, make_staff)
+
+
+def test_cash_payouts_at_once_on_sqlite_never_take_cash_below_zero(app, make_koperasi, make_staff):
+    _cash_payout_race(app, make_koperasi, make_staff)

@@ -2,7 +2,8 @@
 any amount (including ones that must be refused), the books stay sound.
 
 After every step of a random sequence of deposits, withdrawals, loan disbursements
-and repayments: every entry balances, no savings balance is negative, the cached
+and repayments: every entry balances, no savings balance is negative, cash and bank
+never go below zero (a payout they cannot cover is refused), the cached
 balances equal the lines (``books_check.check() == []``), each balance is what a simple
 model of the rules predicts, and an operation is refused exactly when the rules say
 it must be. Loan schedules always add up, for any principal, tenor, rate and method.
@@ -20,9 +21,9 @@ from hypothesis import strategies as st
 
 from models import books_check, ledger, loans, savings
 from models.errors import DomainError
-from models.ledger import MAX_AMOUNT, Entry, Line, SavingsBalance, round_idr
+from models.ledger import MAX_AMOUNT, Account, Entry, Line, SavingsBalance, round_idr
 from models.membership import Membership
-from tests.conftest import board, empty_tables
+from tests.conftest import board, empty_tables, fund
 from web.extensions import db as _db
 
 # No deadline (database round trips vary); function-scoped fixtures are fine here
@@ -84,7 +85,8 @@ def _fresh_books(make_koperasi, make_staff, make_member):
     """Each example starts from empty tables (the autouse cleaner runs per test, not
     per example): a koperasi, a teller, two active members, one approved, two products."""
     empty_tables()
-    kop = make_koperasi(pokok_idr=100_000, wajib_idr=25_000)
+    # Small opening cash and bank, so payouts they cannot cover come up and must be refused.
+    kop = fund(fund(make_koperasi(pokok_idr=100_000, wajib_idr=25_000), 3_000_000, "cash"), 1_000_000, "bank")
     teller = make_staff(kop, "teller")
     members = [make_member(kop), make_member(kop), make_member(kop, status="approved")]
     products = [
@@ -99,8 +101,15 @@ def _fresh_books(make_koperasi, make_staff, make_member):
     return teller, [m.id for m in members], products
 
 
+def _money() -> dict[str, int]:
+    """What the koperasi holds in cash and in the bank (the cached balances)."""
+    return dict(_db.session.execute(sa.select(Account.purpose, Account.balance).where(
+        Account.purpose.in_(["cash", "bank"]))).all())
+
+
 def _books_are_sound(model: dict[tuple[int, str], int], member_ids: list[int], day: date) -> None:
     assert books_check.check() == []
+    assert min(_money().values()) >= 0  # cash and bank never below zero
     unbalanced = _db.session.execute(sa.select(Line.entry_id).group_by(Line.entry_id)
                                      .having(sa.func.sum(Line.amount) != 0)).all()
     assert unbalanced == []  # debits = credits, entry by entry
@@ -134,6 +143,7 @@ def test_any_sequence_of_teller_operations_keeps_the_books(steps, make_koperasi,
             day += timedelta(days=args[0])
             continue
         expected = None  # True: must succeed; False: must be refused; None: not predicted
+        money = _money()
         try:
             if op == "deposit":
                 index, kind, amount, how = args
@@ -154,7 +164,7 @@ def test_any_sequence_of_teller_operations_keeps_the_books(steps, make_koperasi,
                 held = model[(member.id, "sukarela")]
                 amount = {"all": held, "half": held // 2, "all+1": held + 1}.get(amount, amount)
                 expected = (0 < amount <= MAX_AMOUNT and how != "gopay" and member.status == "active"
-                            and model[(member.id, "sukarela")] >= amount)
+                            and model[(member.id, "sukarela")] >= amount and money.get(how, 0) >= amount)
                 entry = savings.withdraw(member, amount, how, teller)
                 model[(member.id, "sukarela")] -= amount
             elif op == "borrow":

@@ -13,6 +13,7 @@ from models.errors import DomainError
 from models.ledger import Entry, balances
 from models.transactions import MemberTransaction
 from tests.conftest import board
+from tests.conftest import fund as capital
 from tests.funding import fund
 
 TERMS = dict(name="Pinjaman Usaha", method="annuity", monthly_rate_bp=150, fee_bp=100, fee_mode="deducted",
@@ -23,7 +24,7 @@ TERMS = dict(name="Pinjaman Usaha", method="annuity", monthly_rate_bp=150, fee_b
 def kop(make_koperasi, make_member, make_user):
     made = make_koperasi()
     fund(made, make_member, make_user)
-    return made
+    return capital(made, 50_000_000, "bank")  # the bank pays out too (it never goes below zero)
 
 
 @pytest.fixture

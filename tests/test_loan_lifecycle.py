@@ -14,7 +14,7 @@ from models import books_check, loans
 from models.errors import DomainError
 from models.ledger import round_idr
 from models.transactions import LOAN_INTEREST, MemberTransaction
-from tests.conftest import board
+from tests.conftest import board, fund
 
 ANNUITY = dict(name="Pinjaman Konsumtif", method="annuity", monthly_rate_bp=150, fee_bp=0, fee_mode="deducted",
                max_amount_idr=20_000_000, min_tenor=6, max_tenor=36, late_fee_mode="per_instalment",
@@ -23,7 +23,7 @@ ANNUITY = dict(name="Pinjaman Konsumtif", method="annuity", monthly_rate_bp=150,
 
 @pytest.fixture
 def kop(make_koperasi):
-    return make_koperasi()
+    return fund(make_koperasi())
 
 
 @pytest.fixture

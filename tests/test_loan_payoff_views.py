@@ -11,7 +11,7 @@ import pytest
 
 from models import loans
 from models.ledger import round_idr
-from tests.conftest import login
+from tests.conftest import fund, login
 from tests.test_loans_views import NIKS, entries, make_loan, reload, text_of, today
 
 ANNUITY = {"name": "Pinjaman Konsumtif", "method": "annuity", "monthly_rate_bp": 150, "fee_bp": 100,
@@ -22,7 +22,7 @@ ANNUITY = {"name": "Pinjaman Konsumtif", "method": "annuity", "monthly_rate_bp":
 
 @pytest.fixture
 def kop(make_koperasi):
-    return make_koperasi(name="Koperasi Sejahtera", member_prefix="KSB")
+    return fund(make_koperasi(name="Koperasi Sejahtera", member_prefix="KSB"))
 
 
 @pytest.fixture

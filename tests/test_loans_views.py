@@ -16,14 +16,14 @@ from models.ledger import Entry, balances
 from models.loans import Loan, LoanProduct
 from models.membership import WIB
 from tests.budget import MAX_HTML_GZIP, MAX_QUERIES, measure
-from tests.conftest import PASSWORD, login
+from tests.conftest import PASSWORD, fund, login
 
 NIKS = [f"32730115089{n:05d}" for n in range(1, 400)]
 
 
 @pytest.fixture
 def kop(make_koperasi):
-    return make_koperasi(name="Koperasi Sejahtera", member_prefix="KSB")
+    return fund(make_koperasi(name="Koperasi Sejahtera", member_prefix="KSB"))
 
 
 @pytest.fixture

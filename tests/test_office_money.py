@@ -22,7 +22,7 @@ from models.ledger import Entry
 from models.loans import Loan
 from models.statement import ENTRY_LABELS
 from models.zones import zone_for
-from tests.conftest import login
+from tests.conftest import fund, login
 
 NIKS = [f"32730115089{n:05d}" for n in range(1, 60)]
 ROOT = Path(__file__).resolve().parent.parent
@@ -30,7 +30,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 @pytest.fixture
 def kop(make_koperasi):
-    return make_koperasi(name="Koperasi Sejahtera", member_prefix="KSB", pokok_idr=100_000, wajib_idr=20_000)
+    return fund(make_koperasi(name="Koperasi Sejahtera", member_prefix="KSB", pokok_idr=100_000, wajib_idr=20_000))
 
 
 @pytest.fixture

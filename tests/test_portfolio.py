@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date
 
 from models import loans, portfolio
-from tests.conftest import board
+from tests.conftest import board, fund
 
 START = date(2026, 1, 10)  # first instalment due 10 February
 
@@ -22,7 +22,7 @@ def _loan(kop, make_member, teller, amount: int):
 
 
 def test_a_loan_is_non_performing_after_ninety_days_late(make_koperasi, make_member, make_staff, db):
-    kop = make_koperasi()
+    kop = fund(make_koperasi())
     teller = make_staff(kop, "teller")
     late = _loan(kop, make_member, teller, 1_000_000)
     on_time = _loan(kop, make_member, teller, 3_000_000)

@@ -76,9 +76,9 @@ def money_world(app, make_koperasi, make_member, make_staff, make_store, make_pr
     """A logged-in teller, buyer and seller with something to move in every money endpoint."""
     from models import loans, orders, savings
     from models.accounts import User
-    from tests.conftest import board, login
+    from tests.conftest import board, fund, login
 
-    kop = make_koperasi()
+    kop = fund(make_koperasi())
     teller = make_staff(kop, "teller")
     member = make_member(kop)
     savings.deposit(member, "sukarela", 200_000, "cash", teller)

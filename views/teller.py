@@ -15,7 +15,7 @@ from flask_login import current_user
 from wtforms import SelectField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length
 
-from models import loan_corrections, savings
+from models import cashbook, chart, loan_corrections, savings
 from models.ledger import SAVINGS_LABELS, Entry, balances
 from models.loans import one_person_disbursement
 from models.membership import Membership, MemberStatus
@@ -154,23 +154,27 @@ def receipt(slug, ref, form: ReverseForm | None = None):
     corrected_by = db.session.scalar(sa.select(Entry.ref).where(Entry.reverses_id == entry.id))
     reverses = db.session.get(Entry, entry.reverses_id) if entry.reverses_id else None
     can_correct = o.can("correct_entry") and not corrected_by and not entry.reverses_id and (
-        entry.kind in savings.REVERSIBLE or loan_corrections.correctable(entry))
+        entry.kind in savings.REVERSIBLE | chart.REVERSIBLE or loan_corrections.correctable(entry))
     return render("teller/receipt.html", o=o, entry=entry, m=membership, moved=moved, after=after,
                   parts=parts, words=in_words(parts.amount), kind_labels=SAVINGS_LABELS,
                   label=entry_label(entry.kind), time_format=RECEIPT_TIME, zone=zone_of(o.koperasi),
                   whatsapp=_whatsapp(o, entry, membership, moved, after, parts), corrected_by=corrected_by,
                   reverses=reverses, form=(form or ReverseForm(formdata=None)) if can_correct else None,
                   one_person=one_person_disbursement(entry),
+                  detail=cashbook.detail_of(entry) if entry.kind in cashbook.KINDS.values() else None,
+                  show_lines=membership is None,
                   status=422 if form else 200)
 
 
 @bp.post("/receipts/<ref>/reverse")
 def reverse(slug, ref):
-    """Correct a mistaken deposit, withdrawal, loan repayment or disbursement with a reversing entry (board)."""
+    """Correct a mistaken deposit, withdrawal, loan repayment or disbursement, cash-book or journal entry
+    with a reversing entry (the board)."""
     o = office(slug, "correct_entry")
     entry = _entry(o, ref)
     form = ReverseForm()
-    undo = loan_corrections.reverse if entry.kind in loan_corrections.REVERSIBLE else savings.reverse
+    undo = (loan_corrections.reverse if entry.kind in loan_corrections.REVERSIBLE
+            else chart.reverse if entry.kind in chart.REVERSIBLE else savings.reverse)
     if posted := run(form, lambda: undo(entry, current_user, form.reason.data, key=form.key.data)):
         return see_other(url_for("teller.receipt", slug=slug, ref=posted.value.ref))
     return receipt(slug, ref, form=form)

@@ -106,6 +106,8 @@ def configure_blueprints(app: Flask) -> None:
         accounts,
         admin,
         books,
+        cashbook,
+        chart,
         directory,
         dues,
         loan_book,
@@ -125,5 +127,6 @@ def configure_blueprints(app: Flask) -> None:
     )
 
     for module in (public, accounts, pwa, directory, membership, office, office_members, admin, teller, loans,
-                   loan_book, seller, office_stores, stock_sync, market, orders, books, periods, dues):
+                   loan_book, seller, office_stores, stock_sync, market, orders, books, periods, dues, cashbook,
+                   chart):
         app.register_blueprint(module.bp)

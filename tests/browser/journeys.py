@@ -45,6 +45,7 @@ from tests.browser.steps import (
     told,
     typed,
 )
+from tests.conftest import fund
 from web.extensions import db
 
 # ---------------------------------------------------------------- (a) find and join, approval, pokok
@@ -159,7 +160,7 @@ def loan(request, actor, js: bool) -> None:
     from models import loans
 
     w = World(request)
-    koperasi = w.make_koperasi(name="Koperasi Usaha Bersama")
+    koperasi = fund(w.make_koperasi(name="Koperasi Usaha Bersama"))  # the cash it lends
     loans.save_product(koperasi, dict(name="Modal Usaha", method="flat", monthly_rate_bp=RATE_BP, fee_bp=FEE_BP,
                                       fee_mode="deducted", max_amount_idr=20_000_000, min_tenor=3, max_tenor=24,
                                       late_fee_mode="per_instalment", late_fee_idr=10_000))

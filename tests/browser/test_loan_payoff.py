@@ -14,6 +14,7 @@ from models.accounts import User
 from models.zones import zone_of
 from tests.browser.conftest import log_in
 from tests.browser.test_office_money import no_sideways_scroll
+from tests.conftest import fund
 
 TELLER_MOBILE = "081355557777"
 
@@ -21,7 +22,7 @@ TELLER_MOBILE = "081355557777"
 @pytest.fixture
 def early(make_koperasi, make_member, make_staff, make_user, db):
     """A member ten days into a Rp12.000.000 annuity loan, and a teller."""
-    kop = make_koperasi(name="Koperasi Sejahtera", member_prefix="KSB")
+    kop = fund(make_koperasi(name="Koperasi Sejahtera", member_prefix="KSB"))
     product = loans.save_product(kop, {
         "name": "Pinjaman Konsumtif", "method": "annuity", "monthly_rate_bp": 150, "fee_bp": 0,
         "fee_mode": "deducted", "max_amount_idr": 20_000_000, "min_tenor": 6, "max_tenor": 24,

@@ -12,6 +12,7 @@ from models import loans
 from models.accounts import User
 from models.zones import zone_of
 from tests.browser.conftest import WIDTH, log_in
+from tests.conftest import fund
 
 TELLER_MOBILE = "081355556666"
 
@@ -19,7 +20,7 @@ TELLER_MOBILE = "081355556666"
 @pytest.fixture
 def counter(make_koperasi, make_member, make_staff, make_user, db):
     """A koperasi with a loan product, a member repaying a loan, and a teller."""
-    kop = make_koperasi(name="Koperasi Sejahtera", member_prefix="KSB")
+    kop = fund(make_koperasi(name="Koperasi Sejahtera", member_prefix="KSB"))
     product = loans.save_product(kop, {
         "name": "Modal Usaha", "method": "flat", "monthly_rate_bp": 100, "fee_bp": 100, "fee_mode": "deducted",
         "max_amount_idr": 10_000_000, "min_tenor": 3, "max_tenor": 24, "late_fee_mode": "per_instalment",

@@ -13,6 +13,7 @@ from models import loans
 from models.accounts import User
 from models.orders import CartItem
 from tests.browser.conftest import HEIGHT, TIMEOUT_MS, WIDTH, log_in
+from tests.conftest import fund
 from web.extensions import db
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -86,7 +87,7 @@ def test_add_to_cart_without_javascript_comes_back_to_the_product(browser, devic
 
 @pytest.fixture
 def member_with_loan(make_koperasi, make_member, make_user, make_staff):
-    kop = make_koperasi(name="Koperasi Simpan Pinjam Sejahtera")
+    kop = fund(make_koperasi(name="Koperasi Simpan Pinjam Sejahtera"))
     product = loans.save_product(kop, {
         "name": "Modal Usaha UMKM", "method": "flat", "monthly_rate_bp": 100, "fee_bp": 100, "fee_mode": "deducted",
         "max_amount_idr": 10_000_000, "min_tenor": 3, "max_tenor": 24, "late_fee_mode": "per_instalment",

@@ -3,6 +3,8 @@
 - people.py: the demo logins (README "Demo logins") and members with everyday names;
 - gateway.py: 49 koperasi in seven cities (founded 1985–2022, each with a logo), the first
   Bandung koperasi's staff in every role, memberships;
+- books.py: opening balances, a few months of the cash book and depreciation, a cash count
+  waiting for the board;
 - money.py: simpanan pokok, a year of wajib and sukarela, loans in every state, and the
   past book year closed in the first Bandung koperasi;
 - catalogue.py, market.py: stores of a kind each (warung sembako, jamu, phone…) selling only
@@ -17,9 +19,12 @@ second run adds nothing.
 from __future__ import annotations
 
 from collections import Counter
+from datetime import datetime
 
 from models.accounts import User
 from models.koperasi import Koperasi
+from models.membership import WIB
+from web.demo import books
 from web.demo.gateway import CITIES, KINDS, NAMES, PENDING, koperasi, member, staff
 from web.demo.market import market
 from web.demo.money import close_last_year, money
@@ -63,8 +68,12 @@ def load() -> Counter:
     # Registrations waiting for the platform admin.
     for city, n, name, kind in PENDING:
         koperasi(added, budi, platform, city, n, name, KINDS[kind], verified=False)
-    money(added, first, [bandung[1], by_city["Jakarta"][0], by_city["Yogyakarta"][1], by_city["Denpasar"][0]],
-          crew["teller"], crew["pengurus"])
+    others = [bandung[1], by_city["Jakarta"][0], by_city["Yogyakarta"][1], by_city["Denpasar"][0]]
+    today = datetime.now(WIB).date()
+    for k in (first, *others):  # the balance sheet each brought from paper, before any member paid in
+        books.opening(added, k, crew["pengurus"] if k is first else board_of(k), today)
+    money(added, first, others, crew["teller"], crew["pengurus"])
+    books.cash_book(added, first, crew["teller"], crew["pengurus"], today)
     market(added, by_city)
     close_last_year(added, first, crew["pengurus"])  # last: after every posting of the demo
     return added
