@@ -30,6 +30,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import lazyload
 
+from models import months
 from models.accounts import User
 from models.base import db, utcnow
 from models.books import utc_bounds
@@ -164,16 +165,10 @@ def summarize(koperasi: Koperasi, rows: list[Classed]) -> Summary:
 def month_of(month: date | str) -> date:
     """The first day of a month given as a date in it or as "YYYY-MM"."""
     if isinstance(month, str):
-        try:
-            year, number = (int(part) for part in month.split("-"))
-            return date(year, number, 1)
-        except ValueError:
-            raise DomainError(_l("Choose a month, such as 2026-03."), field="month") from None
+        if (parsed := months.parse(month)) is None:
+            raise DomainError(_l("Choose a month, such as 2026-03."), field="month")
+        return parsed
     return month.replace(day=1)
-
-
-def last_day(first: date) -> date:
-    return (first.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
 
 
 def allowance_on_books(koperasi: Koperasi, until: datetime | None = None) -> int:
@@ -188,7 +183,7 @@ def allowance_on_books(koperasi: Koperasi, until: datetime | None = None) -> int
 def classify_at_month_end(koperasi: Koperasi, first: date) -> Summary:
     """Each loan's principal outstanding at the month's end (from its ledger lines) and its
     class then (instalments unpaid on the last day, by their due date)."""
-    end = last_day(first)
+    end = months.last_day(first)
     until = utc_bounds(koperasi, None, end)[1]
     principal = dict(db.session.execute(
         sa.select(Line.loan_id, sa.func.sum(Line.amount)).join(Account, Account.id == Line.account_id)
@@ -214,7 +209,7 @@ def provision(koperasi: Koperasi, month: date | str, by: User | None = None) -> 
     """Post the month's allowance (see the module rules): the entry, the month's entry when it
     was posted before, or None when the books already held what the month needs."""
     first = month_of(month)
-    end = last_day(first)
+    end = months.last_day(first)
     if end >= zone_of(koperasi).today():
         raise DomainError(_l("Provision a month only after it has ended."), field="month")
     until = utc_bounds(koperasi, None, end)[1]

@@ -15,7 +15,7 @@ Rules kept here:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 
 import sqlalchemy as sa
 
@@ -24,6 +24,7 @@ from models.books import utc_bounds
 from models.koperasi import Koperasi
 from models.ledger import Account, Entry, Line, Purpose
 from models.membership import Membership, MemberStatus
+from models.months import last_day, previous
 from models.orders import Order, OrderStatus
 from models.portfolio import figures as loan_figures
 
@@ -34,16 +35,10 @@ MONEY_PURPOSES = (Purpose.CASH, Purpose.BANK)
 
 def month_starts(today: date, months: int = MONTHS) -> list[date]:
     """The first days of the last ``months`` months, the current one last."""
-    first = today.replace(day=1)
-    starts = [first]
+    starts = [today.replace(day=1)]
     while len(starts) < months:
-        first = (first - timedelta(days=1)).replace(day=1)
-        starts.append(first)
+        starts.append(previous(starts[-1]))
     return starts[::-1]
-
-
-def _month_end(start: date) -> date:
-    return (start.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
 
 
 @dataclass(frozen=True)
@@ -64,7 +59,7 @@ class Series:
 
 
 def _bounds(koperasi: Koperasi, starts: list[date]) -> list[tuple]:
-    return [utc_bounds(koperasi, start, _month_end(start)) for start in starts]
+    return [utc_bounds(koperasi, start, last_day(start)) for start in starts]
 
 
 def _balances_at_month_ends(koperasi: Koperasi, starts: list[date]) -> dict[str, list[int]]:
@@ -137,7 +132,7 @@ def overview(koperasi: Koperasi, today: date) -> Overview:
 def _joined(koperasi: Koperasi, starts: list[date]) -> list[int]:
     """Members who became members in each month (``joined_on`` is a day in the koperasi's days)."""
     columns = [sa.func.coalesce(sa.func.sum(sa.case(
-        (sa.and_(Membership.joined_on >= start, Membership.joined_on <= _month_end(start)), 1), else_=0)), 0)
+        (sa.and_(Membership.joined_on >= start, Membership.joined_on <= last_day(start)), 1), else_=0)), 0)
         for start in starts]
     row = db.session.execute(sa.select(*columns).where(
         Membership.koperasi_id == koperasi.id, Membership.joined_on >= starts[0])).one()

@@ -35,6 +35,11 @@ def previous(month: date) -> date:
     return date(month.year - (month.month == 1), (month.month - 2) % 12 + 1, 1)
 
 
+def last_day(month: date) -> date:
+    """The last day of the month ``month`` is in."""
+    return month.replace(day=days_in(month))
+
+
 def days_in(month: date) -> int:
     return calendar.monthrange(month.year, month.month)[1]
 

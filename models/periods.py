@@ -37,6 +37,7 @@ from models.base import db, utcnow
 from models.errors import DomainError
 from models.koperasi import Koperasi
 from models.ledger import YEAR_CLOSE, Account, Entry, Leg, Line, Purpose, post
+from models.months import next_month
 from models.zones import zone_of
 
 MONTH, YEAR = "month", "year"
@@ -78,10 +79,6 @@ def _append_only(session: Session, _context, _instances) -> None:
 
 def month_of(day: date) -> date:
     return day.replace(day=1)
-
-
-def next_month(month: date) -> date:
-    return (month.replace(day=28) + timedelta(days=4)).replace(day=1)
 
 
 def months_of(year: int) -> list[date]:

@@ -4,7 +4,6 @@ role reads them."""
 
 from __future__ import annotations
 
-import re
 from datetime import date, timedelta
 
 from flask import Blueprint, abort, g, request
@@ -16,13 +15,12 @@ from models import books, books_flows, periods, regions
 from models.statement import ENTRY_LABELS
 from models.zones import zone_of
 from views import books_sheets as sheets
+from views.fields import query_day
 from web.access import office
 from web.render import render
 
 bp = Blueprint("books", __name__, url_prefix="/k/<slug>/office/books")
 
-FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(9998, 12, 31)
-ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 KIND_LABELS = {"asset": _l("Assets"), "liability": _l("Liabilities"), "equity": _l("Equity"),
                "income": _l("Income"), "expense": _l("Expenses")}
 ACTIVITY_LABELS = {"operating": _l("Operating activities"), "investing": _l("Investing activities"),
@@ -72,27 +70,12 @@ def period_notes() -> list:
     return g.get("period_notes", [])
 
 
-def _day(name: str, default: date, errors: dict) -> date:
-    """A day from the query string (YYYY-MM-DD); the default when absent; else an error."""
-    raw = request.args.get(name, "").strip()
-    if not raw:
-        return default
-    try:
-        day = date.fromisoformat(raw) if ISO_DAY.fullmatch(raw) else None
-    except ValueError:
-        day = None
-    if day is None or not FIRST_DAY <= day <= LAST_DAY:
-        errors[name] = _("Enter a date as YYYY-MM-DD, for example %(example)s.", example=default.isoformat())
-        return default
-    return day
-
-
 def _period(koperasi) -> tuple[date, date, dict]:
     """``from`` and ``to`` (the koperasi's days, both included): by default today, and the
     first of the month that ``to`` falls in."""
     errors: dict = {}
-    end = _day("to", zone_of(koperasi).today(), errors)
-    start = _day("from", end.replace(day=1), errors)
+    end = query_day("to", zone_of(koperasi).today(), errors)
+    start = query_day("from", end.replace(day=1), errors)
     if not errors and start > end:
         errors["to"] = _("The end of the period is before its start.")
     return start, end, errors
@@ -147,7 +130,7 @@ def neraca(slug):
     """The balance sheet at the end of a day (today by default) and at the end of the year before."""
     here = office(slug, "read")
     errors: dict = {}
-    at = _day("at", zone_of(here.koperasi).today(), errors)
+    at = query_day("at", zone_of(here.koperasi).today(), errors)
     if (wanted := _export()) and errors:
         return _refused(errors)
     sheet = None if errors else books.neraca(here.koperasi, at)

@@ -4,8 +4,6 @@ Tellers and up record both; a pengurus approves or rejects a count's difference.
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask import Blueprint, abort, make_response, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -16,7 +14,7 @@ from wtforms.validators import InputRequired, Length, Optional
 from models import cashbook
 from models.ledger import Entry
 from models.zones import zone_of
-from views.fields import KEPT_TOKENS, Form, KeyedForm, RupiahField, choices, coerce_id, query_int, take_pictures
+from views.fields import KEPT_TOKENS, Form, KeyedForm, RupiahField, choices, coerce_id, query_day, query_int, take_pictures
 from views.forms import dispatch, failed, run
 from web.access import office
 from web.extensions import db
@@ -25,7 +23,6 @@ from web.render import render, see_other
 bp = Blueprint("cashbook", __name__, url_prefix="/k/<slug>/office/cash")
 REQUIRED = _l("This field is required.")
 PHOTO_MAX_BYTES = 8 * 1024 * 1024
-FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(9998, 12, 31)
 DIRECTIONS = [("out", _l("Money out (kas keluar)")), ("in", _l("Money in (kas masuk)"))]
 
 
@@ -45,20 +42,6 @@ class CashForm(KeyedForm):
     note = StringField(_l("Note"), [Optional(), Length(max=200)])
     photo = FileField(_l("Photo of the receipt (optional)"), render_kw={"accept": "image/*", "capture": "environment"})
     photo_kept = HiddenField(validators=[Length(max=KEPT_TOKENS)])
-
-
-def _day_arg(name: str, default: date, errors: dict) -> date:
-    raw = request.args.get(name, "").strip()[:10]
-    if not raw:
-        return default
-    try:
-        day = date.fromisoformat(raw)
-    except ValueError:
-        day = None
-    if day is None or not FIRST_DAY <= day <= LAST_DAY:
-        errors[name] = _("Enter a date as YYYY-MM-DD, for example %(example)s.", example=default.isoformat())
-        return default
-    return day
 
 
 def _fill(form: CashForm, koperasi) -> None:
@@ -96,8 +79,8 @@ def record(slug):
 def _page(here, form: CashForm):
     today = zone_of(here.koperasi).today()
     errors: dict = {}
-    end = _day_arg("to", today, errors)
-    start = _day_arg("from", end, errors)
+    end = query_day("to", today, errors)
+    start = query_day("from", end, errors)
     book = cashbook.book(here.koperasi, min(start, end), end)
     return render("cashbook/index.html", here=here, koperasi=here.koperasi, form=form, book=book, start=start,
                   end=end, errors=errors, status=422 if failed(form) else 200)

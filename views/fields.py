@@ -7,8 +7,9 @@ import base64
 import os
 import re
 import secrets
+from datetime import date
 
-from flask import current_app
+from flask import current_app, request
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -124,6 +125,25 @@ def query_int(text: str) -> int:
     """``request.args.get(name, default, type=query_int)``: a page number or an id from the
     query string; anything else (other digits, beyond a column) falls back to the default."""
     return parse_whole(text, 0, MAX_INT)
+
+
+FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(9998, 12, 31)
+ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def query_day(name: str, default: date, errors: dict) -> date:
+    """A day from the query string (YYYY-MM-DD); the default when absent; else an error."""
+    raw = request.args.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        day = date.fromisoformat(raw) if ISO_DAY.fullmatch(raw) else None
+    except ValueError:
+        day = None
+    if day is None or not FIRST_DAY <= day <= LAST_DAY:
+        errors[name] = gettext("Enter a date as YYYY-MM-DD, for example %(example)s.", example=default.isoformat())
+        return default
+    return day
 
 
 class WholeNumberField(IntegerField):
