@@ -21,12 +21,13 @@ import sqlalchemy as sa
 
 from models.base import db
 from models.books import utc_bounds
+from models.collectability import Summary, classify, summarize
+from models.dues import arrears
 from models.koperasi import Koperasi
 from models.ledger import Account, Entry, Line, Purpose
 from models.membership import Membership, MemberStatus
 from models.months import last_day, previous
 from models.orders import Order, OrderStatus
-from models.portfolio import figures as loan_figures
 
 MONTHS = 12
 SAVINGS_PURPOSES = (Purpose.POKOK, Purpose.WAJIB, Purpose.SUKARELA)
@@ -92,7 +93,10 @@ class Overview:
 
     members: dict[str, int]  # by status, plus "joined" this month
     savings: dict[str, int]  # by kind, today
-    loans: dict  # models.portfolio.figures
+    loans: Summary  # collectability: loans being repaid by class, NPL
+    in_arrears: int  # loans with an instalment past due
+    dues_members: int  # members with wajib unpaid for a month that has ended
+    dues_idr: int
     cash: int
     bank: int
     sales_month: int
@@ -124,8 +128,11 @@ def overview(koperasi: Koperasi, today: date) -> Overview:
     # The balances at the end of the current month are today's (nothing is posted ahead).
     now = {purpose: values[-1] for purpose, values in balances.items()}
     kinds = {"pokok": Purpose.POKOK, "wajib": Purpose.WAJIB, "sukarela": Purpose.SUKARELA}
+    loans = classify(koperasi.id, today)
+    dues_members, dues_idr = arrears(koperasi, today)
     return Overview(members=members, savings={kind: -now.get(p, 0) for kind, p in kinds.items()},
-                    loans=loan_figures(koperasi.id, today), cash=now.get(Purpose.CASH, 0),
+                    loans=summarize(koperasi, loans), in_arrears=sum(1 for loan in loans if loan.days_late),
+                    dues_members=dues_members, dues_idr=dues_idr, cash=now.get(Purpose.CASH, 0),
                     bank=now.get(Purpose.BANK, 0), sales_month=sales[-1], series={s.key: s for s in series})
 
 

@@ -221,6 +221,19 @@ def month_dues(koperasi: Koperasi, month: date, today: date | None = None) -> li
     return list(out.values())
 
 
+def arrears(koperasi: Koperasi, today: date | None = None) -> tuple[int, int]:
+    """Active members with wajib unpaid for a month that has ended, and the Rupiah open on those
+    bills (the bills the month-end run or the dues page made): one aggregate query."""
+    month = (today or zone_of(koperasi).today()).replace(day=1)
+    members, amount = db.session.execute(
+        sa.select(sa.func.count(sa.distinct(DuesBill.membership_id)),
+                  sa.func.coalesce(sa.func.sum(DuesBill.amount - DuesBill.paid_idr), 0))
+        .join(Membership, Membership.id == DuesBill.membership_id)
+        .where(DuesBill.koperasi_id == koperasi.id, DuesBill.month < month, DuesBill.paid_idr < DuesBill.amount,
+               Membership.status == MemberStatus.ACTIVE)).one()
+    return int(members), int(amount)
+
+
 def reminder_text(dues: Dues) -> str:
     """The WhatsApp message to a member with dues open, in Indonesian (the members' language)."""
     member, koperasi = dues.membership, dues.membership.koperasi

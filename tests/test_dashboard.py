@@ -7,11 +7,14 @@ from __future__ import annotations
 import re
 from datetime import date, datetime, timedelta
 
-from models import dashboard, savings
+from models import dashboard, dues, loans, months, savings
+from models.zones import zone_of
 from tests.budget import MAX_HTML_GZIP, MAX_QUERIES, measure
-from tests.conftest import login
+from tests.conftest import board, fund, login
 
 NIKS = [f"32730115089{n:05d}" for n in range(1, 10)]
+PRODUCT = dict(name="Modal Usaha", method="flat", monthly_rate_bp=100, fee_bp=100, fee_mode="deducted",
+               max_amount_idr=20_000_000, min_tenor=3, max_tenor=24, late_fee_mode="per_day", late_fee_idr=5_000)
 
 
 def at_wib(day: date, hour: int) -> datetime:
@@ -92,3 +95,26 @@ def test_the_dashboard_stays_within_the_page_budget(make_koperasi, make_staff, m
     assert result.status == 200
     assert len(result.queries) <= MAX_QUERIES, result.queries
     assert result.html_gzip <= MAX_HTML_GZIP
+
+
+def test_loans_by_collectability_and_wajib_in_arrears(make_koperasi, make_staff, make_member, make_user, db):
+    """Rina's loan, paid out 130 days ago and never repaid, is 100 days late: kurang lancar, so
+    all of it is NPL. Budi joined three months ago and paid no wajib: the bills of the two
+    months that have ended are in arrears (this month's is not yet)."""
+    kop = fund(make_koperasi(pokok_idr=100_000, wajib_idr=20_000, province_code="32"))
+    teller, today = make_staff(kop, "teller"), zone_of(kop).today()
+    rina = make_member(kop, user=make_user(full_name="Rina"), status="active", nik=NIKS[3])
+    budi = make_member(kop, user=make_user(full_name="Budi"), status="active", nik=NIKS[4])
+    budi.joined_on = months.previous(months.previous(today.replace(day=1)))
+    product = loans.save_product(kop, dict(PRODUCT))
+    loan = loans.apply(rina, product, 1_200_000, 6, "Modal warung")
+    loans.approve(loan, board(kop))
+    loans.disburse(loan, teller, "cash", today=today - timedelta(days=130))
+    dues.ensure_bills(kop, today.replace(day=1))
+    db.session.commit()
+
+    figures = dashboard.overview(kop, today)
+    assert figures.in_arrears == 1
+    assert figures.loans.count["kurang_lancar"] == 1 and figures.loans.outstanding["kurang_lancar"] == 1_200_000
+    assert figures.loans.npl == 1_200_000 and figures.loans.npl_ratio == 100.0
+    assert (figures.dues_members, figures.dues_idr) == (1, 40_000)

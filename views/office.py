@@ -10,6 +10,7 @@ from flask_login import current_user, login_required
 from models import dashboard as dashboard_figures
 from models import koperasi as kop
 from models import regions
+from models.collectability import CLASS_LABELS
 from models.duties import DUTIES, DUTY_LABELS
 from models.errors import DomainError
 from models.koperasi import INTEREST_METHODS, JENIS_LABELS, ROLE_LABELS, SERVICE_LABELS, KoperasiEvent, Staff
@@ -70,7 +71,7 @@ def dashboard(slug):
     figures = dashboard_figures.overview(koperasi, zone_of(koperasi).today())
     charts = {key: bar_chart(series, money=key != "joined") for key, series in figures.series.items()}
     return render("office/dashboard.html", here=here, koperasi=koperasi, glance=figures, charts=charts,
-                  member_labels=MEMBER_STATUS_LABELS, savings_labels=SAVINGS_LABELS)
+                  member_labels=MEMBER_STATUS_LABELS, savings_labels=SAVINGS_LABELS, class_labels=CLASS_LABELS)
 
 
 @bp.post("/k/<slug>/office/resubmit")
