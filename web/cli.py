@@ -11,6 +11,7 @@ from flask import Flask
 
 from models.accounts import create_admin
 from models.errors import DomainError
+from models.ledger import Entry
 from web.config import ROOT
 from web.database import WRITES
 from web.extensions import db
@@ -49,7 +50,7 @@ def ledger_check_command() -> None:
     import sqlalchemy as sa
 
     from models.books_check import check
-    from models.ledger import Entry, Line, SavingsBalance
+    from models.ledger import Line, SavingsBalance
 
     problems = check()
     if problems:
@@ -106,6 +107,10 @@ def _summary(summary) -> str:
     """One step's result as a line of the log."""
     if isinstance(summary, int):
         return f"{summary} made"
+    if summary is None:
+        return "nothing to post"
+    if isinstance(summary, Entry):  # a posting step (the loan-loss allowance)
+        return f"entry {summary.ref}, Rp{summary.total:,}".replace(",", ".")
     fields = getattr(summary, "__dataclass_fields__", {})
     return ", ".join(f"{name} {len(value) if isinstance(value, list) else value}"
                      for name in fields if not isinstance(value := getattr(summary, name), dict))
