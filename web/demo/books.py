@@ -1,6 +1,8 @@
-"""Demo books: opening balances at the cut-over (before the first member paid in), a few
-months of the cash book (rent, electricity, salaries, a hall let out), monthly depreciation
-by journal, and a cash count with a small shortage waiting for the board.
+"""Demo books: opening balances at the cut-over (1 January of last year, before the first
+member paid in), every month since in the cash book (the koperasi store's sales and its
+goods, rent, electricity, salaries, supplies, a hall let out) and monthly depreciation by
+journal, so last year is a full book year (closed by ``money.close_last_year``); and a cash
+count with a small shortage waiting for the board.
 
 Every posting is a real domain call with a fixed key (``money.demo_key``): a second run adds nothing.
 """
@@ -24,7 +26,9 @@ from web.extensions import db
 OPENING = {"cash": 15_000_000, "bank": 120_000_000, "fixed_assets": 35_000_000, "accum_depreciation": 5_000_000,
            "borrowings": 50_000_000, "reserve": 85_000_000, "grants": 30_000_000}
 MONTHLY = [  # (direction, account purpose, cash or bank, amount, counterparty, note)
-    ("out", "rent", "bank", 1_500_000, "Pak Haji Darmawan", "Sewa kantor koperasi"),
+    ("in", "store_sales", "cash", 16_000_000, "Toko koperasi", "Penjualan toko koperasi sebulan"),
+    ("out", "cost_of_goods_sold", "cash", 11_000_000, "Grosir Sumber Makmur", "Belanja barang dagangan toko"),
+    ("out", "rent", "bank", 1_000_000, "Pak Haji Darmawan", "Sewa kantor koperasi"),
     ("out", "utilities", "cash", 350_000, "PLN", "Token listrik kantor"),
     ("out", "salaries", "bank", 3_000_000, "Staf kantor", "Gaji bulanan dua staf"),
     ("out", "supplies", "cash", 125_000, "Toko ATK Sinar", "Kertas dan tinta printer"),
@@ -33,8 +37,9 @@ MONTHLY = [  # (direction, account purpose, cash or bank, amount, counterparty, 
 
 
 def cutover(today: date) -> date:
-    """Before the first member paid in (a year ago), the first of that month."""
-    return loans.add_months(today, -13).replace(day=1)
+    """1 January of last year: before the first member paid in (a year ago), and a whole book
+    year before this one."""
+    return date(today.year - 1, 1, 1)
 
 
 def opening(added: Counter, koperasi: Koperasi, pengurus: User, today: date) -> None:
@@ -47,9 +52,11 @@ def opening(added: Counter, koperasi: Koperasi, pengurus: User, today: date) -> 
 
 
 def cash_book(added: Counter, koperasi: Koperasi, teller: User, pengurus: User, today: date) -> None:
-    """Three months of running costs, depreciation by journal, and one count awaiting approval."""
+    """Every month's sales and running costs since the cut-over, depreciation by journal, and
+    one count awaiting approval."""
     accounts = ensure_chart(koperasi)
-    for months_ago in (2, 1, 0):
+    start = cutover(today)
+    for months_ago in range((today.year - start.year) * 12 + today.month - start.month, -1, -1):
         day = min(loans.add_months(today, -months_ago).replace(day=5), today)
         for n, (direction, purpose, means, amount, who, note) in enumerate(MONTHLY):
             key = demo_key(f"kas-{koperasi.id}-{months_ago}-{n}")
