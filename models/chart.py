@@ -31,6 +31,7 @@ from models.errors import DomainError
 from models.keys import fingerprint
 from models.koperasi import Koperasi
 from models.ledger import (
+    CHART,
     CONTRA,
     MAX_AMOUNT,
     Account,
@@ -58,6 +59,13 @@ def chart(koperasi: Koperasi) -> list[Account]:
     ensure_chart(koperasi)
     return list(db.session.scalars(sa.select(Account).where(Account.koperasi_id == koperasi.id)
                                    .order_by(Account.code)))
+
+
+def standard_missing(koperasi: Koperasi) -> bool:
+    """Has the koperasi not been given every account of the standard chart yet? (One count.)"""
+    have = db.session.scalar(sa.select(sa.func.count()).select_from(Account).where(
+        Account.koperasi_id == koperasi.id, Account.parent_id.is_(None)))
+    return have < len(CHART)
 
 
 def account_of(koperasi: Koperasi, account_id: int | None) -> Account | None:

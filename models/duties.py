@@ -79,7 +79,8 @@ DUTY_LABELS = {
     Duty.MANAGE_SETTINGS: _l("Change the profile, logo, loan products and settings"),
     Duty.MANAGE_STAFF: _l("Add and remove staff, change their roles"),
     Duty.REVEAL_NIK: _l("See a member's full NIK when needed (each time is recorded)"),
-    Duty.RUN_MONTH_END: _l("Run the month end: savings interest, dues bills, automatic dues payment"),
+    Duty.RUN_MONTH_END: _l("Run the month end: savings interest, dues bills, automatic dues payment, the "
+                           "loan-loss allowance"),
     Duty.MANAGE_ACCOUNTS: _l("Add, close and delete sub-accounts, enter the opening balances"),
     Duty.POST_JOURNAL: _l("Post general journal entries (depreciation, accruals, corrections)"),
     Duty.APPROVE_CASH_COUNT: _l("Approve or reject a cash count's difference"),

@@ -428,3 +428,19 @@ def test_hostile_dates_and_ids_are_refused_not_crashed(kop, accounts, clients, d
         assert answer.status_code == 404
     answer = clients["pengurus"].post(base + "/books/chart", data={"form": "delete", "account": "99999999999999"})
     assert answer.status_code == 404 and entries(db) == []
+
+
+@pytest.mark.parametrize("path, data", [
+    ("/books/opening", {"day": "2026-01-01"}),  # no amount at all
+    ("/books/journal", {"day": "2026-01-01", "reason": "Penyusutan bulan Januari"}),  # no line
+    ("/books/chart", {"form": "add", "code": "9999", "name": "Bank BRI"}),  # no parent
+    ("/cash", {"direction": "out", "amount": "10.000"}),  # no account
+    ("/cash/count", {"form": "count", "counted": "abc"}),
+], ids=["opening", "journal", "sub-account", "cash book", "cash count"])
+def test_a_refused_first_form_of_a_koperasi_without_accounts_comes_back(kop, clients, db, path, data):
+    """The koperasi's accounts are made at its first posting; a refused first form rolls its own
+    work back, and the form comes back (422) on the accounts that stay, never a 500."""
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Account).where(Account.koperasi_id == kop.id)) == 0
+    response = clients["pengurus"].post(f"/k/{kop.slug}/office{path}", data={"key": "r" * 40, **data})
+    assert response.status_code == 422, response.text[-2000:]
+    assert entries(db) == []

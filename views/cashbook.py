@@ -11,8 +11,8 @@ from flask_login import current_user
 from wtforms import DateField, FileField, HiddenField, SelectField, StringField
 from wtforms.validators import InputRequired, Length, Optional
 
-from models import cashbook
-from models.ledger import Entry
+from models import cashbook, chart
+from models.ledger import Entry, ensure_chart
 from models.zones import zone_of
 from views.fields import KEPT_TOKENS, Form, KeyedForm, RupiahField, choices, coerce_id, query_day, query_int, take_pictures
 from views.forms import dispatch, failed, run
@@ -62,9 +62,18 @@ def index(slug):
     return _page(here, form)
 
 
+def chart_ready(koperasi) -> None:
+    """The koperasi's standard accounts exist and are committed before a form is built on them:
+    a refused posting rolls back its own work, not the accounts the form comes back with."""
+    if chart.standard_missing(koperasi):
+        ensure_chart(koperasi)
+        db.session.commit()
+
+
 def record(slug):
     """Record kas masuk or kas keluar, then show its receipt (a retried form shows the same one)."""
     here = office(slug, "post_money")
+    chart_ready(here.koperasi)
     form = CashForm()
     _fill(form, here.koperasi)
     photos = take_pictures(form.photo, form.photo_kept, size=(1080, 1080), max_bytes=PHOTO_MAX_BYTES)
@@ -129,6 +138,7 @@ def count(slug):
 def count_cash(slug):
     """Record a teller's count (nothing is posted: a difference waits for a pengurus)."""
     here = office(slug, "post_money")
+    chart_ready(here.koperasi)
     form = CountForm()
     form.account.choices = account_choices(cashbook.cash_accounts(here.koperasi))
     if run(form, lambda: cashbook.count_cash(here.koperasi, form.account.data, form.counted.data, form.note.data,

@@ -15,7 +15,7 @@ from models import chart
 from models.ledger import Entry
 from models.statement import ENTRY_LABELS
 from models.zones import zone_of
-from views.cashbook import account_choices
+from views.cashbook import account_choices, chart_ready
 from views.fields import Form, KeyedForm, RupiahField, choices, coerce_id, query_int
 from views.forms import dispatch, failed, run
 from web.access import office
@@ -61,6 +61,7 @@ def accounts(slug):
 def add(slug):
     """Add a sub-account (a code that exists is refused)."""
     here = office(slug, "manage_accounts")
+    chart_ready(here.koperasi)
     form = SubAccountForm()
     _parents(form, here.koperasi)
     if run(form, lambda: chart.add_sub_account(here.koperasi, form.parent.data, form.code.data, form.name.data)):
@@ -111,6 +112,7 @@ def _opening_form(accounts, formdata=...):
 def opening(slug):
     """Opening balances: the balance sheet at the cut-over date, one balanced entry."""
     here = office(slug, "read" if request.method == "GET" else "manage_accounts")
+    chart_ready(here.koperasi)
     accounts = chart.opening_accounts(here.koperasi)
     form = _opening_form(accounts, None if request.method == "GET" else ...)
     if request.method == "GET":
@@ -156,6 +158,7 @@ class JournalForm(KeyedForm):
 def journal(slug):
     """The general journal: balanced adjustments with a reason, and the entries posted so far."""
     here = office(slug, "read" if request.method == "GET" else "post_journal")
+    chart_ready(here.koperasi)
     form = JournalForm(formdata=None) if request.method == "GET" else JournalForm()
     options = choices([(0, "—")]) + account_choices(chart.journal_accounts(here.koperasi))
     for row in form.lines:

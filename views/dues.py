@@ -35,8 +35,9 @@ def month_label(month: date) -> str:
 
 class MonthEndForm(KeyedForm):
     month = SelectField(_l("Month"),
-                        description=_l("Interest on sukarela and its tax, this month's bills, and automatic "
-                                       "payment from sukarela. Running it again for the same month adds nothing."))
+                        description=_l("Interest on sukarela and its tax, this month's bills, automatic payment "
+                                       "from sukarela and the loan-loss allowance. Running it again for the same "
+                                       "month adds nothing."))
 
 
 def _month_end_form(koperasi, formdata=True) -> MonthEndForm:
@@ -76,12 +77,15 @@ def month_end(slug):
         if (autopay := steps["dues_autopay"].summary) is not None:
             flash(_("Automatic payment of wajib: %(paid)s paid, %(short)s not covered by sukarela.",
                     paid=autopay.paid, short=autopay.short), "info")
+        if (allowance := steps["provision"].summary) is not None and not steps["provision"].error:
+            flash(_("Loan-loss allowance: entry %(ref)s, %(amount)s.", ref=allowance.ref, amount=idr(allowance.total)),
+                  "info")
         return see_other(url_for("dues.index", slug=slug, month=months.label(chosen)))
     return _page(here, form)
 
 
 STEP_LABELS = {"interest": _l("Interest on sukarela"), "dues_bills": _l("Dues bills"),
-               "dues_autopay": _l("Automatic payment from sukarela")}
+               "dues_autopay": _l("Automatic payment from sukarela"), "provision": _l("Loan-loss allowance (PPAP)")}
 
 
 def _interest(koperasi, month: date) -> dict:
