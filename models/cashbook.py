@@ -28,7 +28,7 @@ from models.accounts import User
 from models.base import db, utcnow
 from models.books import utc_bounds
 from models.chart import MEMBER_LEDGERS, account_of, chart, moment
-from models.errors import DomainError
+from models.errors import DomainError, reason_given
 from models.keys import fingerprint
 from models.koperasi import Koperasi
 from models.ledger import HELD, Account, Entry, Leg, Purpose, check_amount, idempotent, post
@@ -208,11 +208,10 @@ def decide(count: CashCount, approve: bool, by: User, reason: str = "", key: str
     """A pengurus approves (the difference is posted to the cash-difference account) or
     rejects (nothing posted; recount) a pending count. Decided once."""
     koperasi = db.session.get(Koperasi, count.koperasi_id)
-    text = " ".join((reason or "").split())[:200]
     if count.counted_by_id == by.id and not koperasi.single_person_loans:
         raise DomainError(_l("You counted this cash yourself: another pengurus decides on it."))
-    if not approve and len(text) < 5:
-        raise DomainError(_l("Write why the count is rejected (at least 5 characters)."), field="reason")
+    text = " ".join((reason or "").split())[:200] if approve else reason_given(
+        reason, _l("Write why the count is rejected (at least 5 characters)."))
     status = "approved" if approve else "rejected"
     taken = db.session.execute(sa.update(CashCount).where(CashCount.id == count.id, CashCount.status == "pending")
                                .values(status=status, decided_by_id=by.id, decided_at=utcnow(), reason=text)).rowcount

@@ -27,7 +27,7 @@ from flask_babel import lazy_gettext as _l
 from models.accounts import User
 from models.base import db, utcnow
 from models.books import utc_bounds
-from models.errors import DomainError
+from models.errors import DomainError, reason_given
 from models.keys import fingerprint
 from models.koperasi import Koperasi
 from models.ledger import (
@@ -147,10 +147,7 @@ def moment(koperasi: Koperasi, day: date | None, start: bool = False) -> datetim
 
 
 def _reason(text: str | None, field: str = "reason") -> str:
-    text = " ".join((text or "").split())
-    if len(text) < 5:
-        raise DomainError(_l("Write the reason (at least 5 characters)."), field=field)
-    return text[:200]
+    return reason_given(text, _l("Write the reason (at least 5 characters)."), field)
 
 
 # ---------------------------------------------------------------- opening balances

@@ -34,7 +34,7 @@ from models import months
 from models.accounts import User
 from models.base import db, utcnow
 from models.books import utc_bounds
-from models.errors import DomainError
+from models.errors import DomainError, reason_given
 from models.keys import fingerprint
 from models.koperasi import Koperasi
 from models.ledger import (
@@ -239,9 +239,7 @@ def write_off(loan: Loan, by: User, reason: str, key: str | None = None) -> Entr
     once = fingerprint("write_off", by, loan=loan_id)
 
     def run() -> Entry:
-        text = " ".join((reason or "").split())
-        if len(text) < 5:
-            raise DomainError(_l("Write why this loan is written off."), field="reason")
+        text = reason_given(reason, _l("Write why this loan is written off."))
         lock(Koperasi, koperasi.id)  # two write-offs at once do not both spend the same allowance
         lock(Loan, loan_id)
         current = db.session.get(Loan, loan_id)

@@ -22,6 +22,18 @@ class DomainError(Exception):
         self.errors = errors or [(field, message)]
 
 
+REASON_MIN = 5  # a reason staff must give: at least a word or two
+
+
+def reason_given(text: str | None, message, field: str = "reason", most: int = 200) -> str:
+    """A reason typed by staff (a correction, a write-off, a reopening), its spaces folded and
+    cut at ``most`` characters; shorter than ``REASON_MIN`` it is refused with ``message``."""
+    folded = " ".join((text or "").split())
+    if len(folded) < REASON_MIN:
+        raise DomainError(message, field=field)
+    return folded[:most]
+
+
 class Checks:
     """Collects the refusals of independent checks; ``done()`` raises them together.
 

@@ -16,7 +16,7 @@ from flask_babel import lazy_gettext as _l
 from models import dues
 from models.accounts import User
 from models.base import db
-from models.errors import DomainError
+from models.errors import DomainError, reason_given
 from models.keys import fingerprint
 from models.koperasi import Koperasi
 from models.ledger import (
@@ -156,9 +156,7 @@ def reverse(entry: Entry, by: User, reason: str, key: str | None = None) -> Entr
     once = fingerprint("reversal", by, entry=entry_id)  # the reason is words: a retry may differ
 
     def run() -> Entry:
-        text = " ".join((reason or "").split())
-        if len(text) < 5:
-            raise DomainError(_l("Write why this entry is corrected."), field="reason")
+        text = reason_given(reason, _l("Write why this entry is corrected."))
         original = db.session.get(Entry, entry_id)
         if original.kind not in REVERSIBLE or original.reverses_id:
             raise DomainError(_l("Only a deposit or a withdrawal can be corrected here."))
