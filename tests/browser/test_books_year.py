@@ -148,3 +148,24 @@ def test_a_loan_written_off_then_recovered(browser, device, live_server, koperas
         shown(page)
     finally:
         context.close()
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
+def test_the_board_sets_the_interest_on_sukarela(browser, device, live_server, koperasi, javascript):
+    context, page = phone(browser, device, live_server, javascript, PENGURUS)
+    try:
+        page.goto(f"/k/{koperasi.slug}/office/profile")
+        rate = page.get_by_label("Bunga simpanan sukarela (persen setahun)")
+        rate.fill("12")  # above the cap
+        page.get_by_role("button", name="Simpan profil").tap()
+        expect(page.locator("#savings_rate_bp-err")).to_contain_text("Paling tinggi 9% setahun")
+        expect(page.get_by_label("Bunga simpanan sukarela (persen setahun)")).to_have_value("12")
+        shown(page)
+        page.get_by_label("Bunga simpanan sukarela (persen setahun)").fill("4,5")
+        page.get_by_role("button", name="Simpan profil").tap()
+        expect(page.get_by_text("Profil disimpan.")).to_be_visible()
+        shown(page)
+        page.goto(f"/k/{koperasi.slug}/office/dues")
+        expect(page.locator("main")).to_contain_text("4,5%")
+    finally:
+        context.close()
