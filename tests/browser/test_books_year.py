@@ -169,3 +169,50 @@ def test_the_board_sets_the_interest_on_sukarela(browser, device, live_server, k
         expect(page.locator("main")).to_contain_text("4,5%")
     finally:
         context.close()
+
+
+MEMBER = "081377770003"
+
+
+@pytest.fixture
+def borrower(koperasi, make_member, make_staff, make_user, db):
+    """Dewi saved Rp3.000.000 sukarela and borrowed Rp1.200.000 last month (flat, 6 months): her
+    savings cover the payoff."""
+    fund(koperasi, 5_000_000)
+    dewi = make_member(koperasi, user=make_user(full_name="Dewi Lestari", mobile=MEMBER), status="active",
+                       nik="3273011508900079")
+    savings.deposit(dewi, "sukarela", 3_000_000, "cash", board(koperasi))
+    loan = loans.apply(dewi, loans.save_product(koperasi, dict(PRODUCT)), 1_200_000, 6, "Modal warung")
+    loans.approve(loan, board(koperasi))
+    loans.disburse(loan, make_staff(koperasi, "teller"), "cash", today=zone_of(koperasi).today() - timedelta(days=20))
+    db.session.commit()
+    return dewi
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
+def test_a_member_resigns_and_her_savings_pay_her_loan(browser, device, live_server, koperasi, borrower, javascript):
+    """Kompensasi: the member consents when she asks to resign; the pengurus confirms; her
+    savings pay off the loan and the rest comes back in one refund."""
+    context, page = phone(browser, device, live_server, javascript, MEMBER)
+    try:
+        page.goto(f"/k/{koperasi.slug}/me/resign")
+        page.get_by_label(re.compile("^Simpanan saya boleh dipakai melunasi pinjaman")).check()
+        shown(page)
+        page.get_by_role("button", name="Ya, ajukan keluar").tap()
+        expect(page.get_by_text(re.compile("^Permintaan berhenti Anda sudah terkirim"))).to_be_visible()
+    finally:
+        context.close()
+    context, page = phone(browser, device, live_server, javascript, PENGURUS)
+    try:
+        page.goto(f"/k/{koperasi.slug}/office/members/{borrower.id}")
+        expect(page.locator("#offset")).to_be_visible()
+        shown(page)
+        page.get_by_role("button", name="Konfirmasi pengunduran diri").tap()
+        expect(page.get_by_text("Pengunduran diri dikonfirmasi. Kartunya tidak aktif lagi.")).to_be_visible()
+        page.get_by_role("link", name=re.compile("^Bukti pengembalian")).tap()
+        expect(page.locator(".receipt-amount")).to_be_visible()
+        shown(page)
+    finally:
+        context.close()
+    balances = savings.balances(borrower.id)
+    assert balances == {"pokok": 0, "wajib": 0, "sukarela": 0}
