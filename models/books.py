@@ -42,7 +42,8 @@ from models.zones import zone_of
 DEBIT_NORMAL = ("asset", "expense")
 BY_CODE = {code: (purpose, code, kind, label) for purpose, code, kind, label in CHART}
 STANDARD_CODE = {purpose: code for purpose, code, _kind, _label in CHART}
-LEDGER_LINES = 2000  # a general ledger page shows at most this many lines: narrow the period for more
+LEDGER_LINES = 2000  # a general ledger download holds at most this many lines: narrow the period for more
+LEDGER_PAGE = 100  # a general ledger page on the phone shows this many lines, then the next page
 YEAR_CLOSE = "year_close"
 FLOOR = date(1800, 1, 1)  # a previous period never starts before this (the books start in 1900 at the earliest)
 
@@ -366,7 +367,9 @@ class AccountLedger:
     opening: int  # the closing balance of the day before ``start``
     closing: int
     lines: list[LedgerLine]
-    truncated: bool  # more lines than LEDGER_LINES in the period
+    truncated: bool  # more lines than LEDGER_LINES in the period (a download)
+    page: int = 1  # a page of LEDGER_PAGE lines (the phone's page), of ``pages``
+    pages: int = 1
 
     code = property(lambda self: self.account.code)
     purpose = property(lambda self: self.account.purpose)
@@ -390,10 +393,12 @@ def find_account(koperasi: Koperasi, code: str) -> AccountRef | None:
     return None
 
 
-def general_ledger(koperasi: Koperasi, code: str, start: date, end: date) -> AccountLedger | None:
+def general_ledger(koperasi: Koperasi, code: str, start: date, end: date,
+                   page: int | None = None) -> AccountLedger | None:
     """One account's lines over the period, oldest first, with the running balance from the
     closing balance of the day before ``start``; None for a code the koperasi does not have.
-    Three queries."""
+    ``page``: that page of ``LEDGER_PAGE`` lines, its running balance carried from the pages
+    before (four queries); else the whole period up to ``LEDGER_LINES`` (three queries)."""
     ref = find_account(koperasi, code)
     if ref is None:
         return None
@@ -404,15 +409,25 @@ def general_ledger(koperasi: Koperasi, code: str, start: date, end: date) -> Acc
     lines_of = sa.select(Line).join(Entry, Entry.id == Line.entry_id).where(Line.account_id == ref.id)
     before = sa.func.coalesce(sa.func.sum(sa.case((Entry.posted_at < since, Line.amount), else_=0)), 0)
     total = sa.func.coalesce(sa.func.sum(Line.amount), 0)
-    opening, closing = db.session.execute(lines_of.with_only_columns(before, total)
-                                          .where(Entry.posted_at < until)).one()
+    inside = sa.func.count(sa.case((Entry.posted_at >= since, Line.id)))
+    opening, closing, count = db.session.execute(lines_of.with_only_columns(before, total, inside)
+                                                 .where(Entry.posted_at < until)).one()
     opening, closing = sign * int(opening), sign * int(closing)
-    rows = db.session.execute(
-        lines_of.with_only_columns(Entry.posted_at, Entry.ref, Entry.kind, Entry.memo, Line.amount)
-        .where(Entry.posted_at >= since, Entry.posted_at < until)
-        .order_by(Entry.posted_at, Line.entry_id, Line.id).limit(LEDGER_LINES + 1)).all()
-    balance, lines = opening, []
-    for posted_at, entry_ref, entry_kind, memo, amount in rows[:LEDGER_LINES]:
+    in_period = (lines_of.where(Entry.posted_at >= since, Entry.posted_at < until)
+                 .order_by(Entry.posted_at, Line.entry_id, Line.id))
+    pages = max(1, -(-count // LEDGER_PAGE))
+    balance, offset, limit = opening, 0, LEDGER_LINES
+    if page is not None:
+        page = min(max(page, 1), pages)
+        offset, limit = (page - 1) * LEDGER_PAGE, LEDGER_PAGE
+        if offset:  # the pages before: their lines carried into this page's running balance
+            earlier = in_period.with_only_columns(Line.amount).limit(offset).subquery()
+            balance += sign * int(db.session.scalar(sa.select(sa.func.coalesce(sa.func.sum(earlier.c.amount), 0))))
+    rows = db.session.execute(in_period.with_only_columns(Entry.posted_at, Entry.ref, Entry.kind, Entry.memo, Line.amount)
+                              .offset(offset).limit(limit + 1)).all()
+    lines = []
+    for posted_at, entry_ref, entry_kind, memo, amount in rows[:limit]:
         balance += sign * amount
         lines.append(LedgerLine(posted_at, entry_ref, entry_kind, memo, max(amount, 0), max(-amount, 0), balance))
-    return AccountLedger(ref, start, end, opening, closing, lines, truncated=len(rows) > LEDGER_LINES)
+    return AccountLedger(ref, start, end, opening, closing, lines, truncated=page is None and len(rows) > limit,
+                         page=page or 1, pages=pages if page is not None else 1)

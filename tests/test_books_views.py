@@ -253,3 +253,29 @@ def test_a_contra_account_is_positive_in_the_csv_and_deducted_in_the_total(examp
     assert ["3401", "SHU of the current year", "equity", "-88000"] in rows  # a deficit stays negative
     page = pengawas.get(url(example, "/neraca?at=2026-01-31"), headers=EN).text
     assert "(Rp100,000)" in page  # shown as a deduction on the page
+
+
+def test_a_busy_general_ledger_comes_in_pages_and_its_running_balance_carries_on(example, pengawas, db):  # noqa: F811
+    """250 store sales in one March day: the phone gets 100 lines a page (not one 600 KB page),
+    and the running balance on page 2 continues from page 1; the CSV still has every line."""
+    from models import books
+
+    for n in range(250):
+        ledger.post(example, "cash_in", [Leg(Purpose.CASH, 1_000 + n), Leg(Purpose.SALES, -(1_000 + n))], by=None,
+                    at=at_wib(date(2026, 3, 2), 8) + (n + 1) * (at_wib(date(2026, 3, 2), 9) - at_wib(date(2026, 3, 2), 8)) / 300)
+    db.session.commit()
+    march = {"from": "2026-03-01", "to": "2026-03-31"}
+    whole = books.general_ledger(example, "1101", date(2026, 3, 1), date(2026, 3, 31))
+    assert len(whole.lines) == 250 and whole.pages == 1
+    second = books.general_ledger(example, "1101", date(2026, 3, 1), date(2026, 3, 31), page=2)
+    assert (second.page, second.pages, len(second.lines)) == (2, 3, 100)
+    assert [line.balance for line in second.lines] == [line.balance for line in whole.lines[100:200]]
+    assert len(books.general_ledger(example, "1101", date(2026, 3, 1), date(2026, 3, 31), page=9).lines) == 50
+
+    page = pengawas.get(url(example, "/accounts/1101"), query_string={**march, "page": "2"})
+    assert page.status_code == 200 and page.text.count('class="books-amount"') <= 102
+    assert 'rel="next"' in page.text and 'rel="prev"' in page.text
+    assert "<span>Saldo akhir</span>" not in page.text  # the period's closing balance is on the last page
+    assert books.general_ledger(example, "1101", date(2026, 3, 1), date(2026, 3, 31), page=3).lines[-1].balance \
+        == whole.closing
+    assert len(rows_of(pengawas.get(url(example, "/accounts/1101"), query_string={**march, "format": "csv"}))) > 250

@@ -15,7 +15,7 @@ from models import books, books_flows, periods, regions
 from models.statement import ENTRY_LABELS
 from models.zones import zone_of
 from views import books_sheets as sheets
-from views.fields import query_day
+from views.fields import query_day, query_int
 from web.access import office
 from web.render import render
 
@@ -198,7 +198,8 @@ def account(slug, code):
     start, end, errors = _period(here.koperasi)
     if (wanted := _export()) and errors:
         return _refused(errors)
-    gl = None if errors else books.general_ledger(here.koperasi, code, start, end)
+    page = None if wanted else request.args.get("page", 1, type=query_int) or 1
+    gl = None if errors else books.general_ledger(here.koperasi, code, start, end, page=page)
     title = f"{ref.code} {ref.label}"
     if wanted:
         about = _about(here, _("General ledger: %(account)s", account=title), period_text(start, end))
