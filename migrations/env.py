@@ -100,9 +100,29 @@ def run_migrations_online():
             target_metadata=get_metadata(),
             **conf_args
         )
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            # Batch mode rebuilds a table (copy, drop, rename) that other tables point at: SQLite
+            # checks foreign keys at the drop unless they are off, and the pragma only takes
+            # effect outside a transaction, so it is set on the driver's connection before ours
+            # begins; every key is checked once the migrations are done.
+            _pragma(connection, "PRAGMA foreign_keys=OFF")
+        try:
+            with context.begin_transaction():
+                context.run_migrations()
+                if sqlite and (broken := connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()):
+                    raise RuntimeError(f"the migrations left rows pointing nowhere: {broken[:5]}")
+        finally:
+            if sqlite:
+                _pragma(connection, "PRAGMA foreign_keys=ON")
 
-        with context.begin_transaction():
-            context.run_migrations()
+
+def _pragma(connection, statement: str) -> None:
+    """Run a pragma on the driver's own connection, outside any transaction."""
+    raw = connection.connection.dbapi_connection
+    if raw.in_transaction:
+        raw.commit()  # what SQLAlchemy began for us has done nothing yet: a pragma needs no transaction
+    raw.execute(statement)
 
 
 if context.is_offline_mode():

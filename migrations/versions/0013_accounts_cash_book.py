@@ -23,15 +23,7 @@ depends_on = None
 STANDARD = sa.text("parent_id IS NULL")
 
 
-def _foreign_keys(on: bool) -> None:
-    """SQLite rebuilds the account table (batch mode): lines point at it, so foreign keys
-    are off while it is copied, dropped and renamed (a no-op on PostgreSQL)."""
-    if op.get_bind().dialect.name == "sqlite":
-        op.execute(f"PRAGMA foreign_keys={'ON' if on else 'OFF'}")
-
-
 def upgrade():
-    _foreign_keys(False)
     with op.batch_alter_table('account', schema=None) as batch_op:
         batch_op.add_column(sa.Column('name', sa.String(length=80), nullable=True))
         batch_op.add_column(sa.Column('parent_id', sa.Integer(), nullable=True))
@@ -40,7 +32,6 @@ def upgrade():
         batch_op.create_foreign_key(batch_op.f('fk_account_parent_id_account'), 'account', ['parent_id'], ['id'])
         batch_op.drop_constraint('uq_account_koperasi_id', type_='unique')
         batch_op.create_unique_constraint('uq_account_code', ['koperasi_id', 'code'])
-    _foreign_keys(True)
     op.create_index('uq_account_standard_purpose', 'account', ['koperasi_id', 'purpose'], unique=True,
                     sqlite_where=STANDARD, postgresql_where=STANDARD)
     op.execute("UPDATE account SET balance = COALESCE((SELECT SUM(line.amount) FROM line "
@@ -88,7 +79,6 @@ def downgrade():
     op.drop_table('cash_book_detail')
     op.drop_index('uq_account_standard_purpose', table_name='account')
     op.execute("DELETE FROM account WHERE parent_id IS NOT NULL AND id NOT IN (SELECT account_id FROM line)")
-    _foreign_keys(False)
     with op.batch_alter_table('account', schema=None) as batch_op:
         batch_op.drop_constraint('uq_account_code', type_='unique')
         batch_op.create_unique_constraint('uq_account_koperasi_id', ['koperasi_id', 'purpose'])
@@ -97,4 +87,3 @@ def downgrade():
         batch_op.drop_column('closed')
         batch_op.drop_column('parent_id')
         batch_op.drop_column('name')
-    _foreign_keys(True)
