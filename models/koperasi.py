@@ -87,6 +87,9 @@ class Koperasi(db.Model):
     name: Mapped[str] = mapped_column(sa.String(160))
     search_name: Mapped[str] = mapped_column(sa.String(160), index=True)  # lower case, for search
     legal_number: Mapped[str] = mapped_column(sa.String(80), unique=True)  # nomor badan hukum
+    # Who signs the statements (ketua and bendahara of the pengurus), printed under them.
+    chair_name: Mapped[str | None] = mapped_column(sa.String(120))
+    treasurer_name: Mapped[str | None] = mapped_column(sa.String(120))
     nik_koperasi: Mapped[str | None] = mapped_column(sa.String(40), unique=True)
     jenis: Mapped[str] = mapped_column(sa.String(20))
     description: Mapped[str] = mapped_column(sa.Text, default="")
@@ -201,7 +204,7 @@ class KoperasiEvent(db.Model):
 
 PROFILE_FIELDS = ("name", "legal_number", "nik_koperasi", "jenis", "description", "address", "province_code",
                   "regency_code", "district_code", "lat", "lng", "whatsapp", "pokok_idr", "wajib_idr",
-                  "requirements", "member_prefix")
+                  "requirements", "member_prefix", "chair_name", "treasurer_name")
 
 
 def slugify(text: str) -> str:
@@ -253,6 +256,8 @@ def _clean(data: dict, koperasi_id: int | None = None) -> dict:
     if not re.fullmatch(r"[A-Z0-9]{1,6}", prefix):
         checks.fail(_l("Use 1 to 6 letters or digits, e.g. KSP."), "member_prefix")
     out["member_prefix"] = prefix
+    for signer in ("chair_name", "treasurer_name"):
+        out[signer] = " ".join((data.get(signer) or "").split())[:120] or None
     services = [s for s in data.get("services") or [] if s in SERVICE_LABELS]
     if not services:
         checks.fail(_l("Choose at least one service."), "services")

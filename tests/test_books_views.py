@@ -279,3 +279,15 @@ def test_a_busy_general_ledger_comes_in_pages_and_its_running_balance_carries_on
     assert books.general_ledger(example, "1101", date(2026, 3, 1), date(2026, 3, 31), page=3).lines[-1].balance \
         == whole.closing
     assert len(rows_of(pengawas.get(url(example, "/accounts/1101"), query_string={**march, "format": "csv"}))) > 250
+
+
+def test_the_ketua_and_bendahara_named_on_the_profile_sign_the_printed_statements(app, example, pengawas):  # noqa: F811
+    from tests.conftest import board
+    from tests.test_duties import profile_form
+
+    admin = login(app.test_client(), board(example))
+    form = profile_form(example, chair_name="  Ibu Sri   Wahyuni ", treasurer_name="Pak Bambang Sutrisno")
+    assert admin.post(f"/k/{example.slug}/office/profile", data=form).status_code == 303
+    page = pengawas.get(url(example, "/neraca"), query_string={"at": "2026-01-31"}).text
+    assert "(Ibu Sri Wahyuni)" in page and "(Pak Bambang Sutrisno)" in page
+    assert "Ibu Sri Wahyuni" in admin.get(f"/k/{example.slug}/office/profile").text

@@ -53,6 +53,8 @@ LABELS = {
     "wajib_idr": _l("Simpanan wajib per month"),
     "member_prefix": _l("Member number prefix"),
     "requirements": _l("Joining requirements"),
+    "chair_name": _l("Chair (ketua) (optional)"),
+    "treasurer_name": _l("Treasurer (bendahara) (optional)"),
     "single_person_loans": _l("One person may approve a loan and pay it out"),
     "savings_rate_bp": _l("Interest on simpanan sukarela (percent a year)"),
     "interest_method": _l("Interest is worked out on"),
@@ -119,6 +121,10 @@ class KoperasiForm(Form):
                             render_kw={"inputmode": "numeric"})
     member_prefix = StringField(LABELS["member_prefix"], [InputRequired(REQUIRED), Length(max=8)],
                                 description=_l("1 to 6 letters or digits; member numbers look like KSB-00001."))
+    chair_name = StringField(LABELS["chair_name"], [Optional(), Length(max=120)],
+                             description=_l("Printed under the statements, where the ketua signs."))
+    treasurer_name = StringField(LABELS["treasurer_name"], [Optional(), Length(max=120)],
+                                 description=_l("Printed under the statements, where the bendahara signs."))
     requirements = TextAreaField(LABELS["requirements"], [Length(max=2000)],
                                  description=_l("What a new member must bring or pay, e.g. KTP and KK."))
     single_person_loans = BooleanField(

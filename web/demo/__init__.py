@@ -70,6 +70,8 @@ def load() -> Counter:
         koperasi(added, budi, platform, city, n, name, KINDS[kind], verified=False)
     others = [bandung[1], by_city["Jakarta"][0], by_city["Yogyakarta"][1], by_city["Denpasar"][0]]
     today = datetime.now(WIB).date()
+    if first.chair_name is None:  # who signs its printed statements
+        first.chair_name, first.treasurer_name = "Asep Hidayat", crew["pengurus"].full_name
     for k in (first, *others):  # the balance sheet each brought from paper, before any member paid in
         books.opening(added, k, crew["pengurus"] if k is first else board_of(k), today)
     money(added, first, others, crew["teller"], crew["pengurus"])
