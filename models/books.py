@@ -29,7 +29,7 @@ Rules kept here:
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
@@ -37,7 +37,7 @@ from sqlalchemy.orm import aliased
 from models.base import db
 from models.koperasi import Koperasi
 from models.ledger import CHART, CONTRA, Account, Entry, Line, Purpose
-from models.zones import zone_of
+from models.months import days_in, midnight
 
 DEBIT_NORMAL = ("asset", "expense")
 BY_CODE = {code: (purpose, code, kind, label) for purpose, code, kind, label in CHART}
@@ -50,9 +50,7 @@ FLOOR = date(1800, 1, 1)  # a previous period never starts before this (the book
 
 def utc_bounds(koperasi: Koperasi, start: date | None, end: date) -> tuple[datetime | None, datetime]:
     """The koperasi's days ``start``..``end`` (both included) as naive UTC [from, until)."""
-    offset = timedelta(hours=zone_of(koperasi).hours)
-    until = datetime.combine(end + timedelta(days=1), time()) - offset
-    return (datetime.combine(start, time()) - offset if start else None), until
+    return (midnight(koperasi, start) if start else None), midnight(koperasi, end + timedelta(days=1))
 
 
 def _add_months(day: date, months: int) -> date:
@@ -70,8 +68,7 @@ def whole_months(start: date, end: date) -> int:
 
 def _same_day(first: date, day: date) -> date:
     """``day``'s day of the month in the month that starts on ``first`` (the 31st: its last day)."""
-    last = _add_months(first, 1) - timedelta(days=1)
-    return first.replace(day=min(day.day, last.day))
+    return first.replace(day=min(day.day, days_in(first)))
 
 
 def previous_period(start: date, end: date) -> tuple[date, date]:

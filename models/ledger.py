@@ -331,13 +331,13 @@ def _check_memberships(legs: list[Leg], allowed: tuple[str, ...]) -> None:
 
 
 def _check_period_open(koperasi: Koperasi, kind: str, at: datetime | None) -> None:
-    """A posting dated in a closed month (``models.periods``) is refused. The koperasi's row is
-    held first, as a close holds it, so a close and a posting into its month cannot pass each other."""
+    """A posting dated in a closed month (``models.periods``) is refused. The caller already holds
+    the koperasi's row (the receipt number's UPDATE), as a close holds it, so a close and a posting
+    into its month cannot pass each other."""
     if kind == YEAR_CLOSE:
         return
     day = ((at or utcnow()) + timedelta(hours=zone_of(koperasi).hours)).date()
     events = db.metadata.tables["period_event"]  # by table: models.periods sits above the ledger
-    db.session.execute(sa.select(Koperasi.id).where(Koperasi.id == koperasi.id).with_for_update(key_share=True))
     last = db.session.scalar(sa.select(events.c.action).where(
         events.c.koperasi_id == koperasi.id, events.c.scope == "month", events.c.start == day.replace(day=1))
         .order_by(events.c.id.desc()).limit(1))
@@ -363,9 +363,10 @@ def post(koperasi: Koperasi, kind: str, legs: list[Leg], *, by: User | None, mem
     if sum(leg.amount for leg in legs) != 0:
         raise ValueError(f"unbalanced entry: {legs}")
     _check_memberships(legs, membership_status)
+    ref = _next_ref(koperasi)  # its UPDATE holds the koperasi's row until commit: a close waits for it
     _check_period_open(koperasi, kind, at)
     accounts = ensure_chart(koperasi)
-    entry = Entry(koperasi_id=koperasi.id, ref=_next_ref(koperasi), kind=kind, memo=memo[:200],
+    entry = Entry(koperasi_id=koperasi.id, ref=ref, kind=kind, memo=memo[:200],
                   membership_id=membership_id, loan_id=loan_id, posted_by_id=by.id if by else None,
                   idempotency_key=key, idempotency_fingerprint=fingerprint if key else None,
                   reverses_id=reverses.id if reverses else None,

@@ -58,10 +58,14 @@ def has_ended(koperasi, month: date) -> bool:
     return month < current(koperasi)
 
 
+def midnight(koperasi, day: date) -> datetime:
+    """The koperasi's midnight at the start of ``day`` (its zone, no daylight saving), as naive UTC."""
+    return datetime.combine(day, time()) - timedelta(hours=zone_of(koperasi).hours)
+
+
 def bounds(koperasi, month: date) -> tuple[datetime, datetime]:
     """The month's days in the koperasi's zone as naive UTC [start, end)."""
-    offset = timedelta(hours=zone_of(koperasi).hours)
-    return datetime.combine(month, time()) - offset, datetime.combine(next_month(month), time()) - offset
+    return midnight(koperasi, month), midnight(koperasi, next_month(month))
 
 
 def closing_stamp(koperasi, month: date) -> datetime:

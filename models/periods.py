@@ -37,7 +37,7 @@ from models.base import db, utcnow
 from models.errors import DomainError
 from models.koperasi import Koperasi
 from models.ledger import YEAR_CLOSE, Account, Entry, Leg, Line, Purpose, post
-from models.months import next_month
+from models.months import midnight, next_month
 from models.zones import zone_of
 
 MONTH, YEAR = "month", "year"
@@ -85,14 +85,9 @@ def months_of(year: int) -> list[date]:
     return [date(year, m, 1) for m in range(1, 13)]
 
 
-def _utc(koperasi: Koperasi, day: date) -> datetime:
-    """The koperasi's midnight at the start of ``day``, as naive UTC."""
-    return datetime(day.year, day.month, day.day) - timedelta(hours=zone_of(koperasi).hours)
-
-
 def closing_moment(koperasi: Koperasi, year: int) -> datetime:
     """The last moment of 31 December in the koperasi's zone (naive UTC): the closing entry's date."""
-    return _utc(koperasi, date(year + 1, 1, 1)) - timedelta(microseconds=1)
+    return midnight(koperasi, date(year + 1, 1, 1)) - timedelta(microseconds=1)
 
 
 def _this_month(koperasi: Koperasi) -> date:
@@ -123,20 +118,21 @@ def is_closed(koperasi: Koperasi, scope: str, start: date) -> bool:
 
 
 def _hold(koperasi: Koperasi) -> None:
-    """Hold the koperasi's row until commit, as ``ledger.post`` does before it checks a period."""
+    """Hold the koperasi's row until commit, as ``ledger.post`` does (its receipt number's UPDATE)
+    before it checks a period: a posting and a close of its month never pass each other."""
     db.session.execute(sa.select(Koperasi.id).where(Koperasi.id == koperasi.id).with_for_update(key_share=True))
 
 
 def _has_postings(koperasi: Koperasi, since: date, until: date) -> bool:
     return db.session.scalar(sa.select(Entry.id).where(
-        Entry.koperasi_id == koperasi.id, Entry.posted_at >= _utc(koperasi, since),
-        Entry.posted_at < _utc(koperasi, until)).limit(1)) is not None
+        Entry.koperasi_id == koperasi.id, Entry.posted_at >= midnight(koperasi, since),
+        Entry.posted_at < midnight(koperasi, until)).limit(1)) is not None
 
 
 def first_open_before(koperasi: Koperasi, month: date) -> date | None:
     """The earliest month before ``month`` that has postings and is open, if any."""
     first = db.session.scalar(sa.select(sa.func.min(Entry.posted_at)).where(
-        Entry.koperasi_id == koperasi.id, Entry.posted_at < _utc(koperasi, month)))
+        Entry.koperasi_id == koperasi.id, Entry.posted_at < midnight(koperasi, month)))
     if first is None:
         return None
     closed = {e.start for e in _latest_by_period(events(koperasi, until=month)).values()
@@ -222,8 +218,8 @@ def year_balances(koperasi: Koperasi, year: int) -> list[tuple[Account, int]]:
         sa.select(Account, total).select_from(Line).join(Account, Account.id == Line.account_id)
         .join(Entry, Entry.id == Line.entry_id)
         .where(Account.koperasi_id == koperasi.id, Account.kind.in_(("income", "expense")),
-               Entry.posted_at >= _utc(koperasi, date(year, 1, 1)),
-               Entry.posted_at < _utc(koperasi, date(year + 1, 1, 1)))
+               Entry.posted_at >= midnight(koperasi, date(year, 1, 1)),
+               Entry.posted_at < midnight(koperasi, date(year + 1, 1, 1)))
         .group_by(Account).order_by(Account.code))
     return [(account, int(amount)) for account, amount in rows if amount]
 
