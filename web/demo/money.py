@@ -179,15 +179,13 @@ def money(added: Counter, first: Koperasi, others: list[Koperasi], teller: User,
         add_loan(added, by_name.get(name), product, pengurus, teller, amount, tenor, purpose, state, months_ago,
                  paid, today)
     month_ends(added, first, by_name.get("Siti Rahmawati"), pengurus)
-    loan_book(added, first, pengurus, by_name.get(MEMBERS[5][0]), today)
+    loan_book(added, first, pengurus, by_name.get(MEMBERS[5][0]))
 
 
-def loan_book(added: Counter, koperasi: Koperasi, pengurus: User, agus: Membership | None, today: date) -> None:
-    """Last month's loan-loss allowance, then Agus's loan (nothing paid in eleven months,
-    macet) written off by the pengurus: the collectability page and its off-balance list."""
-    last_month = today.replace(day=1) - timedelta(days=1)
-    if collectability.provisioned(koperasi, last_month) is None and collectability.provision(koperasi, last_month, pengurus):
-        added["entries"] += 1
+def loan_book(added: Counter, koperasi: Koperasi, pengurus: User, agus: Membership | None) -> None:
+    """Agus's loan (nothing paid in eleven months, macet) written off by the pengurus: the
+    collectability page and its off-balance list. (Last month's allowance is posted by the
+    month-end runs, ``month_ends``, which come first.)"""
     loan = agus and db.session.scalar(sa.select(loans.Loan).where(
         loans.Loan.membership_id == agus.id, loans.Loan.status == loans.LoanStatus.ACTIVE))
     if loan:
