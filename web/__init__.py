@@ -11,7 +11,7 @@ from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from web import assets, config, database, errors, hostile, i18n, security
+from web import assets, config, database, errors, hostile, i18n, jobs, security
 from web.extensions import babel, csrf, db, htmx, login_manager, migrate
 from web.ratelimit import login_throttle
 from web.render import safe_next
@@ -88,6 +88,7 @@ def configure_web(app: Flask) -> None:
     security.init_app(app)
     hostile.init_app(app)
     errors.init_app(app)
+    jobs.init_app(app)
     from web.access import can
 
     app.add_template_global(can, "can")  # office templates hide what the role may not do

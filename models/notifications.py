@@ -1,0 +1,77 @@
+"""Notifications: one list per user across all their koperasi, with an unread badge.
+
+Rules kept here:
+- ``notify(user_id, kind, ...)`` adds a notification in the caller's transaction, so it
+  exists exactly when the event it tells of does; its push to the phone is queued for
+  after the commit (``models.jobs.later``), never before.
+- A notification's text is made from its ``kind`` and ``params`` when it is shown, in
+  the reader's language: the row stores no sentence.
+- Reading marks a notification read; nothing else changes it.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from models import jobs
+from models.base import db, utcnow
+
+
+class Kind(enum.StrEnum):
+    APPLICATION_APPROVED = "application_approved"
+    APPLICATION_REJECTED = "application_rejected"
+    POKOK_DUE = "pokok_due"
+    LOAN_APPROVED = "loan_approved"
+    LOAN_REJECTED = "loan_rejected"
+    LOAN_DISBURSED = "loan_disbursed"
+    INSTALMENT_DUE = "instalment_due"  # in 3 days
+    INSTALMENT_OVERDUE = "instalment_overdue"
+    ORDER_RECEIVED = "order_received"  # to the seller
+    ORDER_STATUS = "order_status"  # to the buyer
+    STORE_APPROVED = "store_approved"
+    RAT_SCHEDULED = "rat_scheduled"
+    VOTING_OPEN = "voting_open"
+    MINUTES_PUBLISHED = "minutes_published"
+    SHU_CREDITED = "shu_credited"
+    ANNOUNCEMENT = "announcement"
+
+
+class Notification(db.Model):
+    """Something that happened that a user should know: shown in ``/notifications``."""
+
+    __table_args__ = (
+        sa.Index("ix_notification_user_unread", "user_id", "read_at", "id"),
+        # the scheduled reminders are sent once per subject and day (``notify(once=...)``)
+        sa.UniqueConstraint("user_id", "kind", "once_key", name="uq_notification_once"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id", ondelete="CASCADE"))
+    koperasi_id: Mapped[int | None] = mapped_column(sa.ForeignKey("koperasi.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(sa.String(40))
+    params: Mapped[dict] = mapped_column(sa.JSON, default=dict)  # what the text needs: amounts, names, dates
+    url: Mapped[str] = mapped_column(sa.String(300), default="")  # where tapping it leads
+    once_key: Mapped[str | None] = mapped_column(sa.String(80))  # e.g. "instalment:12:2026-12-05"
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    read_at: Mapped[datetime | None]
+
+
+def notify(user_id: int, kind: Kind | str, *, koperasi_id: int | None = None, params: dict | None = None,
+           url: str = "", once: str | None = None) -> Notification | None:
+    """Tell ``user_id`` that ``kind`` happened (in the caller's transaction); push it after commit.
+
+    ``once``: a key that makes this notification happen at most once per user and kind
+    (a reminder sent by a command run twice the same day); None returned when it already was."""
+    if once is not None and db.session.scalar(sa.select(Notification.id).where(
+            Notification.user_id == user_id, Notification.kind == str(kind), Notification.once_key == once)):
+        return None
+    note = Notification(user_id=user_id, koperasi_id=koperasi_id, kind=str(kind), params=params or {}, url=url,
+                        once_key=once)
+    db.session.add(note)
+    db.session.flush()
+    jobs.later("models.push.deliver", note.id)
+    return note
