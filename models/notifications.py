@@ -73,5 +73,5 @@ def notify(user_id: int, kind: Kind | str, *, koperasi_id: int | None = None, pa
                         once_key=once)
     db.session.add(note)
     db.session.flush()
-    jobs.later("models.push.deliver", note.id)
+    jobs.later("web.push.deliver", note.id)
     return note
