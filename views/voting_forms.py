@@ -19,7 +19,7 @@ BAD_TIME = _l("Not a valid datetime value.")  # WTForms' own message, extracted 
 
 
 class ProposalForm(Form):
-    kind = HiddenField()
+    kind = HiddenField(validators=[Length(max=10)])
     topic = SelectField(_l("About"))
     title = StringField(_l("Title"), validators=[InputRequired(), Length(max=200)],
                         description=_l("What members vote on, e.g. \"Approve the SHU split for 2025\"."))
