@@ -276,8 +276,11 @@ def _check(meeting: Meeting, data: ProposalData, now: datetime) -> tuple[str, li
     return title, candidates
 
 
-def create(meeting: Meeting, data: ProposalData, by: User, now: datetime | None = None) -> Proposal:
-    """Put a motion or an election to the meeting's vote; eligible members are told (after commit)."""
+def create(meeting: Meeting, data: ProposalData, by: User, now: datetime | None = None,
+           announce_it: bool = True) -> Proposal:
+    """Put a motion or an election to the meeting's vote; eligible members are told (after commit).
+
+    ``now`` and ``announce_it=False``: only for recording a past vote (the demo)."""
     now = now or utcnow()
     title, candidates = _check(meeting, data, now)
     proposal = Proposal(koperasi_id=meeting.koperasi_id, meeting_id=meeting.id, kind=data.kind, topic=data.topic,
@@ -289,7 +292,8 @@ def create(meeting: Meeting, data: ProposalData, by: User, now: datetime | None 
                            enumerate(candidates)]
     db.session.add(proposal)
     db.session.flush()
-    jobs.later("models.voting.announce", proposal.id)
+    if announce_it:
+        jobs.later("models.voting.announce", proposal.id)
     return proposal
 
 

@@ -19,6 +19,7 @@ from models.notifications import Notification
 from models.voting import Ballot, BallotChoice, Proposal, VoterMark
 from models.zones import zone_of
 from tests.conftest import board, login
+from web.demo import load
 
 NIKS = [f"32730115089{n:05d}" for n in range(1, 60)]
 
@@ -352,3 +353,21 @@ def test_another_koperasi_finds_nothing(app, db, k, meeting, members, make_koper
     member = login(app.test_client(), make_member(other, nik=NIKS[40]).user)
     assert member.get(f"/k/{other.slug}/rat/{meeting.id}/vote/{proposal.id}").status_code == 404
     assert member.get(url(k, proposal, "/ballots")).status_code == 404
+
+
+def test_the_demo_has_published_and_open_votes(app, db):
+    load()
+    db.session.commit()
+    proposals = db.session.scalars(sa.select(Proposal)).all()
+    closed = [p for p in proposals if p.has_closed()]
+    open_now = [p for p in proposals if p.is_open()]
+    assert len(closed) == 4 and len(open_now) == 2
+    for p in closed:
+        result = voting_results.tally(p)
+        assert result.ballots == result.marks > 10
+    past = db.session.get(Meeting, closed[0].meeting_id)
+    assert voting_results.motion_passed(past, "shu") is True
+    before = state(db)
+    load()  # again: nothing more
+    db.session.commit()
+    assert state(db) == before
