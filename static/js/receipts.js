@@ -15,7 +15,9 @@
       try {
         box.setItem(el.dataset.receiptKey, el.dataset.receipt);
         var kept = document.getElementById("receipt-kept");
+        var write = document.getElementById("receipt-write");
         if (kept) kept.hidden = false;
+        if (write) write.hidden = true;
       } catch (e) { /* storage full or refused: the page says to write it down */ }
     });
     document.querySelectorAll("[data-receipt-show]").forEach(function (el) {
