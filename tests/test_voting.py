@@ -371,3 +371,19 @@ def test_the_demo_has_published_and_open_votes(app, db):
     load()  # again: nothing more
     db.session.commit()
     assert state(db) == before
+
+
+def test_pokok_paid_after_the_record_date_does_not_vote(db, make_koperasi, make_member):
+    k = make_koperasi(name="Koperasi Pokok", member_prefix="KPK", pokok_idr=100_000)
+    day = zone_of(k).today() - timedelta(days=1)
+    meeting = Meeting(koperasi_id=k.id, title="RAT", book_year=2025, starts_at=utcnow(), record_date=day)
+    db.session.add(meeting)
+    late = make_member(k, nik=NIKS[30])  # approved long ago, but paid pokok today: active only since today
+    early = make_member(k, nik=NIKS[31])
+    for m in (late, early):
+        m.joined_on = day - timedelta(days=30)
+    db.session.execute(sa.update(voting.Entry).where(voting.Entry.membership_id == early.id)
+                       .values(posted_at=voting.record_cutoff(meeting) - timedelta(days=20)))
+    db.session.commit()
+    assert not voting.is_eligible(late, meeting) and voting.is_eligible(early, meeting)
+    assert voting.eligible_count(meeting) == 1
