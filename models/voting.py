@@ -31,18 +31,20 @@ How secrecy is achieved:
   anywhere else (not in the session, not in a log line of ours).
 
 What remains, and what was done about it:
-- PostgreSQL appends new rows to the table's heap in the order they come, so the physical
-  position (``ctid``) of a ballot and of a mark, and the write-ahead log and any backup
-  taken during the vote, still follow the order of voting. Someone with database access
-  during the vote could line them up. After the window closes an operator can rewrite
-  the ballot tables in (random) key order, which removes the heap order but not the WAL
-  or old backups: ``CLUSTER ballot USING pk_ballot; CLUSTER ballot_choice USING
-  pk_ballot_choice;`` (README). The statement log must not log parameters
-  (``log_statement`` stays ``none``/``ddl``, the default).
-- The operator watching the database (or the web server) *at the moment* someone votes
-  sees who voted and which ballot appeared. No web application can hide that from whoever
-  runs it; the receipts let every voter check their ballot was counted as cast, and the
-  counts check that no ballot was added (ballots == marks).
+- PostgreSQL itself links them until the tables are rewritten: every row carries the id
+  of the transaction that wrote it (``xmin``), the same on a ballot and on its voter's
+  mark (one transaction, as it must be) and growing with the order of voting; and new rows
+  sit in the table's heap in the order they came (``ctid``). So after a vote closes,
+  ``flask --app wsgi ballots-rewrite`` (``voting_results.restamp`` then ``recluster``)
+  rewrites every row of the three tables in one transaction (one stamp for all) and then
+  reorders them by their random keys (CLUSTER). Tested: before it, 30 of 30 ballots share
+  their stamp with exactly one mark; after it, none does. The write-ahead log, WAL
+  archives and backups taken during the vote still hold the order: keep them as secret as
+  the database, and keep the statement log off (``log_statement`` = ``none``/``ddl``).
+- The operator watching the database (or the web server's access log) *at the moment*
+  someone votes sees who voted and which ballot appeared. No web application can hide that
+  from whoever runs it; the receipts let every voter check that their ballot was counted
+  as cast, and the counts check that no ballot was added (ballots == marks).
 """
 
 from __future__ import annotations

@@ -147,17 +147,37 @@ def motion_passed(meeting: Meeting, topic: str) -> bool | None:
     return tally(max(closed, key=lambda p: (p.closes_at, p.id))).passed
 
 
+
 BALLOT_TABLES = ("ballot", "ballot_choice", "voter_mark")
+TOUCH = {"ballot": "choice = choice", "ballot_choice": "candidate_id = candidate_id",
+         "voter_mark": "membership_id = membership_id"}
 
 
-def rewrite_storage() -> bool:
-    """PostgreSQL keeps new rows in the order they came: rewrite the ballot tables in the
-    order of their (random) keys, so their physical order no longer follows the order of
-    voting (``flask --app wsgi ballots-rewrite``, after a vote closes). Locks the tables
-    while it runs (a fraction of a second for thousands of ballots). Old WAL segments and
-    backups taken during the vote are not touched. SQLite needs nothing: these tables are
-    WITHOUT ROWID, stored in key order already. Returns whether anything was rewritten."""
-    if db.session.get_bind().dialect.name != "postgresql":
+def postgres() -> bool:
+    return db.session.get_bind().dialect.name == "postgresql"
+
+
+def restamp() -> bool:
+    """PostgreSQL stamps every row with the id of the transaction that wrote it (``xmin``):
+    a ballot and its voter's mark share one, and the ids grow with the order of voting.
+    Rewriting every row of the ballot tables in one transaction gives them all the same
+    stamp. Step 1 of ``flask --app wsgi ballots-rewrite``; the caller commits, then runs
+    ``recluster``. Returns whether anything was done (SQLite keeps no such stamp)."""
+    if not postgres():
+        return False
+    for table in BALLOT_TABLES:
+        db.session.execute(sa.text(f"UPDATE {table} SET {TOUCH[table]}"))
+    return True
+
+
+def recluster() -> bool:
+    """PostgreSQL keeps new rows in the order they came (``ctid``): rewrite the ballot tables
+    in the order of their (random) keys, dropping the old row versions, so neither their
+    place nor their stamp follows the order of voting. Step 2 of ``ballots-rewrite``, after
+    ``restamp`` committed. Locks the tables while it runs (a fraction of a second for
+    thousands of ballots). The write-ahead log and backups taken during the vote are not
+    touched. SQLite needs nothing: these tables are WITHOUT ROWID, kept in key order."""
+    if not postgres():
         return False
     for table in BALLOT_TABLES:
         db.session.execute(sa.text(f"CLUSTER {table} USING pk_{table}"))

@@ -178,7 +178,13 @@ def test_ballots_and_voters_share_no_column_but_the_proposal(app, db):
                 assert "WITHOUT ROWID" in sql, table
 
 
-def test_ballot_ids_and_receipts_do_not_follow_the_order_of_voting(db, k, meeting, make_member):
+def _xmin_links(db) -> int:
+    """Ballots whose PostgreSQL row stamp (xmin) is found on exactly one voter's mark."""
+    return db.session.execute(sa.text(
+        "SELECT count(*) FROM ballot b WHERE (SELECT count(*) FROM voter_mark m WHERE m.xmin = b.xmin) = 1")).scalar()
+
+
+def test_ballot_ids_and_receipts_do_not_follow_the_order_of_voting(app, db, k, meeting, make_member):
     voters = [make_member(k, nik=NIKS[20 + i]) for i in range(30)]
     proposal = motion(meeting)
     receipts = []
@@ -192,8 +198,15 @@ def test_ballot_ids_and_receipts_do_not_follow_the_order_of_voting(db, k, meetin
     # the storage order (what SELECT without ORDER BY returns) does not follow the voting either:
     # SQLite keeps these tables in key order; PostgreSQL once they are rewritten after the close
     close(db, proposal)
-    assert voting_results.rewrite_storage() is (db.engine.dialect.name == "postgresql")
-    db.session.commit()
+    postgres = db.engine.dialect.name == "postgresql"
+    if postgres:  # each ballot carries its transaction's id, shared with its voter's mark, growing with time
+        assert _xmin_links(db) == 30
+    db.session.commit()  # the command rewrites the tables: no transaction of ours may hold them
+    assert app.test_cli_runner().invoke(args=["ballots-rewrite"]).exit_code == 0
+    if postgres:  # after the rewrite: one stamp for all, no ballot shares one with a mark of its own
+        assert _xmin_links(db) == 0
+        assert db.session.execute(sa.text("SELECT count(DISTINCT xmin::text) FROM ballot")).scalar() == 1
+    db.session.expire_all()
     stored = [row[0] for row in db.session.execute(sa.text("SELECT receipt FROM ballot")).all()]
     assert stored != receipts and stored in ([r for _i, r in sorted(zip(ids, receipts, strict=True))], sorted(receipts))
     assert [r for r, _c, _i in voting_results.published(proposal)] == sorted(receipts)
