@@ -34,10 +34,13 @@ def _reader(slug: str, meeting_id: int) -> tuple[Koperasi, Meeting, Membership |
     meeting = db.session.get(Meeting, meeting_id)
     if koperasi is None or meeting is None or meeting.koperasi_id != koperasi.id:
         abort(404)
+    # the membership that votes at this meeting (a member who left after the record date and
+    # rejoined votes with the old one), else the newest with a member number
     membership = db.session.scalar(
         sa.select(Membership).where(Membership.koperasi_id == koperasi.id, Membership.user_id == current_user.id,
                                     Membership.member_number.is_not(None))
-        .order_by(Membership.applied_at.desc(), Membership.id.desc()).limit(1))
+        .order_by(voting.eligible_condition(meeting).desc(), Membership.applied_at.desc(), Membership.id.desc())
+        .limit(1))
     if membership is None and staff_role(koperasi) is None:
         abort(404)
     return koperasi, meeting, membership
