@@ -317,7 +317,8 @@ def edit(proposal: Proposal, data: ProposalData, now: datetime | None = None) ->
 
 
 def announce(proposal_id: int) -> int:
-    """Tell every eligible member that voting is (or will be) open; once per member and proposal."""
+    """Tell every eligible member that voting is (or will be) open; once per member and proposal.
+    A background task (``models.jobs``: its runner commits); returns how many were told."""
     proposal = db.session.get(Proposal, proposal_id)
     if proposal is None:
         return 0
@@ -327,10 +328,8 @@ def announce(proposal_id: int) -> int:
     url = f"/k/{koperasi.slug}/rat/{meeting.id}/vote/{proposal.id}"
     params = {"title": proposal.title, "opens_at": proposal.opens_at.isoformat(),
               "closes_at": proposal.closes_at.isoformat(), "meeting": meeting.title}
-    sent = sum(notify(user_id, Kind.VOTING_OPEN, koperasi_id=koperasi.id, params=params, url=url,
+    return sum(notify(user_id, Kind.VOTING_OPEN, koperasi_id=koperasi.id, params=params, url=url,
                       once=f"vote:{proposal.id}") is not None for user_id in users)
-    db.session.commit()  # a task commits its own work
-    return sent
 
 
 # ---------------------------------------------------------------- casting a ballot

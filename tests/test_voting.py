@@ -380,10 +380,13 @@ def test_the_demo_has_published_and_open_votes(app, db):
         assert result.ballots == result.marks > 10
     past = db.session.get(Meeting, closed[0].meeting_id)
     assert voting_results.motion_passed(past, "shu") is True
-    before = state(db)
+    told = db.session.scalars(sa.select(Notification).where(Notification.kind == "voting_open")).all()
+    assert len(told) == 2 * voting.eligible_count(db.session.get(Meeting, open_now[0].meeting_id)) > 0
+    before = state(db), len(told)
     load()  # again: nothing more
     db.session.commit()
-    assert state(db) == before
+    assert (state(db), db.session.scalar(sa.select(sa.func.count()).select_from(Notification).where(
+        Notification.kind == "voting_open"))) == before
 
 
 def test_pokok_paid_after_the_record_date_does_not_vote(db, make_koperasi, make_member):

@@ -81,8 +81,10 @@ def _meeting_votes(added, meeting, proposals, by, opens, closes, everyone: bool)
         if proposal is None:
             proposal = voting.create(meeting, voting.ProposalData(
                 kind=kind, topic=topic, title=title, opens_at=opens, closes_at=closes, seats=seats,
-                candidates=candidates), by, now=opens, announce_it=not everyone)
+                candidates=candidates), by, now=opens, announce_it=False)
             added["proposals"] += 1
+        if not everyone:  # the open ones: members find "voting open" in their notifications
+            added["notifications"] += voting.announce(proposal.id)
         rng = random.Random(f"demo-vote-{proposal.title}")
         casting = voters if everyone else voters[: len(voters) // 2]
         for member in casting:
