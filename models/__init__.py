@@ -18,4 +18,5 @@ from models import (  # noqa: F401
     periods,
     savings,
     transactions,
+    voting,
 )

@@ -10,8 +10,9 @@ from datetime import date, timedelta
 import pytest
 import sqlalchemy as sa
 
-from models import cashbook, collectability, loans, months, periods, savings
+from models import cashbook, collectability, loans, months, periods, savings, voting
 from models import koperasi as kop
+from models.base import utcnow
 from models.cashbook import CashCount
 from models.chart import add_sub_account
 from models.duties import DUTIES, NEW_STAFF_ROLE, Duty, Role, may
@@ -20,8 +21,10 @@ from models.koperasi import Koperasi, KoperasiEvent, Staff
 from models.ledger import Account, Entry, ensure_chart
 from models.loans import Loan, LoanProduct
 from models.market import Store
+from models.meetings import Meeting
 from models.membership import Membership
 from models.periods import PeriodEvent
+from models.voting import Proposal
 from models.zones import WIB, zone_of
 from tests.conftest import board, fund, koperasi_data, login
 
@@ -87,6 +90,14 @@ def world(app, db, make_koperasi, make_member, make_user, make_staff, make_store
     paid = cashbook.record(k, "out", chart_of["utilities"].id, chart_of["cash"].id, 150_000, None, "PLN", "Listrik",
                            teller, photo=b"RIFF-a-receipt-photo")
     short = cashbook.count_cash(k, chart_of["cash"].id, 1_000, "", teller)  # a shortage, waiting for the board
+    # voting: a RAT with a motion whose window has not opened yet (the board may still change it)
+    meeting = Meeting(koperasi_id=k.id, title="RAT 2025", book_year=2025, starts_at=utcnow() + timedelta(days=9),
+                      record_date=zone_of(k).today())
+    db.session.add(meeting)
+    db.session.flush()
+    motion = voting.create(meeting, voting.ProposalData(
+        kind="motion", topic="shu", title="Pembagian SHU 2025", opens_at=utcnow() + timedelta(days=5),
+        closes_at=utcnow() + timedelta(days=8)), approver)
     db.session.commit()
     other = make_koperasi(name="Koperasi Tetangga", member_prefix="KTG")
     candidate = make_user(full_name="Calon Staf", mobile="081377770000")
@@ -100,7 +111,7 @@ def world(app, db, make_koperasi, make_member, make_user, make_staff, make_store
                month=f"{zone_of(k).today().replace(day=1) - timedelta(days=1):%Y-%m}",
                last_month=months.label(months.last_ended(k)), cash=chart_of["cash"].id, bank=chart_of["bank"].id,
                expense=chart_of["utilities"].id, reserve=chart_of["reserve"].id, spare=spare.id, cashref=paid.ref,
-               count=short.id)
+               count=short.id, meeting=meeting.id, proposal=motion.id)
     return dict(k=k, ids=ids, clients=clients, candidate=candidate)
 
 
@@ -202,6 +213,16 @@ ACTIONS = [
      {"form": "close_year", "scope": "year", "period": str(LAST_YEAR), "confirm": "y"}),
     ("reopen a month", Duty.REOPEN_PERIOD, OFFICE + "/books/periods",
      {"form": "reopen", "scope": "month", "period": CLOSED_MONTH.strftime("%Y-%m"), "reason": "Koreksi salah catat"}),
+    # voting (models/voting.py): the board puts motions and elections to the RAT's vote
+    ("votes of a RAT", Duty.READ, OFFICE + "/rat/{meeting}/proposals", None),
+    ("a proposal", Duty.READ, OFFICE + "/rat/{meeting}/proposals/{proposal}", None),
+    ("new proposal form", Duty.MANAGE_MEETING, OFFICE + "/rat/{meeting}/proposals/new?kind=election", None),
+    ("new motion", Duty.MANAGE_MEETING, OFFICE + "/rat/{meeting}/proposals/new",
+     {"kind": "motion", "topic": "statements", "title": "Laporan keuangan 2025", "opens_at": "2030-01-01T09:00",
+      "closes_at": "2030-01-03T09:00"}),
+    ("edit a proposal", Duty.MANAGE_MEETING, OFFICE + "/rat/{meeting}/proposals/{proposal}",
+     {"topic": "shu", "title": "Pembagian SHU tahun buku 2025", "opens_at": "2030-01-01T09:00",
+      "closes_at": "2030-01-03T09:00"}),
 ]
 # Actions that answer with the page itself (what they show is for this response only), not a redirect.
 SHOWN_NOT_REDIRECTED = {"reveal a NIK"}
@@ -215,7 +236,7 @@ def snapshot(db, k) -> tuple:
             rows(Store.id, Store.status), rows(Staff.id, Staff.role), rows(LoanProduct.id, LoanProduct.name),
             rows(Koperasi.id, Koperasi.name, Koperasi.single_person_loans, Koperasi.provision_lancar_bp),
             rows(KoperasiEvent.id, KoperasiEvent.action), rows(PeriodEvent.id, PeriodEvent.action),
-            rows(Account.id, Account.closed), rows(CashCount.id, CashCount.status))
+            rows(Account.id, Account.closed), rows(CashCount.id, CashCount.status), rows(Proposal.id, Proposal.title))
 
 
 def _do(world, who, url, data):

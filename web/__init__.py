@@ -125,9 +125,11 @@ def configure_blueprints(app: Flask) -> None:
         seller,
         stock_sync,
         teller,
+        voting,
+        voting_office,
     )
 
     for module in (public, accounts, pwa, directory, membership, office, office_members, admin, teller, loans,
                    loan_book, seller, office_stores, stock_sync, market, orders, books, periods, dues, cashbook,
-                   chart):
+                   chart, voting, voting_office):
         app.register_blueprint(module.bp)

@@ -1,4 +1,4 @@
-"""``flask --app wsgi …`` commands: admin accounts, demo data, ledger check, month end, translations."""
+"""``flask --app wsgi …`` commands: admin accounts, demo data, ledger check, month end, translations, ballot tables."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from flask import Flask
 from models.accounts import create_admin
 from models.errors import DomainError
 from models.ledger import Entry
+from models.voting_results import recluster, restamp
 from web.config import ROOT
 from web.database import WRITES
 from web.extensions import db
@@ -149,7 +150,19 @@ def _english_is_the_source(po_path: Path) -> None:
         write_po(f, catalog, width=100, sort_output=True, no_location=True)
 
 
+@click.command("ballots-rewrite")
+def ballots_rewrite_command() -> None:
+    """Rewrite the ballot tables (PostgreSQL): one transaction stamp for every row, then the rows in
+    random-key order, so neither follows the order of voting; run after a vote closes (models/voting.py)."""
+    db.session.info[WRITES] = True
+    done = restamp()
+    db.session.commit()
+    recluster()
+    db.session.commit()
+    click.echo("Ballot tables rewritten in key order." if done else "Nothing to do: SQLite keeps ballots in key order.")
+
+
 def init_app(app: Flask) -> None:
     for command in (create_admin_command, demo_data_command, ledger_check_command, month_end_command,
-                    translate_command):
+                    translate_command, ballots_rewrite_command):
         app.cli.add_command(command)

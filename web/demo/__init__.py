@@ -8,7 +8,8 @@
 - money.py: simpanan pokok, a year of wajib and sukarela, loans in every state, and the
   past book year closed in the first Bandung koperasi;
 - catalogue.py, market.py: stores of a kind each (warung sembako, jamu, phone…) selling only
-  what that kind sells, with drawn photos (pictures.py), and orders in every state.
+  what that kind sells, with drawn photos (pictures.py), and orders in every state;
+- voting.py: the past RAT's published votes and the coming RAT's open ones.
 
 Idempotent: each record is looked up by a natural key first (mobile number, legal number,
 open membership, store and product name, loan purpose), and every posting carries a fixed
@@ -24,7 +25,7 @@ from datetime import datetime
 from models.accounts import User
 from models.koperasi import Koperasi
 from models.membership import WIB
-from web.demo import books
+from web.demo import books, voting
 from web.demo.gateway import CITIES, KINDS, NAMES, PENDING, koperasi, member, staff
 from web.demo.market import market
 from web.demo.money import close_last_year, money
@@ -78,4 +79,6 @@ def load() -> Counter:
     books.cash_book(added, first, crew["teller"], crew["pengurus"], today)
     market(added, by_city)
     close_last_year(added, first, crew["pengurus"])  # last: after every posting of the demo
+    past_rat, next_rat = voting.meetings(added, first, crew["pengurus"])  # the merger: the RAT demo's meetings
+    voting.votes(added, first, past_rat, next_rat)
     return added
