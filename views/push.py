@@ -12,7 +12,7 @@ from flask import Blueprint, current_app, flash, jsonify, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from wtforms import SelectMultipleField
+from wtforms import SelectChoice, SelectMultipleField
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from models import push
@@ -48,7 +48,7 @@ MAX_JSON = 4096  # a subscription is ~500 bytes
 
 
 class KindsForm(Form):
-    kinds = SelectMultipleField(_l("Send these to my phone"), choices=[(str(k), label) for k, label in KIND_LABELS.items()],
+    kinds = SelectMultipleField(_l("Send these to my phone"), choices=[SelectChoice(str(k), label) for k, label in KIND_LABELS.items()],
                                 widget=ListWidget(prefix_label=False), option_widget=CheckboxInput())
 
 
