@@ -48,7 +48,8 @@ MAX_JSON = 4096  # a subscription is ~500 bytes
 
 
 class KindsForm(Form):
-    kinds = SelectMultipleField(_l("Send these to my phone"), choices=[SelectChoice(str(k), label) for k, label in KIND_LABELS.items()],
+    kinds = SelectMultipleField(_l("Send these to my phone"),
+                                choices=[SelectChoice(str(k), label) for k, label in KIND_LABELS.items()],
                                 widget=ListWidget(prefix_label=False), option_widget=CheckboxInput())
 
 
