@@ -40,7 +40,7 @@ class Browser:
 @dataclass
 class Received:
     path: str
-    headers: dict
+    headers: dict  # names in lower case
     body: bytes
 
 
@@ -55,7 +55,7 @@ class FakePushService:
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self):  # noqa: N802 (http.server's name)
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-                service.received.put(Received(self.path, dict(self.headers), body))
+                service.received.put(Received(self.path, {k.lower(): v for k, v in self.headers.items()}, body))
                 self.send_response(service.answers.get(self.path, 201))
                 self.send_header("Content-Length", "0")
                 self.end_headers()
