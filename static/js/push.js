@@ -50,10 +50,20 @@
     });
   }
 
+  // A phone on a bad network (or a browser without a push service) may never answer:
+  // after this long the page says it failed instead of waiting forever.
+  var WAIT_MS = 20000;
+
+  function inTime(promise) {
+    return Promise.race([promise, new Promise(function (resolve, reject) {
+      setTimeout(function () { reject(new Error("timeout")); }, WAIT_MS);
+    })]);
+  }
+
   function registration() {
     return navigator.serviceWorker.getRegistration("/").then(function (reg) {
       return reg || navigator.serviceWorker.register("/sw.js", { scope: "/" });
-    }).then(function () { return navigator.serviceWorker.ready; });
+    }).then(function () { return inTime(navigator.serviceWorker.ready); });
   }
 
   function turnOn(el) {
@@ -67,7 +77,7 @@
           if (old && !sameKey(old, key)) return old.unsubscribe().then(function () { return null; });
           return old;
         }).then(function (old) {
-          return old || reg.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: key });
+          return old || inTime(reg.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: key }));
         });
       }).then(function (sub) {
         return post(el.dataset.subscribeUrl, sub.toJSON());
