@@ -127,6 +127,12 @@
       else if (off) turnOff(box());
     });
     document.addEventListener("htmx:afterSettle", start);
+    // "Saved" speaks of the boxes as they were saved: a change makes it stale.
+    document.addEventListener("change", function (event) {
+      var form = event.target.closest && event.target.closest("#kinds_form");
+      var saved = form && form.querySelector(".push-saved");
+      if (saved) saved.remove();
+    });
   }
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
   else start();
