@@ -8,6 +8,7 @@ RQ does, so one job's crash or leak never takes the worker down)."""
 from __future__ import annotations
 
 import logging
+import os
 from urllib.parse import urlsplit
 
 import click
@@ -22,6 +23,7 @@ from models import jobs
 from models.base import db
 
 _app: Flask | None = None
+_worker_pid: int | None = None  # the ``worker`` command's process; each job runs in a fork of it
 log = logging.getLogger(__name__)
 
 
@@ -33,8 +35,12 @@ def perform(task: str, *args) -> None:
 
         _app = create_app()
     with _app.app_context():
-        import_string(task)(*args)
-        db.session.commit()
+        try:
+            import_string(task)(*args)
+            db.session.commit()
+        finally:
+            if _worker_pid is not None and os.getpid() != _worker_pid:
+                db.engine.dispose()  # the fork ends after this job: close its connections, not just drop them
 
 
 @click.command("worker")
@@ -42,7 +48,7 @@ def perform(task: str, *args) -> None:
 @with_appcontext
 def worker_command(burst: bool) -> None:
     """Run a background worker (RQ) on the kopz queue: push notifications, SHU runs, big imports."""
-    global _app
+    global _app, _worker_pid
     url = current_app.config.get("REDIS_URL")
     if not url:
         raise click.ClickException("REDIS_URL is not set: the worker takes its jobs from Redis "
@@ -55,6 +61,7 @@ def worker_command(burst: bool) -> None:
     except RedisError as error:
         raise click.ClickException(f"cannot reach Redis at {where}: {error}") from error
     _app = current_app._get_current_object()
+    _worker_pid = os.getpid()
     db.engine.dispose()  # each job runs in a fork: it opens its own database connections
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     click.echo(f"Kopz worker on queue {jobs.QUEUE!r} at {where}")
