@@ -5,6 +5,8 @@ subscription reaches the server."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 import sqlalchemy as sa
 from playwright.sync_api import expect
@@ -153,3 +155,33 @@ FAKE_PUSH_MANAGER = """
   };
 })();
 """
+
+
+def test_the_service_worker_shows_a_pushed_notification(phone, app, keys, make_user, live_server):
+    """The push message as the server sends it ({title, body, url}), delivered to the phone's
+    service worker by Chromium's DevTools (headless has no push service): the phone shows it."""
+    phone.context.grant_permissions(["notifications"], origin=live_server)
+    phone.goto("/notifications/settings")
+    assert phone.evaluate("navigator.serviceWorker.ready.then(() => true)")
+    cdp = phone.context.new_cdp_session(phone)
+    registrations = []
+    cdp.on("ServiceWorker.workerRegistrationUpdated", lambda event: registrations.extend(event["registrations"]))
+    cdp.send("ServiceWorker.enable")
+    deadline = 50
+    while not registrations and deadline:
+        phone.wait_for_timeout(100)
+        deadline -= 1
+    registration = next(r for r in registrations if r["scopeURL"] == live_server + "/")
+    message = {"title": "Pinjaman dicairkan", "body": "Rp5.000.000 masuk ke rekening Anda.", "url": "/k/ksp-maju/me"}
+    cdp.send("ServiceWorker.deliverPushMessage", {"origin": live_server, "registrationId": registration["registrationId"],
+                                                  "data": json.dumps(message)})
+    shown = None
+    for _ in range(50):  # the worker shows it on its own time: up to 5 s
+        shown = phone.evaluate("""navigator.serviceWorker.ready.then((reg) => reg.getNotifications())
+            .then((list) => list.map((n) => [n.title, n.body, n.data.url, n.icon]))""")
+        if shown:
+            break
+        phone.wait_for_timeout(100)
+    [[title, body, url, icon]] = shown
+    assert (title, body, url) == (message["title"], message["body"], message["url"])
+    assert "/static/icons/icon-192." in icon
