@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from flask_babel import force_locale
 from py_vapid import Vapid02
 from redis import Redis
 from redis.exceptions import RedisError
@@ -25,6 +26,7 @@ from models import push
 from models.notifications import Kind, notify
 from tests.conftest import require
 from tests.fake_push import Browser, FakePushService
+from web import notification_text
 from web import push as web_push
 from web.config import ROOT
 
@@ -107,7 +109,7 @@ def _claims(authorization: str) -> tuple[dict, str]:
 
 def test_the_worker_sends_the_notification_encrypted_for_the_phone(service, make_user, db):
     browser = Browser()
-    reader = make_user(full_name="Siti Aminah")
+    reader = make_user(full_name="Siti Aminah", locale="en")
     _subscribe(db, reader, browser, service.url + "/push/siti-phone")
     note = notify(reader.id, Kind.LOAN_DISBURSED, params={"amount": 5_000_000, "koperasi": "KSP Maju"},
                   url="/k/ksp-maju/me")
@@ -119,11 +121,11 @@ def test_the_worker_sends_the_notification_encrypted_for_the_phone(service, make
     assert got.headers["content-encoding"] == "aes128gcm" and int(got.headers["ttl"]) == web_push.TTL
     claims, key = _claims(got.headers["authorization"])
     assert key == PUBLIC and claims["sub"] == SUBJECT and claims["aud"] == service.url
-    message = browser.decrypt(got.body)
-    assert message["url"] == "/k/ksp-maju/me"
-    assert message["title"] and "loan_disbursed" in message["body"] and "5000000" in message["body"]
-    assert note.id  # one notification, one message
-    assert service.drain() == []
+    with force_locale("en"):  # the reader's language, not the server's default
+        text = notification_text.render(note)
+    assert browser.decrypt(got.body) == {"title": str(text.title), "body": str(text.body), "url": "/k/ksp-maju/me"}
+    assert text.title and text.body
+    assert service.drain() == []  # one notification, one message
 
 
 def test_a_gone_phone_is_forgotten_and_a_broken_one_stops_no_other(service, make_user, db):
