@@ -44,6 +44,15 @@ KIND_LABELS = {
     Kind.SHU_CREDITED: _l("SHU credited"),
     Kind.ANNOUNCEMENT: _l("Announcements from my koperasi"),
 }
+# The kinds as the settings page groups them (each kind in one group).
+GROUPS = [
+    (_l("Membership and savings"), [Kind.APPLICATION_APPROVED, Kind.APPLICATION_REJECTED, Kind.POKOK_DUE]),
+    (_l("Loans"), [Kind.LOAN_APPROVED, Kind.LOAN_REJECTED, Kind.LOAN_DISBURSED, Kind.INSTALMENT_DUE,
+                   Kind.INSTALMENT_OVERDUE]),
+    (_l("Market"), [Kind.ORDER_RECEIVED, Kind.ORDER_STATUS, Kind.STORE_APPROVED]),
+    (_l("Meetings, SHU and news"), [Kind.RAT_SCHEDULED, Kind.VOTING_OPEN, Kind.MINUTES_PUBLISHED, Kind.SHU_CREDITED,
+                                    Kind.ANNOUNCEMENT]),
+]
 MAX_JSON = 4096  # a subscription is ~500 bytes
 
 
@@ -57,7 +66,9 @@ def _settings(kinds: KindsForm | None = None, saved: bool = False, status: int =
     if kinds is None:
         off = push.muted(current_user.id)
         kinds = KindsForm(data={"kinds": [str(k) for k in Kind if str(k) not in off]})
-    return render("push/settings.html", status, kinds=kinds, saved=saved, enabled=web_push.enabled(),
+    options = {option.data: option for option in kinds.kinds}
+    groups = [(title, [options[str(kind)] for kind in members]) for title, members in GROUPS]
+    return render("push/settings.html", status, kinds=kinds, groups=groups, saved=saved, enabled=web_push.enabled(),
                   public_key=current_app.config["VAPID_PUBLIC_KEY"],
                   devices=len(push.subscriptions(current_user.id)))
 
