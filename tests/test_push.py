@@ -231,3 +231,10 @@ def test_a_notification_rolled_back_is_never_pushed(keys, app, make_user, db):
             db.session.rollback()
             app.do_teardown_request()
         assert service.drain() == []
+
+
+def test_the_page_has_no_inline_script_or_style(keys, user_client):
+    """The CSP allows only our own script files: the page's script is one of them."""
+    html = user_client.get("/notifications/settings").text
+    assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", html)
+    assert not re.search(r"\son[a-z]+=", html) and not re.search(r"\sstyle=", html)
