@@ -16,6 +16,7 @@ from models import (  # noqa: F401
     notifications,
     orders,
     periods,
+    push,
     savings,
     transactions,
     voting,

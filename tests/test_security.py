@@ -16,6 +16,9 @@ UNSAFE = [
     ("/language", {"lang": "en"}),
     ("/account", {"full_name": "A B", "mobile": "081299990000"}),
     ("/account/password", {"current_password": PASSWORD, "new_password": "x" * 10}),
+    # push (the JSON subscribe is in tests/test_push.py)
+    ("/notifications/settings", {"kinds": ["loan_approved"]}),
+    ("/notifications/settings/unsubscribe", {}),
 ]
 
 

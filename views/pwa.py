@@ -55,7 +55,7 @@ def service_worker():
     precache = [asset(name) for name in PRECACHE]
     names = current_app.extensions["kopz_assets"]
     version = hashlib.sha256("".join(sorted(names.values())).encode()).hexdigest()[:12]
-    body = render_template("pwa/sw.js", version=version, precache=precache)
+    body = render_template("pwa/sw.js", version=version, precache=precache, icon=asset("icons/icon-192.png"))
     return body, 200, {
         "Content-Type": "application/javascript; charset=utf-8",
         "Cache-Control": "no-cache",

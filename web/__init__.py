@@ -11,7 +11,7 @@ from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from web import assets, config, database, errors, hostile, i18n, jobs, security
+from web import assets, config, database, errors, hostile, i18n, jobs, push, security
 from web.extensions import babel, csrf, db, htmx, login_manager, migrate
 from web.ratelimit import login_throttle
 from web.render import safe_next
@@ -89,6 +89,7 @@ def configure_web(app: Flask) -> None:
     hostile.init_app(app)
     errors.init_app(app)
     jobs.init_app(app)
+    push.init_app(app)
     from web.access import can
 
     app.add_template_global(can, "can")  # office templates hide what the role may not do
@@ -121,6 +122,7 @@ def configure_blueprints(app: Flask) -> None:
         orders,
         periods,
         public,
+        push,
         pwa,
         seller,
         stock_sync,
@@ -131,5 +133,5 @@ def configure_blueprints(app: Flask) -> None:
 
     for module in (public, accounts, pwa, directory, membership, office, office_members, admin, teller, loans,
                    loan_book, seller, office_stores, stock_sync, market, orders, books, periods, dues, cashbook,
-                   chart, voting, voting_office):
+                   chart, voting, voting_office, push):
         app.register_blueprint(module.bp)

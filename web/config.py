@@ -73,6 +73,12 @@ def load(env: str | None = None) -> dict:
         "SQLALCHEMY_DATABASE_URI": _database_url(f"sqlite:///{INSTANCE / 'kopz.sqlite'}"),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "REDIS_URL": os.environ.get("REDIS_URL"),
+        # Web Push (``flask --app wsgi vapid-keys`` makes a pair); without the keys push is off.
+        "VAPID_PUBLIC_KEY": os.environ.get("VAPID_PUBLIC_KEY", "").strip(),
+        "VAPID_PRIVATE_KEY": os.environ.get("VAPID_PRIVATE_KEY", "").strip(),
+        "VAPID_SUBJECT": os.environ.get("VAPID_SUBJECT", "").strip(),
+        # Push services are https; only the tests' local fake one is plain http.
+        "PUSH_ALLOW_HTTP": env == "testing",
         "BABEL_DEFAULT_LOCALE": "id",
         "BABEL_DEFAULT_TIMEZONE": "Asia/Jakarta",
         "LANGUAGES": ("id", "en"),

@@ -8,6 +8,8 @@ const STATIC_CACHE = "kopz-static-" + VERSION;
 const PAGE_CACHE = "kopz-pages-" + VERSION;
 const OFFLINE_URL = "/offline";
 const PRECACHE = {{ precache|tojson }};
+const ICON = {{ icon|tojson }};
+const BADGE = ICON;
 const PRIVATE = [/^\/k\/[^/]+\/office(\/|$)/, /^\/admin(\/|$)/, /^\/logout$/];
 
 self.addEventListener("install", (event) => {
@@ -70,4 +72,35 @@ self.addEventListener("fetch", (event) => {
   } else if (request.mode === "navigate" || request.headers.get("HX-Request")) {
     event.respondWith(pageNetworkFirst(request, url));
   }
+});
+
+// ---- Web Push: the server sends {title, body, url} (web/push.py); a tap opens url on this site.
+self.addEventListener("push", (event) => {
+  let data = {};
+  try { data = event.data ? event.data.json() : {}; } catch (error) { data = { body: event.data.text() }; }
+  event.waitUntil(self.registration.showNotification(data.title || "Kopz", {
+    body: data.body || "",
+    data: { url: data.url || "/notifications" },
+    icon: ICON,
+    badge: BADGE,
+  }));
+});
+
+self.addEventListener("notificationclick", (event) => {
+  event.notification.close();
+  let target = new URL((event.notification.data && event.notification.data.url) || "/notifications", self.location.origin);
+  if (target.origin !== self.location.origin) target = new URL("/notifications", self.location.origin);
+  event.waitUntil((async () => {
+    const open = await self.clients.matchAll({ type: "window", includeUncontrolled: true });
+    for (const client of open) {
+      if (new URL(client.url).origin !== self.location.origin) continue;
+      try {
+        const focused = await client.focus();
+        return focused.url === target.href ? focused : await focused.navigate(target.href);
+      } catch (error) {
+        break;  // a page this worker does not control cannot be sent elsewhere: open a window
+      }
+    }
+    return self.clients.openWindow(target.href);
+  })());
 });
