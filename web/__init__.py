@@ -114,6 +114,7 @@ def configure_blueprints(app: Flask) -> None:
         loan_book,
         loans,
         market,
+        meetings,
         membership,
         office,
         office_members,
@@ -122,6 +123,7 @@ def configure_blueprints(app: Flask) -> None:
         periods,
         public,
         pwa,
+        rat,
         seller,
         stock_sync,
         teller,
@@ -129,5 +131,5 @@ def configure_blueprints(app: Flask) -> None:
 
     for module in (public, accounts, pwa, directory, membership, office, office_members, admin, teller, loans,
                    loan_book, seller, office_stores, stock_sync, market, orders, books, periods, dues, cashbook,
-                   chart):
+                   chart, meetings, rat):
         app.register_blueprint(module.bp)
