@@ -4,14 +4,16 @@ approving and paying out a loan unless the koperasi chose that."""
 
 from __future__ import annotations
 
+import io
 import re
-from datetime import date, timedelta
+from datetime import date, time, timedelta
 
 import pytest
 import sqlalchemy as sa
 
-from models import cashbook, collectability, loans, months, periods, savings
+from models import cashbook, collectability, loans, meetings, months, periods, savings
 from models import koperasi as kop
+from models.attendance import Attendance
 from models.cashbook import CashCount
 from models.chart import add_sub_account
 from models.duties import DUTIES, NEW_STAFF_ROLE, Duty, Role, may
@@ -20,6 +22,8 @@ from models.koperasi import Koperasi, KoperasiEvent, Staff
 from models.ledger import Account, Entry, ensure_chart
 from models.loans import Loan, LoanProduct
 from models.market import Store
+from models.meeting_documents import MeetingDocument
+from models.meetings import AgendaItem, Meeting
 from models.membership import Membership
 from models.periods import PeriodEvent
 from models.zones import WIB, zone_of
@@ -87,6 +91,20 @@ def world(app, db, make_koperasi, make_member, make_user, make_staff, make_store
     paid = cashbook.record(k, "out", chart_of["utilities"].id, chart_of["cash"].id, 150_000, None, "PLN", "Listrik",
                            teller, photo=b"RIFF-a-receipt-photo")
     short = cashbook.count_cash(k, chart_of["cash"].id, 1_000, "", teller)  # a shortage, waiting for the board
+    # the RAT: a published meeting with two agenda items (another may be added, moved, removed; the member checked in)
+    day = zone_of(k).today()
+    rat = meetings.create(k, approver, title="RAT Tahun Buku", book_year=day.year - 1, day=day + timedelta(days=10),
+                          at=time(9), place="Aula", online_url="", record_date=day)
+    rat_items = [meetings.add_item(rat, "Laporan pengurus"), meetings.add_item(rat, "Pengesahan neraca")]
+    meetings.publish(rat)
+    draft = meetings.create(k, approver, title="RAT Luar Biasa", book_year=day.year - 1, day=day + timedelta(days=20),
+                            at=time(9), place="Aula", online_url="", record_date=day)
+    meetings.add_item(draft, "Pemilihan pengurus")
+    held = meetings.create(k, approver, title="RAT Lalu", book_year=day.year - 1, day=day + timedelta(days=1),
+                           at=time(9), place="Aula", online_url="", record_date=day)
+    meetings.add_item(held, "Laporan pengurus")
+    meetings.publish(held)
+    meetings.mark_held(held, today=held.day)
     db.session.commit()
     other = make_koperasi(name="Koperasi Tetangga", member_prefix="KTG")
     candidate = make_user(full_name="Calon Staf", mobile="081377770000")
@@ -100,7 +118,8 @@ def world(app, db, make_koperasi, make_member, make_user, make_staff, make_store
                month=f"{zone_of(k).today().replace(day=1) - timedelta(days=1):%Y-%m}",
                last_month=months.label(months.last_ended(k)), cash=chart_of["cash"].id, bank=chart_of["bank"].id,
                expense=chart_of["utilities"].id, reserve=chart_of["reserve"].id, spare=spare.id, cashref=paid.ref,
-               count=short.id)
+               count=short.id, rat=rat.id, item=rat_items[1].id, draft=draft.id, held=held.id,
+               card=member.member_number)
     return dict(k=k, ids=ids, clients=clients, candidate=candidate)
 
 
@@ -202,6 +221,31 @@ ACTIONS = [
      {"form": "close_year", "scope": "year", "period": str(LAST_YEAR), "confirm": "y"}),
     ("reopen a month", Duty.REOPEN_PERIOD, OFFICE + "/books/periods",
      {"form": "reopen", "scope": "month", "period": CLOSED_MONTH.strftime("%Y-%m"), "reason": "Koreksi salah catat"}),
+    # the RAT (views/meetings.py)
+    ("RAT list", Duty.READ, OFFICE + "/rat", None),
+    ("a RAT", Duty.READ, OFFICE + "/rat/{rat}", None),
+    ("RAT attendance", Duty.READ, OFFICE + "/rat/{rat}/attendance", None),
+    ("RAT minutes", Duty.READ, OFFICE + "/rat/{held}/minutes", None),
+    ("new RAT form", Duty.MANAGE_MEETING, OFFICE + "/rat/new", None),
+    ("RAT quorum", Duty.MANAGE_MEETING, OFFICE + "/rat", {"form": "quorum", "quorum": "60"}),
+    ("schedule a RAT", Duty.MANAGE_MEETING, OFFICE + "/rat/new",
+     {"title": "RAT Tahun Buku Baru", "book_year": str(LAST_YEAR), "day": f"{LAST_YEAR + 2}-03-01", "at": "09:00",
+      "place": "Aula", "online_url": "", "record_date": f"{LAST_YEAR + 2}-02-01"}),
+    ("edit a RAT", Duty.MANAGE_MEETING, OFFICE + "/rat/{rat}",
+     {"form": "edit", "title": "RAT Tahun Buku (ubah)", "book_year": str(LAST_YEAR), "day": f"{LAST_YEAR + 2}-03-01",
+      "at": "10:00", "place": "Aula Baru", "online_url": "", "record_date": f"{LAST_YEAR + 2}-02-01"}),
+    ("add an agenda item", Duty.MANAGE_MEETING, OFFICE + "/rat/{rat}", {"form": "agenda_add", "title": "Lain-lain"}),
+    ("edit an agenda item", Duty.MANAGE_MEETING, OFFICE + "/rat/{rat}",
+     {"form": "agenda_edit", "item": "{item}", "title": "Pengesahan neraca dan SHU"}),
+    ("move an agenda item", Duty.MANAGE_MEETING, OFFICE + "/rat/{rat}", {"form": "agenda_up", "item": "{item}"}),
+    ("remove an agenda item", Duty.MANAGE_MEETING, OFFICE + "/rat/{rat}", {"form": "agenda_remove", "item": "{item}"}),
+    ("publish a RAT", Duty.MANAGE_MEETING, OFFICE + "/rat/{draft}", {"form": "publish"}),
+    ("upload a RAT document", Duty.MANAGE_MEETING, OFFICE + "/rat/{rat}", "pdf"),
+    ("check a member in", Duty.CHECK_IN, OFFICE + "/rat/{rat}/attendance", {"card": "{card}"}),
+    ("save the minutes", Duty.MANAGE_MEETING, OFFICE + "/rat/{held}/minutes",
+     {"form": "save", "minutes": "Rapat dibuka pukul 09.00, laporan diterima."}),
+    ("publish the minutes", Duty.MANAGE_MEETING, OFFICE + "/rat/{held}/minutes",
+     {"form": "publish", "minutes": "Rapat dibuka pukul 09.00, laporan diterima."}),
 ]
 # Actions that answer with the page itself (what they show is for this response only), not a redirect.
 SHOWN_NOT_REDIRECTED = {"reveal a NIK"}
@@ -215,7 +259,10 @@ def snapshot(db, k) -> tuple:
             rows(Store.id, Store.status), rows(Staff.id, Staff.role), rows(LoanProduct.id, LoanProduct.name),
             rows(Koperasi.id, Koperasi.name, Koperasi.single_person_loans, Koperasi.provision_lancar_bp),
             rows(KoperasiEvent.id, KoperasiEvent.action), rows(PeriodEvent.id, PeriodEvent.action),
-            rows(Account.id, Account.closed), rows(CashCount.id, CashCount.status))
+            rows(Account.id, Account.closed), rows(CashCount.id, CashCount.status),
+            rows(Meeting.id, Meeting.status, Meeting.title, Meeting.minutes, Meeting.minutes_published_at),
+            rows(AgendaItem.id, AgendaItem.position, AgendaItem.title), rows(MeetingDocument.id),
+            rows(Attendance.id), tuple(db.session.get(Koperasi, k.id).rat_quorum_bp for _ in [1]))
 
 
 def _do(world, who, url, data):
@@ -225,6 +272,10 @@ def _do(world, who, url, data):
         return client.get(url)
     if data == "profile":
         data = profile_form(world["k"], name="Koperasi Sumber Rejeki Baru")
+    if data == "pdf":
+        return client.post(url, data={"form": "upload", "title": "Laporan pengawas",
+                                      "file": (io.BytesIO(b"%PDF-1.4\n%%EOF\n"), "l.pdf")},
+                           content_type="multipart/form-data")
     if data:
         data = {name.format(**world["ids"]): value.format(**world["ids"]) if isinstance(value, str) else value
                 for name, value in data.items()}
