@@ -234,18 +234,18 @@ ACTIONS = [
     ("edit a RAT", Duty.MANAGE_MEETING, OFFICE + "/rat/{rat}",
      {"form": "edit", "title": "RAT Tahun Buku (ubah)", "book_year": str(LAST_YEAR), "day": f"{LAST_YEAR + 2}-03-01",
       "at": "10:00", "place": "Aula Baru", "online_url": "", "record_date": f"{LAST_YEAR + 2}-02-01"}),
-    ("add an agenda item", Duty.MANAGE_MEETING, OFFICE + "/rat/{rat}", {"form": "agenda_add", "title": "Lain-lain"}),
+    ("add an agenda item", Duty.MANAGE_MEETING, OFFICE + "/rat/{rat}", {"form": "agenda_add", "new-title": "Lain-lain"}),
     ("edit an agenda item", Duty.MANAGE_MEETING, OFFICE + "/rat/{rat}",
-     {"form": "agenda_edit", "item": "{item}", "title": "Pengesahan neraca dan SHU"}),
+     {"form": "agenda_edit", "item": "{item}", "i{item}-title": "Pengesahan neraca dan SHU"}),
     ("move an agenda item", Duty.MANAGE_MEETING, OFFICE + "/rat/{rat}", {"form": "agenda_up", "item": "{item}"}),
     ("remove an agenda item", Duty.MANAGE_MEETING, OFFICE + "/rat/{rat}", {"form": "agenda_remove", "item": "{item}"}),
     ("publish a RAT", Duty.MANAGE_MEETING, OFFICE + "/rat/{draft}", {"form": "publish"}),
     ("upload a RAT document", Duty.MANAGE_MEETING, OFFICE + "/rat/{rat}", "pdf"),
     ("check a member in", Duty.CHECK_IN, OFFICE + "/rat/{rat}/attendance", {"card": "{card}"}),
     ("save the minutes", Duty.MANAGE_MEETING, OFFICE + "/rat/{held}/minutes",
-     {"form": "save", "minutes": "Rapat dibuka pukul 09.00, laporan diterima."}),
+     {"form": "minutes", "minutes": "Rapat dibuka pukul 09.00, laporan diterima."}),
     ("publish the minutes", Duty.MANAGE_MEETING, OFFICE + "/rat/{held}/minutes",
-     {"form": "publish", "minutes": "Rapat dibuka pukul 09.00, laporan diterima."}),
+     {"form": "minutes", "publish": "1", "minutes": "Rapat dibuka pukul 09.00, laporan diterima."}),
 ]
 # Actions that answer with the page itself (what they show is for this response only), not a redirect.
 SHOWN_NOT_REDIRECTED = {"reveal a NIK"}
@@ -273,8 +273,8 @@ def _do(world, who, url, data):
     if data == "profile":
         data = profile_form(world["k"], name="Koperasi Sumber Rejeki Baru")
     if data == "pdf":
-        return client.post(url, data={"form": "upload", "title": "Laporan pengawas",
-                                      "file": (io.BytesIO(b"%PDF-1.4\n%%EOF\n"), "l.pdf")},
+        return client.post(url, data={"form": "upload", "doc-title": "Laporan pengawas",
+                                      "doc-file": (io.BytesIO(b"%PDF-1.4\n%%EOF\n"), "l.pdf")},
                            content_type="multipart/form-data")
     if data:
         data = {name.format(**world["ids"]): value.format(**world["ids"]) if isinstance(value, str) else value

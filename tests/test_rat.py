@@ -73,7 +73,7 @@ def test_staff_schedule_a_rat_with_agenda_and_publish_it_and_members_are_told(ap
     assert meeting.starts_at == datetime.combine(soon(k), time(9)) - timedelta(hours=7)  # WIB stored as UTC
     assert client.post(office(k, meeting), data={"form": "publish"}).status_code == 422  # no agenda yet
     for title in ("Laporan pengurus", "Pengesahan neraca", "Pembagian SHU"):
-        assert client.post(office(k, meeting), data={"form": "agenda_add", "title": title}).status_code == 303
+        assert client.post(office(k, meeting), data={"form": "agenda_add", "new-title": title}).status_code == 303
     items = lambda: [i.title for i in db.session.scalars(sa.select(meetings.AgendaItem)  # noqa: E731
                                                           .order_by(meetings.AgendaItem.position))]
     last = db.session.scalars(sa.select(meetings.AgendaItem).order_by(meetings.AgendaItem.position)).all()[-1]
@@ -127,7 +127,7 @@ def test_quorum_setting_and_numbers(rat, db, app):
 # ---------------------------------------------------------------- documents
 
 def upload(client, k, meeting, data, name="laporan.pdf", title="Laporan Pengawas"):
-    return client.post(office(k, meeting), data={"form": "upload", "title": title, "file": (io.BytesIO(data), name)},
+    return client.post(office(k, meeting), data={"form": "upload", "doc-title": title, "doc-file": (io.BytesIO(data), name)},
                        content_type="multipart/form-data")
 
 
@@ -173,7 +173,7 @@ def test_who_may_manage_and_who_finds_nothing(rat, app, db, make_staff, make_kop
     for role in ("pengawas", "teller"):
         client = login(app.test_client(), make_staff(k, role))
         assert client.get(office(k, meeting)).status_code == 200
-        assert client.post(office(k, meeting), data={"form": "agenda_add", "title": "Lain-lain"}).status_code == 403
+        assert client.post(office(k, meeting), data={"form": "agenda_add", "new-title": "Lain-lain"}).status_code == 403
         assert client.get(office(k, tail="/new")).status_code == 403
     other = login(app.test_client(), make_staff(make_koperasi(name="Koperasi Lain", member_prefix="KLN"), "admin"))
     assert other.get(office(k, meeting)).status_code == 404
@@ -272,15 +272,16 @@ def test_minutes_drafted_edited_published_and_read(rat, app, db):
         assert expected in draft, expected
     member = login(app.test_client(), rat["members"][2].user)
     assert member.get(f"/k/{k.slug}/rat/{meeting.id}/minutes").status_code == 404  # not yet published
-    assert client.post(office(k, meeting, "/minutes"), data={"form": "publish", "minutes": "pendek"}).status_code == 422
+    publish = {"form": "minutes", "publish": "1"}
+    assert client.post(office(k, meeting, "/minutes"), data={**publish, "minutes": "pendek"}).status_code == 422
     text = "NOTULEN RAT\nRapat dibuka pukul 09.00 oleh ketua. Laporan pengurus diterima."
-    assert client.post(office(k, meeting, "/minutes"), data={"form": "publish", "minutes": text}).status_code == 303
+    assert client.post(office(k, meeting, "/minutes"), data={**publish, "minutes": text}).status_code == 303
     notes = db.session.scalars(sa.select(Notification).where(Notification.kind == "minutes_published")).all()
     assert len(notes) == 3
     page = member.get(f"/k/{k.slug}/rat/{meeting.id}/minutes")
     assert page.status_code == 200 and "Laporan pengurus diterima." in page.text
     assert "Baca notulen" in member.get(f"/k/{k.slug}/rat/{meeting.id}").text
-    again = client.post(office(k, meeting, "/minutes"), data={"form": "save", "minutes": text + " Ubah."})
+    again = client.post(office(k, meeting, "/minutes"), data={"form": "minutes", "minutes": text + " Ubah."})
     assert again.status_code == 422
     db.session.expire_all()
     assert db.session.get(Meeting, meeting.id).minutes == text

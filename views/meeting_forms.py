@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import DateField, FileField, HiddenField, StringField, TextAreaField, TimeField
+from wtforms import DateField, FileField, StringField, TextAreaField, TimeField
 from wtforms.validators import Length, Optional
 
 from views.fields import Form, WholeNumberField
@@ -27,15 +27,14 @@ class MeetingForm(Form):
 
 
 class AgendaForm(Form):
-    item = HiddenField(validators=[Length(max=12)])
+    """Prefixed ``new`` for the item to add, ``i<id>`` for an item edited: a page holds many."""
+
     title = StringField(_l("Agenda item"), [Length(max=200)])
     note = TextAreaField(_l("Note"), [Length(max=1000)], render_kw={"rows": 2})
 
 
 class ButtonForm(Form):
-    """A button and its CSRF token; ``item`` names the row it acts on."""
-
-    item = HiddenField(validators=[Length(max=12)])
+    """A button and its CSRF token (a hidden ``item`` names the row it acts on)."""
 
 
 class DocumentForm(Form):

@@ -113,13 +113,14 @@ def edit(slug, meeting_id):
     return _show(here, meeting, meeting_form=form)
 
 
-def _item_id(form) -> int | None:
-    return int(form.item.data) if (form.item.data or "").isdigit() else None
+def _item_id(_form=None) -> int | None:
+    typed = request.form.get("item", "")
+    return int(typed) if typed.isdigit() and len(typed) < 10 else None
 
 
 def agenda_add(slug, meeting_id):
     here, meeting = _manage(slug, meeting_id)
-    form = AgendaForm()
+    form = AgendaForm(prefix="new")
     if run(form, lambda: meetings.add_item(meeting, form.title.data, form.note.data)):
         return _done(slug, meeting, _("Agenda item added."))
     return _show(here, meeting, agenda_form=form)
@@ -127,10 +128,10 @@ def agenda_add(slug, meeting_id):
 
 def agenda_edit(slug, meeting_id):
     here, meeting = _manage(slug, meeting_id)
-    form = AgendaForm()
-    if run(form, lambda: meetings.edit_item(meeting, _item_id(form), form.title.data, form.note.data)):
+    form = AgendaForm(prefix=f"i{_item_id()}")
+    if run(form, lambda: meetings.edit_item(meeting, _item_id(), form.title.data, form.note.data)):
         return _done(slug, meeting, _("Agenda item saved."))
-    return _show(here, meeting, agenda_form=form)
+    return _show(here, meeting, agenda_form=form, editing=_item_id())
 
 
 def _button(slug, meeting_id, operation, message):
@@ -169,7 +170,7 @@ def held(slug, meeting_id):
 def upload(slug, meeting_id):
     """Attach a PDF for the members to read."""
     here, meeting = _manage(slug, meeting_id)
-    form = DocumentForm()
+    form = DocumentForm(prefix="doc")
     if run(form, lambda: meeting_documents.add(meeting, form.title.data, form.file.data, media_folder(),
                                                current_user)):
         return _done(slug, meeting, _("Document added."))
@@ -180,7 +181,7 @@ def remove_document(slug, meeting_id):
     return _button(slug, meeting_id, meeting_documents.remove, _("Document removed."))
 
 
-def _show(here, meeting, meeting_form=None, agenda_form=None, button_form=None, document_form=None):
+def _show(here, meeting, meeting_form=None, agenda_form=None, button_form=None, document_form=None, editing=None):
     forms = [f for f in (meeting_form, agenda_form, button_form, document_form) if f is not None]
     if meeting_form is None:
         local = meeting.local_start
@@ -188,9 +189,10 @@ def _show(here, meeting, meeting_form=None, agenda_form=None, button_form=None, 
                                    at=local.time(), place=meeting.place, online_url=meeting.online_url,
                                    record_date=meeting.record_date)
     return render("meetings/show.html", here=here, koperasi=here.koperasi, meeting=meeting,
-                  meeting_form=meeting_form, agenda_form=agenda_form, new_item=AgendaForm(formdata=None)
-                  if agenda_form is None or agenda_form.item.data else agenda_form, item_form=AgendaForm,
-                  button_form=button_form, document_form=document_form or DocumentForm(formdata=None),
+                  meeting_form=meeting_form, agenda_form=agenda_form, editing=editing,
+                  new_item=AgendaForm(formdata=None, prefix="new") if agenda_form is None or editing else agenda_form,
+                  item_form=AgendaForm, button_form=button_form,
+                  document_form=document_form or DocumentForm(formdata=None, prefix="doc"),
                   documents=meeting_documents.documents(meeting), quorum=attendance.quorum(meeting),
                   status=422 if failed(*forms) else 200)
 
@@ -235,11 +237,16 @@ def minutes_draft(meeting: Meeting) -> str:
 def minutes(slug, meeting_id):
     """Write the minutes (a draft made from the meeting), then publish them to the members."""
     if request.method == "POST":
-        return dispatch(save=minutes_save, publish=minutes_publish)
+        return dispatch(minutes=minutes_post)
     here = office(slug, "read")
     meeting = here.get(Meeting, meeting_id)
     text = minutes_draft(meeting) if request.args.get("draft") or not meeting.minutes else meeting.minutes
     return _minutes(here, meeting, MinutesForm(formdata=None, minutes=text))
+
+
+def minutes_post(slug, meeting_id):
+    """Save the minutes, or (the publish button) save and publish them."""
+    return (minutes_publish if request.form.get("publish") else minutes_save)(slug, meeting_id)
 
 
 def minutes_save(slug, meeting_id):
