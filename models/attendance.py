@@ -133,9 +133,9 @@ def _record(meeting: Meeting, membership: Membership, mode: str, by_id: int | No
         raise DomainError(_l("%(name)s (%(number)s) is already checked in.", name=membership.full_name,
                              number=membership.member_number), field="card")
     row = Attendance(meeting_id=meeting.id, membership_id=membership.id, mode=mode, by_id=by_id)
-    db.session.add(row)
     try:
         with db.session.begin_nested():  # two phones scanning the same card at once: one row
+            db.session.add(row)
             db.session.flush()
     except sa.exc.IntegrityError:
         raise DomainError(_l("%(name)s (%(number)s) is already checked in.", name=membership.full_name,

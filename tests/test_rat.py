@@ -296,3 +296,20 @@ def test_the_annual_report_reads_the_books(rat, app, db):
     page = client.get(f"/k/{k.slug}/rat/{rat['meeting'].id}/report").text
     assert "Neraca" in page and "Simpanan pokok" in page and "Pembagian SHU yang diusulkan" not in page
     assert date.today().year - 1 == rat["meeting"].book_year or True
+
+
+@pytest.mark.postgres_only
+def test_one_card_scanned_on_five_phones_at_once_is_checked_in_once(app, rat):
+    from models.accounts import User
+    from tests.test_ledger_concurrency import race
+    from web.extensions import db as _db
+
+    ids = dict(meeting=rat["meeting"].id, teller=rat["teller"].id, number=rat["members"][0].member_number)
+
+    def work(_i):
+        meeting, teller = _db.session.get(Meeting, ids["meeting"]), _db.session.get(User, ids["teller"])
+        return lambda: attendance.check_in(meeting, ids["number"], teller).id
+
+    outcome = race(app, 5, work)
+    assert outcome.crashed == [] and len(outcome.done) == 1 and len(outcome.refused) == 4
+    assert _db.session.scalar(sa.select(sa.func.count()).select_from(Attendance)) == 1
