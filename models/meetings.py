@@ -190,8 +190,7 @@ def publish(meeting: Meeting) -> int:
               "online": bool(meeting.online_url), "koperasi": meeting.koperasi.name}
     users = active_member_users(meeting.koperasi_id)
     for user_id in users:
-        notify(user_id, Kind.RAT_SCHEDULED, koperasi_id=meeting.koperasi_id, params=params, url=member_url(meeting),
-               once=f"meeting:{meeting.id}")
+        notify(user_id, Kind.RAT_SCHEDULED, koperasi_id=meeting.koperasi_id, params=params, url=member_url(meeting))
     return len(users)
 
 
@@ -311,5 +310,5 @@ def publish_minutes(meeting: Meeting, text: str | None) -> int:
     for user_id in users:
         notify(user_id, Kind.MINUTES_PUBLISHED, koperasi_id=meeting.koperasi_id,
                params={"title": meeting.title, "koperasi": meeting.koperasi.name},
-               url=member_url(meeting) + "/minutes", once=f"minutes:{meeting.id}")
+               url=member_url(meeting) + "/minutes")
     return len(users)
