@@ -313,3 +313,46 @@ def test_one_card_scanned_on_five_phones_at_once_is_checked_in_once(app, rat):
     outcome = race(app, 5, work)
     assert outcome.crashed == [] and len(outcome.done) == 1 and len(outcome.refused) == 4
     assert _db.session.scalar(sa.select(sa.func.count()).select_from(Attendance)) == 1
+
+
+def test_an_agenda_item_edited_badly_comes_back_with_what_was_typed(rat, app, db):
+    k, meeting = rat["k"], rat["meeting"]
+    item = meeting.agenda[0]
+    client = login(app.test_client(), board(k))
+    response = client.post(office(k, meeting), data={"form": "agenda_edit", "item": str(item.id), f"i{item.id}-title": "X",
+                                                     f"i{item.id}-note": "catatan yang diketik"})
+    assert response.status_code == 422 and "Isi acara rapat." in response.text and "catatan yang diketik" in response.text
+    db.session.expire_all()
+    assert db.session.get(meetings.AgendaItem, item.id).title == "Laporan pertanggungjawaban pengurus"
+
+
+def test_a_held_meeting_no_longer_changes(rat, app, db):
+    k, meeting = rat["k"], rat["meeting"]
+    meetings.mark_held(meeting, today=meeting.day)
+    db.session.commit()
+    client = login(app.test_client(), board(k))
+    assert client.post(office(k, meeting), data={"form": "agenda_add", "new-title": "Lain-lain"}).status_code == 422
+    assert upload(client, k, meeting, PDF).status_code == 422
+    assert client.post(office(k, meeting, "/attendance"), data={"card": rat["members"][0].member_number}).status_code == 422
+    db.session.expire_all()
+    assert len(db.session.get(Meeting, meeting.id).agenda) == 2
+
+
+def test_the_member_pages_in_english(rat, app):
+    k, meeting = rat["k"], rat["meeting"]
+    client = login(app.test_client(), rat["members"][0].user)
+    client.post("/language", data={"lang": "en", "next": "/"})
+    page = client.get(f"/k/{k.slug}/rat/{meeting.id}").text
+    assert "When and where" in page and "You may attend and vote" in page and "Annual report" in page
+
+
+def test_a_draft_meetings_documents_are_for_staff_only(rat, app, db):
+    k = rat["k"]
+    draft = meetings.create(k, board(k), title="RAT Luar Biasa", book_year=2020, day=soon(k, 30), at=time(10),
+                            place="Aula", online_url="", record_date=soon(k, 20))
+    db.session.commit()
+    assert upload(login(app.test_client(), board(k)), k, draft, PDF).status_code == 303
+    doc = db.session.scalar(sa.select(MeetingDocument))
+    url = f"/k/{k.slug}/rat/{draft.id}/documents/{doc.id}"
+    assert login(app.test_client(), rat["members"][0].user).get(url).status_code == 404
+    assert login(app.test_client(), rat["teller"]).get(url).status_code == 200
