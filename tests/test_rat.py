@@ -356,3 +356,14 @@ def test_a_draft_meetings_documents_are_for_staff_only(rat, app, db):
     url = f"/k/{k.slug}/rat/{draft.id}/documents/{doc.id}"
     assert login(app.test_client(), rat["members"][0].user).get(url).status_code == 404
     assert login(app.test_client(), rat["teller"]).get(url).status_code == 200
+
+
+def test_the_report_shows_a_proposed_shu_split_only_when_given(rat, app, monkeypatch):
+    from views import rat as rat_views
+
+    k, meeting = rat["k"], rat["meeting"]
+    client = login(app.test_client(), rat["members"][0].user)
+    assert "Pembagian SHU yang diusulkan" not in client.get(f"/k/{k.slug}/rat/{meeting.id}/report").text
+    monkeypatch.setattr(rat_views, "proposed_shu_split", lambda _m: {"Cadangan": 4_000_000, "Jasa modal": 2_000_000})
+    page = client.get(f"/k/{k.slug}/rat/{meeting.id}/report").text
+    assert "Pembagian SHU yang diusulkan" in page and "Cadangan" in page and "Rp4.000.000" in page

@@ -11,6 +11,7 @@ from models.meeting_documents import MeetingDocument
 from models.meetings import DRAFT, Meeting
 from models.membership import STATUS_LABELS
 from models.zones import zone_of
+from views.books import place_of
 from views.forms import run
 from views.meeting_forms import ButtonForm
 from views.meetings import media_folder
@@ -103,7 +104,8 @@ def report(slug, meeting_id):
     """The annual report of the meeting's book year, from the books (A4, printable)."""
     who, meeting = _readable(slug, meeting_id)
     return render("rat/report.html", koperasi=who.koperasi, meeting=meeting, report=annual_report(meeting),
-                  staff=who.staff, member_statuses=list(STATUS_LABELS.items()), shu_split=proposed_shu_split(meeting))
+                  staff=who.staff, member_statuses=list(STATUS_LABELS.items()), shu_split=proposed_shu_split(meeting),
+                  place=place_of(who.koperasi))
 
 
 def proposed_shu_split(meeting: Meeting):
