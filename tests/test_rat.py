@@ -367,3 +367,24 @@ def test_the_report_shows_a_proposed_shu_split_only_when_given(rat, app, monkeyp
     monkeypatch.setattr(rat_views, "proposed_shu_split", lambda _m: {"Cadangan": 4_000_000, "Jasa modal": 2_000_000})
     page = client.get(f"/k/{k.slug}/rat/{meeting.id}/report").text
     assert "Pembagian SHU yang diusulkan" in page and "Cadangan" in page and "Rp4.000.000" in page
+
+
+def test_the_office_forms_carry_their_csrf_tokens(rat, app, db, monkeypatch):
+    """With CSRF on (as in production), the agenda form, an item's buttons and the upload go through."""
+    import re
+
+    k, meeting = rat["k"], rat["meeting"]
+    client = login(app.test_client(), board(k))
+    monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", True)
+    page = client.get(office(k, meeting)).text
+    token = lambda name: re.search(rf'name="{name}" type="hidden" value="([^"]+)"', page).group(1)  # noqa: E731
+    plain = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    assert client.post(office(k, meeting), data={"form": "agenda_add", "new-title": "Lain-lain",
+                                                 "new-csrf_token": token("new-csrf_token")}).status_code == 303
+    assert client.post(office(k, meeting), data={"form": "agenda_down", "item": str(meeting.agenda[0].id),
+                                                 "csrf_token": plain}).status_code == 303
+    response = client.post(office(k, meeting), data={"form": "upload", "doc-title": "Laporan", "doc-csrf_token":
+                                                     token("doc-csrf_token"), "doc-file": (io.BytesIO(PDF), "l.pdf")},
+                           content_type="multipart/form-data")
+    assert response.status_code == 303
+    assert client.post(office(k, meeting), data={"form": "agenda_add", "new-title": "Tanpa token"}).status_code == 400
