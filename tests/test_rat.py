@@ -388,3 +388,19 @@ def test_the_office_forms_carry_their_csrf_tokens(rat, app, db, monkeypatch):
                            content_type="multipart/form-data")
     assert response.status_code == 303
     assert client.post(office(k, meeting), data={"form": "agenda_add", "new-title": "Tanpa token"}).status_code == 400
+
+
+def test_the_minutes_draft_reports_the_voting_results_when_given(rat, app, db, monkeypatch):
+    from types import SimpleNamespace as Row
+
+    from views import meetings as meeting_views
+
+    k, meeting = rat["k"], rat["meeting"]
+    meetings.mark_held(meeting, today=meeting.day)
+    db.session.commit()
+    tallies = [Row(title="Pengesahan neraca", kind="motion", counts={"yes": 40, "no": 3, "abstain": 2}, passed=True),
+               Row(title="Pemilihan pengawas", kind="election", counts={}, elected=[Row(name="Rina"), Row(name="Joko")])]
+    monkeypatch.setattr(meeting_views, "voting_results", lambda _m: tallies)
+    draft = login(app.test_client(), rat["pengurus"]).get(office(k, meeting, "/minutes")).text
+    assert "Pengesahan neraca: setuju 40, tidak setuju 3, abstain 2 — disetujui" in draft
+    assert "Pemilihan pengawas: terpilih: Rina, Joko" in draft

@@ -33,9 +33,9 @@ def media_folder() -> str:
 
 
 def voting_results(meeting: Meeting):
-    """The voting results the minutes report: ``models.voting.results(meeting)`` once e-voting is
-    merged (an iterable of (proposal, outcome text) pairs); None until then, and the minutes
-    then say nothing of results."""
+    """The voting results the minutes report: ``models.voting_results.results(meeting)`` once
+    e-voting is merged (its ``Tally`` rows: title, kind "motion" with counts and passed, or an
+    election with elected candidates); None until then, and the minutes say nothing of results."""
     return None
 
 

@@ -37,10 +37,8 @@ REPORT_PDF = (b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
 
 
 def _titles(today: date) -> tuple[str, str]:
-    past, upcoming = today - timedelta(days=45), today + timedelta(days=10)
-    first = f"RAT Tahun Buku {past.year - 1}"
-    second = f"RAT Tahun Buku {upcoming.year - 1}"
-    return first, second if second != first else f"RAT Luar Biasa Tahun Buku {upcoming.year - 1}"
+    """The held RAT decided the year before last (as the voting demo has it), the coming one last year."""
+    return f"RAT Tahun Buku {today.year - 2}", f"RAT Tahun Buku {today.year - 1}"
 
 
 def demo_meetings(koperasi: Koperasi, today: date | None = None) -> tuple[Meeting | None, Meeting | None]:
@@ -56,11 +54,11 @@ def rat(added: Counter, koperasi: Koperasi, pengurus: User, teller: User, today:
     past, upcoming = demo_meetings(koperasi, today)
     past_title, upcoming_title = _titles(today)
     if past is None:
-        _held(koperasi, pengurus, teller, past_title, today - timedelta(days=45))
+        _held(koperasi, pengurus, teller, past_title, today.year - 2, today - timedelta(days=45))
         added["meetings"] += 1
     if upcoming is None:
         day = today + timedelta(days=10)
-        meeting = meetings.create(koperasi, pengurus, title=upcoming_title, book_year=day.year - 1, day=day,
+        meeting = meetings.create(koperasi, pengurus, title=upcoming_title, book_year=today.year - 1, day=day,
                                   at=time(9), place="Aula Koperasi, Jl. Merdeka No. 1, Bandung",
                                   online_url="https://meet.google.com/kop-rat-demo", record_date=day - timedelta(days=7))
         for title in UPCOMING_AGENDA:
@@ -74,10 +72,10 @@ def rat(added: Counter, koperasi: Koperasi, pengurus: User, teller: User, today:
     db.session.commit()
 
 
-def _held(koperasi: Koperasi, pengurus: User, teller: User, title: str, day: date) -> Meeting:
+def _held(koperasi: Koperasi, pengurus: User, teller: User, title: str, year: int, day: date) -> Meeting:
     """A RAT of the past as it would stand: held, members present, minutes published. Made as rows
     (the rules refuse a meeting in the past), with what the rules would have recorded."""
-    meeting = Meeting(koperasi_id=koperasi.id, title=title, book_year=day.year - 1,
+    meeting = Meeting(koperasi_id=koperasi.id, title=title, book_year=year,
                       starts_at=starts_utc(koperasi, day, time(9)), place="Aula Koperasi, Jl. Merdeka No. 1, Bandung",
                       online_url="", record_date=day - timedelta(days=5), status=HELD, created_by_id=pengurus.id,
                       published_at=starts_utc(koperasi, day - timedelta(days=14), time(10)),
