@@ -5,12 +5,15 @@ Importing this package registers every table on the metadata (migrations need it
 
 from models import (  # noqa: F401
     accounts,
+    annual_report,
+    attendance,
     cashbook,
     jobs,
     koperasi,
     ledger,
     loans,
     market,
+    meeting_documents,
     meetings,
     membership,
     notifications,

@@ -7,9 +7,11 @@ Rules kept here:
   and pays out approved loans, and approves nothing. The pengurus (board) approves members,
   loans and stores, corrects mistaken entries (loan repayments and disbursements, cash-book and
   journal entries too), writes off loans, posts the month's loan-loss allowance, runs the
-  settings and the chart of accounts (sub-accounts, opening balances), runs the RAT and its votes, posts general journal
+  settings and the chart of accounts (sub-accounts, opening balances), posts general journal
   entries and approves a cash count's difference; the board's treasurer handles money too,
-  so it may also post; it closes months and the book year. The admin pengurus does all of
+  so it may also post; it closes months and the book year, and runs the RAT (schedule,
+  agenda, documents, minutes, the votes). The teller checks members in at the RAT, as the
+  board may. The admin pengurus does all of
   that, manages staff and reopens a closed period (with a reason, shown on the reports). The pengawas
   (supervisors) read everything and change nothing.
 - Every role sees a member's NIK masked; only the board (pengurus, admin) may reveal it
@@ -66,6 +68,7 @@ class Duty(enum.StrEnum):
     WRITE_OFF_LOAN = "write_off_loan"
     RUN_PROVISION = "run_provision"
     MANAGE_MEETING = "manage_meeting"
+    CHECK_IN = "check_in"
 
 
 DUTY_LABELS = {
@@ -90,17 +93,18 @@ DUTY_LABELS = {
     Duty.WRITE_OFF_LOAN: _l("Write a loan off (hapus buku)"),
     Duty.RUN_PROVISION: _l("Post the month's loan-loss allowance (PPAP)"),
     Duty.MANAGE_MEETING: _l("Schedule the RAT, its agenda, documents, minutes and votes"),
+    Duty.CHECK_IN: _l("Check members in at the RAT"),
 }
 
 _BOARD = {Duty.READ, Duty.POST_MONEY, Duty.DISBURSE_LOAN, Duty.APPROVE_MEMBER, Duty.APPROVE_LOAN,
           Duty.APPROVE_STORE, Duty.CORRECT_ENTRY, Duty.MANAGE_SETTINGS, Duty.REVEAL_NIK, Duty.CLOSE_PERIOD,
           Duty.WRITE_OFF_LOAN, Duty.RUN_PROVISION, Duty.RUN_MONTH_END, Duty.MANAGE_ACCOUNTS, Duty.POST_JOURNAL,
-          Duty.APPROVE_CASH_COUNT, Duty.MANAGE_MEETING}
+          Duty.APPROVE_CASH_COUNT, Duty.MANAGE_MEETING, Duty.CHECK_IN}
 
 # The table. Nothing else in the code decides what a role may do.
 DUTIES: dict[Role, frozenset[Duty]] = {
     Role.PENGAWAS: frozenset({Duty.READ}),
-    Role.TELLER: frozenset({Duty.READ, Duty.POST_MONEY, Duty.DISBURSE_LOAN}),
+    Role.TELLER: frozenset({Duty.READ, Duty.POST_MONEY, Duty.DISBURSE_LOAN, Duty.CHECK_IN}),
     Role.PENGURUS: frozenset(_BOARD),
     Role.ADMIN: frozenset(_BOARD | {Duty.MANAGE_STAFF, Duty.REOPEN_PERIOD}),
 }

@@ -117,6 +117,9 @@ class Koperasi(db.Model):
     provision_kurang_bp: Mapped[int] = mapped_column(default=1000, server_default=sa.text("1000"))
     provision_diragukan_bp: Mapped[int] = mapped_column(default=5000, server_default=sa.text("5000"))
     provision_macet_bp: Mapped[int] = mapped_column(default=10000, server_default=sa.text("10000"))
+    # The bylaws' RAT quorum: more than this many hundredths of a percent of the eligible
+    # members must be present (5000: half + 1; models.meetings.needed).
+    rat_quorum_bp: Mapped[int] = mapped_column(default=5000, server_default=sa.text("5000"))
     # Interest on sukarela (% a year in hundredths), how its base is taken, and the final
     # tax withheld under PP 15/2009; the day of the month simpanan wajib is due (models.dues).
     savings_rate_bp: Mapped[int] = mapped_column(default=0, server_default="0")

@@ -75,6 +75,7 @@ def app(tmp_path_factory):
         {
             "SQLALCHEMY_DATABASE_URI": url,
             "STATIC_BUILD_DIR": str(tmp / "static-build"),
+            "MEDIA_DIR": str(tmp / "media"),
             "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",  # fast in tests; scrypt in production
             "WTF_CSRF_ENABLED": False,  # tests/test_security.py turns it back on
         },

@@ -4,14 +4,16 @@ approving and paying out a loan unless the koperasi chose that."""
 
 from __future__ import annotations
 
+import io
 import re
-from datetime import date, timedelta
+from datetime import date, time, timedelta
 
 import pytest
 import sqlalchemy as sa
 
-from models import cashbook, collectability, loans, months, periods, savings, voting
+from models import cashbook, collectability, loans, meetings, months, periods, savings, voting
 from models import koperasi as kop
+from models.attendance import Attendance
 from models.base import utcnow
 from models.cashbook import CashCount
 from models.chart import add_sub_account
@@ -21,7 +23,8 @@ from models.koperasi import Koperasi, KoperasiEvent, Staff
 from models.ledger import Account, Entry, ensure_chart
 from models.loans import Loan, LoanProduct
 from models.market import Store
-from models.meetings import Meeting
+from models.meeting_documents import MeetingDocument
+from models.meetings import AgendaItem, Meeting
 from models.membership import Membership
 from models.periods import PeriodEvent
 from models.voting import Proposal
@@ -90,12 +93,22 @@ def world(app, db, make_koperasi, make_member, make_user, make_staff, make_store
     paid = cashbook.record(k, "out", chart_of["utilities"].id, chart_of["cash"].id, 150_000, None, "PLN", "Listrik",
                            teller, photo=b"RIFF-a-receipt-photo")
     short = cashbook.count_cash(k, chart_of["cash"].id, 1_000, "", teller)  # a shortage, waiting for the board
-    # voting: a RAT with a motion whose window has not opened yet (the board may still change it)
-    meeting = Meeting(koperasi_id=k.id, title="RAT 2025", book_year=2025, starts_at=utcnow() + timedelta(days=9),
-                      record_date=zone_of(k).today())
-    db.session.add(meeting)
-    db.session.flush()
-    motion = voting.create(meeting, voting.ProposalData(
+    # the RAT: a published meeting with two agenda items (another may be added, moved, removed; the member checked in)
+    day = zone_of(k).today()
+    rat = meetings.create(k, approver, title="RAT Tahun Buku", book_year=day.year - 1, day=day + timedelta(days=10),
+                          at=time(9), place="Aula", online_url="", record_date=day)
+    rat_items = [meetings.add_item(rat, "Laporan pengurus"), meetings.add_item(rat, "Pengesahan neraca")]
+    meetings.publish(rat)
+    draft = meetings.create(k, approver, title="RAT Luar Biasa", book_year=day.year - 1, day=day + timedelta(days=20),
+                            at=time(9), place="Aula", online_url="", record_date=day)
+    meetings.add_item(draft, "Pemilihan pengurus")
+    held = meetings.create(k, approver, title="RAT Lalu", book_year=day.year - 1, day=day + timedelta(days=1),
+                           at=time(9), place="Aula", online_url="", record_date=day)
+    meetings.add_item(held, "Laporan pengurus")
+    meetings.publish(held)
+    meetings.mark_held(held, today=held.day)
+    # voting: a motion on that RAT whose window has not opened yet (the board may still change it)
+    motion = voting.create(rat, voting.ProposalData(
         kind="motion", topic="shu", title="Pembagian SHU 2025", opens_at=utcnow() + timedelta(days=5),
         closes_at=utcnow() + timedelta(days=8)), approver)
     db.session.commit()
@@ -111,7 +124,8 @@ def world(app, db, make_koperasi, make_member, make_user, make_staff, make_store
                month=f"{zone_of(k).today().replace(day=1) - timedelta(days=1):%Y-%m}",
                last_month=months.label(months.last_ended(k)), cash=chart_of["cash"].id, bank=chart_of["bank"].id,
                expense=chart_of["utilities"].id, reserve=chart_of["reserve"].id, spare=spare.id, cashref=paid.ref,
-               count=short.id, meeting=meeting.id, proposal=motion.id)
+               count=short.id, rat=rat.id, item=rat_items[1].id, draft=draft.id, held=held.id,
+               card=member.member_number, meeting=rat.id, proposal=motion.id)
     return dict(k=k, ids=ids, clients=clients, candidate=candidate)
 
 
@@ -213,6 +227,31 @@ ACTIONS = [
      {"form": "close_year", "scope": "year", "period": str(LAST_YEAR), "confirm": "y"}),
     ("reopen a month", Duty.REOPEN_PERIOD, OFFICE + "/books/periods",
      {"form": "reopen", "scope": "month", "period": CLOSED_MONTH.strftime("%Y-%m"), "reason": "Koreksi salah catat"}),
+    # the RAT (views/meetings.py)
+    ("RAT list", Duty.READ, OFFICE + "/rat", None),
+    ("a RAT", Duty.READ, OFFICE + "/rat/{rat}", None),
+    ("RAT attendance", Duty.READ, OFFICE + "/rat/{rat}/attendance", None),
+    ("RAT minutes", Duty.READ, OFFICE + "/rat/{held}/minutes", None),
+    ("new RAT form", Duty.MANAGE_MEETING, OFFICE + "/rat/new", None),
+    ("RAT quorum", Duty.MANAGE_MEETING, OFFICE + "/rat", {"form": "quorum", "quorum": "60"}),
+    ("schedule a RAT", Duty.MANAGE_MEETING, OFFICE + "/rat/new",
+     {"title": "RAT Tahun Buku Baru", "book_year": str(LAST_YEAR), "day": f"{LAST_YEAR + 2}-03-01", "at": "09:00",
+      "place": "Aula", "online_url": "", "record_date": f"{LAST_YEAR + 2}-02-01"}),
+    ("edit a RAT", Duty.MANAGE_MEETING, OFFICE + "/rat/{rat}",
+     {"form": "edit", "title": "RAT Tahun Buku (ubah)", "book_year": str(LAST_YEAR), "day": f"{LAST_YEAR + 2}-03-01",
+      "at": "10:00", "place": "Aula Baru", "online_url": "", "record_date": f"{LAST_YEAR + 2}-02-01"}),
+    ("add an agenda item", Duty.MANAGE_MEETING, OFFICE + "/rat/{rat}", {"form": "agenda_add", "new-title": "Lain-lain"}),
+    ("edit an agenda item", Duty.MANAGE_MEETING, OFFICE + "/rat/{rat}",
+     {"form": "agenda_edit", "item": "{item}", "i{item}-title": "Pengesahan neraca dan SHU"}),
+    ("move an agenda item", Duty.MANAGE_MEETING, OFFICE + "/rat/{rat}", {"form": "agenda_up", "item": "{item}"}),
+    ("remove an agenda item", Duty.MANAGE_MEETING, OFFICE + "/rat/{rat}", {"form": "agenda_remove", "item": "{item}"}),
+    ("publish a RAT", Duty.MANAGE_MEETING, OFFICE + "/rat/{draft}", {"form": "publish"}),
+    ("upload a RAT document", Duty.MANAGE_MEETING, OFFICE + "/rat/{rat}", "pdf"),
+    ("check a member in", Duty.CHECK_IN, OFFICE + "/rat/{rat}/attendance", {"card": "{card}"}),
+    ("save the minutes", Duty.MANAGE_MEETING, OFFICE + "/rat/{held}/minutes",
+     {"form": "minutes", "minutes": "Rapat dibuka pukul 09.00, laporan diterima."}),
+    ("publish the minutes", Duty.MANAGE_MEETING, OFFICE + "/rat/{held}/minutes",
+     {"form": "minutes", "publish": "1", "minutes": "Rapat dibuka pukul 09.00, laporan diterima."}),
     # voting (models/voting.py): the board puts motions and elections to the RAT's vote
     ("votes of a RAT", Duty.READ, OFFICE + "/rat/{meeting}/proposals", None),
     ("a proposal", Duty.READ, OFFICE + "/rat/{meeting}/proposals/{proposal}", None),
@@ -236,7 +275,11 @@ def snapshot(db, k) -> tuple:
             rows(Store.id, Store.status), rows(Staff.id, Staff.role), rows(LoanProduct.id, LoanProduct.name),
             rows(Koperasi.id, Koperasi.name, Koperasi.single_person_loans, Koperasi.provision_lancar_bp),
             rows(KoperasiEvent.id, KoperasiEvent.action), rows(PeriodEvent.id, PeriodEvent.action),
-            rows(Account.id, Account.closed), rows(CashCount.id, CashCount.status), rows(Proposal.id, Proposal.title))
+            rows(Account.id, Account.closed), rows(CashCount.id, CashCount.status),
+            rows(Meeting.id, Meeting.status, Meeting.title, Meeting.minutes, Meeting.minutes_published_at),
+            rows(AgendaItem.id, AgendaItem.position, AgendaItem.title), rows(MeetingDocument.id),
+            rows(Attendance.id), rows(Proposal.id, Proposal.title),
+            tuple(db.session.get(Koperasi, k.id).rat_quorum_bp for _ in [1]))
 
 
 def _do(world, who, url, data):
@@ -246,6 +289,10 @@ def _do(world, who, url, data):
         return client.get(url)
     if data == "profile":
         data = profile_form(world["k"], name="Koperasi Sumber Rejeki Baru")
+    if data == "pdf":
+        return client.post(url, data={"form": "upload", "doc-title": "Laporan pengawas",
+                                      "doc-file": (io.BytesIO(b"%PDF-1.4\n%%EOF\n"), "l.pdf")},
+                           content_type="multipart/form-data")
     if data:
         data = {name.format(**world["ids"]): value.format(**world["ids"]) if isinstance(value, str) else value
                 for name, value in data.items()}

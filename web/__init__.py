@@ -115,6 +115,7 @@ def configure_blueprints(app: Flask) -> None:
         loan_book,
         loans,
         market,
+        meetings,
         membership,
         office,
         office_members,
@@ -124,6 +125,7 @@ def configure_blueprints(app: Flask) -> None:
         public,
         push,
         pwa,
+        rat,
         seller,
         stock_sync,
         teller,
@@ -133,5 +135,5 @@ def configure_blueprints(app: Flask) -> None:
 
     for module in (public, accounts, pwa, directory, membership, office, office_members, admin, teller, loans,
                    loan_book, seller, office_stores, stock_sync, market, orders, books, periods, dues, cashbook,
-                   chart, voting, voting_office, push):
+                   chart, voting, voting_office, push, meetings, rat):
         app.register_blueprint(module.bp)

@@ -6,6 +6,8 @@
 - ``can(duty)``: in templates, may the current staff member do it here (hides buttons).
 - ``Office.get`` / ``Office.select``: rows of that koperasi only.
 - ``my_membership(slug)``: the current user's own membership there, else 404.
+- ``insider(slug)``: the koperasi for its members (with a card) and its staff, else 404
+  (the RAT's documents are theirs alone).
 - ``visible_koperasi(slug)``: verified koperasi for everyone; a pending or rejected one
   only for its staff and platform admins.
 - ``platform_admin_required``: platform admin pages.
@@ -83,6 +85,29 @@ def my_membership(slug: str) -> Membership:
     if membership is None:
         abort(404)
     return membership
+
+
+@dataclass
+class Insider:
+    koperasi: Koperasi
+    membership: Membership | None  # None for staff who are not members here
+    staff: Staff | None
+
+
+def insider(slug: str) -> Insider:
+    """The koperasi for one of its members (a card, not resigned) or its staff; anyone else: 404."""
+    if not current_user.is_authenticated:
+        abort(login_manager.unauthorized())
+    koperasi = db.session.scalar(sa.select(Koperasi).where(Koperasi.slug == slug))
+    if koperasi is None:
+        abort(404)
+    membership = db.session.scalar(sa.select(Membership).where(
+        Membership.koperasi_id == koperasi.id, Membership.user_id == current_user.id,
+        Membership.member_number.is_not(None), Membership.status != "resigned"))
+    staff = staff_role(koperasi)
+    if membership is None and staff is None:
+        abort(404)
+    return Insider(koperasi, membership, staff)
 
 
 def staff_role(koperasi: Koperasi) -> Staff | None:

@@ -92,6 +92,8 @@ def load(env: str | None = None) -> dict:
         "LOGIN_FAILURE_LIMIT": "5 per 15 minutes",
         "LOGIN_FAILURE_IP_LIMIT": "30 per 15 minutes",
         "STATIC_BUILD_DIR": str(INSTANCE / "static-build"),
+        # Uploaded files kept for good (the RAT's PDFs), content-addressed, outside the database.
+        "MEDIA_DIR": os.environ.get("KOPZ_MEDIA_DIR") or str(INSTANCE / "media"),
         # How many proxies (nginx, the load balancer) stand in front of the app and set
         # X-Forwarded-For/-Proto/-Host: the client's address and https come from them.
         "TRUSTED_PROXIES": int(os.environ.get("KOPZ_TRUSTED_PROXIES", "0")),

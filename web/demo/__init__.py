@@ -7,6 +7,7 @@
   waiting for the board;
 - money.py: simpanan pokok, a year of wajib and sukarela, loans in every state, and the
   past book year closed in the first Bandung koperasi;
+- meetings.py: a held RAT (attendance, published minutes) and one coming in ten days;
 - catalogue.py, market.py: stores of a kind each (warung sembako, jamu, phone…) selling only
   what that kind sells, with drawn photos (pictures.py), and orders in every state;
 - voting.py: the past RAT's published votes and the coming RAT's open ones.
@@ -28,6 +29,7 @@ from models.membership import WIB
 from web.demo import books, voting
 from web.demo.gateway import CITIES, KINDS, NAMES, PENDING, koperasi, member, staff
 from web.demo.market import market
+from web.demo.meetings import demo_meetings, rat
 from web.demo.money import close_last_year, money
 from web.demo.people import DEMO_PASSWORD, MEMBERS, MOBILES, PEOPLE, STAFF, person
 from web.extensions import db
@@ -79,6 +81,6 @@ def load() -> Counter:
     books.cash_book(added, first, crew["teller"], crew["pengurus"], today)
     market(added, by_city)
     close_last_year(added, first, crew["pengurus"])  # last: after every posting of the demo
-    past_rat, next_rat = voting.meetings(added, first, crew["pengurus"])  # the merger: the RAT demo's meetings
-    voting.votes(added, first, past_rat, next_rat)
+    rat(added, first, crew["pengurus"], crew["teller"], today)  # the RAT reads the closed year's books
+    voting.votes(added, first, *demo_meetings(first, today))  # the RAT's meetings: votes closed and open
     return added

@@ -14,9 +14,8 @@ from models import voting
 from models.accounts import User
 from models.base import utcnow
 from models.koperasi import Koperasi
-from models.meetings import HELD, SCHEDULED, Meeting
+from models.meetings import Meeting
 from models.membership import Membership
-from models.zones import zone_of
 from web.extensions import db
 
 KEEP_FOR_THE_LOGINS = ("Siti Rahmawati", "Budi Santoso")  # they vote themselves on the open ones
@@ -33,30 +32,6 @@ UPCOMING = (
     ("election", "pengurus", "Pemilihan pengurus {next}–{end}", ("Asep Hidayat", "Nur Aini", "Dedi Kurniawan",
                                                                   "Lestari Wulandari"), 2, (35, 30, 20, 15)),
 )
-
-
-def meetings(added: Counter, koperasi: Koperasi, by: User) -> tuple[Meeting, Meeting]:
-    """The past RAT and the coming one (on this branch; the RAT's own demo makes them otherwise)."""
-    now = utcnow()
-    today = zone_of(koperasi).today()
-    found = db.session.scalars(sa.select(Meeting).where(Meeting.koperasi_id == koperasi.id)
-                               .order_by(Meeting.starts_at)).all()
-    past = next((m for m in found if m.starts_at < now), None)
-    upcoming = next((m for m in found if m.starts_at >= now), None)
-    if past is None:
-        past = Meeting(koperasi_id=koperasi.id, title=f"RAT Tahun Buku {today.year - 2}", book_year=today.year - 2,
-                       starts_at=now - timedelta(days=40), place="Aula Koperasi", record_date=today - timedelta(days=45),
-                       status=HELD, created_by_id=by.id)
-        db.session.add(past)
-        added["meetings"] += 1
-    if upcoming is None:
-        upcoming = Meeting(koperasi_id=koperasi.id, title=f"RAT Tahun Buku {today.year - 1}",
-                           book_year=today.year - 1, starts_at=now + timedelta(days=5), place="Aula Koperasi",
-                           record_date=today, status=SCHEDULED, created_by_id=by.id)
-        db.session.add(upcoming)
-        added["meetings"] += 1
-    db.session.flush()
-    return past, upcoming
 
 
 def votes(added: Counter, koperasi: Koperasi, past_meeting: Meeting, upcoming_meeting: Meeting) -> None:
