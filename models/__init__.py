@@ -17,5 +17,7 @@ from models import (  # noqa: F401
     orders,
     periods,
     savings,
+    shu,
+    shu_posting,
     transactions,
 )

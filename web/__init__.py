@@ -123,11 +123,12 @@ def configure_blueprints(app: Flask) -> None:
         public,
         pwa,
         seller,
+        shu,
         stock_sync,
         teller,
     )
 
     for module in (public, accounts, pwa, directory, membership, office, office_members, admin, teller, loans,
                    loan_book, seller, office_stores, stock_sync, market, orders, books, periods, dues, cashbook,
-                   chart):
+                   chart, shu):
         app.register_blueprint(module.bp)
