@@ -5,12 +5,12 @@ approving and paying out a loan unless the koperasi chose that."""
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
 
-from models import cashbook, collectability, loans, months, periods, savings
+from models import cashbook, collectability, loans, months, periods, savings, shu, shu_posting
 from models import koperasi as kop
 from models.cashbook import CashCount
 from models.chart import add_sub_account
@@ -20,10 +20,13 @@ from models.koperasi import Koperasi, KoperasiEvent, Staff
 from models.ledger import Account, Entry, ensure_chart
 from models.loans import Loan, LoanProduct
 from models.market import Store
+from models.meetings import Meeting
 from models.membership import Membership
 from models.periods import PeriodEvent
+from models.shu import ShuPlan
 from models.zones import WIB, zone_of
 from tests.conftest import board, fund, koperasi_data, login
+from web.extensions import db as _db
 
 NIKS = [f"32730115089{n:05d}" for n in range(1, 40)]
 PRODUCT = {"name": "Modal Usaha", "method": "flat", "monthly_rate_bp": 100, "fee_bp": 100, "fee_mode": "deducted",
@@ -87,6 +90,7 @@ def world(app, db, make_koperasi, make_member, make_user, make_staff, make_store
     paid = cashbook.record(k, "out", chart_of["utilities"].id, chart_of["cash"].id, 150_000, None, "PLN", "Listrik",
                            teller, photo=b"RIFF-a-receipt-photo")
     short = cashbook.count_cash(k, chart_of["cash"].id, 1_000, "", teller)  # a shortage, waiting for the board
+    shu_ids = _shu_world(k, approver)
     db.session.commit()
     other = make_koperasi(name="Koperasi Tetangga", member_prefix="KTG")
     candidate = make_user(full_name="Calon Staf", mobile="081377770000")
@@ -100,8 +104,27 @@ def world(app, db, make_koperasi, make_member, make_user, make_staff, make_store
                month=f"{zone_of(k).today().replace(day=1) - timedelta(days=1):%Y-%m}",
                last_month=months.label(months.last_ended(k)), cash=chart_of["cash"].id, bank=chart_of["bank"].id,
                expense=chart_of["utilities"].id, reserve=chart_of["reserve"].id, spare=spare.id, cashref=paid.ref,
-               count=short.id)
+               count=short.id, **shu_ids)
     return dict(k=k, ids=ids, clients=clients, candidate=candidate)
+
+
+def _shu_world(k, approver) -> dict:
+    """SHU: two closed years without postings: one split waiting for its RAT, one approved (an override
+    with its reason: those years had no income) waiting to be posted."""
+    waiting, ready = LAST_YEAR - 2, LAST_YEAR - 3
+    for year in (ready, waiting):
+        periods.close_year(k, year, approver)
+    split = {"reserve_bp": 4000, "jm_bp": 3000, "ju_bp": 3000}
+    rat = {}
+    for year in (ready, waiting):
+        rat[year] = Meeting(koperasi_id=k.id, title=f"RAT {year}", book_year=year, starts_at=datetime(year + 1, 3, 1),
+                            record_date=date(year + 1, 2, 1), status="held")
+        _db.session.add(rat[year])
+    split.update(override_idr=1_000_000, override_reason="Hibah dibagi")
+    shu_posting.approve(shu.save_plan(k, ready, split, approver), approver, rat[ready])
+    shu.save_plan(k, waiting, split, approver)
+    _db.session.flush()
+    return dict(shu_year=waiting, shu_ready=ready, shu_meeting=rat[waiting].id)
 
 
 # (what, duty, url, form data, or None for a page)
@@ -202,6 +225,17 @@ ACTIONS = [
      {"form": "close_year", "scope": "year", "period": str(LAST_YEAR), "confirm": "y"}),
     ("reopen a month", Duty.REOPEN_PERIOD, OFFICE + "/books/periods",
      {"form": "reopen", "scope": "month", "period": CLOSED_MONTH.strftime("%Y-%m"), "reason": "Koreksi salah catat"}),
+    # SHU (models/shu.py, views/shu.py)
+    ("SHU years", Duty.READ, OFFICE + "/shu", None),
+    ("SHU of a year", Duty.READ, OFFICE + "/shu/{shu_year}", None),
+    ("SHU preview as CSV", Duty.READ, OFFICE + "/shu/{shu_year}?format=csv", None),
+    ("SHU posting progress", Duty.READ, OFFICE + "/shu/{shu_ready}/progress", None),
+    ("set the SHU split", Duty.RUN_SHU, OFFICE + "/shu/{shu_year}",
+     {"form": "plan", "reserve_bp": "50", "jm_bp": "25", "ju_bp": "25", "jm_wajib": "y", "jm_basis": "year_end",
+      "override_idr": "1.000.000", "override_reason": "Hibah dibagi"}),
+    ("record the RAT's SHU approval", Duty.RUN_SHU, OFFICE + "/shu/{shu_year}",
+     {"form": "approve", "meeting": "{shu_meeting}"}),
+    ("post the SHU", Duty.RUN_SHU, OFFICE + "/shu/{shu_ready}", {"form": "post"}),
 ]
 # Actions that answer with the page itself (what they show is for this response only), not a redirect.
 SHOWN_NOT_REDIRECTED = {"reveal a NIK"}
@@ -215,7 +249,8 @@ def snapshot(db, k) -> tuple:
             rows(Store.id, Store.status), rows(Staff.id, Staff.role), rows(LoanProduct.id, LoanProduct.name),
             rows(Koperasi.id, Koperasi.name, Koperasi.single_person_loans, Koperasi.provision_lancar_bp),
             rows(KoperasiEvent.id, KoperasiEvent.action), rows(PeriodEvent.id, PeriodEvent.action),
-            rows(Account.id, Account.closed), rows(CashCount.id, CashCount.status))
+            rows(Account.id, Account.closed), rows(CashCount.id, CashCount.status),
+            rows(ShuPlan.id, ShuPlan.reserve_bp, ShuPlan.approved_at, ShuPlan.posted_at))
 
 
 def _do(world, who, url, data):

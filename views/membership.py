@@ -23,7 +23,7 @@ from models import statement as mutasi
 from models.ledger import SAVINGS_LABELS, balances
 from models.membership import Membership, MemberStatus
 from models.zones import zone_of
-from views.fields import Form, query_int
+from views.fields import Form, choices, query_int
 from views.forms import run
 from web.access import my_membership, staff_role, visible_koperasi
 from web.extensions import db
@@ -131,7 +131,7 @@ def me(slug):
 
 
 class ShuChoiceForm(Form):
-    paid_to = SelectField(_l("My SHU share"), choices=[(k, v) for k, v in shu_posting.TO_LABELS.items()],
+    paid_to = SelectField(_l("My SHU share"), choices=choices(shu_posting.TO_LABELS.items()),
                           description=_l("Used for every SHU posted from now on."))
 
 
