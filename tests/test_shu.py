@@ -201,3 +201,24 @@ def test_shares_sum_to_the_pools_and_everything_to_the_shu(shu, cuts, savings, t
     assert division.remainder >= 0
     if sum(v for v in savings.values() if v > 0):  # someone earned JM: rounding leaves less than one Rupiah each
         assert division.pools["jm"] - division.parts["jm"] < max(len(division.members), 1)
+
+
+@pytest.mark.postgres_only
+def test_two_runs_at_once_post_once(app, world, monkeypatch):
+    """Two workers on the same posting (a retried job, a double start): each batch is taken once."""
+    from tests.test_ledger_concurrency import race
+
+    monkeypatch.setattr(posting, "BATCH", 1)
+    plan = approved(world)
+    job = posting.start_posting(plan, world["pengurus"])
+    _db.session.commit()
+    job_id, k_id = job.id, world["k"].id
+    outcome = race(app, 2, lambda i: lambda: posting.post_job(job_id))
+    assert not outcome.crashed and not outcome.refused
+    _db.session.expire_all()
+    assert _db.session.scalar(sa.select(sa.func.count()).select_from(Entry).where(
+        Entry.koperasi_id == k_id, Entry.kind == "shu")) == 5  # four members, then the reserve and funds, once
+    assert account(world["k"], Purpose.SHU_CURRENT) == 0
+    assert balances(world["ani"].id)["sukarela"] == 800_000 + 1_517_856
+    assert _db.session.get(jobs.Job, job_id).status == jobs.DONE
+    assert books_check.check() == []

@@ -29,6 +29,7 @@ from web.demo.gateway import CITIES, KINDS, NAMES, PENDING, koperasi, member, st
 from web.demo.market import market
 from web.demo.money import close_last_year, money
 from web.demo.people import DEMO_PASSWORD, MEMBERS, MOBILES, PEOPLE, STAFF, person
+from web.demo.shu import shu_of_last_year
 from web.extensions import db
 
 __all__ = ["DEMO_PASSWORD", "load"]
@@ -78,4 +79,5 @@ def load() -> Counter:
     books.cash_book(added, first, crew["teller"], crew["pengurus"], today)
     market(added, by_city)
     close_last_year(added, first, crew["pengurus"])  # last: after every posting of the demo
+    shu_of_last_year(added, first, crew["pengurus"])  # of the year just closed
     return added
