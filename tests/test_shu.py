@@ -142,17 +142,20 @@ def test_a_run_stopped_midway_resumes_without_double_posting(world, monkeypatch)
 
 def test_refusals_change_nothing(world, make_koperasi):
     k, year, by = world["k"], world["year"], world["pengurus"]
-    with pytest.raises(DomainError, match="100"):
+    with pytest.raises(DomainError, match="99") as refused:  # "… add up to 99%: they must total exactly 100%"
         domain.save_plan(k, year, {**SPLIT, "reserve_bp": 3900}, by)
-    with pytest.raises(DomainError, match="not closed"):
-        domain.save_plan(k, year - 1 + 2, dict(SPLIT), by)  # this year: still open
-    with pytest.raises(DomainError, match="why"):
+    assert refused.value.errors[0][0] == "reserve_bp"
+    with pytest.raises(DomainError) as refused:
+        domain.save_plan(k, year + 1, dict(SPLIT), by)  # this year: still open
+    assert refused.value.errors[0][0] == "year"
+    with pytest.raises(DomainError) as refused:
         domain.save_plan(k, year, {**SPLIT, "override_idr": 5_000_000, "override_reason": ""}, by)
+    assert refused.value.errors[0][0] == "override_reason"
     _db.session.rollback()
     assert domain.plan_of(k, year) is None
     plan = domain.save_plan(k, year, dict(SPLIT), by)
     _db.session.commit()
-    with pytest.raises(DomainError, match="approval"):
+    with pytest.raises(DomainError, match="RAT"):  # record the RAT's approval first
         posting.start_posting(plan, by)
     _db.session.rollback()
     other = make_koperasi(name="Koperasi Lain", member_prefix="KLN")
@@ -172,7 +175,7 @@ def test_an_approved_split_no_longer_changes_and_an_override_is_used(world):
     posting.approve(plan, by, world["meeting"])
     _db.session.commit()
     assert plan.amounts["shu"] == 9_000_000
-    with pytest.raises(DomainError, match="approved"):
+    with pytest.raises(DomainError, match="RAT"):  # the RAT approved it: it no longer changes
         domain.save_plan(k, year, dict(SPLIT), by)
 
 

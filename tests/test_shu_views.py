@@ -50,7 +50,7 @@ def test_the_pengurus_sets_previews_approves_and_posts(app, world):
     progress = text(client.get(url(world, "/progress")))
     assert "4" in progress and 'id="posting-done"' in progress
     again = client.post(url(world), data={"form": "post"})
-    assert again.status_code == 422 and "already" in text(again)
+    assert again.status_code == 422 and "sudah dibukukan" in text(again)  # posted already
 
 
 def test_a_split_not_totalling_100_comes_back_with_what_was_typed(app, world):
@@ -66,7 +66,7 @@ def test_a_split_not_totalling_100_comes_back_with_what_was_typed(app, world):
 def test_a_year_not_closed_is_refused(app, world):
     client = login(app.test_client(), world["pengurus"])
     response = client.post(url(world).replace(str(world["year"]), str(world["year"] + 1)), data=FORM)
-    assert response.status_code == 422 and "not closed" in text(response)
+    assert response.status_code == 422 and "belum ditutup" in text(response)  # not closed
     assert domain.plan_of(world["k"], world["year"] + 1) is None
 
 
