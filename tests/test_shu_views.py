@@ -111,3 +111,19 @@ def test_a_member_cannot_choose_something_else(app, world):
     response = budi.post(f"/k/{world['k'].slug}/me/shu", data={"paid_to": "gold"})
     assert response.status_code == 303
     assert posting.choice_of(world["budi"]) == posting.SUKARELA
+
+
+def test_a_running_posting_polls_every_2_seconds_and_refreshes_without_js(app, world):
+    plan = domain.save_plan(world["k"], world["year"], dict(SPLIT), world["pengurus"])
+    posting.approve(plan, world["pengurus"], world["meeting"])
+    job = posting.start_posting(plan, world["pengurus"])  # queued, not run: as a worker would find it
+    _db.session.commit()
+    client = login(app.test_client(), world["pengurus"])
+    page = text(client.get(url(world, "/progress")))
+    assert 'hx-trigger="every 2s"' in page and '<meta http-equiv="refresh" content="2">' in page
+    assert "0 dari 4" in page  # 0 of 4 members
+    fragment = client.get(url(world, "/progress"), headers={"HX-Request": "true", "HX-Target": "progress"})
+    assert 'id="progress"' in text(fragment) and "<html" not in text(fragment)
+    posting.post_job(job.id)
+    page = text(client.get(url(world, "/progress")))
+    assert "every 2s" not in page and "refresh" not in page and 'id="posting-done"' in page
