@@ -255,12 +255,17 @@ def post_rest(plan_id: int) -> None:
 
 # ---------------------------------------------------------------- what a member sees
 
-def member_shares(membership: Membership) -> list[tuple[ShuPlan, ShuShare]]:
-    """The member's share of every approved year, newest first: one query."""
-    rows = db.session.execute(sa.select(ShuPlan, ShuShare).join(ShuShare, ShuShare.plan_id == ShuPlan.id)
-                              .where(ShuShare.membership_id == membership.id, ShuPlan.approved_at.is_not(None))
-                              .order_by(ShuPlan.year.desc()))
-    return [(plan, share) for plan, share in rows]
+def member_shu(membership: Membership) -> tuple[list[tuple[ShuPlan, ShuShare]], str]:
+    """The member's share of every approved year (newest first) and their choice, sukarela or cash:
+    one query (the member's page has a budget)."""
+    rows = db.session.execute(
+        sa.select(ShuChoice.paid_to, ShuPlan, ShuShare).select_from(Membership)
+        .outerjoin(ShuChoice, ShuChoice.membership_id == Membership.id)
+        .outerjoin(ShuShare, ShuShare.membership_id == Membership.id)
+        .outerjoin(ShuPlan, sa.and_(ShuPlan.id == ShuShare.plan_id, ShuPlan.approved_at.is_not(None)))
+        .where(Membership.id == membership.id).order_by(ShuPlan.year.desc())).all()
+    choice = next((paid_to for paid_to, _plan, _share in rows if paid_to), SUKARELA)
+    return [(plan, share) for _paid_to, plan, share in rows if plan is not None], choice
 
 
 def job_of(plan: ShuPlan) -> jobs.Job | None:

@@ -125,9 +125,10 @@ def me(slug):
     qr = qr_data_uri(membership) if membership.is_card and membership.status != MemberStatus.RESIGNED else None
     context = _savings_context(membership) if membership.is_card else {}
     autopay_form = AutopayForm(formdata=None, autopay=membership.wajib_autopay)
-    shu_form = ShuChoiceForm(formdata=None, paid_to=shu_posting.choice_of(membership)) if membership.is_card else None
+    shu_shares, shu_choice = shu_posting.member_shu(membership)
+    shu_form = ShuChoiceForm(formdata=None, paid_to=shu_choice) if membership.is_card else None
     return render("membership/me.html", m=membership, qr=qr, autopay_form=autopay_form, shu_form=shu_form,
-                  shu_shares=shu_posting.member_shares(membership), shu_to=shu_posting.TO_LABELS, **context)
+                  shu_shares=shu_shares, shu_to=shu_posting.TO_LABELS, **context)
 
 
 class ShuChoiceForm(Form):
