@@ -65,6 +65,9 @@ def test_a_split_not_totalling_100_comes_back_with_what_was_typed(app, world):
 
 def test_a_year_not_closed_is_refused(app, world):
     client = login(app.test_client(), world["pengurus"])
+    for nowhere in ("/k/{slug}/office/shu/99999", "/k/{slug}/office/shu/0/progress", "/k/{slug}/office/shu/1800"):
+        assert client.get(nowhere.format(slug=world["k"].slug)).status_code == 404
+    assert client.post(f"/k/{world['k'].slug}/office/shu/99999", data=FORM).status_code == 404
     response = client.post(url(world).replace(str(world["year"]), str(world["year"] + 1)), data=FORM)
     assert response.status_code == 422 and "belum ditutup" in text(response)  # not closed
     assert domain.plan_of(world["k"], world["year"] + 1) is None

@@ -28,6 +28,7 @@ from web.spreadsheet import csv_response
 
 bp = Blueprint("shu", __name__, url_prefix="/k/<slug>/office/shu")
 PER_PAGE = 50
+FIRST_YEAR, LAST_YEAR = 1900, 9000
 
 
 class PlanForm(Form):
@@ -102,6 +103,8 @@ def _year_or_404(here, year: int) -> None:
 @bp.route("/<int:year>", methods=["GET", "POST"])
 def year_page(slug, year):
     """One year's split, the preview of every member's share, the approval and the posting."""
+    if not FIRST_YEAR <= year <= LAST_YEAR:
+        abort(404)  # no book year there (and no date for it)
     if request.method == "POST":
         return dispatch(plan=save, approve=approve, post=post)
     here = office(slug, "read")
@@ -153,7 +156,7 @@ def post(slug, year):
 def progress(slug, year):
     """The posting's progress (polled by htmx every 2 s; the page refreshes itself without JS)."""
     here = office(slug, "read")
-    plan = domain.plan_of(here.koperasi, year)
+    plan = domain.plan_of(here.koperasi, year) if FIRST_YEAR <= year <= LAST_YEAR else None
     if plan is None:
         abort(404)
     return render("shu/progress.html", here=here, koperasi=here.koperasi, plan=plan, job=posting.job_of(plan))
