@@ -29,13 +29,14 @@ import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from models import books_check, jobs
+from models import books_check, jobs, periods
 from models import shu as domain
 from models import shu_posting as posting
 from models.errors import DomainError
 from models.ledger import Account, Entry, Purpose, balances
 from models.notifications import Kind, Notification
 from tests.shu_setup import SPLIT, shu_year
+from tests.test_ledger_concurrency import race
 from web.extensions import db as _db
 
 
@@ -179,6 +180,15 @@ def test_an_approved_split_no_longer_changes_and_an_override_is_used(world):
         domain.save_plan(k, year, dict(SPLIT), by)
 
 
+def test_a_year_whose_shu_the_rat_approved_is_not_reopened(world):
+    approved(world)
+    with pytest.raises(DomainError) as refused:
+        periods.reopen_year(world["k"], world["year"], world["pengurus"], "Koreksi audit tahunan")
+    assert refused.value.errors[0][0] == "year"
+    _db.session.rollback()
+    assert domain.income_statement_shu(world["k"], world["year"]) == 10_000_003  # still closed
+
+
 def test_average_of_month_end_balances(world):
     """Ani: wajib 1.200.000 from March (10 month-ends), sukarela 800.000 from June (7):
     (1.200.000 × 10 + 800.000 × 7) / 12 = 1.466.666,67 → 1.466.666."""
@@ -209,8 +219,6 @@ def test_shares_sum_to_the_pools_and_everything_to_the_shu(shu, cuts, savings, t
 @pytest.mark.postgres_only
 def test_two_runs_at_once_post_once(app, world, monkeypatch):
     """Two workers on the same posting (a retried job, a double start): each batch is taken once."""
-    from tests.test_ledger_concurrency import race
-
     monkeypatch.setattr(posting, "BATCH", 1)
     plan = approved(world)
     job = posting.start_posting(plan, world["pengurus"])
