@@ -147,14 +147,14 @@ def post_job(job_id: int) -> None:
     plan = db.session.scalar(sa.select(ShuPlan).where(ShuPlan.job_id == job_id))
     if job is None or plan is None or job.finished:
         return
-    plan_id = plan.id
+    plan_id, by_id = plan.id, job.by_id  # the entries name who started the posting
     job.status = jobs.RUNNING
     db.session.commit()
     try:
-        while post_batch(plan_id):
+        while post_batch(plan_id, by_id=by_id):
             _progress(job_id, plan_id)
             db.session.commit()
-        post_rest(plan_id)
+        post_rest(plan_id, by_id=by_id)
         _progress(job_id, plan_id)
         job = db.session.get(jobs.Job, job_id)
         job.status, job.finished_at = jobs.DONE, utcnow()
@@ -172,7 +172,7 @@ def _progress(job_id: int, plan_id: int) -> None:
     db.session.execute(sa.update(jobs.Job).where(jobs.Job.id == job_id).values(done=done))
 
 
-def post_batch(plan_id: int, size: int | None = None) -> int:
+def post_batch(plan_id: int, size: int | None = None, by_id: int | None = None) -> int:
     """Post the next ``size`` (``BATCH``) members' shares not posted yet, as one entry; how many were posted."""
     size = size or BATCH
     lock(ShuPlan, plan_id)  # overlapping runs take turns: each sees what the other marked
@@ -196,7 +196,8 @@ def post_batch(plan_id: int, size: int | None = None) -> int:
         legs = [Leg(Purpose.SUKARELA if paid_to[s.id] == SUKARELA else Purpose.SHU_PAYABLE, -s.total,
                     membership_id=s.membership_id) for s in paying]
         legs.append(Leg(Purpose.SHU_CURRENT, sum(s.total for s in paying)))
-        entry = post(koperasi, "shu", legs, by=None, memo=str(_l("SHU %(year)s", year=plan.year)),
+        entry = post(koperasi, "shu", legs, by=db.session.get(User, by_id) if by_id else None,
+                     memo=str(_l("SHU %(year)s", year=plan.year)),
                      membership_status=tuple(MemberStatus))
     db.session.execute(sa.update(ShuShare), [{"id": s.id, "entry_id": entry.id if entry else None,
                                               "paid_to": paid_to[s.id]} for s in shares])
@@ -233,7 +234,7 @@ def _tell(plan: ShuPlan, koperasi: Koperasi, paid: list[tuple[ShuShare, str]], i
         jobs.later("web.push.deliver", note_id)
 
 
-def post_rest(plan_id: int) -> None:
+def post_rest(plan_id: int, by_id: int | None = None) -> None:
     """Once every member's share is posted: the reserve and the funds, one entry; the plan is posted."""
     lock(ShuPlan, plan_id)
     plan = db.session.get(ShuPlan, plan_id)
@@ -246,8 +247,8 @@ def post_rest(plan_id: int) -> None:
     legs = [Leg(purpose, -parts[part]) for part, purpose in FUNDS.items() if parts.get(part)]
     if legs:
         legs.append(Leg(Purpose.SHU_CURRENT, -sum(leg.amount for leg in legs)))
-        entry = post(plan.koperasi, "shu", legs, by=None, memo=str(_l("SHU %(year)s: reserve and funds",
-                                                                       year=plan.year)))
+        entry = post(plan.koperasi, "shu", legs, by=db.session.get(User, by_id) if by_id else None,
+                     memo=str(_l("SHU %(year)s: reserve and funds", year=plan.year)))
         plan.funds_entry_id = entry.id
     plan.posted_at = utcnow()
     db.session.flush()

@@ -101,6 +101,8 @@ def test_posting_credits_sukarela_or_cash_the_reserve_and_the_funds(world):
     assert (account(k, Purpose.SHU_BOARD), account(k, Purpose.SHU_STAFF), account(k, Purpose.SHU_EDUCATION),
             account(k, Purpose.SHU_SOCIAL)) == (500_000, 500_000, 250_000, 250_000)
     assert account(k, Purpose.SHU_CURRENT) == 0  # the year's SHU all divided
+    assert {e.posted_by_id for e in _db.session.scalars(sa.select(Entry).where(Entry.kind == "shu"))} == {
+        world["pengurus"].id}  # who started the posting
     assert books_check.check() == []  # every cache equals its lines, every trial balance sums to zero
     debits = _db.session.scalar(sa.select(sa.func.sum(Account.balance)).where(Account.koperasi_id == k.id))
     assert debits == 0  # the trial balance: debits equal credits
