@@ -3,8 +3,11 @@ read-only roles read; another koperasi's staff find nothing; a member sees only 
 
 from __future__ import annotations
 
+import io
+
 import pytest
 import sqlalchemy as sa
+from openpyxl import load_workbook
 
 from models import shu as domain
 from models import shu_posting as posting
@@ -40,6 +43,9 @@ def test_the_pengurus_sets_previews_approves_and_posts(app, world):
     assert "Rp1.517.856" in page and "Rp4.000.006" in page and "Rp10.000.003" in page
     csv = text(client.get(url(world, "?format=csv")))
     assert "Ani Rahayu" in csv and "1517856" in csv
+    sheet = load_workbook(io.BytesIO(client.get(url(world, "?format=xlsx")).data)).active
+    values = [cell for row in sheet.iter_rows(values_only=True) for cell in row]
+    assert "Ani Rahayu" in values and 1_517_856 in values
     response = client.post(url(world), data={"form": "approve", "meeting": str(world["meeting"].id)})
     assert response.status_code == 303
     response = client.post(url(world), data={"form": "post"})

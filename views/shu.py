@@ -23,8 +23,9 @@ from views.forms import dispatch, failed, run
 from views.loan_forms import PercentField
 from web.access import office
 from web.extensions import db
+from web.i18n import idr
 from web.render import render, see_other
-from web.spreadsheet import csv_response
+from web.spreadsheet import XRow, csv_response, xlsx_response
 
 bp = Blueprint("shu", __name__, url_prefix="/k/<slug>/office/shu")
 PER_PAGE = 50
@@ -109,8 +110,8 @@ def year_page(slug, year):
         return dispatch(plan=save, approve=approve, post=post)
     here = office(slug, "read")
     _year_or_404(here, year)
-    if request.args.get("format") == "csv":
-        return _csv(here, year)
+    if request.args.get("format") in ("csv", "xlsx"):
+        return _download(here, year, request.args["format"])
     return _page(here, year)
 
 
@@ -203,13 +204,22 @@ def _member_rows(plan, division) -> tuple[list[dict], int]:
     return rows, len(rows)
 
 
-def _csv(here, year):
+def _download(here, year, fmt: str):
+    """The preview (or the approved shares) as CSV or XLSX, every member, with the parts at the top of the XLSX."""
     plan = domain.plan_of(here.koperasi, year)
     division = domain.preview(plan) if plan is not None and not plan.approved else None
     rows, _total = _member_rows(plan, division)
     names = domain.names([r["membership_id"] for r in rows])
-    return csv_response(f"shu-{here.koperasi.slug}-{year}.csv",
-                        [_("Member number"), _("Name"), _("Savings counted"), _("Jasa modal"),
-                         _("Transactions counted"), _("Jasa usaha"), _("Total")],
-                        ([*names.get(r["membership_id"], ("", "")), r["savings"], r["jm"], r["transactions"], r["ju"],
-                          r["total"]] for r in rows))
+    header = [_("Member number"), _("Name"), _("Savings counted"), _("Jasa modal"), _("Transactions counted"),
+              _("Jasa usaha"), _("Total")]
+    cells = [[*names.get(r["membership_id"], ("", "")), r["savings"], r["jm"], r["transactions"], r["ju"], r["total"]]
+             for r in rows]
+    filename = f"shu-{here.koperasi.slug}-{year}.{fmt}"
+    if fmt == "csv":
+        return csv_response(filename, header, cells)
+    parts = division.parts if division else (plan.amounts.get("parts", {}) if plan is not None else {})
+    about = [here.koperasi.name, *(f"{domain.PART_LABELS[part]}: {idr(amount)}" for part, amount in parts.items())]
+    if plan is not None and plan.override_idr is not None:
+        about.append(_("The RAT divided %(amount)s instead of the income statement's SHU: %(reason)s",
+                       amount=idr(plan.override_idr), reason=plan.override_reason))
+    return xlsx_response(filename, _("SHU %(year)s", year=year), about, header, [XRow(row) for row in cells])
