@@ -21,6 +21,8 @@ from models import (  # noqa: F401
     periods,
     push,
     savings,
+    shu,
+    shu_posting,
     transactions,
     voting,
 )

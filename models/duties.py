@@ -9,9 +9,9 @@ Rules kept here:
   journal entries too), writes off loans, posts the month's loan-loss allowance, runs the
   settings and the chart of accounts (sub-accounts, opening balances), posts general journal
   entries and approves a cash count's difference; the board's treasurer handles money too,
-  so it may also post; it closes months and the book year, and runs the RAT (schedule,
-  agenda, documents, minutes, the votes). The teller checks members in at the RAT, as the
-  board may. The admin pengurus does all of
+  so it may also post; it closes months and the book year, runs SHU (the split, the RAT's
+  approval, the posting) and runs the RAT (schedule, agenda, documents, minutes, the votes).
+  The teller checks members in at the RAT, as the board may. The admin pengurus does all of
   that, manages staff and reopens a closed period (with a reason, shown on the reports). The pengawas
   (supervisors) read everything and change nothing.
 - Every role sees a member's NIK masked; only the board (pengurus, admin) may reveal it
@@ -69,6 +69,7 @@ class Duty(enum.StrEnum):
     RUN_PROVISION = "run_provision"
     MANAGE_MEETING = "manage_meeting"
     CHECK_IN = "check_in"
+    RUN_SHU = "run_shu"
 
 
 DUTY_LABELS = {
@@ -94,12 +95,13 @@ DUTY_LABELS = {
     Duty.RUN_PROVISION: _l("Post the month's loan-loss allowance (PPAP)"),
     Duty.MANAGE_MEETING: _l("Schedule the RAT, its agenda, documents, minutes and votes"),
     Duty.CHECK_IN: _l("Check members in at the RAT"),
+    Duty.RUN_SHU: _l("Set the SHU split, record the RAT's approval and post the SHU"),
 }
 
 _BOARD = {Duty.READ, Duty.POST_MONEY, Duty.DISBURSE_LOAN, Duty.APPROVE_MEMBER, Duty.APPROVE_LOAN,
           Duty.APPROVE_STORE, Duty.CORRECT_ENTRY, Duty.MANAGE_SETTINGS, Duty.REVEAL_NIK, Duty.CLOSE_PERIOD,
           Duty.WRITE_OFF_LOAN, Duty.RUN_PROVISION, Duty.RUN_MONTH_END, Duty.MANAGE_ACCOUNTS, Duty.POST_JOURNAL,
-          Duty.APPROVE_CASH_COUNT, Duty.MANAGE_MEETING, Duty.CHECK_IN}
+          Duty.APPROVE_CASH_COUNT, Duty.MANAGE_MEETING, Duty.CHECK_IN, Duty.RUN_SHU}
 
 # The table. Nothing else in the code decides what a role may do.
 DUTIES: dict[Role, frozenset[Duty]] = {

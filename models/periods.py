@@ -14,7 +14,8 @@ Rules kept here, for every koperasi:
   It is the one posting allowed into its own closed December.
 - Closing a closed month or year again changes nothing; nor does reopening a reopened one
   (a double tap), but a month or year never closed cannot be reopened.
-- Reopening is the admin's, with a reason. A month of a year whose close stands cannot be
+- Reopening is the admin's, with a reason; a year whose SHU split the RAT approved stays closed
+  (its members' shares were computed from its books). A month of a year whose close stands cannot be
   reopened alone (its income is already in SHU): reopen the year, which reverses the
   closing entry (a reversal of the same kind, ``year_close``, dated the same moment, so
   a statement that leaves the close out leaves its reversal out too) and reopens its months.
@@ -294,6 +295,13 @@ def reopen_month(koperasi: Koperasi, month: date, by: User | None, reason: str) 
     return event
 
 
+def _shu_approved(koperasi: Koperasi, year: int) -> bool:
+    """Has the RAT approved the year's SHU split (``models.shu``)? Its shares came from these books."""
+    plans = db.metadata.tables["shu_plan"]  # by table: models.shu sits above the periods
+    return db.session.scalar(sa.select(plans.c.id).where(plans.c.koperasi_id == koperasi.id, plans.c.year == year,
+                                                         plans.c.approved_at.is_not(None))) is not None
+
+
 def reopen_year(koperasi: Koperasi, year: int, by: User | None, reason: str) -> PeriodEvent:
     """Reopen a closed book year: its months reopen and its closing entry is reversed,
     dated the same moment, so the year's income and expenses are back in their accounts."""
@@ -304,6 +312,9 @@ def reopen_year(koperasi: Koperasi, year: int, by: User | None, reason: str) -> 
         raise DomainError(_l("This book year is not closed."), field="year")
     if not closing.closed:
         return closing  # reopened already (a double tap): nothing more
+    if _shu_approved(koperasi, year):
+        raise DomainError(_l("The RAT approved the SHU of %(year)s: its books stay closed.", year=year),
+                          field="year")
     now = utcnow()
     for month in months_of(year):
         if is_closed(koperasi, MONTH, month):

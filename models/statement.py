@@ -50,6 +50,7 @@ ENTRY_LABELS = {
     "cash_out": _l("Cash out (kas keluar)"),
     "cash_count": _l("Cash count difference"),
     "journal": _l("Journal entry"),
+    "shu": _l("SHU (share of the year's surplus)"),
 }
 
 

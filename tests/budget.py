@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from web.extensions import db
 
 MAX_QUERIES = 10
+MAX_QUERIES_MEMBER_PAGE = MAX_QUERIES + 1  # /k/<slug>/me also shows the member's SHU and choice (one query)
 MAX_HTML_GZIP = 14 * 1024  # one network round trip on a slow phone connection
 
 

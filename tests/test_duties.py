@@ -6,12 +6,12 @@ from __future__ import annotations
 
 import io
 import re
-from datetime import date, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 import pytest
 import sqlalchemy as sa
 
-from models import cashbook, collectability, loans, meetings, months, periods, savings, voting
+from models import cashbook, collectability, loans, meetings, months, periods, savings, shu, shu_posting, voting
 from models import koperasi as kop
 from models.attendance import Attendance
 from models.base import utcnow
@@ -27,9 +27,11 @@ from models.meeting_documents import MeetingDocument
 from models.meetings import AgendaItem, Meeting
 from models.membership import Membership
 from models.periods import PeriodEvent
+from models.shu import ShuPlan
 from models.voting import Proposal
 from models.zones import WIB, zone_of
 from tests.conftest import board, fund, koperasi_data, login
+from web.extensions import db as _db
 
 NIKS = [f"32730115089{n:05d}" for n in range(1, 40)]
 PRODUCT = {"name": "Modal Usaha", "method": "flat", "monthly_rate_bp": 100, "fee_bp": 100, "fee_mode": "deducted",
@@ -111,6 +113,7 @@ def world(app, db, make_koperasi, make_member, make_user, make_staff, make_store
     motion = voting.create(rat, voting.ProposalData(
         kind="motion", topic="shu", title="Pembagian SHU 2025", opens_at=utcnow() + timedelta(days=5),
         closes_at=utcnow() + timedelta(days=8)), approver)
+    shu_ids = _shu_world(k, approver)
     db.session.commit()
     other = make_koperasi(name="Koperasi Tetangga", member_prefix="KTG")
     candidate = make_user(full_name="Calon Staf", mobile="081377770000")
@@ -125,8 +128,27 @@ def world(app, db, make_koperasi, make_member, make_user, make_staff, make_store
                last_month=months.label(months.last_ended(k)), cash=chart_of["cash"].id, bank=chart_of["bank"].id,
                expense=chart_of["utilities"].id, reserve=chart_of["reserve"].id, spare=spare.id, cashref=paid.ref,
                count=short.id, rat=rat.id, item=rat_items[1].id, draft=draft.id, held=held.id,
-               card=member.member_number, meeting=rat.id, proposal=motion.id)
+               card=member.member_number, meeting=rat.id, proposal=motion.id, **shu_ids)
     return dict(k=k, ids=ids, clients=clients, candidate=candidate)
+
+
+def _shu_world(k, approver) -> dict:
+    """SHU: two closed years without postings: one split waiting for its RAT, one approved (an override
+    with its reason: those years had no income) waiting to be posted."""
+    waiting, ready = LAST_YEAR - 2, LAST_YEAR - 3
+    for year in (ready, waiting):
+        periods.close_year(k, year, approver)
+    split = {"reserve_bp": 4000, "jm_bp": 3000, "ju_bp": 3000}
+    rat = {}
+    for year in (ready, waiting):
+        rat[year] = Meeting(koperasi_id=k.id, title=f"RAT {year}", book_year=year, starts_at=datetime(year + 1, 3, 1),
+                            record_date=date(year + 1, 2, 1), status="held")
+        _db.session.add(rat[year])
+    split.update(override_idr=1_000_000, override_reason="Hibah dibagi")
+    shu_posting.approve(shu.save_plan(k, ready, split, approver), approver, rat[ready])
+    shu.save_plan(k, waiting, split, approver)
+    _db.session.flush()
+    return dict(shu_year=waiting, shu_ready=ready, shu_meeting=rat[waiting].id)
 
 
 # (what, duty, url, form data, or None for a page)
@@ -262,6 +284,17 @@ ACTIONS = [
     ("edit a proposal", Duty.MANAGE_MEETING, OFFICE + "/rat/{meeting}/proposals/{proposal}",
      {"topic": "shu", "title": "Pembagian SHU tahun buku 2025", "opens_at": "2030-01-01T09:00",
       "closes_at": "2030-01-03T09:00"}),
+    # SHU (models/shu.py, views/shu.py)
+    ("SHU years", Duty.READ, OFFICE + "/shu", None),
+    ("SHU of a year", Duty.READ, OFFICE + "/shu/{shu_year}", None),
+    ("SHU preview as CSV", Duty.READ, OFFICE + "/shu/{shu_year}?format=csv", None),
+    ("SHU posting progress", Duty.READ, OFFICE + "/shu/{shu_ready}/progress", None),
+    ("set the SHU split", Duty.RUN_SHU, OFFICE + "/shu/{shu_year}",
+     {"form": "plan", "reserve_bp": "50", "jm_bp": "25", "ju_bp": "25", "jm_wajib": "y", "jm_basis": "year_end",
+      "override_idr": "1.000.000", "override_reason": "Hibah dibagi"}),
+    ("record the RAT's SHU approval", Duty.RUN_SHU, OFFICE + "/shu/{shu_year}",
+     {"form": "approve", "meeting": "{shu_meeting}"}),
+    ("post the SHU", Duty.RUN_SHU, OFFICE + "/shu/{shu_ready}", {"form": "post"}),
 ]
 # Actions that answer with the page itself (what they show is for this response only), not a redirect.
 SHOWN_NOT_REDIRECTED = {"reveal a NIK"}
@@ -279,7 +312,9 @@ def snapshot(db, k) -> tuple:
             rows(Meeting.id, Meeting.status, Meeting.title, Meeting.minutes, Meeting.minutes_published_at),
             rows(AgendaItem.id, AgendaItem.position, AgendaItem.title), rows(MeetingDocument.id),
             rows(Attendance.id), rows(Proposal.id, Proposal.title),
-            tuple(db.session.get(Koperasi, k.id).rat_quorum_bp for _ in [1]))
+            tuple(db.session.get(Koperasi, k.id).rat_quorum_bp for _ in [1]),
+            rows(ShuPlan.id, ShuPlan.reserve_bp, ShuPlan.approved_at, ShuPlan.posted_at))
+
 
 
 def _do(world, who, url, data):

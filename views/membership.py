@@ -14,16 +14,16 @@ from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from wtforms import BooleanField, StringField, TextAreaField
+from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
-from models import dues, resignation, savings
+from models import dues, resignation, savings, shu_posting
 from models import membership as members
 from models import statement as mutasi
 from models.ledger import SAVINGS_LABELS, balances
 from models.membership import Membership, MemberStatus
 from models.zones import zone_of
-from views.fields import Form, query_int
+from views.fields import Form, choices, query_int
 from views.forms import run
 from web.access import my_membership, staff_role, visible_koperasi
 from web.extensions import db
@@ -125,7 +125,30 @@ def me(slug):
     qr = qr_data_uri(membership) if membership.is_card and membership.status != MemberStatus.RESIGNED else None
     context = _savings_context(membership) if membership.is_card else {}
     autopay_form = AutopayForm(formdata=None, autopay=membership.wajib_autopay)
-    return render("membership/me.html", m=membership, qr=qr, autopay_form=autopay_form, **context)
+    shu_shares, shu_choice = shu_posting.member_shu(membership)
+    shu_form = ShuChoiceForm(formdata=None, paid_to=shu_choice) if membership.is_card else None
+    return render("membership/me.html", m=membership, qr=qr, autopay_form=autopay_form, shu_form=shu_form,
+                  shu_shares=shu_shares, shu_to=shu_posting.TO_LABELS, **context)
+
+
+class ShuChoiceForm(Form):
+    paid_to = SelectField(_l("My SHU share"), choices=choices(shu_posting.TO_LABELS.items()),
+                          description=_l("Used for every SHU posted from now on."))
+
+
+@bp.route("/k/<slug>/me/shu", methods=["POST"])
+def shu_choice(slug):
+    """The member chooses whether their SHU goes to sukarela or is paid in cash."""
+    membership = my_membership(slug)
+    if not membership.is_card:
+        abort(404)
+    form = ShuChoiceForm()
+    if run(form, lambda: shu_posting.set_choice(membership, form.paid_to.data)):
+        flash(_("Saved: %(choice)s.", choice=shu_posting.TO_LABELS[form.paid_to.data]), "success")
+    else:
+        for message in [*form.form_errors, *form.paid_to.errors]:
+            flash(str(message), "error")
+    return see_other(url_for("membership.me", slug=slug) + "#shu-h")
 
 
 class AutopayForm(Form):

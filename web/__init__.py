@@ -127,6 +127,7 @@ def configure_blueprints(app: Flask) -> None:
         pwa,
         rat,
         seller,
+        shu,
         stock_sync,
         teller,
         voting,
@@ -135,5 +136,5 @@ def configure_blueprints(app: Flask) -> None:
 
     for module in (public, accounts, pwa, directory, membership, office, office_members, admin, teller, loans,
                    loan_book, seller, office_stores, stock_sync, market, orders, books, periods, dues, cashbook,
-                   chart, voting, voting_office, push, meetings, rat):
+                   chart, voting, voting_office, push, meetings, rat, shu):
         app.register_blueprint(module.bp)

@@ -32,6 +32,7 @@ from web.demo.market import market
 from web.demo.meetings import demo_meetings, rat
 from web.demo.money import close_last_year, money
 from web.demo.people import DEMO_PASSWORD, MEMBERS, MOBILES, PEOPLE, STAFF, person
+from web.demo.shu import shu_of_last_year
 from web.extensions import db
 
 __all__ = ["DEMO_PASSWORD", "load"]
@@ -83,4 +84,5 @@ def load() -> Counter:
     close_last_year(added, first, crew["pengurus"])  # last: after every posting of the demo
     rat(added, first, crew["pengurus"], crew["teller"], today)  # the RAT reads the closed year's books
     voting.votes(added, first, *demo_meetings(first, today))  # the RAT's meetings: votes closed and open
+    shu_of_last_year(added, first, crew["pengurus"])  # of the year just closed
     return added
