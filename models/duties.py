@@ -8,8 +8,8 @@ Rules kept here:
   loans and stores, corrects mistaken entries (loan repayments and disbursements, cash-book and
   journal entries too), writes off loans, posts the month's loan-loss allowance, runs the
   settings and the chart of accounts (sub-accounts, opening balances), posts general journal
-  entries and approves a cash count's difference; the board's treasurer handles money too,
-  so it may also post; it closes months and the book year. The admin pengurus does all of
+  entries, approves a cash count's difference and posts announcements to the members; the
+  board's treasurer handles money too, so it may also post; it closes months and the book year. The admin pengurus does all of
   that, manages staff and reopens a closed period (with a reason, shown on the reports). The pengawas
   (supervisors) read everything and change nothing.
 - Every role sees a member's NIK masked; only the board (pengurus, admin) may reveal it
@@ -65,6 +65,7 @@ class Duty(enum.StrEnum):
     REOPEN_PERIOD = "reopen_period"
     WRITE_OFF_LOAN = "write_off_loan"
     RUN_PROVISION = "run_provision"
+    ANNOUNCE = "announce"
 
 
 DUTY_LABELS = {
@@ -88,12 +89,13 @@ DUTY_LABELS = {
     Duty.REOPEN_PERIOD: _l("Reopen a closed month or book year, with a reason"),
     Duty.WRITE_OFF_LOAN: _l("Write a loan off (hapus buku)"),
     Duty.RUN_PROVISION: _l("Post the month's loan-loss allowance (PPAP)"),
+    Duty.ANNOUNCE: _l("Post announcements to the members"),
 }
 
 _BOARD = {Duty.READ, Duty.POST_MONEY, Duty.DISBURSE_LOAN, Duty.APPROVE_MEMBER, Duty.APPROVE_LOAN,
           Duty.APPROVE_STORE, Duty.CORRECT_ENTRY, Duty.MANAGE_SETTINGS, Duty.REVEAL_NIK, Duty.CLOSE_PERIOD,
           Duty.WRITE_OFF_LOAN, Duty.RUN_PROVISION, Duty.RUN_MONTH_END, Duty.MANAGE_ACCOUNTS, Duty.POST_JOURNAL,
-          Duty.APPROVE_CASH_COUNT}
+          Duty.APPROVE_CASH_COUNT, Duty.ANNOUNCE}
 
 # The table. Nothing else in the code decides what a role may do.
 DUTIES: dict[Role, frozenset[Duty]] = {

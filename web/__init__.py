@@ -106,6 +106,7 @@ def configure_blueprints(app: Flask) -> None:
     from views import (
         accounts,
         admin,
+        announcements,
         books,
         cashbook,
         chart,
@@ -115,6 +116,7 @@ def configure_blueprints(app: Flask) -> None:
         loans,
         market,
         membership,
+        notifications,
         office,
         office_members,
         office_stores,
@@ -129,5 +131,5 @@ def configure_blueprints(app: Flask) -> None:
 
     for module in (public, accounts, pwa, directory, membership, office, office_members, admin, teller, loans,
                    loan_book, seller, office_stores, stock_sync, market, orders, books, periods, dues, cashbook,
-                   chart):
+                   chart, notifications, announcements):
         app.register_blueprint(module.bp)
