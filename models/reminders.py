@@ -82,7 +82,7 @@ def _not_sent(rows: list[dict]) -> list[dict]:
         chunk = rows[start:start + 1000]
         keys = sa.tuple_(Notification.user_id, Notification.kind, Notification.once_key)  # uq_notification_once
         sent = set(db.session.execute(sa.select(Notification.user_id, Notification.kind, Notification.once_key).where(
-            keys.in_([(r["user_id"], r["kind"], r["once_key"]) for r in chunk]))).tuples())
+            keys.in_([(r["user_id"], r["kind"], r["once_key"]) for r in chunk]))).all())
         fresh += [r for r in chunk if (r["user_id"], r["kind"], r["once_key"]) not in sent]
     return fresh
 
