@@ -12,6 +12,7 @@ import sqlalchemy as sa
 
 from models import cashbook, collectability, loans, months, periods, savings
 from models import koperasi as kop
+from models.announcements import Announcement
 from models.cashbook import CashCount
 from models.chart import add_sub_account
 from models.duties import DUTIES, NEW_STAFF_ROLE, Duty, Role, may
@@ -202,6 +203,10 @@ ACTIONS = [
      {"form": "close_year", "scope": "year", "period": str(LAST_YEAR), "confirm": "y"}),
     ("reopen a month", Duty.REOPEN_PERIOD, OFFICE + "/books/periods",
      {"form": "reopen", "scope": "month", "period": CLOSED_MONTH.strftime("%Y-%m"), "reason": "Koreksi salah catat"}),
+    # notify: announcements
+    ("announcements", Duty.READ, OFFICE + "/announcements", None),
+    ("post an announcement", Duty.ANNOUNCE, OFFICE + "/announcements",
+     {"title": "Rapat anggota", "body": "Rapat anggota hari Sabtu pukul 09.00 di balai RW.", "key": "n" * 32}),
 ]
 # Actions that answer with the page itself (what they show is for this response only), not a redirect.
 SHOWN_NOT_REDIRECTED = {"reveal a NIK"}
@@ -215,7 +220,7 @@ def snapshot(db, k) -> tuple:
             rows(Store.id, Store.status), rows(Staff.id, Staff.role), rows(LoanProduct.id, LoanProduct.name),
             rows(Koperasi.id, Koperasi.name, Koperasi.single_person_loans, Koperasi.provision_lancar_bp),
             rows(KoperasiEvent.id, KoperasiEvent.action), rows(PeriodEvent.id, PeriodEvent.action),
-            rows(Account.id, Account.closed), rows(CashCount.id, CashCount.status))
+            rows(Account.id, Account.closed), rows(CashCount.id, CashCount.status), rows(Announcement.id))
 
 
 def _do(world, who, url, data):
