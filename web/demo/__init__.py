@@ -8,7 +8,8 @@
 - money.py: simpanan pokok, a year of wajib and sukarela, loans in every state, and the
   past book year closed in the first Bandung koperasi;
 - catalogue.py, market.py: stores of a kind each (warung sembako, jamu, phone…) selling only
-  what that kind sells, with drawn photos (pictures.py), and orders in every state.
+  what that kind sells, with drawn photos (pictures.py), and orders in every state;
+- notifications.py: the first Bandung koperasi's announcements, older notifications read.
 
 Idempotent: each record is looked up by a natural key first (mobile number, legal number,
 open membership, store and product name, loan purpose), and every posting carries a fixed
@@ -28,6 +29,7 @@ from web.demo import books
 from web.demo.gateway import CITIES, KINDS, NAMES, PENDING, koperasi, member, staff
 from web.demo.market import market
 from web.demo.money import close_last_year, money
+from web.demo.notifications import notifications
 from web.demo.people import DEMO_PASSWORD, MEMBERS, MOBILES, PEOPLE, STAFF, person
 from web.extensions import db
 
@@ -78,4 +80,5 @@ def load() -> Counter:
     books.cash_book(added, first, crew["teller"], crew["pengurus"], today)
     market(added, by_city)
     close_last_year(added, first, crew["pengurus"])  # last: after every posting of the demo
+    notifications(added, first, crew["pengurus"])  # after every flow that notifies
     return added
