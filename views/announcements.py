@@ -23,7 +23,7 @@ PER_PAGE = 20
 class AnnouncementForm(KeyedForm):
     title = StringField(_l("Title"), render_kw={"maxlength": TITLE_MAX, "autocomplete": "off"},
                         description=_l("For example: Rapat anggota tahunan 20 Maret"))
-    body = TextAreaField(_l("Announcement"), render_kw={"rows": 6, "maxlength": BODY_MAX},
+    body = TextAreaField(_l("Announcement text"), render_kw={"rows": 6, "maxlength": BODY_MAX},
                          description=_l("Every active member is notified."))
 
 
