@@ -29,6 +29,8 @@ from models.notifications import Kind, notify_many
 
 TITLE_MIN, TITLE_MAX, BODY_MAX = 3, 120, 2000
 EXCERPT = 140  # characters of the body a notification carries
+TITLE_TOO_LONG = _l("Keep the title within %(count)s characters.", count=TITLE_MAX)
+BODY_TOO_LONG = _l("Keep the announcement within %(count)s characters.", count=BODY_MAX)
 
 
 class Announcement(db.Model):
@@ -57,11 +59,11 @@ def check(title: str | None, body: str | None) -> tuple[str, str]:
     if len(title) < TITLE_MIN:
         checks.fail(_l("Write a title of at least %(count)s characters.", count=TITLE_MIN), "title")
     elif len(title) > TITLE_MAX:
-        checks.fail(_l("Keep the title within %(count)s characters.", count=TITLE_MAX), "title")
+        checks.fail(TITLE_TOO_LONG, "title")
     if not body:
         checks.fail(_l("Write what you want to tell the members."), "body")
     elif len(body) > BODY_MAX:
-        checks.fail(_l("Keep the announcement within %(count)s characters.", count=BODY_MAX), "body")
+        checks.fail(BODY_TOO_LONG, "body")
     checks.done()
     return title, body
 

@@ -7,9 +7,10 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from wtforms import StringField, TextAreaField
+from wtforms.validators import Length
 
 from models import announcements
-from models.announcements import BODY_MAX, TITLE_MAX
+from models.announcements import BODY_MAX, BODY_TOO_LONG, TITLE_MAX, TITLE_TOO_LONG
 from models.membership import MemberStatus
 from views.fields import KeyedForm, query_int
 from views.forms import failed, run
@@ -21,9 +22,11 @@ PER_PAGE = 20
 
 
 class AnnouncementForm(KeyedForm):
-    title = StringField(_l("Title"), render_kw={"maxlength": TITLE_MAX, "autocomplete": "off"},
+    title = StringField(_l("Title"), [Length(max=TITLE_MAX, message=TITLE_TOO_LONG)],
+                        render_kw={"maxlength": TITLE_MAX, "autocomplete": "off"},
                         description=_l("For example: Rapat anggota tahunan 20 Maret"))
-    body = TextAreaField(_l("Announcement text"), render_kw={"rows": 6, "maxlength": BODY_MAX},
+    body = TextAreaField(_l("Announcement text"), [Length(max=BODY_MAX, message=BODY_TOO_LONG)],
+                         render_kw={"rows": 6, "maxlength": BODY_MAX},
                          description=_l("Every active member is notified."))
 
 
