@@ -4,7 +4,7 @@ Rules kept here:
 - An announcement has a title (3 to 120 characters) and a body (at most 2,000); both are
   required, and every bad field is reported at once.
 - Posting it notifies every active member of that koperasi, in the same transaction
-  (``notify_many``: bulk, one push task), so members are told exactly when it exists.
+  (``notify_selected``: one INSERT … SELECT, one push task), so members are told exactly when it exists.
 - Posting is idempotent: the form's one-time key is kept on the row, so a double tap or a
   retried submission returns the first announcement and notifies nobody twice; the same
   key sent for another koperasi or by someone else is refused (``models.keys``).
@@ -25,7 +25,7 @@ from models.errors import Checks
 from models.keys import fingerprint, same
 from models.koperasi import Koperasi
 from models.membership import Membership, MemberStatus
-from models.notifications import Kind, notify_many
+from models.notifications import Kind, notify_selected
 
 TITLE_MIN, TITLE_MAX, BODY_MAX = 3, 120, 2000
 EXCERPT = 140  # characters of the body a notification carries
@@ -91,9 +91,9 @@ def post(koperasi: Koperasi, by: User, title: str, body: str, key: str | None = 
         done = _posted(koperasi, key)
         same(done.idempotency_fingerprint, once)
         return done
-    members = db.session.scalars(sa.select(Membership.user_id).where(
-        Membership.koperasi_id == koperasi.id, Membership.status == MemberStatus.ACTIVE)).all()
-    notify_many(members, Kind.ANNOUNCEMENT, koperasi_id=koperasi.id,
+    members = sa.select(Membership.user_id).where(Membership.koperasi_id == koperasi.id,
+                                                  Membership.status == MemberStatus.ACTIVE)
+    notify_selected(members, Kind.ANNOUNCEMENT, koperasi_id=koperasi.id,
                 params={"id": announcement.id, "title": title, "excerpt": excerpt(body)},
                 url=f"/k/{koperasi.slug}/announcements#a{announcement.id}")
     return announcement

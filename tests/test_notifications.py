@@ -217,3 +217,13 @@ def test_every_kind_has_words_even_with_params_missing_or_wrong(app, db, make_us
     for lang in ("id", "en"):
         title, body, _koperasi = words(app, note, lang).split(" | ")
         assert title.strip()  # something to show; never an exception
+
+
+def test_notify_many_tells_each_user_once_and_skips_those_already_told(db, make_user):
+    from models.notifications import notify_many
+
+    first, second = make_user(), make_user(full_name="Budi")
+    ids = notify_many([first.id, second.id, first.id], Kind.MINUTES_PUBLISHED, params={"title": "RAT"}, once="rat:1")
+    assert len(ids) == 2
+    assert notify_many([first.id, second.id], Kind.MINUTES_PUBLISHED, params={"title": "RAT"}, once="rat:1") == []
+    assert len(notes(db)) == 2 and {n.once_key for n in notes(db)} == {"rat:1"}
