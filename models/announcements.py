@@ -83,9 +83,9 @@ def post(koperasi: Koperasi, by: User, title: str, body: str, key: str | None = 
         return done
     announcement = Announcement(koperasi_id=koperasi.id, title=title, body=body, posted_by_id=by.id,
                                 idempotency_key=key or None, idempotency_fingerprint=once)
-    db.session.add(announcement)
     try:
-        with db.session.begin_nested():
+        with db.session.begin_nested():  # added inside: a refused insert leaves nothing pending
+            db.session.add(announcement)
             db.session.flush()
     except sa.exc.IntegrityError:  # the same key, posted at this very moment by the other tap
         done = _posted(koperasi, key)

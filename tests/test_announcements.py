@@ -142,3 +142,18 @@ def test_ten_thousand_members_are_told_in_a_few_statements(app, db, make_koperas
     assert count(db, Notification) == n
     assert len(inserts) == 1 and len(queries) < 10, queries  # INSERT … SELECT: no row travels through Python
     print(f"\nannouncement to {n} members: {took:.2f} s, {len(queries)} statements")
+
+
+@pytest.mark.postgres_only
+def test_three_taps_at_once_post_once(app, db, world):
+    from tests.test_ledger_concurrency import race
+
+    k_id, by_id = world["k"].id, world["k"].created_by_id
+
+    def work(i):
+        k, by = db.session.get(type(world["k"]), k_id), db.session.get(User, by_id)
+        return lambda: announcements.post(k, by, "Rapat", "Rapat hari Sabtu.", key=KEY).id
+
+    outcome = race(app, 3, work)
+    assert outcome.crashed == [] and len(set(outcome.done)) == 1 and len(outcome.done) == 3
+    assert count(db, Announcement) == 1 and count(db, Notification) == len(world["members"])

@@ -159,3 +159,22 @@ def test_notify_due_twice_the_same_day_sends_nothing_twice(app, db, make_koperas
 def test_notify_due_refuses_a_bad_day(app):
     result = app.test_cli_runner().invoke(args=["notify-due", "--today", "kemarin"])
     assert result.exit_code != 0 and "YYYY-MM-DD" in result.output
+
+
+def test_the_list_stays_within_budget_across_many_koperasi(app, db, make_koperasi, make_user):
+    """The koperasi's names come with the list: more koperasi must not mean more queries."""
+    person = make_user()
+    client = login(app.test_client(), person)
+    for n in range(6):
+        k = make_koperasi(name=f"Koperasi Nomor {n}", member_prefix=f"K{n}")
+        for kind, params in ((Kind.ANNOUNCEMENT, {"title": f"Kabar {n}", "excerpt": "Isi"}),
+                             (Kind.RAT_SCHEDULED, {"title": "RAT", "starts_at": "2026-03-20T02:00:00", "place": "Balai"})):
+            notify(person.id, kind, koperasi_id=k.id, params=params, url="/cards")
+    db.session.commit()
+    result = measure(client, "/notifications")
+    assert result.status == 200 and "Koperasi Nomor 5" in result.body and "Koperasi Nomor 0" in result.body
+    assert len(result.queries) <= 4, result.queries  # the user, the list, the header's counts
+
+
+def test_the_service_worker_never_keeps_the_list(client):
+    assert r"/^\/notifications(\/|$)/" in client.get("/sw.js").text

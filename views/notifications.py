@@ -73,12 +73,13 @@ def when(created_at) -> str:
 def index():
     """Every notification of the user, newest first, 20 at a time (``?before=<id>``: older ones)."""
     before = request.args.get("before", type=query_int)
-    query = (sa.select(Notification, Koperasi.name).outerjoin(Koperasi, Koperasi.id == Notification.koperasi_id)
+    # the koperasi rows come along, so the words (their names, their zones) need no query each
+    query = (sa.select(Notification, Koperasi).outerjoin(Koperasi, Koperasi.id == Notification.koperasi_id)
              .where(Notification.user_id == current_user.id))
     if before:
         query = query.where(Notification.id < before)
     rows = db.session.execute(query.order_by(Notification.id.desc()).limit(PER_PAGE + 1)).all()
-    items = [(note, name, words(note), when(note.created_at)) for note, name in rows[:PER_PAGE]]
+    items = [(note, words(note), when(note.created_at)) for note, _koperasi in rows[:PER_PAGE]]
     older = rows[PER_PAGE - 1][0].id if len(rows) > PER_PAGE else None
     response = render("notifications/index.html", items=items, older=older, before=before, form=Form())
     response.headers["Cache-Control"] = "private, no-store"
