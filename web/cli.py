@@ -124,6 +124,8 @@ def notify_due_command(today: str | None) -> None:
     Running it twice the same day sends nothing twice (models.reminders)."""
     from datetime import date
 
+    from sqlalchemy.exc import IntegrityError
+
     from models.jobs import run_ready
     from models.reminders import send_due
     from models.zones import WIB
@@ -133,8 +135,13 @@ def notify_due_command(today: str | None) -> None:
         day = date.fromisoformat(today) if today else WIB.today()
     except ValueError as error:
         raise click.ClickException("--today is YYYY-MM-DD, e.g. 2026-03-05") from error
-    sent = send_due(day)
-    db.session.commit()
+    try:
+        sent = send_due(day)
+        db.session.commit()
+    except IntegrityError:  # another run sent some at this very moment (uq_notification_once): once more, skipping them
+        db.session.rollback()
+        sent = send_due(day)
+        db.session.commit()
     run_ready()  # inline (no Redis): their pushes now
     click.echo(f"Reminders {day.isoformat()}: " + ", ".join(f"{kind} {sent[kind]}" for kind in (
         "instalment_due", "instalment_overdue", "pokok_due")) + f" ({sum(sent.values())} sent)")
