@@ -227,3 +227,12 @@ def test_notify_many_tells_each_user_once_and_skips_those_already_told(db, make_
     assert len(ids) == 2
     assert notify_many([first.id, second.id], Kind.MINUTES_PUBLISHED, params={"title": "RAT"}, once="rat:1") == []
     assert len(notes(db)) == 2 and {n.once_key for n in notes(db)} == {"rat:1"}
+
+
+def test_a_vote_announced_before_it_opens_says_when(app, db, make_koperasi, make_user):
+    k = make_koperasi()
+    note = notify(make_user().id, Kind.VOTING_OPEN, koperasi_id=k.id, params={
+        "title": "Pemilihan pengawas", "opens_at": "2999-03-20T02:00:00", "closes_at": "2999-03-20T09:00:00"})
+    assert words(app, note, "id").startswith("Pemungutan suara segera | Pemilihan pengawas: berikan suara dari 20 Mar "
+                                            "2999 09.00.00 WIB sampai 20 Mar 2999 16.00.00 WIB.")
+    assert words(app, note, "en").startswith("Voting soon | Pemilihan pengawas: vote from Mar 20, 2999")

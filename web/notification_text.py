@@ -15,6 +15,7 @@ from typing import NamedTuple
 
 from flask_babel import gettext as _
 
+from models.base import utcnow
 from models.koperasi import Koperasi
 from models.notifications import Kind, Notification
 from models.orders import STATUS_LABELS as ORDER_STATUS
@@ -54,14 +55,18 @@ class Params:
         except (TypeError, ValueError):
             return ""
 
-    def moment(self, name: str) -> str:
-        """A time (ISO; naive means UTC, as stored) in the koperasi's zone, with the zone's name."""
+    def instant(self, name: str) -> datetime | None:
+        """A time (ISO; naive means UTC, as stored) as a naive UTC datetime, or None."""
         try:
             value = datetime.fromisoformat(str(self.raw.get(name)))
         except (TypeError, ValueError):
+            return None
+        return value.astimezone(UTC).replace(tzinfo=None) if value.tzinfo is not None else value
+
+    def moment(self, name: str) -> str:
+        """A time in the koperasi's zone, with the zone's name."""
+        if (value := self.instant(name)) is None:
             return ""
-        if value.tzinfo is not None:
-            value = value.astimezone(UTC).replace(tzinfo=None)
         zone = zone_of(self.koperasi)
         return f"{local_datetime(value, 'medium', zone=zone)} {zone.abbr}"
 
@@ -141,6 +146,10 @@ def _rat_scheduled(p: Params) -> tuple[str, str]:
 
 
 def _voting_open(p: Params) -> tuple[str, str]:
+    if (opens := p.instant("opens_at")) is not None and opens > utcnow():  # announced before the window opens
+        return (_("Voting soon"),
+                _("%(title)s: vote from %(opens)s to %(closes)s.", title=p.text("title"), opens=p.moment("opens_at"),
+                  closes=p.moment("closes_at")))
     return (_("Voting is open"),
             _("%(title)s: vote before %(when)s.", title=p.text("title"), when=p.moment("closes_at")))
 
