@@ -5,6 +5,7 @@ Importing this package registers every table on the metadata (migrations need it
 
 from models import (  # noqa: F401
     accounts,
+    announcements,
     annual_report,
     attendance,
     cashbook,

@@ -8,10 +8,11 @@ Rules kept here:
   loans and stores, corrects mistaken entries (loan repayments and disbursements, cash-book and
   journal entries too), writes off loans, posts the month's loan-loss allowance, runs the
   settings and the chart of accounts (sub-accounts, opening balances), posts general journal
-  entries and approves a cash count's difference; the board's treasurer handles money too,
-  so it may also post; it closes months and the book year, runs SHU (the split, the RAT's
-  approval, the posting) and runs the RAT (schedule, agenda, documents, minutes, the votes).
-  The teller checks members in at the RAT, as the board may. The admin pengurus does all of
+  entries, approves a cash count's difference and posts announcements to the members; the
+  board's treasurer handles money too, so it may also post; it closes months and the book
+  year, runs SHU (the split, the RAT's approval, the posting) and runs the RAT (schedule,
+  agenda, documents, minutes, the votes). The teller checks members in at the RAT, as the
+  board may. The admin pengurus does all of
   that, manages staff and reopens a closed period (with a reason, shown on the reports). The pengawas
   (supervisors) read everything and change nothing.
 - Every role sees a member's NIK masked; only the board (pengurus, admin) may reveal it
@@ -70,6 +71,7 @@ class Duty(enum.StrEnum):
     MANAGE_MEETING = "manage_meeting"
     CHECK_IN = "check_in"
     RUN_SHU = "run_shu"
+    ANNOUNCE = "announce"
 
 
 DUTY_LABELS = {
@@ -96,12 +98,13 @@ DUTY_LABELS = {
     Duty.MANAGE_MEETING: _l("Schedule the RAT, its agenda, documents, minutes and votes"),
     Duty.CHECK_IN: _l("Check members in at the RAT"),
     Duty.RUN_SHU: _l("Set the SHU split, record the RAT's approval and post the SHU"),
+    Duty.ANNOUNCE: _l("Post announcements to the members"),
 }
 
 _BOARD = {Duty.READ, Duty.POST_MONEY, Duty.DISBURSE_LOAN, Duty.APPROVE_MEMBER, Duty.APPROVE_LOAN,
           Duty.APPROVE_STORE, Duty.CORRECT_ENTRY, Duty.MANAGE_SETTINGS, Duty.REVEAL_NIK, Duty.CLOSE_PERIOD,
           Duty.WRITE_OFF_LOAN, Duty.RUN_PROVISION, Duty.RUN_MONTH_END, Duty.MANAGE_ACCOUNTS, Duty.POST_JOURNAL,
-          Duty.APPROVE_CASH_COUNT, Duty.MANAGE_MEETING, Duty.CHECK_IN, Duty.RUN_SHU}
+          Duty.APPROVE_CASH_COUNT, Duty.MANAGE_MEETING, Duty.CHECK_IN, Duty.RUN_SHU, Duty.ANNOUNCE}
 
 # The table. Nothing else in the code decides what a role may do.
 DUTIES: dict[Role, frozenset[Duty]] = {

@@ -70,6 +70,7 @@ from models.ledger import (
 from models.loan_rate import effective_annual_bp, shape_annual_bp
 from models.membership import WIB, Membership, MemberStatus
 from models.money import idr
+from models.notifications import Kind, notify
 from models.transactions import LOAN_INTEREST, MemberTransaction
 
 MAX_MONTHLY_RATE_BP = 200  # 24 % a year (Permenkop): rates are in hundredths of a percent per month
@@ -468,6 +469,7 @@ def approve(loan: Loan, by: User, amount: int | None = None) -> None:
                 late_fee_bp=product.late_fee_bp, late_fee_cap_idr=product.late_fee_cap_idr,
                 rebate_rule=product.rebate_rule,
                 decided_at=utcnow(), decided_by_id=by.id)
+    _tell(loan, Kind.LOAN_APPROVED, amount=amount)
 
 
 def reject(loan: Loan, by: User, reason: str) -> None:
@@ -476,6 +478,13 @@ def reject(loan: Loan, by: User, reason: str) -> None:
         raise DomainError(_l("Write the reason, so the member understands."), field="reason")
     _transition(loan, LoanStatus.APPLIED, LoanStatus.REJECTED, rejection_reason=reason, decided_at=utcnow(),
                 decided_by_id=by.id)
+    _tell(loan, Kind.LOAN_REJECTED, amount=loan.requested_idr, reason=reason)
+
+
+def _tell(loan: Loan, kind: Kind, **params) -> None:
+    """Notify the borrower of a decision on their loan (in the decision's transaction)."""
+    notify(loan.membership.user_id, kind, koperasi_id=loan.koperasi_id, params={"loan": loan.id, **params},
+           url=f"/k/{loan.membership.koperasi.slug}/me/loans/{loan.id}")
 
 
 def disburse(loan: Loan, by: User, means: str, key: str | None = None, today: date | None = None) -> Entry:
@@ -499,6 +508,10 @@ def disburse(loan: Loan, by: User, means: str, key: str | None = None, today: da
         entry = post(koperasi, "disbursement", legs, by=by, memo=loan.product.name,
                      membership_id=loan.membership_id, loan_id=loan.id, key=key, at=_noon(today), fingerprint=once)
         db.session.expire(loan, ["instalments"])
+        first = loan.instalments[0] if loan.instalments else None
+        _tell(loan, Kind.LOAN_DISBURSED, amount=principal,
+              instalment=(first.principal_due + first.interest_due) if first else None,
+              first_due_on=first.due_on.isoformat() if first else None)
         return entry
 
     return idempotent(koperasi, key, once, run)

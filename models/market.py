@@ -3,7 +3,7 @@
 Rules kept here:
 - A store belongs to one koperasi; its owner is a member there (or it is the
   koperasi's own store). Staff of that koperasi approve or suspend it; only approved
-  stores sell.
+  stores sell. The owner is notified when their store is approved.
 - Prices are whole Rupiah; stock is a whole number that never goes below zero. Every
   stock change is one conditional UPDATE (race-safe on SQLite and PostgreSQL) and,
   when it carries a key, is applied once however often it is sent (offline replay);
@@ -26,6 +26,7 @@ from models.errors import Checks, DomainError
 from models.keys import fingerprint, same
 from models.koperasi import LAT_RANGE, LNG_RANGE, Koperasi, unique_slug
 from models.membership import Membership, MemberStatus
+from models.notifications import Kind, notify
 
 MAX_PRICE = 1_000_000_000
 MAX_STOCK = 1_000_000
@@ -218,6 +219,9 @@ def set_store_status(store: Store, status: str) -> None:
     """Koperasi staff approve or suspend a store under them."""
     if status not in set(StoreStatus):
         raise DomainError(_l("Choose a status from the list."))
+    if status == StoreStatus.APPROVED and store.status != StoreStatus.APPROVED:
+        notify(store.owner_id, Kind.STORE_APPROVED, koperasi_id=store.koperasi_id, params={"store": store.name},
+               url="/seller")
     store.status = status
 
 

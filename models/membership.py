@@ -2,6 +2,7 @@
 
 One row per application; an approved application becomes the membership (the card).
 Rejected and resigned rows stay as history, so a person can apply again.
+The applicant is notified of the decision (and of the pokok owed) in the same transaction.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from models.accounts import User
 from models.base import db, utcnow
 from models.errors import Checks, DomainError
 from models.koperasi import Koperasi, record
+from models.notifications import Kind, notify
 
 WIB = ZoneInfo("Asia/Jakarta")
 
@@ -194,6 +196,12 @@ def approve(membership: Membership, staff_user: User) -> None:
                 MemberStatus.APPROVED if koperasi.pokok_idr > 0 else MemberStatus.ACTIVE,
                 member_number=f"{koperasi.member_prefix}-{seq:05d}", joined_on=_jakarta_today(),
                 pokok_owed_idr=koperasi.pokok_idr, decided_at=utcnow(), decided_by_id=staff_user.id)
+    url = f"/k/{koperasi.slug}/me"
+    notify(membership.user_id, Kind.APPLICATION_APPROVED, koperasi_id=koperasi.id,
+           params={"number": membership.member_number}, url=url)
+    if koperasi.pokok_idr > 0:
+        notify(membership.user_id, Kind.POKOK_DUE, koperasi_id=koperasi.id, params={"amount": koperasi.pokok_idr},
+               url=url)
 
 
 def reject(membership: Membership, staff_user: User, reason: str) -> None:
@@ -202,6 +210,8 @@ def reject(membership: Membership, staff_user: User, reason: str) -> None:
         raise DomainError(_l("Write the reason, so the applicant knows what to fix."), field="reason")
     _set_status(membership, (MemberStatus.APPLIED,), MemberStatus.REJECTED, rejection_reason=reason,
                 decided_at=utcnow(), decided_by_id=staff_user.id)
+    notify(membership.user_id, Kind.APPLICATION_REJECTED, koperasi_id=membership.koperasi_id,
+           params={"reason": reason}, url=f"/k/{membership.koperasi.slug}/me")
 
 
 def request_resignation(membership: Membership) -> None:

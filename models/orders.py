@@ -14,7 +14,9 @@ Rules kept here:
   payments from settlement, cash and cash-on-delivery into cash, transfers into the
   bank, each against store sales. (A member's own store keeps its cash outside the
   koperasi's books.)
-- Status moves only along the allowed paths; each move is recorded.
+- Status moves only along the allowed paths; each move is recorded, and the other side
+  is notified (the seller of a new order or of the buyer's cancelling, the buyer of every
+  move the seller makes), in the same transaction.
 - A completed purchase by a member of the store's koperasi counts as their
   transaction with that koperasi (for SHU).
 """
@@ -38,6 +40,7 @@ from models.koperasi import Koperasi
 from models.ledger import SAVINGS, Leg, Purpose, credit_savings, debit_savings, lock, post
 from models.market import Product, Store
 from models.membership import Membership, MemberStatus
+from models.notifications import Kind, notify
 from models.transactions import MemberTransaction
 
 MAX_QUANTITY = 999
@@ -315,6 +318,9 @@ def checkout(user: User, choices: dict[int, Choice], key: str) -> Checkout:
         db.session.add(OrderEvent(order_id=order.id, status=OrderStatus.NEW, by_id=user.id))
         if choice.payment == "savings":
             _pay_from_savings(order)
+        notify(store.owner_id, Kind.ORDER_RECEIVED, koperasi_id=store.koperasi_id,
+               params={"number": order.number, "buyer": user.full_name, "store": store.name,
+                       "amount": order.total_idr}, url=f"/seller/orders/{order.id}")
         orders.append(order)
     for item in items:
         db.session.delete(item)
@@ -382,6 +388,12 @@ def move(order: Order, to: str, by: User, as_seller: bool, reason: str = "") -> 
         _complete(order, by)
     order.status = to
     db.session.add(OrderEvent(order_id=order.id, status=to, by_id=by.id, note=reason))
+    # the other side hears of it: the buyer of the seller's move, the seller of the buyer's
+    to_user, url = (order.buyer_id, f"/orders/{order.id}") if as_seller else (order.store.owner_id,
+                                                                              f"/seller/orders/{order.id}")
+    notify(to_user, Kind.ORDER_STATUS, koperasi_id=order.koperasi_id,
+           params={"number": order.number, "store": order.store.name, "status": str(to), "reason": reason,
+                   "by": "seller" if as_seller else "buyer"}, url=url)
     db.session.flush()
 
 

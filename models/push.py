@@ -29,7 +29,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import db, utcnow
 from models.errors import DomainError
-from models.notifications import Kind
+from models.notifications import Kind, Notification
 
 MAX_ENDPOINT = 1000  # FCM's and Mozilla's are ~200-400 characters
 MAX_KEY = 200
@@ -116,6 +116,13 @@ def subscriptions(user_id: int) -> list[PushSubscription]:
     """The user's subscribed browsers, newest first."""
     return list(db.session.scalars(sa.select(PushSubscription).where(PushSubscription.user_id == user_id)
                                    .order_by(PushSubscription.created_at.desc(), PushSubscription.id.desc())))
+
+
+def with_subscriptions(notification_ids: list[int]) -> list[int]:
+    """Of these notifications, the ones whose user has a subscribed browser (in id order)."""
+    from_users = sa.select(PushSubscription.user_id)
+    return list(db.session.scalars(sa.select(Notification.id).where(
+        Notification.id.in_(notification_ids), Notification.user_id.in_(from_users)).order_by(Notification.id)))
 
 
 def unsubscribe(user_id: int, endpoint: str | None = None) -> int:

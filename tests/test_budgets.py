@@ -10,7 +10,7 @@ import pytest
 from tests.budget import MAX_HTML_GZIP, MAX_QUERIES, measure
 
 PAGES = ["/", "/login", "/register", "/offline", "/market", "/koperasi", "/cards"]
-MEMBER_PAGES = ["/", "/account"]
+MEMBER_PAGES = ["/", "/account", "/notifications"]
 
 
 def _check(result, url):

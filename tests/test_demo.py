@@ -12,12 +12,14 @@ import sqlalchemy as sa
 from PIL import Image
 
 from models import dues, months, periods
-from models.accounts import authenticate
+from models.accounts import User, authenticate
+from models.announcements import Announcement
 from models.koperasi import Koperasi, KoperasiLogo, Staff, Status
 from models.ledger import Entry
 from models.loans import Loan
 from models.market import Product, ProductPhoto, Store
 from models.membership import Membership
+from models.notifications import Notification, unread_count
 from models.orders import Order
 from views.fields import KEY_SHAPE
 from web.config import ROOT
@@ -97,6 +99,14 @@ def test_the_demo_is_believable(app, db):
     assert periods.is_closed(first, periods.YEAR, date(last_year, 1, 1))
     assert all(periods.is_closed(first, periods.MONTH, m) for m in periods.months_of(last_year))
     assert not periods.is_closed(first, periods.YEAR, date(last_year + 1, 1, 1))
+
+    # Announcements on the first koperasi; Siti's bell shows a few unread, her older ones are read.
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Announcement).where(
+        Announcement.koperasi_id == first.id)) >= 3
+    siti = db.session.scalar(sa.select(User).where(User.mobile == "+6281200000001"))
+    states = [n.read_at is None for n in db.session.scalars(sa.select(Notification).where(
+        Notification.user_id == siti.id))]
+    assert 0 < unread_count(siti.id) <= 3 and states.count(False) > 0
 
     # Every login the README's "Demo logins" promises works with the demo password.
     readme = (ROOT / "README.md").read_text(encoding="utf-8")

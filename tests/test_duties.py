@@ -13,6 +13,7 @@ import sqlalchemy as sa
 
 from models import cashbook, collectability, loans, meetings, months, periods, savings, shu, shu_posting, voting
 from models import koperasi as kop
+from models.announcements import Announcement
 from models.attendance import Attendance
 from models.base import utcnow
 from models.cashbook import CashCount
@@ -295,6 +296,10 @@ ACTIONS = [
     ("record the RAT's SHU approval", Duty.RUN_SHU, OFFICE + "/shu/{shu_year}",
      {"form": "approve", "meeting": "{shu_meeting}"}),
     ("post the SHU", Duty.RUN_SHU, OFFICE + "/shu/{shu_ready}", {"form": "post"}),
+    # notify: announcements
+    ("announcements", Duty.READ, OFFICE + "/announcements", None),
+    ("post an announcement", Duty.ANNOUNCE, OFFICE + "/announcements",
+     {"title": "Rapat anggota", "body": "Rapat anggota hari Sabtu pukul 09.00 di balai RW.", "key": "n" * 32}),
 ]
 # Actions that answer with the page itself (what they show is for this response only), not a redirect.
 SHOWN_NOT_REDIRECTED = {"reveal a NIK"}
@@ -313,7 +318,8 @@ def snapshot(db, k) -> tuple:
             rows(AgendaItem.id, AgendaItem.position, AgendaItem.title), rows(MeetingDocument.id),
             rows(Attendance.id), rows(Proposal.id, Proposal.title),
             tuple(db.session.get(Koperasi, k.id).rat_quorum_bp for _ in [1]),
-            rows(ShuPlan.id, ShuPlan.reserve_bp, ShuPlan.approved_at, ShuPlan.posted_at))
+            rows(ShuPlan.id, ShuPlan.reserve_bp, ShuPlan.approved_at, ShuPlan.posted_at),
+            rows(Announcement.id))
 
 
 

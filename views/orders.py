@@ -26,6 +26,7 @@ from models.orders import (
 )
 from views.fields import NEXT_URL, Form, KeyedForm, WholeNumberField, choices
 from views.forms import dispatch, run
+from views.notifications import header_counts
 from web.extensions import db
 from web.render import render, safe_next, see_other
 
@@ -114,12 +115,13 @@ def _back_to(default: str) -> str:
 
 @bp.app_context_processor
 def _cart_count() -> dict:
-    """``cart_count()`` for the header: lines in the current user's cart (one query, only when shown)."""
+    """``cart_count()`` for the header: lines in the current user's cart (counted with the
+    unread notifications in one query, only when shown)."""
 
     def cart_count() -> int:
         if not current_user.is_authenticated:
             return 0
-        return db.session.scalar(sa.select(sa.func.count(CartItem.id)).where(CartItem.user_id == current_user.id)) or 0
+        return header_counts().cart
 
     return {"cart_count": cart_count}
 

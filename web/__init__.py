@@ -107,6 +107,7 @@ def configure_blueprints(app: Flask) -> None:
     from views import (
         accounts,
         admin,
+        announcements,
         books,
         cashbook,
         chart,
@@ -117,6 +118,7 @@ def configure_blueprints(app: Flask) -> None:
         market,
         meetings,
         membership,
+        notifications,
         office,
         office_members,
         office_stores,
@@ -136,5 +138,5 @@ def configure_blueprints(app: Flask) -> None:
 
     for module in (public, accounts, pwa, directory, membership, office, office_members, admin, teller, loans,
                    loan_book, seller, office_stores, stock_sync, market, orders, books, periods, dues, cashbook,
-                   chart, voting, voting_office, push, meetings, rat, shu):
+                   chart, voting, voting_office, push, meetings, rat, shu, notifications, announcements):
         app.register_blueprint(module.bp)

@@ -1,4 +1,5 @@
-"""``flask --app wsgi …`` commands: admin accounts, demo data, ledger check, month end, translations, ballot tables."""
+"""``flask --app wsgi …`` commands: admin accounts, demo data, ledger check, month end, due reminders,
+translations, ballot tables."""
 
 from __future__ import annotations
 
@@ -117,6 +118,36 @@ def _summary(summary) -> str:
                      for name in fields if not isinstance(value := getattr(summary, name), dict))
 
 
+@click.command("notify-due")
+@click.option("--today", default=None, help="YYYY-MM-DD (default: today in WIB).")
+def notify_due_command(today: str | None) -> None:
+    """Send the due reminders: instalments due in 3 days or overdue, simpanan pokok still owed.
+    Running it twice the same day sends nothing twice (models.reminders)."""
+    from datetime import date
+
+    from sqlalchemy.exc import IntegrityError
+
+    from models.jobs import run_ready
+    from models.reminders import send_due
+    from models.zones import WIB
+
+    db.session.info[WRITES] = True
+    try:
+        day = date.fromisoformat(today) if today else WIB.today()
+    except ValueError as error:
+        raise click.ClickException("--today is YYYY-MM-DD, e.g. 2026-03-05") from error
+    try:
+        sent = send_due(day)
+        db.session.commit()
+    except IntegrityError:  # another run sent some at this very moment (uq_notification_once): once more, skipping them
+        db.session.rollback()
+        sent = send_due(day)
+        db.session.commit()
+    run_ready()  # inline (no Redis): their pushes now
+    click.echo(f"Reminders {day.isoformat()}: " + ", ".join(f"{kind} {sent[kind]}" for kind in (
+        "instalment_due", "instalment_overdue", "pokok_due")) + f" ({sum(sent.values())} sent)")
+
+
 @click.command("translate")
 @click.option("--compile-only", is_flag=True, help="Only build the .mo files.")
 def translate_command(compile_only: bool) -> None:
@@ -164,5 +195,5 @@ def ballots_rewrite_command() -> None:
 
 def init_app(app: Flask) -> None:
     for command in (create_admin_command, demo_data_command, ledger_check_command, month_end_command,
-                    translate_command, ballots_rewrite_command):
+                    notify_due_command, translate_command, ballots_rewrite_command):
         app.cli.add_command(command)

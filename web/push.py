@@ -85,8 +85,10 @@ def deliver(notification_id: int) -> None:
 
     A subscription the push service calls gone (404/410) is removed; any other failure is
     logged and the other devices still get theirs."""
+    if not enabled():
+        return
     note = db.session.get(Notification, notification_id)
-    if note is None or not enabled():
+    if note is None:
         return
     subscriptions = push.subscriptions(note.user_id)
     if not subscriptions or not push.wants(note.user_id, note.kind):
@@ -126,6 +128,15 @@ def _send(sub: push.PushSubscription, payload: str, vapid: Vapid, session: reque
             log.warning("push to %s failed: %s", host, status or error.message)
     except Exception:  # a network error, a bad key: one dead phone must not stop the rest
         log.exception("push to %s failed", host)
+
+
+def deliver_many(notification_ids: list[int]) -> None:
+    """One task for a bulk notification (an announcement to every member): the push of those whose
+    users have a subscribed phone (one query picks them; the rest have nothing to send)."""
+    if not enabled() or not notification_ids:
+        return
+    for notification_id in push.with_subscriptions(notification_ids):
+        deliver(notification_id)
 
 
 @click.command("vapid-keys")

@@ -1,7 +1,8 @@
 /* Kopz service worker. Static files: cache-first (their names carry a content hash).
    Pages: network-first, falling back to the copy kept from an earlier visit, then to
    /offline. Never kept: anything but GET, fragments (Kopz-Fragment header), and
-   koperasi-office or admin pages, which hold other people's data. Logout clears it
+   koperasi-office or admin pages, which hold other people's data, nor the notification list
+   (stale at once, and private: it is also sent no-store). Logout clears it
    all (Clear-Site-Data). */
 const VERSION = {{ version|tojson }};
 const STATIC_CACHE = "kopz-static-" + VERSION;
@@ -10,7 +11,7 @@ const OFFLINE_URL = "/offline";
 const PRECACHE = {{ precache|tojson }};
 const ICON = {{ icon|tojson }};
 const BADGE = ICON;
-const PRIVATE = [/^\/k\/[^/]+\/office(\/|$)/, /^\/admin(\/|$)/, /^\/logout$/];
+const PRIVATE = [/^\/k\/[^/]+\/office(\/|$)/, /^\/admin(\/|$)/, /^\/logout$/, /^\/notifications(\/|$)/];
 
 self.addEventListener("install", (event) => {
   event.waitUntil(

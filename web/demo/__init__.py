@@ -10,7 +10,9 @@
 - meetings.py: a held RAT (attendance, published minutes) and one coming in ten days;
 - catalogue.py, market.py: stores of a kind each (warung sembako, jamu, phone…) selling only
   what that kind sells, with drawn photos (pictures.py), and orders in every state;
-- voting.py: the past RAT's published votes and the coming RAT's open ones.
+- voting.py: the past RAT's published votes and the coming RAT's open ones;
+- shu.py: last year's SHU, approved at the past RAT and posted;
+- notifications.py: the first Bandung koperasi's announcements, older notifications read.
 
 Idempotent: each record is looked up by a natural key first (mobile number, legal number,
 open membership, store and product name, loan purpose), and every posting carries a fixed
@@ -31,6 +33,7 @@ from web.demo.gateway import CITIES, KINDS, NAMES, PENDING, koperasi, member, st
 from web.demo.market import market
 from web.demo.meetings import demo_meetings, rat
 from web.demo.money import close_last_year, money
+from web.demo.notifications import notifications
 from web.demo.people import DEMO_PASSWORD, MEMBERS, MOBILES, PEOPLE, STAFF, person
 from web.demo.shu import shu_of_last_year
 from web.extensions import db
@@ -85,4 +88,5 @@ def load() -> Counter:
     rat(added, first, crew["pengurus"], crew["teller"], today)  # the RAT reads the closed year's books
     voting.votes(added, first, *demo_meetings(first, today))  # the RAT's meetings: votes closed and open
     shu_of_last_year(added, first, crew["pengurus"])  # of the year just closed
+    notifications(added, first, crew["pengurus"])  # after every flow that notifies
     return added
