@@ -1,9 +1,11 @@
 """Attendance at the RAT: who is eligible, checking in at the venue or joining online, the quorum.
 
 Rules kept here:
-- Eligible: members of the koperasi with a member number, joined on or before the record
-  date, still active (or asking to resign) now. Kopz keeps no history of when a membership
-  became active, so "active at the record date" is read as "joined by then and active now".
+- Eligible (to attend and to vote): a member *active at the end of the record date* in the
+  koperasi's zone: a member number, joined on or before the record date, simpanan pokok
+  paid by then (no pokok deposit posted after that moment), and not resigned by then (active
+  or resigning, or resigned after that moment). One rule for the check-in, the quorum and the
+  votes (``models.voting``).
 - A member is present once: a second check-in (at the venue or online) changes nothing and
   says so. A person who is not a member here, a member of another koperasi or a member not
   eligible is refused, nothing recorded.
@@ -16,7 +18,7 @@ Rules kept here:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime, time, timedelta
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -24,12 +26,13 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import db, utcnow
 from models.errors import DomainError
+from models.koperasi import Koperasi
+from models.ledger import Entry
 from models.meetings import SCHEDULED, Meeting, needed
 from models.membership import Membership, MemberStatus, membership_from_token
 from models.zones import zone_of
 
 VENUE, ONLINE = "venue", "online"
-ELIGIBLE_STATUSES = (MemberStatus.ACTIVE, MemberStatus.RESIGNING)
 
 
 class Attendance(db.Model):
@@ -47,16 +50,40 @@ class Attendance(db.Model):
     membership: Mapped[Membership] = relationship(lazy="joined")
 
 
+def record_cutoff(meeting: Meeting) -> datetime:
+    """The end of the record date in the koperasi's zone, in UTC (naive): who was active then votes."""
+    zone = zone_of(meeting_koperasi(meeting)).tz
+    local = datetime.combine(meeting.record_date + timedelta(days=1), time(0), tzinfo=zone)
+    return local.astimezone(UTC).replace(tzinfo=None)
+
+
+def meeting_koperasi(meeting: Meeting) -> Koperasi:
+    return db.session.get(Koperasi, meeting.koperasi_id)
+
+
 def eligible_clause(meeting: Meeting):
-    """The WHERE clause on Membership for the meeting's eligible members."""
-    return sa.and_(Membership.koperasi_id == meeting.koperasi_id, Membership.member_number.is_not(None),
-                   Membership.status.in_(ELIGIBLE_STATUSES), Membership.joined_on <= meeting.record_date)
+    """SQL: a Membership row that may vote at ``meeting`` (the rule in the module docstring)."""
+    cutoff = record_cutoff(meeting)
+    pokok_late = sa.exists().where(Entry.membership_id == Membership.id, Entry.kind == "deposit",
+                                   Entry.memo == "pokok", Entry.posted_at >= cutoff)
+    return sa.and_(
+        Membership.koperasi_id == meeting.koperasi_id,
+        Membership.member_number.is_not(None),
+        Membership.joined_on <= meeting.record_date,
+        sa.or_(Membership.status.in_((MemberStatus.ACTIVE, MemberStatus.RESIGNING)),
+               sa.and_(Membership.status == MemberStatus.RESIGNED, Membership.resigned_at >= cutoff)),
+        ~pokok_late,
+    )
 
 
-def is_eligible(meeting: Meeting, membership: Membership) -> bool:
-    return (membership.koperasi_id == meeting.koperasi_id and membership.member_number is not None
-            and membership.status in ELIGIBLE_STATUSES and membership.joined_on is not None
-            and membership.joined_on <= meeting.record_date)
+def is_eligible(membership: Membership, meeting: Meeting) -> bool:
+    return bool(db.session.scalar(sa.select(sa.literal(True)).where(
+        Membership.id == membership.id, eligible_clause(meeting))))
+
+
+def eligible_count(meeting: Meeting) -> int:
+    return db.session.scalar(sa.select(sa.func.count()).select_from(Membership).where(eligible_clause(meeting)))
+
 
 
 @dataclass(frozen=True)
@@ -124,7 +151,7 @@ def find_card(meeting: Meeting, typed: str | None) -> Membership:
 def _record(meeting: Meeting, membership: Membership, mode: str, by_id: int | None) -> Attendance:
     if meeting.status != SCHEDULED:
         raise DomainError(_l("Attendance is recorded only while the meeting is scheduled."), field="card")
-    if not is_eligible(meeting, membership):
+    if not is_eligible(membership, meeting):
         raise DomainError(_l("%(name)s (%(number)s) may not attend: not an active member on the record date "
                              "%(day)s.", name=membership.full_name, number=membership.member_number or "-",
                              day=meeting.record_date.isoformat()), field="card")

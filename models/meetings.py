@@ -27,7 +27,7 @@ from models.base import db, utcnow
 from models.errors import Checks, DomainError
 from models.koperasi import Koperasi
 from models.membership import Membership, MemberStatus
-from models.notifications import Kind, notify
+from models.notifications import Kind, notify_many
 from models.zones import zone_of
 
 DRAFT, SCHEDULED, HELD = "draft", "scheduled", "held"
@@ -189,8 +189,7 @@ def publish(meeting: Meeting) -> int:
     params = {"title": meeting.title, "starts_at": meeting.starts_at.isoformat() + "Z", "place": meeting.place,
               "online": bool(meeting.online_url), "koperasi": meeting.koperasi.name}
     users = active_member_users(meeting.koperasi_id)
-    for user_id in users:
-        notify(user_id, Kind.RAT_SCHEDULED, koperasi_id=meeting.koperasi_id, params=params, url=member_url(meeting))
+    notify_many(users, Kind.RAT_SCHEDULED, koperasi_id=meeting.koperasi_id, params=params, url=member_url(meeting))
     return len(users)
 
 
@@ -307,8 +306,6 @@ def publish_minutes(meeting: Meeting, text: str | None) -> int:
         raise DomainError(_l("The minutes are published: they no longer change."), field="minutes")
     db.session.refresh(meeting)
     users = active_member_users(meeting.koperasi_id)
-    for user_id in users:
-        notify(user_id, Kind.MINUTES_PUBLISHED, koperasi_id=meeting.koperasi_id,
-               params={"title": meeting.title, "koperasi": meeting.koperasi.name},
-               url=member_url(meeting) + "/minutes")
+    notify_many(users, Kind.MINUTES_PUBLISHED, koperasi_id=meeting.koperasi_id,
+                params={"title": meeting.title, "koperasi": meeting.koperasi.name}, url=member_url(meeting) + "/minutes")
     return len(users)

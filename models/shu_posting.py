@@ -4,6 +4,8 @@ Rules kept here:
 - The pengurus records the RAT's approval: a meeting of the same koperasi for the plan's
   book year. The approval freezes the split as previewed then (each member's inputs and
   shares, every pool): what the RAT approved is what is posted, whatever moves afterwards.
+  When the meeting voted on the SHU split in Kopz (``models.voting``), that vote decides:
+  while it is open nothing is recorded, and a split voted down is refused.
 - Only an approved plan of a closed year, with a surplus, is posted. One action posts it
   all, in the background (``models.jobs``): members' shares in batches of ``BATCH``, one
   entry each (3401 debited; each member's sukarela credited, or SHU payable 2301 for a
@@ -25,7 +27,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column
 
-from models import jobs
+from models import jobs, voting_results
 from models.accounts import User
 from models.base import db, utcnow
 from models.errors import DomainError
@@ -92,6 +94,17 @@ def set_choice(membership: Membership, paid_to: str) -> None:
 
 # ---------------------------------------------------------------- approval
 
+def _check_the_vote(meeting: Meeting) -> None:
+    """When the RAT voted on the SHU split (e-voting), its vote decides: an open vote is waited for,
+    a motion voted down refuses. A RAT that decided by deliberation (no vote in Kopz) is recorded as is."""
+    if voting_results.motion_open(meeting, "shu"):
+        raise DomainError(_l("The RAT's vote on the SHU split is still open: record the approval after it closes."),
+                          field="meeting")
+    if voting_results.motion_passed(meeting, "shu") is False:
+        raise DomainError(_l("The RAT voted the SHU split down: set a new split and put it to the members again."),
+                          field="meeting")
+
+
 def approve(plan: ShuPlan, by: User | None, meeting: Meeting) -> ShuPlan:
     """Record the RAT's approval and freeze every member's share; an approved plan stays as it is."""
     lock(ShuPlan, plan.id)
@@ -102,7 +115,7 @@ def approve(plan: ShuPlan, by: User | None, meeting: Meeting) -> ShuPlan:
     if meeting is None or meeting.koperasi_id != plan.koperasi_id or meeting.book_year != plan.year:
         raise DomainError(_l("Choose the RAT that decided on the book year %(year)s.", year=plan.year),
                           field="meeting")
-    # The merger: refuse unless models.voting.motion_passed(meeting, "shu") is not False.
+    _check_the_vote(meeting)
     division = preview(plan)
     if division.shu <= 0:
         raise DomainError(_l("The book year %(year)s has no surplus: there is no SHU to divide.", year=plan.year))

@@ -52,7 +52,7 @@ from __future__ import annotations
 import enum
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, datetime, time, timedelta
+from datetime import datetime
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -60,14 +60,12 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models import jobs
 from models.accounts import User
+from models.attendance import eligible_clause, is_eligible, meeting_koperasi
 from models.base import db, utcnow
 from models.errors import Checks, DomainError
-from models.koperasi import Koperasi
-from models.ledger import Entry
 from models.meetings import Meeting
-from models.membership import Membership, MemberStatus
-from models.notifications import Kind, notify
-from models.zones import zone_of
+from models.membership import Membership
+from models.notifications import Kind, notify_many
 
 MOTION, ELECTION = "motion", "election"
 YES, NO, ABSTAIN = "yes", "no", "abstain"
@@ -180,41 +178,6 @@ class BallotChoice(db.Model):
 
 # ---------------------------------------------------------------- who may vote
 
-def record_cutoff(meeting: Meeting) -> datetime:
-    """The end of the record date in the koperasi's zone, in UTC (naive): who was active then votes."""
-    zone = zone_of(meeting_koperasi(meeting)).tz
-    local = datetime.combine(meeting.record_date + timedelta(days=1), time(0), tzinfo=zone)
-    return local.astimezone(UTC).replace(tzinfo=None)
-
-
-def meeting_koperasi(meeting: Meeting) -> Koperasi:
-    return db.session.get(Koperasi, meeting.koperasi_id)
-
-
-def eligible_condition(meeting: Meeting):
-    """SQL: a Membership row that may vote at ``meeting`` (the rule in the module docstring)."""
-    cutoff = record_cutoff(meeting)
-    pokok_late = sa.exists().where(Entry.membership_id == Membership.id, Entry.kind == "deposit",
-                                   Entry.memo == "pokok", Entry.posted_at >= cutoff)
-    return sa.and_(
-        Membership.koperasi_id == meeting.koperasi_id,
-        Membership.member_number.is_not(None),
-        Membership.joined_on <= meeting.record_date,
-        sa.or_(Membership.status.in_((MemberStatus.ACTIVE, MemberStatus.RESIGNING)),
-               sa.and_(Membership.status == MemberStatus.RESIGNED, Membership.resigned_at >= cutoff)),
-        ~pokok_late,
-    )
-
-
-def is_eligible(membership: Membership, meeting: Meeting) -> bool:
-    return bool(db.session.scalar(sa.select(sa.literal(True)).where(
-        Membership.id == membership.id, eligible_condition(meeting))))
-
-
-def eligible_count(meeting: Meeting) -> int:
-    return db.session.scalar(sa.select(sa.func.count()).select_from(Membership).where(eligible_condition(meeting)))
-
-
 def has_voted(proposal: Proposal, membership: Membership) -> bool:
     return db.session.get(VoterMark, (proposal.id, membership.id)) is not None
 
@@ -324,12 +287,12 @@ def announce(proposal_id: int) -> int:
         return 0
     meeting = proposal.meeting
     koperasi = meeting_koperasi(meeting)
-    users = db.session.scalars(sa.select(Membership.user_id).where(eligible_condition(meeting))).all()
+    users = db.session.scalars(sa.select(Membership.user_id).where(eligible_clause(meeting))).all()
     url = f"/k/{koperasi.slug}/rat/{meeting.id}/vote/{proposal.id}"
     params = {"title": proposal.title, "opens_at": proposal.opens_at.isoformat(),
               "closes_at": proposal.closes_at.isoformat(), "meeting": meeting.title}
-    return sum(notify(user_id, Kind.VOTING_OPEN, koperasi_id=koperasi.id, params=params, url=url,
-                      once=f"vote:{proposal.id}") is not None for user_id in users)
+    return len(notify_many(users, Kind.VOTING_OPEN, koperasi_id=koperasi.id, params=params, url=url,
+                           once=f"vote:{proposal.id}"))
 
 
 # ---------------------------------------------------------------- casting a ballot

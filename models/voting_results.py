@@ -138,6 +138,11 @@ def results(meeting: Meeting) -> list[Tally]:
     return [tally(p) for p in proposals(meeting) if p.has_closed()]
 
 
+def motion_open(meeting: Meeting, topic: str) -> bool:
+    """Is a motion on ``topic`` still waiting for its close (the decision is not in yet)?"""
+    return any(p.kind == MOTION and p.topic == topic and not p.has_closed() for p in proposals(meeting))
+
+
 def motion_passed(meeting: Meeting, topic: str) -> bool | None:
     """Did the meeting approve ``topic`` (e.g. "shu")? The last closed motion on it decides;
     None when there is no closed motion on it."""

@@ -9,8 +9,9 @@ from datetime import date, datetime, time, timedelta
 import pytest
 import sqlalchemy as sa
 
-from models import attendance, meetings
+from models import attendance, meetings, voting
 from models.attendance import Attendance
+from models.base import utcnow
 from models.meeting_documents import MeetingDocument
 from models.meetings import Meeting
 from models.membership import card_token
@@ -54,6 +55,12 @@ def rat(app, db, make_koperasi, make_member, make_user, make_staff):
     return dict(k=k, members=members, pengurus=pengurus, teller=teller, meeting=meeting)
 
 
+def told(db) -> int:
+    """How many "RAT scheduled" notifications went out."""
+    return db.session.scalar(sa.select(sa.func.count()).select_from(Notification)
+                             .where(Notification.kind == "rat_scheduled"))
+
+
 def office(k, meeting=None, tail=""):
     return f"/k/{k.slug}/office/rat" + (f"/{meeting.id}" if meeting else "") + tail
 
@@ -84,14 +91,14 @@ def test_staff_schedule_a_rat_with_agenda_and_publish_it_and_members_are_told(ap
     db.session.expire_all()
     assert items() == ["Laporan pengurus", "Pengesahan neraca"]
     assert [i.position for i in db.session.scalars(sa.select(meetings.AgendaItem))] == [1, 2]
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(Notification)) == 0  # drafts tell nobody
+    assert told(db) == 0  # drafts tell nobody
     assert client.post(office(k, meeting), data={"form": "publish"}).status_code == 303
     notes = db.session.scalars(sa.select(Notification).where(Notification.kind == "rat_scheduled")).all()
     assert sorted(n.user_id for n in notes) == sorted(m.user_id for m in members)
     assert applicant.user_id not in {n.user_id for n in notes}
     assert notes[0].params["title"] == "RAT Tahun Buku 2025" and notes[0].url == f"/k/{k.slug}/rat/{meeting.id}"
     assert client.post(office(k, meeting), data={"form": "publish"}).status_code == 422  # once
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(Notification)) == 2
+    assert told(db) == 2
 
 
 @pytest.mark.parametrize("overrides, message", [
@@ -358,15 +365,10 @@ def test_a_draft_meetings_documents_are_for_staff_only(rat, app, db):
     assert login(app.test_client(), rat["teller"]).get(url).status_code == 200
 
 
-def test_the_report_shows_a_proposed_shu_split_only_when_given(rat, app, monkeypatch):
-    from views import rat as rat_views
-
+def test_the_report_shows_no_shu_split_before_the_board_proposes_one(rat, app):
     k, meeting = rat["k"], rat["meeting"]
     client = login(app.test_client(), rat["members"][0].user)
     assert "Pembagian SHU yang diusulkan" not in client.get(f"/k/{k.slug}/rat/{meeting.id}/report").text
-    monkeypatch.setattr(rat_views, "proposed_shu_split", lambda _m: {"Cadangan": 4_000_000, "Jasa modal": 2_000_000})
-    page = client.get(f"/k/{k.slug}/rat/{meeting.id}/report").text
-    assert "Pembagian SHU yang diusulkan" in page and "Cadangan" in page and "Rp4.000.000" in page
 
 
 def test_the_office_forms_carry_their_csrf_tokens(rat, app, db, monkeypatch):
@@ -390,17 +392,28 @@ def test_the_office_forms_carry_their_csrf_tokens(rat, app, db, monkeypatch):
     assert client.post(office(k, meeting), data={"form": "agenda_add", "new-title": "Tanpa token"}).status_code == 400
 
 
-def test_the_minutes_draft_reports_the_voting_results_when_given(rat, app, db, monkeypatch):
-    from types import SimpleNamespace as Row
-
-    from views import meetings as meeting_views
-
-    k, meeting = rat["k"], rat["meeting"]
+def test_the_minutes_draft_reports_the_closed_votes(rat, app, db):
+    """The draft carries each closed vote's count and outcome; a vote still open is not in it."""
+    k, meeting, (a, b, c) = rat["k"], rat["meeting"], rat["members"]
+    start = utcnow() - timedelta(hours=3)
+    motion = voting.create(meeting, voting.ProposalData(kind="motion", topic="statements", title="Pengesahan neraca",
+                                                        opens_at=start, closes_at=start + timedelta(hours=1)),
+                           board(k), now=start, announce_it=False)
+    election = voting.create(meeting, voting.ProposalData(
+        kind="election", topic="pengawas", title="Pemilihan pengawas", opens_at=start, closes_at=start + timedelta(hours=1),
+        seats=2, candidates=("Rina", "Joko", "Sari")), board(k), now=start, announce_it=False)
+    still_open = voting.create(meeting, voting.ProposalData(kind="motion", topic="plan", title="Rencana kerja",
+                                                            opens_at=start, closes_at=utcnow() + timedelta(hours=1)),
+                               board(k), now=start, announce_it=False)
+    rina, joko, sari = (candidate.id for candidate in election.candidates)
+    at = start + timedelta(minutes=5)
+    for member, choice, picks in ((a, "yes", [rina, joko]), (b, "yes", [rina, joko]), (c, "no", [sari])):
+        voting.cast(motion, member, choice=choice, now=at)
+        voting.cast(election, member, candidate_ids=picks, now=at)
+        voting.cast(still_open, member, choice="yes", now=at)
     meetings.mark_held(meeting, today=meeting.day)
     db.session.commit()
-    tallies = [Row(title="Pengesahan neraca", kind="motion", counts={"yes": 40, "no": 3, "abstain": 2}, passed=True),
-               Row(title="Pemilihan pengawas", kind="election", counts={}, elected=[Row(name="Rina"), Row(name="Joko")])]
-    monkeypatch.setattr(meeting_views, "voting_results", lambda _m: tallies)
     draft = login(app.test_client(), rat["pengurus"]).get(office(k, meeting, "/minutes")).text
-    assert "Pengesahan neraca: setuju 40, tidak setuju 3, abstain 2 — disetujui" in draft
+    assert "Pengesahan neraca: setuju 2, tidak setuju 1, abstain 0 — disetujui" in draft
     assert "Pemilihan pengawas: terpilih: Rina, Joko" in draft
+    assert "Rencana kerja" not in draft

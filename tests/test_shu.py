@@ -24,14 +24,17 @@ The example (tests/shu_setup.py), last year's books:
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from models import books_check, jobs, periods
+from models import books_check, jobs, periods, voting
 from models import shu as domain
 from models import shu_posting as posting
+from models.base import utcnow
 from models.errors import DomainError
 from models.ledger import Account, Entry, Purpose, balances
 from models.notifications import Kind, Notification
@@ -169,6 +172,37 @@ def test_refusals_change_nothing(world, make_koperasi):
     assert _db.session.scalar(sa.select(sa.func.count()).select_from(posting.ShuShare)) == 0
     assert _db.session.scalar(sa.select(sa.func.count()).select_from(jobs.Job)) == 0
     assert not _db.session.get(domain.ShuPlan, plan.id).approved
+
+
+def test_the_rats_own_vote_on_the_split_decides(world):
+    """Voted in Kopz: an open vote is waited for, a split voted down is refused, a passed one is recorded."""
+    k, year, by, meeting = world["k"], world["year"], world["pengurus"], world["meeting"]
+    plan = domain.save_plan(k, year, dict(SPLIT), by)
+    start = utcnow() - timedelta(hours=3)
+    motion = voting.create(meeting, voting.ProposalData(kind="motion", topic="shu", title=f"Pembagian SHU {year}",
+                                                        opens_at=start, closes_at=utcnow() + timedelta(hours=1)),
+                           by, now=start, announce_it=False)
+    for member, choice in ((world["ani"], "no"), (world["budi"], "no"), (world["citra"], "yes")):
+        voting.cast(motion, member, choice=choice, now=start + timedelta(minutes=5))
+    _db.session.commit()
+    with pytest.raises(DomainError, match="masih dibuka"):
+        posting.approve(plan, by, meeting)
+    _db.session.rollback()
+    _db.session.get(voting.Proposal, motion.id).closes_at = start + timedelta(hours=1)  # the vote closed
+    _db.session.commit()
+    with pytest.raises(DomainError, match="menolak pembagian SHU"):
+        posting.approve(plan, by, meeting)
+    _db.session.rollback()
+    assert not _db.session.get(domain.ShuPlan, plan.id).approved
+    again = voting.create(meeting, voting.ProposalData(kind="motion", topic="shu", title=f"Pembagian SHU {year} (2)",
+                                                       opens_at=start + timedelta(hours=1),
+                                                       closes_at=start + timedelta(hours=2, minutes=30)),
+                          by, now=start + timedelta(hours=1), announce_it=False)
+    for member in (world["ani"], world["budi"]):
+        voting.cast(again, member, choice="yes", now=start + timedelta(hours=1, minutes=5))
+    posting.approve(plan, by, meeting)  # the last vote on it decides
+    _db.session.commit()
+    assert _db.session.get(domain.ShuPlan, plan.id).approved
 
 
 def test_an_approved_split_no_longer_changes_and_an_override_is_used(world):

@@ -136,3 +136,15 @@ def test_a_running_posting_polls_every_2_seconds_and_refreshes_without_js(app, w
     posting.post_job(job.id)
     page = text(client.get(url(world, "/progress")))
     assert "every 2s" not in page and "http-equiv" not in page and 'id="posting-done"' in page
+
+
+def test_the_rats_annual_report_shows_the_proposed_split(app, world):
+    """The members read the board's proposed split in the RAT's annual report before they vote on it."""
+    domain.save_plan(world["k"], world["year"], dict(SPLIT), world["pengurus"])
+    _db.session.commit()
+    client = login(app.test_client(), world["ani"].user)
+    page = text(client.get(f"/k/{world['k'].slug}/rat/{world['meeting'].id}/report"))
+    assert "Pembagian SHU yang diusulkan" in page
+    # the hand-checked example (tests/test_shu.py): the SHU, the reserve with every remainder, the funds
+    for amount in ("Rp10.000.003", "Rp4.000.006", "Rp1.999.999", "Rp2.499.998", "Rp500.000", "Rp250.000"):
+        assert amount in page, amount

@@ -13,6 +13,7 @@ import sqlalchemy as sa
 
 from models import voting
 from models.base import utcnow
+from models.koperasi import Koperasi
 from models.meetings import Meeting
 from models.membership import Membership
 from models.voting import Ballot, Proposal, VoterMark
@@ -44,7 +45,7 @@ def _count(model) -> int:
 
 @pytest.mark.postgres_only
 def test_one_member_voting_eight_times_at_once_gets_one_ballot(app, proposal, make_member):
-    member = make_member(_db.session.get(voting.Koperasi, proposal.koperasi_id), nik=NIKS[0])
+    member = make_member(_db.session.get(Koperasi, proposal.koperasi_id), nik=NIKS[0])
     proposal_id, member_id = proposal.id, member.id
 
     def work(i):
@@ -61,7 +62,7 @@ def test_one_member_voting_eight_times_at_once_gets_one_ballot(app, proposal, ma
 
 @pytest.mark.postgres_only
 def test_many_members_voting_at_once_all_count(app, proposal, make_member):
-    koperasi = _db.session.get(voting.Koperasi, proposal.koperasi_id)
+    koperasi = _db.session.get(Koperasi, proposal.koperasi_id)
     ids = [make_member(koperasi, nik=NIKS[1 + i]).id for i in range(10)]
     proposal_id = proposal.id
 

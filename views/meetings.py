@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import sqlalchemy as sa
-from flask import Blueprint, current_app, flash, render_template, request, url_for
+from flask import Blueprint, current_app, flash, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -23,6 +22,7 @@ from views.meeting_forms import (
 )
 from web.access import office
 from web.extensions import db
+from web.minutes import draft as minutes_draft
 from web.render import render, see_other
 
 bp = Blueprint("meetings", __name__, url_prefix="/k/<slug>/office/rat")
@@ -30,13 +30,6 @@ bp = Blueprint("meetings", __name__, url_prefix="/k/<slug>/office/rat")
 
 def media_folder() -> str:
     return current_app.config["MEDIA_DIR"] + "/meetings"
-
-
-def voting_results(meeting: Meeting):
-    """The voting results the minutes report: ``models.voting_results.results(meeting)`` once
-    e-voting is merged (its ``Tally`` rows: title, kind "motion" with counts and passed, or an
-    election with elected candidates); None until then, and the minutes say nothing of results."""
-    return None
 
 
 @bp.route("", methods=["GET", "POST"])
@@ -224,14 +217,6 @@ def _attendance(here, meeting, form=None):
 
 
 # ---------------------------------------------------------------- minutes
-
-def minutes_draft(meeting: Meeting) -> str:
-    """The minutes drafted from the agenda, the attendance and the voting results (when given)."""
-    present = db.session.scalars(sa.select(attendance.Attendance).where(
-        attendance.Attendance.meeting_id == meeting.id)).all()
-    return render_template("meetings/minutes_draft.txt", meeting=meeting, quorum=attendance.quorum(meeting),
-                           present=len(present), results=voting_results(meeting)).strip() + "\n"
-
 
 @bp.route("/<int:meeting_id>/minutes", methods=["GET", "POST"])
 def minutes(slug, meeting_id):

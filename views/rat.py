@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from flask import Blueprint, abort, redirect, send_file
+from flask_babel import gettext as _
 
-from models import attendance, meeting_documents
+from models import attendance, meeting_documents, shu
 from models.annual_report import annual_report
 from models.meeting_documents import MeetingDocument
 from models.meetings import DRAFT, Meeting
@@ -56,7 +57,7 @@ def show(slug, meeting_id):
 
 def _show(membership, meeting, form=None, status=200):
     today = zone_of(meeting.koperasi).today()
-    eligible = attendance.is_eligible(meeting, membership)
+    eligible = attendance.is_eligible(membership, meeting)
     return render("rat/show.html", m=membership, koperasi=meeting.koperasi, meeting=meeting,
                   documents=meeting_documents.documents(meeting), eligible=eligible,
                   present=attendance.attendance_of(meeting, membership),
@@ -108,10 +109,16 @@ def report(slug, meeting_id):
                   place=place_of(who.koperasi))
 
 
-def proposed_shu_split(meeting: Meeting):
-    """The SHU split proposed to the meeting: ``models.shu`` fills it once SHU is merged (the
-    report then shows a "Proposed SHU split" section through ``rat/_shu_split.html``)."""
-    return None
+def proposed_shu_split(meeting: Meeting) -> dict | None:
+    """The SHU split proposed to the meeting (the board's plan for its book year, ``models.shu``):
+    the SHU, then what each part receives; None while there is no plan."""
+    plan = shu.plan_of(meeting.koperasi, meeting.book_year)
+    if plan is None:
+        return None
+    proposed = shu.preview(plan)
+    total = (_("SHU to divide (set by the board: %(reason)s)", reason=plan.override_reason)
+             if plan.override_idr is not None else _("SHU to divide"))
+    return {total: proposed.shu, **{str(shu.PART_LABELS[part]): proposed.parts[part] for part in shu.PARTS}}
 
 
 @bp.get("/<int:meeting_id>/minutes")

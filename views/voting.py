@@ -9,7 +9,7 @@ from flask import Blueprint, abort, request
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from models import voting, voting_results
+from models import attendance, voting, voting_results
 from models.koperasi import Koperasi
 from models.meetings import Meeting
 from models.membership import Membership
@@ -39,7 +39,7 @@ def _reader(slug: str, meeting_id: int) -> tuple[Koperasi, Meeting, Membership |
     membership = db.session.scalar(
         sa.select(Membership).where(Membership.koperasi_id == koperasi.id, Membership.user_id == current_user.id,
                                     Membership.member_number.is_not(None))
-        .order_by(voting.eligible_condition(meeting).desc(), Membership.applied_at.desc(), Membership.id.desc())
+        .order_by(attendance.eligible_clause(meeting).desc(), Membership.applied_at.desc(), Membership.id.desc())
         .limit(1))
     if membership is None and staff_role(koperasi) is None:
         abort(404)
@@ -59,7 +59,7 @@ def index(slug, meeting_id):
     koperasi, meeting, membership = _reader(slug, meeting_id)
     rows = [(p, membership is not None and voting.has_voted(p, membership)) for p in voting_results.proposals(meeting)]
     return render("voting/index.html", koperasi=koperasi, meeting=meeting, membership=membership, rows=rows,
-                  eligible=membership is not None and voting.is_eligible(membership, meeting))
+                  eligible=membership is not None and attendance.is_eligible(membership, meeting))
 
 
 @bp.route("/<int:proposal_id>", methods=["GET", "POST"])
@@ -80,7 +80,7 @@ def ballot(slug, meeting_id, proposal_id):
     voted = membership is not None and voting.has_voted(proposal, membership)
     return render("voting/ballot.html", koperasi=koperasi, meeting=meeting, proposal=proposal, form=form,
                   membership=membership, voted=voted, marks=voting.marks(proposal),
-                  eligible=membership is not None and voting.is_eligible(membership, meeting),
+                  eligible=membership is not None and attendance.is_eligible(membership, meeting),
                   status=422 if failed(form) else 200)
 
 

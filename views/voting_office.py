@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, request, url_for
 from flask_babel import gettext as _
 
-from models import voting, voting_results
+from models import attendance, voting, voting_results
 from models.meetings import Meeting
 from views.forms import failed, run
 from views.voting_forms import proposal_data, proposal_form
@@ -27,7 +27,7 @@ def index(slug, meeting_id):
     here, meeting = _meeting(slug, meeting_id, "read")
     rows = [(p, voting.marks(p)) for p in voting_results.proposals(meeting)]
     return render("voting/office_index.html", here=here, koperasi=here.koperasi, meeting=meeting, rows=rows,
-                  eligible=voting.eligible_count(meeting))
+                  eligible=attendance.eligible_count(meeting))
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -67,5 +67,5 @@ def show(slug, meeting_id, proposal_id):
             return see_other(url_for("voting_office.show", slug=slug, meeting_id=meeting.id, proposal_id=proposal.id))
     tally = voting_results.tally(proposal) if proposal.has_closed() else None
     return render("voting/office_show.html", here=here, koperasi=here.koperasi, meeting=meeting, proposal=proposal,
-                  form=form, tally=tally, marks=voting.marks(proposal), eligible=voting.eligible_count(meeting),
+                  form=form, tally=tally, marks=voting.marks(proposal), eligible=attendance.eligible_count(meeting),
                   status=422 if form is not None and failed(form) else 200)

@@ -7,7 +7,8 @@
   waiting for the board;
 - money.py: simpanan pokok, a year of wajib and sukarela, loans in every state, and the
   past book year closed in the first Bandung koperasi;
-- meetings.py: a held RAT (attendance, published minutes) and one coming in ten days;
+- meetings.py: last year's RAT, held in March (attendance, published minutes), and the meeting on
+  next year's plan and budget in ten days;
 - catalogue.py, market.py: stores of a kind each (warung sembako, jamu, phone…) selling only
   what that kind sells, with drawn photos (pictures.py), and orders in every state;
 - voting.py: the past RAT's published votes and the coming RAT's open ones;
@@ -31,7 +32,7 @@ from models.membership import WIB
 from web.demo import books, voting
 from web.demo.gateway import CITIES, KINDS, NAMES, PENDING, koperasi, member, staff
 from web.demo.market import market
-from web.demo.meetings import demo_meetings, rat
+from web.demo.meetings import demo_meetings, publish_minutes, rat
 from web.demo.money import close_last_year, money
 from web.demo.notifications import notifications
 from web.demo.people import DEMO_PASSWORD, MEMBERS, MOBILES, PEOPLE, STAFF, person
@@ -87,6 +88,7 @@ def load() -> Counter:
     close_last_year(added, first, crew["pengurus"])  # last: after every posting of the demo
     rat(added, first, crew["pengurus"], crew["teller"], today)  # the RAT reads the closed year's books
     voting.votes(added, first, *demo_meetings(first, today))  # the RAT's meetings: votes closed and open
+    publish_minutes(added, first, today)  # drafted from the votes
     shu_of_last_year(added, first, crew["pengurus"])  # of the year just closed
     notifications(added, first, crew["pengurus"])  # after every flow that notifies
     return added

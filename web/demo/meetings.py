@@ -1,6 +1,7 @@
-"""The demo's RATs in the first Bandung koperasi: one held (attendance, published minutes) and
-one coming in ten days (agenda, a PDF, the annual report from the books), published so the
-members were told. ``demo_meetings(koperasi)`` returns the two, for the e-voting demo."""
+"""The demo's members' meetings in the first Bandung koperasi: last year's RAT, held in March
+(attendance, its votes, the minutes drafted from them and published), and the meeting on next
+year's plan and budget in ten days (agenda, a PDF, published so the members were told; its
+votes are open). ``demo_meetings(koperasi)`` returns the two, for the e-voting and SHU demos."""
 
 from __future__ import annotations
 
@@ -9,22 +10,24 @@ from datetime import date, time, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import force_locale
 
 from models import meeting_documents, meetings
 from models.accounts import User
 from models.attendance import ONLINE, VENUE, Attendance, eligible_clause
-from models.base import utcnow
 from models.koperasi import Koperasi
 from models.meeting_documents import MeetingDocument
 from models.meetings import HELD, AgendaItem, Meeting, starts_utc
 from models.membership import Membership
 from models.zones import zone_of
+from web import minutes
 from web.extensions import db
 
 PAST_AGENDA = ("Pembukaan dan pengesahan tata tertib", "Laporan pertanggungjawaban pengurus",
                "Laporan pengawas", "Pengesahan neraca dan laporan hasil usaha", "Penetapan pembagian SHU",
                "Rencana kerja dan anggaran tahun berikutnya")
-UPCOMING_AGENDA = (*PAST_AGENDA[:5], "Pemilihan pengurus dan pengawas", PAST_AGENDA[5])
+UPCOMING_AGENDA = (PAST_AGENDA[0], "Rencana kerja dan anggaran tahun berikutnya", "Pemilihan pengurus",
+                   "Lain-lain")
 # A one-page PDF (the supervisors' report), small and valid: what staff would upload.
 REPORT_PDF = (b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
               b"2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
@@ -37,8 +40,13 @@ REPORT_PDF = (b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
 
 
 def _titles(today: date) -> tuple[str, str]:
-    """The held RAT decided the year before last (as the voting demo has it), the coming one last year."""
-    return f"RAT Tahun Buku {today.year - 2}", f"RAT Tahun Buku {today.year - 1}"
+    """The RAT held on last year's books; the coming meeting on next year's plan and budget."""
+    return f"RAT Tahun Buku {today.year - 1}", f"Rapat Anggota Rencana Kerja dan Anggaran {today.year + 1}"
+
+
+def _held_on(today: date) -> date:
+    """Mid-March, within the six months the law gives (a week ago when the demo runs before then)."""
+    return min(date(today.year, 3, 14), today - timedelta(days=7))
 
 
 def demo_meetings(koperasi: Koperasi, today: date | None = None) -> tuple[Meeting | None, Meeting | None]:
@@ -54,12 +62,12 @@ def rat(added: Counter, koperasi: Koperasi, pengurus: User, teller: User, today:
     past, upcoming = demo_meetings(koperasi, today)
     past_title, upcoming_title = _titles(today)
     if past is None:
-        _held(koperasi, pengurus, teller, past_title, today.year - 2, today - timedelta(days=45))
+        _held(koperasi, pengurus, teller, past_title, today.year - 1, _held_on(today))
         added["meetings"] += 1
     if upcoming is None:
         day = today + timedelta(days=10)
         # the record date has passed: its votes are open already (web/demo/voting.py)
-        meeting = meetings.create(koperasi, pengurus, title=upcoming_title, book_year=today.year - 1, day=day,
+        meeting = meetings.create(koperasi, pengurus, title=upcoming_title, book_year=day.year - 1, day=day,
                                   at=time(9), place="Aula Koperasi, Jl. Merdeka No. 1, Bandung",
                                   online_url="https://meet.google.com/kop-rat-demo", record_date=today - timedelta(days=1))
         for title in UPCOMING_AGENDA:
@@ -74,7 +82,8 @@ def rat(added: Counter, koperasi: Koperasi, pengurus: User, teller: User, today:
 
 
 def _held(koperasi: Koperasi, pengurus: User, teller: User, title: str, year: int, day: date) -> Meeting:
-    """A RAT of the past as it would stand: held, members present, minutes published. Made as rows
+    """A RAT of the past as it would stand: held, members present (its minutes come after its votes,
+    ``publish_minutes``). Made as rows
     (the rules refuse a meeting in the past), with what the rules would have recorded."""
     meeting = Meeting(koperasi_id=koperasi.id, title=title, book_year=year,
                       starts_at=starts_utc(koperasi, day, time(9)), place="Aula Koperasi, Jl. Merdeka No. 1, Bandung",
@@ -90,18 +99,19 @@ def _held(koperasi: Koperasi, pengurus: User, teller: User, title: str, year: in
     for n, member in enumerate(present):
         db.session.add(Attendance(meeting_id=meeting.id, membership_id=member.id, mode=ONLINE if n % 4 == 3 else VENUE,
                                   at=starts_utc(koperasi, day, time(8, 30)), by_id=None if n % 4 == 3 else teller.id))
-    online = sum(1 for n in range(len(present)) if n % 4 == 3)
-    needed = meetings.needed(len(eligible), koperasi.rat_quorum_bp)
-    meeting.minutes = "\n".join([
-        "NOTULEN RAPAT ANGGOTA TAHUNAN (RAT)", koperasi.name, f"{title} — tahun buku {meeting.book_year}", "",
-        f"Hari dan jam: {day:%d-%m-%Y}, pukul 09.00 WIB", f"Tempat: {meeting.place}", "",
-        "KEHADIRAN",
-        f"Anggota yang berhak: {len(eligible)}; hadir: {len(present)} (di tempat {len(present) - online}, "
-        f"daring {online}); dibutuhkan untuk kuorum: {needed}.",
-        "Kuorum tercapai: rapat sah." if len(present) >= needed else "Kuorum tidak tercapai.", "",
-        "ACARA DAN KEPUTUSAN",
-        *(f"{n}. {item}: diterima oleh rapat secara musyawarah." for n, item in enumerate(PAST_AGENDA, start=1)), "",
-        "Rapat ditutup pukul 12.00 WIB oleh pimpinan rapat."])
-    meeting.minutes_published_at = utcnow()
     db.session.flush()
     return meeting
+
+
+def publish_minutes(added: Counter, koperasi: Koperasi, today: date) -> None:
+    """The held RAT's minutes, as Kopz drafts them (agenda, attendance, the votes' results), published."""
+    past, _coming = demo_meetings(koperasi, today)
+    if past is None or past.minutes_published_at is not None:
+        return
+    with force_locale("id"):
+        text = minutes.draft(past)
+    # what the secretary fills in where the draft leaves "…"
+    text = text.replace("Pembahasan: …", "Pembahasan: diterima oleh rapat.").replace("pukul …", "pukul 12.00 WIB.")
+    meetings.publish_minutes(past, text)
+    added["minutes"] += 1
+    db.session.commit()

@@ -1,37 +1,17 @@
 """Demo SHU: the first Bandung koperasi's last book year (closed by ``money.close_last_year``)
-divided as a usual bylaw says, approved at its RAT and posted, so members see last year's SHU."""
+divided as a usual bylaw says, approved at its RAT (whose members voted the split through,
+web/demo/voting.py) and posted, so members see last year's SHU."""
 
 from __future__ import annotations
 
 from collections import Counter
-from datetime import date, timedelta
-
-import sqlalchemy as sa
 
 from models import shu, shu_posting
 from models.accounts import User
 from models.koperasi import Koperasi
-from models.meetings import HELD, Meeting
-from models.months import midnight
 from models.zones import zone_of
+from web.demo.meetings import demo_meetings
 from web.extensions import db
-
-RAT_DAY = (3, 14)  # the RAT of last year's books: mid-March (or a week ago, early in the year)
-
-
-def _meeting(added: Counter, koperasi: Koperasi, year: int, pengurus: User) -> Meeting:
-    meeting = db.session.scalar(sa.select(Meeting).where(Meeting.koperasi_id == koperasi.id,
-                                                         Meeting.book_year == year).order_by(Meeting.id))
-    if meeting is None:
-        today = zone_of(koperasi).today()
-        day = min(date(year + 1, *RAT_DAY), today - timedelta(days=7))
-        meeting = Meeting(koperasi_id=koperasi.id, title=f"RAT Tahun Buku {year}", book_year=year,
-                          starts_at=midnight(koperasi, day) + timedelta(hours=9), place="Aula koperasi",
-                          record_date=day - timedelta(days=14), status=HELD, created_by_id=pengurus.id)
-        db.session.add(meeting)
-        db.session.flush()
-        added["RAT meetings"] += 1
-    return meeting
 
 
 def shu_of_last_year(added: Counter, koperasi: Koperasi, pengurus: User) -> None:
@@ -50,7 +30,10 @@ def shu_of_last_year(added: Counter, koperasi: Koperasi, pengurus: User) -> None
         plan = shu.save_plan(koperasi, year, data, pengurus)
         added["SHU plans"] += 1
     if not plan.approved:
-        shu_posting.approve(plan, pengurus, _meeting(added, koperasi, year, pengurus))
+        rat, _coming = demo_meetings(koperasi)
+        if rat is None or rat.book_year != year:  # the RAT demo makes it first (web/demo/__init__.py)
+            return
+        shu_posting.approve(plan, pengurus, rat)
         added["SHU approvals"] += 1
     if plan.posted_at is None:
         job = shu_posting.start_posting(plan, pengurus)

@@ -10,7 +10,7 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 
-from models import voting
+from models import attendance, voting
 from models.accounts import User
 from models.base import utcnow
 from models.koperasi import Koperasi
@@ -39,15 +39,16 @@ def votes(added: Counter, koperasi: Koperasi, past_meeting: Meeting, upcoming_me
     by = db.session.get(User, koperasi.created_by_id)
     now = utcnow()
     start = past_meeting.starts_at - timedelta(hours=1)
-    _meeting_votes(added, past_meeting, PAST, by, opens=start, closes=start + timedelta(hours=4), everyone=True)
+    _meeting_votes(added, past_meeting, PAST, by, opens=start, closes=start + timedelta(hours=4), everyone=True,
+                   next_year=past_meeting.book_year + 1)
+    # the coming meeting decides next year's plan: the year after the one it meets in
     _meeting_votes(added, upcoming_meeting, UPCOMING, by, opens=now - timedelta(hours=2),
-                   closes=now + timedelta(days=4), everyone=False)
+                   closes=now + timedelta(days=4), everyone=False, next_year=upcoming_meeting.day.year + 1)
 
 
-def _meeting_votes(added, meeting, proposals, by, opens, closes, everyone: bool) -> None:
-    year = meeting.book_year
-    names = {"year": year, "next": year + 1, "end": year + 4}
-    voters = db.session.scalars(sa.select(Membership).where(voting.eligible_condition(meeting))
+def _meeting_votes(added, meeting, proposals, by, opens, closes, everyone: bool, next_year: int) -> None:
+    names = {"year": meeting.book_year, "next": next_year, "end": next_year + 3}
+    voters = db.session.scalars(sa.select(Membership).where(attendance.eligible_clause(meeting))
                                 .order_by(Membership.member_number)).all()
     for kind, topic, title, candidates, seats, weights in proposals:
         title = title.format(**names)
