@@ -15,6 +15,8 @@ import http_ece
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
+from web.push import new_keys
+
 
 def b64url(raw: bytes) -> str:
     return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
@@ -84,3 +86,14 @@ class FakePushService:
         while not self.received.empty():
             out.append(self.received.get_nowait())
         return out
+
+
+
+PUBLIC, PRIVATE = new_keys()  # the server's VAPID pair, one for the whole test run
+VAPID = {"VAPID_PUBLIC_KEY": PUBLIC, "VAPID_PRIVATE_KEY": PRIVATE, "VAPID_SUBJECT": "mailto:ops@kopz.example"}
+
+
+def set_vapid_keys(app, monkeypatch) -> None:
+    """Push set up, as a server with VAPID keys in its environment."""
+    for name, value in VAPID.items():
+        monkeypatch.setitem(app.config, name, value)

@@ -11,19 +11,15 @@ import sqlalchemy as sa
 from models import push
 from models.notifications import Kind, notify
 from tests.conftest import login
-from tests.fake_push import Browser, FakePushService
+from tests.fake_push import PRIVATE, PUBLIC, Browser, FakePushService, set_vapid_keys
 from web import push as web_push
 from web.config import ConfigError
-
-PUBLIC, PRIVATE = web_push.new_keys()
 
 
 @pytest.fixture
 def keys(app, monkeypatch):
     """Push set up, as a server with VAPID keys in its environment."""
-    for name, value in (("VAPID_PUBLIC_KEY", PUBLIC), ("VAPID_PRIVATE_KEY", PRIVATE),
-                        ("VAPID_SUBJECT", "mailto:ops@kopz.example")):
-        monkeypatch.setitem(app.config, name, value)
+    set_vapid_keys(app, monkeypatch)
     monkeypatch.setitem(app.config, "REDIS_URL", None)
 
 

@@ -25,15 +25,13 @@ from redis.exceptions import RedisError
 from models import push
 from models.notifications import Kind, notify
 from tests.conftest import require
-from tests.fake_push import Browser, FakePushService
+from tests.fake_push import PUBLIC, VAPID, Browser, FakePushService
 from web import notification_text
 from web import push as web_push
 from web.config import ROOT
 
 REDIS_URL = "redis://127.0.0.1:6379/13"
-PUBLIC, PRIVATE = web_push.new_keys()
-SUBJECT = "mailto:ops@kopz.example"
-VAPID = {"VAPID_PUBLIC_KEY": PUBLIC, "VAPID_PRIVATE_KEY": PRIVATE, "VAPID_SUBJECT": SUBJECT}
+SUBJECT = VAPID["VAPID_SUBJECT"]
 
 
 def _redis() -> Redis | None:

@@ -139,16 +139,22 @@ class ShuChoiceForm(Form):
 @bp.route("/k/<slug>/me/shu", methods=["POST"])
 def shu_choice(slug):
     """The member chooses whether their SHU goes to sukarela or is paid in cash."""
+    form = ShuChoiceForm()
+    return _my_setting(slug, form, lambda m: shu_posting.set_choice(m, form.paid_to.data),
+                       lambda: _("Saved: %(choice)s.", choice=shu_posting.TO_LABELS[form.paid_to.data]), "#shu-h")
+
+
+def _my_setting(slug, form, change, saved, anchor: str):
+    """A card holder changes one of their own settings (a one-field form), then is back on their page."""
     membership = my_membership(slug)
     if not membership.is_card:
         abort(404)
-    form = ShuChoiceForm()
-    if run(form, lambda: shu_posting.set_choice(membership, form.paid_to.data)):
-        flash(_("Saved: %(choice)s.", choice=shu_posting.TO_LABELS[form.paid_to.data]), "success")
+    if run(form, lambda: change(membership)):
+        flash(saved(), "success")
     else:
-        for message in [*form.form_errors, *form.paid_to.errors]:
+        for message in [*form.form_errors, *(error for field in form for error in field.errors)]:
             flash(str(message), "error")
-    return see_other(url_for("membership.me", slug=slug) + "#shu-h")
+    return see_other(url_for("membership.me", slug=slug) + anchor)
 
 
 class AutopayForm(Form):
@@ -160,16 +166,10 @@ class AutopayForm(Form):
 @bp.route("/k/<slug>/me/autopay", methods=["POST"])
 def autopay(slug):
     """The member turns automatic payment of wajib from sukarela on or off."""
-    membership = my_membership(slug)
-    if not membership.is_card:
-        abort(404)
     form = AutopayForm()
-    if run(form, lambda: dues.set_autopay(membership, form.autopay.data)):
-        flash(_("Automatic payment is on.") if form.autopay.data else _("Automatic payment is off."), "success")
-    else:
-        for message in [*form.form_errors, *form.autopay.errors]:
-            flash(str(message), "error")
-    return see_other(url_for("membership.me", slug=slug) + "#dues-h")
+    return _my_setting(slug, form, lambda m: dues.set_autopay(m, form.autopay.data),
+                       lambda: _("Automatic payment is on.") if form.autopay.data else _("Automatic payment is off."),
+                       "#dues-h")
 
 
 def _month() -> str | None:

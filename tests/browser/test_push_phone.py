@@ -15,17 +15,12 @@ from models import push
 from tests.browser.conftest import session_cookie
 from tests.browser.guard import watch
 from tests.browser.steps import arrive, button, finish, t, told
-from tests.fake_push import Browser
-from web import push as web_push
-
-PUBLIC, PRIVATE = web_push.new_keys()
+from tests.fake_push import PUBLIC, Browser, set_vapid_keys
 
 
 @pytest.fixture
 def keys(app, monkeypatch):
-    for name, value in (("VAPID_PUBLIC_KEY", PUBLIC), ("VAPID_PRIVATE_KEY", PRIVATE),
-                        ("VAPID_SUBJECT", "mailto:ops@kopz.example")):
-        monkeypatch.setitem(app.config, name, value)
+    set_vapid_keys(app, monkeypatch)
 
 
 def _endpoints(db, user) -> list[str]:
