@@ -11,13 +11,16 @@ Rules kept here:
   looks for a row that is not there yet, nor sends what never happened.
 - Inline, ``later`` work runs when ``run_ready()`` is called: after each request
   (``web.jobs``), and by the commands that commit outside one.
+- ``later(..., at=when)`` runs the task at a later moment: RQ's scheduler (``flask --app wsgi
+  worker`` runs it) keeps it until then. Without Redis there is no one to wait for the
+  moment: such a task is for work that also has a command to run by hand or from cron.
 - A ``Job`` row records a long task's progress (done of total) for the page that
   started it; the task updates it and commits as it goes.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from flask import current_app
@@ -81,9 +84,10 @@ def enqueue(task: str, *args) -> None:
         _run(task, args)
 
 
-def later(task: str, *args) -> None:
-    """Run ``task(*args)`` once the current transaction commits (never if it rolls back)."""
-    db.session.info.setdefault(_PENDING, []).append((task, args))
+def later(task: str, *args, at: datetime | None = None) -> None:
+    """Run ``task(*args)`` once the current transaction commits (never if it rolls back); with
+    ``at`` (naive UTC), not before that moment, and only where a worker runs (see the rules)."""
+    db.session.info.setdefault(_PENDING, []).append((task, args, at))
 
 
 def run_ready() -> int:
@@ -107,10 +111,12 @@ def _queue_committed(session: Session) -> None:
     if not pending:
         return
     q = queue()
-    for task, args in pending:
-        if q is not None:
+    for task, args, at in pending:
+        if q is not None and at is not None:
+            q.enqueue_at(at.replace(tzinfo=UTC), "web.jobs.perform", task, *args, job_timeout=3600)
+        elif q is not None:
             q.enqueue("web.jobs.perform", task, *args, job_timeout=3600)
-        else:
+        elif at is None:
             _ready.append((task, args))
 
 

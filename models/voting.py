@@ -34,11 +34,13 @@ What remains, and what was done about it:
 - PostgreSQL itself links them until the tables are rewritten: every row carries the id
   of the transaction that wrote it (``xmin``), the same on a ballot and on its voter's
   mark (one transaction, as it must be) and growing with the order of voting; and new rows
-  sit in the table's heap in the order they came (``ctid``). So after a vote closes,
-  ``flask --app wsgi ballots-rewrite`` (``voting_results.restamp`` then ``recluster``)
-  rewrites every row of the three tables in one transaction (one stamp for all) and then
-  reorders them by their random keys (CLUSTER). Tested: before it, 30 of 30 ballots share
-  their stamp with exactly one mark; after it, none does. The write-ahead log, WAL
+  sit in the table's heap in the order they came (``ctid``). So when a vote closes, the
+  worker (``flask --app wsgi worker``, which creating the vote scheduled) runs
+  ``voting_results.rewrite``: every row of the three tables rewritten in one transaction
+  (one stamp for all), then reordered by their random keys (CLUSTER). Without Redis (no
+  worker) ``flask --app wsgi ballots-rewrite`` does the same, by hand or nightly from cron.
+  Tested: before it, 30 of 30 ballots share their stamp with exactly one mark; after it,
+  none does. The write-ahead log, WAL
   archives and backups taken during the vote still hold the order: keep them as secret as
   the database, and keep the statement log off (``log_statement`` = ``none``/``ddl``).
 - The operator watching the database (or the web server's access log) *at the moment*
@@ -52,7 +54,7 @@ from __future__ import annotations
 import enum
 import secrets
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -68,6 +70,7 @@ from models.membership import Membership
 from models.notifications import Kind, notify_many
 
 MOTION, ELECTION = "motion", "election"
+REWRITE_DELAY = timedelta(seconds=5)  # after the close: a ballot cast in its last instant has committed
 YES, NO, ABSTAIN = "yes", "no", "abstain"
 MOTION_CHOICES = (YES, NO, ABSTAIN)
 CHOICE_LABELS = {YES: _l("Yes (agree)"), NO: _l("No (disagree)"), ABSTAIN: _l("Abstain")}
@@ -259,7 +262,14 @@ def create(meeting: Meeting, data: ProposalData, by: User, now: datetime | None 
     db.session.flush()
     if announce_it:
         jobs.later("models.voting.announce", proposal.id)
+    _rewrite_after(proposal)
     return proposal
+
+
+def _rewrite_after(proposal: Proposal) -> None:
+    """When the vote closes, the worker rewrites the ballot tables (``voting_results.rewrite``):
+    on PostgreSQL no stamp or place links a ballot to its voter after that."""
+    jobs.later("models.voting_results.rewrite", at=proposal.closes_at + REWRITE_DELAY)
 
 
 def edit(proposal: Proposal, data: ProposalData, now: datetime | None = None) -> Proposal:
@@ -273,6 +283,7 @@ def edit(proposal: Proposal, data: ProposalData, now: datetime | None = None) ->
     proposal.topic, proposal.title, proposal.description = data.topic, title, (data.description or "").strip()
     proposal.seats = data.seats if proposal.kind == ELECTION else 1
     proposal.opens_at, proposal.closes_at = max(data.opens_at, now), data.closes_at
+    _rewrite_after(proposal)
     proposal.candidates = [Candidate(name=name, membership_id=mid, position=i) for i, (name, mid) in
                            enumerate(candidates)]
     db.session.flush()

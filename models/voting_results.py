@@ -175,6 +175,16 @@ def restamp() -> bool:
     return True
 
 
+def rewrite() -> bool:
+    """Both steps, each committed (a background task the close of every vote schedules,
+    ``models.voting.create``; and ``flask --app wsgi ballots-rewrite``). Returns whether anything was done."""
+    done = restamp()
+    db.session.commit()
+    recluster()
+    db.session.commit()
+    return done
+
+
 def recluster() -> bool:
     """PostgreSQL keeps new rows in the order they came (``ctid``): rewrite the ballot tables
     in the order of their (random) keys, dropping the old row versions, so neither their

@@ -13,7 +13,7 @@ from flask import Flask
 from models.accounts import create_admin
 from models.errors import DomainError
 from models.ledger import Entry
-from models.voting_results import recluster, restamp
+from models.voting_results import rewrite
 from web.config import ROOT
 from web.database import WRITES
 from web.extensions import db
@@ -184,12 +184,9 @@ def _english_is_the_source(po_path: Path) -> None:
 @click.command("ballots-rewrite")
 def ballots_rewrite_command() -> None:
     """Rewrite the ballot tables (PostgreSQL): one transaction stamp for every row, then the rows in
-    random-key order, so neither follows the order of voting; run after a vote closes (models/voting.py)."""
-    db.session.info[WRITES] = True
-    done = restamp()
-    db.session.commit()
-    recluster()
-    db.session.commit()
+    random-key order, so neither follows the order of voting. The worker does it when each vote closes;
+    without Redis (no worker) run it after a vote closes, or nightly (models/voting.py)."""
+    done = rewrite()
     click.echo("Ballot tables rewritten in key order." if done else "Nothing to do: SQLite keeps ballots in key order.")
 
 

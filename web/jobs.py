@@ -65,7 +65,8 @@ def worker_command(burst: bool) -> None:
     db.engine.dispose()  # each job runs in a fork: it opens its own database connections
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     click.echo(f"Kopz worker on queue {jobs.QUEUE!r} at {where}")
-    Worker([jobs.QUEUE], connection=connection).work(burst=burst, logging_level="INFO")
+    # with its scheduler: the tasks queued for a later moment (models.jobs.later(..., at=...)) run then
+    Worker([jobs.QUEUE], connection=connection).work(burst=burst, with_scheduler=True, logging_level="INFO")
 
 
 def init_app(app: Flask) -> None:
