@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 
 from models import voting
 from models.base import utcnow
-from models.meetings import Meeting
+from models.meetings import SCHEDULED, Meeting
 from models.zones import zone_of
 from tests.browser.test_office_money import no_sideways_scroll
 from tests.conftest import board
@@ -21,8 +21,9 @@ from tests.conftest import board
 @pytest.fixture
 def rat(db, make_koperasi, make_member, make_user):
     k = make_koperasi(name="Koperasi Suara Warga", member_prefix="KSW", pokok_idr=0)
-    meeting = Meeting(koperasi_id=k.id, title="RAT Tahun Buku 2025", book_year=2025,
-                      starts_at=utcnow() + timedelta(days=2), record_date=zone_of(k).today())
+    meeting = Meeting(koperasi_id=k.id, title="RAT Tahun Buku 2025", book_year=2025, place="Aula",
+                      starts_at=utcnow() + timedelta(days=2), record_date=zone_of(k).today(), status=SCHEDULED,
+                      published_at=utcnow())
     db.session.add(meeting)
     db.session.commit()
     member = make_member(k, user=make_user(full_name="Siti Aminah", mobile="081298765432"))
@@ -49,7 +50,9 @@ def _close(db, proposal):
 def test_the_board_puts_a_motion_and_an_election_to_the_vote(actor, rat, db):
     k, meeting = rat["k"], rat["meeting"]
     page = actor(board(k))
-    page.goto(f"/k/{k.slug}/office/rat/{meeting.id}/proposals")
+    page.goto(f"/k/{k.slug}/office/rat/{meeting.id}")  # from the meeting's own office page
+    page.get_by_role("link", name="Pemungutan suara").tap()
+    expect(page).to_have_url(re.compile(rf"/office/rat/{meeting.id}/proposals$"))
     page.get_by_role("link", name="Usulan keputusan baru").tap()
     page.get_by_label("Tentang").select_option("statements")
     page.get_by_label("Judul").fill("Mengesahkan laporan keuangan 2025")
@@ -74,7 +77,9 @@ def test_a_member_votes_and_the_phone_keeps_the_receipt(actor, rat, db):
     k, meeting = rat["k"], rat["meeting"]
     proposal = _open(db, rat)
     page = actor(rat["member"].user)
-    page.goto(f"/k/{k.slug}/rat/{meeting.id}/vote")
+    page.goto(f"/k/{k.slug}/rat/{meeting.id}")  # the meeting as members read it, then its votes
+    page.get_by_role("link", name="Buka pemungutan suara").tap()
+    expect(page).to_have_url(re.compile(rf"/rat/{meeting.id}/vote$"))
     page.get_by_role("link", name="Mengesahkan pembagian SHU 2025").tap()
     page.get_by_label("Setuju", exact=True).check()
     no_sideways_scroll(page)
