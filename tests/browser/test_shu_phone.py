@@ -1,7 +1,11 @@
 """SHU on a 360 px phone, with and without JavaScript: the pengurus opens last year's SHU from
 the office, sets the split from the bylaws, reads the preview, records the RAT's approval,
 posts and sees the posting done; a member then finds their share, with its breakdown, on
-their card page. The figures are tests/test_shu.py's hand-checked example."""
+their card page. The figures are tests/test_shu.py's hand-checked example.
+
+With JavaScript the posting runs as in production: a real worker (``flask --app wsgi worker``
+on Redis) takes the job and the page's progress, polled every 2 s, turns into "posted".
+Without it, the posting runs inline (no ``REDIS_URL``), as the embedded default does."""
 
 from __future__ import annotations
 
@@ -10,6 +14,7 @@ from playwright.sync_api import expect
 
 from models.shu import JU_LABELS, PART_LABELS
 from tests.browser.steps import arrive, button, finish, open_office, rp, section, t, told
+from tests.rq_worker import worker_fixture  # noqa: F401  (the fixture named worker)
 from tests.shu_setup import shu_year
 
 
@@ -19,7 +24,9 @@ def year(make_koperasi, make_member, make_user, make_store, db):
 
 
 @pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
-def test_the_pengurus_divides_last_years_shu_and_a_member_sees_it(actor, year, javascript):
+def test_the_pengurus_divides_last_years_shu_and_a_member_sees_it(actor, year, javascript, worker, app, monkeypatch):
+    if not javascript:
+        monkeypatch.setitem(app.config, "REDIS_URL", None)  # inline: the embedded default, no worker
     k = year["k"]
     office = actor(year["pengurus"], js=javascript)
     open_office(office, k, "SHU", "SHU (Sisa Hasil Usaha)")
@@ -50,7 +57,7 @@ def test_the_pengurus_divides_last_years_shu_and_a_member_sees_it(actor, year, j
     button(office, "Post the SHU").tap()
     arrive(office, t("SHU of the book year %(year)s", year=year["year"]))
     expect(office.locator("#posting-done")).to_contain_text(t("Posted: %(done)s of %(total)s members, the reserve "
-                                                              "and the funds.", done=4, total=4))
+                                                              "and the funds.", done=4, total=4), timeout=30_000)
 
     ani = actor(year["ani"].user, js=javascript)
     ani.goto(f"/k/{k.slug}/me")
