@@ -78,6 +78,9 @@ def app(tmp_path_factory):
             "MEDIA_DIR": str(tmp / "media"),
             "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",  # fast in tests; scrypt in production
             "WTF_CSRF_ENABLED": False,  # tests/test_security.py turns it back on
+            # Background work runs inline, at once, so a test sees what it did. The tests that prove
+            # the queue take a real worker on Redis (tests/rq_worker.py), which sets REDIS_URL itself.
+            "REDIS_URL": None,
         },
         env="testing",
     )
