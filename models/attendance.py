@@ -18,7 +18,7 @@ Rules kept here:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -26,10 +26,10 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import db, utcnow
 from models.errors import DomainError
-from models.koperasi import Koperasi
 from models.ledger import Entry
 from models.meetings import SCHEDULED, Meeting, needed
 from models.membership import Membership, MemberStatus, membership_from_token
+from models.months import midnight
 from models.zones import zone_of
 
 VENUE, ONLINE = "venue", "online"
@@ -52,13 +52,7 @@ class Attendance(db.Model):
 
 def record_cutoff(meeting: Meeting) -> datetime:
     """The end of the record date in the koperasi's zone, in UTC (naive): who was active then votes."""
-    zone = zone_of(meeting_koperasi(meeting)).tz
-    local = datetime.combine(meeting.record_date + timedelta(days=1), time(0), tzinfo=zone)
-    return local.astimezone(UTC).replace(tzinfo=None)
-
-
-def meeting_koperasi(meeting: Meeting) -> Koperasi:
-    return db.session.get(Koperasi, meeting.koperasi_id)
+    return midnight(meeting.koperasi, meeting.record_date + timedelta(days=1))
 
 
 def eligible_clause(meeting: Meeting):

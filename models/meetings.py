@@ -27,6 +27,7 @@ from models.base import db, utcnow
 from models.errors import Checks, DomainError
 from models.koperasi import Koperasi
 from models.membership import Membership, MemberStatus
+from models.months import midnight
 from models.notifications import Kind, notify_many
 from models.zones import zone_of
 
@@ -96,7 +97,7 @@ class AgendaItem(db.Model):
 
 def starts_utc(koperasi: Koperasi, day: date, at: time) -> datetime:
     """The UTC moment of ``day`` ``at`` in the koperasi's zone (naive UTC, as stored)."""
-    return datetime.combine(day, at) - timedelta(hours=zone_of(koperasi).hours)
+    return midnight(koperasi, day) + timedelta(hours=at.hour, minutes=at.minute)
 
 
 def check_details(koperasi: Koperasi, *, title: str | None, book_year: int | None, day: date | None,

@@ -34,13 +34,17 @@ def _slot(start: date, today: date) -> date:
     return start + timedelta(days=EVERY * ((today - start).days // EVERY))
 
 
-def _due_soon(today: date) -> list[dict]:
-    rows = db.session.execute(
+def _instalments(*where) -> list[tuple]:
+    """Instalments matching ``where``, each with its loan, koperasi and the member's user."""
+    return db.session.execute(
         sa.select(Instalment, Loan.id, Loan.koperasi_id, Membership.user_id, Koperasi.slug)
         .join(Loan, Loan.id == Instalment.loan_id).join(Membership, Membership.id == Loan.membership_id)
-        .join(Koperasi, Koperasi.id == Loan.koperasi_id)
-        .where(Loan.status == LoanStatus.ACTIVE, Instalment.settled_on.is_(None),
-               Instalment.due_on > today, Instalment.due_on <= today + timedelta(days=DUE_SOON_DAYS))).all()
+        .join(Koperasi, Koperasi.id == Loan.koperasi_id).where(*where)).all()
+
+
+def _due_soon(today: date) -> list[dict]:
+    rows = _instalments(Loan.status == LoanStatus.ACTIVE, Instalment.settled_on.is_(None), Instalment.due_on > today,
+                        Instalment.due_on <= today + timedelta(days=DUE_SOON_DAYS))
     return [_row(Kind.INSTALMENT_DUE, inst, loan_id, koperasi_id, user_id, slug, inst.due_on)
             for inst, loan_id, koperasi_id, user_id, slug in rows]
 
@@ -49,13 +53,9 @@ def _overdue(today: date) -> list[dict]:
     oldest = (sa.select(sa.func.min(Instalment.id)).join(Loan, Loan.id == Instalment.loan_id)
               .where(Loan.status == LoanStatus.ACTIVE, Instalment.settled_on.is_(None), Instalment.due_on < today)
               .group_by(Instalment.loan_id))
-    rows = db.session.execute(
-        sa.select(Instalment, Loan.id, Loan.koperasi_id, Membership.user_id, Koperasi.slug)
-        .join(Loan, Loan.id == Instalment.loan_id).join(Membership, Membership.id == Loan.membership_id)
-        .join(Koperasi, Koperasi.id == Loan.koperasi_id).where(Instalment.id.in_(oldest))).all()
     return [_row(Kind.INSTALMENT_OVERDUE, inst, loan_id, koperasi_id, user_id, slug,
                  _slot(inst.due_on + timedelta(days=1), today))
-            for inst, loan_id, koperasi_id, user_id, slug in rows]
+            for inst, loan_id, koperasi_id, user_id, slug in _instalments(Instalment.id.in_(oldest))]
 
 
 def _row(kind: Kind, inst: Instalment, loan_id: int, koperasi_id: int, user_id: int, slug: str, day: date) -> dict:

@@ -62,7 +62,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models import jobs
 from models.accounts import User
-from models.attendance import eligible_clause, is_eligible, meeting_koperasi
+from models.attendance import eligible_clause, is_eligible
 from models.base import db, utcnow
 from models.errors import Checks, DomainError
 from models.meetings import Meeting
@@ -297,7 +297,7 @@ def announce(proposal_id: int) -> int:
     if proposal is None:
         return 0
     meeting = proposal.meeting
-    koperasi = meeting_koperasi(meeting)
+    koperasi = meeting.koperasi
     users = db.session.scalars(sa.select(Membership.user_id).where(eligible_clause(meeting))).all()
     url = f"/k/{koperasi.slug}/rat/{meeting.id}/vote/{proposal.id}"
     params = {"title": proposal.title, "opens_at": proposal.opens_at.isoformat(),

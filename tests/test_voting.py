@@ -16,7 +16,7 @@ from models.base import db, utcnow
 from models.errors import DomainError
 from models.koperasi import Koperasi
 from models.ledger import Entry
-from models.meetings import Meeting
+from models.meetings import DRAFT, SCHEDULED, Meeting
 from models.notifications import Notification
 from models.voting import Ballot, BallotChoice, Proposal, VoterMark
 from models.zones import zone_of
@@ -34,7 +34,7 @@ def k(make_koperasi):
 @pytest.fixture
 def meeting(db, k):
     m = Meeting(koperasi_id=k.id, title="RAT Tahun Buku 2025", book_year=2025, starts_at=utcnow() + timedelta(days=3),
-                record_date=zone_of(k).today())
+                record_date=zone_of(k).today(), status=SCHEDULED)  # published: its members see it
     db.session.add(m)
     db.session.commit()
     return m
@@ -368,6 +368,19 @@ def test_another_koperasi_finds_nothing(app, db, k, meeting, members, make_koper
     member = login(app.test_client(), make_member(other, nik=NIKS[40]).user)
     assert member.get(f"/k/{other.slug}/rat/{meeting.id}/vote/{proposal.id}").status_code == 404
     assert member.get(url(k, proposal, "/ballots")).status_code == 404
+
+
+def test_an_unpublished_meetings_votes_are_the_offices_alone(app, db, k, meeting, members, make_staff):
+    proposal = motion(meeting)
+    db.session.get(Meeting, meeting.id).status = DRAFT
+    db.session.commit()
+    member = login(app.test_client(), members[0].user)
+    for tail in ("", f"/{proposal.id}", f"/{proposal.id}/ballots", f"/{proposal.id}/ballots.csv"):
+        assert member.get(f"/k/{k.slug}/rat/{meeting.id}/vote{tail}").status_code == 404, tail
+    assert member.post(url(k, proposal), data={"choice": "yes"}).status_code == 404
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(VoterMark)) == 0
+    reader = login(app.test_client(), make_staff(k, "pengawas"))
+    assert reader.get(f"/k/{k.slug}/rat/{meeting.id}/vote").status_code == 200
 
 
 def test_the_demo_has_published_and_open_votes(app, db):

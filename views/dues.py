@@ -3,7 +3,6 @@ the month's interest, and the board's month-end button."""
 
 from __future__ import annotations
 
-import math
 from datetime import date
 
 import sqlalchemy as sa
@@ -17,7 +16,7 @@ from wtforms import SelectField
 from models import dues, months
 from models.ledger import Entry, Line
 from models.month_end import run_month_end
-from views.fields import KeyedForm, choices, query_int
+from views.fields import KeyedForm, choices, page_of
 from views.forms import dispatch, failed, run
 from web.access import office
 from web.extensions import db
@@ -111,8 +110,7 @@ def _page(here, form=None):
         db.session.commit()  # the month's bills are made once, by whoever looks first
     rows = dues.month_dues(koperasi, month)
     billed = [d for d in rows if d.current]
-    pages = max(1, math.ceil(len(rows) / PER_PAGE))
-    page = min(max(request.args.get("page", 1, type=query_int), 1), pages)
+    page, pages = page_of(len(rows), PER_PAGE)
     shown = [months.current(koperasi)]
     while len(shown) < MONTHS_SHOWN:
         shown.append(months.previous(shown[-1]))

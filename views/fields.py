@@ -4,6 +4,7 @@ and pictures kept across a failed submit."""
 from __future__ import annotations
 
 import base64
+import math
 import os
 import re
 import secrets
@@ -125,6 +126,13 @@ def query_int(text: str) -> int:
     """``request.args.get(name, default, type=query_int)``: a page number or an id from the
     query string; anything else (other digits, beyond a column) falls back to the default."""
     return parse_whole(text, 0, MAX_INT)
+
+
+def page_of(total: int, per_page: int, arg: str = "page") -> tuple[int, int]:
+    """``(page, pages)`` for a list of ``total`` rows: the page asked for in the query string,
+    kept between the first and the last (a list never has fewer than one page)."""
+    pages = max(1, math.ceil(total / per_page))
+    return min(max(request.args.get(arg, 1, type=query_int), 1), pages), pages
 
 
 FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(9998, 12, 31)

@@ -3,8 +3,6 @@ allowance (PPAP) and its rates, and the written-off loans kept off the balance s
 
 from __future__ import annotations
 
-import math
-
 from flask import Blueprint, flash, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -15,7 +13,7 @@ from wtforms.validators import InputRequired
 from models import collectability
 from models.collectability import CLASS_LABELS, CLASSES
 from models.zones import zone_of
-from views.fields import Form, query_int
+from views.fields import Form, page_of
 from views.forms import dispatch, failed, run
 from views.loan_forms import PercentField
 from web.access import office
@@ -90,8 +88,7 @@ def _page(o, provision_form=None, rates_form=None):
     today = zone_of(o.koperasi).today()
     rows = collectability.classify(o.koperasi.id, today)
     summary = collectability.summarize(o.koperasi, rows)
-    pages = max(1, math.ceil(len(rows) / PER_PAGE))
-    page = min(max(request.args.get("page", 1, type=query_int), 1), pages)
+    page, pages = page_of(len(rows), PER_PAGE)
     if provision_form is None:
         provision_form = ProvisionForm(formdata=None)
     provision_form.month.choices = _ended_months(o.koperasi)

@@ -3,7 +3,6 @@ review, disbursement, teller repayments and portfolio."""
 
 from __future__ import annotations
 
-import math
 from datetime import date
 
 import sqlalchemy as sa
@@ -35,7 +34,7 @@ from models.loans import (
 from models.membership import Membership
 from models.statement import entry_label
 from models.zones import zone_of
-from views.fields import query_int
+from views.fields import page_of, query_int
 from views.forms import dispatch, failed, run
 from views.loan_forms import (
     ApplyForm,
@@ -237,11 +236,6 @@ def instalment_rows(loan: Loan, today: date) -> list[tuple[Instalment, str]]:
 
 # ---------------------------------------------------------------- the office: portfolio
 
-def _paged(total: int, arg: str) -> tuple[int, int]:
-    pages = max(1, math.ceil(total / PER_PAGE))
-    return min(max(request.args.get(arg, 1, type=query_int), 1), pages), pages
-
-
 @bp.get("/office/loans")
 def portfolio(slug):
     """Loans by status, outstanding, overdue and NPL; applications to review; loans in arrears."""
@@ -249,12 +243,12 @@ def portfolio(slug):
     today = _today(o.koperasi)
     numbers = portfolio_rules.figures(o.koperasi.id, today)
     waiting = numbers["counts"][LoanStatus.APPLIED] + numbers["counts"][LoanStatus.APPROVED]
-    qpage, qpages = _paged(waiting, "qpage")
+    qpage, qpages = page_of(waiting, PER_PAGE, "qpage")
     queue = db.session.scalars(
         o.select(Loan).where(Loan.status.in_([LoanStatus.APPLIED, LoanStatus.APPROVED]))
         .options(lazyload(Loan.instalments)).order_by(Loan.status, Loan.applied_at, Loan.id)
         .limit(PER_PAGE).offset((qpage - 1) * PER_PAGE)).all()
-    page, pages = _paged(numbers["in_arrears"], "page")
+    page, pages = page_of(numbers["in_arrears"], PER_PAGE, "page")
     arrears = portfolio_rules.in_arrears(o.koperasi.id, today, PER_PAGE, (page - 1) * PER_PAGE)
     return render("loans/portfolio.html", o=o, n=numbers, queue=queue, waiting=waiting, qpage=qpage,
                   qpages=qpages, arrears=arrears, page=page, pages=pages, labels=LABELS, today=today)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import io
-import math
 from datetime import date
 
 import segno
@@ -23,7 +22,7 @@ from models import statement as mutasi
 from models.ledger import SAVINGS_LABELS, balances
 from models.membership import Membership, MemberStatus
 from models.zones import zone_of
-from views.fields import Form, choices, query_int
+from views.fields import Form, choices, page_of
 from views.forms import run
 from web.access import my_membership, staff_role, visible_koperasi
 from web.extensions import db
@@ -180,8 +179,7 @@ def _month() -> str | None:
 def _savings_context(membership: Membership) -> dict:
     held = balances(membership.id)
     month, zone = _month(), zone_of(membership.koperasi)
-    pages = max(1, math.ceil(mutasi.count(membership.id, month, zone) / mutasi.PER_PAGE))
-    page = min(max(request.args.get("page", 1, type=query_int), 1), pages)
+    page, pages = page_of(mutasi.count(membership.id, month, zone), mutasi.PER_PAGE)
     return {"held": held, "total": sum(held.values()), "kind_labels": SAVINGS_LABELS,
             "entry_labels": mutasi.ENTRY_LABELS,
             "pokok_due": savings.pokok_due(membership) if membership.status == MemberStatus.APPROVED else 0,

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import io
-import math
 
 import sqlalchemy as sa
 from flask import Blueprint, flash, make_response, request, url_for
@@ -18,7 +17,7 @@ from models import membership as domain
 from models import resignation
 from models.ledger import Entry
 from models.membership import STATUS_LABELS, Membership, MemberStatus
-from views.fields import Form, KeyedForm, query_int
+from views.fields import Form, KeyedForm, page_of
 from views.forms import dispatch, run
 from views.loans import member_loans
 from web.access import office
@@ -124,8 +123,7 @@ def _members_query(o, status: str, q: str):
 def _page(query, ordered) -> dict:
     """One page of PER_PAGE rows, with the total and the page numbers."""
     total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
-    pages = max(1, math.ceil(total / PER_PAGE))
-    page = min(max(request.args.get("page", 1, type=query_int), 1), pages)
+    page, pages = page_of(total, PER_PAGE)
     rows = db.session.scalars(ordered.limit(PER_PAGE).offset((page - 1) * PER_PAGE)).all()
     return {"rows": rows, "total": total, "page": page, "pages": pages}
 

@@ -3,8 +3,6 @@ posting and its progress (pengurus and admin act; every staff role reads)."""
 
 from __future__ import annotations
 
-import math
-
 import sqlalchemy as sa
 from flask import Blueprint, abort, flash, request, url_for
 from flask_babel import gettext as _
@@ -18,7 +16,7 @@ from models import shu as domain
 from models import shu_posting as posting
 from models.ledger import SAVINGS_LABELS
 from models.meetings import Meeting
-from views.fields import Form, RupiahField, choices, coerce_id, query_int
+from views.fields import Form, RupiahField, choices, coerce_id, page_of
 from views.forms import dispatch, failed, run
 from views.loan_forms import PercentField
 from web.access import office
@@ -169,8 +167,7 @@ def _page(here, year, plan_form=None, approve_form=None, post_form=None):
     statement_shu = domain.income_statement_shu(koperasi, year)
     division = domain.preview(plan) if plan is not None and not plan.approved else None
     rows, total = _member_rows(plan, division)
-    pages = max(1, math.ceil(total / PER_PAGE))
-    page = min(max(request.args.get("page", 1, type=query_int), 1), pages)
+    page, pages = page_of(total, PER_PAGE)
     shown = rows[(page - 1) * PER_PAGE:][:PER_PAGE]
     names = domain.names([r["membership_id"] for r in shown])
     acts = here.can("run_shu")

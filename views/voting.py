@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import math
-
 import sqlalchemy as sa
 from flask import Blueprint, abort, request
 from flask_babel import gettext as _
@@ -11,9 +9,9 @@ from flask_login import current_user
 
 from models import attendance, voting, voting_results
 from models.koperasi import Koperasi
-from models.meetings import Meeting
+from models.meetings import DRAFT, Meeting
 from models.membership import Membership
-from views.fields import query_int
+from views.fields import page_of
 from views.forms import failed, run
 from views.voting_forms import ballot_form
 from web.access import staff_role
@@ -41,8 +39,9 @@ def _reader(slug: str, meeting_id: int) -> tuple[Koperasi, Meeting, Membership |
                                     Membership.member_number.is_not(None))
         .order_by(attendance.eligible_clause(meeting).desc(), Membership.applied_at.desc(), Membership.id.desc())
         .limit(1))
-    if membership is None and staff_role(koperasi) is None:
-        abort(404)
+    staff = staff_role(koperasi)
+    if (membership is None and staff is None) or (meeting.status == DRAFT and staff is None):
+        abort(404)  # an unpublished meeting, as on its own page (views.rat), is the office's alone
     return koperasi, meeting, membership
 
 
@@ -96,8 +95,7 @@ def ballots(slug, meeting_id, proposal_id):
     code = voting.normalize_receipt(typed)
     tally = voting_results.tally(proposal)
     rows = voting_results.published(proposal, search=code) if typed else voting_results.published(proposal)
-    pages = max(1, math.ceil(len(rows) / PER_PAGE))
-    page = min(max(request.args.get("page", 1, type=query_int), 1), pages)
+    page, pages = page_of(len(rows), PER_PAGE)
     names = {c.id: c.name for c in proposal.candidates}
     return render("voting/ballots.html", koperasi=koperasi, meeting=meeting, proposal=proposal, tally=tally,
                   rows=rows[(page - 1) * PER_PAGE:][:PER_PAGE], page=page, pages=pages, typed=typed,
