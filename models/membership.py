@@ -46,6 +46,7 @@ STATUS_LABELS = {
     MemberStatus.RESIGNED: _l("Resigned"),
 }
 
+GENDERS = {"L": _l("Male"), "P": _l("Female")}
 
 OPEN_SQL = "status IN ('applied', 'approved', 'active', 'resigning')"
 
@@ -68,6 +69,11 @@ class Membership(db.Model):
     address: Mapped[str] = mapped_column(sa.String(300))
     occupation: Mapped[str] = mapped_column(sa.String(120))
     is_umkm: Mapped[bool] = mapped_column(default=False)
+    # As on the KTP (personal data, like the NIK): the regulator's report counts members by
+    # gender; an imported member brings all three, the join form asks them.
+    gender: Mapped[str | None] = mapped_column(sa.String(1))  # GENDERS: "L" laki-laki, "P" perempuan
+    birth_date: Mapped[date | None]
+    region_code: Mapped[str | None] = mapped_column(sa.String(13))  # Kemendagri code (models.regions)
     business_name: Mapped[str | None] = mapped_column(sa.String(160))
     applied_at: Mapped[datetime] = mapped_column(default=utcnow)
     decided_at: Mapped[datetime | None]
@@ -156,6 +162,15 @@ def check_application(*, full_name: str | None, nik: str | None, address: str | 
     return nik, full_name, address, occupation, business_name
 
 
+def from_nik(nik: str) -> dict:
+    """Gender, birth date and district as a valid NIK encodes them (day + 40 for women)."""
+    info = parse_nik(nik)
+    if not info.valid:
+        return {}
+    return {"gender": info.gender, "birth_date": date.fromisoformat(info.birth_date) if info.birth_date else None,
+            "region_code": info.district_code}
+
+
 def apply(user: User, koperasi: Koperasi, *, full_name: str, nik: str, address: str, occupation: str,
           is_umkm: bool, business_name: str | None, agreed: bool) -> Membership:
     """Apply to join a verified koperasi; one open application or membership at a time."""
@@ -168,7 +183,7 @@ def apply(user: User, koperasi: Koperasi, *, full_name: str, nik: str, address: 
         raise DomainError(_l("You already have an open application or membership here."))
     membership = Membership(koperasi_id=koperasi.id, user_id=user.id, full_name=full_name, nik=nik,
                             address=address, occupation=occupation, is_umkm=bool(is_umkm),
-                            business_name=business_name if is_umkm else None)
+                            business_name=business_name if is_umkm else None, **from_nik(nik))
     db.session.add(membership)
     try:
         with db.session.begin_nested():

@@ -58,6 +58,11 @@ def test_join_happy_path(make_koperasi, user_client, user, db):
     assert response.headers["Location"].endswith("/cards")
     [membership] = memberships(db, user)
     assert (membership.status, membership.nik, membership.business_name) == ("applied", VALID_NIK, "Jahit Siti")
+    # What the NIK encodes is kept for the regulator's report: a woman (day + 40), her birth date, district.
+    other = user_client.post(f"/k/{make_koperasi(name='Koperasi Lain').slug}/join", data=join_data(nik=OTHER_NIK))
+    assert other.status_code == 303
+    second = memberships(db, user)[1]
+    assert (second.gender, str(second.birth_date), second.region_code) == ("P", "1990-01-01", "32.73.01")
     cards = user_client.get("/cards")
     assert "Koperasi Maju Jaya" in cards.text
     assert "Menunggu persetujuan" in cards.text  # the flash and the application's status
