@@ -34,6 +34,10 @@ class User(UserMixin, db.Model):
     is_platform_admin: Mapped[bool] = mapped_column(default=False)
     # Part of the session id: changing the password signs out every other device.
     session_version: Mapped[int] = mapped_column(default=1)
+    # Made by a koperasi's import for a member without an account: no usable password; whoever
+    # registers with this number takes it over (models.claims), and each imported membership
+    # still waits for the koperasi to confirm that person (Membership.claimed_at).
+    placeholder: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     def get_id(self) -> str:
@@ -147,6 +151,17 @@ def register_user(full_name: str, mobile: str, password: str, email: str | None 
     user.set_password(password)
     db.session.add(user)
     db.session.flush()
+    return user
+
+
+def placeholder_for(mobile: str, full_name: str) -> User:
+    """The account with this (normalized) mobile number, or a new placeholder for an imported
+    member who has none yet: it cannot log in until its owner registers with the number."""
+    user = db.session.scalar(sa.select(User).where(User.mobile == mobile))
+    if user is None:
+        user = User(full_name=full_name, mobile=mobile, password_hash="!", placeholder=True)
+        db.session.add(user)
+        db.session.flush()
     return user
 
 

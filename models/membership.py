@@ -74,6 +74,10 @@ class Membership(db.Model):
     gender: Mapped[str | None] = mapped_column(sa.String(1))  # GENDERS: "L" laki-laki, "P" perempuan
     birth_date: Mapped[date | None]
     region_code: Mapped[str | None] = mapped_column(sa.String(13))  # Kemendagri code (models.regions)
+    # Brought in by the koperasi's import (models.koperasi_import): the person sees nothing of it
+    # until the koperasi has confirmed them (claimed_at; models.claims). Joined members: not imported.
+    imported: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    claimed_at: Mapped[datetime | None]
     business_name: Mapped[str | None] = mapped_column(sa.String(160))
     applied_at: Mapped[datetime] = mapped_column(default=utcnow)
     decided_at: Mapped[datetime | None]
@@ -92,6 +96,11 @@ class Membership(db.Model):
 
     koperasi: Mapped[Koperasi] = relationship(lazy="joined")
     user: Mapped[User] = relationship(foreign_keys=[user_id], lazy="joined")
+
+    @property
+    def awaiting_claim(self) -> bool:
+        """Imported, and the koperasi has not yet confirmed the account holder is this member."""
+        return self.imported and self.claimed_at is None
 
     @property
     def status_label(self):
