@@ -145,11 +145,11 @@ class Report:
 
 
 def book_years(koperasi: Koperasi) -> list[int]:
-    """The years a report can be made for, newest first: from the year of the first posting (or
-    of joining Kopz) to this year."""
+    """The years a report can be made for, newest first: this year, last year (the one usually
+    reported) and every year back to the first posting."""
     first = db.session.scalar(sa.select(sa.func.min(Entry.posted_at)).where(Entry.koperasi_id == koperasi.id))
     this_year = zone_of(koperasi).today().year
-    start = min(d.year for d in (first, koperasi.created_at) if d is not None) if (first or koperasi.created_at) else this_year
+    start = min(first.year, this_year - 1) if first else this_year - 1
     return list(range(this_year, max(start, FIRST_YEAR) - 1, -1))
 
 
