@@ -10,6 +10,7 @@ from datetime import date, timedelta
 import pytest
 from playwright.sync_api import expect
 
+from models import savings
 from models.ledger import Leg, Purpose, post
 from models.meetings import Meeting
 from models.months import midnight
@@ -26,8 +27,9 @@ SHOTS = "/tmp/kopz-regulator"
 def koperasi(make_koperasi, make_member, make_user, make_staff):
     k = make_koperasi(name="Koperasi Terbuka Sejahtera", member_prefix="KTS")
     ly = zone_of(k).today().year - 1
-    for n, name in enumerate(("Siti Aminah", "Budi Santoso"), start=1):
-        member = make_member(k, user=make_user(full_name=name), nik=f"327301150895{n:04d}")
+    for n, name in enumerate(("Siti Aminah", "Budi Santoso"), start=1):  # joined and paid pokok last year
+        member = make_member(k, user=make_user(full_name=name), status="approved", nik=f"327301150895{n:04d}")
+        savings.deposit(member, "pokok", k.pokok_idr, "cash", board(k), at=midnight(k, date(ly, 3, 1)).replace(hour=5))
         member.joined_on = date(ly, 3, 1)
     post(k, "journal", [Leg(Purpose.CASH, 25_000_000), Leg(Purpose.GRANTS, -25_000_000)], by=None, memo="Hibah",
          at=midnight(k, date(ly, 2, 1)).replace(hour=5))
@@ -47,6 +49,7 @@ def test_the_report_and_the_transparency_page_on_the_phone(actor, koperasi, java
     office = actor(board(k), js=javascript)
     open_office(office, k, "Regulator's report")
     expect(office.locator("#year")).to_have_value(str(ly))
+    expect(office.locator("#fig-members_total")).to_have_text("2")
     expect(office.locator("#fig-grants")).to_have_text(rp(25_000_000))
     expect(office.locator("#fig-business_volume")).to_have_text(rp(4_000_000))
     expect(office.locator("#fig-pengawas_names")).to_have_text("Nining Suryani")
