@@ -19,10 +19,10 @@ from web.render import render
 from web.spreadsheet import Count, XRow, csv_response, xlsx_response
 
 bp = Blueprint("regulator", __name__)
-# The page's sections: the columns in the order of the ministry's form.
 TEXTS = frozenset({"koperasi_name", "legal_number", "nik_koperasi", "jenis", "address", "province", "regency",
                    "district", "pengurus_names", "pengawas_names", "chair_name", "treasurer_name", "book_year_closed",
                    "rat_date", "shu_distributed"})  # the rest are counts or Rupiah
+# The page's sections: the columns in the order of the ministry's form.
 SECTIONS = [
     (_l("Identity"), ["koperasi_name", "legal_number", "nik_koperasi", "jenis", "address", "province", "regency",
                       "district"]),
