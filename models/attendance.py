@@ -55,19 +55,25 @@ def record_cutoff(meeting: Meeting) -> datetime:
     return midnight(meeting.koperasi, meeting.record_date + timedelta(days=1))
 
 
-def eligible_clause(meeting: Meeting):
-    """SQL: a Membership row that may vote at ``meeting`` (the rule in the module docstring)."""
-    cutoff = record_cutoff(meeting)
+def active_at(koperasi_id: int, day: date, cutoff: datetime):
+    """SQL: a Membership row of the koperasi active at the end of ``day`` (``cutoff``: that
+    moment, naive UTC): the rule in the module docstring, also the regulator's members at a
+    year's end (``models.regulator``)."""
     pokok_late = sa.exists().where(Entry.membership_id == Membership.id, Entry.kind == "deposit",
                                    Entry.memo == "pokok", Entry.posted_at >= cutoff)
     return sa.and_(
-        Membership.koperasi_id == meeting.koperasi_id,
+        Membership.koperasi_id == koperasi_id,
         Membership.member_number.is_not(None),
-        Membership.joined_on <= meeting.record_date,
+        Membership.joined_on <= day,
         sa.or_(Membership.status.in_((MemberStatus.ACTIVE, MemberStatus.RESIGNING)),
                sa.and_(Membership.status == MemberStatus.RESIGNED, Membership.resigned_at >= cutoff)),
         ~pokok_late,
     )
+
+
+def eligible_clause(meeting: Meeting):
+    """SQL: a Membership row that may vote at ``meeting`` (the rule in the module docstring)."""
+    return active_at(meeting.koperasi_id, meeting.record_date, record_cutoff(meeting))
 
 
 def is_eligible(membership: Membership, meeting: Meeting) -> bool:

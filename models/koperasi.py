@@ -34,7 +34,9 @@ INTEREST_METHODS = {
     "average": _l("Average daily balance of the month"),
 }
 DUE_DAYS = (1, 28)  # a due day every month has
-SETTING_FIELDS = ("single_person_loans", "savings_rate_bp", "interest_method", "interest_tax", "wajib_due_day")
+SETTING_FIELDS = ("single_person_loans", "savings_rate_bp", "interest_method", "interest_tax", "wajib_due_day",
+                  "employees_men", "employees_women", "transparency_public")
+EMPLOYEES_MAX = 100_000  # more employees than this in one koperasi is a typing mistake
 
 
 class Jenis(enum.StrEnum):
@@ -126,6 +128,11 @@ class Koperasi(db.Model):
     interest_method: Mapped[str] = mapped_column(sa.String(10), default="minimum", server_default="minimum")
     interest_tax: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
     wajib_due_day: Mapped[int] = mapped_column(default=10, server_default="10")
+    # The regulator's report (models.regulator): the office's employees (karyawan) as they stand
+    # now; and the public transparency page (/k/<slug>/transparansi), off until the board turns it on.
+    employees_men: Mapped[int] = mapped_column(default=0, server_default="0")
+    employees_women: Mapped[int] = mapped_column(default=0, server_default="0")
+    transparency_public: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     created_by_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     verified_at: Mapped[datetime | None]
@@ -291,6 +298,10 @@ def _check_settings(checks: Checks, data: dict) -> None:
     day = data.get("wajib_due_day")
     if day is not None and not DUE_DAYS[0] <= day <= DUE_DAYS[1]:
         checks.fail(_l("Choose a day from 1 to 28, so every month has it."), "wajib_due_day")
+    for name in ("employees_men", "employees_women"):
+        count = data.get(name)
+        if count is not None and not 0 <= count <= EMPLOYEES_MAX:
+            checks.fail(_l("Enter how many people, from 0 to %(max)s.", max=f"{EMPLOYEES_MAX:,}".replace(",", ".")), name)
 
 
 def _check_clash(checks: Checks, legal_number: str, nik_koperasi: str | None, koperasi_id: int | None) -> None:

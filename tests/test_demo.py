@@ -108,6 +108,14 @@ def test_the_demo_is_believable(app, db):
         Notification.user_id == siti.id))]
     assert 0 < unread_count(siti.id) <= 3 and states.count(False) > 0
 
+    # issue 12: regulator's report: employees set, the public transparency page on, a report of last year.
+    assert (first.employees_men, first.employees_women, first.transparency_public) == (3, 2, True)
+    from models import regulator
+
+    figures = regulator.report(first, last_year)
+    assert figures.balanced and figures["members_total"] > 0 and figures["rat_date"] and figures["shu_distributed"]
+    assert regulator.transparency(first).last_rat is not None
+
     # Every login the README's "Demo logins" promises works with the demo password.
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     section = readme.split("### Demo logins", 1)[1].split("\n## ", 1)[0].split("\n### ", 1)[0]

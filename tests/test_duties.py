@@ -296,6 +296,10 @@ ACTIONS = [
     ("record the RAT's SHU approval", Duty.RUN_SHU, OFFICE + "/shu/{shu_year}",
      {"form": "approve", "meeting": "{shu_meeting}"}),
     ("post the SHU", Duty.RUN_SHU, OFFICE + "/shu/{shu_ready}", {"form": "post"}),
+    # issue 12: regulator's report (views/regulator.py): every role reads it
+    ("regulator's report", Duty.READ, OFFICE + "/report", None),
+    ("regulator's report as CSV", Duty.READ, OFFICE + "/report?format=csv", None),
+    ("regulator's report as XLSX", Duty.READ, OFFICE + f"/report?year={LAST_YEAR}&format=xlsx", None),
     # notify: announcements
     ("announcements", Duty.READ, OFFICE + "/announcements", None),
     ("post an announcement", Duty.ANNOUNCE, OFFICE + "/announcements",

@@ -28,7 +28,7 @@ from models.koperasi import (
     SETTING_FIELDS,
     check_profile,
 )
-from views.fields import KEPT_TOKENS, PHONE_TYPED, Form, RupiahField, choices, take_pictures
+from views.fields import KEPT_TOKENS, PHONE_TYPED, Form, RupiahField, WholeNumberField, choices, take_pictures
 from views.loan_forms import PercentField
 
 REQUIRED = _l("This field is required.")
@@ -60,6 +60,9 @@ LABELS = {
     "interest_method": _l("Interest is worked out on"),
     "interest_tax": _l("Withhold the final tax on interest (PP 15/2009)"),
     "wajib_due_day": _l("Simpanan wajib is due on day"),
+    "employees_men": _l("Employees (karyawan), men"),
+    "employees_women": _l("Employees (karyawan), women"),
+    "transparency_public": _l("Show the public transparency page"),
 }
 SETTINGS = SETTING_FIELDS  # on the office's edit form only, not at registration
 REGION_FIELDS = ("province_code", "regency_code", "district_code")
@@ -145,6 +148,15 @@ class KoperasiForm(Form):
     wajib_due_day = SelectField(LABELS["wajib_due_day"], validate_choice=False, default="10",
                                 choices=choices((day, day) for day in range(DUE_DAYS[0], DUE_DAYS[1] + 1)),
                                 description=_l("Each month's bill is due on this day of the month."))
+    employees_men = WholeNumberField(LABELS["employees_men"], [Optional()], render_kw={"inputmode": "numeric"},
+                                     description=_l("Paid staff, not the pengurus or pengawas: the regulator's report "
+                                                    "asks for them. Empty: none."))
+    employees_women = WholeNumberField(LABELS["employees_women"], [Optional()], render_kw={"inputmode": "numeric"})
+    transparency_public = BooleanField(
+        LABELS["transparency_public"],
+        description=_l("Anyone may then see, on the koperasi's profile: how many active members it has, its total "
+                       "assets as a range (never the figure), when the last RAT was held and the health category it "
+                       "published. Nothing about any person."))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -185,6 +197,8 @@ class KoperasiForm(Form):
             data["savings_rate_bp"] = data["savings_rate_bp"] or 0  # empty: no interest
             day = (data.get("wajib_due_day") or "").strip()
             data["wajib_due_day"] = int(day) if day.isdigit() and len(day) <= 2 else (None if not day else -1)
+            for name in ("employees_men", "employees_women"):
+                data[name] = data[name] or 0  # empty: none
         return data
 
 

@@ -45,6 +45,10 @@ RUPIAH = '"Rp"#,##0;-"Rp"#,##0'  # the spreadsheet app puts its own thousands se
 SHEET_TITLE_BAD = str.maketrans(dict.fromkeys("[]:*?/\\", " "))
 
 
+class Count(int):
+    """A whole number that is not money (people, a year): a plain number in the XLSX, not Rupiah."""
+
+
 @dataclass
 class XRow:
     """A row of a spreadsheet: its cells (ints are Rupiah), bold for headings and totals."""
@@ -55,7 +59,9 @@ class XRow:
 
 def _put(target, value, bold: bool) -> None:
     """One cell: an int as a number in Rupiah, anything else as text (never a formula)."""
-    if isinstance(value, int) and not isinstance(value, bool):
+    if isinstance(value, Count):
+        target.value, target.number_format = int(value), "0"
+    elif isinstance(value, int) and not isinstance(value, bool):
         target.value, target.number_format = value, RUPIAH
     elif value not in (None, ""):
         target.value = str(value)

@@ -39,14 +39,17 @@
       var css = document.createElement("link");
       css.rel = "stylesheet";
       css.href = box.dataset.leafletCss;
+      // Leaflet finds its marker pictures through its stylesheet: draw only once that is in,
+      // or the markers ask for /k/marker-icon.png (404) when the script arrives first.
+      var styled = new Promise(function (resolve) { css.onload = resolve; css.onerror = resolve; });
       document.head.appendChild(css);
-      leafletLoading = new Promise(function (resolve, reject) {
+      leafletLoading = Promise.all([styled, new Promise(function (resolve, reject) {
         var script = document.createElement("script");
         script.src = box.dataset.leafletJs;
         script.onload = resolve;
         script.onerror = reject;
         document.head.appendChild(script);
-      });
+      })]);
     }
     leafletLoading.then(done, function () { /* no map offline: the list below still works */ });
   }

@@ -13,7 +13,8 @@
   what that kind sells, with drawn photos (pictures.py), and orders in every state;
 - voting.py: the past RAT's published votes and the coming RAT's open ones;
 - shu.py: last year's SHU, approved at the past RAT and posted;
-- notifications.py: the first Bandung koperasi's announcements, older notifications read.
+- notifications.py: the first Bandung koperasi's announcements, older notifications read;
+- regulator.py: the first Bandung koperasi's employees, its public transparency page on.
 
 Idempotent: each record is looked up by a natural key first (mobile number, legal number,
 open membership, store and product name, loan purpose), and every posting carries a fixed
@@ -36,6 +37,7 @@ from web.demo.meetings import demo_meetings, publish_minutes, rat
 from web.demo.money import close_last_year, money
 from web.demo.notifications import notifications
 from web.demo.people import DEMO_PASSWORD, MEMBERS, MOBILES, PEOPLE, STAFF, person
+from web.demo.regulator import regulator_settings
 from web.demo.shu import shu_of_last_year
 from web.extensions import db
 
@@ -91,4 +93,5 @@ def load() -> Counter:
     publish_minutes(added, first, today)  # drafted from the votes
     shu_of_last_year(added, first, crew["pengurus"])  # of the year just closed
     notifications(added, first, crew["pengurus"])  # after every flow that notifies
+    regulator_settings(added, first)
     return added
