@@ -34,7 +34,9 @@ INTEREST_METHODS = {
     "average": _l("Average daily balance of the month"),
 }
 DUE_DAYS = (1, 28)  # a due day every month has
-SETTING_FIELDS = ("single_person_loans", "savings_rate_bp", "interest_method", "interest_tax", "wajib_due_day")
+SETTING_FIELDS = ("single_person_loans", "savings_rate_bp", "interest_method", "interest_tax", "wajib_due_day",
+                  "ktp_photo_required", "ktp_keep_days")
+KTP_KEEP_DAYS = (1, 365)  # how long after the decision an applicant's KTP photo is kept (models.documents)
 
 
 class Jenis(enum.StrEnum):
@@ -126,6 +128,10 @@ class Koperasi(db.Model):
     interest_method: Mapped[str] = mapped_column(sa.String(10), default="minimum", server_default="minimum")
     interest_tax: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
     wajib_due_day: Mapped[int] = mapped_column(default=10, server_default="10")
+    # A join application must carry a photo of the KTP; it is deleted this many days after the
+    # decision (models.documents.purge_ktp).
+    ktp_photo_required: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    ktp_keep_days: Mapped[int] = mapped_column(default=30, server_default="30")
     created_by_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     verified_at: Mapped[datetime | None]
@@ -291,6 +297,10 @@ def _check_settings(checks: Checks, data: dict) -> None:
     day = data.get("wajib_due_day")
     if day is not None and not DUE_DAYS[0] <= day <= DUE_DAYS[1]:
         checks.fail(_l("Choose a day from 1 to 28, so every month has it."), "wajib_due_day")
+    keep = data.get("ktp_keep_days")
+    if keep is not None and not KTP_KEEP_DAYS[0] <= keep <= KTP_KEEP_DAYS[1]:
+        checks.fail(_l("Enter a number of days from %(low)s to %(high)s.", low=KTP_KEEP_DAYS[0], high=KTP_KEEP_DAYS[1]),
+                    "ktp_keep_days")
 
 
 def _check_clash(checks: Checks, legal_number: str, nik_koperasi: str | None, koperasi_id: int | None) -> None:
