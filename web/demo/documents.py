@@ -19,7 +19,7 @@ from web.demo.people import home_address, nik, person
 from web.extensions import db
 from web.media import folder
 
-KTP_APPLICANT = ("Rina Marlina", "081377700001")
+KTP_APPLICANT = ("Intan Permatasari", "081377700001")
 
 
 def tiny_pdf(*lines: str) -> bytes:
