@@ -108,18 +108,22 @@ def register_with_documents(user: User, data: dict, documents: dict[str, bytes],
     return koperasi
 
 
+def current_and_earlier(koperasi_id: int) -> tuple[dict[str, KoperasiDocument], int]:
+    """The newest document of each kind, and how many replaced ones the history keeps (one query)."""
+    rows = db.session.scalars(sa.select(KoperasiDocument).where(KoperasiDocument.koperasi_id == koperasi_id)
+                              .order_by(KoperasiDocument.id)).all()
+    newest = {row.kind: row for row in rows}
+    return newest, len(rows) - len(newest)
+
+
 def current(koperasi_id: int) -> dict[str, KoperasiDocument]:
     """The newest document of each kind."""
-    rows = db.session.scalars(sa.select(KoperasiDocument).where(KoperasiDocument.koperasi_id == koperasi_id)
-                              .order_by(KoperasiDocument.id))
-    return {row.kind: row for row in rows}
+    return current_and_earlier(koperasi_id)[0]
 
 
 def earlier_count(koperasi_id: int) -> int:
     """How many replaced documents the koperasi's history keeps."""
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(KoperasiDocument)
-                              .where(KoperasiDocument.koperasi_id == koperasi_id))
-    return total - len(current(koperasi_id))
+    return current_and_earlier(koperasi_id)[1]
 
 
 def document_file(koperasi_id: int, document_id: int, folder: str) -> tuple[KoperasiDocument, str] | None:

@@ -21,6 +21,7 @@ from models.documents import KoperasiDocument, KtpPhoto
 from models.errors import DomainError
 from models.koperasi import Koperasi, KoperasiEvent
 from models.membership import Membership
+from tests.budget import MAX_HTML_GZIP, MAX_QUERIES, measure
 from tests.conftest import board, koperasi_data, login
 from tests.pdf_files import AKTA_PDF, CERTIFICATE_PDF, pdfs
 from tests.test_form_errors import english, kept_token
@@ -441,3 +442,16 @@ def test_after_the_purge_the_staff_page_has_no_photo_and_the_route_is_gone(app, 
     assert client.get(f"/k/{strict.slug}/office/applications/{membership.id}/ktp").status_code == 404
     assert f"/applications/{membership.id}/ktp" not in client.get(
         f"/k/{strict.slug}/office/applications/{membership.id}").text
+
+
+def test_the_new_pages_stay_within_budget(app, office, strict, applicant, db):
+    membership, _client = applicant
+    pages = [(office["clients"]["platform"], f"/admin/koperasi/{office['k'].id}"),
+             (office["clients"]["admin"], f"/k/{office['k'].slug}/office/profile"),
+             (login(app.test_client(), board(strict)), f"/k/{strict.slug}/office/applications/{membership.id}"),
+             (office["clients"]["member"], f"/k/{strict.slug}/join")]
+    for client, url in pages:
+        result = measure(client, url)
+        assert result.status == 200, url
+        assert len(result.queries) <= MAX_QUERIES, f"{url}: {len(result.queries)} queries"
+        assert result.html_gzip <= MAX_HTML_GZIP, f"{url}: {result.html_gzip} bytes gzipped"

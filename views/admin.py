@@ -62,9 +62,10 @@ def koperasi_queue():
 
 def _detail(koperasi: Koperasi, form: RejectForm | None = None, status: int = 200):
     registrant = db.session.get(User, koperasi.created_by_id)
+    current, earlier = documents.current_and_earlier(koperasi.id)
     return render("admin/detail.html", koperasi=koperasi, registrant=registrant,
-                  form=form or RejectForm(formdata=None), status=status, documents=documents.current(koperasi.id),
-                  earlier=documents.earlier_count(koperasi.id), kinds=documents.KINDS,
+                  form=form or RejectForm(formdata=None), status=status, documents=current, earlier=earlier,
+                  kinds=documents.KINDS,
                   lookup_url=current_app.config["NIK_LOOKUP_URL"])
 
 
