@@ -77,12 +77,12 @@ KEEP_SECONDS = 24 * 3600
 _KEPT_NAME = re.compile(r"[0-9a-f]{64}")
 
 
-def keep(data: bytes, folder: str) -> str:
-    """Put re-encoded picture bytes aside (content-addressed) until the form goes through;
-    return the name. Leftovers older than a day are removed on the way."""
+def keep(data: bytes, folder: str, ext: str = "webp") -> str:
+    """Put re-encoded picture bytes (or a checked PDF: ``ext="pdf"``) aside, content-addressed,
+    until the form goes through; return the name. Leftovers older than a day are removed on the way."""
     os.makedirs(folder, exist_ok=True)
     name = hashlib.sha256(data).hexdigest()
-    path = os.path.join(folder, name + ".webp")
+    path = os.path.join(folder, f"{name}.{ext}")
     if not os.path.exists(path):
         tmp = f"{path}.{os.getpid()}.tmp"
         with open(tmp, "wb") as out:
@@ -90,18 +90,18 @@ def keep(data: bytes, folder: str) -> str:
         os.replace(tmp, path)
     old = time.time() - KEEP_SECONDS
     for entry in os.scandir(folder):
-        if entry.name.endswith(".webp") and entry.stat().st_mtime < old:
+        if entry.name.endswith(f".{ext}") and entry.stat().st_mtime < old:
             with contextlib.suppress(OSError):
                 os.remove(entry.path)
     return name
 
 
-def kept(name: str, folder: str) -> bytes | None:
+def kept(name: str, folder: str, ext: str = "webp") -> bytes | None:
     """The bytes put aside under ``name``, or None when gone (or not such a name)."""
-    if not _KEPT_NAME.fullmatch(name or ""):
+    if not _KEPT_NAME.fullmatch(name or "") or ext not in ("webp", "pdf"):
         return None
     try:
-        with open(os.path.join(folder, name + ".webp"), "rb") as data:
+        with open(os.path.join(folder, f"{name}.{ext}"), "rb") as data:
             return data.read()
     except OSError:
         return None

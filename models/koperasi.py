@@ -35,8 +35,9 @@ INTEREST_METHODS = {
 }
 DUE_DAYS = (1, 28)  # a due day every month has
 SETTING_FIELDS = ("single_person_loans", "savings_rate_bp", "interest_method", "interest_tax", "wajib_due_day",
-                  "employees_men", "employees_women", "transparency_public")
+                  "employees_men", "employees_women", "transparency_public", "ktp_photo_required", "ktp_keep_days")
 EMPLOYEES_MAX = 100_000  # more employees than this in one koperasi is a typing mistake
+KTP_KEEP_DAYS = (1, 365)  # how long after the decision an applicant's KTP photo is kept (models.documents)
 
 
 class Jenis(enum.StrEnum):
@@ -133,6 +134,10 @@ class Koperasi(db.Model):
     employees_men: Mapped[int] = mapped_column(default=0, server_default="0")
     employees_women: Mapped[int] = mapped_column(default=0, server_default="0")
     transparency_public: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    # A join application must carry a photo of the KTP; it is deleted this many days after the
+    # decision (models.documents.purge_ktp).
+    ktp_photo_required: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    ktp_keep_days: Mapped[int] = mapped_column(default=30, server_default="30")
     created_by_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     verified_at: Mapped[datetime | None]
@@ -302,6 +307,10 @@ def _check_settings(checks: Checks, data: dict) -> None:
         count = data.get(name)
         if count is not None and not 0 <= count <= EMPLOYEES_MAX:
             checks.fail(_l("Enter how many people, from 0 to %(max)s.", max=f"{EMPLOYEES_MAX:,}".replace(",", ".")), name)
+    keep = data.get("ktp_keep_days")
+    if keep is not None and not KTP_KEEP_DAYS[0] <= keep <= KTP_KEEP_DAYS[1]:
+        checks.fail(_l("Enter a number of days from %(low)s to %(high)s.", low=KTP_KEEP_DAYS[0], high=KTP_KEEP_DAYS[1]),
+                    "ktp_keep_days")
 
 
 def _check_clash(checks: Checks, legal_number: str, nik_koperasi: str | None, koperasi_id: int | None) -> None:

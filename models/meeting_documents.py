@@ -1,18 +1,13 @@
 """Documents of a RAT: PDFs staff upload for the members to read before the meeting.
 
 Rules kept here:
-- Only a PDF is kept: it starts with ``%PDF-`` and ends (within its last 1 KB) with ``%%EOF``;
-  a picture or a text file renamed to .pdf is refused.
-- At most ``MAX_BYTES`` (5 MB): a phone on paid data downloads it; refused before it is read further.
-- Files are content-addressed (``<sha256>.pdf`` in the media folder): the same file uploaded
-  twice is stored once, and a name can never point outside the folder.
+- Only a PDF is kept, at most ``MAX_BYTES`` (5 MB: a phone on paid data downloads it), stored
+  content-addressed in the media folder (``models.private_files``: the check and the storage).
 - A held meeting's documents no longer change.
 """
 
 from __future__ import annotations
 
-import hashlib
-import os
 import re
 from datetime import datetime
 
@@ -20,12 +15,11 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column
 
+from models import private_files
 from models.base import db, utcnow
 from models.errors import DomainError
 from models.meetings import HELD, Meeting
-
-MAX_BYTES = 5 * 1024 * 1024
-_NAME = re.compile(r"[0-9a-f]{64}")
+from models.private_files import read_pdf, store
 
 
 class MeetingDocument(db.Model):
@@ -46,39 +40,8 @@ class MeetingDocument(db.Model):
         return f"{stem}.pdf"
 
 
-def read_pdf(upload) -> bytes:
-    """The bytes of an uploaded PDF, or a clear refusal (too large, not a PDF)."""
-    if upload is None:
-        raise DomainError(_l("Choose a PDF file."), field="file")
-    data = upload.read(MAX_BYTES + 1)
-    if not data:
-        raise DomainError(_l("Choose a PDF file."), field="file")
-    if len(data) > MAX_BYTES:
-        raise DomainError(_l("The file is larger than %(mb)s MB. Make it smaller (e.g. print it to PDF again at "
-                             "a lower quality) and try again.", mb=MAX_BYTES // (1024 * 1024)), field="file")
-    if not data.startswith(b"%PDF-") or b"%%EOF" not in data[-1024:]:
-        raise DomainError(_l("This file is not a PDF. Choose a PDF document."), field="file")
-    return data
-
-
-def store(data: bytes, folder: str) -> str:
-    """Write the bytes under their SHA-256 name (once); return the name."""
-    name = hashlib.sha256(data).hexdigest()
-    path = os.path.join(folder, name + ".pdf")
-    if not os.path.exists(path):
-        os.makedirs(folder, exist_ok=True)
-        tmp = f"{path}.{os.getpid()}.tmp"
-        with open(tmp, "wb") as out:
-            out.write(data)
-        os.replace(tmp, path)
-    return name
-
-
 def path_of(document: MeetingDocument, folder: str) -> str | None:
-    if not _NAME.fullmatch(document.sha256):
-        return None
-    path = os.path.join(folder, document.sha256 + ".pdf")
-    return path if os.path.exists(path) else None
+    return private_files.path_of(document.sha256, folder)
 
 
 def add(meeting: Meeting, title: str | None, upload, folder: str, by) -> MeetingDocument:

@@ -5,13 +5,14 @@ approving and paying out a loan unless the koperasi chose that."""
 from __future__ import annotations
 
 import io
+import os
 import re
 from datetime import date, datetime, time, timedelta
 
 import pytest
 import sqlalchemy as sa
 
-from models import cashbook, collectability, loans, meetings, months, periods, savings, shu, shu_posting, voting
+from models import cashbook, collectability, documents, loans, meetings, months, periods, savings, shu, shu_posting, voting
 from models import koperasi as kop
 from models.announcements import Announcement
 from models.attendance import Attendance
@@ -32,6 +33,7 @@ from models.shu import ShuPlan
 from models.voting import Proposal
 from models.zones import WIB, zone_of
 from tests.conftest import board, fund, koperasi_data, login
+from tests.pdf_files import AKTA_PDF, pdfs
 from web.extensions import db as _db
 
 NIKS = [f"32730115089{n:05d}" for n in range(1, 40)]
@@ -115,6 +117,10 @@ def world(app, db, make_koperasi, make_member, make_user, make_staff, make_store
         kind="motion", topic="shu", title="Pembagian SHU 2025", opens_at=utcnow() + timedelta(days=5),
         closes_at=utcnow() + timedelta(days=8)), approver)
     shu_ids = _shu_world(k, approver)
+    # issue 12: documents — the koperasi's deed, and the applicant's KTP photo
+    media = app.config["MEDIA_DIR"]
+    deed = documents.attach(k, {documents.AKTA: AKTA_PDF}, os.path.join(media, documents.DOCUMENTS_FOLDER), approver)[0]
+    documents.keep_ktp(applicant, b"RIFF-a-ktp-photo", os.path.join(media, documents.KTP_FOLDER))
     db.session.commit()
     other = make_koperasi(name="Koperasi Tetangga", member_prefix="KTG")
     candidate = make_user(full_name="Calon Staf", mobile="081377770000")
@@ -129,7 +135,7 @@ def world(app, db, make_koperasi, make_member, make_user, make_staff, make_store
                last_month=months.label(months.last_ended(k)), cash=chart_of["cash"].id, bank=chart_of["bank"].id,
                expense=chart_of["utilities"].id, reserve=chart_of["reserve"].id, spare=spare.id, cashref=paid.ref,
                count=short.id, rat=rat.id, item=rat_items[1].id, draft=draft.id, held=held.id,
-               card=member.member_number, meeting=rat.id, proposal=motion.id, **shu_ids)
+               card=member.member_number, meeting=rat.id, proposal=motion.id, kdoc=deed.id, **shu_ids)
     return dict(k=k, ids=ids, clients=clients, candidate=candidate)
 
 
@@ -304,6 +310,9 @@ ACTIONS = [
     ("announcements", Duty.READ, OFFICE + "/announcements", None),
     ("post an announcement", Duty.ANNOUNCE, OFFICE + "/announcements",
      {"title": "Rapat anggota", "body": "Rapat anggota hari Sabtu pukul 09.00 di balai RW.", "key": "n" * 32}),
+    # issue 12: documents — the legal PDFs for the board; a KTP photo for those who decide applications
+    ("a legal document", Duty.MANAGE_SETTINGS, OFFICE + "/documents/{kdoc}", None),
+    ("an applicant's KTP photo", Duty.APPROVE_MEMBER, OFFICE + "/applications/{app}/ktp", None),
 ]
 # Actions that answer with the page itself (what they show is for this response only), not a redirect.
 SHOWN_NOT_REDIRECTED = {"reveal a NIK"}
@@ -474,7 +483,8 @@ def test_the_domain_default_is_the_least_powerful_role(world, db, make_user):
 
 
 def test_the_registrant_stays_admin(user_client, user, db):
-    user_client.post("/koperasi/new", data={**profile_form(Koperasi(name="Koperasi Baru", legal_number="AHU-77"))},
+    user_client.post("/koperasi/new", data={**profile_form(Koperasi(name="Koperasi Baru", legal_number="AHU-77")),
+                                            **pdfs()},
                      content_type="multipart/form-data")
     staff = db.session.scalar(sa.select(Staff).where(Staff.user_id == user.id))
     assert staff.role == Role.ADMIN

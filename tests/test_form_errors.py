@@ -20,6 +20,7 @@ from models.market import Product, ProductPhoto, Store
 from models.membership import Membership
 from models.savings import balances
 from tests.conftest import koperasi_data, login, store_data
+from tests.pdf_files import pdfs
 from tests.test_loans_views import apply_data
 
 PHOTO_KEPT = "Photo kept:"
@@ -109,7 +110,7 @@ def test_register_koperasi_shows_every_bad_field_at_once_and_keeps_the_logo(user
     # The next submit fixes the fields and chooses no file: the kept logo is the koperasi's logo.
     fixed = {key: ("" if value is None else value if isinstance(value, list) else str(value))
              for key, value in koperasi_data().items()}
-    response = client.post("/koperasi/new", data={**fixed, "logo_kept": kept_token(html, "logo_kept")},
+    response = client.post("/koperasi/new", data={**fixed, **pdfs(), "logo_kept": kept_token(html, "logo_kept")},
                            content_type="multipart/form-data")
     assert response.status_code == 303
     koperasi = db.session.scalar(sa.select(Koperasi))
@@ -119,7 +120,7 @@ def test_register_koperasi_shows_every_bad_field_at_once_and_keeps_the_logo(user
 def test_a_forged_kept_logo_is_ignored(user_client, db):
     fixed = {key: ("" if value is None else value if isinstance(value, list) else str(value))
              for key, value in koperasi_data().items()}
-    response = user_client.post("/koperasi/new", data={**fixed, "logo_kept": "0" * 64},
+    response = user_client.post("/koperasi/new", data={**fixed, **pdfs(), "logo_kept": "0" * 64},
                                 content_type="multipart/form-data")
     assert response.status_code == 303
     assert count(db, KoperasiLogo) == 0

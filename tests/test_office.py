@@ -12,6 +12,7 @@ from PIL import Image
 from models.koperasi import Koperasi, KoperasiEvent, KoperasiLogo, Staff, record
 from tests.budget import MAX_HTML_GZIP, MAX_QUERIES, measure
 from tests.conftest import koperasi_data, login
+from tests.pdf_files import pdfs
 from views.fields import parse_rupiah
 
 
@@ -23,7 +24,7 @@ def _form(**overrides) -> dict:
 
 
 def _register(client, **overrides):
-    return client.post("/koperasi/new", data=_form(**overrides), content_type="multipart/form-data")
+    return client.post("/koperasi/new", data={**_form(**overrides), **pdfs()}, content_type="multipart/form-data")
 
 
 def _counts(db) -> tuple[int, int, int, int]:

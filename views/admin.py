@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, make_response, request, url_for
+from flask import Blueprint, abort, current_app, flash, make_response, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from wtforms import TextAreaField
 from wtforms.validators import InputRequired, Length
 
+from models import documents, regions
 from models import koperasi as kop
-from models import regions
 from models.accounts import User
 from models.errors import DomainError
 from models.koperasi import SERVICE_LABELS, Koperasi, KoperasiLogo, Status
@@ -20,6 +20,7 @@ from views.forms import attach, dispatch
 from views.koperasi_forms import LABELS, REQUIRED
 from web.access import platform_admin_required
 from web.extensions import db
+from web.media import folder, private_file
 from web.render import render, see_other
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -61,8 +62,11 @@ def koperasi_queue():
 
 def _detail(koperasi: Koperasi, form: RejectForm | None = None, status: int = 200):
     registrant = db.session.get(User, koperasi.created_by_id)
+    current, earlier = documents.current_and_earlier(koperasi.id)
     return render("admin/detail.html", koperasi=koperasi, registrant=registrant,
-                  form=form or RejectForm(formdata=None), status=status)
+                  form=form or RejectForm(formdata=None), status=status, documents=current, earlier=earlier,
+                  kinds=documents.KINDS,
+                  lookup_url=current_app.config["NIK_LOOKUP_URL"])
 
 
 def _koperasi(koperasi_id: int) -> Koperasi:
@@ -90,6 +94,17 @@ def koperasi_logo(koperasi_id):
     response.headers["Content-Type"] = logo.mimetype
     response.headers["Cache-Control"] = "private, max-age=300"
     return response
+
+
+@bp.get("/koperasi/<int:koperasi_id>/documents/<int:document_id>")
+@platform_admin_required
+def koperasi_document(koperasi_id, document_id):
+    """A legal document the koperasi attached (a PDF), to check it before verifying."""
+    found = documents.document_file(koperasi_id, document_id, folder(documents.DOCUMENTS_FOLDER))
+    if found is None:
+        abort(404)
+    row, path = found
+    return private_file(path, "application/pdf", row.filename)
 
 
 @bp.post("/koperasi/<int:koperasi_id>/verify")

@@ -1,5 +1,5 @@
 """Form fields shared across areas, the base of every form (WTForms messages translated),
-and pictures kept across a failed submit."""
+and pictures and PDFs kept across a failed submit."""
 
 from __future__ import annotations
 
@@ -286,3 +286,39 @@ def _kept_pictures(kept, limit) -> list[bytes]:
             tokens.append(token)
     kept.data = " ".join(tokens)
     return pictures
+
+
+def _pdf_signer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.secret_key, salt="kopz-kept-pdf")
+
+
+def take_pdf(file, kept: HiddenField, read) -> bytes | None:
+    """The PDF of a file field, checked by ``read(upload)`` (a domain check raising DomainError).
+
+    As with pictures, a newly chosen PDF is put aside and the hidden ``kept`` field carries its
+    signed name (and the name it had on the phone), so a submit that fails on other fields does
+    not lose it; with no new file, the one kept is used. ``kept.shown`` is what the form says.
+    """
+    kept.shown = None
+    upload = file.data if getattr(file.data, "filename", None) else None
+    if upload is not None:
+        try:
+            data = read(upload)
+        except DomainError as error:
+            file.process_errors.append(error.message)
+        else:
+            label = re.sub(r"[^\w.\- ]+", "", os.path.basename(upload.filename))[:60] or "dokumen.pdf"
+            kept.data = _pdf_signer().dumps([images.keep(data, _kept_folder(), "pdf"), label])
+            kept.shown = (label, len(data))
+            return data
+    try:
+        name, label = _pdf_signer().loads(kept.data or "", max_age=images.KEEP_SECONDS)
+    except (BadSignature, ValueError, TypeError):
+        kept.data = ""
+        return None
+    data = images.kept(str(name), _kept_folder(), "pdf")
+    if data is None:
+        kept.data = ""
+        return None
+    kept.shown = (str(label)[:60], len(data))
+    return data

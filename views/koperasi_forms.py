@@ -16,7 +16,8 @@ from wtforms import BooleanField, HiddenField, SelectField, SelectMultipleField,
 from wtforms.validators import InputRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget, NumberInput
 
-from models import regions
+from models import documents, regions
+from models.errors import Checks
 from models.images import LOGO_MAX_BYTES
 from models.koperasi import (
     DUE_DAYS,
@@ -28,7 +29,7 @@ from models.koperasi import (
     SETTING_FIELDS,
     check_profile,
 )
-from views.fields import KEPT_TOKENS, PHONE_TYPED, Form, RupiahField, WholeNumberField, choices, take_pictures
+from views.fields import KEPT_TOKENS, PHONE_TYPED, Form, RupiahField, WholeNumberField, choices, take_pdf, take_pictures
 from views.loan_forms import PercentField
 
 REQUIRED = _l("This field is required.")
@@ -63,6 +64,8 @@ LABELS = {
     "employees_men": _l("Employees (karyawan), men"),
     "employees_women": _l("Employees (karyawan), women"),
     "transparency_public": _l("Show the public transparency page"),
+    "ktp_photo_required": _l("Applicants send a photo of their KTP"),
+    "ktp_keep_days": _l("Days the KTP photo is kept after the decision"),
 }
 SETTINGS = SETTING_FIELDS  # on the office's edit form only, not at registration
 REGION_FIELDS = ("province_code", "regency_code", "district_code")
@@ -157,6 +160,23 @@ class KoperasiForm(Form):
         description=_l("Anyone may then see, on the koperasi's profile: how many active members it has, its total "
                        "assets as a range (never the figure), when the last RAT was held and the health category it "
                        "published. Nothing about any person."))
+    ktp_photo_required = BooleanField(
+        LABELS["ktp_photo_required"],
+        description=_l("The join form then asks for a photo of the KTP. Only the board sees it, and it is "
+                       "deleted automatically some days after the application is decided."))
+    ktp_keep_days = WholeNumberField(LABELS["ktp_keep_days"], [Optional()], default=30,
+                                     description=_l("From 1 to 365; 30 gives time to check a question about "
+                                                    "the decision."), render_kw={"inputmode": "numeric"})
+    # The legal documents, PDFs (models.documents): required at registration, replaceable later.
+    akta = FileField(documents.KINDS[documents.AKTA], render_kw={"accept": "application/pdf,.pdf"},
+                     description=_l("A PDF up to %(mb)s MB, e.g. a scan of the notary's deed or the SK "
+                                    "from AHU.", mb=documents.DOCUMENT_MAX_BYTES // (1024 * 1024)))
+    akta_kept = HiddenField(validators=[Length(max=KEPT_TOKENS)])
+    nik_certificate = FileField(documents.KINDS[documents.NIK_CERTIFICATE],
+                                render_kw={"accept": "application/pdf,.pdf"},
+                                description=_l("A PDF up to %(mb)s MB, the certificate from the ministry's "
+                                               "NIK koperasi system.", mb=documents.DOCUMENT_MAX_BYTES // (1024 * 1024)))
+    nik_certificate_kept = HiddenField(validators=[Length(max=KEPT_TOKENS)])
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -182,9 +202,28 @@ class KoperasiForm(Form):
         logo = take_pictures(self.logo, self.logo_kept, size=(256, 256), max_bytes=LOGO_MAX_BYTES)
         return io.BytesIO(logo[0]) if logo else None
 
-    def check(self, koperasi_id: int | None = None):
-        """The profile's own rules, to show beside the form's errors in the same submit."""
-        return lambda: check_profile(self.profile_data(), koperasi_id)
+    def take_documents(self) -> dict[str, bytes]:
+        """The PDFs chosen now, or kept from a failed submit, each checked (by kind)."""
+        found = {}
+        for kind in documents.KINDS:
+            data = take_pdf(self[kind], self[f"{kind}_kept"],
+                            lambda upload, kind=kind: documents.read_document(kind, upload))
+            if data:
+                found[kind] = data
+        return found
+
+    def check(self, koperasi_id: int | None = None, chosen: dict | None = None):
+        """The profile's own rules (and, at registration, which of the documents ``chosen`` is
+        missing), to show beside the form's errors in the same submit."""
+        def both():
+            checks = Checks()
+            with checks.catching():
+                check_profile(self.profile_data(), koperasi_id)
+            if chosen is not None:
+                with checks.catching():
+                    documents.require(chosen)
+            checks.done()
+        return both
 
     def profile_data(self) -> dict:
         """The values for ``register_koperasi`` / ``update_profile``."""

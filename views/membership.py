@@ -13,20 +13,23 @@ from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from wtforms import BooleanField, SelectField, StringField, TextAreaField
+from flask_wtf.file import FileField
+from wtforms import BooleanField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
-from models import dues, resignation, savings, shu_posting
+from models import documents, dues, resignation, savings, shu_posting
 from models import membership as members
 from models import statement as mutasi
+from models.errors import Checks
 from models.ledger import SAVINGS_LABELS, balances
 from models.membership import Membership, MemberStatus
 from models.zones import zone_of
-from views.fields import Form, choices, page_of
+from views.fields import KEPT_TOKENS, Form, choices, page_of, take_pictures
 from views.forms import run
 from web.access import my_membership, staff_role, visible_koperasi
 from web.extensions import db
 from web.i18n import local_datetime
+from web.media import folder
 from web.render import render, see_other
 
 bp = Blueprint("membership", __name__)
@@ -45,7 +48,28 @@ class JoinForm(Form):
     is_umkm = BooleanField(_l("I run a business (UMKM)"))
     business_name = StringField(_l("Business name"), [Length(max=160)],
                                 description=_l("Only if you run a business."))
+    ktp_photo = FileField(_l("Photo of your KTP"), render_kw={"accept": "image/jpeg,image/png,image/webp"})
+    ktp_photo_kept = HiddenField(validators=[Length(max=KEPT_TOKENS)])  # chosen in a submit that failed on other fields
     agree = BooleanField(_l("I agree to the koperasi's rules and fees above."))
+
+    def for_koperasi(self, koperasi) -> JoinForm:
+        """The KTP photo only where the koperasi asks for it."""
+        if koperasi.ktp_photo_required:
+            self.ktp_photo.description = _(
+                "This koperasi asks for it. A clear photo where the NIK and name can be read (JPG, PNG or WebP). "
+                "Only the koperasi's board sees it, and it is deleted %(days)s days after your application is "
+                "decided.", days=koperasi.ktp_keep_days)
+        else:
+            del self.ktp_photo, self.ktp_photo_kept
+        return self
+
+    def take_ktp(self) -> bytes | None:
+        """The photo chosen now, or kept from a failed submit (re-encoded, metadata dropped)."""
+        if "ktp_photo" not in self:
+            return None
+        photo = take_pictures(self.ktp_photo, self.ktp_photo_kept, size=documents.KTP_SIZE,
+                              max_bytes=documents.KTP_MAX_BYTES)
+        return photo[0] if photo else None
 
 
 class ConfirmForm(Form):
@@ -67,15 +91,28 @@ def qr_data_uri(membership: Membership) -> str:
 def join(slug):
     """Apply to become a member of a verified koperasi."""
     koperasi = visible_koperasi(slug)
-    form = JoinForm(full_name=current_user.full_name)
-    if run(form, lambda: members.apply(current_user, koperasi, full_name=form.full_name.data, nik=form.nik.data,
-                                       address=form.address.data, occupation=form.occupation.data,
-                                       is_umkm=form.is_umkm.data, business_name=form.business_name.data,
-                                       agreed=form.agree.data),
-           check=lambda: members.check_application(
-               full_name=form.full_name.data, nik=form.nik.data, address=form.address.data,
-               occupation=form.occupation.data, is_umkm=form.is_umkm.data, business_name=form.business_name.data,
-               agreed=form.agree.data)):
+    form = JoinForm(full_name=current_user.full_name).for_koperasi(koperasi)
+    photo = form.take_ktp()
+
+    def save():
+        membership = members.apply(current_user, koperasi, full_name=form.full_name.data, nik=form.nik.data,
+                                   address=form.address.data, occupation=form.occupation.data,
+                                   is_umkm=form.is_umkm.data, business_name=form.business_name.data,
+                                   agreed=form.agree.data)
+        documents.keep_ktp(membership, photo, folder(documents.KTP_FOLDER))
+
+    def check():
+        checks = Checks()
+        with checks.catching():
+            members.check_application(
+                full_name=form.full_name.data, nik=form.nik.data, address=form.address.data,
+                occupation=form.occupation.data, is_umkm=form.is_umkm.data, business_name=form.business_name.data,
+                agreed=form.agree.data)
+        with checks.catching():
+            documents.check_ktp(koperasi, photo)
+        checks.done()
+
+    if run(form, save, check=check):
         flash(_("Your application to %(name)s was sent. You will see the decision here.",
                 name=koperasi.name), "success")
         return see_other(url_for("membership.cards"))

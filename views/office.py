@@ -8,8 +8,8 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from models import dashboard as dashboard_figures
+from models import documents, regions
 from models import koperasi as kop
-from models import regions
 from models.collectability import CLASS_LABELS
 from models.duties import DUTIES, DUTY_LABELS
 from models.errors import DomainError
@@ -24,6 +24,7 @@ from web.access import office
 from web.charts import bar_chart
 from web.extensions import db
 from web.i18n import idr
+from web.media import folder
 from web.render import render, see_other
 
 bp = Blueprint("office", __name__)
@@ -49,14 +50,16 @@ def register():
     """Register a koperasi; it waits for a platform admin's verification."""
     form = profile_form()
     logo = form.take_logo()
+    chosen = form.take_documents()
 
     def save():
-        koperasi = kop.register_koperasi(current_user, form.profile_data())
+        koperasi = documents.register_with_documents(current_user, form.profile_data(), chosen,
+                                                     folder(documents.DOCUMENTS_FOLDER))
         if logo:
             kop.set_logo(koperasi, current_user, logo)
         return koperasi.slug
 
-    if not form.refreshing and (saved := run(form, save, check=form.check())):
+    if not form.refreshing and (saved := run(form, save, check=form.check(chosen=chosen))):
         flash(_("Koperasi registered. It is awaiting verification by the Kopz team."), "success")
         return see_other(url_for("office.dashboard", slug=saved.value))
     return _form_page(form, action=url_for("office.register"))
@@ -97,16 +100,20 @@ def profile(slug):
         return render("office/profile.html", here=here, koperasi=here.koperasi)
     form = profile_form(here.koperasi)
     logo = form.take_logo()
+    chosen = form.take_documents() if request.method == "POST" else {}
 
     def save():
         kop.update_profile(here.koperasi, current_user, form.profile_data())
         if logo:
             kop.set_logo(here.koperasi, current_user, logo)
+        documents.attach(here.koperasi, chosen, folder(documents.DOCUMENTS_FOLDER), current_user)
 
     if not form.refreshing and run(form, save, check=form.check(here.koperasi.id)):
         flash(_("Profile saved."), "success")
         return see_other(url_for("office.dashboard", slug=slug))
-    return _form_page(form, here=here, koperasi=here.koperasi, action=url_for("office.profile", slug=slug))
+    return _form_page(form, here=here, koperasi=here.koperasi, action=url_for("office.profile", slug=slug),
+                      documents=documents.current(here.koperasi.id))
+
 
 
 def _staff_page(here, add_form=None, error=None, status=200):
@@ -183,6 +190,7 @@ ACTIONS = {
     "staff_role": _l("Changed a staff role"),
     "staff_removed": _l("Removed staff"),
     "nik_revealed": _l("Looked at a member's full NIK"),
+    "document": _l("Attached a legal document"),
 }
 
 
@@ -221,6 +229,8 @@ def describe(event: KoperasiEvent) -> list[str]:
         return [f"{details.get('user', '')} · {_shown('role', details.get('role'))}"]
     if event.action == "nik_revealed":
         return [" · ".join(part for part in (details.get("name", ""), details.get("member", "")) if part)]
+    if event.action == "document":
+        return [str(documents.KINDS.get(details.get("kind"), details.get("kind", "")))]
     if event.action == "staff_role":
         old, new = details.get("role") or [None, None]
         return [f"{details.get('user', '')}: {_shown('role', old)} → {_shown('role', new)}"]

@@ -13,8 +13,8 @@ from flask_login import current_user
 from wtforms import BooleanField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
+from models import documents, resignation
 from models import membership as domain
-from models import resignation
 from models.ledger import Entry
 from models.membership import STATUS_LABELS, Membership, MemberStatus
 from views.fields import Form, KeyedForm, page_of
@@ -99,6 +99,7 @@ def reject(slug, membership_id):
 
 def _application_page(o, membership, approve_form=None, reject_form=None, status=200, nik=None):
     return render("office_members/application.html", o=o, m=membership, status=status, nik=nik,
+                  ktp=documents.ktp_of(membership), ktp_until=documents.purge_due(membership),
                   approve_form=approve_form or ApproveForm(formdata=None),
                   reject_form=reject_form or RejectForm(formdata=None))
 

@@ -112,6 +112,7 @@ def configure_blueprints(app: Flask) -> None:
         cashbook,
         chart,
         directory,
+        documents,
         dues,
         loan_book,
         loans,
@@ -139,5 +140,6 @@ def configure_blueprints(app: Flask) -> None:
 
     for module in (public, accounts, pwa, directory, membership, office, office_members, admin, teller, loans,
                    loan_book, seller, office_stores, stock_sync, market, orders, books, periods, dues, cashbook,
-                   chart, voting, voting_office, push, meetings, rat, shu, notifications, announcements, regulator):
+                   chart, voting, voting_office, push, meetings, rat, shu, notifications, announcements, regulator,
+                   documents):
         app.register_blueprint(module.bp)

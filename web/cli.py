@@ -148,6 +148,20 @@ def notify_due_command(today: str | None) -> None:
         "instalment_due", "instalment_overdue", "pokok_due")) + f" ({sum(sent.values())} sent)")
 
 
+@click.command("purge-documents")
+def purge_documents_command() -> None:
+    """Delete the KTP photos of applications decided longer ago than their koperasi keeps them
+    (file and row; models.documents.purge_ktp). Run it daily; a second run deletes nothing more."""
+    from models.base import utcnow
+    from models.documents import KTP_FOLDER, purge_ktp
+    from web.media import folder
+
+    db.session.info[WRITES] = True
+    gone = purge_ktp(utcnow(), folder(KTP_FOLDER))
+    db.session.commit()
+    click.echo(f"KTP photos deleted: {gone}")
+
+
 @click.command("translate")
 @click.option("--compile-only", is_flag=True, help="Only build the .mo files.")
 def translate_command(compile_only: bool) -> None:
@@ -192,5 +206,5 @@ def ballots_rewrite_command() -> None:
 
 def init_app(app: Flask) -> None:
     for command in (create_admin_command, demo_data_command, ledger_check_command, month_end_command,
-                    notify_due_command, translate_command, ballots_rewrite_command):
+                    notify_due_command, translate_command, ballots_rewrite_command, purge_documents_command):
         app.cli.add_command(command)

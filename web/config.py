@@ -94,6 +94,9 @@ def load(env: str | None = None) -> dict:
         "STATIC_BUILD_DIR": str(INSTANCE / "static-build"),
         # Uploaded files kept for good (the RAT's PDFs), content-addressed, outside the database.
         "MEDIA_DIR": os.environ.get("KOPZ_MEDIA_DIR") or str(INSTANCE / "media"),
+        # The ministry's public lookup of a Nomor Induk Koperasi: the platform admin checks a
+        # registration's number there (templates/admin/detail.html).
+        "NIK_LOOKUP_URL": os.environ.get("KOPZ_NIK_LOOKUP_URL") or "https://nik.kemenkopukm.go.id/",
         # How many proxies (nginx, the load balancer) stand in front of the app and set
         # X-Forwarded-For/-Proto/-Host: the client's address and https come from them.
         "TRUSTED_PROXIES": int(os.environ.get("KOPZ_TRUSTED_PROXIES", "0")),

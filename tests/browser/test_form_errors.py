@@ -1,6 +1,6 @@
 """Registering a koperasi on a phone, with a mistake in nearly every field: one submit
-shows them all, keeps what was typed and the logo chosen, and the address bar stays on
-the form; with JavaScript and without."""
+shows them all, keeps what was typed and the logo and PDFs chosen, and the address bar stays
+on the form; with JavaScript and without."""
 
 from __future__ import annotations
 
@@ -11,8 +11,10 @@ import sqlalchemy as sa
 from PIL import Image
 from playwright.sync_api import Browser, Page, expect
 
+from models import documents
 from models.koperasi import Koperasi, KoperasiLogo
 from tests.browser.conftest import TIMEOUT_MS, log_in
+from tests.pdf_files import AKTA_PDF, CERTIFICATE_PDF
 
 MOBILE = "081377778888"
 BAD_FIELDS = ("name", "legal_number", "nik_koperasi", "jenis", "lat", "lng", "pokok_idr", "member_prefix", "services")
@@ -55,6 +57,9 @@ def fill_badly(page: Page, js: bool) -> None:
     page.fill("#wajib_idr", "20.000")
     page.fill("#member_prefix", "TOO-LONG")
     page.set_input_files("#logo", files=[logo_file()])
+    page.set_input_files("#akta", files=[{"name": "akta.pdf", "mimeType": "application/pdf", "buffer": AKTA_PDF}])
+    page.set_input_files("#nik_certificate",
+                         files=[{"name": "nik.pdf", "mimeType": "application/pdf", "buffer": CERTIFICATE_PDF}])
 
 
 def assert_all_shown_at_once(page: Page, form_url: str) -> None:
@@ -70,6 +75,8 @@ def assert_all_shown_at_once(page: Page, form_url: str) -> None:
     expect(page.locator("#regency_code")).to_have_value("32.73")
     expect(page.locator(".kept-pictures img")).to_be_visible()
     expect(page.get_by_text("Foto tersimpan:")).to_be_visible()
+    expect(page.get_by_text("PDF tersimpan: akta.pdf")).to_be_visible()  # the documents too: not chosen again
+    expect(page.get_by_text("PDF tersimpan: nik.pdf")).to_be_visible()
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
 
 
@@ -83,14 +90,15 @@ def fix_and_send(page: Page) -> None:
     page.fill("#lng", "107.6098")
     page.fill("#pokok_idr", "100.000")
     page.fill("#member_prefix", "KRS")
-    page.get_by_role("button", name="Daftarkan koperasi").click()  # the logo is not chosen again
+    page.get_by_role("button", name="Daftarkan koperasi").click()  # the logo and the PDFs are not chosen again
     page.wait_for_url("**/office")
 
 
 def registered_with_logo(db) -> bool:
     db.session.expire_all()
     koperasi = db.session.scalar(sa.select(Koperasi).where(Koperasi.name == "Koperasi Rina Sejahtera"))
-    return koperasi is not None and db.session.get(KoperasiLogo, koperasi.id) is not None
+    return (koperasi is not None and db.session.get(KoperasiLogo, koperasi.id) is not None
+            and len(documents.current(koperasi.id)) == 2)
 
 
 @pytest.mark.parametrize("js", [True, False], ids=["javascript", "no-javascript"])

@@ -15,6 +15,8 @@
 - shu.py: last year's SHU, approved at the past RAT and posted;
 - notifications.py: the first Bandung koperasi's announcements, older notifications read;
 - regulator.py: the first Bandung koperasi's employees, its public transparency page on.
+- documents.py: every koperasi's deed and NIK certificate (PDFs); the second Bandung koperasi
+  asks applicants for a KTP photo, and one applicant waits with theirs.
 
 Idempotent: each record is looked up by a natural key first (mobile number, legal number,
 open membership, store and product name, loan purpose), and every posting carries a fixed
@@ -31,6 +33,7 @@ from models.accounts import User
 from models.koperasi import Koperasi
 from models.membership import WIB
 from web.demo import books, voting
+from web.demo.documents import ktp_rule, legal_documents
 from web.demo.gateway import CITIES, KINDS, NAMES, PENDING, koperasi, member, staff
 from web.demo.market import market
 from web.demo.meetings import demo_meetings, publish_minutes, rat
@@ -94,4 +97,6 @@ def load() -> Counter:
     shu_of_last_year(added, first, crew["pengurus"])  # of the year just closed
     notifications(added, first, crew["pengurus"])  # after every flow that notifies
     regulator_settings(added, first)
+    legal_documents(added)
+    ktp_rule(added, bandung[1])
     return added
