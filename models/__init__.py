@@ -7,6 +7,7 @@ from models import (  # noqa: F401
     accounts,
     announcements,
     annual_report,
+    health,
     attendance,
     cashbook,
     jobs,

@@ -126,6 +126,11 @@ class Koperasi(db.Model):
     interest_method: Mapped[str] = mapped_column(sa.String(10), default="minimum", server_default="minimum")
     interest_tax: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
     wajib_due_day: Mapped[int] = mapped_column(default=10, server_default="10")
+    # The health rating (models.health): members see the category of the published year when on.
+    health_published: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    health_year: Mapped[int | None]
+    health_score_centi: Mapped[int | None]  # the total in hundredths of a point, frozen when published
+    health_category: Mapped[str | None] = mapped_column(sa.String(20))
     created_by_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     verified_at: Mapped[datetime | None]

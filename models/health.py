@@ -1,0 +1,654 @@
+"""The health score (penilaian kesehatan) of a savings-and-loans koperasi, as the ministry rates
+KSP, KSPPS and simpan-pinjam units: Peraturan Deputi Bidang Pengawasan Kementerian Koperasi dan UKM
+No. 06/Per/Dep.6/IV/2016 (Pedoman Penilaian Kesehatan KSP dan USP Koperasi).
+
+Rules kept here:
+- Seven aspects, weights out of 100: permodalan 15, kualitas aktiva produktif 25, manajemen 15,
+  efisiensi 10, likuiditas 15, kemandirian dan pertumbuhan 10, jatidiri koperasi 10.
+- Each ratio is read FROM THE BOOKS of one book year: the balance sheet at the end of 31 December
+  (``books.neraca``), the year's income statement (``books.hasil_usaha``, without the closing entry),
+  the loans' collectability at the year's end (``collectability.classify_at_month_end``) and the
+  year's disbursements. The current year is rated to date (loans classed today).
+- A ratio's "nilai" (0–100) comes from the row of its table the ratio falls in; its score is
+  nilai × the ratio's weight / 100. Scores are kept in hundredths of a point (integers), and
+  ratios as exact fractions, so a boundary (79,99 against 80) is never a rounding accident.
+- Management (manajemen) is the pengurus' questionnaire, one per koperasi and book year
+  (``HealthQuestionnaire``): five components of 3 points each, every "yes" earning the component's
+  share (12 questions × 0,25; 6 × 0,5; 5 × 0,6; 10 × 0,3; 5 × 0,6).
+- The category by the total: sehat 80–100, cukup sehat 66 to under 80, dalam pengawasan 51 to
+  under 66, dalam pengawasan khusus under 51.
+- The rating applies to KSP and KSPPS and to a koperasi running a simpan-pinjam unit (its
+  services include loans); another koperasi gets no rating.
+- Publishing freezes one closed year's rating on the koperasi (year, score, category) and turns
+  ``Koperasi.health_published`` on; members then see the category, never the details
+  (``published_category``). The questionnaire must be filled for that year first.
+
+Source of the tables. The regulation's lampiran was not reachable in full here; the tables are
+the ones commonly published from it (e.g. the 2016–2018 studies of KSP Mitra Sukses Lestari
+Malang, Universitas Brawijaya, and of Koperasi Gurindam, UMRAH 2020, both applying Perdep
+06/2016; the cash-ratio and provision tables carried over from Permen KUKM 14/Per/M.KUKM/XII/2009).
+Where Kopz's books cannot give an input the regulation names, the reading taken is stated on
+the ratio itself (``Ratio.note``):
+- "pinjaman berisiko" are loans without adequate collateral: Kopz records no collateral, so every
+  loan outstanding counts as at risk (the prudent reading);
+- Kopz lends to members only, so loans to members are all loans disbursed;
+- "risiko pinjaman bermasalah" = 50 % of kurang lancar + 75 % of diragukan + 100 % of macet;
+- "cadangan risiko" is the loan-loss allowance (PPAP, 1309) on the books;
+- "kewajiban lancar" are all liabilities but external borrowings (2501, taken as long-term);
+- "dana yang diterima" = simpanan pokok, wajib, sukarela, hibah, cadangan and external borrowings;
+- "partisipasi bruto" is what members pay for the loans (jasa, provisi, denda); store sales and
+  other income count as business with non-members; "beban pokok" is interest on savings and the
+  cost of goods sold; "beban usaha" every other expense;
+- "SHU bagian anggota" is the SHU times the year's jasa modal + jasa usaha share (the RAT's split
+  when set, else the usual 40 %); "promosi ekonomi anggota" is that plus the interest paid on
+  savings (Kopz does not know the market's loan rate, so the members' saving on loans is left out);
+- capital adequacy: modal tertimbang = pokok, wajib, cadangan, hibah at 100 % and SHU at 50 %;
+  ATMR = cash 0 %, bank 20 %, loans and receivables 100 %, inventory and fixed assets (net) 70 %.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from fractions import Fraction
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import Mapped, mapped_column
+
+from models import collectability, periods
+from models.accounts import User
+from models.base import db, utcnow
+from models.books import hasil_usaha, neraca, utc_bounds
+from models.errors import DomainError
+from models.koperasi import Jenis, Koperasi, record
+from models.ledger import Account, Entry, Line, Purpose, round_idr
+from models.zones import zone_of
+
+SEHAT, CUKUP, PENGAWASAN, KHUSUS = "sehat", "cukup_sehat", "dalam_pengawasan", "pengawasan_khusus"
+CATEGORY_LABELS = {
+    SEHAT: _l("Sehat (healthy)"),
+    CUKUP: _l("Cukup sehat (fairly healthy)"),
+    PENGAWASAN: _l("Dalam pengawasan (under supervision)"),
+    KHUSUS: _l("Dalam pengawasan khusus (under special supervision)"),
+}
+# (lowest total in hundredths of a point, category), best first
+CATEGORIES = ((8000, SEHAT), (6600, CUKUP), (5100, PENGAWASAN), (0, KHUSUS))
+CATEGORY_RULES = {SEHAT: "80 ≤ x ≤ 100", CUKUP: "66 ≤ x < 80", PENGAWASAN: "51 ≤ x < 66", KHUSUS: "x < 51"}
+SAVINGS_AND_LOANS = frozenset({Jenis.SIMPAN_PINJAM, Jenis.SYARIAH})
+USUAL_MEMBERS_SHARE_BP = 4000  # jasa modal + jasa usaha of the usual split (models.shu.DEFAULT_SPLIT)
+
+ASPECT_LABELS = {
+    "permodalan": _l("Permodalan (capital)"),
+    "kap": _l("Kualitas aktiva produktif (earning assets)"),
+    "manajemen": _l("Manajemen (management)"),
+    "efisiensi": _l("Efisiensi (efficiency)"),
+    "likuiditas": _l("Likuiditas (liquidity)"),
+    "kemandirian": _l("Kemandirian dan pertumbuhan (independence and growth)"),
+    "jatidiri": _l("Jatidiri koperasi (cooperative identity)"),
+}
+ASPECT_WEIGHTS = {"permodalan": 15, "kap": 25, "manajemen": 15, "efisiensi": 10, "likuiditas": 15,
+                  "kemandirian": 10, "jatidiri": 10}
+
+
+def category_of(total_centi: int) -> str:
+    """The category of a total score given in hundredths of a point (8000 = 80,00: sehat)."""
+    for lowest, name in CATEGORIES:
+        if total_centi >= lowest:
+            return name
+    return KHUSUS
+
+
+# ---------------------------------------------------------------- the scoring tables
+
+@dataclass(frozen=True)
+class Band:
+    """One row of a table: low < x ≤ high by default (``closed_low``: low ≤ x; ``open_high``: x < high)."""
+
+    low: Fraction | None
+    high: Fraction | None
+    nilai: int
+    closed_low: bool = False
+    open_high: bool = False
+
+    def holds(self, x: Fraction) -> bool:
+        above = self.low is None or (x >= self.low if self.closed_low else x > self.low)
+        below = self.high is None or (x < self.high if self.open_high else x <= self.high)
+        return above and below
+
+    @property
+    def text(self) -> str:
+        def num(value: Fraction) -> str:
+            return f"{float(value):g}".replace(".", ",")
+        parts = []
+        if self.low is not None:
+            parts.append(f"{num(self.low)} {'≤' if self.closed_low else '<'}")
+        parts.append("x")
+        if self.high is not None:
+            parts.append(f"{'<' if self.open_high else '≤'} {num(self.high)}")
+        if self.low is not None and self.high is not None and self.low == self.high:
+            return f"x = {num(self.low)}"
+        return " ".join(parts)
+
+
+def F(value) -> Fraction:
+    return Fraction(str(value))
+
+
+def _up(*rows: tuple) -> tuple[Band, ...]:
+    """Rows given as (upper bound or None, nilai), each from the previous bound (exclusive) to its own (inclusive)."""
+    bands, low = [], None
+    for high, nilai in rows:
+        bands.append(Band(low, None if high is None else F(high), nilai))
+        low = None if high is None else F(high)
+    return tuple(bands)
+
+
+def _from(*rows: tuple) -> tuple[Band, ...]:
+    """Rows given as (lower bound or None, nilai): from its bound (inclusive) to the next one (exclusive)."""
+    bands = []
+    for i, (low, nilai) in enumerate(rows):
+        high = rows[i + 1][0] if i + 1 < len(rows) else None
+        bands.append(Band(None if low is None else F(low), None if high is None else F(high), nilai,
+                          closed_low=True, open_high=True))
+    return tuple(bands)
+
+
+TENS = _up(*[(10 * n, 10 * n) for n in range(0, 10)], (None, 100))  # 0 → 0, 0 < x ≤ 10 → 10, …, x > 90 → 100
+TABLES: dict[str, tuple[Band, ...]] = {
+    "modal_aset": _from((None, 25), (20, 50), (40, 100), (60, 50), (80, 25)),
+    "modal_berisiko": _from((None, 0), *[(10 * n, 10 * n) for n in range(1, 10)], (100, 100)),
+    "kecukupan_modal": _from((None, 25), (4, 50), (6, 75), (8, 100)),
+    "pinjaman_anggota": _from((None, 0), (25, 50), (50, 75), (75, 100)),
+    "npl": (Band(F(0), F(0), 100, closed_low=True), Band(F(0), F(10), 80, open_high=True),
+            *_from((10, 60), (20, 40), (30, 20), (40, 10), (45, 0))),
+    "cadangan": TENS,
+    "berisiko": _from((None, 100), (21, 75), (26, 50), (30, 25)),
+    "beban_partisipasi": _from((None, 100), (70, 75), (85, 50), (100, 25)),
+    "beban_shu_kotor": _up((40, 100), (60, 75), (80, 50), (None, 25)),
+    "efisiensi_pelayanan": _from((None, 100), (5, 75), (10, 50), (15, 25)),
+    "kas": _up((10, 25), (15, 100), (20, 50), (None, 25)),
+    "pinjaman_dana": _from((None, 25), (50, 50), (75, 75), (100, 100)),
+    "rentabilitas_aset": _from((None, 25), (5, 50), (F("7.5"), 75), (10, 100)),
+    "rentabilitas_modal": _from((None, 25), (5, 50), (F("7.5"), 75), (10, 100)),
+    "kemandirian": _up((100, 25), (125, 50), (150, 75), (None, 100)),
+    "partisipasi_bruto": _from((None, 25), (25, 50), (50, 75), (75, 100)),
+    "promosi": _from((None, 25), (5, 50), (F("7.5"), 75), (10, 100)),
+}
+
+
+def band_of(table: str, x: Fraction) -> Band:
+    for band in TABLES[table]:
+        if band.holds(x):
+            return band
+    raise ValueError(f"{table}: no row for {x}")  # the tables cover every number
+
+
+# ---------------------------------------------------------------- the questionnaire (manajemen)
+
+# component: (points per "yes" in hundredths, questions). Concise forms of the regulation's questions.
+QUESTIONS: dict[str, tuple[int, tuple[tuple[str, object], ...]]] = {
+    "umum": (25, (
+        ("u1", _l("The koperasi has a clear vision, mission and goals that the members understand.")),
+        ("u2", _l("There is a long-term plan (at least 3 years) that the board works from.")),
+        ("u3", _l("There is a yearly work plan that the board works from.")),
+        ("u4", _l("The yearly plan has measurable targets with dates.")),
+        ("u5", _l("The board's decisions are taken in meetings and written in minutes.")),
+        ("u6", _l("The pengurus and the pengawas meet at least once a month.")),
+        ("u7", _l("The board trains and educates the members (pendidikan perkoperasian).")),
+        ("u8", _l("The pengurus report the business to the pengawas regularly.")),
+        ("u9", _l("The manager and staff are hired with a written contract.")),
+        ("u10", _l("Serving members follows written standard procedures (SOP).")),
+        ("u11", _l("The books are kept in order and monthly financial reports are made.")),
+        ("u12", _l("The pengawas check the business and report in writing.")),
+    )),
+    "kelembagaan": (50, (
+        ("k1", _l("An organisation chart shows clear lines of authority and responsibility.")),
+        ("k2", _l("Every position has a written job description.")),
+        ("k3", _l("Every activity has a written system and procedure.")),
+        ("k4", _l("An internal control system is in place and used.")),
+        ("k5", _l("The management information system is adequate.")),
+        ("k6", _l("The supervision by the pengawas is written up (laporan pengawasan).")),
+    )),
+    "permodalan": (60, (
+        ("p1", _l("Own capital grew at least as fast as the assets.")),
+        ("p2", _l("Members' capital (simpanan pokok and wajib) grew at least 10 % on last year.")),
+        ("p3", _l("At least 25 % of the SHU is set aside as a reserve.")),
+        ("p4", _l("Members' savings grew at least 10 % on last year.")),
+        ("p5", _l("Fixed assets and equipment are financed with own capital.")),
+    )),
+    "aktiva": (30, (
+        ("a1", _l("At least 90 % of the loans outstanding are lancar (current).")),
+        ("a2", _l("Every loan is preceded by an analysis of the borrower's ability to repay.")),
+        ("a3", _l("The loan-loss allowance is at least the loans that went bad this year.")),
+        ("a4", _l("At least a third of last year's bad loans were collected.")),
+        ("a5", _l("A written collection policy is followed.")),
+        ("a6", _l("There is a written ceiling on the loan to one member.")),
+        ("a7", _l("Loans to pengurus, pengawas and staff follow the same rules as members'.")),
+        ("a8", _l("Loans are monitored regularly after disbursement.")),
+        ("a9", _l("Loans above a set amount require collateral (agunan).")),
+        ("a10", _l("Fixed assets are recorded and safeguarded.")),
+    )),
+    "likuiditas": (60, (
+        ("l1", _l("There is a written policy on managing liquidity.")),
+        ("l2", _l("A standby loan facility from another institution is available for liquidity.")),
+        ("l3", _l("Obligations falling due are tracked with adequate records.")),
+        ("l4", _l("Lending decisions take the funds available into account.")),
+        ("l5", _l("The information system supports monitoring liquidity.")),
+    )),
+}
+COMPONENT_LABELS = {
+    "umum": _l("Manajemen umum (general management)"),
+    "kelembagaan": _l("Kelembagaan (institution)"),
+    "permodalan": _l("Manajemen permodalan (capital management)"),
+    "aktiva": _l("Manajemen aktiva (asset management)"),
+    "likuiditas": _l("Manajemen likuiditas (liquidity management)"),
+}
+QUESTION_CODES = tuple(code for _points, questions in QUESTIONS.values() for code, _text in questions)
+
+
+class HealthQuestionnaire(db.Model):
+    """The pengurus' answers to the management questions for one book year (yes: the code is listed)."""
+
+    __table_args__ = (sa.UniqueConstraint("koperasi_id", "year", name="uq_health_questionnaire_year"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    koperasi_id: Mapped[int] = mapped_column(sa.ForeignKey("koperasi.id", ondelete="CASCADE"))
+    year: Mapped[int]
+    answers: Mapped[list] = mapped_column(sa.JSON, default=list)  # the codes answered "yes"
+    answered_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
+    answered_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+def questionnaire_of(koperasi: Koperasi, year: int) -> HealthQuestionnaire | None:
+    return db.session.scalar(sa.select(HealthQuestionnaire).where(HealthQuestionnaire.koperasi_id == koperasi.id,
+                                                                  HealthQuestionnaire.year == year))
+
+
+def save_questionnaire(koperasi: Koperasi, year: int, yes: list[str], by: User | None) -> HealthQuestionnaire:
+    """Record the year's answers (the codes answered yes; unknown codes are refused). The book year
+    is the current one or a past one."""
+    check_year(koperasi, year)
+    unknown = set(yes) - set(QUESTION_CODES)
+    if unknown:
+        raise DomainError(_l("Answer the questions of the list."))
+    row = questionnaire_of(koperasi, year)
+    if row is None:
+        row = HealthQuestionnaire(koperasi_id=koperasi.id, year=year)
+        db.session.add(row)
+    row.answers = [code for code in QUESTION_CODES if code in set(yes)]
+    row.answered_by_id, row.answered_at = (by.id if by else None), utcnow()
+    record(koperasi, by, "health_questionnaire", {"year": year, "yes": len(row.answers)})
+    try:
+        with db.session.begin_nested():
+            db.session.flush()
+    except sa.exc.IntegrityError:  # the same year's first answers saved at the same moment: change those
+        return save_questionnaire(koperasi, year, yes, by)
+    return row
+
+
+def check_year(koperasi: Koperasi, year: int) -> None:
+    if not 1900 <= year <= zone_of(koperasi).today().year:
+        raise DomainError(_l("Choose the current book year or a past one."), field="year")
+
+
+# ---------------------------------------------------------------- the rating
+
+@dataclass
+class Ratio:
+    """One ratio: its named inputs (Rupiah), the ratio, the table row that scored it, the score."""
+
+    key: str
+    label: object
+    numerator: tuple[object, int]  # (label, Rupiah)
+    denominator: tuple[object, int]
+    inputs: list[tuple[object, int]]  # every amount that went into the two, named
+    weight: int  # points out of 100
+    value: Fraction | None  # in percent; None: the denominator is zero
+    band: Band
+    note: object = ""
+
+    @property
+    def nilai(self) -> int:
+        return self.band.nilai
+
+    @property
+    def score_centi(self) -> int:
+        """nilai × weight / 100, in hundredths of a point."""
+        return self.nilai * self.weight
+
+    @property
+    def percent(self) -> float | None:
+        return None if self.value is None else float(self.value)
+
+
+@dataclass
+class Component:
+    """A management component: its questions answered yes, and its score."""
+
+    key: str
+    label: object
+    points_centi: int  # per yes
+    questions: tuple
+    yes: list[str]
+
+    @property
+    def weight(self) -> int:
+        return 3
+
+    @property
+    def score_centi(self) -> int:
+        return self.points_centi * len(self.yes)
+
+
+@dataclass
+class Aspect:
+    key: str
+    ratios: list[Ratio] = field(default_factory=list)
+    components: list[Component] = field(default_factory=list)
+
+    @property
+    def label(self):
+        return ASPECT_LABELS[self.key]
+
+    @property
+    def weight(self) -> int:
+        return ASPECT_WEIGHTS[self.key]
+
+    @property
+    def score_centi(self) -> int:
+        return sum(r.score_centi for r in self.ratios) + sum(c.score_centi for c in self.components)
+
+
+@dataclass
+class Rating:
+    year: int
+    at: date  # the balance-sheet day
+    to_date: bool  # the current year, rated to date
+    aspects: list[Aspect]
+    questionnaire: HealthQuestionnaire | None
+
+    @property
+    def total_centi(self) -> int:
+        return sum(a.score_centi for a in self.aspects)
+
+    @property
+    def total(self) -> float:
+        return self.total_centi / 100
+
+    @property
+    def category(self) -> str:
+        return category_of(self.total_centi)
+
+    @property
+    def category_label(self):
+        return CATEGORY_LABELS[self.category]
+
+    def ratio(self, key: str) -> Ratio:
+        return next(r for a in self.aspects for r in a.ratios if r.key == key)
+
+
+def applies(koperasi: Koperasi) -> bool:
+    """The rating is for KSP and KSPPS, and for a koperasi with a simpan-pinjam unit (it lends)."""
+    return koperasi.jenis in SAVINGS_AND_LOANS or "loans" in koperasi.service_codes
+
+
+def _ratio(key, label, weight, numerator, denominator, inputs, note="", empty: Fraction | None = None) -> Ratio:
+    """``empty``: the ratio taken when the denominator is zero (None: the table's worst row for 0)."""
+    if denominator[1]:
+        value = Fraction(numerator[1] * 100, denominator[1])
+        band = band_of(key, value)
+    else:
+        value = None
+        band = band_of(key, empty if empty is not None else Fraction(0))
+    return Ratio(key, label, numerator, denominator, inputs, weight, value, band, note)
+
+
+def disbursed(koperasi: Koperasi, start: date, end: date) -> int:
+    """Loans paid out over the koperasi's days ``start``..``end``: the disbursements' debits to loans."""
+    since, until = utc_bounds(koperasi, start, end)
+    return int(db.session.scalar(
+        sa.select(sa.func.coalesce(sa.func.sum(Line.amount), 0)).join(Entry, Entry.id == Line.entry_id)
+        .join(Account, Account.id == Line.account_id)
+        .where(Entry.koperasi_id == koperasi.id, Entry.kind == "disbursement", Account.purpose == Purpose.LOANS,
+               Line.amount > 0, Entry.posted_at >= since, Entry.posted_at < until)))
+
+
+def _classes(koperasi: Koperasi, year: int, to_date: bool) -> collectability.Summary:
+    if not to_date:
+        return collectability.classify_at_month_end(koperasi, date(year, 12, 1))
+    return collectability.summarize(koperasi, collectability.classify(koperasi.id, zone_of(koperasi).today()))
+
+
+def _members_share_bp(koperasi: Koperasi, year: int) -> int:
+    from models.shu import plan_of  # shu imports orders and market: only when a rating is made
+
+    plan = plan_of(koperasi, year)
+    return plan.jm_bp + plan.ju_bp if plan is not None else USUAL_MEMBERS_SHARE_BP
+
+
+def rate(koperasi: Koperasi, year: int) -> Rating:
+    """The rating of a book year (closed, or the current one to date) from the books and the questionnaire."""
+    today = zone_of(koperasi).today()
+    to_date = year >= today.year
+    at = today if to_date else date(year, 12, 31)
+    sheet = neraca(koperasi, at)
+    statement = hasil_usaha(koperasi, date(year, 1, 1), at)
+    bal = {}
+    for group in (sheet.assets, sheet.liabilities, sheet.equity):
+        for row in group.rows:
+            bal[row.purpose] = bal.get(row.purpose, 0) + row.own_balance
+    inc = {}
+    for group in (statement.income, statement.expenses):
+        for row in group.rows:
+            inc[row.purpose] = inc.get(row.purpose, 0) + row.amount
+    b = lambda p: bal.get(p, 0)  # noqa: E731
+    i = lambda p: inc.get(p, 0)  # noqa: E731
+    L = ASSET_LABELS
+
+    total_assets = sheet.assets.total
+    own_capital = sheet.equity.total
+    loans = b(Purpose.LOANS)
+    classes = _classes(koperasi, year, to_date)
+    out = classes.outstanding
+    lent = disbursed(koperasi, date(year, 1, 1), at)
+
+    # permodalan
+    capital = Aspect("permodalan")
+    capital.ratios.append(_ratio("modal_aset", _l("Own capital to total assets"), 6,
+                                 (L["own_capital"], own_capital), (L["total_assets"], total_assets),
+                                 [(L["own_capital"], own_capital), (L["total_assets"], total_assets)]))
+    capital.ratios.append(_ratio("modal_berisiko", _l("Own capital to loans at risk"), 6,
+                                 (L["own_capital"], own_capital), (L["loans_at_risk"], loans),
+                                 [(L["own_capital"], own_capital), (L["loans_at_risk"], loans)],
+                                 note=_l("Kopz records no collateral: every loan outstanding counts as at risk."),
+                                 empty=Fraction(100)))
+    weighted = (b(Purpose.POKOK) + b(Purpose.WAJIB) + b(Purpose.RESERVE) + b(Purpose.GRANTS)
+                + (b(Purpose.SHU_CURRENT) + b(Purpose.SHU_RETAINED)) // 2)
+    atmr_parts = [(L["bank20"], b(Purpose.BANK) * 20 // 100),
+                  (L["loans100"], loans + b(Purpose.RECEIVABLE) - b(Purpose.ALLOWANCE)),
+                  (L["other70"], (b(Purpose.INVENTORY) + b(Purpose.FIXED_ASSETS) - b(Purpose.DEPRECIATION_ACC)) * 70 // 100)]
+    atmr = sum(amount for _label, amount in atmr_parts)
+    capital.ratios.append(_ratio("kecukupan_modal", _l("Capital adequacy (modal tertimbang to ATMR)"), 3,
+                                 (L["weighted_capital"], weighted), (L["atmr"], atmr),
+                                 [(L["pokok_wajib"], b(Purpose.POKOK) + b(Purpose.WAJIB)),
+                                  (L["reserve_grants"], b(Purpose.RESERVE) + b(Purpose.GRANTS)),
+                                  (L["shu50"], (b(Purpose.SHU_CURRENT) + b(Purpose.SHU_RETAINED)) // 2),
+                                  *atmr_parts],
+                                 note=_l("Weights: pokok, wajib, reserve and grants 100 %, SHU 50 %; cash 0 %, bank 20 %, "
+                                         "loans 100 %, other assets 70 %."), empty=Fraction(100)))
+
+    # kualitas aktiva produktif
+    kap = Aspect("kap")
+    kap.ratios.append(_ratio("pinjaman_anggota", _l("Loans to members to all loans disbursed"), 10,
+                             (L["lent_members"], lent), (L["lent"], lent), [(L["lent"], lent)],
+                             note=_l("Kopz lends to members only."), empty=Fraction(100)))
+    risk = round_idr(Fraction(out["kurang_lancar"], 2) + Fraction(out["diragukan"] * 3, 4)
+                                    + out["macet"])
+    kap.ratios.append(_ratio("npl", _l("Non-performing loan risk to loans outstanding"), 5,
+                             (L["npl_risk"], risk), (L["outstanding"], classes.total),
+                             [(L["kurang_lancar"], out["kurang_lancar"]), (L["diragukan"], out["diragukan"]),
+                              (L["macet"], out["macet"]), (L["outstanding"], classes.total)],
+                             note=_l("Risk = 50 % of kurang lancar + 75 % of diragukan + 100 % of macet.")))
+    allowance = b(Purpose.ALLOWANCE)
+    kap.ratios.append(_ratio("cadangan", _l("Loan-loss allowance (PPAP) to non-performing loan risk"), 5,
+                             (L["allowance"], allowance), (L["npl_risk"], risk),
+                             [(L["allowance"], allowance), (L["npl_risk"], risk)],
+                             note=_l("No loan is non-performing: the risk is fully covered."), empty=Fraction(100)))
+    kap.ratios.append(_ratio("berisiko", _l("Loans at risk to loans outstanding"), 5,
+                             (L["loans_at_risk"], loans), (L["loans"], loans), [(L["loans"], loans)],
+                             note=_l("Kopz records no collateral: every loan outstanding counts as at risk.")))
+
+    # efisiensi
+    participation = i(Purpose.INTEREST) + i(Purpose.FEES) + i(Purpose.PENALTIES)
+    base_cost = i(Purpose.SAVINGS_INTEREST) + i(Purpose.COGS)
+    operating = statement.expenses.total - base_cost
+    gross_shu = statement.income.total - base_cost
+    member_cost = i(Purpose.SAVINGS_INTEREST) + operating
+    efficiency = Aspect("efisiensi")
+    efficiency.ratios.append(_ratio("beban_partisipasi", _l("Members' operating costs to gross participation"), 4,
+                                    (L["member_cost"], member_cost), (L["participation"], participation),
+                                    [(L["savings_interest"], i(Purpose.SAVINGS_INTEREST)), (L["operating"], operating),
+                                     (L["participation"], participation)], empty=Fraction(100)))
+    efficiency.ratios.append(_ratio("beban_shu_kotor", _l("Operating costs to gross SHU"), 4,
+                                    (L["operating"], operating), (L["gross_shu"], gross_shu),
+                                    [(L["operating"], operating), (L["income"], statement.income.total),
+                                     (L["base_cost"], base_cost)], empty=Fraction(100)))
+    efficiency.ratios.append(_ratio("efisiensi_pelayanan", _l("Staff costs to loans disbursed"), 2,
+                                    (L["salaries"], i(Purpose.SALARIES)), (L["lent"], lent),
+                                    [(L["salaries"], i(Purpose.SALARIES)), (L["lent"], lent)], empty=Fraction(100)))
+
+    # likuiditas
+    cash = b(Purpose.CASH) + b(Purpose.BANK)
+    current = sheet.liabilities.total - b(Purpose.BORROWINGS)
+    funds = (b(Purpose.POKOK) + b(Purpose.WAJIB) + b(Purpose.SUKARELA) + b(Purpose.GRANTS) + b(Purpose.RESERVE)
+             + b(Purpose.BORROWINGS))
+    liquidity = Aspect("likuiditas")
+    liquidity.ratios.append(_ratio("kas", _l("Cash and bank to current liabilities"), 10,
+                                   (L["cash_bank"], cash), (L["current"], current),
+                                   [(L["cash"], b(Purpose.CASH)), (L["bank"], b(Purpose.BANK)), (L["current"], current)],
+                                   note=_l("Current liabilities: every liability but external borrowings."),
+                                   empty=Fraction(100)))
+    liquidity.ratios.append(_ratio("pinjaman_dana", _l("Loans outstanding to funds received"), 5,
+                                   (L["loans"], loans), (L["funds"], funds),
+                                   [(L["loans"], loans), (L["pokok_wajib"], b(Purpose.POKOK) + b(Purpose.WAJIB)),
+                                    (L["sukarela"], b(Purpose.SUKARELA)),
+                                    (L["reserve_grants"], b(Purpose.RESERVE) + b(Purpose.GRANTS)),
+                                    (L["borrowings"], b(Purpose.BORROWINGS))]))
+
+    # kemandirian dan pertumbuhan
+    surplus = statement.surplus
+    members_shu = max(surplus, 0) * _members_share_bp(koperasi, year) // 10000
+    growth = Aspect("kemandirian")
+    growth.ratios.append(_ratio("rentabilitas_aset", _l("Return on assets (SHU before tax to total assets)"), 3,
+                                (L["shu"], surplus), (L["total_assets"], total_assets),
+                                [(L["shu"], surplus), (L["total_assets"], total_assets)]))
+    growth.ratios.append(_ratio("rentabilitas_modal", _l("Return on equity (members' SHU to own capital)"), 3,
+                                (L["members_shu"], members_shu), (L["own_capital"], own_capital),
+                                [(L["shu"], max(surplus, 0)), (L["members_shu"], members_shu),
+                                 (L["own_capital"], own_capital)],
+                                note=_l("Members' SHU: the jasa modal and jasa usaha share of the year's split "
+                                        "(40 % when none is set).")))
+    net_participation = participation - i(Purpose.SAVINGS_INTEREST)
+    growth.ratios.append(_ratio("kemandirian", _l("Operating independence (net participation to operating costs)"), 4,
+                                (L["net_participation"], net_participation), (L["operating"], operating),
+                                [(L["participation"], participation), (L["savings_interest"], i(Purpose.SAVINGS_INTEREST)),
+                                 (L["operating"], operating)], empty=Fraction(1000)))
+
+    # jatidiri koperasi
+    other_income = statement.income.total - participation
+    identity = Aspect("jatidiri")
+    identity.ratios.append(_ratio("partisipasi_bruto", _l("Gross participation to all income"), 7,
+                                  (L["participation"], participation), (L["income"], participation + other_income),
+                                  [(L["participation"], participation), (L["other_income"], other_income)]))
+    promotion = members_shu + i(Purpose.SAVINGS_INTEREST)
+    identity.ratios.append(_ratio("promosi", _l("Members' economic promotion to simpanan pokok and wajib"), 3,
+                                  (L["promotion"], promotion), (L["pokok_wajib"], b(Purpose.POKOK) + b(Purpose.WAJIB)),
+                                  [(L["members_shu"], members_shu), (L["savings_interest"], i(Purpose.SAVINGS_INTEREST)),
+                                   (L["pokok_wajib"], b(Purpose.POKOK) + b(Purpose.WAJIB))],
+                                  note=_l("Promotion: the members' SHU and the interest paid on their savings.")))
+
+    answers = questionnaire_of(koperasi, year)
+    yes = set(answers.answers) if answers is not None else set()
+    management = Aspect("manajemen", components=[
+        Component(key, COMPONENT_LABELS[key], points, questions, [c for c, _t in questions if c in yes])
+        for key, (points, questions) in QUESTIONS.items()])
+    aspects = [capital, kap, management, efficiency, liquidity, growth, identity]
+    return Rating(year, at, to_date, aspects, answers)
+
+
+ASSET_LABELS = {
+    "own_capital": _l("Own capital (equity)"), "total_assets": _l("Total assets"),
+    "loans_at_risk": _l("Loans at risk"), "loans": _l("Loans outstanding"),
+    "weighted_capital": _l("Weighted capital"), "atmr": _l("Risk-weighted assets (ATMR)"),
+    "pokok_wajib": _l("Simpanan pokok and wajib"), "reserve_grants": _l("Reserve and grants"),
+    "shu50": _l("SHU at 50 %"), "bank20": _l("Bank at 20 %"), "loans100": _l("Loans and receivables, net, at 100 %"),
+    "other70": _l("Inventory and fixed assets (net) at 70 %"),
+    "lent_members": _l("Loans disbursed to members"), "lent": _l("Loans disbursed in the year"),
+    "npl_risk": _l("Non-performing loan risk"), "outstanding": _l("Principal outstanding"),
+    "kurang_lancar": _l("Kurang lancar"), "diragukan": _l("Diragukan"), "macet": _l("Macet"),
+    "allowance": _l("Loan-loss allowance (PPAP)"),
+    "member_cost": _l("Members' operating costs"), "participation": _l("Gross participation (jasa, provisi, denda)"),
+    "savings_interest": _l("Interest on savings"), "operating": _l("Operating costs (beban usaha)"),
+    "gross_shu": _l("Gross SHU"), "income": _l("All income"), "base_cost": _l("Interest on savings and cost of goods sold"),
+    "salaries": _l("Salaries"), "cash_bank": _l("Cash and bank"), "cash": _l("Cash on hand"), "bank": _l("Bank"),
+    "current": _l("Current liabilities"), "funds": _l("Funds received"), "sukarela": _l("Simpanan sukarela"),
+    "borrowings": _l("External borrowings"), "shu": _l("SHU before tax"), "members_shu": _l("Members' SHU"),
+    "net_participation": _l("Net participation"), "other_income": _l("Income from non-member business"),
+    "promotion": _l("Members' economic promotion"),
+}
+
+
+# ---------------------------------------------------------------- years, trend, publishing
+
+def closed_years(koperasi: Koperasi) -> list[int]:
+    """The book years whose close stands, newest first."""
+    last = {}
+    for event in periods.events(koperasi):
+        if event.scope == periods.YEAR:
+            last[event.start.year] = event.closed
+    return sorted((year for year, closed in last.items() if closed), reverse=True)
+
+
+def years_of(koperasi: Koperasi) -> list[int]:
+    """The years a rating can be shown for: the current one (to date) and every closed one, newest first."""
+    current = zone_of(koperasi).today().year
+    return [current, *[y for y in closed_years(koperasi) if y != current]]
+
+
+def trend(koperasi: Koperasi) -> list[Rating]:
+    """Every closed book year's rating, oldest first."""
+    return [rate(koperasi, year) for year in sorted(closed_years(koperasi))]
+
+
+def publish(koperasi: Koperasi, year: int, by: User | None) -> Rating:
+    """Show members the category of a closed year's rating: the rating is frozen on the koperasi."""
+    if not applies(koperasi):
+        raise DomainError(_l("The health rating applies to savings-and-loans koperasi (KSP, KSPPS) and "
+                             "simpan-pinjam units."))
+    if year not in closed_years(koperasi):
+        raise DomainError(_l("Publish the rating of a closed book year (close the year in the books first)."),
+                          field="year")
+    if questionnaire_of(koperasi, year) is None:
+        raise DomainError(_l("Fill in the management questionnaire for %(year)s first.", year=year), field="year")
+    rating = rate(koperasi, year)
+    koperasi.health_published, koperasi.health_year = True, year
+    koperasi.health_score_centi, koperasi.health_category = rating.total_centi, rating.category
+    record(koperasi, by, "health_published", {"year": year, "score": rating.total, "category": rating.category})
+    return rating
+
+
+def unpublish(koperasi: Koperasi, by: User | None) -> None:
+    """Members no longer see the category."""
+    if not koperasi.health_published:
+        raise DomainError(_l("The health category is not published."))
+    koperasi.health_published = False
+    record(koperasi, by, "health_unpublished", {"year": koperasi.health_year})
+
+
+def published_category(koperasi: Koperasi) -> tuple[int, object] | None:
+    """What members and the public may see: (book year, category label), or None when not published.
+    No query: the published rating sits on the koperasi's row."""
+    if not koperasi.health_published or koperasi.health_category not in CATEGORY_LABELS or koperasi.health_year is None:
+        return None
+    return koperasi.health_year, CATEGORY_LABELS[koperasi.health_category]
