@@ -120,15 +120,13 @@ class Band:
     def text(self) -> str:
         def num(value: Fraction) -> str:
             return f"{float(value):g}".replace(".", ",")
-        parts = []
-        if self.low is not None:
-            parts.append(f"{num(self.low)} {'≤' if self.closed_low else '<'}")
-        parts.append("x")
-        if self.high is not None:
-            parts.append(f"{'<' if self.open_high else '≤'} {num(self.high)}")
         if self.low is not None and self.high is not None and self.low == self.high:
             return f"x = {num(self.low)}"
-        return " ".join(parts)
+        if self.low is None:
+            return f"x {'<' if self.open_high else '≤'} {num(self.high)}"
+        if self.high is None:
+            return f"x {'≥' if self.closed_low else '>'} {num(self.low)}"
+        return f"{num(self.low)} {'≤' if self.closed_low else '<'} x {'<' if self.open_high else '≤'} {num(self.high)}"
 
 
 def F(value) -> Fraction:
@@ -482,7 +480,7 @@ def rate(koperasi: Koperasi, year: int) -> Rating:
     kap = Aspect("kap")
     kap.ratios.append(_ratio("pinjaman_anggota", _l("Loans to members to all loans disbursed"), 10,
                              (L["lent_members"], lent), (L["lent"], lent), [(L["lent"], lent)],
-                             note=_l("Kopz lends to members only."), empty=Fraction(100)))
+                             note=_l("Kopz lends to members only.")))
     risk = round_idr(Fraction(out["kurang_lancar"], 2) + Fraction(out["diragukan"] * 3, 4)
                                     + out["macet"])
     kap.ratios.append(_ratio("npl", _l("Non-performing loan risk to loans outstanding"), 5,

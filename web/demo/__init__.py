@@ -13,6 +13,7 @@
   what that kind sells, with drawn photos (pictures.py), and orders in every state;
 - voting.py: the past RAT's published votes and the coming RAT's open ones;
 - shu.py: last year's SHU, approved at the past RAT and posted;
+- health.py: last year's health rating, its management questionnaire filled and its category published;
 - notifications.py: the first Bandung koperasi's announcements, older notifications read.
 
 Idempotent: each record is looked up by a natural key first (mobile number, legal number,
@@ -31,6 +32,7 @@ from models.koperasi import Koperasi
 from models.membership import WIB
 from web.demo import books, voting
 from web.demo.gateway import CITIES, KINDS, NAMES, PENDING, koperasi, member, staff
+from web.demo.health import health_of_last_year
 from web.demo.market import market
 from web.demo.meetings import demo_meetings, publish_minutes, rat
 from web.demo.money import close_last_year, money
@@ -90,5 +92,6 @@ def load() -> Counter:
     voting.votes(added, first, *demo_meetings(first, today))  # the RAT's meetings: votes closed and open
     publish_minutes(added, first, today)  # drafted from the votes
     shu_of_last_year(added, first, crew["pengurus"])  # of the year just closed
+    health_of_last_year(added, first, crew["pengurus"])  # its books closed, its SHU split set
     notifications(added, first, crew["pengurus"])  # after every flow that notifies
     return added
