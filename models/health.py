@@ -210,13 +210,13 @@ QUESTIONS: dict[str, tuple[int, tuple[tuple[str, object], ...]]] = {
     )),
     "permodalan": (60, (
         ("p1", _l("Own capital grew at least as fast as the assets.")),
-        ("p2", _l("Members' capital (simpanan pokok and wajib) grew at least 10 % on last year.")),
-        ("p3", _l("At least 25 % of the SHU is set aside as a reserve.")),
-        ("p4", _l("Members' savings grew at least 10 % on last year.")),
+        ("p2", _l("Members' capital (simpanan pokok and wajib) grew at least 10 percent on last year.")),
+        ("p3", _l("At least 25 percent of the SHU is set aside as a reserve.")),
+        ("p4", _l("Members' savings grew at least 10 percent on last year.")),
         ("p5", _l("Fixed assets and equipment are financed with own capital.")),
     )),
     "aktiva": (30, (
-        ("a1", _l("At least 90 % of the loans outstanding are lancar (current).")),
+        ("a1", _l("At least 90 percent of the loans outstanding are lancar (current).")),
         ("a2", _l("Every loan is preceded by an analysis of the borrower's ability to repay.")),
         ("a3", _l("The loan-loss allowance is at least the loans that went bad this year.")),
         ("a4", _l("At least a third of last year's bad loans were collected.")),
@@ -487,7 +487,7 @@ def rate(koperasi: Koperasi, year: int) -> Rating:
                              (L["npl_risk"], risk), (L["outstanding"], classes.total),
                              [(L["kurang_lancar"], out["kurang_lancar"]), (L["diragukan"], out["diragukan"]),
                               (L["macet"], out["macet"]), (L["outstanding"], classes.total)],
-                             note=_l("Risk = 50 % of kurang lancar + 75 % of diragukan + 100 % of macet.")))
+                             note=_l("Risk = half of kurang lancar + three quarters of diragukan + all of macet.")))
     allowance = b(Purpose.ALLOWANCE)
     kap.ratios.append(_ratio("cadangan", _l("Loan-loss allowance (PPAP) to non-performing loan risk"), 5,
                              (L["allowance"], allowance), (L["npl_risk"], risk),
