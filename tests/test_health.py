@@ -7,6 +7,7 @@ from __future__ import annotations
 from fractions import Fraction
 
 import pytest
+import sqlalchemy as sa
 
 from models import health
 from models.errors import DomainError
@@ -237,3 +238,25 @@ def test_bad_input_never_breaks_the_page(app, kop, year):
     bad = client.post(f"/k/{kop.slug}/office/health", data={"form": "publish", "year": "20x"})
     assert bad.status_code == 422
     assert client.post(f"/k/{kop.slug}/office/health", data={"form": "nope"}).status_code == 400
+
+
+def test_the_page_is_small_and_its_queries_do_not_grow_with_the_books(app, kop, year, member, teller, db):
+    """A rating is a fixed handful of aggregate queries (the statements, the classes, the year's
+    disbursements, the split, the questionnaire), whatever the number of entries or loans."""
+    from models import loans
+    from models.ledger import Leg, Purpose, post
+    from tests.budget import MAX_HTML_GZIP, measure
+
+    client = login(app.test_client(), board(kop))
+    url = f"/k/{kop.slug}/office/health?year={year + 1}"  # this year, to date
+    before = measure(client, url)
+    assert before.status == 200 and before.html_gzip <= MAX_HTML_GZIP
+    product = db.session.scalar(sa.select(loans.LoanProduct).where(loans.LoanProduct.koperasi_id == kop.id))
+    for n in range(4):  # more entries and loans this year
+        post(kop, "journal", [Leg(Purpose.CASH, 100_000), Leg(Purpose.OTHER_INCOME, -100_000)], by=None, memo="Sewa")
+        loan = loans.apply(member, product, 500_000 + n, 6, "Modal usaha tambahan")
+        loans.approve(loan, board(kop))
+        loans.disburse(loan, teller, "cash")
+    db.session.commit()
+    after = measure(client, url)
+    assert after.status == 200 and len(after.queries) == len(before.queries), after.queries
