@@ -260,3 +260,19 @@ def test_the_page_is_small_and_its_queries_do_not_grow_with_the_books(app, kop, 
     db.session.commit()
     after = measure(client, url)
     assert after.status == 200 and len(after.queries) == len(before.queries), after.queries
+
+
+def test_a_consumer_koperasis_office_is_told_the_rating_is_for_savings_and_loans(app, make_koperasi):
+    store = make_koperasi(name="Koperasi Konsumen Warga", member_prefix="KKW", jenis="konsumen", services=["store"])
+    client = login(app.test_client(), board(store))
+    page = _page(client, store)
+    assert page.status_code == 200 and "KSPPS" in page.text and 'id="health-total"' not in page.text
+    assert client.get(f"/k/{store.slug}/office/health/questionnaire").status_code == 404
+
+
+def test_hostile_answers_keep_only_the_known_questions(app, kop, year):
+    client = login(app.test_client(), board(kop))
+    sent = client.post(f"/k/{kop.slug}/office/health/questionnaire?year={year}",
+                       data={"u1": "y", "u99": "y", "=HYPERLINK(1)": "y", "a1": "x" * 100_000})
+    assert sent.status_code == 303
+    assert health.questionnaire_of(kop, year).answers == ["u1", "a1"]
