@@ -12,6 +12,7 @@ from flask_login import current_user
 from wtforms import HiddenField
 
 from models import health as domain
+from models.errors import DomainError
 from views.fields import Form
 from views.forms import dispatch, failed, run
 from web.access import office
@@ -76,8 +77,6 @@ def publish(slug):
 
     def go():
         if year is None:
-            from models.errors import DomainError
-
             raise DomainError(_l("Choose a closed book year."), field="year")
         return domain.publish(here.koperasi, year, current_user)
 
