@@ -9,11 +9,11 @@ Rules kept here:
   (``books.neraca``), the year's income statement (``books.hasil_usaha``, without the closing entry),
   the loans' collectability at the year's end (``collectability.classify_at_month_end``) and the
   year's disbursements. The current year is rated to date (loans classed today).
-- A ratio's "nilai" (0–100) comes from the row of its table the ratio falls in; its score is
+- A ratio's "nilai" (0–100) comes from the row of its table the ratio falls in (``models.health_tables``); its score is
   nilai × the ratio's weight / 100. Scores are kept in hundredths of a point (integers), and
   ratios as exact fractions, so a boundary (79,99 against 80) is never a rounding accident.
 - Management (manajemen) is the pengurus' questionnaire, one per koperasi and book year
-  (``HealthQuestionnaire``): five components of 3 points each, every "yes" earning the component's
+  (``models.health_questionnaire``): five components of 3 points each, every "yes" earning the component's
   share (12 questions × 0,25; 6 × 0,5; 5 × 0,6; 10 × 0,3; 5 × 0,6).
 - The category by the total: sehat 80–100, cukup sehat 66 to under 80, dalam pengawasan 51 to
   under 66, dalam pengawasan khusus under 51.
@@ -49,18 +49,27 @@ the ratio itself (``Ratio.note``):
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from fractions import Fraction
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.orm import Mapped, mapped_column
 
 from models import collectability, periods
 from models.accounts import User
-from models.base import db, utcnow
+from models.base import db
 from models.books import hasil_usaha, neraca, utc_bounds
 from models.errors import DomainError
+from models.health_questionnaire import (  # noqa: F401  (the health area's one door: views and tests use these)
+    COMPONENT_LABELS,
+    QUESTION_CODES,
+    QUESTIONS,
+    HealthQuestionnaire,
+    check_year,
+    questionnaire_of,
+    save_questionnaire,
+)
+from models.health_tables import TABLES, Band, band_of  # noqa: F401
 from models.koperasi import Jenis, Koperasi, record
 from models.ledger import Account, Entry, Line, Purpose, round_idr
 from models.zones import zone_of
@@ -97,197 +106,6 @@ def category_of(total_centi: int) -> str:
         if total_centi >= lowest:
             return name
     return KHUSUS
-
-
-# ---------------------------------------------------------------- the scoring tables
-
-@dataclass(frozen=True)
-class Band:
-    """One row of a table: low < x ≤ high by default (``closed_low``: low ≤ x; ``open_high``: x < high)."""
-
-    low: Fraction | None
-    high: Fraction | None
-    nilai: int
-    closed_low: bool = False
-    open_high: bool = False
-
-    def holds(self, x: Fraction) -> bool:
-        above = self.low is None or (x >= self.low if self.closed_low else x > self.low)
-        below = self.high is None or (x < self.high if self.open_high else x <= self.high)
-        return above and below
-
-    @property
-    def text(self) -> str:
-        def num(value: Fraction) -> str:
-            return f"{float(value):g}".replace(".", ",")
-        if self.low is not None and self.high is not None and self.low == self.high:
-            return f"x = {num(self.low)}"
-        if self.low is None:
-            return f"x {'<' if self.open_high else '≤'} {num(self.high)}"
-        if self.high is None:
-            return f"x {'≥' if self.closed_low else '>'} {num(self.low)}"
-        return f"{num(self.low)} {'≤' if self.closed_low else '<'} x {'<' if self.open_high else '≤'} {num(self.high)}"
-
-
-def F(value) -> Fraction:
-    return Fraction(str(value))
-
-
-def _up(*rows: tuple) -> tuple[Band, ...]:
-    """Rows given as (upper bound or None, nilai), each from the previous bound (exclusive) to its own (inclusive)."""
-    bands, low = [], None
-    for high, nilai in rows:
-        bands.append(Band(low, None if high is None else F(high), nilai))
-        low = None if high is None else F(high)
-    return tuple(bands)
-
-
-def _from(*rows: tuple) -> tuple[Band, ...]:
-    """Rows given as (lower bound or None, nilai): from its bound (inclusive) to the next one (exclusive)."""
-    bands = []
-    for i, (low, nilai) in enumerate(rows):
-        high = rows[i + 1][0] if i + 1 < len(rows) else None
-        bands.append(Band(None if low is None else F(low), None if high is None else F(high), nilai,
-                          closed_low=True, open_high=True))
-    return tuple(bands)
-
-
-TENS = _up(*[(10 * n, 10 * n) for n in range(0, 10)], (None, 100))  # 0 → 0, 0 < x ≤ 10 → 10, …, x > 90 → 100
-TABLES: dict[str, tuple[Band, ...]] = {
-    "modal_aset": _from((None, 25), (20, 50), (40, 100), (60, 50), (80, 25)),
-    "modal_berisiko": _from((None, 0), *[(10 * n, 10 * n) for n in range(1, 10)], (100, 100)),
-    "kecukupan_modal": _from((None, 25), (4, 50), (6, 75), (8, 100)),
-    "pinjaman_anggota": _from((None, 0), (25, 50), (50, 75), (75, 100)),
-    "npl": (Band(F(0), F(0), 100, closed_low=True), *_up((10, 80), (20, 60), (30, 40), (40, 20), (45, 10), (None, 0))),
-    "cadangan": TENS,
-    "berisiko": (Band(None, F(21), 100, open_high=True), Band(F(21), F(26), 75, closed_low=True, open_high=True),
-                 Band(F(26), F(30), 50, closed_low=True), Band(F(30), None, 25)),
-    "beban_partisipasi": _from((None, 100), (70, 75), (85, 50), (100, 25)),
-    "beban_shu_kotor": _up((40, 100), (60, 75), (80, 50), (None, 25)),
-    "efisiensi_pelayanan": _from((None, 100), (5, 75), (10, 50), (15, 25)),
-    "kas": _up((10, 25), (15, 100), (20, 50), (None, 25)),
-    "pinjaman_dana": _from((None, 25), (50, 50), (75, 75), (100, 100)),
-    "rentabilitas_aset": _from((None, 25), (5, 50), (F("7.5"), 75), (10, 100)),
-    "rentabilitas_modal": _from((None, 25), (5, 50), (F("7.5"), 75), (10, 100)),
-    "kemandirian": _up((100, 25), (125, 50), (150, 75), (None, 100)),
-    "partisipasi_bruto": _from((None, 25), (25, 50), (50, 75), (75, 100)),
-    "promosi": _from((None, 25), (5, 50), (F("7.5"), 75), (10, 100)),
-}
-
-
-def band_of(table: str, x: Fraction) -> Band:
-    for band in TABLES[table]:
-        if band.holds(x):
-            return band
-    raise ValueError(f"{table}: no row for {x}")  # the tables cover every number
-
-
-# ---------------------------------------------------------------- the questionnaire (manajemen)
-
-# component: (points per "yes" in hundredths, questions). Concise forms of the regulation's questions.
-QUESTIONS: dict[str, tuple[int, tuple[tuple[str, object], ...]]] = {
-    "umum": (25, (
-        ("u1", _l("The koperasi has a clear vision, mission and goals that the members understand.")),
-        ("u2", _l("There is a long-term plan (at least 3 years) that the board works from.")),
-        ("u3", _l("There is a yearly work plan that the board works from.")),
-        ("u4", _l("The yearly plan has measurable targets with dates.")),
-        ("u5", _l("The board's decisions are taken in meetings and written in minutes.")),
-        ("u6", _l("The pengurus and the pengawas meet at least once a month.")),
-        ("u7", _l("The board trains and educates the members (pendidikan perkoperasian).")),
-        ("u8", _l("The pengurus report the business to the pengawas regularly.")),
-        ("u9", _l("The manager and staff are hired with a written contract.")),
-        ("u10", _l("Serving members follows written standard procedures (SOP).")),
-        ("u11", _l("The books are kept in order and monthly financial reports are made.")),
-        ("u12", _l("The pengawas check the business and report in writing.")),
-    )),
-    "kelembagaan": (50, (
-        ("k1", _l("An organisation chart shows clear lines of authority and responsibility.")),
-        ("k2", _l("Every position has a written job description.")),
-        ("k3", _l("Every activity has a written system and procedure.")),
-        ("k4", _l("An internal control system is in place and used.")),
-        ("k5", _l("The management information system is adequate.")),
-        ("k6", _l("The supervision by the pengawas is written up (laporan pengawasan).")),
-    )),
-    "permodalan": (60, (
-        ("p1", _l("Own capital grew at least as fast as the assets.")),
-        ("p2", _l("Members' capital (simpanan pokok and wajib) grew at least 10 percent on last year.")),
-        ("p3", _l("At least 25 percent of the SHU is set aside as a reserve.")),
-        ("p4", _l("Members' savings grew at least 10 percent on last year.")),
-        ("p5", _l("Fixed assets and equipment are financed with own capital.")),
-    )),
-    "aktiva": (30, (
-        ("a1", _l("At least 90 percent of the loans outstanding are lancar (current).")),
-        ("a2", _l("Every loan is preceded by an analysis of the borrower's ability to repay.")),
-        ("a3", _l("The loan-loss allowance is at least the loans that went bad this year.")),
-        ("a4", _l("At least a third of last year's bad loans were collected.")),
-        ("a5", _l("A written collection policy is followed.")),
-        ("a6", _l("There is a written ceiling on the loan to one member.")),
-        ("a7", _l("Loans to pengurus, pengawas and staff follow the same rules as members'.")),
-        ("a8", _l("Loans are monitored regularly after disbursement.")),
-        ("a9", _l("Loans above a set amount require collateral (agunan).")),
-        ("a10", _l("Fixed assets are recorded and safeguarded.")),
-    )),
-    "likuiditas": (60, (
-        ("l1", _l("There is a written policy on managing liquidity.")),
-        ("l2", _l("A standby loan facility from another institution is available for liquidity.")),
-        ("l3", _l("Obligations falling due are tracked with adequate records.")),
-        ("l4", _l("Lending decisions take the funds available into account.")),
-        ("l5", _l("The information system supports monitoring liquidity.")),
-    )),
-}
-COMPONENT_LABELS = {
-    "umum": _l("Manajemen umum (general management)"),
-    "kelembagaan": _l("Kelembagaan (institution)"),
-    "permodalan": _l("Manajemen permodalan (capital management)"),
-    "aktiva": _l("Manajemen aktiva (asset management)"),
-    "likuiditas": _l("Manajemen likuiditas (liquidity management)"),
-}
-QUESTION_CODES = tuple(code for _points, questions in QUESTIONS.values() for code, _text in questions)
-
-
-class HealthQuestionnaire(db.Model):
-    """The pengurus' answers to the management questions for one book year (yes: the code is listed)."""
-
-    __table_args__ = (sa.UniqueConstraint("koperasi_id", "year", name="uq_health_questionnaire_year"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    koperasi_id: Mapped[int] = mapped_column(sa.ForeignKey("koperasi.id", ondelete="CASCADE"))
-    year: Mapped[int]
-    answers: Mapped[list] = mapped_column(sa.JSON, default=list)  # the codes answered "yes"
-    answered_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
-    answered_at: Mapped[datetime] = mapped_column(default=utcnow)
-
-
-def questionnaire_of(koperasi: Koperasi, year: int) -> HealthQuestionnaire | None:
-    return db.session.scalar(sa.select(HealthQuestionnaire).where(HealthQuestionnaire.koperasi_id == koperasi.id,
-                                                                  HealthQuestionnaire.year == year))
-
-
-def save_questionnaire(koperasi: Koperasi, year: int, yes: list[str], by: User | None) -> HealthQuestionnaire:
-    """Record the year's answers (the codes answered yes; unknown codes are refused). The book year
-    is the current one or a past one."""
-    check_year(koperasi, year)
-    unknown = set(yes) - set(QUESTION_CODES)
-    if unknown:
-        raise DomainError(_l("Answer the questions of the list."))
-    row = questionnaire_of(koperasi, year)
-    if row is None:
-        row = HealthQuestionnaire(koperasi_id=koperasi.id, year=year)
-        db.session.add(row)
-    row.answers = [code for code in QUESTION_CODES if code in set(yes)]
-    row.answered_by_id, row.answered_at = (by.id if by else None), utcnow()
-    record(koperasi, by, "health_questionnaire", {"year": year, "yes": len(row.answers)})
-    try:
-        with db.session.begin_nested():
-            db.session.flush()
-    except sa.exc.IntegrityError:  # the same year's first answers saved at the same moment: change those
-        return save_questionnaire(koperasi, year, yes, by)
-    return row
-
-
-def check_year(koperasi: Koperasi, year: int) -> None:
-    if not 1900 <= year <= zone_of(koperasi).today().year:
-        raise DomainError(_l("Choose the current book year or a past one."), field="year")
 
 
 # ---------------------------------------------------------------- the rating
