@@ -72,6 +72,7 @@ from models.health_questionnaire import (  # noqa: F401  (the health area's one 
 from models.health_tables import TABLES, Band, band_of  # noqa: F401
 from models.koperasi import Jenis, Koperasi, record
 from models.ledger import Account, Entry, Line, Purpose, round_idr
+from models.shu import plan_of
 from models.zones import zone_of
 
 SEHAT, CUKUP, PENGAWASAN, KHUSUS = "sehat", "cukup_sehat", "dalam_pengawasan", "pengawasan_khusus"
@@ -237,8 +238,6 @@ def _classes(koperasi: Koperasi, year: int, to_date: bool) -> collectability.Sum
 
 
 def _members_share_bp(koperasi: Koperasi, year: int) -> int:
-    from models.shu import plan_of  # shu imports orders and market: only when a rating is made
-
     plan = plan_of(koperasi, year)
     return plan.jm_bp + plan.ju_bp if plan is not None else USUAL_MEMBERS_SHARE_BP
 
