@@ -10,6 +10,7 @@ from models import (  # noqa: F401
     attendance,
     cashbook,
     documents,
+    health,
     jobs,
     koperasi,
     ledger,

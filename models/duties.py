@@ -17,6 +17,9 @@ Rules kept here:
   (supervisors) read everything and change nothing.
 - Every role sees a member's NIK masked; only the board (pengurus, admin) may reveal it
   in full, one member at a time, and each reveal is recorded (``membership.reveal_nik``).
+- The health rating (models.health) is the board's and the supervisors': pengurus, admin and
+  pengawas see it (SEE_HEALTH), the teller does not (the rating and the board's own answers on
+  management are not counter work); the board fills the questionnaire and publishes (RATE_HEALTH).
 - New staff start as pengawas: reading is the least a role can do, so a mistaken or
   hurried addition can see but not move money or decide anything until an admin says so.
 - The one person who approved a loan does not pay it out (``models.loans.disburse``),
@@ -72,6 +75,8 @@ class Duty(enum.StrEnum):
     CHECK_IN = "check_in"
     RUN_SHU = "run_shu"
     ANNOUNCE = "announce"
+    SEE_HEALTH = "see_health"
+    RATE_HEALTH = "rate_health"
 
 
 DUTY_LABELS = {
@@ -99,16 +104,19 @@ DUTY_LABELS = {
     Duty.CHECK_IN: _l("Check members in at the RAT"),
     Duty.RUN_SHU: _l("Set the SHU split, record the RAT's approval and post the SHU"),
     Duty.ANNOUNCE: _l("Post announcements to the members"),
+    Duty.SEE_HEALTH: _l("See the health rating (kesehatan koperasi) and its figures"),
+    Duty.RATE_HEALTH: _l("Fill in the health rating's management questionnaire and publish the category"),
 }
 
 _BOARD = {Duty.READ, Duty.POST_MONEY, Duty.DISBURSE_LOAN, Duty.APPROVE_MEMBER, Duty.APPROVE_LOAN,
           Duty.APPROVE_STORE, Duty.CORRECT_ENTRY, Duty.MANAGE_SETTINGS, Duty.REVEAL_NIK, Duty.CLOSE_PERIOD,
           Duty.WRITE_OFF_LOAN, Duty.RUN_PROVISION, Duty.RUN_MONTH_END, Duty.MANAGE_ACCOUNTS, Duty.POST_JOURNAL,
-          Duty.APPROVE_CASH_COUNT, Duty.MANAGE_MEETING, Duty.CHECK_IN, Duty.RUN_SHU, Duty.ANNOUNCE}
+          Duty.APPROVE_CASH_COUNT, Duty.MANAGE_MEETING, Duty.CHECK_IN, Duty.RUN_SHU, Duty.ANNOUNCE,
+          Duty.SEE_HEALTH, Duty.RATE_HEALTH}
 
 # The table. Nothing else in the code decides what a role may do.
 DUTIES: dict[Role, frozenset[Duty]] = {
-    Role.PENGAWAS: frozenset({Duty.READ}),
+    Role.PENGAWAS: frozenset({Duty.READ, Duty.SEE_HEALTH}),
     Role.TELLER: frozenset({Duty.READ, Duty.POST_MONEY, Duty.DISBURSE_LOAN, Duty.CHECK_IN}),
     Role.PENGURUS: frozenset(_BOARD),
     Role.ADMIN: frozenset(_BOARD | {Duty.MANAGE_STAFF, Duty.REOPEN_PERIOD}),

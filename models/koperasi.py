@@ -138,6 +138,11 @@ class Koperasi(db.Model):
     # decision (models.documents.purge_ktp).
     ktp_photo_required: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     ktp_keep_days: Mapped[int] = mapped_column(default=30, server_default="30")
+    # The health rating (models.health): members see the category of the published year when on.
+    health_published: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    health_year: Mapped[int | None]
+    health_score_centi: Mapped[int | None]  # the total in hundredths of a point, frozen when published
+    health_category: Mapped[str | None] = mapped_column(sa.String(20))
     created_by_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     verified_at: Mapped[datetime | None]

@@ -46,6 +46,7 @@ from models.attendance import active_at
 from models.base import db
 from models.directory import active_member_count
 from models.duties import Role
+from models.health import published_category
 from models.koperasi import Koperasi, Staff
 from models.ledger import Account, Entry, Line, Purpose
 from models.meetings import HELD, Meeting
@@ -311,12 +312,6 @@ def total_assets(koperasi: Koperasi) -> int:
     return int(total)
 
 
-def health_category(koperasi: Koperasi) -> tuple[int, object] | None:
-    """The health category the koperasi published: (book year, category label), or None."""
-    # wired to models.health.published_category at merge
-    return None
-
-
 def transparency(koperasi: Koperasi) -> Transparency:
     """What the public page shows: nothing about a person."""
     last = db.session.execute(
@@ -324,4 +319,4 @@ def transparency(koperasi: Koperasi) -> Transparency:
         .order_by(Meeting.starts_at.desc()).limit(1)).first()
     return Transparency(members=active_member_count(koperasi), assets_band=assets_band(total_assets(koperasi)),
                         last_rat=local_day(koperasi, last[0]) if last else None, last_rat_year=last[1] if last else None,
-                        health=health_category(koperasi))
+                        health=published_category(koperasi))

@@ -12,7 +12,20 @@ from datetime import date, datetime, time, timedelta
 import pytest
 import sqlalchemy as sa
 
-from models import cashbook, collectability, documents, loans, meetings, months, periods, savings, shu, shu_posting, voting
+from models import (
+    cashbook,
+    collectability,
+    documents,
+    health,
+    loans,
+    meetings,
+    months,
+    periods,
+    savings,
+    shu,
+    shu_posting,
+    voting,
+)
 from models import koperasi as kop
 from models.announcements import Announcement
 from models.attendance import Attendance
@@ -121,6 +134,7 @@ def world(app, db, make_koperasi, make_member, make_user, make_staff, make_store
     media = app.config["MEDIA_DIR"]
     deed = documents.attach(k, {documents.AKTA: AKTA_PDF}, os.path.join(media, documents.DOCUMENTS_FOLDER), approver)[0]
     documents.keep_ktp(applicant, b"RIFF-a-ktp-photo", os.path.join(media, documents.KTP_FOLDER))
+    health.save_questionnaire(k, shu_ids["shu_ready"], ["u1"], approver)  # issue 12: a rating ready to publish
     db.session.commit()
     other = make_koperasi(name="Koperasi Tetangga", member_prefix="KTG")
     candidate = make_user(full_name="Calon Staf", mobile="081377770000")
@@ -135,7 +149,8 @@ def world(app, db, make_koperasi, make_member, make_user, make_staff, make_store
                last_month=months.label(months.last_ended(k)), cash=chart_of["cash"].id, bank=chart_of["bank"].id,
                expense=chart_of["utilities"].id, reserve=chart_of["reserve"].id, spare=spare.id, cashref=paid.ref,
                count=short.id, rat=rat.id, item=rat_items[1].id, draft=draft.id, held=held.id,
-               card=member.member_number, meeting=rat.id, proposal=motion.id, kdoc=deed.id, **shu_ids)
+               card=member.member_number, meeting=rat.id, proposal=motion.id, kdoc=deed.id,
+               health_year=shu_ids["shu_ready"], **shu_ids)
     return dict(k=k, ids=ids, clients=clients, candidate=candidate)
 
 
@@ -313,6 +328,13 @@ ACTIONS = [
     # issue 12: documents — the legal PDFs for the board; a KTP photo for those who decide applications
     ("a legal document", Duty.MANAGE_SETTINGS, OFFICE + "/documents/{kdoc}", None),
     ("an applicant's KTP photo", Duty.APPROVE_MEMBER, OFFICE + "/applications/{app}/ktp", None),
+    # issue 12: health (models/health.py, views/health.py): pengurus, admin and pengawas see it, tellers do not
+    ("health rating", Duty.SEE_HEALTH, OFFICE + "/health", None),
+    ("health rating as CSV", Duty.SEE_HEALTH, OFFICE + "/health?year={shu_year}&format=csv", None),
+    ("health questionnaire", Duty.SEE_HEALTH, OFFICE + "/health/questionnaire?year={shu_year}", None),
+    ("answer the health questionnaire", Duty.RATE_HEALTH, OFFICE + "/health/questionnaire?year={shu_year}",
+     {"u1": "y", "k2": "y"}),
+    ("publish the health category", Duty.RATE_HEALTH, OFFICE + "/health", {"form": "publish", "year": "{health_year}"}),
 ]
 # Actions that answer with the page itself (what they show is for this response only), not a redirect.
 SHOWN_NOT_REDIRECTED = {"reveal a NIK"}
@@ -409,7 +431,7 @@ def test_every_office_route_is_in_the_matrix(app):
 # ---------------------------------------------------------------- the table itself
 
 def test_the_table_keeps_one_person_from_doing_everything():
-    assert DUTIES[Role.PENGAWAS] == {Duty.READ}
+    assert DUTIES[Role.PENGAWAS] == {Duty.READ, Duty.SEE_HEALTH}  # issue 12: reading, the health rating too
     assert not DUTIES[Role.TELLER] & {Duty.APPROVE_MEMBER, Duty.APPROVE_LOAN, Duty.APPROVE_STORE,
                                       Duty.MANAGE_SETTINGS, Duty.MANAGE_STAFF, Duty.CORRECT_ENTRY,
                                       Duty.MANAGE_ACCOUNTS, Duty.POST_JOURNAL, Duty.APPROVE_CASH_COUNT}
@@ -479,7 +501,7 @@ def test_new_staff_start_as_pengawas(world, db):
 def test_the_domain_default_is_the_least_powerful_role(world, db, make_user):
     user = make_user(full_name="Staf Baru", mobile="081377771111")
     staff = kop.add_staff(world["k"], board(world["k"]), user.mobile)
-    assert staff.role == Role.PENGAWAS and DUTIES[staff.role] == {Duty.READ}
+    assert staff.role == Role.PENGAWAS and DUTIES[staff.role] == {Duty.READ, Duty.SEE_HEALTH}  # issue 12: health
 
 
 def test_the_registrant_stays_admin(user_client, user, db):

@@ -254,6 +254,10 @@ def test_the_public_page_is_off_until_the_board_turns_it_on(app, world):
     assert len(result.queries) <= 5 and result.html_gzip < 2 * 1024  # tiny: a few queries, one packet
     again = client.get(f"/k/{k.slug}/transparansi", headers={"If-None-Match": response.headers["ETag"]})
     assert again.status_code == 304  # a cache asking again gets "not modified"
+    assert "t-health" not in page  # no rating published yet: no row for it
+    k.health_published, k.health_year, k.health_category, k.health_score_centi = True, 2025, "cukup_sehat", 7185
+    _db.session.commit()
+    assert re.search(r"id=\"t-health\">Cukup sehat[^<]*\(tahun buku 2025\)", client.get(f"/k/{k.slug}/transparansi").text)
     board_client.post(f"/k/{k.slug}/office/profile", data=profile_form(k))
     assert client.get(f"/k/{k.slug}/transparansi").status_code == 404
 

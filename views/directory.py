@@ -12,6 +12,7 @@ from wtforms.validators import Length
 
 from models import directory, regions
 from models.errors import DomainError
+from models.health import published_category
 from models.koperasi import JENIS_LABELS, SERVICE_LABELS, KoperasiLogo
 from models.membership import open_membership
 from views.fields import SEARCH_TYPED, Form
@@ -94,7 +95,8 @@ def profile(slug: str):
     whatsapp = "".join(ch for ch in koperasi.whatsapp or "" if ch.isdigit())
     return render("directory/profile.html", koperasi=koperasi, membership=membership, staff=staff_role(koperasi),
                   member_count=directory.active_member_count(koperasi), whatsapp=whatsapp,
-                  service_labels=SERVICE_LABELS)
+                  service_labels=SERVICE_LABELS,
+                  health=published_category(koperasi) if membership is not None and membership.is_card else None)
 
 
 @bp.get("/k/<slug>/logo.webp")

@@ -21,6 +21,7 @@ from models import documents, dues, resignation, savings, shu_posting
 from models import membership as members
 from models import statement as mutasi
 from models.errors import Checks
+from models.health import published_category
 from models.ledger import SAVINGS_LABELS, balances
 from models.membership import Membership, MemberStatus
 from models.zones import zone_of
@@ -164,7 +165,8 @@ def me(slug):
     shu_shares, shu_choice = shu_posting.member_shu(membership)
     shu_form = ShuChoiceForm(formdata=None, paid_to=shu_choice) if membership.is_card else None
     return render("membership/me.html", m=membership, qr=qr, autopay_form=autopay_form, shu_form=shu_form,
-                  shu_shares=shu_shares, shu_to=shu_posting.TO_LABELS, **context)
+                  shu_shares=shu_shares, shu_to=shu_posting.TO_LABELS,
+                  health=published_category(membership.koperasi) if membership.is_card else None, **context)
 
 
 class ShuChoiceForm(Form):

@@ -114,6 +114,7 @@ def configure_blueprints(app: Flask) -> None:
         directory,
         documents,
         dues,
+        health,
         loan_book,
         loans,
         market,
@@ -141,5 +142,5 @@ def configure_blueprints(app: Flask) -> None:
     for module in (public, accounts, pwa, directory, membership, office, office_members, admin, teller, loans,
                    loan_book, seller, office_stores, stock_sync, market, orders, books, periods, dues, cashbook,
                    chart, voting, voting_office, push, meetings, rat, shu, notifications, announcements, regulator,
-                   documents):
+                   documents, health):
         app.register_blueprint(module.bp)

@@ -204,7 +204,38 @@ def ballots_rewrite_command() -> None:
     click.echo("Ballot tables rewritten in key order." if done else "Nothing to do: SQLite keeps ballots in key order.")
 
 
+@click.command("health")
+@click.argument("slug")
+@click.option("--year", type=int, default=None, help="The book year (default: the newest closed one).")
+def health_command(slug: str, year: int | None) -> None:
+    """Print a koperasi's health rating with every ratio's inputs (models/health.py)."""
+    import sqlalchemy as sa
+
+    from models import health
+    from models.koperasi import Koperasi
+
+    koperasi = db.session.scalar(sa.select(Koperasi).where(Koperasi.slug == slug))
+    if koperasi is None or not health.applies(koperasi):
+        raise click.ClickException("No savings-and-loans koperasi with that slug.")
+    closed = health.closed_years(koperasi)
+    year = year or (closed[0] if closed else health.years_of(koperasi)[0])
+    rating = health.rate(koperasi, year)
+    click.echo(f"{koperasi.name}, book year {year}{' (to date)' if rating.to_date else ''}: "
+               f"{rating.total_centi / 100:.2f} / 100, {rating.category}")
+    for aspect in rating.aspects:
+        click.echo(f"\n{aspect.label}: {aspect.score_centi / 100:.2f} / {aspect.weight}")
+        for r in aspect.ratios:
+            value = "-" if r.value is None else f"{float(r.value):.2f} %"
+            click.echo(f"  {r.label}: {value}; row {r.band.text} -> nilai {r.nilai} x {r.weight} % "
+                       f"= {r.score_centi / 100:.2f}")
+            for label, amount in r.inputs:
+                click.echo(f"      {label}: Rp{amount:,}".replace(f"Rp{amount:,}", f"Rp{amount:,}".replace(",", ".")))
+        for c in aspect.components:
+            click.echo(f"  {c.label}: {len(c.yes)} of {len(c.questions)} yes = {c.score_centi / 100:.2f} / 3")
+
+
 def init_app(app: Flask) -> None:
     for command in (create_admin_command, demo_data_command, ledger_check_command, month_end_command,
-                    notify_due_command, translate_command, ballots_rewrite_command, purge_documents_command):
+                    notify_due_command, translate_command, ballots_rewrite_command, purge_documents_command,
+                    health_command):
         app.cli.add_command(command)

@@ -14,9 +14,10 @@
 - voting.py: the past RAT's published votes and the coming RAT's open ones;
 - shu.py: last year's SHU, approved at the past RAT and posted;
 - notifications.py: the first Bandung koperasi's announcements, older notifications read;
-- regulator.py: the first Bandung koperasi's employees, its public transparency page on.
+- regulator.py: the first Bandung koperasi's employees, its public transparency page on;
 - documents.py: every koperasi's deed and NIK certificate (PDFs); the second Bandung koperasi
-  asks applicants for a KTP photo, and one applicant waits with theirs.
+  asks applicants for a KTP photo, and one applicant waits with theirs;
+- health.py: last year's health rating, its management questionnaire filled and its category published.
 
 Idempotent: each record is looked up by a natural key first (mobile number, legal number,
 open membership, store and product name, loan purpose), and every posting carries a fixed
@@ -35,6 +36,7 @@ from models.membership import WIB
 from web.demo import books, voting
 from web.demo.documents import ktp_rule, legal_documents
 from web.demo.gateway import CITIES, KINDS, NAMES, PENDING, koperasi, member, staff
+from web.demo.health import health_of_last_year
 from web.demo.market import market
 from web.demo.meetings import demo_meetings, publish_minutes, rat
 from web.demo.money import close_last_year, money
@@ -95,6 +97,7 @@ def load() -> Counter:
     voting.votes(added, first, *demo_meetings(first, today))  # the RAT's meetings: votes closed and open
     publish_minutes(added, first, today)  # drafted from the votes
     shu_of_last_year(added, first, crew["pengurus"])  # of the year just closed
+    health_of_last_year(added, first, crew["pengurus"])  # its books closed, its SHU split set
     notifications(added, first, crew["pengurus"])  # after every flow that notifies
     regulator_settings(added, first)
     legal_documents(added)
