@@ -9,6 +9,7 @@ from models import (  # noqa: F401
     annual_report,
     attendance,
     cashbook,
+    import_batch,
     jobs,
     koperasi,
     ledger,
