@@ -131,7 +131,10 @@ def load(batch: ImportBatch, folder: str) -> list[tuple[str, bytes]]:
 def check_cutover(koperasi: Koperasi, cutover: date | None) -> date:
     if cutover is None:
         raise DomainError(_l("Enter the cut-over date: the day your balances are as of."), field="cutover")
-    moment(koperasi, cutover, start=True)  # not in the future
+    try:
+        moment(koperasi, cutover, start=True)  # not in the future
+    except DomainError as error:
+        raise DomainError(error.message, field="cutover") from None
     return cutover
 
 

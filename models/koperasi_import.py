@@ -159,6 +159,18 @@ def check_size(data: bytes) -> None:
         raise DomainError(_l("The file is larger than %(mb)s MB.", mb=MAX_BYTES // (1024 * 1024)), field="files")
 
 
+def uploaded(uploads) -> list[tuple[str, bytes]]:
+    """(name, bytes) of each uploaded file, reading no more than one byte past the limit."""
+    out = []
+    for upload in uploads or []:
+        if upload is None or not getattr(upload, "filename", None):
+            continue
+        data = upload.read(MAX_BYTES + 1)
+        check_size(data)
+        out.append((upload.filename, data))
+    return out
+
+
 def read(files: Iterable[tuple[str, bytes]]) -> Raw:
     """Read the uploaded files (one XLSX, or CSV files: members, and loans if any); a file that
     is not one of those, or is hostile, is refused whole (DomainError)."""
@@ -280,7 +292,7 @@ def _take_rows(sheet: Sheet, label: str, rows, raw: Raw) -> None:
         for index, column in places.items():
             value, formula = row[index] if index < len(row) else (None, False)
             if formula or (isinstance(value, str) and value.strip().startswith(FORMULA_START)):
-                raw.problems.append(Problem(label, number, column.header, _l(
+                raw.problems.append(Problem(sheet.title, number, column.header, _l(
                     "A formula or text starting with = + - @ is not read: type the value itself.")))
                 value = None
                 cells["_formula"] = True

@@ -4,6 +4,7 @@ imported loans working like any other, and the export that imports back (a round
 
 from __future__ import annotations
 
+import csv
 import io
 import zipfile
 from datetime import timedelta
@@ -252,7 +253,7 @@ def test_a_cutover_in_the_future_is_refused(kop, media, db):
     with pytest.raises(DomainError) as refused:
         import_batch.preview(kop, [("a.xlsx", xlsx([member(1)], []))], zone_of(kop).today() + timedelta(days=1),
                              board(kop), media)
-    assert refused.value.field == "day"
+    assert refused.value.field == "cutover"
 
 
 # ---------------------------------------------------------------- hostile files
@@ -280,10 +281,11 @@ def test_formulas_are_refused_cell_by_cell(kop, cutover):
 
 def test_a_formula_in_a_csv_is_refused(kop, cutover):
     rows = [member(1), {**member(2), "full_name": "@SUM(1+1)"}]
-    text = "\n".join([",".join(reader.MEMBERS.headers), *(",".join(str(v) for v in row.values()) for row in rows)])
-    files = [("anggota.csv", text.encode())]
+    out = io.StringIO()
+    csv.writer(out).writerows([reader.MEMBERS.headers, *(row.values() for row in rows)])
+    files = [("anggota.csv", out.getvalue().encode())]
     problems = reader.check(kop, reader.read(files), cutover).problems
-    assert [(p.sheet, p.row, p.column) for p in problems] == [("anggota.csv", 3, "Nama lengkap")]
+    assert [(p.sheet, p.row, p.column) for p in problems] == [("Anggota", 3, "Nama lengkap")]
 
 
 def test_a_huge_sheet_is_refused_before_it_is_checked(kop):

@@ -113,6 +113,7 @@ def configure_blueprints(app: Flask) -> None:
         chart,
         directory,
         dues,
+        imports,
         loan_book,
         loans,
         market,
@@ -138,5 +139,5 @@ def configure_blueprints(app: Flask) -> None:
 
     for module in (public, accounts, pwa, directory, membership, office, office_members, admin, teller, loans,
                    loan_book, seller, office_stores, stock_sync, market, orders, books, periods, dues, cashbook,
-                   chart, voting, voting_office, push, meetings, rat, shu, notifications, announcements):
+                   chart, voting, voting_office, push, meetings, rat, shu, notifications, announcements, imports):
         app.register_blueprint(module.bp)
