@@ -659,9 +659,9 @@ def _check_loans(koperasi: Koperasi, rows, cutover: date, members: dict[str, Mem
                                 most=idr(most)))
         rate = values["rate"]
         if rate > MAX_MONTHLY_RATE_BP:
-            fail("rate", _l("The rate may be at most 2%% a month (24%% a year)."))
+            fail("rate", _l("The rate may be at most 2% a month (24% a year)."))
         elif 1 <= remaining <= 120 and above_cap(shape_annual_bp(values["method"], rate, 0, remaining)):
-            fail("rate", _l("Over the instalments left this rate is above the cap of 24%% a year."))
+            fail("rate", _l("Over the instalments left this rate is above the cap of 24% a year."))
         if values["next_due"] <= cutover:
             fail("next_due", _l("The next due date must be after the cut-over date (%(day)s).",
                                 day=cutover.isoformat()))

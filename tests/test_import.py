@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import zipfile
 from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
+from flask_babel import force_locale
 from openpyxl import Workbook
 
 from models import books_check, import_batch, koperasi_export, loans
@@ -21,8 +23,17 @@ from models.ledger import Account, Entry, Purpose, SavingsBalance, balances
 from models.loans import Loan, LoanStatus
 from models.membership import Membership
 from models.zones import zone_of
-from tests.conftest import board
+from tests.conftest import board, login
+from tests.test_duties import text_of
+from web.spreadsheet import XLSX
 from tests.import_setup import PRODUCT, csvs, loan, member, members_and_loans, xlsx
+
+
+@pytest.fixture(autouse=True)
+def english(app):
+    """Domain messages read in English here; the pages' tests read them as a user does (Indonesian)."""
+    with force_locale("en"):
+        yield
 
 
 @pytest.fixture
@@ -364,3 +375,90 @@ def test_export_then_import_into_an_empty_koperasi_gives_the_same_balances(kop, 
     assert figures(other) == figures(kop)
     assert koperasi_export.current_rows(other) == (exported_members, exported_loans)
     assert books_check.check() == []
+
+
+# ---------------------------------------------------------------- the pages
+
+def _upload(client, kop, files, cutover):
+    return client.post(f"/k/{kop.slug}/office/import", content_type="multipart/form-data",
+                       data={"files": [(io.BytesIO(data), name) for name, data in files], "cutover": cutover.isoformat()})
+
+
+def test_the_board_uploads_sees_the_problem_fixes_it_and_imports(app, kop, cutover, make_staff, db):
+    client = login(app.test_client(), make_staff(kop, "pengurus"))
+    page = client.get(f"/k/{kop.slug}/office/import")
+    assert page.status_code == 200 and "template-xlsx" in page.text
+    template = client.get(f"/k/{kop.slug}/office/import?format=xlsx")
+    assert template.mimetype == XLSX and template.headers["Cache-Control"] == "private, no-store"
+    bad = [member(1), {**member(2), "region_code": "99.99.99"}]
+    sent = _upload(client, kop, [("anggota.xlsx", xlsx(bad, []))], cutover)
+    assert sent.status_code == 303
+    shown = client.get(sent.headers["Location"])
+    assert "Anggota, baris 3, Kode wilayah" in text_of(shown.text) and "import-confirm" not in shown.text
+    assert counts(db, kop) == (0, 0, 0)
+    sent = _upload(client, kop, [("anggota.xlsx", xlsx([member(1), member(2)], []))], cutover)
+    shown = client.get(sent.headers["Location"])
+    assert "import-confirm" in shown.text and "no-problems" in shown.text
+    key = re.search(r'name="key"[^>]*value="([^"]+)"', shown.text)[1]
+    done = client.post(sent.headers["Location"], data={"form": "confirm", "key": key})
+    assert done.status_code == 303
+    status = client.get(sent.headers["Location"])
+    assert "import-done" in status.text and "hx-trigger" not in status.text  # finished: no more polling
+    members_page = client.get(f"/k/{kop.slug}/office/members")
+    assert "SRJ-00001" in members_page.text and "SRJ-00002" in members_page.text
+    again = client.post(sent.headers["Location"], data={"form": "confirm", "key": key})
+    assert again.status_code in (303, 422) and counts(db, kop)[0] == 2  # a second tap adds nothing
+
+
+def test_a_hostile_upload_comes_back_with_the_message_and_what_was_typed(app, kop, cutover, make_staff, db):
+    client = login(app.test_client(), make_staff(kop, "admin"))
+    refused = _upload(client, kop, [("virus.exe", b"MZ\x90\x00")], cutover)
+    assert refused.status_code == 422 and "virus.exe" in refused.text and cutover.isoformat() in refused.text
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(import_batch.ImportBatch)) == 0
+
+
+def test_the_progress_part_polls_while_running(app, kop, cutover, make_staff, media, db):
+    client = login(app.test_client(), make_staff(kop, "pengurus"))
+    batch, _ = preview(kop, [("a.xlsx", xlsx([member(1)], []))], cutover, media, db)
+    import_batch.confirm(batch, board(kop))  # confirmed, the worker not started yet
+    db.session.commit()
+    part = client.get(f"/k/{kop.slug}/office/import/{batch.id}", headers={"HX-Request": "true", "HX-Target": "progress"})
+    assert part.status_code == 200 and 'hx-trigger="every 2s"' in part.text and "<html" not in part.text
+    page = client.get(f"/k/{kop.slug}/office/import/{batch.id}")
+    assert 'http-equiv="refresh"' in page.text  # without JavaScript the page reloads itself
+
+
+def test_export_is_the_template_filled_with_current_data(app, kop, cutover, make_staff, media, db):
+    confirm_and_run(kop, preview(kop, [("a.xlsx", xlsx([member(1)], [loan("SRJ-00001", cutover)]))], cutover,
+                                 media, db)[0], media, db)
+    client = login(app.test_client(), make_staff(kop, "pengurus"))
+    members_csv = client.get(f"/k/{kop.slug}/office/export?format=csv")
+    assert members_csv.mimetype == "text/csv" and member(1)["nik"] in members_csv.text
+    loans_csv = client.get(f"/k/{kop.slug}/office/export?format=csv&sheet=loans")
+    assert "SRJ-00001,Modal Usaha,6000000,3000000,1,flat,12,6," in loans_csv.text
+    workbook = client.get(f"/k/{kop.slug}/office/export?format=xlsx")
+    assert reader.check(kop, reader.read([("e.xlsx", workbook.data)]), cutover).members[0].already
+
+
+@pytest.mark.parametrize("role", ["teller", "pengawas"])
+def test_tellers_and_supervisors_may_not_import_or_export(app, kop, cutover, make_staff, role, media, db):
+    batch, _ = preview(kop, [("a.xlsx", xlsx([member(1)], []))], cutover, media, db)
+    client = login(app.test_client(), make_staff(kop, role))
+    for url in ("/import", "/import?format=xlsx", f"/import/{batch.id}", "/export?format=csv"):
+        assert client.get(f"/k/{kop.slug}/office{url}").status_code == 403, url
+    assert _upload(client, kop, [("a.xlsx", xlsx([member(2)], []))], cutover).status_code == 403
+    assert client.post(f"/k/{kop.slug}/office/import/{batch.id}", data={"form": "confirm", "key": "k" * 32}
+                       ).status_code == 403
+    assert counts(db, kop) == (0, 0, 0)
+
+
+def test_another_koperasis_staff_find_nothing(app, kop, cutover, make_staff, make_koperasi, media, db):
+    batch, _ = preview(kop, [("a.xlsx", xlsx([member(1)], []))], cutover, media, db)
+    other = make_koperasi(name="Koperasi Tetangga", member_prefix="KTG")
+    client = login(app.test_client(), make_staff(other, "admin"))
+    assert client.get(f"/k/{kop.slug}/office/import").status_code == 404
+    assert client.get(f"/k/{kop.slug}/office/export?format=csv").status_code == 404
+    assert client.get(f"/k/{other.slug}/office/import/{batch.id}").status_code == 404  # another koperasi's batch
+    assert client.post(f"/k/{other.slug}/office/import/{batch.id}", data={"form": "confirm", "key": "k" * 32}
+                       ).status_code == 404
+    assert counts(db, kop) == (0, 0, 0)
