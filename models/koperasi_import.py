@@ -117,8 +117,8 @@ LOANS = Sheet("loans", "Pinjaman", (
            examples=(6_000_000, 3_000_000)),
     Column("owed_idr", "Sisa pokok", "idr", "Principal still owed at the cut-over (above 0, at most the principal "
            "lent).", max_len=20, examples=(3_000_000, 2_500_000)),
-    Column("rate", "Bunga per bulan (%)", "rate", "Interest per month in percent, e.g. 1,25 (within the cap of 24 % a year effective).",
-           max_len=10, examples=("1", "1,25")),
+    Column("rate", "Bunga per bulan (%)", "rate", "Interest per month in percent, e.g. 1,25 (within the cap "
+           "of 24 % a year effective).", max_len=10, examples=("1", "1,25")),
     Column("method", "Metode", "method", "flat (interest on the principal lent) or menurun (declining balance).",
            max_len=10, examples=("flat", "menurun")),
     Column("tenor", "Tenor (bulan)", "int", "The loan's whole term in months.", max_len=10, examples=(12, 6)),

@@ -24,9 +24,9 @@ from models.loans import Loan, LoanStatus
 from models.membership import Membership
 from models.zones import zone_of
 from tests.conftest import board, login
+from tests.import_setup import PRODUCT, csvs, loan, member, members_and_loans, xlsx
 from tests.test_duties import text_of
 from web.spreadsheet import XLSX
-from tests.import_setup import PRODUCT, csvs, loan, member, members_and_loans, xlsx
 
 
 @pytest.fixture(autouse=True)
@@ -323,7 +323,7 @@ def test_a_zip_bomb_is_refused_before_it_is_unpacked():
     ("anggota.csv", "Nomor anggota,Nama lengkap\nSRJ-1,Ny. Ç".encode("latin-1"), "not UTF-8"),
     ("rusak.xlsx", b"PK\x03\x04garbage", "not a readable Excel"),
     ("kosong.csv", b"", "Choose the filled template"),
-    ("anggota.csv", "Nama,HP\nSiti,0812\n".encode(), "columns are missing"),
+    ("anggota.csv", b"Nama,HP\nSiti,0812\n", "columns are missing"),
 ])
 def test_files_that_are_not_the_template_are_refused_clearly(name, data, words):
     with pytest.raises(DomainError, match=words):

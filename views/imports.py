@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import Blueprint, abort, current_app, flash, make_response, request, url_for
+from flask import Blueprint, abort, current_app, make_response, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -15,12 +15,10 @@ from wtforms.validators import InputRequired
 from models import import_batch as domain
 from models import jobs, koperasi_export
 from models import koperasi_import as reader
-from models.koperasi import record
 from models.zones import zone_of
 from views.fields import Form, KeyedForm, page_of
 from views.forms import dispatch, failed, run
 from web.access import office
-from web.extensions import db
 from web.render import htmx_target, render, see_other
 from web.spreadsheet import XLSX
 
@@ -125,10 +123,7 @@ def _batch_page(here, found, form=None):
 @bp.get("/export")
 def export(slug):
     """The template filled with the koperasi's current members, savings and loans (every NIK in full)."""
-    here = office(slug, DUTY)
-    record(here.koperasi, current_user, "members_exported", {"format": request.args.get("format", "xlsx")})
-    db.session.commit()
-    return _download(here, filled=True)
+    return _download(office(slug, DUTY), filled=True)
 
 
 def _download(here, filled: bool):
