@@ -13,7 +13,9 @@
   what that kind sells, with drawn photos (pictures.py), and orders in every state;
 - voting.py: the past RAT's published votes and the coming RAT's open ones;
 - shu.py: last year's SHU, approved at the past RAT and posted;
-- notifications.py: the first Bandung koperasi's announcements, older notifications read.
+- notifications.py: the first Bandung koperasi's announcements, older notifications read;
+- imported.py: Koperasi Simpan Pinjam Sumber Rejeki (Bandung), brought in through the import of a
+  filled template (60 members, their savings, loans being repaid) and its opening cash.
 
 Idempotent: each record is looked up by a natural key first (mobile number, legal number,
 open membership, store and product name, loan purpose), and every posting carries a fixed
@@ -31,6 +33,7 @@ from models.koperasi import Koperasi
 from models.membership import WIB
 from web.demo import books, voting
 from web.demo.gateway import CITIES, KINDS, NAMES, PENDING, koperasi, member, staff
+from web.demo.imported import imported_koperasi
 from web.demo.market import market
 from web.demo.meetings import demo_meetings, publish_minutes, rat
 from web.demo.money import close_last_year, money
@@ -91,4 +94,5 @@ def load() -> Counter:
     publish_minutes(added, first, today)  # drafted from the votes
     shu_of_last_year(added, first, crew["pengurus"])  # of the year just closed
     notifications(added, first, crew["pengurus"])  # after every flow that notifies
+    imported_koperasi(added, platform)  # through the real import: template, preview, job
     return added
