@@ -462,3 +462,22 @@ def test_another_koperasis_staff_find_nothing(app, kop, cutover, make_staff, mak
     assert client.post(f"/k/{other.slug}/office/import/{batch.id}", data={"form": "confirm", "key": "k" * 32}
                        ).status_code == 404
     assert counts(db, kop) == (0, 0, 0)
+
+
+def test_an_imported_member_with_an_account_keeps_it_and_the_loan_page_works(app, kop, cutover, make_user, make_staff,
+                                                                           media, db):
+    siti = make_user(full_name="Siti Aminah", mobile="081300000001")  # already on Kopz (member(1)'s number)
+    confirm_and_run(kop, preview(kop, [("a.xlsx", xlsx([member(1)], [loan("SRJ-00001", cutover)]))], cutover,
+                                 media, db)[0], media, db)
+    membership = db.session.scalar(sa.select(Membership).where(Membership.koperasi_id == kop.id))
+    assert membership.user_id == siti.id and not siti.placeholder and membership.awaiting_claim
+    imported = db.session.scalar(sa.select(Loan).where(Loan.koperasi_id == kop.id))
+    client = login(app.test_client(), make_staff(kop, "teller"))
+    page = client.get(f"/k/{kop.slug}/office/loans/{imported.id}")
+    assert page.status_code == 200 and "SRJ-00001" in page.text
+    paid = client.post(f"/k/{kop.slug}/office/loans/{imported.id}/repay",
+                       data={"amount": "10.000", "source": "cash", "key": "r" * 32})
+    assert paid.status_code == 303
+    db.session.expire_all()
+    assert loans.owed(db.session.get(Loan, imported.id)).total == 3_000_000 + 6 * 60_000 - 10_000
+    assert login(app.test_client(), siti).get(f"/k/{kop.slug}/me/loans/{imported.id}").status_code == 200
