@@ -23,6 +23,7 @@ from models.ledger import Account, Entry, Purpose, SavingsBalance, balances
 from models.loans import Loan, LoanStatus
 from models.membership import Membership
 from models.zones import zone_of
+from tests.budget import MAX_HTML_GZIP, MAX_QUERIES, measure
 from tests.conftest import board, login
 from tests.import_setup import PRODUCT, csvs, loan, member, members_and_loans, xlsx
 from tests.test_duties import text_of
@@ -481,3 +482,16 @@ def test_an_imported_member_with_an_account_keeps_it_and_the_loan_page_works(app
     db.session.expire_all()
     assert loans.owed(db.session.get(Loan, imported.id)).total == 3_000_000 + 6 * 60_000 - 10_000
     assert login(app.test_client(), siti).get(f"/k/{kop.slug}/me/loans/{imported.id}").status_code == 200
+
+
+def test_the_pages_stay_small_with_many_problems(app, kop, cutover, make_staff, media, db):
+    rows = [{**member(n), "region_code": "99.99.99"} for n in range(1, 121)]  # 120 problems: paged by 50
+    batch, _ = preview(kop, [("a.xlsx", xlsx(rows, []))], cutover, media, db)
+    client = login(app.test_client(), make_staff(kop, "pengurus"))
+    for url in (f"/k/{kop.slug}/office/import", f"/k/{kop.slug}/office/import/{batch.id}",
+                f"/k/{kop.slug}/office/import/{batch.id}?page=3"):
+        result = measure(client, url)
+        assert result.status == 200 and len(result.queries) <= MAX_QUERIES, (url, len(result.queries))
+        assert result.html_gzip <= MAX_HTML_GZIP, url
+    last = client.get(f"/k/{kop.slug}/office/import/{batch.id}?page=3")
+    assert text_of(last.text).count("Kode wilayah tidak dikenal") == 20 and "baris 121" in last.text
