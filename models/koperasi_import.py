@@ -35,8 +35,9 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from lokal import parse_nik, wilayah
+from openpyxl import load_workbook
 
-from models.accounts import normalize_mobile
+from models.accounts import User, normalize_mobile
 from models.base import db
 from models.errors import DomainError
 from models.koperasi import Koperasi
@@ -213,8 +214,6 @@ def _check_zip(data: bytes) -> None:
 
 
 def _read_xlsx(data: bytes, raw: Raw) -> None:
-    from openpyxl import load_workbook
-
     _check_zip(data)
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
@@ -583,7 +582,6 @@ def _twice(key: str, row: int):
 
 def _against_koperasi(koperasi: Koperasi, rows: list[MemberRow], problems: list[Problem]) -> list[MemberRow]:
     """Numbers and people already here: the same member imported before is skipped; any other clash is a problem."""
-    from models.accounts import User
 
     numbers = [r.member_number for r in rows]
     existing = {}
