@@ -45,7 +45,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column
 
-from models import jobs
+from models import import_sheets, jobs
 from models import koperasi_import as reader
 from models.accounts import User
 from models.base import db, utcnow
@@ -142,7 +142,7 @@ def preview(koperasi: Koperasi, files: list[tuple[str, bytes]], cutover: date | 
             folder: str) -> tuple[ImportBatch, reader.Preview]:
     """Read and check the upload (nothing imported); keep the batch record and the files."""
     cutover = check_cutover(koperasi, cutover)
-    raw = reader.read(files)
+    raw = import_sheets.read(files)
     result = reader.check(koperasi, raw, cutover)
     stored = [[name[:120], store(data, name, folder)] for name, data in files if data]
     digest = hashlib.sha256("".join(sorted(s for _n, s in stored)).encode()).hexdigest()
@@ -230,7 +230,7 @@ def run_import(batch_id: int, folder: str, job_id: int | None = None, size: int 
     transaction (committed); how many members were imported."""
     batch = db.session.get(ImportBatch, batch_id)
     koperasi = db.session.get(Koperasi, batch.koperasi_id)
-    result = reader.check(koperasi, reader.read(load(batch, folder)), batch.cutover)
+    result = reader.check(koperasi, import_sheets.read(load(batch, folder)), batch.cutover)
     if result.problems:
         raise DomainError(_l("The file has %(n)s problems now (the koperasi changed since the preview): upload "
                              "it again to see them.", n=len(result.problems)))
@@ -281,7 +281,7 @@ def _import_chunk(koperasi: Koperasi, rows: list[reader.MemberRow], loans_by_mem
     legs: list[Leg] = []
     balances = []
     for r, m in zip(rows, memberships, strict=True):
-        for kind in reader.SAVINGS_KINDS:
+        for kind in import_sheets.SAVINGS_KINDS:
             if amount := r.savings[kind]:
                 balances.append(SavingsBalance(membership_id=m.id, kind=kind, balance=amount))
                 legs.append(Leg(SAVINGS[kind], -amount, membership_id=m.id))

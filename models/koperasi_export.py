@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
-from models import koperasi_import as columns
+from models import import_sheets as columns
 from models.base import db
 from models.koperasi import Koperasi
 from models.ledger import SavingsBalance

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from models import koperasi_export
-from models.koperasi_import import LOANS, MEMBERS
+from models.import_sheets import LOANS, MEMBERS
 
 PRODUCT = {"name": "Modal Usaha", "method": "flat", "monthly_rate_bp": 100, "fee_bp": 0, "fee_mode": "deducted",
            "max_amount_idr": 50_000_000, "min_tenor": 3, "max_tenor": 36, "late_fee_mode": "per_instalment",

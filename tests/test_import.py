@@ -16,6 +16,7 @@ from flask_babel import force_locale
 from openpyxl import Workbook
 
 from models import books_check, import_batch, koperasi_export, loans
+from models import import_sheets as sheets
 from models import koperasi_import as reader
 from models.errors import DomainError
 from models.koperasi import Koperasi
@@ -182,7 +183,7 @@ def test_csv_files_import_like_the_workbook(kop, cutover, media, db):
 
 
 def test_semicolon_csv_with_rupiah_dots_is_read(kop, cutover, media, db):
-    text = ";".join(reader.MEMBERS.headers) + "\n" + ";".join(
+    text = ";".join(sheets.MEMBERS.headers) + "\n" + ";".join(
         str(v) for v in {**member(1), "wajib": "Rp 1.200.000"}.values()) + "\n"
     _batch, result = preview(kop, [("anggota.csv", text.encode("utf-8"))], cutover, media, db)
     assert result.problems == [] and result.members[0].savings["wajib"] == 1_200_000
@@ -191,7 +192,7 @@ def test_semicolon_csv_with_rupiah_dots_is_read(kop, cutover, media, db):
 # ---------------------------------------------------------------- problems, row by row
 
 def _problems(kop, cutover, members, loans_=(), media=None):
-    raw = reader.read([("a.xlsx", xlsx(members, list(loans_)))])
+    raw = sheets.read([("a.xlsx", xlsx(members, list(loans_)))])
     return reader.check(kop, raw, cutover).problems
 
 
@@ -274,7 +275,7 @@ def test_formulas_are_refused_cell_by_cell(kop, cutover):
     book = Workbook()
     ws = book.active
     ws.title = "Anggota"
-    ws.append(reader.MEMBERS.headers)
+    ws.append(sheets.MEMBERS.headers)
     ws.append(list(member(1).values()))
     row = list(member(2).values())
     row[1] = "=HYPERLINK(\"http://evil\",\"klik\")"  # openpyxl stores it as a formula
@@ -285,7 +286,7 @@ def test_formulas_are_refused_cell_by_cell(kop, cutover):
     ws.cell(4, 10).data_type = "s"  # text that a spreadsheet would run
     out = io.BytesIO()
     book.save(out)
-    result = reader.check(kop, reader.read([("a.xlsx", out.getvalue())]), cutover)
+    result = reader.check(kop, sheets.read([("a.xlsx", out.getvalue())]), cutover)
     assert {(p.row, p.column) for p in result.problems} == {(3, "Nama lengkap"), (4, "Simpanan pokok")}
     assert all("formula" in str(p.message) for p in result.problems)
     assert [m.member_number for m in result.members] == ["SRJ-00001"]
@@ -294,18 +295,18 @@ def test_formulas_are_refused_cell_by_cell(kop, cutover):
 def test_a_formula_in_a_csv_is_refused(kop, cutover):
     rows = [member(1), {**member(2), "full_name": "@SUM(1+1)"}]
     out = io.StringIO()
-    csv.writer(out).writerows([reader.MEMBERS.headers, *(row.values() for row in rows)])
+    csv.writer(out).writerows([sheets.MEMBERS.headers, *(row.values() for row in rows)])
     files = [("anggota.csv", out.getvalue().encode())]
-    problems = reader.check(kop, reader.read(files), cutover).problems
+    problems = reader.check(kop, sheets.read(files), cutover).problems
     assert [(p.sheet, p.row, p.column) for p in problems] == [("Anggota", 3, "Nama lengkap")]
 
 
 def test_a_huge_sheet_is_refused_before_it_is_checked(kop):
-    header = ",".join(reader.MEMBERS.headers)
+    header = ",".join(sheets.MEMBERS.headers)
     line = ",".join(str(v) for v in member(1).values())
-    data = (header + "\n" + (line + "\n") * (reader.MAX_ROWS + 1)).encode()
+    data = (header + "\n" + (line + "\n") * (sheets.MAX_ROWS + 1)).encode()
     with pytest.raises(DomainError, match="more than 20.000 rows"):
-        reader.read([("a.csv", data)])
+        sheets.read([("a.csv", data)])
 
 
 def test_a_zip_bomb_is_refused_before_it_is_unpacked():
@@ -316,7 +317,7 @@ def test_a_zip_bomb_is_refused_before_it_is_unpacked():
         bomb.writestr("xl/worksheets/sheet1.xml", b"\0" * (60 * 1024 * 1024))  # 60 MB of zeros, packed to ~60 KB
     assert len(out.getvalue()) < 200_000
     with pytest.raises(DomainError, match="unpacks to far more"):
-        reader.read([("a.xlsx", out.getvalue())])
+        sheets.read([("a.xlsx", out.getvalue())])
 
 
 @pytest.mark.parametrize("name, data, words", [
@@ -328,7 +329,7 @@ def test_a_zip_bomb_is_refused_before_it_is_unpacked():
 ])
 def test_files_that_are_not_the_template_are_refused_clearly(name, data, words):
     with pytest.raises(DomainError, match=words):
-        reader.read([(name, data)])
+        sheets.read([(name, data)])
 
 
 # ---------------------------------------------------------------- export and the round trip
@@ -340,8 +341,8 @@ def test_the_template_has_the_sheets_headers_guide_and_valid_examples(kop, cutov
 
     book = load_workbook(io.BytesIO(data), read_only=True)
     assert book.sheetnames == ["Anggota", "Pinjaman", "Petunjuk - Guide"]
-    assert [c.value for c in next(book["Anggota"].iter_rows(max_row=1))] == reader.MEMBERS.headers
-    result = reader.check(kop, reader.read([("t.xlsx", data)]), zone_of(kop).today())
+    assert [c.value for c in next(book["Anggota"].iter_rows(max_row=1))] == sheets.MEMBERS.headers
+    result = reader.check(kop, sheets.read([("t.xlsx", data)]), zone_of(kop).today())
     assert result.problems == [] and len(result.members) == 3 and len(result.loans) == 2
 
 
@@ -438,7 +439,7 @@ def test_export_is_the_template_filled_with_current_data(app, kop, cutover, make
     loans_csv = client.get(f"/k/{kop.slug}/office/export?format=csv&sheet=loans")
     assert "SRJ-00001,Modal Usaha,6000000,3000000,1,flat,12,6," in loans_csv.text
     workbook = client.get(f"/k/{kop.slug}/office/export?format=xlsx")
-    assert reader.check(kop, reader.read([("e.xlsx", workbook.data)]), cutover).members[0].already
+    assert reader.check(kop, sheets.read([("e.xlsx", workbook.data)]), cutover).members[0].already
 
 
 @pytest.mark.parametrize("role", ["teller", "pengawas"])

@@ -13,6 +13,7 @@ from wtforms import DateField, MultipleFileField
 from wtforms.validators import InputRequired
 
 from models import import_batch as domain
+from models import import_sheets as sheets
 from models import jobs, koperasi_export
 from models import koperasi_import as reader
 from models.zones import zone_of
@@ -57,7 +58,7 @@ def index(slug):
 def upload(here):
     """Read and check the upload: a batch waiting for confirmation (nothing imported)."""
     form = UploadForm()
-    done = run(form, lambda: domain.preview(here.koperasi, reader.uploaded(form.files.data), form.cutover.data,
+    done = run(form, lambda: domain.preview(here.koperasi, sheets.uploaded(form.files.data), form.cutover.data,
                                             current_user, media_folder()))
     if done:
         batch, _result = done.value
@@ -107,7 +108,7 @@ def _batch_page(here, found, form=None):
     problems, refused = [], None
     if found.status in (domain.PREVIEWED, domain.FAILED) and htmx_target() != "progress":
         try:
-            problems = reader.check(here.koperasi, reader.read(domain.load(found, media_folder())),
+            problems = reader.check(here.koperasi, sheets.read(domain.load(found, media_folder())),
                                     found.cutover).problems
         except Exception as error:  # the file went missing, or the rules refuse it now: said on the page
             refused = getattr(error, "message", None) or _("The uploaded file could not be read again.")
@@ -132,11 +133,11 @@ def _download(here, filled: bool):
     members, loans = koperasi_export.rows_for(koperasi, filled, today)
     stem = f"{'ekspor' if filled else 'template-impor'}-{koperasi.slug}"
     if request.args.get("format") == "csv":
-        sheet = reader.LOANS if request.args.get("sheet") == "loans" else reader.MEMBERS
-        text = koperasi_export.csv_text(sheet, loans if sheet is reader.LOANS else members)
+        sheet = sheets.LOANS if request.args.get("sheet") == "loans" else sheets.MEMBERS
+        text = koperasi_export.csv_text(sheet, loans if sheet is sheets.LOANS else members)
         response = make_response(text)
         response.mimetype = "text/csv"
-        name = f"{stem}-{'pinjaman' if sheet is reader.LOANS else 'anggota'}.csv"
+        name = f"{stem}-{'pinjaman' if sheet is sheets.LOANS else 'anggota'}.csv"
     else:
         response = make_response(koperasi_export.workbook(members, loans))
         response.mimetype = XLSX
