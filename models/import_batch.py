@@ -172,7 +172,8 @@ def job_of(batch: ImportBatch) -> jobs.Job | None:
 
 def confirm(batch: ImportBatch, by: User | None) -> jobs.Job:
     """Staff confirm a checked batch: a job row (its progress) that ``import_job`` runs. A batch
-    with problems is refused; a second tap gets the job already started."""
+    with problems is refused; a second tap gets the job already started; a stopped one runs
+    again (what it imported stays, the rest follows)."""
     lock(ImportBatch, batch.id)
     batch = db.session.get(ImportBatch, batch.id)
     if batch.status == RUNNING and (running := job_of(batch)) is not None and not running.finished:

@@ -113,7 +113,7 @@ def _batch_page(here, found, form=None):
         except Exception as error:  # the file went missing, or the rules refuse it now: said on the page
             refused = getattr(error, "message", None) or _("The uploaded file could not be read again.")
     page, pages = page_of(len(problems), PER_PAGE)
-    if form is None and found.status == domain.PREVIEWED and not found.problems and found.members:
+    if form is None and found.status in (domain.PREVIEWED, domain.FAILED) and not found.problems and found.members:
         form = ConfirmForm(formdata=None)
     return render("imports/batch.html", here=here, koperasi=here.koperasi, batch=found, job=domain.job_of(found),
                   problems=problems[(page - 1) * PER_PAGE:][:PER_PAGE], problem_count=len(problems), page=page,
