@@ -25,7 +25,7 @@ from models.base import db
 from models.koperasi import Koperasi
 from models.ledger import SavingsBalance
 from models.loans import Instalment, Loan, LoanProduct, LoanStatus, add_months
-from models.membership import Membership, MemberStatus
+from models.membership import Membership, MemberStatus, from_nik
 
 GUIDE = [
     "Kopz import template. Fill one row per member on the Anggota sheet and one row per loan still being "
@@ -68,10 +68,12 @@ def current_rows(koperasi: Koperasi) -> tuple[list[dict], list[dict]]:
     member_rows = []
     for m in members:
         savings = held.get(m.id, {})
+        known = from_nik(m.nik)  # members who joined before Kopz kept these: as their NIK says
+        born = m.birth_date or known.get("birth_date")
         member_rows.append({
             "member_number": m.member_number, "full_name": m.full_name, "mobile": _national(m.user.mobile),
-            "nik": m.nik, "birth_date": m.birth_date.isoformat() if m.birth_date else "", "gender": m.gender or "",
-            "address": m.address, "region_code": m.region_code or "",
+            "nik": m.nik, "birth_date": born.isoformat() if born else "", "gender": m.gender or known.get("gender", ""),
+            "address": m.address, "region_code": m.region_code or known.get("region_code") or "",
             "joined_on": m.joined_on.isoformat() if m.joined_on else "",
             **{kind: savings.get(kind, 0) for kind in columns.SAVINGS_KINDS}})
     numbers = {m.id: m.member_number for m in members}

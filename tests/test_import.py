@@ -501,3 +501,14 @@ def test_the_pages_stay_small_with_many_problems(app, kop, cutover, make_staff, 
         assert result.html_gzip <= MAX_HTML_GZIP, url
     last = client.get(f"/k/{kop.slug}/office/import/{batch.id}?page=3")
     assert text_of(last.text).count("Kode wilayah tidak dikenal") == 20 and "baris 121" in last.text
+
+
+def test_members_who_joined_through_kopz_are_exported_and_import_elsewhere(kop, cutover, make_member, make_koperasi,
+                                                                          media, db):
+    joined = make_member(kop)  # applied and approved in Kopz, pokok paid
+    exported, _loans = koperasi_export.current_rows(kop)
+    assert [row["member_number"] for row in exported] == [joined.member_number]
+    other = make_koperasi(name="Koperasi Baru Sekali", member_prefix="KBS")
+    today = zone_of(kop).today()
+    batch, result = preview(other, [("e.xlsx", xlsx(exported, []))], today, media, db)
+    assert result.problems == [] and batch.totals_dict()["pokok"] == 100_000
