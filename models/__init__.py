@@ -11,6 +11,7 @@ from models import (  # noqa: F401
     cashbook,
     documents,
     health,
+    import_batch,
     jobs,
     koperasi,
     ledger,

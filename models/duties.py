@@ -11,7 +11,8 @@ Rules kept here:
   entries, approves a cash count's difference and posts announcements to the members; the
   board's treasurer handles money too, so it may also post; it closes months and the book
   year, runs SHU (the split, the RAT's approval, the posting) and runs the RAT (schedule,
-  agenda, documents, minutes, the votes). The teller checks members in at the RAT, as the
+  agenda, documents, minutes, the votes); it imports an existing koperasi's members, savings
+  and loans, and exports them (the file holds every NIK in full). The teller checks members in at the RAT, as the
   board may. The admin pengurus does all of
   that, manages staff and reopens a closed period (with a reason, shown on the reports). The pengawas
   (supervisors) read everything and change nothing.
@@ -77,6 +78,7 @@ class Duty(enum.StrEnum):
     ANNOUNCE = "announce"
     SEE_HEALTH = "see_health"
     RATE_HEALTH = "rate_health"
+    IMPORT_MEMBERS = "import_members"
 
 
 DUTY_LABELS = {
@@ -106,13 +108,14 @@ DUTY_LABELS = {
     Duty.ANNOUNCE: _l("Post announcements to the members"),
     Duty.SEE_HEALTH: _l("See the health rating (kesehatan koperasi) and its figures"),
     Duty.RATE_HEALTH: _l("Fill in the health rating's management questionnaire and publish the category"),
+    Duty.IMPORT_MEMBERS: _l("Import members, savings and loans from a spreadsheet, and export them (with their NIK)"),
 }
 
 _BOARD = {Duty.READ, Duty.POST_MONEY, Duty.DISBURSE_LOAN, Duty.APPROVE_MEMBER, Duty.APPROVE_LOAN,
           Duty.APPROVE_STORE, Duty.CORRECT_ENTRY, Duty.MANAGE_SETTINGS, Duty.REVEAL_NIK, Duty.CLOSE_PERIOD,
           Duty.WRITE_OFF_LOAN, Duty.RUN_PROVISION, Duty.RUN_MONTH_END, Duty.MANAGE_ACCOUNTS, Duty.POST_JOURNAL,
           Duty.APPROVE_CASH_COUNT, Duty.MANAGE_MEETING, Duty.CHECK_IN, Duty.RUN_SHU, Duty.ANNOUNCE,
-          Duty.SEE_HEALTH, Duty.RATE_HEALTH}
+          Duty.SEE_HEALTH, Duty.RATE_HEALTH, Duty.IMPORT_MEMBERS}
 
 # The table. Nothing else in the code decides what a role may do.
 DUTIES: dict[Role, frozenset[Duty]] = {

@@ -89,6 +89,9 @@ class Purpose(enum.StrEnum):
     COGS = "cost_of_goods_sold"
     OTHER_EXPENSES = "other_expenses"
     CASH_DIFFERENCE = "cash_difference"  # a cash count's shortage or surplus, once a pengurus approves it
+    # The counterpart of an import's member savings and loans (models.import_batch) until the board's
+    # opening balances (models.chart.post_opening) bring in the cash, bank and the rest and clear it.
+    OPENING_EQUITY = "opening_equity"
 
 
 CHART = [
@@ -118,6 +121,7 @@ CHART = [
     (Purpose.GRANTS, "3301", "equity", _l("Grants (hibah)")),
     (Purpose.SHU_CURRENT, "3401", "equity", _l("SHU of the current year")),
     (Purpose.SHU_RETAINED, "3402", "equity", _l("Retained SHU")),
+    (Purpose.OPENING_EQUITY, "3901", "equity", _l("Opening balances to be matched (import)")),
     (Purpose.INTEREST, "4101", "income", _l("Loan interest (jasa)")),
     (Purpose.FEES, "4102", "income", _l("Loan fees (provisi)")),
     (Purpose.PENALTIES, "4103", "income", _l("Late fees (denda)")),

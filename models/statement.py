@@ -46,6 +46,7 @@ ENTRY_LABELS = {
     "recovery": _l("Recovery of a written-off loan"),
     "provision": _l("Loan-loss allowance (PPAP)"),
     "opening": _l("Opening balances"),
+    "import": _l("Opening balances brought in by the import"),
     "cash_in": _l("Cash in (kas masuk)"),
     "cash_out": _l("Cash out (kas keluar)"),
     "cash_count": _l("Cash count difference"),

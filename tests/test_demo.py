@@ -11,11 +11,11 @@ from datetime import date
 import sqlalchemy as sa
 from PIL import Image
 
-from models import dues, months, periods
+from models import books_check, dues, months, periods
 from models.accounts import User, authenticate
 from models.announcements import Announcement
 from models.koperasi import Koperasi, KoperasiLogo, Staff, Status
-from models.ledger import Entry
+from models.ledger import Entry, ensure_chart
 from models.loans import Loan
 from models.market import Product, ProductPhoto, Store
 from models.membership import Membership
@@ -115,6 +115,19 @@ def test_the_demo_is_believable(app, db):
     figures = regulator.report(first, last_year)
     assert figures.balanced and figures["members_total"] > 0 and figures["rat_date"] and figures["shu_distributed"]
     assert regulator.transparency(first).last_rat is not None
+    # A koperasi brought in through the import: its members imported (waiting to be claimed), their
+    # savings and loans posted, and the board's opening cash clearing "opening balances to be matched".
+    imported = db.session.scalar(sa.select(Koperasi).where(Koperasi.name == "Koperasi Simpan Pinjam Sumber Rejeki"))
+    flags = db.session.execute(sa.select(Membership.imported, Membership.claimed_at).where(
+        Membership.koperasi_id == imported.id)).all()
+    assert len(flags) == 60 and all(flag and claimed is None for flag, claimed in flags)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Loan).where(Loan.koperasi_id == imported.id)) > 3
+    assert ensure_chart(imported)["opening_equity"].balance == 0 and books_check.check() == []
+    before = db.session.scalar(sa.select(sa.func.count()).select_from(Entry).where(Entry.koperasi_id == imported.id))
+    _load(app)  # again: adds nothing
+    db.session.expire_all()
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Entry).where(
+        Entry.koperasi_id == imported.id)) == before
 
     # Every login the README's "Demo logins" promises works with the demo password.
     readme = (ROOT / "README.md").read_text(encoding="utf-8")

@@ -17,6 +17,7 @@ from models import (
     collectability,
     documents,
     health,
+    import_batch,
     loans,
     meetings,
     months,
@@ -34,6 +35,7 @@ from models.cashbook import CashCount
 from models.chart import add_sub_account
 from models.duties import DUTIES, NEW_STAFF_ROLE, Duty, Role, may
 from models.errors import DomainError
+from models.import_batch import ImportBatch
 from models.koperasi import Koperasi, KoperasiEvent, Staff
 from models.ledger import Account, Entry, ensure_chart
 from models.loans import Loan, LoanProduct
@@ -150,8 +152,23 @@ def world(app, db, make_koperasi, make_member, make_user, make_staff, make_store
                expense=chart_of["utilities"].id, reserve=chart_of["reserve"].id, spare=spare.id, cashref=paid.ref,
                count=short.id, rat=rat.id, item=rat_items[1].id, draft=draft.id, held=held.id,
                card=member.member_number, meeting=rat.id, proposal=motion.id, kdoc=deed.id,
-               health_year=shu_ids["shu_ready"], **shu_ids)
+               health_year=shu_ids["shu_ready"], **shu_ids, batch=_import_world(k, approver))
     return dict(k=k, ids=ids, clients=clients, candidate=candidate)
+
+
+def _import_csv() -> bytes:
+    from tests.import_setup import csvs, member
+
+    return csvs([member(1, "IMP")], [])[0][1]
+
+
+def _import_world(k, approver) -> int:
+    """An import checked and waiting for its confirmation."""
+    from flask import current_app
+
+    batch, _result = import_batch.preview(k, [("anggota.csv", _import_csv())], date(2026, 1, 31), approver,
+                                          current_app.config["MEDIA_DIR"] + "/imports")
+    return batch.id
 
 
 def _shu_world(k, approver) -> dict:
@@ -335,6 +352,13 @@ ACTIONS = [
     ("answer the health questionnaire", Duty.RATE_HEALTH, OFFICE + "/health/questionnaire?year={shu_year}",
      {"u1": "y", "k2": "y"}),
     ("publish the health category", Duty.RATE_HEALTH, OFFICE + "/health", {"form": "publish", "year": "{health_year}"}),
+    # issue 12: import (models/koperasi_import.py, models/import_batch.py, views/imports.py)
+    ("import page", Duty.IMPORT_MEMBERS, OFFICE + "/import", None),
+    ("import template", Duty.IMPORT_MEMBERS, OFFICE + "/import?format=csv&sheet=loans", None),
+    ("an import's preview", Duty.IMPORT_MEMBERS, OFFICE + "/import/{batch}", None),
+    ("export with NIKs", Duty.IMPORT_MEMBERS, OFFICE + "/export?format=xlsx", None),
+    ("upload an import", Duty.IMPORT_MEMBERS, OFFICE + "/import", "import"),
+    ("confirm an import", Duty.IMPORT_MEMBERS, OFFICE + "/import/{batch}", {"form": "confirm", "key": "i" * 32}),
 ]
 # Actions that answer with the page itself (what they show is for this response only), not a redirect.
 SHOWN_NOT_REDIRECTED = {"reveal a NIK"}
@@ -354,7 +378,7 @@ def snapshot(db, k) -> tuple:
             rows(Attendance.id), rows(Proposal.id, Proposal.title),
             tuple(db.session.get(Koperasi, k.id).rat_quorum_bp for _ in [1]),
             rows(ShuPlan.id, ShuPlan.reserve_bp, ShuPlan.approved_at, ShuPlan.posted_at),
-            rows(Announcement.id))
+            rows(Announcement.id), rows(ImportBatch.id, ImportBatch.status))
 
 
 
@@ -365,6 +389,9 @@ def _do(world, who, url, data):
         return client.get(url)
     if data == "profile":
         data = profile_form(world["k"], name="Koperasi Sumber Rejeki Baru")
+    if data == "import":
+        return client.post(url, data={"cutover": "2026-01-31", "files": (io.BytesIO(_import_csv()), "anggota.csv")},
+                           content_type="multipart/form-data")
     if data == "pdf":
         return client.post(url, data={"form": "upload", "doc-title": "Laporan pengawas",
                                       "doc-file": (io.BytesIO(b"%PDF-1.4\n%%EOF\n"), "l.pdf")},

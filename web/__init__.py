@@ -115,6 +115,7 @@ def configure_blueprints(app: Flask) -> None:
         documents,
         dues,
         health,
+        imports,
         loan_book,
         loans,
         market,
@@ -142,5 +143,5 @@ def configure_blueprints(app: Flask) -> None:
     for module in (public, accounts, pwa, directory, membership, office, office_members, admin, teller, loans,
                    loan_book, seller, office_stores, stock_sync, market, orders, books, periods, dues, cashbook,
                    chart, voting, voting_office, push, meetings, rat, shu, notifications, announcements, regulator,
-                   documents, health):
+                   documents, health, imports):
         app.register_blueprint(module.bp)

@@ -17,7 +17,9 @@
 - regulator.py: the first Bandung koperasi's employees, its public transparency page on;
 - documents.py: every koperasi's deed and NIK certificate (PDFs); the second Bandung koperasi
   asks applicants for a KTP photo, and one applicant waits with theirs;
-- health.py: last year's health rating, its management questionnaire filled and its category published.
+- health.py: last year's health rating, its management questionnaire filled and its category published;
+- imported.py: Koperasi Simpan Pinjam Sumber Rejeki (Bandung), brought in through the import of a
+  filled template (60 members, their savings, loans being repaid) and its opening cash.
 
 Idempotent: each record is looked up by a natural key first (mobile number, legal number,
 open membership, store and product name, loan purpose), and every posting carries a fixed
@@ -37,6 +39,7 @@ from web.demo import books, voting
 from web.demo.documents import ktp_rule, legal_documents
 from web.demo.gateway import CITIES, KINDS, NAMES, PENDING, koperasi, member, staff
 from web.demo.health import health_of_last_year
+from web.demo.imported import imported_koperasi
 from web.demo.market import market
 from web.demo.meetings import demo_meetings, publish_minutes, rat
 from web.demo.money import close_last_year, money
@@ -100,6 +103,7 @@ def load() -> Counter:
     health_of_last_year(added, first, crew["pengurus"])  # its books closed, its SHU split set
     notifications(added, first, crew["pengurus"])  # after every flow that notifies
     regulator_settings(added, first)
-    legal_documents(added)
+    imported_koperasi(added, platform)  # through the real import: template, preview, job
+    legal_documents(added)  # every koperasi's, the imported one's too
     ktp_rule(added, bandung[1])
     return added
