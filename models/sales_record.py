@@ -27,7 +27,7 @@ from flask_babel import lazy_gettext as _l
 
 from models import months as calendar_months
 from models.base import db
-from models.capital import RECORD_MONTHS, CapitalLoan, check_pledge, rule_of
+from models.capital import DEFAULT_MONTHS, DEFAULT_PERCENT, RECORD_MONTHS, CapitalLoan, CapitalRule, check_pledge, rule_of
 from models.errors import DomainError
 from models.koperasi import Koperasi
 from models.loans import Instalment, Loan, LoanProduct, LoanStatus, apply
@@ -70,12 +70,13 @@ def window(koperasi: Koperasi, today: date | None = None) -> list[date]:
     return calendar_months.months_between(first, last)
 
 
-def _events(store_id: int, status: str, start, end):
-    """(order id, buyer, total, when) of the store's orders that reached ``status`` in [start, end)."""
+def _events(store_id: int, start, end):
+    """(order id, buyer, total, status, when) of the store's orders completed or cancelled in [start, end): one query."""
     return db.session.execute(
-        sa.select(Order.id, Order.buyer_id, Order.total_idr, OrderEvent.at).join(OrderEvent, OrderEvent.order_id == Order.id)
-        .where(Order.store_id == store_id, Order.status == status, OrderEvent.status == status,
-               OrderEvent.at >= start, OrderEvent.at < end)).all()
+        sa.select(Order.id, Order.buyer_id, Order.total_idr, Order.status, OrderEvent.at)
+        .join(OrderEvent, OrderEvent.order_id == Order.id)
+        .where(Order.store_id == store_id, Order.status.in_([OrderStatus.COMPLETED, OrderStatus.CANCELLED]),
+               OrderEvent.status == Order.status, OrderEvent.at >= start, OrderEvent.at < end)).all()
 
 
 def record(store: Store, today: date | None = None) -> Record:
@@ -84,17 +85,18 @@ def record(store: Store, today: date | None = None) -> Record:
     months = window(koperasi, today)
     bounds = [calendar_months.bounds(koperasi, m) for m in months]
     start, end = bounds[0][0], bounds[-1][1]
-    done = _events(store.id, OrderStatus.COMPLETED, start, end)
+    rows = _events(store.id, start, end)
+    done = [row for row in rows if row.status == OrderStatus.COMPLETED]
     sales = {m: [0, 0] for m in months}
     per_buyer: dict[int, int] = {}
-    for _id, buyer, total, at in done:
+    for _id, buyer, total, _status, at in done:
         month = next(m for m, (low, high) in zip(months, bounds, strict=True) if low <= at < high)
         sales[month][0] += total
         sales[month][1] += 1
         per_buyer[buyer] = per_buyer.get(buyer, 0) + 1
-    cancelled = len({row[0] for row in _events(store.id, OrderStatus.CANCELLED, start, end)})
-    rows = [Month(calendar_months.label(m), *sales[m]) for m in months]
-    return Record(rows, len(done), cancelled, sum(1 for n in per_buyer.values() if n >= 2), growth_bp(rows))
+    cancelled = len({row.id for row in rows if row.status == OrderStatus.CANCELLED})
+    shown = [Month(calendar_months.label(m), *sales[m]) for m in months]
+    return Record(shown, len(done), cancelled, sum(1 for n in per_buyer.values() if n >= 2), growth_bp(shown))
 
 
 def growth_bp(rows: list[Month]) -> int | None:
@@ -152,27 +154,49 @@ class Ceiling:
 
 def outstanding_principal(membership_id: int, but: int | None = None) -> int:
     """Principal still owed on the member's loans being repaid, plus approved loans not yet paid out."""
-    active = db.session.scalar(
-        sa.select(sa.func.coalesce(sa.func.sum(Instalment.principal_due - Instalment.principal_paid), 0))
-        .join(Loan, Loan.id == Instalment.loan_id)
-        .where(Loan.membership_id == membership_id, Loan.status == LoanStatus.ACTIVE, Loan.id != (but or 0)))
-    approved = db.session.scalar(
-        sa.select(sa.func.coalesce(sa.func.sum(Loan.principal_idr), 0))
-        .where(Loan.membership_id == membership_id, Loan.status == LoanStatus.APPROVED, Loan.id != (but or 0)))
-    return int(active) + int(approved)
+    active = (sa.select(sa.func.coalesce(sa.func.sum(Instalment.principal_due - Instalment.principal_paid), 0))
+              .join(Loan, Loan.id == Instalment.loan_id)
+              .where(Loan.membership_id == membership_id, Loan.status == LoanStatus.ACTIVE, Loan.id != (but or 0)))
+    approved = (sa.select(sa.func.coalesce(sa.func.sum(Loan.principal_idr), 0))
+                .where(Loan.membership_id == membership_id, Loan.status == LoanStatus.APPROVED, Loan.id != (but or 0)))
+    both = db.session.execute(sa.select(active.scalar_subquery(), approved.scalar_subquery())).one()
+    return int(both[0]) + int(both[1])
 
 
-def ceiling(koperasi_id: int, rec: Record, membership_id: int, loan_id: int | None = None) -> Ceiling:
+def ceiling(koperasi_id: int, rec: Record, membership_id: int, loan_id: int | None = None,
+            rule: CapitalRule | None = None) -> Ceiling:
     """The suggested ceiling by the koperasi's rule (module rules)."""
-    rule = rule_of(koperasi_id)
+    rule = rule or rule_of(koperasi_id)
     average = rec.average(rule.months)
     by_rule = average * rule.percent // 100
     owing = outstanding_principal(membership_id, but=loan_id)
     return Ceiling(rule.percent, rule.months, average, by_rule, owing, max(by_rule - owing, 0))
 
 
-def capital_of(loan_id: int) -> CapitalLoan | None:
-    return db.session.get(CapitalLoan, loan_id)
+@dataclass
+class Application:
+    """A seller's application as the office sees it (``for_office``)."""
+
+    cap: CapitalLoan
+    store: Store
+    shown: Record
+    live: Record
+    ceiling: Ceiling
+
+
+def for_office(loan: Loan) -> Application | None:
+    """The record kept with a loan (None for other loans), the record now and the ceiling: four queries."""
+    found = db.session.execute(
+        sa.select(CapitalLoan, Store, CapitalRule).join(Store, Store.id == CapitalLoan.store_id)
+        .outerjoin(CapitalRule, CapitalRule.koperasi_id == Store.koperasi_id)
+        .where(CapitalLoan.loan_id == loan.id)).first()
+    if found is None:
+        return None
+    cap, store, rule = found
+    rule = rule or CapitalRule(koperasi_id=store.koperasi_id, percent=DEFAULT_PERCENT, months=DEFAULT_MONTHS)
+    shown = snapshot(cap)
+    return Application(cap, store, shown, record(store), ceiling(loan.koperasi_id, shown, loan.membership_id, loan.id,
+                                                                  rule))
 
 
 def capital_loans(store_id: int) -> list[tuple[CapitalLoan, Loan]]:

@@ -425,8 +425,9 @@ def _review_page(o, loan, approve_form=None, reject_form=None, disburse_form=Non
     others = db.session.execute(
         o.select(Loan).add_columns(late).where(Loan.membership_id == loan.membership_id, Loan.id != loan.id)
         .options(lazyload(Loan.instalments)).order_by(Loan.applied_at.desc())).all()
+    working = sales_record.for_office(loan)  # a seller's application: the record beside it
     return render("loans/review.html", o=o, loan=loan, m=loan.membership, savings=balances(loan.membership_id),
-                  others=others, working=working_capital(o.koperasi.id, loan), from_orders=capital.from_orders(loan.id), rows=instalment_rows(loan, today), labels=LABELS,
+                  others=others, working=working, from_orders=capital.from_orders(loan.id) if working else {}, rows=instalment_rows(loan, today), labels=LABELS,
                   owed=owed, arrears=domain.in_arrears(loan, today), due_form=due_form,
                   payoff=payoff, payoff_form=payoff_form, effective=domain.effective_rate_bp(loan),
                   fees=late_fees(loan, today), entries=entries, entry_label=entry_label, corrected=corrected,
@@ -441,17 +442,6 @@ def _review_page(o, loan, approve_form=None, reject_form=None, disburse_form=Non
                   reject_form=reject_form or RejectForm(formdata=None),
                   disburse_form=disburse_form or DisburseForm(formdata=None),
                   repay_form=repay_form or RepayForm(formdata=None), status=status)
-
-
-def working_capital(koperasi_id: int, loan: Loan) -> dict | None:
-    """A seller's application: the record shown when applying, the record now, the suggested ceiling."""
-    cap = sales_record.capital_of(loan.id)
-    if cap is None:
-        return None
-    shown = sales_record.snapshot(cap)
-    store = db.session.get(sales_record.Store, cap.store_id)
-    return {"cap": cap, "shown": shown, "live": sales_record.record(store), "store": store,
-            "ceiling": sales_record.ceiling(koperasi_id, shown, loan.membership_id, loan.id)}
 
 
 def days_late(loan: Loan, today: date) -> int:
