@@ -34,8 +34,8 @@ from models.errors import DomainError
 from models.keys import fingerprint
 from models.koperasi import Koperasi
 from models.ledger import SAVINGS, Entry, Leg, Purpose, debit_savings, idempotent, lock, post
-from models.membership import WIB
 from models.loans import Loan, LoanStatus, finish_payment, keep_states, owed, settle, state_of
+from models.membership import WIB
 
 DEFAULT_PERCENT = 150
 DEFAULT_MONTHS = 6
@@ -132,6 +132,8 @@ def deduct_from_sale(order, by: User | None, today=None) -> SaleDeduction | None
     seller = order.store.membership_id
     if order.payment != "savings" or seller is None:
         return None
+    if (done := deduction_of(order.id)) is not None:  # a retry: the first deduction stands
+        return done
     capital = pledged_loan(order.store_id)
     if capital is None:
         return None
@@ -164,16 +166,10 @@ def deduct_from_sale(order, by: User | None, today=None) -> SaleDeduction | None
         db.session.flush()
         return entry
 
-    if _nothing_owed(loan_id):
-        return None
     entry = idempotent(koperasi, key, once, run)
     if entry is None:
         return None
     return db.session.scalar(sa.select(SaleDeduction).where(SaleDeduction.order_id == order_id))
-
-
-def _nothing_owed(loan_id: int) -> bool:
-    return db.session.scalar(sa.select(Loan.status).where(Loan.id == loan_id)) != LoanStatus.ACTIVE
 
 
 def undo_for_order(order, by: User, reason: str) -> SaleDeduction | None:
@@ -203,4 +199,4 @@ def from_orders(loan_id: int) -> dict[int, str]:
     orders = db.metadata.tables["market_order"]  # by table: orders sit above this module
     rows = db.session.execute(sa.select(SaleDeduction.entry_id, orders.c.number).join(
         orders, orders.c.id == SaleDeduction.order_id).where(SaleDeduction.loan_id == loan_id))
-    return {entry_id: number for entry_id, number in rows}
+    return dict(rows.all())

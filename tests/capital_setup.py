@@ -8,8 +8,8 @@ from datetime import date, datetime
 import sqlalchemy as sa
 
 from models import loans, sales_record, savings
-from models.accounts import User
 from models import orders as shop
+from models.accounts import User
 from models.orders import Choice, OrderEvent, OrderStatus, add_to_cart, checkout
 from tests.conftest import board
 from web.extensions import db as _db
@@ -70,8 +70,8 @@ def capital_loan(kop, store, teller, amount: int = 3_000_000, tenor: int = 6, pl
                  terms: dict | None = None, start: date | None = None, today: date | None = None):
     """A working-capital loan applied for from the store, approved by the board, paid out by the teller."""
     product = loans.save_product(kop, dict(terms or WORKING))
-    loan = sales_record.apply_for_capital(store, _db.session.get(User, store.owner_id), product, amount, tenor, "Tambah stok beras", pledge,
-                                          today=today)
+    seller = _db.session.get(User, store.owner_id)
+    loan = sales_record.apply_for_capital(store, seller, product, amount, tenor, "Tambah stok beras", pledge, today=today)
     loans.approve(loan, board(kop))
     loans.disburse(loan, teller, "cash", today=start)
     _db.session.commit()

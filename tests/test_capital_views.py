@@ -15,7 +15,7 @@ from models.capital import CapitalLoan, CapitalRule
 from models.loans import Loan
 from tests.budget import MAX_HTML_GZIP, MAX_QUERIES, measure
 from tests.capital_setup import WORKING, buyers, capital_loan, sell
-from tests.conftest import board, fund, login
+from tests.conftest import fund, login
 from web.extensions import db as _db
 
 

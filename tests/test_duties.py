@@ -16,6 +16,7 @@ from models import koperasi as kop
 from models.announcements import Announcement
 from models.attendance import Attendance
 from models.base import utcnow
+from models.capital import CapitalRule
 from models.cashbook import CashCount
 from models.chart import add_sub_account
 from models.duties import DUTIES, NEW_STAFF_ROLE, Duty, Role, may
@@ -300,6 +301,9 @@ ACTIONS = [
     ("announcements", Duty.READ, OFFICE + "/announcements", None),
     ("post an announcement", Duty.ANNOUNCE, OFFICE + "/announcements",
      {"title": "Rapat anggota", "body": "Rapat anggota hari Sabtu pukul 09.00 di balai RW.", "key": "n" * 32}),
+    # issue 12: capital
+    ("working-capital rule", Duty.READ, OFFICE + "/capital-rule", None),
+    ("set the working-capital rule", Duty.MANAGE_SETTINGS, OFFICE + "/capital-rule", {"percent": "200", "months": "3"}),
 ]
 # Actions that answer with the page itself (what they show is for this response only), not a redirect.
 SHOWN_NOT_REDIRECTED = {"reveal a NIK"}
@@ -319,7 +323,7 @@ def snapshot(db, k) -> tuple:
             rows(Attendance.id), rows(Proposal.id, Proposal.title),
             tuple(db.session.get(Koperasi, k.id).rat_quorum_bp for _ in [1]),
             rows(ShuPlan.id, ShuPlan.reserve_bp, ShuPlan.approved_at, ShuPlan.posted_at),
-            rows(Announcement.id))
+            rows(Announcement.id), rows(CapitalRule.koperasi_id, CapitalRule.percent, CapitalRule.months))
 
 
 

@@ -427,7 +427,8 @@ def _review_page(o, loan, approve_form=None, reject_form=None, disburse_form=Non
         .options(lazyload(Loan.instalments)).order_by(Loan.applied_at.desc())).all()
     working = sales_record.for_office(loan)  # a seller's application: the record beside it
     return render("loans/review.html", o=o, loan=loan, m=loan.membership, savings=balances(loan.membership_id),
-                  others=others, working=working, from_orders=capital.from_orders(loan.id) if working else {}, rows=instalment_rows(loan, today), labels=LABELS,
+                  others=others, working=working, from_orders=capital.from_orders(loan.id) if working else {},
+                  rows=instalment_rows(loan, today), labels=LABELS,
                   owed=owed, arrears=domain.in_arrears(loan, today), due_form=due_form,
                   payoff=payoff, payoff_form=payoff_form, effective=domain.effective_rate_bp(loan),
                   fees=late_fees(loan, today), entries=entries, entry_label=entry_label, corrected=corrected,

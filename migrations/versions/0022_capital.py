@@ -4,9 +4,8 @@ seller's application and the pledge from sales, each order's deduction into the 
 Revision ID: 0022_capital
 Revises: 0021_people
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0022_capital'
