@@ -184,15 +184,19 @@ class Application:
     ceiling: Ceiling
 
 
-def for_office(loan: Loan) -> Application | None:
-    """The record kept with a loan (None for other loans), the record now and the ceiling: four queries."""
-    found = db.session.execute(
-        sa.select(CapitalLoan, Store, CapitalRule).join(Store, Store.id == CapitalLoan.store_id)
-        .outerjoin(CapitalRule, CapitalRule.koperasi_id == Store.koperasi_id)
-        .where(CapitalLoan.loan_id == loan.id)).first()
-    if found is None:
+LOOK_UP = object()  # ``for_office``: the caller has not looked for the loan's CapitalLoan
+
+
+def for_office(loan: Loan, cap: CapitalLoan | None | object = LOOK_UP) -> Application | None:
+    """The record kept with a loan (None for other loans), the record now and the ceiling: three
+    queries besides finding the ``CapitalLoan`` (``cap``, when the caller loaded it with the loan)."""
+    if cap is LOOK_UP:
+        cap = db.session.get(CapitalLoan, loan.id)
+    if cap is None:
         return None
-    cap, store, rule = found
+    store, rule = db.session.execute(
+        sa.select(Store, CapitalRule).outerjoin(CapitalRule, CapitalRule.koperasi_id == Store.koperasi_id)
+        .where(Store.id == cap.store_id)).one()
     rule = rule or CapitalRule(koperasi_id=store.koperasi_id, percent=DEFAULT_PERCENT, months=DEFAULT_MONTHS)
     shown = snapshot(cap)
     return Application(cap, store, shown, record(store), ceiling(loan.koperasi_id, shown, loan.membership_id, loan.id,
