@@ -18,6 +18,7 @@ from werkzeug.routing import BuildError
 from models import capital, collectability, loan_corrections, sales_record
 from models import loans as domain
 from models import portfolio as portfolio_rules
+from models.capital import CapitalLoan
 from models.errors import DomainError
 from models.ledger import balances
 from models.loans import (
@@ -31,7 +32,6 @@ from models.loans import (
     LoanProduct,
     LoanStatus,
 )
-from models.capital import CapitalLoan
 from models.membership import Membership
 from models.statement import entry_label
 from models.zones import zone_of
