@@ -9,7 +9,7 @@ Rules kept here:
 - A completed order paid through Kopz (from the buyer's simpanan sukarela) to a store with
   a pledged, active loan pays ``floor(total × percent / 100)`` of it, never more than the
   loan owes, into the loan: ONE balanced repayment entry from the seller's sukarela (where
-  the sale's proceeds just arrived) to the loan, keyed by the order (``sale-<order id>``),
+  the sale's proceeds just arrived) to the loan, keyed by the order (``sale:<order id>``),
   under the loan's row lock, so two completions at once for the last instalment never
   over-deduct. A paid-off loan takes nothing more.
 - An order refunded after completion takes its deduction back with it: the repayment is
@@ -116,7 +116,8 @@ def set_pledge(capital: CapitalLoan, percent: int | None) -> None:
 # ---------------------------------------------------------------- repayment from sales
 
 def sale_key(order_id: int) -> str:
-    return f"sale-{order_id}"
+    """The deduction's key: the ":" is one no form's key may carry (views.fields.KEY_SHAPE)."""
+    return f"sale:{order_id}"
 
 
 def pledged_loan(store_id: int) -> CapitalLoan | None:
@@ -184,7 +185,7 @@ def undo_for_order(order, by: User, reason: str) -> SaleDeduction | None:
     if latest is None or latest.id != entry.id:
         raise DomainError(_l("A later payment on your working-capital loan stands, so this order's share cannot be "
                              "taken back here: ask the koperasi to correct it."))
-    reversal = loan_corrections.reverse(entry, by, reason, key=f"sale-undo-{order.id}")
+    reversal = loan_corrections.reverse(entry, by, reason, key=f"sale-undo:{order.id}")
     deduction.reversal_id = reversal.id
     db.session.flush()
     return deduction
