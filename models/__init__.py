@@ -8,6 +8,7 @@ from models import (  # noqa: F401
     announcements,
     annual_report,
     attendance,
+    capital,
     cashbook,
     documents,
     health,

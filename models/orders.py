@@ -19,6 +19,10 @@ Rules kept here:
   move the seller makes), in the same transaction.
 - A completed purchase by a member of the store's koperasi counts as their
   transaction with that koperasi (for SHU).
+- A completed order of a member's store paid from savings pays the seller's pledged share
+  into their working-capital loan (``models.capital``). The seller may refund a completed
+  order (``refund``): stock back, a savings payment back to the buyer from the seller's
+  sukarela, the loan's share of it taken back first, the purchase no longer counted for SHU.
 """
 
 from __future__ import annotations
@@ -31,7 +35,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from models import catalogue
+from models import capital, catalogue
 from models.accounts import User
 from models.base import db, utcnow
 from models.errors import DomainError
@@ -40,6 +44,7 @@ from models.koperasi import Koperasi
 from models.ledger import SAVINGS, Leg, Purpose, credit_savings, debit_savings, lock, post
 from models.market import Product, Store
 from models.membership import Membership, MemberStatus
+from models.money import idr
 from models.notifications import Kind, notify
 from models.transactions import MemberTransaction
 
@@ -422,6 +427,7 @@ def _complete(order: Order, by: User) -> None:
             credit_savings(seller, "sukarela", order.total_idr)
         post(_koperasi(order), "settlement", [Leg(Purpose.SETTLEMENT, order.total_idr), credit],
              by=by, memo=order.number or "", membership_id=seller)
+        capital.deduct_from_sale(order, by)  # the seller's pledged share to their working-capital loan
     elif seller is None:  # the koperasi's own store took cash or a transfer
         into = Purpose.BANK if order.payment == "transfer" else Purpose.CASH
         post(_koperasi(order), "store_sale", [Leg(into, order.total_idr), Leg(Purpose.SALES, -order.total_idr)],
@@ -438,3 +444,41 @@ def mark_paid(order: Order) -> None:
     if not _awaiting_transfer(order):
         raise DomainError(_l("Only an unpaid bank-transfer order can be marked paid."))
     order.paid_at = utcnow()
+
+
+def refund(order: Order, by: User, reason: str) -> None:
+    """The seller refunds a completed order of their own (member's) store (module rules)."""
+    reason = " ".join((reason or "").split())
+    if len(reason) < 5:
+        raise DomainError(_l("Tell the buyer why the order is refunded."), field="reason")
+    lock(Order, order.id)
+    order = db.session.get(Order, order.id)
+    if order.status != OrderStatus.COMPLETED:
+        raise DomainError(_l("Only a completed order can be refunded."))
+    seller = order.store.membership_id
+    if seller is None:
+        raise DomainError(_l("The koperasi's own store refunds at the office."))
+    for item in order.items:
+        db.session.execute(sa.update(Product).where(Product.id == item.product_id)
+                           .values(stock=Product.stock + item.quantity))
+    if order.payment == "savings":
+        capital.undo_for_order(order, by, reason)
+        try:
+            debit_savings(seller, "sukarela", order.total_idr)
+        except DomainError:
+            raise DomainError(_l("Your simpanan sukarela holds less than this order's %(amount)s: deposit first, "
+                                 "then refund.", amount=idr(order.total_idr))) from None
+        credit_savings(order.buyer_membership_id, "sukarela", order.total_idr)
+        post(_koperasi(order), "order_refund", [Leg(SAVINGS["sukarela"], order.total_idr, membership_id=seller),
+                                          Leg(SAVINGS["sukarela"], -order.total_idr,
+                                              membership_id=order.buyer_membership_id)],
+             by=by, memo=order.number or "", membership_id=order.buyer_membership_id)
+    if order.buyer_membership_id:  # no longer the buyer's transaction with the koperasi (SHU)
+        db.session.add(MemberTransaction(koperasi_id=order.koperasi_id, membership_id=order.buyer_membership_id,
+                                         amount_idr=-order.subtotal_idr))
+    order.status, order.cancel_reason = OrderStatus.CANCELLED, reason
+    db.session.add(OrderEvent(order_id=order.id, status=OrderStatus.CANCELLED, by_id=by.id, note=reason))
+    notify(order.buyer_id, Kind.ORDER_STATUS, koperasi_id=order.koperasi_id,
+           params={"number": order.number, "store": order.store.name, "status": str(OrderStatus.CANCELLED),
+                   "reason": reason, "by": "seller"}, url=f"/orders/{order.id}")
+    db.session.flush()

@@ -85,7 +85,8 @@ def test_the_demo_is_believable(app, db):
             *db.session.scalars(sa.select(Order.checkout_key))]
     # The month end's keys name a member and a month ("interest:12:2026-03"): the ":" is one no
     # form's key may carry (views.fields.KEY_SHAPE), so nobody can send one.
-    month_end = [key for key in keys if re.fullmatch(r"(interest|interest-tax|autopay):\d+:\d{4}-\d{2}", key)]
+    month_end = [key for key in keys if re.fullmatch(r"(interest|interest-tax|autopay):\d+:\d{4}-\d{2}", key)
+                 or re.fullmatch(r"sale(-undo)?:\d+", key)]  # issue 12: a share of a sale into a loan (models.capital)
     assert month_end and not any(KEY_SHAPE.fullmatch(key) for key in month_end)
     keys = [key for key in keys if key not in month_end]
     assert len(keys) > 100 and all(re.fullmatch(r"[A-Za-z0-9_-]{43}", key) for key in keys)
@@ -128,6 +129,13 @@ def test_the_demo_is_believable(app, db):
     db.session.expire_all()
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Entry).where(
         Entry.koperasi_id == imported.id)) == before
+    # issue 12: Warung Bu Siti borrowed on six months of sales and repays part of it from new sales.
+    from models import capital, sales_record
+    warung = db.session.scalar(sa.select(Store).where(Store.name == "Warung Bu Siti"))
+    ((cap, loan),) = sales_record.capital_loans(warung.id)
+    shown = sales_record.snapshot(cap)
+    assert loan.status == "active" and cap.pledge_percent == 10 and all(m.sales > 0 for m in shown.months)
+    assert shown.repeat_buyers > 0 and shown.growth_bp > 0 and len(capital.from_orders(loan.id)) > 0
 
     # Every login the README's "Demo logins" promises works with the demo password.
     readme = (ROOT / "README.md").read_text(encoding="utf-8")

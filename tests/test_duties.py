@@ -31,6 +31,7 @@ from models import koperasi as kop
 from models.announcements import Announcement
 from models.attendance import Attendance
 from models.base import utcnow
+from models.capital import CapitalRule
 from models.cashbook import CashCount
 from models.chart import add_sub_account
 from models.duties import DUTIES, NEW_STAFF_ROLE, Duty, Role, may
@@ -359,6 +360,9 @@ ACTIONS = [
     ("export with NIKs", Duty.IMPORT_MEMBERS, OFFICE + "/export?format=xlsx", None),
     ("upload an import", Duty.IMPORT_MEMBERS, OFFICE + "/import", "import"),
     ("confirm an import", Duty.IMPORT_MEMBERS, OFFICE + "/import/{batch}", {"form": "confirm", "key": "i" * 32}),
+    # issue 12: capital
+    ("working-capital rule", Duty.READ, OFFICE + "/capital-rule", None),
+    ("set the working-capital rule", Duty.MANAGE_SETTINGS, OFFICE + "/capital-rule", {"percent": "200", "months": "3"}),
 ]
 # Actions that answer with the page itself (what they show is for this response only), not a redirect.
 SHOWN_NOT_REDIRECTED = {"reveal a NIK"}
@@ -378,7 +382,8 @@ def snapshot(db, k) -> tuple:
             rows(Attendance.id), rows(Proposal.id, Proposal.title),
             tuple(db.session.get(Koperasi, k.id).rat_quorum_bp for _ in [1]),
             rows(ShuPlan.id, ShuPlan.reserve_bp, ShuPlan.approved_at, ShuPlan.posted_at),
-            rows(Announcement.id), rows(ImportBatch.id, ImportBatch.status))
+            rows(Announcement.id), rows(ImportBatch.id, ImportBatch.status),
+            rows(CapitalRule.koperasi_id, CapitalRule.percent, CapitalRule.months))
 
 
 

@@ -15,9 +15,10 @@ from flask_login import current_user, login_required
 from sqlalchemy.orm import joinedload, lazyload
 from werkzeug.routing import BuildError
 
-from models import collectability, loan_corrections
+from models import capital, collectability, loan_corrections, sales_record
 from models import loans as domain
 from models import portfolio as portfolio_rules
+from models.capital import CapitalLoan
 from models.errors import DomainError
 from models.ledger import balances
 from models.loans import (
@@ -309,8 +310,13 @@ def review(slug, loan_id):
                         recover=recover)
     o = office(slug, "read")
     # The member's koperasi is this office's: no second load of it (and of its services).
-    loan = db.session.get(Loan, loan_id, options=[joinedload(Loan.membership).lazyload(Membership.koperasi)])
-    return _review_page(o, loan if loan and loan.koperasi_id == o.koperasi.id else o.get(Loan, loan_id))
+    # A seller's application comes with its sales record: looked up in the same query.
+    found = db.session.execute(sa.select(Loan, CapitalLoan).outerjoin(CapitalLoan, CapitalLoan.loan_id == Loan.id)
+                               .where(Loan.id == loan_id)
+                               .options(joinedload(Loan.membership).lazyload(Membership.koperasi))).first()
+    if found is None or found[0].koperasi_id != o.koperasi.id:
+        abort(404)
+    return _review_page(o, found[0], cap=found[1])
 
 
 @bp.post("/office/loans/<int:loan_id>/approve")
@@ -409,7 +415,7 @@ def receipt_url(slug: str, entry) -> str | None:
 
 
 def _review_page(o, loan, approve_form=None, reject_form=None, disburse_form=None, repay_form=None,
-                 write_off_form=None, recover_form=None, status=200):
+                 write_off_form=None, recover_form=None, status=200, cap=sales_record.LOOK_UP):
     today = _today(o.koperasi)
     entries = loan_corrections.receipts(loan.id)
     corrected = {entry.reverses_id for entry in entries if entry.reverses_id}
@@ -425,8 +431,10 @@ def _review_page(o, loan, approve_form=None, reject_form=None, disburse_form=Non
     others = db.session.execute(
         o.select(Loan).add_columns(late).where(Loan.membership_id == loan.membership_id, Loan.id != loan.id)
         .options(lazyload(Loan.instalments)).order_by(Loan.applied_at.desc())).all()
+    working = sales_record.for_office(loan, cap)  # a seller's application: the record beside it
     return render("loans/review.html", o=o, loan=loan, m=loan.membership, savings=balances(loan.membership_id),
-                  others=others, rows=instalment_rows(loan, today), labels=LABELS,
+                  others=others, working=working, from_orders=capital.from_orders(loan.id) if working else {},
+                  rows=instalment_rows(loan, today), labels=LABELS,
                   owed=owed, arrears=domain.in_arrears(loan, today), due_form=due_form,
                   payoff=payoff, payoff_form=payoff_form, effective=domain.effective_rate_bp(loan),
                   fees=late_fees(loan, today), entries=entries, entry_label=entry_label, corrected=corrected,

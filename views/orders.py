@@ -13,6 +13,7 @@ from flask_login import current_user, login_required
 from wtforms import HiddenField, SelectField, StringField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
+from models import capital
 from models import orders as shop
 from models.market import Product, Store
 from models.orders import (
@@ -264,6 +265,8 @@ def _seller_order(order_id: int) -> Order:
 
 def _seller_page(order: Order, form: ReasonForm, status: int = 200):
     return render("orders/seller_detail.html", status, order=order, form=form, offer=shop.offer(order, as_seller=True),
+                  deduction=capital.deduction_of(order.id),
+                  refundable=order.status == OrderStatus.COMPLETED and order.store.membership_id is not None,
                   **_labels())
 
 
@@ -283,7 +286,7 @@ def seller_orders():
 def seller_order(order_id: int):
     """One order for my store, with the next steps."""
     if request.method == "POST":
-        return dispatch(move=seller_move, paid=seller_paid)
+        return dispatch(move=seller_move, paid=seller_paid, refund=seller_refund)
     return _seller_page(_seller_order(order_id), ReasonForm())
 
 
@@ -309,6 +312,18 @@ def seller_paid(order_id: int):
     form = ReasonForm()
     if run(form, lambda: shop.mark_paid(order)):
         flash(_("Order %(number)s marked paid.", number=order.number), "success")
+        return see_other(url_for("orders.seller_order", order_id=order_id))
+    return _seller_page(_seller_order(order_id), form, 422)
+
+
+@bp.post("/seller/orders/<int:order_id>/refund")
+@login_required
+def seller_refund(order_id: int):
+    """Refund a completed order: the buyer's money back, and any share it paid into my loan taken back."""
+    order = _seller_order(order_id)
+    form = ReasonForm()
+    if run(form, lambda: shop.refund(order, current_user, form.reason.data or "")):
+        flash(_("Order %(number)s refunded.", number=order.number), "success")
         return see_other(url_for("orders.seller_order", order_id=order_id))
     return _seller_page(_seller_order(order_id), form, 422)
 

@@ -109,6 +109,7 @@ def configure_blueprints(app: Flask) -> None:
         admin,
         announcements,
         books,
+        capital,
         cashbook,
         chart,
         directory,
@@ -143,5 +144,5 @@ def configure_blueprints(app: Flask) -> None:
     for module in (public, accounts, pwa, directory, membership, office, office_members, admin, teller, loans,
                    loan_book, seller, office_stores, stock_sync, market, orders, books, periods, dues, cashbook,
                    chart, voting, voting_office, push, meetings, rat, shu, notifications, announcements, regulator,
-                   documents, health, imports):
+                   documents, health, imports, capital):
         app.register_blueprint(module.bp)

@@ -11,6 +11,8 @@
   next year's plan and budget in ten days;
 - catalogue.py, market.py: stores of a kind each (warung sembako, jamu, phone…) selling only
   what that kind sells, with drawn photos (pictures.py), and orders in every state;
+- capital.py: Warung Bu Siti's six months of sales, its working-capital loan applied for with
+  that record, paid out and partly repaid from sales;
 - voting.py: the past RAT's published votes and the coming RAT's open ones;
 - shu.py: last year's SHU, approved at the past RAT and posted;
 - notifications.py: the first Bandung koperasi's announcements, older notifications read;
@@ -36,6 +38,7 @@ from models.accounts import User
 from models.koperasi import Koperasi
 from models.membership import WIB
 from web.demo import books, voting
+from web.demo.capital import working_capital
 from web.demo.documents import ktp_rule, legal_documents
 from web.demo.gateway import CITIES, KINDS, NAMES, PENDING, koperasi, member, staff
 from web.demo.health import health_of_last_year
@@ -95,6 +98,7 @@ def load() -> Counter:
     money(added, first, others, crew["teller"], crew["pengurus"])
     books.cash_book(added, first, crew["teller"], crew["pengurus"], today)
     market(added, by_city)
+    working_capital(added, first, crew["pengurus"], crew["teller"])  # Siti's warung borrows on its sales
     close_last_year(added, first, crew["pengurus"])  # last: after every posting of the demo
     rat(added, first, crew["pengurus"], crew["teller"], today)  # the RAT reads the closed year's books
     voting.votes(added, first, *demo_meetings(first, today))  # the RAT's meetings: votes closed and open
