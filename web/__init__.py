@@ -111,6 +111,7 @@ def configure_blueprints(app: Flask) -> None:
         books,
         cashbook,
         chart,
+        claims,
         directory,
         dues,
         loan_book,
@@ -138,5 +139,5 @@ def configure_blueprints(app: Flask) -> None:
 
     for module in (public, accounts, pwa, directory, membership, office, office_members, admin, teller, loans,
                    loan_book, seller, office_stores, stock_sync, market, orders, books, periods, dues, cashbook,
-                   chart, voting, voting_office, push, meetings, rat, shu, notifications, announcements):
+                   chart, voting, voting_office, push, meetings, rat, shu, notifications, announcements, claims):
         app.register_blueprint(module.bp)
