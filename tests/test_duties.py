@@ -13,11 +13,13 @@ import sqlalchemy as sa
 
 from models import cashbook, collectability, loans, meetings, months, periods, savings, shu, shu_posting, voting
 from models import koperasi as kop
+from models.accounts import register_user
 from models.announcements import Announcement
 from models.attendance import Attendance
 from models.base import utcnow
 from models.cashbook import CashCount
 from models.chart import add_sub_account
+from models.claims import request as request_claim
 from models.duties import DUTIES, NEW_STAFF_ROLE, Duty, Role, may
 from models.errors import DomainError
 from models.koperasi import Koperasi, KoperasiEvent, Staff
@@ -32,6 +34,7 @@ from models.shu import ShuPlan
 from models.voting import Proposal
 from models.zones import WIB, zone_of
 from tests.conftest import board, fund, koperasi_data, login
+from tests.imported import make_imported
 from web.extensions import db as _db
 
 NIKS = [f"32730115089{n:05d}" for n in range(1, 40)]
@@ -115,6 +118,10 @@ def world(app, db, make_koperasi, make_member, make_user, make_staff, make_store
         kind="motion", topic="shu", title="Pembagian SHU 2025", opens_at=utcnow() + timedelta(days=5),
         closes_at=utcnow() + timedelta(days=8)), approver)
     shu_ids = _shu_world(k, approver)
+    # issue 12: claims — an imported member whose number's owner registered and asked to be confirmed
+    claimed = make_imported(k, "081366660000", nik=NIKS[30], number="KSR-L0001")
+    register_user("Rudi Hartono", "081366660000", "sandi-aman-1")
+    request_claim(claimed)
     db.session.commit()
     other = make_koperasi(name="Koperasi Tetangga", member_prefix="KTG")
     candidate = make_user(full_name="Calon Staf", mobile="081377770000")
@@ -129,7 +136,7 @@ def world(app, db, make_koperasi, make_member, make_user, make_staff, make_store
                last_month=months.label(months.last_ended(k)), cash=chart_of["cash"].id, bank=chart_of["bank"].id,
                expense=chart_of["utilities"].id, reserve=chart_of["reserve"].id, spare=spare.id, cashref=paid.ref,
                count=short.id, rat=rat.id, item=rat_items[1].id, draft=draft.id, held=held.id,
-               card=member.member_number, meeting=rat.id, proposal=motion.id, **shu_ids)
+               card=member.member_number, meeting=rat.id, proposal=motion.id, claim=claimed.id, **shu_ids)
     return dict(k=k, ids=ids, clients=clients, candidate=candidate)
 
 
@@ -300,6 +307,13 @@ ACTIONS = [
     ("announcements", Duty.READ, OFFICE + "/announcements", None),
     ("post an announcement", Duty.ANNOUNCE, OFFICE + "/announcements",
      {"title": "Rapat anggota", "body": "Rapat anggota hari Sabtu pukul 09.00 di balai RW.", "key": "n" * 32}),
+    # issue 12: claims
+    ("claims", Duty.READ, OFFICE + "/claims", None),
+    ("a claim", Duty.READ, OFFICE + "/claims/{claim}", None),
+    ("confirm a claim", Duty.APPROVE_MEMBER, OFFICE + "/claims/{claim}", {"form": "confirm"}),
+    ("confirm a claim at the counter", Duty.APPROVE_MEMBER, OFFICE + "/claims/{claim}/confirm", {}),
+    ("refuse a claim", Duty.APPROVE_MEMBER, OFFICE + "/claims/{claim}/refuse", {"reason": "Nama di KTP berbeda"}),
+    ("correct an imported number", Duty.APPROVE_MEMBER, OFFICE + "/claims/{claim}/number", {"mobile": "081366660001"}),
 ]
 # Actions that answer with the page itself (what they show is for this response only), not a redirect.
 SHOWN_NOT_REDIRECTED = {"reveal a NIK"}
