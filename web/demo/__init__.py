@@ -13,7 +13,8 @@
   what that kind sells, with drawn photos (pictures.py), and orders in every state;
 - voting.py: the past RAT's published votes and the coming RAT's open ones;
 - shu.py: last year's SHU, approved at the past RAT and posted;
-- notifications.py: the first Bandung koperasi's announcements, older notifications read.
+- notifications.py: the first Bandung koperasi's announcements, older notifications read;
+- claims.py: imported members of the fourth Bandung koperasi, one claim waiting for the office.
 
 Idempotent: each record is looked up by a natural key first (mobile number, legal number,
 open membership, store and product name, loan purpose), and every posting carries a fixed
@@ -30,6 +31,7 @@ from models.accounts import User
 from models.koperasi import Koperasi
 from models.membership import WIB
 from web.demo import books, voting
+from web.demo.claims import imported_claims
 from web.demo.gateway import CITIES, KINDS, NAMES, PENDING, koperasi, member, staff
 from web.demo.market import market
 from web.demo.meetings import demo_meetings, publish_minutes, rat
@@ -91,4 +93,5 @@ def load() -> Counter:
     publish_minutes(added, first, today)  # drafted from the votes
     shu_of_last_year(added, first, crew["pengurus"])  # of the year just closed
     notifications(added, first, crew["pengurus"])  # after every flow that notifies
+    imported_claims(added, bandung[3], board_of(bandung[3]))  # a koperasi no other flow above touches
     return added
