@@ -13,6 +13,7 @@ from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
+from werkzeug.exceptions import NotFound
 from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
@@ -121,9 +122,12 @@ def verify(token):
 @bp.get("/k/<slug>/me")
 def me(slug):
     """The member's own page in a koperasi: card, savings, dues owed, the statement."""
-    if current_user.is_authenticated and claims.awaiting_in(current_user, slug):  # theirs once confirmed
-        return see_other(url_for("membership.cards") + f"#claim-{slug}")
-    membership = my_membership(slug)
+    try:
+        membership = my_membership(slug)
+    except NotFound:
+        if claims.awaiting_in(current_user, slug):  # an import: theirs once the koperasi confirms them
+            return see_other(url_for("membership.cards") + f"#claim-{slug}")
+        raise
     qr = qr_data_uri(membership) if membership.is_card and membership.status != MemberStatus.RESIGNED else None
     context = _savings_context(membership) if membership.is_card else {}
     autopay_form = AutopayForm(formdata=None, autopay=membership.wajib_autopay)
