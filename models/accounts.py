@@ -156,7 +156,8 @@ def register_user(full_name: str, mobile: str, password: str, email: str | None 
     full_name, mobile, email = check_registration(full_name, mobile, password, email)
     user = User(full_name=full_name, mobile=mobile, email=email)
     user.set_password(password)
-    # One conditional UPDATE: of two people registering the number at once, only one takes it over.
+    # One conditional UPDATE: of two people registering the number at once, only one takes it over;
+    # the other's INSERT then meets the taken number and is refused like any registered one.
     taken = db.session.execute(
         sa.update(User).where(User.mobile == mobile, User.placeholder.is_(True))
         .values(full_name=full_name, email=email, password_hash=user.password_hash, placeholder=False,
@@ -166,8 +167,13 @@ def register_user(full_name: str, mobile: str, password: str, email: str | None 
         user = db.session.get(User, taken)
         db.session.refresh(user)
         return user
-    db.session.add(user)
-    db.session.flush()
+    try:
+        with db.session.begin_nested():  # the new account belongs to the savepoint: gone with it
+            db.session.add(user)
+            db.session.flush()
+    except sa.exc.IntegrityError:  # registered at this very moment by someone else (or taken over)
+        _check_unique(mobile, email)  # says which of the two is taken now
+        raise
     return user
 
 

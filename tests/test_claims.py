@@ -8,7 +8,7 @@ import pytest
 import sqlalchemy as sa
 
 from models import claims, loans, meetings, orders
-from models.accounts import User, authenticate
+from models.accounts import User, authenticate, register_user
 from models.koperasi import KoperasiEvent
 from models.membership import Membership
 from models.notifications import Kind, Notification
@@ -246,3 +246,18 @@ def test_the_rule_in_sql_and_in_python_agree(db, imported):
     assert imported.awaiting_claim
     assert db.session.scalar(sa.select(Membership.id).where(Membership.awaiting_claim)) == imported.id
     assert claims.awaiting(imported.user) == [imported]
+
+
+def test_six_people_registering_the_imported_number_at_once_one_takes_it_over(app, db, imported):
+    from tests.test_ledger_concurrency import race
+
+    placeholder_id = imported.user_id
+
+    def work(i):
+        return lambda: register_user(f"Orang Ke {i}", NUMBER, PASSWORD).id
+
+    outcome = race(app, 6, work)
+    assert outcome.crashed == [] and outcome.done == [placeholder_id] and len(outcome.refused) == 5
+    assert all("sudah terdaftar" in message or "already registered" in message for message in outcome.refused)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(User).where(User.mobile == E164)) == 1
+    assert not db.session.get(User, placeholder_id).placeholder
