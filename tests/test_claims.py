@@ -58,7 +58,7 @@ def test_a_placeholder_cannot_log_in_and_its_owner_takes_it_over_by_registering(
     assert placeholder.placeholder and authenticate(NUMBER, "!") is None and authenticate(NUMBER, "") is None
     assert client.post("/login", data={"login": NUMBER, "password": "!"}).status_code != 303
     response = _register(client, full_name="Rudi Hartono Putra", email="rudi@contoh.id")
-    assert response.status_code == 303
+    assert response.status_code == 303 and response.headers["Location"].endswith("/cards")
     db.session.expire_all()
     user = db.session.get(User, placeholder.id)
     assert (user.full_name, user.email, user.placeholder) == ("Rudi Hartono Putra", "rudi@contoh.id", False)
