@@ -101,15 +101,18 @@ def login_key(identifier: str) -> str:
     return _login_key(identifier) or (identifier or "").strip().lower()
 
 
-def _check_unique(mobile: str | None, email: str | None, exclude_id: int | None = None) -> None:
-    """A mobile number and an e-mail belong to one account; raise for each that is taken."""
+def _check_unique(mobile: str | None, email: str | None, exclude_id: int | None = None,
+                  registering: bool = False) -> None:
+    """A mobile number and an e-mail belong to one account; raise for each that is taken.
+    ``registering``: an imported member's placeholder account does not take the number (its
+    owner registering takes the placeholder over)."""
     checks = Checks()
     clash = sa.or_(User.mobile == mobile, User.email == email) if email else User.mobile == mobile
-    query = sa.select(User.mobile, User.email).where(clash)
+    query = sa.select(User.mobile, User.email, User.placeholder).where(clash)
     if exclude_id is not None:
         query = query.where(User.id != exclude_id)
-    for other_mobile, other_email in db.session.execute(query):
-        if mobile and other_mobile == mobile:
+    for other_mobile, other_email, placeholder in db.session.execute(query):
+        if mobile and other_mobile == mobile and not (registering and placeholder):
             checks.fail(_l("This mobile number is already registered."), "mobile")
         if email and other_email == email:
             checks.fail(_l("This email address is already registered."), "email")
@@ -117,7 +120,7 @@ def _check_unique(mobile: str | None, email: str | None, exclude_id: int | None 
 
 
 def _contacts(checks: Checks, full_name: str | None, mobile: str | None, email: str | None,
-              exclude_id: int | None = None) -> tuple[str, str | None, str | None]:
+              exclude_id: int | None = None, registering: bool = False) -> tuple[str, str | None, str | None]:
     """Name, mobile number and e-mail of an account, cleaned; each refusal goes to ``checks``."""
     full_name = " ".join((full_name or "").split())
     if len(full_name) < 2:
@@ -129,7 +132,7 @@ def _contacts(checks: Checks, full_name: str | None, mobile: str | None, email: 
         email = normalize_email(email)
     if number or (email and not checks.failed("email")):
         with checks.catching():
-            _check_unique(number, None if checks.failed("email") else email, exclude_id)
+            _check_unique(number, None if checks.failed("email") else email, exclude_id, registering)
     return full_name, number, email
 
 
@@ -137,7 +140,7 @@ def check_registration(full_name: str | None, mobile: str | None, password: str 
                        email: str | None = None) -> tuple[str, str, str | None]:
     """Every rule of a new account, each bad field reported at once (one DomainError)."""
     checks = Checks()
-    contacts = _contacts(checks, full_name, mobile, email)
+    contacts = _contacts(checks, full_name, mobile, email, registering=True)
     if len(password or "") < MIN_PASSWORD:
         checks.fail(_l("Use at least %(n)s characters.", n=MIN_PASSWORD), "password")
     checks.done()
@@ -145,12 +148,32 @@ def check_registration(full_name: str | None, mobile: str | None, password: str 
 
 
 def register_user(full_name: str, mobile: str, password: str, email: str | None = None) -> User:
-    """Create an account; the mobile number and e-mail are unique across the platform."""
+    """Create an account; the mobile number and e-mail are unique across the platform.
+
+    A number that only an imported member's placeholder holds is taken over: the account
+    becomes this person's (name, e-mail, password), while each imported membership on it
+    still waits for the koperasi to confirm them (``models.claims``)."""
     full_name, mobile, email = check_registration(full_name, mobile, password, email)
     user = User(full_name=full_name, mobile=mobile, email=email)
     user.set_password(password)
-    db.session.add(user)
-    db.session.flush()
+    # One conditional UPDATE: of two people registering the number at once, only one takes it over;
+    # the other's INSERT then meets the taken number and is refused like any registered one.
+    taken = db.session.execute(
+        sa.update(User).where(User.mobile == mobile, User.placeholder.is_(True))
+        .values(full_name=full_name, email=email, password_hash=user.password_hash, placeholder=False,
+                session_version=User.session_version + 1, created_at=utcnow())
+        .returning(User.id).execution_options(synchronize_session=False)).scalar()
+    if taken is not None:
+        user = db.session.get(User, taken)
+        db.session.refresh(user)
+        return user
+    try:
+        with db.session.begin_nested():  # the new account belongs to the savepoint: gone with it
+            db.session.add(user)
+            db.session.flush()
+    except sa.exc.IntegrityError:  # registered at this very moment by someone else (or taken over)
+        _check_unique(mobile, email)  # says which of the two is taken now
+        raise
     return user
 
 

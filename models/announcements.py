@@ -24,7 +24,7 @@ from models.base import db, utcnow
 from models.errors import Checks
 from models.keys import fingerprint, same
 from models.koperasi import Koperasi
-from models.membership import Membership, MemberStatus
+from models.membership import Membership, MemberStatus, confirmed
 from models.notifications import Kind, notify_selected
 
 TITLE_MIN, TITLE_MAX, BODY_MAX = 3, 120, 2000
@@ -92,7 +92,7 @@ def post(koperasi: Koperasi, by: User, title: str, body: str, key: str | None = 
         same(done.idempotency_fingerprint, once)
         return done
     members = sa.select(Membership.user_id).where(Membership.koperasi_id == koperasi.id,
-                                                  Membership.status == MemberStatus.ACTIVE)
+                                                  Membership.status == MemberStatus.ACTIVE, confirmed())
     notify_selected(members, Kind.ANNOUNCEMENT, koperasi_id=koperasi.id,
                 params={"id": announcement.id, "title": title, "excerpt": excerpt(body)},
                 url=f"/k/{koperasi.slug}/announcements#a{announcement.id}")

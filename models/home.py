@@ -26,7 +26,7 @@ from models.ledger import SavingsBalance
 from models.loans import Instalment, Loan, LoanStatus
 from models.market import Store, StoreStatus
 from models.membership import STATUS_LABELS as MEMBER_STATUS_LABELS
-from models.membership import WIB, Membership, MemberStatus
+from models.membership import WIB, Membership, MemberStatus, held_by
 from models.orders import STATUS_LABELS as ORDER_STATUS_LABELS
 from models.orders import Order, OrderStatus
 
@@ -146,7 +146,7 @@ def cards(session: Session, user: User) -> list[Card]:
                   sa.func.coalesce(savings.c.total, 0), Membership.pokok_owed_idr - sa.func.coalesce(savings.c.pokok, 0))
         .join(Koperasi, Koperasi.id == Membership.koperasi_id)
         .outerjoin(savings, savings.c.membership_id == Membership.id)
-        .where(Membership.user_id == user.id, Membership.status.in_(ON_HOME))
+        .where(held_by(user.id), Membership.status.in_(ON_HOME))
         .order_by(Membership.status == MemberStatus.APPLIED, Koperasi.name, Membership.id)).all()
     return [Card(slug, name, logo, number, status, int(total), max(int(pokok_due), 0) if status == MemberStatus.APPROVED
                  else 0) for slug, name, logo, number, status, total, pokok_due in rows]
@@ -160,7 +160,7 @@ def next_instalments(session: Session, user: User, today: date) -> list[NextInst
                           sa.func.sum(sa.case((Instalment.due_on < today, remaining), else_=0)).label("overdue"))
                 .join(Loan, Loan.id == Instalment.loan_id)
                 .join(Membership, Membership.id == Loan.membership_id)
-                .where(Membership.user_id == user.id, Loan.status == LoanStatus.ACTIVE,
+                .where(held_by(user.id), Loan.status == LoanStatus.ACTIVE,
                        Instalment.settled_on.is_(None))
                 .group_by(Instalment.loan_id).subquery())
     rows = session.execute(
@@ -252,6 +252,6 @@ def ways_in(session: Session, user: User) -> Ways:
     """The links of the account page: offices, store, koperasi where a store can be opened."""
     active = session.scalars(
         sa.select(Koperasi.slug).join(Membership, Membership.koperasi_id == Koperasi.id)
-        .where(Membership.user_id == user.id, Membership.status == MemberStatus.ACTIVE)
+        .where(held_by(user.id), Membership.status == MemberStatus.ACTIVE)
         .order_by(Koperasi.name)).all()
     return Ways(offices(session, user), selling(session, user), list(active))

@@ -483,6 +483,8 @@ def reject(loan: Loan, by: User, reason: str) -> None:
 
 def _tell(loan: Loan, kind: Kind, **params) -> None:
     """Notify the borrower of a decision on their loan (in the decision's transaction)."""
+    if loan.membership.awaiting_claim:  # an imported loan: nobody is confirmed to tell yet
+        return
     notify(loan.membership.user_id, kind, koperasi_id=loan.koperasi_id, params={"loan": loan.id, **params},
            url=f"/k/{loan.membership.koperasi.slug}/me/loans/{loan.id}")
 

@@ -25,7 +25,7 @@ from models.base import db, utcnow
 from models.errors import Checks, DomainError
 from models.keys import fingerprint, same
 from models.koperasi import LAT_RANGE, LNG_RANGE, Koperasi, unique_slug
-from models.membership import Membership, MemberStatus
+from models.membership import Membership, MemberStatus, held_by
 from models.notifications import Kind, notify
 
 MAX_PRICE = 1_000_000_000
@@ -196,7 +196,7 @@ def open_store(user: User, koperasi: Koperasi, data: dict, own_store: bool = Fal
     membership = None
     if not own_store:
         membership = db.session.scalar(sa.select(Membership).where(
-            Membership.user_id == user.id, Membership.koperasi_id == koperasi.id,
+            held_by(user.id), Membership.koperasi_id == koperasi.id,
             Membership.status == MemberStatus.ACTIVE))
         if membership is None:
             raise DomainError(_l("Only an active member of this koperasi can open a store under it."))

@@ -26,7 +26,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from models.base import db, utcnow
 from models.errors import Checks, DomainError
 from models.koperasi import Koperasi
-from models.membership import Membership, MemberStatus
+from models.membership import Membership, MemberStatus, confirmed
 from models.months import midnight
 from models.notifications import Kind, notify_many
 from models.zones import zone_of
@@ -170,7 +170,8 @@ def member_url(meeting: Meeting) -> str:
 def active_member_users(koperasi_id: int) -> list[int]:
     """The user ids of the koperasi's active members: one query."""
     return list(db.session.scalars(sa.select(Membership.user_id).where(
-        Membership.koperasi_id == koperasi_id, Membership.status.in_((MemberStatus.ACTIVE, MemberStatus.RESIGNING)))))
+        Membership.koperasi_id == koperasi_id, Membership.status.in_((MemberStatus.ACTIVE, MemberStatus.RESIGNING)),
+        confirmed())))
 
 
 def publish(meeting: Meeting) -> int:

@@ -16,6 +16,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, URLSafeSerializer
 from lokal import parse_nik
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.accounts import User
@@ -58,6 +59,7 @@ class Membership(db.Model):
                  sqlite_where=sa.text(OPEN_SQL), postgresql_where=sa.text(OPEN_SQL)),
         sa.UniqueConstraint("koperasi_id", "member_number"),
         sa.Index("ix_membership_queue", "koperasi_id", "status", "applied_at"),
+        sa.Index("ix_membership_claims", "koperasi_id", "claim_requested_at"),  # the office's claim queue
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -97,10 +99,20 @@ class Membership(db.Model):
     koperasi: Mapped[Koperasi] = relationship(lazy="joined")
     user: Mapped[User] = relationship(foreign_keys=[user_id], lazy="joined")
 
-    @property
+    # Asked by the account holder (models.claims.request); a refusal's reason stays until the
+    # number is corrected or the koperasi confirms them after all.
+    claim_requested_at: Mapped[datetime | None]
+    claim_refusal: Mapped[str | None] = mapped_column(sa.Text)
+
+    @hybrid_property
     def awaiting_claim(self) -> bool:
         """Imported, and the koperasi has not yet confirmed the account holder is this member."""
         return self.imported and self.claimed_at is None
+
+    @awaiting_claim.inplace.expression
+    @classmethod
+    def _awaiting_claim(cls):
+        return sa.and_(cls.imported.is_(True), cls.claimed_at.is_(None))
 
     @property
     def status_label(self):
@@ -113,6 +125,19 @@ class Membership(db.Model):
     @property
     def is_card(self) -> bool:
         return self.member_number is not None
+
+
+def held_by(user_id: int):
+    """SQL: the memberships that are this person's own. An imported membership the koperasi has
+    not yet confirmed them for (``awaiting_claim``) is not: its balances, loans, SHU, card, votes
+    and notifications stay the koperasi's until then (the number in the import may be wrong).
+    Every member-side query of "my membership" goes through this clause (``confirmed`` for lists)."""
+    return sa.and_(Membership.user_id == user_id, confirmed())
+
+
+def confirmed():
+    """SQL: a membership whose holder the koperasi knows (joined, or an import confirmed)."""
+    return sa.not_(Membership.awaiting_claim)
 
 
 def mask_nik(nik: str) -> str:

@@ -42,6 +42,9 @@ class Kind(enum.StrEnum):
     MINUTES_PUBLISHED = "minutes_published"
     SHU_CREDITED = "shu_credited"
     ANNOUNCEMENT = "announcement"
+    CLAIM_REQUESTED = "claim_requested"  # to the staff who approve members
+    CLAIM_CONFIRMED = "claim_confirmed"
+    CLAIM_REFUSED = "claim_refused"
 
 
 class Notification(db.Model):

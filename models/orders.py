@@ -43,7 +43,7 @@ from models.keys import fingerprint, same
 from models.koperasi import Koperasi
 from models.ledger import SAVINGS, Leg, Purpose, credit_savings, debit_savings, lock, post
 from models.market import Product, Store
-from models.membership import Membership, MemberStatus
+from models.membership import Membership, MemberStatus, held_by
 from models.money import idr
 from models.notifications import Kind, notify
 from models.transactions import MemberTransaction
@@ -160,7 +160,7 @@ def active_memberships(user: User) -> dict[int, int]:
     if not user or not user.is_authenticated:
         return {}
     return dict(db.session.execute(sa.select(Membership.koperasi_id, Membership.id).where(
-        Membership.user_id == user.id, Membership.status == MemberStatus.ACTIVE)).all())
+        held_by(user.id), Membership.status == MemberStatus.ACTIVE)).all())
 
 
 def price_for(product: Product, member_of: dict[int, int]) -> int:

@@ -22,7 +22,7 @@ import sqlalchemy as sa
 from models.base import db
 from models.koperasi import Koperasi
 from models.loans import Instalment, Loan, LoanStatus
-from models.membership import Membership, MemberStatus
+from models.membership import Membership, MemberStatus, confirmed
 from models.notifications import Kind, Notification, add_many
 
 DUE_SOON_DAYS = 3
@@ -39,7 +39,7 @@ def _instalments(*where) -> list[tuple]:
     return db.session.execute(
         sa.select(Instalment, Loan.id, Loan.koperasi_id, Membership.user_id, Koperasi.slug)
         .join(Loan, Loan.id == Instalment.loan_id).join(Membership, Membership.id == Loan.membership_id)
-        .join(Koperasi, Koperasi.id == Loan.koperasi_id).where(*where)).all()
+        .join(Koperasi, Koperasi.id == Loan.koperasi_id).where(confirmed(), *where)).all()
 
 
 def _due_soon(today: date) -> list[dict]:
@@ -68,7 +68,7 @@ def _pokok(today: date) -> list[dict]:
     rows = db.session.execute(
         sa.select(Membership.id, Membership.user_id, Membership.koperasi_id, Membership.pokok_owed_idr,
                   Membership.joined_on, Koperasi.slug).join(Koperasi, Koperasi.id == Membership.koperasi_id)
-        .where(Membership.status == MemberStatus.APPROVED, Membership.pokok_owed_idr > 0,
+        .where(Membership.status == MemberStatus.APPROVED, Membership.pokok_owed_idr > 0, confirmed(),
                Membership.joined_on <= today - timedelta(days=EVERY))).all()
     return [dict(user_id=user_id, koperasi_id=koperasi_id, kind=str(Kind.POKOK_DUE), url=f"/k/{slug}/me",
                  params={"amount": owed}, once_key=f"pokok:{membership_id}:{_slot(joined, today).isoformat()}")

@@ -120,7 +120,7 @@ def seller_membership(store: Store, user) -> Membership:
     if store.status != StoreStatus.APPROVED:
         raise DomainError(_l("The store must be open (approved by the koperasi) to apply."))
     membership = db.session.get(Membership, store.membership_id)
-    if membership is None or membership.status != MemberStatus.ACTIVE:
+    if membership is None or membership.status != MemberStatus.ACTIVE or membership.awaiting_claim:
         raise DomainError(_l("Only an active member can apply for a loan."))
     return membership
 

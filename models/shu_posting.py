@@ -34,7 +34,7 @@ from models.errors import DomainError
 from models.koperasi import Koperasi
 from models.ledger import MEMBER_OPEN, Leg, Purpose, SavingsBalance, lock, post
 from models.meetings import Meeting
-from models.membership import Membership, MemberStatus
+from models.membership import Membership, MemberStatus, confirmed
 from models.notifications import Kind, Notification
 from models.shu import ShuPlan, check_year_closed, preview
 
@@ -236,7 +236,9 @@ def _credit_sukarela(amounts: dict[int, int]) -> None:
 
 def _tell(plan: ShuPlan, koperasi: Koperasi, paid: list[tuple[ShuShare, str]], ids: list[int]) -> None:
     """``Kind.SHU_CREDITED`` to each member paid in this batch: one INSERT, pushed after commit."""
-    users = dict(db.session.execute(sa.select(Membership.id, Membership.user_id).where(Membership.id.in_(ids))).all())
+    users = dict(db.session.execute(sa.select(Membership.id, Membership.user_id).where(
+        Membership.id.in_(ids), confirmed())).all())
+    paid = [(s, to) for s, to in paid if s.membership_id in users]  # not to an import nobody has claimed yet
     if not paid:
         return
     rows = [{"user_id": users[s.membership_id], "koperasi_id": koperasi.id, "kind": str(Kind.SHU_CREDITED),

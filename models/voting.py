@@ -66,7 +66,7 @@ from models.attendance import eligible_clause, is_eligible
 from models.base import db, utcnow
 from models.errors import Checks, DomainError
 from models.meetings import Meeting
-from models.membership import Membership
+from models.membership import Membership, confirmed
 from models.notifications import Kind, notify_many
 
 MOTION, ELECTION = "motion", "election"
@@ -298,7 +298,7 @@ def announce(proposal_id: int) -> int:
         return 0
     meeting = proposal.meeting
     koperasi = meeting.koperasi
-    users = db.session.scalars(sa.select(Membership.user_id).where(eligible_clause(meeting))).all()
+    users = db.session.scalars(sa.select(Membership.user_id).where(eligible_clause(meeting), confirmed())).all()
     url = f"/k/{koperasi.slug}/rat/{meeting.id}/vote/{proposal.id}"
     params = {"title": proposal.title, "opens_at": proposal.opens_at.isoformat(),
               "closes_at": proposal.closes_at.isoformat(), "meeting": meeting.title}

@@ -28,12 +28,14 @@ from models import (
     voting,
 )
 from models import koperasi as kop
+from models.accounts import register_user
 from models.announcements import Announcement
 from models.attendance import Attendance
 from models.base import utcnow
 from models.capital import CapitalRule
 from models.cashbook import CashCount
 from models.chart import add_sub_account
+from models.claims import request as request_claim
 from models.duties import DUTIES, NEW_STAFF_ROLE, Duty, Role, may
 from models.errors import DomainError
 from models.import_batch import ImportBatch
@@ -49,6 +51,7 @@ from models.shu import ShuPlan
 from models.voting import Proposal
 from models.zones import WIB, zone_of
 from tests.conftest import board, fund, koperasi_data, login
+from tests.imported import make_imported
 from tests.pdf_files import AKTA_PDF, pdfs
 from web.extensions import db as _db
 
@@ -138,6 +141,10 @@ def world(app, db, make_koperasi, make_member, make_user, make_staff, make_store
     deed = documents.attach(k, {documents.AKTA: AKTA_PDF}, os.path.join(media, documents.DOCUMENTS_FOLDER), approver)[0]
     documents.keep_ktp(applicant, b"RIFF-a-ktp-photo", os.path.join(media, documents.KTP_FOLDER))
     health.save_questionnaire(k, shu_ids["shu_ready"], ["u1"], approver)  # issue 12: a rating ready to publish
+    # issue 12: claims — an imported member whose number's owner registered and asked to be confirmed
+    claimed = make_imported(k, "081366660000", nik=NIKS[30], number="KSR-L0001")
+    register_user("Rudi Hartono", "081366660000", "sandi-aman-1")
+    request_claim(claimed)
     db.session.commit()
     other = make_koperasi(name="Koperasi Tetangga", member_prefix="KTG")
     candidate = make_user(full_name="Calon Staf", mobile="081377770000")
@@ -153,7 +160,7 @@ def world(app, db, make_koperasi, make_member, make_user, make_staff, make_store
                expense=chart_of["utilities"].id, reserve=chart_of["reserve"].id, spare=spare.id, cashref=paid.ref,
                count=short.id, rat=rat.id, item=rat_items[1].id, draft=draft.id, held=held.id,
                card=member.member_number, meeting=rat.id, proposal=motion.id, kdoc=deed.id,
-               health_year=shu_ids["shu_ready"], **shu_ids, batch=_import_world(k, approver))
+               health_year=shu_ids["shu_ready"], **shu_ids, batch=_import_world(k, approver), claim=claimed.id)
     return dict(k=k, ids=ids, clients=clients, candidate=candidate)
 
 
@@ -363,6 +370,13 @@ ACTIONS = [
     # issue 12: capital
     ("working-capital rule", Duty.READ, OFFICE + "/capital-rule", None),
     ("set the working-capital rule", Duty.MANAGE_SETTINGS, OFFICE + "/capital-rule", {"percent": "200", "months": "3"}),
+    # issue 12: claims
+    ("claims", Duty.READ, OFFICE + "/claims", None),
+    ("a claim", Duty.READ, OFFICE + "/claims/{claim}", None),
+    ("confirm a claim", Duty.APPROVE_MEMBER, OFFICE + "/claims/{claim}", {"form": "confirm"}),
+    ("confirm a claim at the counter", Duty.APPROVE_MEMBER, OFFICE + "/claims/{claim}/confirm", {}),
+    ("refuse a claim", Duty.APPROVE_MEMBER, OFFICE + "/claims/{claim}/refuse", {"reason": "Nama di KTP berbeda"}),
+    ("correct an imported number", Duty.APPROVE_MEMBER, OFFICE + "/claims/{claim}/number", {"mobile": "081366660001"}),
 ]
 # Actions that answer with the page itself (what they show is for this response only), not a redirect.
 SHOWN_NOT_REDIRECTED = {"reveal a NIK"}

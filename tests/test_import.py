@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from flask_babel import force_locale
 from openpyxl import Workbook
 
-from models import books_check, import_batch, koperasi_export, loans
+from models import books_check, claims, import_batch, koperasi_export, loans
 from models import import_sheets as sheets
 from models import koperasi_import as reader
 from models.errors import DomainError
@@ -487,7 +487,11 @@ def test_an_imported_member_with_an_account_keeps_it_and_the_loan_page_works(app
     assert paid.status_code == 303
     db.session.expire_all()
     assert loans.owed(db.session.get(Loan, imported.id)).total == 3_000_000 + 6 * 60_000 - 10_000
-    assert login(app.test_client(), siti).get(f"/k/{kop.slug}/me/loans/{imported.id}").status_code == 200
+    member_client = login(app.test_client(), siti)
+    assert member_client.get(f"/k/{kop.slug}/me/loans/{imported.id}").status_code != 200  # not hers until confirmed
+    claims.confirm(db.session.get(Membership, membership.id), board(kop))  # the koperasi knows her (models.claims)
+    db.session.commit()
+    assert member_client.get(f"/k/{kop.slug}/me/loans/{imported.id}").status_code == 200
 
 
 def test_the_pages_stay_small_with_many_problems(app, kop, cutover, make_staff, media, db):

@@ -10,7 +10,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from wtforms import BooleanField, EmailField, HiddenField, PasswordField, StringField, TelField
 from wtforms.validators import DataRequired, Length, Optional
 
-from models import accounts
+from models import accounts, claims
 from models import home as homepage
 from views.fields import NEW_PASSWORD, NEXT_URL, PASSWORD_TYPED, PHONE_TYPED, Form
 from views.forms import run
@@ -77,7 +77,8 @@ def register():
     if done := run(form, register_user, check=check):
         login_user(done.value)
         flash(_("Welcome to Kopz, %(name)s!", name=done.value.full_name), "success")
-        return see_other(url_for("public.home"))
+        # A koperasi imported them under this number: their cards say what happens next.
+        return see_other(url_for("membership.cards") if claims.awaiting(done.value) else url_for("public.home"))
     return render("accounts/register.html", form=form, status=422 if form.errors else 200)
 
 

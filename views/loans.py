@@ -32,7 +32,7 @@ from models.loans import (
     LoanProduct,
     LoanStatus,
 )
-from models.membership import Membership
+from models.membership import Membership, held_by
 from models.statement import entry_label
 from models.zones import zone_of
 from views.fields import page_of, query_int
@@ -135,7 +135,7 @@ def simulator(slug):
 def _my_loans(membership: Membership):
     """The current user's loans in this koperasi (any of their memberships there)."""
     return (sa.select(Loan).join(Membership, Loan.membership_id == Membership.id)
-            .where(Membership.user_id == current_user.id, Loan.koperasi_id == membership.koperasi_id))
+            .where(held_by(current_user.id), Loan.koperasi_id == membership.koperasi_id))
 
 
 def _my_loan(membership: Membership, loan_id: int) -> Loan:

@@ -14,16 +14,17 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf.file import FileField
+from werkzeug.exceptions import NotFound
 from wtforms import BooleanField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
-from models import documents, dues, resignation, savings, shu_posting
+from models import claims, documents, dues, resignation, savings, shu_posting
 from models import membership as members
 from models import statement as mutasi
 from models.errors import Checks
 from models.health import published_category
 from models.ledger import SAVINGS_LABELS, balances
-from models.membership import Membership, MemberStatus
+from models.membership import Membership, MemberStatus, held_by
 from models.zones import zone_of
 from views.fields import KEPT_TOKENS, Form, choices, page_of, take_pictures
 from views.forms import run
@@ -128,9 +129,9 @@ def cards():
     """All of the user's memberships and applications, each a card."""
     if not current_user.is_authenticated:
         # The Cards tab is in every page's menu: explain, rather than bounce to a form.
-        return render("membership/cards.html", cards=[], applications=[], qr={})
+        return render("membership/cards.html", cards=[], applications=[], qr={}, unclaimed=[])
     rows = db.session.scalars(
-        sa.select(Membership).where(Membership.user_id == current_user.id)
+        sa.select(Membership).where(held_by(current_user.id))
         .order_by(Membership.applied_at.desc(), Membership.id.desc())).all()
     cards = sorted((m for m in rows if m.is_card), key=lambda m: m.status == MemberStatus.RESIGNED)
     # An application is worth showing until a newer one to the same koperasi replaces it.
@@ -139,7 +140,8 @@ def cards():
         newest.setdefault(m.koperasi_id, m)
     applications = [m for m in rows if not m.is_card and newest[m.koperasi_id] is m]
     qr = {m.id: qr_data_uri(m) for m in cards if m.status != MemberStatus.RESIGNED}
-    return render("membership/cards.html", cards=cards, applications=applications, qr=qr)
+    return render("membership/cards.html", cards=cards, applications=applications, qr=qr,
+                  unclaimed=claims.awaiting(current_user), claim_form=ConfirmForm(formdata=None))
 
 
 @bp.get("/v/<token>")
@@ -158,7 +160,12 @@ def verify(token):
 @bp.get("/k/<slug>/me")
 def me(slug):
     """The member's own page in a koperasi: card, savings, dues owed, the statement."""
-    membership = my_membership(slug)
+    try:
+        membership = my_membership(slug)
+    except NotFound:
+        if claims.awaiting_in(current_user, slug):  # an import: theirs once the koperasi confirms them
+            return see_other(url_for("membership.cards") + f"#claim-{slug}")
+        raise
     qr = qr_data_uri(membership) if membership.is_card and membership.status != MemberStatus.RESIGNED else None
     context = _savings_context(membership) if membership.is_card else {}
     autopay_form = AutopayForm(formdata=None, autopay=membership.wajib_autopay)

@@ -43,10 +43,14 @@ KIND_LABELS = {
     Kind.MINUTES_PUBLISHED: _l("Meeting minutes published"),
     Kind.SHU_CREDITED: _l("SHU credited"),
     Kind.ANNOUNCEMENT: _l("Announcements from my koperasi"),
+    Kind.CLAIM_REQUESTED: _l("A member claims an imported membership (staff)"),
+    Kind.CLAIM_CONFIRMED: _l("My imported membership confirmed"),
+    Kind.CLAIM_REFUSED: _l("My imported membership not confirmed"),
 }
 # The kinds as the settings page groups them (each kind in one group).
 GROUPS = [
-    (_l("Membership and savings"), [Kind.APPLICATION_APPROVED, Kind.APPLICATION_REJECTED, Kind.POKOK_DUE]),
+    (_l("Membership and savings"), [Kind.APPLICATION_APPROVED, Kind.APPLICATION_REJECTED, Kind.POKOK_DUE,
+                                        Kind.CLAIM_CONFIRMED, Kind.CLAIM_REFUSED, Kind.CLAIM_REQUESTED]),
     (_l("Loans"), [Kind.LOAN_APPROVED, Kind.LOAN_REJECTED, Kind.LOAN_DISBURSED, Kind.INSTALMENT_DUE,
                    Kind.INSTALMENT_OVERDUE]),
     (_l("Market"), [Kind.ORDER_RECEIVED, Kind.ORDER_STATUS, Kind.STORE_APPROVED]),

@@ -25,7 +25,7 @@ from models.errors import DomainError
 from models.images import reencode
 from models.koperasi import Staff
 from models.market import Product, ProductPhoto, Store
-from models.membership import Membership, MemberStatus
+from models.membership import Membership, MemberStatus, held_by
 from views.fields import parse_whole, query_int, take_pictures
 from views.forms import failed, run
 from views.seller_forms import PriceForm, ProductForm, StoreForm
@@ -72,7 +72,7 @@ def _row(product: Product, status: int = 200, **extra):
 def open_store(slug):
     koperasi = visible_koperasi(slug)
     member = db.session.scalar(sa.select(Membership.id).where(
-        Membership.user_id == current_user.id, Membership.koperasi_id == koperasi.id,
+        held_by(current_user.id), Membership.koperasi_id == koperasi.id,
         Membership.status == MemberStatus.ACTIVE))
     staff = db.session.scalar(sa.select(Staff).where(Staff.koperasi_id == koperasi.id,
                                                      Staff.user_id == current_user.id))

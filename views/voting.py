@@ -10,7 +10,7 @@ from flask_login import current_user
 from models import attendance, voting, voting_results
 from models.koperasi import Koperasi
 from models.meetings import DRAFT, Meeting
-from models.membership import Membership
+from models.membership import Membership, held_by
 from views.fields import page_of
 from views.forms import failed, run
 from views.voting_forms import ballot_form
@@ -35,7 +35,7 @@ def _reader(slug: str, meeting_id: int) -> tuple[Koperasi, Meeting, Membership |
     # the membership that votes at this meeting (a member who left after the record date and
     # rejoined votes with the old one), else the newest with a member number
     membership = db.session.scalar(
-        sa.select(Membership).where(Membership.koperasi_id == koperasi.id, Membership.user_id == current_user.id,
+        sa.select(Membership).where(Membership.koperasi_id == koperasi.id, held_by(current_user.id),
                                     Membership.member_number.is_not(None))
         .order_by(attendance.eligible_clause(meeting).desc(), Membership.applied_at.desc(), Membership.id.desc())
         .limit(1))

@@ -112,6 +112,7 @@ def configure_blueprints(app: Flask) -> None:
         capital,
         cashbook,
         chart,
+        claims,
         directory,
         documents,
         dues,
@@ -144,5 +145,5 @@ def configure_blueprints(app: Flask) -> None:
     for module in (public, accounts, pwa, directory, membership, office, office_members, admin, teller, loans,
                    loan_book, seller, office_stores, stock_sync, market, orders, books, periods, dues, cashbook,
                    chart, voting, voting_office, push, meetings, rat, shu, notifications, announcements, regulator,
-                   documents, health, imports, capital):
+                   documents, health, imports, capital, claims):
         app.register_blueprint(module.bp)

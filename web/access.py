@@ -5,7 +5,8 @@
   a role whose duties (``models.duties``) do not include ``duty`` gets 403.
 - ``can(duty)``: in templates, may the current staff member do it here (hides buttons).
 - ``Office.get`` / ``Office.select``: rows of that koperasi only.
-- ``my_membership(slug)``: the current user's own membership there, else 404.
+- ``my_membership(slug)``: the current user's own membership there, else 404. An imported
+  membership the koperasi has not confirmed them for is not theirs yet (``membership.held_by``).
 - ``insider(slug)``: the koperasi for its members (with a card) and its staff, else 404
   (the RAT's documents are theirs alone).
 - ``visible_koperasi(slug)``: verified koperasi for everyone; a pending or rejected one
@@ -24,7 +25,7 @@ from flask_login import current_user, login_required
 
 from models.duties import Duty
 from models.koperasi import Koperasi, Staff, Status
-from models.membership import Membership
+from models.membership import Membership, held_by
 from web.extensions import db, login_manager
 
 
@@ -80,7 +81,7 @@ def my_membership(slug: str) -> Membership:
     if not current_user.is_authenticated:
         abort(login_manager.unauthorized())
     membership = db.session.scalar(
-        sa.select(Membership).join(Koperasi).where(Koperasi.slug == slug, Membership.user_id == current_user.id)
+        sa.select(Membership).join(Koperasi).where(Koperasi.slug == slug, held_by(current_user.id))
         .order_by(Membership.applied_at.desc(), Membership.id.desc()).limit(1))
     if membership is None:
         abort(404)
@@ -102,7 +103,7 @@ def insider(slug: str) -> Insider:
     if koperasi is None:
         abort(404)
     membership = db.session.scalar(sa.select(Membership).where(
-        Membership.koperasi_id == koperasi.id, Membership.user_id == current_user.id,
+        Membership.koperasi_id == koperasi.id, held_by(current_user.id),
         Membership.member_number.is_not(None), Membership.status != "resigned"))
     staff = staff_role(koperasi)
     if membership is None and staff is None:

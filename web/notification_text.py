@@ -170,6 +170,24 @@ def _announcement(p: Params) -> tuple[str, str]:
     return p.text("title") or _("Announcement"), p.text("excerpt")
 
 
+def _claim_requested(p: Params) -> tuple[str, str]:
+    return (_("Membership claim to check"),
+            _("%(name)s says member %(number)s is them: check their KTP before confirming.", name=p.text("name"),
+              number=p.text("number")))
+
+
+def _claim_confirmed(p: Params) -> tuple[str, str]:
+    return (_("Membership confirmed"),
+            _("Your membership %(number)s is confirmed: your card, savings and loans are open to you.",
+              number=p.text("number")))
+
+
+def _claim_refused(p: Params) -> tuple[str, str]:
+    return (_("Membership not confirmed"),
+            _("The koperasi could not confirm that this membership is yours. Reason: %(reason)s",
+              reason=p.text("reason")))
+
+
 TEXTS: dict[str, Callable[[Params], tuple[str, str]]] = {
     Kind.APPLICATION_APPROVED: _application_approved,
     Kind.APPLICATION_REJECTED: _application_rejected,
@@ -187,6 +205,9 @@ TEXTS: dict[str, Callable[[Params], tuple[str, str]]] = {
     Kind.MINUTES_PUBLISHED: _minutes_published,
     Kind.SHU_CREDITED: _shu_credited,
     Kind.ANNOUNCEMENT: _announcement,
+    Kind.CLAIM_REQUESTED: _claim_requested,
+    Kind.CLAIM_CONFIRMED: _claim_confirmed,
+    Kind.CLAIM_REFUSED: _claim_refused,
 }
 
 

@@ -21,7 +21,8 @@
   asks applicants for a KTP photo, and one applicant waits with theirs;
 - health.py: last year's health rating, its management questionnaire filled and its category published;
 - imported.py: Koperasi Simpan Pinjam Sumber Rejeki (Bandung), brought in through the import of a
-  filled template (60 members, their savings, loans being repaid) and its opening cash.
+  filled template (60 members, their savings, loans being repaid) and its opening cash;
+- claims.py: imported members of the fourth Bandung koperasi, one claim waiting for the office.
 
 Idempotent: each record is looked up by a natural key first (mobile number, legal number,
 open membership, store and product name, loan purpose), and every posting carries a fixed
@@ -39,6 +40,7 @@ from models.koperasi import Koperasi
 from models.membership import WIB
 from web.demo import books, voting
 from web.demo.capital import working_capital
+from web.demo.claims import imported_claims
 from web.demo.documents import ktp_rule, legal_documents
 from web.demo.gateway import CITIES, KINDS, NAMES, PENDING, koperasi, member, staff
 from web.demo.health import health_of_last_year
@@ -110,4 +112,5 @@ def load() -> Counter:
     imported_koperasi(added, platform)  # through the real import: template, preview, job
     legal_documents(added)  # every koperasi's, the imported one's too
     ktp_rule(added, bandung[1])
+    imported_claims(added, bandung[3], board_of(bandung[3]))  # a koperasi no other flow above touches
     return added
