@@ -31,7 +31,9 @@ lock:
 install: $(VENV)/.installed
 install-test: $(VENV)/.installed-test
 
-translations: install
+MO := translations/id/LC_MESSAGES/messages.mo translations/en/LC_MESSAGES/messages.mo
+translations: install $(MO)
+$(MO) &: translations/id/LC_MESSAGES/messages.po translations/en/LC_MESSAGES/messages.po
 	KOPZ_ENV=development $(PY) -m flask translate --compile-only >/dev/null
 
 db: install translations

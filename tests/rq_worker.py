@@ -19,7 +19,8 @@ from tests.conftest import require
 from tests.fake_push import VAPID
 from web.config import ROOT
 
-REDIS_URL = "redis://127.0.0.1:6379/13"
+# Its own Redis database, flushed around each use; CI gives each of its two parallel runs another.
+REDIS_URL = os.environ.get("TEST_WORKER_REDIS_URL", "redis://127.0.0.1:6379/13")
 
 
 def _redis() -> Redis | None:
