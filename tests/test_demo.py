@@ -121,7 +121,11 @@ def test_the_demo_is_believable(app, db):
     imported = db.session.scalar(sa.select(Koperasi).where(Koperasi.name == "Koperasi Simpan Pinjam Sumber Rejeki"))
     flags = db.session.execute(sa.select(Membership.imported, Membership.claimed_at).where(
         Membership.koperasi_id == imported.id)).all()
-    assert len(flags) == 60 and all(flag and claimed is None for flag, claimed in flags)
+    assert len(flags) == 60 and all(flag for flag, _ in flags) and sum(claimed is not None for _, claimed in flags) == 1
+    dadang, euis = (db.session.scalar(sa.select(Membership).where(
+        Membership.koperasi_id == imported.id, Membership.member_number == f"SRJ-{n:05d}")) for n in (3, 2))
+    assert not dadang.awaiting_claim and not dadang.user.placeholder  # registered, confirmed: sees his loan
+    assert euis.awaiting_claim and euis.claim_requested_at is not None and not euis.user.placeholder
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Loan).where(Loan.koperasi_id == imported.id)) > 3
     assert ensure_chart(imported)["opening_equity"].balance == 0 and books_check.check() == []
     before = db.session.scalar(sa.select(sa.func.count()).select_from(Entry).where(Entry.koperasi_id == imported.id))

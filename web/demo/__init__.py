@@ -22,7 +22,7 @@
 - health.py: last year's health rating, its management questionnaire filled and its category published;
 - imported.py: Koperasi Simpan Pinjam Sumber Rejeki (Bandung), brought in through the import of a
   filled template (60 members, their savings, loans being repaid) and its opening cash;
-- claims.py: imported members of the fourth Bandung koperasi, one claim waiting for the office.
+- claims.py: two of the imported koperasi's members registered: one confirmed, one claim waiting.
 
 Idempotent: each record is looked up by a natural key first (mobile number, legal number,
 open membership, store and product name, loan purpose), and every posting carries a fixed
@@ -109,8 +109,8 @@ def load() -> Counter:
     health_of_last_year(added, first, crew["pengurus"])  # its books closed, its SHU split set
     notifications(added, first, crew["pengurus"])  # after every flow that notifies
     regulator_settings(added, first)
-    imported_koperasi(added, platform)  # through the real import: template, preview, job
+    sumber_rejeki = imported_koperasi(added, platform)  # through the real import: template, preview, job
+    imported_claims(added, sumber_rejeki, db.session.get(User, sumber_rejeki.created_by_id))
     legal_documents(added)  # every koperasi's, the imported one's too
     ktp_rule(added, bandung[1])
-    imported_claims(added, bandung[3], board_of(bandung[3]))  # a koperasi no other flow above touches
     return added

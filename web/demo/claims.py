@@ -1,47 +1,39 @@
-"""Imported members waiting to be claimed, in the fourth Bandung koperasi (no other demo flow
-touches it): Wati registered with the number her koperasi imported and asked to be confirmed
-(her claim waits at /k/<slug>/office/claims for Asep, its admin pengurus); Rudi has not
-registered yet (his placeholder cannot log in; staff confirm him at the counter once he has)."""
+"""Claims in the koperasi that came in through the import (web/demo/imported.py): its members
+have placeholder accounts under the numbers its paper books had. Two of them have since
+registered with their number: Dadang (member 3, a loan being repaid) was confirmed at the
+counter and sees his savings and loan; Euis (member 2) asked to be confirmed and waits at
+/k/<slug>/office/claims for Dedi, its pengurus. The other 58 have not registered yet."""
 
 from __future__ import annotations
 
 from collections import Counter
-from datetime import date
 
 import sqlalchemy as sa
 
-from models import claims, savings
-from models.accounts import User, placeholder_for, register_user
+from models import claims
+from models.accounts import User, register_user
 from models.koperasi import Koperasi
-from models.ledger import find_by_key
-from models.membership import Membership, from_nik
-from web.demo.money import demo_key
-from web.demo.people import DEMO_PASSWORD, user_by_mobile
+from models.membership import Membership
+from web.demo.people import DEMO_PASSWORD
 from web.extensions import db
 
-# name, mobile, NIK, sukarela brought from the paper books, registered on Kopz
-IMPORTED = [("Wati Susanti", "081200000004", "3273115507880002", 1_250_000, True),
-            ("Rudi Hartono", "081200000005", "3273011508900007", 400_000, False)]
+CONFIRMED, WAITING = 3, 2  # member numbers (…-00003, …-00002) in the imported file
+
+
+def mobile_of(n: int) -> str:
+    """The number web/demo/imported.py wrote for member ``n``."""
+    return f"08572{n:07d}"
 
 
 def imported_claims(added: Counter, koperasi: Koperasi, board: User) -> None:
-    for n, (name, mobile, nik, sukarela, registered) in enumerate(IMPORTED, start=1):
-        number = f"{koperasi.member_prefix}-L{n:04d}"
-        membership = db.session.scalar(sa.select(Membership).where(Membership.koperasi_id == koperasi.id,
-                                                                   Membership.member_number == number))
-        if membership is None:
-            user = user_by_mobile(mobile) or placeholder_for("+62" + mobile[1:], name)
-            membership = Membership(koperasi_id=koperasi.id, user_id=user.id, status="active", full_name=name, nik=nik,
-                                    address="Jl. Cigadung Raya No. 5, Bandung", occupation="Petani",
-                                    member_number=number, joined_on=date(2018, 7, 1), imported=True, **from_nik(nik))
-            db.session.add(membership)
-            db.session.flush()
-            added["imported members"] += 1
-        key = demo_key(f"claim-sukarela-{number}")
-        if find_by_key(koperasi, key) is None:
-            savings.deposit(membership, "sukarela", sukarela, "cash", board, key=key)
-        if registered and membership.user.placeholder:
-            register_user(name, mobile, DEMO_PASSWORD)
+    for n in (CONFIRMED, WAITING):
+        membership = db.session.scalar(sa.select(Membership).where(
+            Membership.koperasi_id == koperasi.id, Membership.member_number == f"{koperasi.member_prefix}-{n:05d}"))
+        if membership.user.placeholder:  # they register with the number the koperasi had
+            register_user(membership.full_name, mobile_of(n), DEMO_PASSWORD)
             db.session.refresh(membership)
-        if registered and membership.awaiting_claim and membership.claim_requested_at is None:
+            added["claimed accounts"] += 1
+        if membership.awaiting_claim and membership.claim_requested_at is None:
             claims.request(membership)
+        if n == CONFIRMED and membership.awaiting_claim:
+            claims.confirm(membership, board)
