@@ -42,6 +42,7 @@ from datetime import date, datetime
 from fractions import Fraction
 
 import sqlalchemy as sa
+from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -312,6 +313,12 @@ def _accounts(rows: list[reader.MemberRow]) -> dict[str, int]:
     return found
 
 
+def _imported_purpose() -> str:
+    """A loan's purpose is the koperasi's own words, kept as typed (Indonesian), whoever reads it."""
+    with force_locale("id"):
+        return str(_l("Brought in by the import"))
+
+
 def _loans(koperasi: Koperasi, rows, memberships, loans_by_member: dict) -> list[Leg]:
     """Each member's loans, repaying, with the instalments left; the receivable legs."""
     products = {p.id: p for p in db.session.scalars(sa.select(LoanProduct).where(
@@ -322,7 +329,7 @@ def _loans(koperasi: Koperasi, rows, memberships, loans_by_member: dict) -> list
             product = products[row.product_id]
             loan = Loan(koperasi_id=koperasi.id, membership_id=m.id, product_id=product.id, status=LoanStatus.ACTIVE,
                         requested_idr=row.original_idr, principal_idr=row.original_idr, tenor=row.tenor,
-                        purpose=str(_l("Brought in by the import")), method=row.method, monthly_rate_bp=row.rate_bp,
+                        purpose=_imported_purpose(), method=row.method, monthly_rate_bp=row.rate_bp,
                         fee_idr=0, fee_mode=product.fee_mode, late_fee_mode=product.late_fee_mode,
                         late_fee_idr=product.late_fee_idr, late_fee_bp=product.late_fee_bp,
                         late_fee_cap_idr=product.late_fee_cap_idr, rebate_rule=product.rebate_rule,

@@ -516,3 +516,36 @@ def test_members_who_joined_through_kopz_are_exported_and_import_elsewhere(kop, 
     today = zone_of(kop).today()
     batch, result = preview(other, [("e.xlsx", xlsx(exported, []))], today, media, db)
     assert result.problems == [] and batch.totals_dict()["pokok"] == 100_000
+
+
+# ---------------------------------------------------------------- claimed through the app
+
+def test_an_imported_member_registers_claims_and_after_the_confirmation_sees_what_the_file_held(
+        app, kop, cutover, make_staff, media, db):
+    """The whole way of a member the import brought in: their number registers (taking the
+    placeholder over), their card waits for the koperasi, the board confirms, and then their
+    savings and loan are the file's figures."""
+    members, loan_rows = members_and_loans(8, cutover)
+    confirm_and_run(kop, preview(kop, [("a.xlsx", xlsx(members, loan_rows))], cutover, media, db)[0], media, db)
+    borrower = next(m for m in members if m["member_number"] == loan_rows[0]["member_number"])
+    person = app.test_client()
+    registered = person.post("/register", data={"full_name": borrower["full_name"], "mobile": borrower["mobile"],
+                                                "password": "sandi-rahasia-9", "agree": "y"})
+    assert registered.status_code == 303
+    me = f"/k/{kop.slug}/me"
+    assert person.get(me).status_code != 200  # nothing of it before the koperasi knows them
+    assert "Rp" not in text_of(person.get("/cards").text).split(kop.name, 1)[1][:400]
+    assert person.post(f"/k/{kop.slug}/claim").status_code == 303
+    membership = db.session.scalar(sa.select(Membership).where(
+        Membership.koperasi_id == kop.id, Membership.member_number == borrower["member_number"]))
+    office = login(app.test_client(), make_staff(kop, "pengurus"))
+    assert office.post(f"/k/{kop.slug}/office/claims/{membership.id}", data={"form": "confirm"}).status_code == 303
+    page = text_of(person.get(me).text)
+    assert f"Rp{borrower['sukarela']:,}".replace(",", ".") in page
+    listed = text_of(person.get(f"/k/{kop.slug}/me/loans").text)
+    assert f"Rp{loan_rows[0]['original_idr']:,}".replace(",", ".") in listed and "Sedang diangsur" in listed
+    loan_id = db.session.scalar(sa.select(Loan.id).where(Loan.membership_id == membership.id))
+    detail = text_of(person.get(f"/k/{kop.slug}/me/loans/{loan_id}").text)
+    assert "Dimasukkan lewat impor" in detail  # its purpose, in the koperasi's words (Indonesian), not the job's English
+    principal = sum(int(x.replace(".", "")) for x in re.findall(r"Pokok Rp([\d.]+)", detail))
+    assert principal == loan_rows[0]["owed_idr"]  # the schedule repays the principal still owed, as the file said
