@@ -18,6 +18,7 @@ from models import books_check, cashbook, chart, ledger, loans, savings
 from models.cashbook import CashCount
 from models.errors import DomainError
 from models.ledger import Account, Entry, Leg, Purpose, post
+from models.zones import zone_of
 from tests.conftest import board, empty_tables, fund, login
 from web.extensions import db as _db
 
@@ -123,7 +124,7 @@ def test_ledger_check_finds_a_tampered_account_balance_and_negative_cash(kop, ac
 def test_a_teller_records_kas_keluar_and_sees_it_in_the_cash_book(kop, accounts, clients, db):
     fund(kop, 1_000_000)
     base = f"/k/{kop.slug}/office/cash"
-    form = {**TODAY_FORM, "day": date.today().isoformat(), "account": accounts["utilities"].id,
+    form = {**TODAY_FORM, "day": zone_of(kop).today().isoformat(), "account": accounts["utilities"].id,
             "money": accounts["cash"].id, "key": "k" * 40}
     posted = clients["teller"].post(base, data=form)
     assert posted.status_code == 303 and "/receipts/" in posted.location
@@ -141,7 +142,7 @@ def test_kas_keluar_beyond_the_cash_is_refused_with_the_form_kept(kop, accounts,
     fund(kop, 100_000)
     before = entries(db)
     page = clients["teller"].post(f"/k/{kop.slug}/office/cash", data={
-        **TODAY_FORM, "amount": "100.001", "day": date.today().isoformat(), "account": accounts["rent"].id,
+        **TODAY_FORM, "amount": "100.001", "day": zone_of(kop).today().isoformat(), "account": accounts["rent"].id,
         "money": accounts["cash"].id, "key": "n" * 40})
     assert page.status_code == 422
     assert "Uang di Kas tidak cukup" in text_of(page.text) and 'value="100.001"' in page.text
@@ -155,7 +156,7 @@ def test_kas_masuk_into_a_second_bank_with_a_receipt_photo(kop, accounts, client
     Image.new("RGB", (40, 30), "white").save(picture, "PNG")
     picture.seek(0)
     posted = clients["teller"].post(f"/k/{kop.slug}/office/cash", data={
-        "direction": "in", "day": date.today().isoformat(), "account": accounts["other_income"].id, "money": bri.id,
+        "direction": "in", "day": zone_of(kop).today().isoformat(), "account": accounts["other_income"].id, "money": bri.id,
         "amount": "2.500.000", "counterparty": "Dinas Koperasi", "note": "Sewa aula", "key": "m" * 40,
         "photo": (picture, "nota.png")}, content_type="multipart/form-data")
     assert posted.status_code == 303
