@@ -11,7 +11,6 @@ Rules kept here:
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import io
 import os
 import re
@@ -21,6 +20,7 @@ import warnings
 from flask_babel import lazy_gettext as _l
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from models import private_files
 from models.errors import DomainError
 
 LOGO_MAX_BYTES = 2 * 1024 * 1024
@@ -80,14 +80,7 @@ _KEPT_NAME = re.compile(r"[0-9a-f]{64}")
 def keep(data: bytes, folder: str, ext: str = "webp") -> str:
     """Put re-encoded picture bytes (or a checked PDF: ``ext="pdf"``) aside, content-addressed,
     until the form goes through; return the name. Leftovers older than a day are removed on the way."""
-    os.makedirs(folder, exist_ok=True)
-    name = hashlib.sha256(data).hexdigest()
-    path = os.path.join(folder, f"{name}.{ext}")
-    if not os.path.exists(path):
-        tmp = f"{path}.{os.getpid()}.tmp"
-        with open(tmp, "wb") as out:
-            out.write(data)
-        os.replace(tmp, path)
+    name = private_files.store(data, folder, ext)
     old = time.time() - KEEP_SECONDS
     for entry in os.scandir(folder):
         if entry.name.endswith(f".{ext}") and entry.stat().st_mtime < old:

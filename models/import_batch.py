@@ -46,7 +46,7 @@ from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column
 
-from models import import_sheets, jobs
+from models import import_sheets, jobs, private_files
 from models import koperasi_import as reader
 from models.accounts import User
 from models.base import db, utcnow
@@ -103,15 +103,7 @@ class ImportBatch(db.Model):
 def store(data: bytes, name: str, folder: str) -> str:
     """Keep an uploaded file under its SHA-256 name (once); return the stored name."""
     ext = "xlsx" if data[:4] == b"PK\x03\x04" else "csv"
-    stored = f"{hashlib.sha256(data).hexdigest()}.{ext}"
-    path = os.path.join(folder, stored)
-    if not os.path.exists(path):
-        os.makedirs(folder, exist_ok=True)
-        tmp = f"{path}.{os.getpid()}.tmp"
-        with open(tmp, "wb") as out:
-            out.write(data)
-        os.replace(tmp, path)
-    return stored
+    return f"{private_files.store(data, folder, ext)}.{ext}"
 
 
 def load(batch: ImportBatch, folder: str) -> list[tuple[str, bytes]]:

@@ -5,19 +5,36 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+import pytest
 import sqlalchemy as sa
 
 from models import loans, sales_record, savings
 from models import orders as shop
 from models.accounts import User
 from models.orders import Choice, OrderEvent, OrderStatus, add_to_cart, checkout
-from tests.conftest import board
+from tests.conftest import board, fund
 from web.extensions import db as _db
 
 WORKING = dict(name="Modal Kerja UMKM", method="flat", monthly_rate_bp=100, fee_bp=0, fee_mode="deducted",
                max_amount_idr=50_000_000, min_tenor=1, max_tenor=24, late_fee_mode="per_instalment",
                late_fee_idr=0)
 BUYER_NIKS = [f"32730115089500{n:02d}" for n in range(11, 30)]
+
+
+# The fixtures both capital test modules take (imported there by name).
+@pytest.fixture
+def kop(make_koperasi):
+    return fund(make_koperasi())
+
+
+@pytest.fixture
+def store(kop, make_store, make_user):
+    return make_store(kop, owner=make_user(full_name="Siti Penjual"))
+
+
+@pytest.fixture
+def goods(store, make_product):
+    return make_product(store, name="Beras 5 kg", price_idr=100_000, stock=500)
 
 
 def buyers(kop, make_member, make_user, n: int, sukarela: int = 5_000_000) -> list:

@@ -16,30 +16,18 @@ from models.capital import CapitalLoan, SaleDeduction
 from models.errors import DomainError
 from models.ledger import Entry, balances
 from models.loans import LoanStatus
+from tests import capital_setup
 from tests.capital_setup import WORKING, buyers, cancel, capital_loan, sell
-from tests.conftest import board, fund
+from tests.conftest import board
 from web.extensions import db as _db
 
 TODAY = date(2026, 7, 15)  # the record then covers 2026-01 … 2026-06
 
+kop, store, goods = capital_setup.kop, capital_setup.store, capital_setup.goods  # the shared fixtures
+
 
 def at(month: int, day: int = 10) -> datetime:
     return datetime(2026, month, day, 5)
-
-
-@pytest.fixture
-def kop(make_koperasi):
-    return fund(make_koperasi())
-
-
-@pytest.fixture
-def store(kop, make_store, make_user):
-    return make_store(kop, owner=make_user(full_name="Siti Penjual"))
-
-
-@pytest.fixture
-def goods(store, make_product):
-    return make_product(store, name="Beras 5 kg", price_idr=100_000, stock=500)
 
 
 @pytest.fixture

@@ -13,25 +13,13 @@ from models import capital, loans, months
 from models.base import utcnow
 from models.capital import CapitalLoan, CapitalRule
 from models.loans import Loan
+from tests import capital_setup
 from tests.budget import MAX_HTML_GZIP, MAX_QUERIES, measure
 from tests.capital_setup import WORKING, buyers, capital_loan, sell
-from tests.conftest import fund, login
+from tests.conftest import login
 from web.extensions import db as _db
 
-
-@pytest.fixture
-def kop(make_koperasi):
-    return fund(make_koperasi())
-
-
-@pytest.fixture
-def store(kop, make_store, make_user):
-    return make_store(kop, owner=make_user(full_name="Siti Penjual"))
-
-
-@pytest.fixture
-def goods(store, make_product):
-    return make_product(store, name="Beras 5 kg", price_idr=100_000, stock=500)
+kop, store, goods = capital_setup.kop, capital_setup.store, capital_setup.goods  # the shared fixtures
 
 
 @pytest.fixture
