@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from wtforms import HiddenField
+from wtforms.validators import Length
 
 from models import health as domain
 from models.errors import DomainError
@@ -23,7 +24,7 @@ bp = Blueprint("health", __name__, url_prefix="/k/<slug>/office/health")
 
 
 class PublishForm(Form):
-    year = HiddenField()
+    year = HiddenField(validators=[Length(max=4)])
 
 
 class UnpublishForm(Form):

@@ -51,7 +51,7 @@ def test_the_board_enters_the_opening_balances(browser, device, live_server, kop
     context, page = phone(browser, device, live_server, javascript, PENGURUS)
     try:
         page.goto(f"/k/{koperasi.slug}/office/books")
-        page.get_by_role("link", name="Saldo awal").tap()
+        page.get_by_role("link", name="Saldo awal", exact=True).tap()
         expect(page.get_by_role("heading", name="Saldo awal", exact=True)).to_be_visible()
         shown(page)
         page.get_by_label("1101 · Kas").fill("5.000.000")
