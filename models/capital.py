@@ -28,6 +28,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column
 
+from models import loan_corrections
 from models.accounts import User
 from models.base import db, utcnow
 from models.errors import DomainError
@@ -175,8 +176,6 @@ def deduct_from_sale(order, by: User | None, today=None) -> SaleDeduction | None
 
 def undo_for_order(order, by: User, reason: str) -> SaleDeduction | None:
     """A refund after completion takes the order's deduction back (module rules)."""
-    from models import loan_corrections
-
     deduction = db.session.scalar(sa.select(SaleDeduction).where(SaleDeduction.order_id == order.id))
     if deduction is None or deduction.reversal_id:
         return deduction

@@ -22,7 +22,7 @@ from openpyxl.styles import Font
 
 from models import import_sheets as columns
 from models.base import db
-from models.koperasi import Koperasi
+from models.koperasi import Koperasi, record
 from models.ledger import SavingsBalance
 from models.loans import Instalment, Loan, LoanProduct, LoanStatus, add_months
 from models.membership import Membership, MemberStatus, from_nik
@@ -104,6 +104,13 @@ def _national(mobile: str) -> str:
 def _percent(bp: int) -> str:
     whole, part = divmod(bp, 100)
     return f"{whole},{part:02d}".rstrip("0").rstrip(",") if part else str(whole)
+
+
+def record_export(koperasi: Koperasi, by, fmt: str | None, sheet: str | None) -> None:
+    """Every NIK left the app in that file: the koperasi's history says who took it and when."""
+    what = ("loans" if sheet == "loans" else "members") if fmt == "csv" else "all"
+    record(koperasi, by, "members_exported", {"format": "csv" if fmt == "csv" else "xlsx", "sheet": what})
+    db.session.commit()
 
 
 def rows_for(koperasi: Koperasi, filled: bool, today: date) -> tuple[list[dict], list[dict]]:

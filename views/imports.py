@@ -40,6 +40,10 @@ class ConfirmForm(KeyedForm):
     """The batch's own status is the once-only guard (a running import is returned, a done one refused)."""
 
 
+class ExportForm(Form):
+    """A POST, so each export of every NIK is recorded in the koperasi's history (like a reveal)."""
+
+
 def media_folder() -> str:
     return current_app.config["MEDIA_DIR"] + "/imports"
 
@@ -51,7 +55,7 @@ def index(slug):
     if request.method == "POST":
         return upload(here)
     if request.args.get("format") in ("xlsx", "csv"):
-        return _download(here, filled=False)
+        return _download(here, filled=False, fmt=request.args.get("format"), sheet=request.args.get("sheet"))
     return _index(here, UploadForm(formdata=None, data={"cutover": _default_cutover(here.koperasi)}))
 
 
@@ -67,7 +71,7 @@ def upload(here):
 
 
 def _index(here, form):
-    return render("imports/index.html", here=here, koperasi=here.koperasi, form=form,
+    return render("imports/index.html", here=here, koperasi=here.koperasi, form=form, export_form=ExportForm(),
                   batches=domain.batches(here.koperasi), status=422 if failed(form) else 200)
 
 
@@ -121,19 +125,26 @@ def _batch_page(here, found, form=None):
                   status=422 if form is not None and failed(form) else 200)
 
 
-@bp.get("/export")
+@bp.post("/export")
 def export(slug):
     """The template filled with the koperasi's current members, savings and loans (every NIK in full)."""
-    return _download(office(slug, DUTY), filled=True)
+    here = office(slug, DUTY)
+    form = ExportForm()
+    if not form.validate_on_submit():
+        abort(400)
+    fmt, sheet = request.form.get("format"), request.form.get("sheet")
+    response = _download(here, filled=True, fmt=fmt, sheet=sheet)
+    koperasi_export.record_export(here.koperasi, current_user, fmt, sheet)
+    return response
 
 
-def _download(here, filled: bool):
+def _download(here, filled: bool, fmt: str | None = None, sheet: str | None = None):
     koperasi = here.koperasi
     today = zone_of(koperasi).today()
     members, loans = koperasi_export.rows_for(koperasi, filled, today)
     stem = f"{'ekspor' if filled else 'template-impor'}-{koperasi.slug}"
-    if request.args.get("format") == "csv":
-        sheet = sheets.LOANS if request.args.get("sheet") == "loans" else sheets.MEMBERS
+    if fmt == "csv":
+        sheet = sheets.LOANS if sheet == "loans" else sheets.MEMBERS
         text = koperasi_export.csv_text(sheet, loans if sheet is sheets.LOANS else members)
         response = make_response(text)
         response.mimetype = "text/csv"

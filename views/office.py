@@ -191,6 +191,7 @@ ACTIONS = {
     "staff_removed": _l("Removed staff"),
     "nik_revealed": _l("Looked at a member's full NIK"),
     "document": _l("Attached a legal document"),
+    "members_exported": _l("Exported the members with their NIK"),
 }
 
 
@@ -229,6 +230,9 @@ def describe(event: KoperasiEvent) -> list[str]:
         return [f"{details.get('user', '')} · {_shown('role', details.get('role'))}"]
     if event.action == "nik_revealed":
         return [" · ".join(part for part in (details.get("name", ""), details.get("member", "")) if part)]
+    if event.action == "members_exported":
+        what = {"members": _("Members"), "loans": _("Loans"), "all": _("Members and loans")}
+        return [f"{details.get('format', '').upper()} · {what.get(details.get('sheet'), '')}"]
     if event.action == "document":
         return [str(documents.KINDS.get(details.get("kind"), details.get("kind", "")))]
     if event.action == "staff_role":
