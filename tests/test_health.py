@@ -102,6 +102,14 @@ def test_every_ratio_its_inputs_its_row_and_score_as_computed_by_hand(kop, year,
     assert rating.category == health.CUKUP  # 66 ≤ 71,85 < 80
 
 
+def test_the_command_prints_the_rating_with_its_inputs(app, kop, year, db):
+    health.save_questionnaire(kop, year, yes_codes(), board(kop))
+    db.session.commit()
+    out = app.test_cli_runner().invoke(args=["health", kop.slug, "--year", str(year)]).output
+    assert f"book year {year}: 71.85 / 100, Cukup sehat" in out  # the category as a person reads it
+    assert "Permodalan: 15.00 / 15" in out and "Modal sendiri: Rp" in out
+
+
 def test_without_the_questionnaire_management_scores_nothing(kop, year):
     rating = health.rate(kop, year)
     assert rating.questionnaire is None

@@ -221,7 +221,7 @@ def health_command(slug: str, year: int | None) -> None:
     year = year or (closed[0] if closed else health.years_of(koperasi)[0])
     rating = health.rate(koperasi, year)
     click.echo(f"{koperasi.name}, book year {year}{' (to date)' if rating.to_date else ''}: "
-               f"{rating.total_centi / 100:.2f} / 100, {rating.category}")
+               f"{rating.total_centi / 100:.2f} / 100, {health.CATEGORY_LABELS[rating.category]}")
     for aspect in rating.aspects:
         click.echo(f"\n{aspect.label}: {aspect.score_centi / 100:.2f} / {aspect.weight}")
         for r in aspect.ratios:
