@@ -24,6 +24,7 @@ from datetime import date
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import lazyload
 
 from models import months as calendar_months
 from models.base import db
@@ -196,7 +197,7 @@ def for_office(loan: Loan, cap: CapitalLoan | None | object = LOOK_UP) -> Applic
         return None
     store, rule = db.session.execute(
         sa.select(Store, CapitalRule).outerjoin(CapitalRule, CapitalRule.koperasi_id == Store.koperasi_id)
-        .where(Store.id == cap.store_id)).one()
+        .where(Store.id == cap.store_id).options(lazyload(Store.koperasi))).one()  # the loan's koperasi is the office's
     rule = rule or CapitalRule(koperasi_id=store.koperasi_id, percent=DEFAULT_PERCENT, months=DEFAULT_MONTHS)
     shown = snapshot(cap)
     return Application(cap, store, shown, record(store), ceiling(loan.koperasi_id, shown, loan.membership_id, loan.id,

@@ -430,7 +430,7 @@ def _review_page(o, loan, approve_form=None, reject_form=None, disburse_form=Non
         payoff_form.amount.data = payoff.total
     others = db.session.execute(
         o.select(Loan).add_columns(late).where(Loan.membership_id == loan.membership_id, Loan.id != loan.id)
-        .options(lazyload(Loan.instalments)).order_by(Loan.applied_at.desc())).all()
+        .options(lazyload(Loan.instalments), lazyload(Loan.membership)).order_by(Loan.applied_at.desc())).all()
     working = sales_record.for_office(loan, cap)  # a seller's application: the record beside it
     return render("loans/review.html", o=o, loan=loan, m=loan.membership, savings=balances(loan.membership_id),
                   others=others, working=working, from_orders=capital.from_orders(loan.id) if working else {},
