@@ -250,3 +250,20 @@ def test_product_and_store_page_budget(app, kop, make_store, make_product, make_
 def test_words_keep_only_letters_and_digits():
     assert catalogue.words('Beras "5kg"* OR ke-2') == ["beras", "5kg", "or", "ke", "2"]
     assert catalogue.criteria(page="abc").page == 1 and catalogue.criteria(sort="near").sort == "newest"
+
+
+def test_the_first_row_of_photos_loads_first_and_the_rest_lazily(client, store, make_product, db):
+    """Two cards to a row on a phone: the first row is in view at once (the page's largest paint),
+    so its photos are fetched first; every later one, and every photo of a next page, waits until
+    it scrolls near."""
+    for n in range(30):
+        product = make_product(store, name=f"Produk {n:02d}", price_idr=1_000 + n)
+        db.session.add(ProductPhoto(product_id=product.id, position=0, version="v1", thumb=b"t", detail=b"d"))
+        db.session.get(Product, product.id).photo_version = "v1"
+    db.session.commit()
+    images = re.findall(r'<img src="/market/photos/[^"]+"[^>]*>', client.get("/market?sort=cheap").text)
+    assert len(images) == 24
+    assert all('fetchpriority="high"' in img and "lazy" not in img for img in images[:2])
+    assert all('loading="lazy"' in img and "fetchpriority" not in img for img in images[2:])
+    later = client.get("/market?sort=cheap&page=2", headers={"HX-Request": "true", "HX-Target": "more"}).text
+    assert all('loading="lazy"' in img for img in re.findall(r"<img [^>]*>", later))

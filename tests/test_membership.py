@@ -169,6 +169,19 @@ def test_cards_show_one_card_per_koperasi_with_a_qr_of_its_signed_link(make_kope
         assert membership.member_number in check.text
 
 
+def test_a_cards_qr_code_is_drawn_once(make_koperasi, make_member, user, user_client, monkeypatch):
+    """The token never changes, so the code is drawn on the first visit and kept (it was most of
+    the page's time); the second visit shows the same code without drawing it again."""
+    make_member(make_koperasi(name="Koperasi Sekali", member_prefix="SKL"), user=user)
+    drawn = []
+    real = segno.make
+    monkeypatch.setattr(segno, "make", lambda *a, **k: drawn.append(a[0]) or real(*a, **k))
+    first = qr_images(user_client.get("/cards").text)
+    second = qr_images(user_client.get("/cards").text)
+    assert first == second and len(first) == 1
+    assert len(drawn) <= 1  # at most once (none if an earlier test already drew this link)
+
+
 def test_cards_page_can_be_kept_offline(make_koperasi, make_member, user, user_client):
     make_member(make_koperasi(), user=user)
     response = user_client.get("/cards")
