@@ -12,7 +12,7 @@ from flask_wtf.csrf import generate_csrf
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from web import assets, config, database, errors, hostile, i18n, jobs, push, security
-from web.extensions import babel, csrf, db, htmx, login_manager, migrate
+from web.extensions import babel, compress, csrf, db, htmx, login_manager, migrate
 from web.ratelimit import login_throttle
 from web.render import safe_next
 
@@ -84,6 +84,7 @@ def configure_i18n(app: Flask) -> None:
 
 def configure_web(app: Flask) -> None:
     htmx.init_app(app)
+    compress.init_app(app)
     assets.init_app(app, ROOT / "static")
     security.init_app(app)
     hostile.init_app(app)

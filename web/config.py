@@ -100,6 +100,13 @@ def load(env: str | None = None) -> dict:
         # How many proxies (nginx, the load balancer) stand in front of the app and set
         # X-Forwarded-For/-Proto/-Host: the client's address and https come from them.
         "TRUSTED_PROXIES": int(os.environ.get("KOPZ_TRUSTED_PROXIES", "0")),
+        # Responses compressed for clients that accept it (flask-compress): brotli, else gzip;
+        # pages, fragments, JSON, CSV and the service worker. Static files: whitenoise's own.
+        "COMPRESS_ALGORITHM": ["br", "gzip"],
+        "COMPRESS_MIMETYPES": ["text/html", "text/css", "text/csv", "text/plain", "text/xml", "application/json",
+                               "application/javascript", "text/javascript", "application/manifest+json",
+                               "image/svg+xml"],
+        "COMPRESS_STREAMS": False,  # a streamed download stays a stream
         **_map_tiles(env),
     }
     if env == "production":

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from flask_babel import Babel
+from flask_compress import Compress
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_wtf import CSRFProtect
@@ -16,3 +17,4 @@ babel = Babel()
 csrf = CSRFProtect()
 migrate = Migrate()
 htmx = Htmx()
+compress = Compress()
