@@ -28,6 +28,7 @@ from tests.browser.steps import (
     button,
     cart_link,
     deposit,
+    drawn_width,
     finish,
     like,
     link,
@@ -283,7 +284,7 @@ def store_and_stock(request, actor, js: bool) -> None:
     arrive(siti, "Gula Aren Kebun 500 g")
     photo = siti.locator("main img").first
     expect(photo).to_be_visible()
-    assert siti.evaluate("(img) => img.complete && img.naturalWidth > 0", photo.element_handle())
+    assert drawn_width(photo) > 0
     siti.go_back()
     arrive(siti, "Warung Bu Siti")
 

@@ -106,6 +106,14 @@ def link(page: Page | Locator, text: str | re.Pattern) -> Locator:
     return page.get_by_role("link", name=text if isinstance(text, re.Pattern) else re.compile(re.escape(text)))
 
 
+def drawn_width(img: Locator) -> int:
+    """The picture's natural width once the browser has loaded it (0 if it failed): visible is
+    not loaded, and on a busy machine the bytes may still be on their way."""
+    return img.evaluate("img => img.complete ? img.naturalWidth : new Promise(done => {"
+                        " img.addEventListener('load', () => done(img.naturalWidth));"
+                        " img.addEventListener('error', () => done(0)); })")
+
+
 def section(page: Page, heading: str) -> Locator:
     return page.locator("section, fieldset").filter(has=page.get_by_role("heading", name=heading, exact=True))
 

@@ -15,7 +15,7 @@ from PIL import Image
 from playwright.sync_api import expect
 
 from models.koperasi import Koperasi
-from tests.browser.steps import arrive, button, finish, link, section, t, told
+from tests.browser.steps import arrive, button, drawn_width, finish, link, section, t, told
 from tests.browser.test_form_errors import choose_region
 from tests.pdf_files import AKTA_PDF, CERTIFICATE_PDF
 
@@ -100,6 +100,6 @@ def test_join_with_a_ktp_photo_and_the_board_sees_it(actor, make_koperasi, make_
     arrive(office, "Intan Permatasari")
     photo = section(office, t("KTP photo")).get_by_role("img", name=t("KTP photo of %(name)s", name="Intan Permatasari"))
     expect(photo).to_be_visible()
-    assert photo.evaluate("img => img.complete && img.naturalWidth > 0")
+    assert drawn_width(photo) > 0
     assert office.evaluate("document.documentElement.scrollWidth") <= 360
     finish(applicant, office)

@@ -10,6 +10,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from tests.browser.conftest import TIMEOUT_MS, log_in, worker_ready
+from tests.browser.steps import drawn_width
 from tests.conftest import VALID_NIK
 
 MEMBER = "Putri Handayani"
@@ -131,7 +132,7 @@ def expect_cards(page: Page, kops: list[Kop]) -> None:
         qr = card.get_by_role("img", name="Kode QR untuk memeriksa kartu ini")
         expect(qr).to_be_visible()
         expect(qr).to_have_attribute("src", re.compile(r"^data:image/svg\+xml"))
-        assert qr.evaluate("img => img.complete && img.naturalWidth > 0"), f"the QR of {kop.name} is empty"
+        assert drawn_width(qr) > 0, f"the QR of {kop.name} is empty"
 
 
 def test_join_two_koperasi_get_approved_and_carry_both_cards_offline(
