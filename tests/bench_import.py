@@ -19,15 +19,8 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
-from tests.bench_ledger import PASSWORD, _app, _reset
+from tests.bench_ledger import _app, _reset, bench_koperasi, timed
 from tests.import_setup import PRODUCT, members_and_loans, xlsx
-
-
-def _timed(label: str, work):
-    began = time.perf_counter()
-    result = work()
-    print(f"  {label}: {time.perf_counter() - began:.2f} s")
-    return result
 
 
 def main() -> None:
@@ -41,32 +34,22 @@ def main() -> None:
     folder = str(tmp / "imports")
 
     from models import books_check, import_batch, jobs, loans
-    from models.accounts import register_user
-    from models.koperasi import register_koperasi, verify
     from models.zones import zone_of
     from web.extensions import db
 
     with app.app_context():
         print(f"Database: {db.engine.dialect.name} ({url.split('@')[-1]})")
         _reset(db)
-        admin = register_user("Admin Bench", "081100009999", PASSWORD, None)
-        admin.is_platform_admin = True
-        board = register_user("Pengurus Bench", "081300009999", PASSWORD, None)
-        koperasi = register_koperasi(board, dict(
-            name="Koperasi Bench Impor", legal_number="AHU-0999997.AH.01.26", nik_koperasi=None,
-            jenis="simpan_pinjam", description="Koperasi untuk benchmark impor.", address="Jl. Merdeka No. 1",
-            province_code="32", regency_code="32.73", district_code="32.73.01", lat=-6.9147, lng=107.6098,
-            whatsapp="081234500001", pokok_idr=100_000, wajib_idr=20_000, requirements="KTP.", member_prefix="SRJ",
-            services=["savings", "loans"]))
-        verify(koperasi, admin)
+        koperasi, board = bench_koperasi("Koperasi Bench Impor", "AHU-0999997.AH.01.26", "SRJ", ["savings", "loans"],
+                                         wajib_idr=20_000)
         loans.save_product(koperasi, dict(PRODUCT))
         db.session.commit()
         cutover = zone_of(koperasi).today().replace(day=1) - timedelta(days=1)
         members, loan_rows = members_and_loans(args.members, cutover, loans_every=args.loans_every)
-        data = _timed(f"writing the template with {len(members):,} members, {len(loan_rows):,} loans",
+        data = timed(f"writing the template with {len(members):,} members, {len(loan_rows):,} loans",
                       lambda: xlsx(members, loan_rows))
         print(f"  file: {len(data) / 1024 / 1024:.1f} MB")
-        batch, result = _timed("preview (read and check every row)", lambda: import_batch.preview(
+        batch, result = timed("preview (read and check every row)", lambda: import_batch.preview(
             koperasi, [("anggota.xlsx", data)], cutover, board, folder))
         db.session.commit()
         print(f"  problems: {len(result.problems)}; totals: {batch.totals_dict()}")
@@ -77,7 +60,7 @@ def main() -> None:
         seconds = time.perf_counter() - began
         job = db.session.get(jobs.Job, job.id)
         print(f"Import job: {job.status}, {job.done:,}/{job.total:,} members in {seconds:.1f} s {job.message}")
-        again, _ = _timed("preview of the same file again", lambda: import_batch.preview(
+        again, _ = timed("preview of the same file again", lambda: import_batch.preview(
             koperasi, [("anggota.xlsx", data)], cutover, board, folder))
         print(f"  new members the second time: {again.members} (skipped {again.skipped:,})")
         problems = books_check.check()

@@ -49,23 +49,38 @@ def _reset(db) -> None:
     upgrade()
 
 
-def _setup(db, members: int):
-    """One verified koperasi, a teller, ``members`` active members (pokok paid)."""
+def timed(label: str, work):
+    """Run ``work`` and print how long it took."""
+    began = time.perf_counter()
+    result = work()
+    print(f"  {label}: {time.perf_counter() - began:.2f} s")
+    return result
+
+
+def bench_koperasi(name: str, legal_number: str, prefix: str, services: list[str], wajib_idr: int = 25_000):
+    """A verified savings-and-loans koperasi and its board (the benchmarks' shared start)."""
     from models.accounts import register_user
     from models.koperasi import register_koperasi, verify
-    from models.membership import apply, approve
-    from models.savings import deposit, pokok_due
 
     admin = register_user("Admin Bench", "081100009999", PASSWORD, None)
     admin.is_platform_admin = True
     board = register_user("Pengurus Bench", "081300009999", PASSWORD, None)
     koperasi = register_koperasi(board, dict(
-        name="Koperasi Simpan Pinjam Bench", legal_number="AHU-0999999.AH.01.26", nik_koperasi=None,
-        jenis="simpan_pinjam", description="Koperasi untuk benchmark buku besar.", address="Jl. Merdeka No. 1",
-        province_code="32", regency_code="32.73", district_code="32.73.01", lat=-6.9147, lng=107.6098,
-        whatsapp="081234500001", pokok_idr=100_000, wajib_idr=25_000, requirements="KTP.", member_prefix="BEN",
-        services=["savings", "loans"]))
+        name=name, legal_number=legal_number, nik_koperasi=None, jenis="simpan_pinjam",
+        description=f"{name}: data untuk benchmark.", address="Jl. Merdeka No. 1", province_code="32",
+        regency_code="32.73", district_code="32.73.01", lat=-6.9147, lng=107.6098, whatsapp="081234500001",
+        pokok_idr=100_000, wajib_idr=wajib_idr, requirements="KTP.", member_prefix=prefix, services=services))
     verify(koperasi, admin)
+    return koperasi, board
+
+
+def _setup(db, members: int):
+    """One verified koperasi, a teller, ``members`` active members (pokok paid)."""
+    from models.accounts import register_user
+    from models.membership import apply, approve
+    from models.savings import deposit, pokok_due
+
+    koperasi, board = bench_koperasi("Koperasi Simpan Pinjam Bench", "AHU-0999999.AH.01.26", "BEN", ["savings", "loans"])
     result = []
     for i in range(members):
         user = register_user(f"Anggota Bench {i + 1:04d}", f"0857{i:08d}", PASSWORD, None)

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from tests.bench_ledger import PASSWORD, _app, _reset
+from tests.bench_ledger import PASSWORD, _app, _reset, bench_koperasi, timed
 
 CHUNK = 2_000
 
@@ -33,23 +33,15 @@ def _bulk(db, members: int):
     """One verified koperasi and its members with last year's savings and loan interest."""
     from werkzeug.security import generate_password_hash
 
-    from models.accounts import User, register_user
-    from models.koperasi import Koperasi, register_koperasi, verify
+    from models.accounts import User
+    from models.koperasi import Koperasi
     from models.ledger import Account, Entry, Leg, Line, Purpose, SavingsBalance, ensure_chart, post
     from models.meetings import Meeting
     from models.membership import Membership
     from models.months import midnight
     from models.transactions import LOAN_INTEREST, MemberTransaction
 
-    admin = register_user("Admin Bench", "081100009999", PASSWORD, None)
-    admin.is_platform_admin = True
-    board = register_user("Pengurus Bench", "081300009999", PASSWORD, None)
-    koperasi = register_koperasi(board, dict(
-        name="Koperasi Bench SHU", legal_number="AHU-0999998.AH.01.26", nik_koperasi=None, jenis="simpan_pinjam",
-        description="Koperasi untuk benchmark SHU.", address="Jl. Merdeka No. 1", province_code="32",
-        regency_code="32.73", district_code="32.73.01", lat=-6.9147, lng=107.6098, whatsapp="081234500001",
-        pokok_idr=100_000, wajib_idr=25_000, requirements="KTP.", member_prefix="SHU", services=["savings"]))
-    verify(koperasi, admin)
+    koperasi, board = bench_koperasi("Koperasi Bench SHU", "AHU-0999998.AH.01.26", "SHU", ["savings"])
     db.session.commit()
     year = date.today().year - 1
     day = midnight(koperasi, date(year, 3, 1))
@@ -104,13 +96,6 @@ def _bulk(db, members: int):
     return koperasi, board, meeting, year
 
 
-def _timed(label: str, fn):
-    began = time.perf_counter()
-    result = fn()
-    print(f"  {label}: {time.perf_counter() - began:.2f} s")
-    return result
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--members", type=int, default=10_000)
@@ -138,16 +123,16 @@ def main() -> None:
         plan = shu.save_plan(koperasi, year, split, board)
         db.session.commit()
         print(f"SHU {year}: {shu.shu_amount(plan):,} Rupiah")
-        _timed("preview, average of month-ends", lambda: shu.preview(plan))
+        timed("preview, average of month-ends", lambda: shu.preview(plan))
         plan.jm_basis = shu.YEAR_END
         db.session.commit()
-        division = _timed("preview, balance at year end", lambda: shu.preview(plan))
+        division = timed("preview, balance at year end", lambda: shu.preview(plan))
         print(f"  {len(division.members):,} members with a share; remainder to the reserve {division.remainder:,}")
         db.session.remove()
 
     client = app.test_client()
     assert client.post("/login", data={"login": mobile, "password": PASSWORD}).status_code == 303
-    _timed("GET the office preview page (first of its pages)",
+    timed("GET the office preview page (first of its pages)",
            lambda: client.get(f"/k/{slug}/office/shu/{year}").status_code == 200 or exit("page failed"))
 
     from models.accounts import User
@@ -157,11 +142,11 @@ def main() -> None:
     with app.app_context():
         board = db.session.get(User, ids[1])
         plan = shu.plan_of(db.session.get(Koperasi, ids[0]), year)
-        _timed("approval (freezes every share)", lambda: (shu_posting.approve(plan, board, db.session.get(
+        timed("approval (freezes every share)", lambda: (shu_posting.approve(plan, board, db.session.get(
             Meeting, ids[2])), db.session.commit()))
         job = shu_posting.start_posting(plan, None)
         db.session.commit()
-        _timed("posting job (all members, the reserve and the funds)", lambda: shu_posting.post_job(job.id))
+        timed("posting job (all members, the reserve and the funds)", lambda: shu_posting.post_job(job.id))
         job = db.session.get(jobs.Job, job.id)
         entries = db.session.scalar(sa.select(sa.func.count()).select_from(Entry).where(Entry.kind == "shu"))
         print(f"  job {job.status}: {job.done:,}/{job.total:,} members, {entries} entries")
