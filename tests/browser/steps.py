@@ -16,7 +16,7 @@ from playwright.sync_api import Locator, Page, expect
 
 from models.accounts import User
 from models.market import Product
-from tests.browser.conftest import PASSWORD
+from tests.browser.conftest import PASSWORD, TIMEOUT_MS
 from tests.browser.guard import check_layout, unchecked
 from web.extensions import db
 from web.i18n import idr
@@ -108,10 +108,11 @@ def link(page: Page | Locator, text: str | re.Pattern) -> Locator:
 
 def drawn_width(img: Locator) -> int:
     """The picture's natural width once the browser has loaded it (0 if it failed): visible is
-    not loaded, and on a busy machine the bytes may still be on their way."""
-    return img.evaluate("img => img.complete ? img.naturalWidth : new Promise(done => {"
-                        " img.addEventListener('load', () => done(img.naturalWidth));"
-                        " img.addEventListener('error', () => done(0)); })")
+    not loaded (a lazy picture loads only near the screen, and on a busy machine the bytes may
+    still be on their way), so scroll to it and wait, within the tests' usual time."""
+    img.scroll_into_view_if_needed()
+    img.page.wait_for_function("img => img.complete", arg=img.element_handle(), timeout=TIMEOUT_MS)
+    return img.evaluate("img => img.naturalWidth")
 
 
 def section(page: Page, heading: str) -> Locator:
