@@ -36,6 +36,9 @@ def counter(make_koperasi, make_member, make_staff, make_user, db):
 
 
 def no_sideways_scroll(page: Page) -> None:
+    """Measured once the page's stylesheet applies: a text found in the DOM can come before it
+    on a busy machine, and an unstyled page is wider than any styled one."""
+    page.wait_for_load_state("load")
     assert page.evaluate("document.documentElement.scrollWidth") <= WIDTH
 
 
