@@ -19,6 +19,7 @@ from views.fields import SEARCH_TYPED, Form
 from views.forms import attach
 from web.access import staff_role, visible_koperasi
 from web.extensions import db
+from web.public_pages import public
 from web.render import render
 
 bp = Blueprint("directory", __name__)
@@ -67,6 +68,7 @@ def _link(**changes) -> str:
 
 
 @bp.get("/koperasi")
+@public
 def index():
     """Search and filter koperasi; nearest first when a position is given."""
     form = SearchForm(request.args)
@@ -88,6 +90,7 @@ def index():
 
 
 @bp.get("/k/<slug>")
+@public
 def profile(slug: str):
     """A koperasi's public profile: what it offers, what joining costs, where it is."""
     koperasi = visible_koperasi(slug)

@@ -15,6 +15,7 @@ from models.market import CATEGORIES, StoreStatus
 from models.orders import active_memberships, price_for
 from views.fields import SEARCH_TYPED, Form
 from views.forms import attach
+from web.public_pages import public
 from web.render import render
 
 bp = Blueprint("market", __name__)
@@ -68,6 +69,7 @@ def _listing(results: catalogue.Page) -> dict:
 
 
 @bp.get("/market")
+@public
 def index():
     """The catalogue: search, filter, sort (nearest first when a position is given), page."""
     form = SearchForm(request.args)
@@ -89,6 +91,7 @@ def index():
 
 
 @bp.get("/market/<int:product_id>")
+@public
 def product(product_id: int):
     """One product: photos, price for this viewer, stock, its store, add to cart."""
     item = catalogue.listed_product(product_id)
@@ -100,6 +103,7 @@ def product(product_id: int):
 
 
 @bp.get("/toko/<slug>")
+@public
 def store(slug: str):
     """A store: where and when, how the goods reach you, and its products."""
     shop = catalogue.store_by_slug(slug)

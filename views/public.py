@@ -9,12 +9,14 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from models import home as homepage
 from web.extensions import db
+from web.public_pages import public
 from web.render import render
 
 bp = Blueprint("public", __name__)
 
 
 @bp.get("/")
+@public
 def home():
     """The welcome page; after login, the person's home: cards, instalments, orders, store, offices."""
     if not current_user.is_authenticated:
