@@ -78,6 +78,12 @@ def _remember_write(response):
 
 def _forget(_exc=None) -> None:
     db.session.info.pop(READS_FROM, None)
+    if g.pop("kopz_on_replica", False):
+        try:
+            db.session.close()  # here, not at the app context's end: a replica gone since the answer is no error
+        except sa.exc.DBAPIError as error:
+            replica().failed(error)
+            db.session().invalidate()
 
 
 def read_again_from_primary(error: Exception):
