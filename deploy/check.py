@@ -146,6 +146,13 @@ def shared_rate_limit(cluster, ports: list[int]) -> dict:
             "right_password_after_them": last}
 
 
+def rq_workers() -> int:
+    import redis
+    from rq import Worker
+
+    return len(Worker.all(connection=redis.Redis(port=cluster_redis_port())))
+
+
 def cluster_redis_port() -> int:
     from deploy.cluster import REDIS
 
@@ -240,6 +247,7 @@ def kill_one_mid_checkout(cluster, app, seconds: float, clients: int, products: 
     killer.join()
     cluster.start_instance(victim)
     result = tally.summary(seconds)
+    result["failed_attempts_retried"] = result.pop("errors")  # the killed instance's answers that never came
     result.update(killed=victim, checkouts_seen_ok=len(done), retried_requests=retried[0], gave_up=len(gave_up))
     result.update(verify_orders(app, done, gave_up, products, started))
     return result
@@ -379,6 +387,8 @@ def run(cluster, seconds: float = 10, clients: int = 12) -> int:
                 report["kill"])
     report["replica_stopped"] = replica_stopped(cluster, seconds, clients, slug)
     print_check("replica stopped under load: public pages from the primary, no errors", report["replica_stopped"])
+    report["workers"] = rq_workers()
+    print(f"\nRQ workers listening on the kopz queue: {report['workers']}")
     (cluster.dir / "check.json").write_text(json.dumps(report, indent=2, default=str))
     checks = [report[name]["ok"] for name in ("sessions_and_carts", "rate_limit", "kill", "replica_stopped")]
     print(f"\n{'All checks passed' if all(checks) else 'SOME CHECKS FAILED'}; the report: {cluster.dir / 'check.json'}")
