@@ -34,6 +34,8 @@ READS_FROM = "reads_from"  # session.info key: the engine this session's SELECTs
 
 
 class Session(FlaskSession):
+    """Flask-SQLAlchemy's session; its SELECTs read from ``info[READS_FROM]`` until its first write."""
+
     def get_bind(self, mapper=None, clause=None, bind=None, **kwargs):
         replica = self.info.get(READS_FROM)
         if replica is not None and bind is None:

@@ -100,4 +100,7 @@ def read_again_from_primary(error: Exception):
         db.session.close()
     g.pop("_login_user", None)  # loaded (or not) from the replica: load it again
     view = current_app.view_functions[request.endpoint]
-    return current_app.make_response(current_app.ensure_sync(view)(**(request.view_args or {})))
+    try:
+        return current_app.make_response(current_app.ensure_sync(view)(**(request.view_args or {})))
+    except sa.exc.OperationalError:  # the primary too: the "busy, try again" page (web/errors.py)
+        return None
