@@ -88,3 +88,15 @@ def test_public_media_is_served_and_private_media_never(proxy):
     assert "immutable" in photo.headers["Cache-Control"]
     assert requests.get(f"{base}/media/ktp/{name}.jpg", timeout=10).status_code == 404
     assert requests.get(f"{base}/media/../ktp/{name}.jpg", timeout=10).status_code in (400, 404)
+
+
+def test_the_page_cache_keeps_only_what_the_app_calls_public_and_never_for_a_session(proxy):
+    base, _media = proxy
+    first = requests.get(base + "/koperasi", timeout=10)
+    second = requests.get(base + "/koperasi", timeout=10)
+    shared = "public" in first.headers["Cache-Control"] and "Set-Cookie" not in first.headers
+    assert (second.headers["X-Cache"] == "HIT") == shared  # the app's Cache-Control decides, nothing else
+    with_session = requests.get(base + "/koperasi", cookies={"session": "anything"}, timeout=10)
+    assert with_session.headers["X-Cache"] == "BYPASS"
+    after_a_write = requests.get(base + "/koperasi", cookies={"kopz_primary": "1"}, timeout=10)
+    assert after_a_write.headers["X-Cache"] == "BYPASS"
