@@ -11,7 +11,7 @@ from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from web import assets, config, database, errors, hostile, i18n, jobs, push, security
+from web import assets, config, database, errors, hostile, i18n, jobs, push, replica, security
 from web.extensions import babel, compress, csrf, db, htmx, login_manager, migrate
 from web.ratelimit import login_throttle
 from web.render import safe_next
@@ -49,6 +49,7 @@ def configure_database(app: Flask) -> None:
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     database.init_app(app)
+    replica.init_app(app)
 
 
 def configure_auth(app: Flask) -> None:

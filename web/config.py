@@ -34,12 +34,25 @@ class ConfigError(RuntimeError):
 
 
 def _database_url(default: str) -> str:
-    url = os.environ.get("DATABASE_URL", default)
+    return _database_url_of(os.environ.get("DATABASE_URL", default))
+
+
+def _database_url_of(url: str) -> str:
     # Hosting platforms hand out postgres:// URLs; SQLAlchemy wants a driver name.
     for prefix in ("postgres://", "postgresql://"):
         if url.startswith(prefix):
             return "postgresql+psycopg://" + url[len(prefix):]
     return url
+
+
+def _engine_options() -> dict:
+    """``KOPZ_PGBOUNCER=1``: DATABASE_URL is pgbouncer in transaction pooling, where a server
+    connection serves another client after each transaction, so no server-side prepared
+    statements (psycopg prepares a query run often unless told not to)."""
+    options: dict = {"pool_pre_ping": True}
+    if os.environ.get("KOPZ_PGBOUNCER", "") not in ("", "0"):
+        options["connect_args"] = {"prepare_threshold": None}
+    return options
 
 
 def _dev_secret_key() -> str:
@@ -71,7 +84,11 @@ def load(env: str | None = None) -> dict:
     cfg: dict = {
         "KOPZ_ENV": env,
         "SQLALCHEMY_DATABASE_URI": _database_url(f"sqlite:///{INSTANCE / 'kopz.sqlite'}"),
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "SQLALCHEMY_ENGINE_OPTIONS": _engine_options(),
+        # A streaming replica for the pages that may lag (web/replica.py); empty: the primary only.
+        "DATABASE_REPLICA_URL": _database_url_of(os.environ.get("DATABASE_REPLICA_URL", "")),
+        "REPLICA_AFTER_WRITE_SECONDS": 10,  # a client that wrote reads from the primary this long
+        "REPLICA_RETRY_SECONDS": 10,  # a replica that failed is left alone this long
         "REDIS_URL": os.environ.get("REDIS_URL"),
         # Web Push (``flask --app wsgi vapid-keys`` makes a pair); without the keys push is off.
         "VAPID_PUBLIC_KEY": os.environ.get("VAPID_PUBLIC_KEY", "").strip(),

@@ -15,6 +15,7 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
+from web import replica
 from web.extensions import db, login_manager
 from web.render import FRAGMENT_HEADER, htmx_target
 
@@ -76,7 +77,10 @@ def _server_error(error: Exception):
 
 
 def _database_unavailable(error: OperationalError):
-    """The database is down, or SQLite stayed locked by another writer: busy, try again."""
+    """The database is down, or SQLite stayed locked by another writer: busy, try again.
+    (A public page that failed on the replica is read again from the primary instead.)"""
+    if (answer := replica.read_again_from_primary(error)) is not None:
+        return answer
     log.warning("database unavailable: %s", error)
     _forget_database()
     title, message = MESSAGES[503]
