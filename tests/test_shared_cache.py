@@ -14,8 +14,9 @@ from tests.conftest import PASSWORD, login
 from web.public_pages import MARK
 from web.security import PRIVATE_CACHE, SHARED_CACHE
 
-# What the page depends on besides the URL: fragment or page, and the language (cookie or browser).
-SHARED_VARY = {"HX-Request", "HX-Target", "Cookie", "Accept-Language"}
+# What the answer depends on besides the URL: fragment or page (web/render.py), and the
+# language (web/i18n.py: the cookie, else the browser's).
+SHARED_VARY = {"HX-Request", "HX-Target", "HX-History-Restore-Request", "Cookie", "Accept-Language"}
 
 
 @pytest.fixture
@@ -67,6 +68,12 @@ def test_every_public_page_is_shared_with_a_visitor_without_session(csrf_on, app
 def test_a_fragment_is_shared_too_and_kept_apart_from_the_page(app, pages):
     response = app.test_client().get("/market?q=gula", headers={"HX-Request": "true", "HX-Target": "results"})
     assert shared(response) and response.headers["Kopz-Fragment"] == "results" and "<html" not in response.text
+
+
+def test_a_history_restore_is_kept_apart_from_the_fragment(app, pages):
+    headers = {"HX-Request": "true", "HX-Target": "results", "HX-History-Restore-Request": "true"}
+    response = app.test_client().get("/market?q=gula", headers=headers)
+    assert shared(response) and response.text.startswith("<!doctype html>")
 
 
 def test_a_pending_flash_makes_the_page_private(app, pages):

@@ -96,6 +96,7 @@ def _headers(response: Response) -> Response:
         if "Cache-Control" not in h and shareable(response):
             h["Cache-Control"] = SHARED_CACHE
             response.vary.add("Accept-Language")
+            response.vary.add("HX-History-Restore-Request")  # the whole page, whatever HX-Target says
         # Anything else is fresh every time (the service worker keeps the offline copy).
         h.setdefault("Cache-Control", PRIVATE_CACHE)
         response.vary.add("HX-Request")
