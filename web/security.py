@@ -53,7 +53,7 @@ def csp(tiles_url: str = "") -> str:
     return CSP_TEMPLATE.format(tiles=f" {source}" if source else "")
 
 
-# A minute: a new product, a price or a verified koperasi shows within one to two minutes
+# A minute: a new product, a price or a verified koperasi shows within a minute and a half
 # (stale-while-revalidate lets a cache answer at once while it fetches the next copy),
 # which is the lag a public page already accepts (it may be read from a replica); stock
 # and prices are checked again when the cart and the order are made. At 32 requests a
