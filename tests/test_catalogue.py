@@ -159,12 +159,13 @@ def test_pages_of_24_with_a_next_link_and_infinite_scroll_fragment(client, store
     assert results.headers["Kopz-Fragment"] == "results" and len(names(results.text)) == 24
 
 
-def test_product_page(client, kop, store, make_product, db):
+def test_product_page(client, kop, store, make_product, make_user, db):
     product = make_product(store, name="Kopi Gayo", description="Biji kopi sangrai.", price_idr=85_000, stock=4)
     db.session.add(ProductPhoto(product_id=product.id, position=0, version="abc123", thumb=b"t", detail=b"d"))
     db.session.get(Product, product.id).photo_version = "abc123"
     db.session.commit()
-    html = client.get(f"/market/{product.id}").text
+    assert "/cart/add" not in client.get(f"/market/{product.id}").text  # before login: "Log in to buy"
+    html = login(client, make_user()).get(f"/market/{product.id}").text
     photo = db.session.scalar(sa.select(ProductPhoto.id))
     assert f'src="/market/photos/{photo}-abc123.detail.webp"' in html
     assert "Rp85.000" in html and "Biji kopi sangrai." in html

@@ -13,7 +13,7 @@ UNSAFE = [
     ("/login", {"login": "081200000001", "password": PASSWORD}),
     ("/register", {"full_name": "A B", "mobile": "081299990000", "password": "sandi-aman-1"}),
     ("/logout", {}),
-    ("/language", {"lang": "en"}),
+    # /language before login needs none (tests/test_shared_cache.py); after login it does (below).
     ("/account", {"full_name": "A B", "mobile": "081299990000"}),
     ("/account/password", {"current_password": PASSWORD, "new_password": "x" * 10}),
     # push (the JSON subscribe is in tests/test_push.py)
@@ -37,8 +37,17 @@ def test_every_unsafe_request_needs_the_csrf_token(csrf_on, client, url, data):
 def test_token_in_header_is_accepted_for_htmx(csrf_on, client):
     html = client.get("/register").text
     token = re.search(r'<meta name="csrf-token" content="([^"]+)"', html).group(1)
-    response = client.post("/language", data={"lang": "en"}, headers={"X-CSRFToken": token, "HX-Request": "true"})
+    response = client.post("/logout", headers={"X-CSRFToken": token, "HX-Request": "true"})
     assert response.status_code == 303
+
+
+def test_language_after_login_needs_the_token(csrf_on, app, user):
+    client = app.test_client()
+    token = re.search(r'<meta name="csrf-token" content="([^"]+)"', client.get("/login").text).group(1)
+    assert client.post("/login", data={"login": user.mobile, "password": PASSWORD, "csrf_token": token}).status_code == 303
+    response = client.post("/language", data={"lang": "en"})
+    assert response.status_code == 400 and "Sesi berakhir" in response.text
+    assert client.post("/language", data={"lang": "en"}, headers={"X-CSRFToken": token}).status_code == 303
 
 
 def test_form_token_is_accepted(csrf_on, client):

@@ -7,6 +7,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
+from flask_wtf.csrf import CSRFError
 from wtforms import BooleanField, EmailField, HiddenField, PasswordField, StringField, TelField
 from wtforms.validators import DataRequired, Length, Optional
 
@@ -14,10 +15,11 @@ from models import accounts, claims
 from models import home as homepage
 from views.fields import NEW_PASSWORD, NEXT_URL, PASSWORD_TYPED, PHONE_TYPED, Form
 from views.forms import run
-from web.extensions import db
+from web.extensions import csrf, db
 from web.i18n import LANG_COOKIE
 from web.ratelimit import known_device, login_throttle, remember_device
 from web.render import render, safe_next, see_other
+from web.security import cross_site
 
 bp = Blueprint("accounts", __name__)
 REQUIRED = _l("This field is required.")
@@ -164,8 +166,21 @@ def _account_page(profile: ProfileForm | None = None, password: PasswordForm | N
 
 
 @bp.post("/language")
+@csrf.exempt  # checked below for logged-in users only
 def language():
     """Switch language: remembered in the profile, or in a cookie before login."""
+    # Before login this form carries no CSRF token: it is on every page a shared cache
+    # keeps, and a token would need a session. What a forged post could do then is set
+    # the preference cookie of a visitor who is not logged in: no login ("login CSRF"
+    # needs the login form, which keeps its token), no session, no account touched, and
+    # undone by one tap on the switch shown on every page. Even that is refused when the
+    # browser says another site sent it. Logged in, the choice is saved on the account,
+    # so the token is checked as on every other form.
+    if current_user.is_authenticated:
+        if current_app.config.get("WTF_CSRF_ENABLED", True):
+            csrf.protect()
+    elif cross_site():
+        raise CSRFError("language switch sent from another site")
     lang = request.form.get("lang", "")
     if lang not in current_app.config["LANGUAGES"]:
         lang = current_app.config["BABEL_DEFAULT_LOCALE"]

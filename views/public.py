@@ -25,6 +25,7 @@ def home():
 
 
 @bp.get("/offline")
+@public  # the worker fetches it on install, on the visitor's first page: it must not start a session
 def offline():
     """Shown by the service worker for pages not seen before while offline."""
     return render("public/offline.html", keep_flashes=True)

@@ -13,6 +13,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from web import assets, config, database, errors, hostile, i18n, jobs, push, replica, security
 from web.extensions import babel, compress, csrf, db, htmx, login_manager, migrate
+from web.public_pages import for_everyone
 from web.ratelimit import login_throttle
 from web.render import safe_next
 
@@ -98,7 +99,8 @@ def configure_web(app: Flask) -> None:
 
     @app.context_processor
     def shell_context() -> dict:
-        return {"csrf_token": generate_csrf, "current_user": current_user, "lang": str(get_locale())}
+        return {"csrf_token": generate_csrf, "current_user": current_user, "lang": str(get_locale()),
+                "for_everyone": for_everyone}
 
     from web import cli
 

@@ -10,6 +10,7 @@ a replica that lags).
 from __future__ import annotations
 
 from flask import current_app, request
+from flask_login import current_user
 
 MARK = "kopz_public_page"
 
@@ -25,3 +26,10 @@ def is_public() -> bool:
     if request.method not in ("GET", "HEAD") or request.endpoint is None:
         return False
     return bool(getattr(current_app.view_functions.get(request.endpoint), MARK, False))
+
+
+def for_everyone() -> bool:
+    """Is this the page every anonymous visitor gets (a public page, nobody logged in)?
+    Then it holds nothing about the visitor, not even a CSRF token (writing one starts
+    a session): a form that needs a token is offered after login."""
+    return is_public() and not current_user.is_authenticated

@@ -1,13 +1,20 @@
-"""Response headers every page carries: security, caching, variance on htmx."""
+"""Response headers every page carries: security, caching, variance on htmx.
+
+Caching contract (README, "Shared cache"): a public page (``@public``) answered to a
+visitor with no session is the same for every such visitor, so any cache may keep it
+for ``SHARED_MAX_AGE`` seconds; everything else is ``private, no-cache``.
+"""
 
 from __future__ import annotations
 
 from functools import lru_cache
 from urllib.parse import urlsplit
 
-from flask import Flask, Response, current_app, request
+from flask import Flask, Response, current_app, request, session
+from flask_login import current_user
 
 from web.config import ConfigError
+from web.public_pages import is_public
 
 CSP_TEMPLATE = "; ".join(
     [
@@ -46,6 +53,35 @@ def csp(tiles_url: str = "") -> str:
     return CSP_TEMPLATE.format(tiles=f" {source}" if source else "")
 
 
+# A minute: a new product, a price or a verified koperasi shows within a minute and a half
+# (stale-while-revalidate lets a cache answer at once while it fetches the next copy),
+# which is the lag a public page already accepts (it may be read from a replica); stock
+# and prices are checked again when the cart and the order are made. At 32 requests a
+# second for one page, one in about 2,000 reaches the app.
+SHARED_MAX_AGE = 60
+SHARED_STALE = 30
+SHARED_CACHE = f"public, max-age={SHARED_MAX_AGE}, stale-while-revalidate={SHARED_STALE}"
+PRIVATE_CACHE = "private, no-cache"
+
+
+def shareable(response: Response) -> bool:
+    """May any cache keep this answer? Only a public page's 200 for a visitor who has no
+    session and got none: then nothing in it is about a person (no flash, no CSRF token,
+    no logged-in header), since writing any of those writes the session."""
+    return (response.status_code == 200 and is_public() and not current_user.is_authenticated
+            and not session and not session.modified and "Set-Cookie" not in response.headers)
+
+
+def cross_site() -> bool:
+    """Was this request sent by a page of another site? The browser says so (Fetch
+    Metadata; else the Origin's host), whatever that site's referrer policy."""
+    site = request.headers.get("Sec-Fetch-Site")
+    if site is not None:
+        return site not in ("same-origin", "none")
+    origin = request.headers.get("Origin")
+    return origin is not None and urlsplit(origin).netloc != request.host
+
+
 def _headers(response: Response) -> Response:
     h = response.headers
     h.setdefault("Content-Security-Policy", csp(current_app.config.get("MAP_TILES_URL", "")))
@@ -54,9 +90,15 @@ def _headers(response: Response) -> Response:
     h.setdefault("X-Frame-Options", "DENY")
     h.setdefault("Permissions-Policy", "geolocation=(self), camera=(self), microphone=()")
     if response.mimetype == "text/html":
-        # Pages are fresh every time (the service worker keeps the offline copy), and a
-        # fragment never answers for a page: the response varies on the htmx headers.
-        h.setdefault("Cache-Control", "private, no-cache")
+        # A fragment never answers for a page: the response varies on the htmx headers.
+        # The language comes from the account, else the "lang" cookie, else Accept-Language
+        # (web/i18n.py): Cookie covers the first two, a shared page names the third.
+        if "Cache-Control" not in h and shareable(response):
+            h["Cache-Control"] = SHARED_CACHE
+            response.vary.add("Accept-Language")
+            response.vary.add("HX-History-Restore-Request")  # the whole page, whatever HX-Target says
+        # Anything else is fresh every time (the service worker keeps the offline copy).
+        h.setdefault("Cache-Control", PRIVATE_CACHE)
         response.vary.add("HX-Request")
         response.vary.add("HX-Target")
         response.vary.add("Cookie")

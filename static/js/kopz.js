@@ -8,6 +8,22 @@
     if (meta) event.detail.headers["X-CSRFToken"] = meta.content;
   });
 
+  // hx-boost swaps the body and keeps the first page's <head>. The public pages an
+  // anonymous visitor gets carry no token (shared caches keep them), so a boosted
+  // page that has one (the login page, any page after login) brings it along.
+  var TOKEN = /<meta name="csrf-token" content="([^"]+)">/;
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var found = event.detail.boosted && TOKEN.exec(event.detail.serverResponse || "");
+    if (!found) return;
+    var meta = document.querySelector('meta[name="csrf-token"]');
+    if (!meta) {
+      meta = document.createElement("meta");
+      meta.name = "csrf-token";
+      document.head.appendChild(meta);
+    }
+    meta.content = found[1];
+  });
+
   function toast(message) {
     var old = document.querySelector(".toast");
     if (old) old.remove();

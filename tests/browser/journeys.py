@@ -20,6 +20,7 @@ import sqlalchemy as sa
 from playwright.sync_api import expect
 
 from models.market import Product
+from models.orders import CartItem
 from tests.browser.conftest import png
 from tests.browser.guard import check_layout, offline
 from tests.browser.steps import (
@@ -30,6 +31,7 @@ from tests.browser.steps import (
     deposit,
     drawn_width,
     finish,
+    in_english,
     like,
     link,
     log_in_via_form,
@@ -46,7 +48,7 @@ from tests.browser.steps import (
     told,
     typed,
 )
-from tests.conftest import fund
+from tests.conftest import PASSWORD, fund
 from web.extensions import db
 
 # ---------------------------------------------------------------- (a) find and join, approval, pokok
@@ -397,3 +399,60 @@ def seller_completes_order(request, actor, js: bool) -> None:
     arrive(rina, t("My orders"))
     expect(link(rina.locator("main"), order.number)).to_contain_text(t("Completed"))
     finish(siti, rina)
+
+
+# ---------------------------------------------------------------- (g) a visitor browses in English, then buys
+
+def browse_in_english_then_buy(request, actor, js: bool) -> None:
+    """The catalogue a shared cache keeps: no cookie until the visitor chooses one (the
+    language), a language switch without a token, then login and the cart, whose token
+    comes with the pages after login."""
+    w = World(request)
+    koperasi = w.make_koperasi(name="Koperasi Konsumen Mandiri")
+    store = w.make_store(koperasi, owner=w.make_user("Budi Santoso"), name="Kopi Pak Budi")
+    coffee = w.make_product(store, name="Kopi Robusta Lampung 250 g", category="food", unit="bungkus",
+                            price_idr=35_000, stock=8)
+    w.make_user("Rina Wulandari", mobile="081311112222")
+    en = in_english
+
+    rina = actor(js=js)
+    response = rina.goto("/market")
+    arrive(rina, t("Market"))
+    assert response.headers["cache-control"].startswith("public, max-age=")
+    assert rina.context.cookies() == []  # nothing about her in the page, nothing kept for her
+
+    rina.get_by_role("banner").get_by_role("button", name="EN", exact=True).tap()
+    arrive(rina, en("Market"))
+    expect(rina.locator("html")).to_have_attribute("lang", "en")
+    assert [c["name"] for c in rina.context.cookies()] == ["lang"]  # a preference, still no session
+
+    rina.get_by_label(en("Search products")).fill("kopi")
+    rina.get_by_role("button", name=en("Search"), exact=True).tap()
+    link(rina.locator("#results"), coffee.name).tap()
+    arrive(rina, coffee.name)
+    link(rina.locator("main"), en("Log in to buy")).tap()
+    arrive(rina, en("Log in"))
+    rina.get_by_label(en("Mobile number or email")).fill("081311112222")
+    rina.get_by_label(en("Password")).fill(PASSWORD)
+    rina.get_by_role("button", name=en("Log in"), exact=True).tap()
+
+    arrive(rina, coffee.name)  # back where she was, logged in, still in English
+    expect(rina.locator("html")).to_have_attribute("lang", "en")
+    if js:  # hx-boost kept the first page's <head>: kopz.js brought the token of the pages after login
+        token = rina.locator('form.add-to-cart input[name="csrf_token"]').get_attribute("value")
+        expect(rina.locator('meta[name="csrf-token"]')).to_have_attribute("content", token)
+    rina.get_by_label(en("Quantity")).fill("2")
+    rina.get_by_role("button", name=en("Add to cart"), exact=True).tap()
+    cart = rina.get_by_role("banner").get_by_role("link", name=re.compile(re.escape(en("Cart"))))
+    expect(cart).to_contain_text("1")
+    arrive(rina, coffee.name if js else None)
+
+    # The catalogue she saw before login is not what she gets now (Vary: Cookie): her header.
+    rina.get_by_role("navigation", name=en("Main menu")).get_by_role("link", name=en("Market"), exact=True).tap()
+    arrive(rina, en("Market"))
+    expect(cart).to_contain_text("1")
+    cart.tap()
+    arrive(rina, en("Cart"))
+    expect(rina.locator("main")).to_contain_text(coffee.name)
+    assert db.session.scalar(sa.select(CartItem.quantity).where(CartItem.product_id == coffee.id)) == 2
+    finish(rina)

@@ -33,6 +33,12 @@ def t(msgid: str, **values) -> str:
         return gettext(msgid, **values)
 
 
+def in_english(msgid: str, **values) -> str:
+    """The English text of a message of the app (after the visitor switched language)."""
+    with current_app.test_request_context(), force_locale("en"):
+        return gettext(msgid, **values)
+
+
 def like(msgid: str, **values) -> re.Pattern:
     """A pattern for a message whose placeholders are not known in advance (a number given out)."""
     marks = {name: f"\x00{name}\x00" for name in re.findall(r"%\((\w+)\)s", msgid)}

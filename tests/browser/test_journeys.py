@@ -31,6 +31,11 @@ def test_shop_from_two_stores_and_pay_from_savings(request, actor, js):
     journeys.shop_and_pay_from_savings(request, actor, js=js)
 
 
+@BOTH
+def test_browse_the_catalogue_in_english_then_log_in_and_add_to_cart(request, actor, js):
+    journeys.browse_in_english_then_buy(request, actor, js=js)
+
+
 def test_open_a_store_add_a_product_with_a_photo_and_change_stock_offline(request, actor):
     journeys.store_and_stock(request, actor, js=True)  # offline stock needs the worker and IndexedDB
 
