@@ -3,14 +3,18 @@
 Rules kept here:
 - Only active products of approved stores of verified koperasi are listed; sold-out
   products are listed (and shown as sold out).
-- Full-text search uses an index on both databases (migration 0005): on PostgreSQL
-  a GIN index on ``to_tsvector('simple', name || ' ' || description)`` — the query
-  spells the expression exactly so, or the planner cannot use the index; on SQLite
-  the FTS5 table ``product_fts`` kept in sync by triggers. Every word the user types
+- Full-text search uses an index on both databases: on PostgreSQL the stored column
+  ``product.search_tsv`` (generated as ``to_tsvector('simple', name || ' ' ||
+  description)``, migration 0028) and its GIN index, so a candidate is checked by
+  reading the column, not by tokenising its text again; on SQLite the FTS5 table
+  ``product_fts`` kept in sync by triggers (migration 0005). Every word the user types
   is matched as a prefix ("ber" finds "beras"); the user's text never reaches the
   query syntax (only letters and digits survive, each word quoted).
-- Nearest first never computes a distance for every row: the same growing bounding
-  box on the store's (status, lat, lng) index as the koperasi directory.
+- Every order walks an index and stops after a page: newest by the primary key,
+  price by (active, price_idr, id) or (active, category, price_idr, id), either way.
+- Nearest first never computes a distance for every row: the same KNN scan (PostgreSQL,
+  GiST on the store's point(lng, lat)) or growing bounding box (SQLite, the store's
+  (status, lat, lng) index) as the koperasi directory.
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import contains_eager
 
 from models.base import db
-from models.directory import BOX_STEPS_KM, KM_PER_DEGREE, haversine_km
+from models.directory import BOX_STEPS_KM, KM_PER_DEGREE, haversine_km, knn
 from models.koperasi import Koperasi, Status
 from models.market import CATEGORIES, Product, ProductPhoto, Store, StoreStatus
 
@@ -31,11 +35,13 @@ PER_PAGE = 24
 MAX_PAGE = 100  # deeper than anyone scrolls; keeps OFFSET small
 MAX_WORDS = 8
 SORTS = ("newest", "cheap", "dear", "near")
-# The raw-SQL search objects of migration 0005: not in the models, so the
-# models-vs-migrations comparison must not report them.
+# The raw-SQL search objects of migrations 0005 and 0028 (FTS5 tables on SQLite; on
+# PostgreSQL the stored tsvector and the GIN, trigram and GiST indexes): not in the
+# models, so the models-vs-migrations comparison must not report them.
 SEARCH_OBJECTS = {"product_fts", "product_fts_data", "product_fts_idx", "product_fts_docsize",
-                  "product_fts_config", "ix_product_search"}
-TSVECTOR = "to_tsvector('simple', product.name || ' ' || product.description)"
+                  "product_fts_config", "ix_product_search", "search_tsv", "ix_product_search_tsv",
+                  "ix_koperasi_search_trgm", "ix_koperasi_position", "ix_store_position"}
+TSVECTOR = sa.literal_column("product.search_tsv")
 
 
 def include_name(name, type_, parent_names) -> bool:
@@ -97,7 +103,7 @@ def matches(q: str) -> sa.ColumnElement[bool]:
         return sa.true()
     if db.engine.dialect.name == "postgresql":
         query = " & ".join(f"{token}:*" for token in tokens)
-        return sa.literal_column(TSVECTOR).bool_op("@@")(sa.func.to_tsquery(sa.literal_column("'simple'"), query))
+        return TSVECTOR.bool_op("@@")(sa.func.to_tsquery(sa.literal_column("'simple'"), query))
     query = " AND ".join(f'"{token}"*' for token in tokens)
     return Product.id.in_(sa.text("SELECT rowid FROM product_fts WHERE product_fts MATCH :fts")
                           .bindparams(fts=query))
@@ -124,11 +130,13 @@ def _filtered(c: Criteria, preview: bool = False) -> sa.Select:
 
 
 # Ids grow with time, so the primary key is the "newest first" index: the first page
-# walks it backwards and stops after one page instead of sorting every product.
+# walks it backwards and stops after one page instead of sorting every product. Price
+# orders walk ix_product_price (or ix_product_listing within a category): the same way
+# for cheap, backwards for dear, so equal prices go by id in the index's direction.
 ORDERS = {
     "newest": (Product.id.desc(),),
     "cheap": (Product.price_idr, Product.id),
-    "dear": (Product.price_idr.desc(), Product.id),
+    "dear": (Product.price_idr.desc(), Product.id.desc()),
 }
 
 
@@ -142,9 +150,12 @@ def search(c: Criteria, per_page: int = PER_PAGE, preview: bool = False) -> Page
 
 
 def nearest(c: Criteria, per_page: int = PER_PAGE) -> Page:
-    """Products by their store's distance, through a bounding box that widens only while
-    it cannot prove it holds the nearest rows (see models/directory.py)."""
+    """Products by their store's distance: a KNN scan on PostgreSQL, else a bounding box
+    that widens only while it cannot prove it holds the nearest rows (see models/directory.py)."""
     lat, lng = c.position
+    if db.session.get_bind().dialect.name == "postgresql":
+        ranked = knn(_filtered(c), Store.lat, Store.lng, c.position, (c.page - 1) * per_page, per_page + 1)
+        return Page([Hit(row[0], km) for km, row in ranked[:per_page]], len(ranked) > per_page, c.page)
     cos_lat = math.cos(math.radians(lat))
     squared = (Store.lat - lat) * (Store.lat - lat) + (Store.lng - lng) * cos_lat * ((Store.lng - lng) * cos_lat)
     need = per_page + 1
