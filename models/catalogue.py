@@ -19,7 +19,6 @@ Rules kept here:
 
 from __future__ import annotations
 
-import math
 import re
 from dataclasses import dataclass
 
@@ -27,7 +26,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import contains_eager
 
 from models.base import db
-from models.directory import BOX_STEPS_KM, KM_PER_DEGREE, haversine_km, knn
+from models.directory import nearest_rows
 from models.koperasi import Koperasi, Status
 from models.market import CATEGORIES, Product, ProductPhoto, Store, StoreStatus
 
@@ -150,27 +149,10 @@ def search(c: Criteria, per_page: int = PER_PAGE, preview: bool = False) -> Page
 
 
 def nearest(c: Criteria, per_page: int = PER_PAGE) -> Page:
-    """Products by their store's distance: a KNN scan on PostgreSQL, else a bounding box
-    that widens only while it cannot prove it holds the nearest rows (see models/directory.py)."""
-    lat, lng = c.position
-    if db.session.get_bind().dialect.name == "postgresql":
-        ranked = knn(_filtered(c), Store.lat, Store.lng, c.position, (c.page - 1) * per_page, per_page + 1)
-        return Page([Hit(row[0], km) for km, row in ranked[:per_page]], len(ranked) > per_page, c.page)
-    cos_lat = math.cos(math.radians(lat))
-    squared = (Store.lat - lat) * (Store.lat - lat) + (Store.lng - lng) * cos_lat * ((Store.lng - lng) * cos_lat)
-    need = per_page + 1
-    for radius_km in BOX_STEPS_KM:
-        query = _filtered(c).add_columns(squared.label("d2")).order_by(squared, Product.id)
-        if radius_km is not None:
-            d_lat = radius_km / KM_PER_DEGREE
-            d_lng = d_lat / max(cos_lat, 0.01)
-            query = query.where(Store.lat.between(lat - d_lat, lat + d_lat),
-                                Store.lng.between(lng - d_lng, lng + d_lng))
-        rows = db.session.execute(query.offset((c.page - 1) * per_page).limit(need)).all()
-        if radius_km is None or (len(rows) == need and math.sqrt(rows[-1].d2) * KM_PER_DEGREE <= radius_km):
-            break
-    hits = [Hit(p, haversine_km((lat, lng), (p.store.lat, p.store.lng))) for p, _d2 in rows[:per_page]]
-    return Page(hits, len(rows) > per_page, c.page)
+    """Products by their store's exact distance: a KNN scan on PostgreSQL, else a bounding
+    box that widens only while it cannot prove it holds the nearest rows (see models/directory.py)."""
+    ranked = nearest_rows(_filtered(c), Store.lat, Store.lng, c.position, (c.page - 1) * per_page, per_page + 1)
+    return Page([Hit(row[0], km) for km, row in ranked[:per_page]], len(ranked) > per_page, c.page)
 
 
 def first_photos(products: list[Product]) -> dict[int, tuple[int, str]]:

@@ -10,17 +10,16 @@ koperasi (Indonesia has ~130,000), on SQLite and on PostgreSQL alike:
   trigram index can answer too (word starts are padded trigrams). SQLite, the
   embedded default for one koperasi or a demo, keeps LIKE over the name index: a few
   ms even at 130,000 rows (see README, "Search at national size").
-- Nearest first never computes a distance for every row. PostgreSQL walks the GiST
-  index on point(lng, lat) in plane-degree order (``ORDER BY … <-> point LIMIT n``,
-  a KNN scan) and ranks the fetched rows by the exact haversine distance here: the
-  plane-degree distance D of the last fetched row bounds the true distance of every
-  row not fetched from below (``lower_bound_km``), so when the page's last row is
-  nearer than that bound the page is exact; otherwise it fetches more. SQLite asks
-  the (status, lat, lng) index for a bounding box around the position, orders the
-  rows in it by the squared equirectangular distance ``dlat² + (dlng·cos lat)²`` (the
-  cosine computed here, no SQL trigonometry), and widens the box (×4, at most four
-  steps, the last without a box) only while it cannot prove it holds the nearest rows.
-  The haversine distance shown to the user is computed here, in Python.
+- Nearest first never computes a distance for every row, and ranks by the exact
+  (haversine) distance, computed here in Python, the one shown to the user. PostgreSQL
+  walks the GiST index on point(lng, lat) in plane-degree order (``ORDER BY … <->
+  point LIMIT n``, a KNN scan, fast from a city and from a remote island alike);
+  SQLite asks the (status, lat, lng) index for a bounding box around the position and
+  orders the rows in it by the squared equirectangular distance (the cosine computed
+  here, no SQL trigonometry), widening the box (×4, at most four steps, the last
+  without a box). Either way the rows left out are provably farther than a bound
+  (``lower_bound_km``), and more are fetched only while the page's last row is not
+  nearer than that bound (``nearest_rows``).
 """
 
 from __future__ import annotations
@@ -134,23 +133,53 @@ def lower_bound_km(plane_degrees: float) -> float:
     return plane_degrees * _KM_PER_PLANE_DEGREE
 
 
-def knn(query: sa.Select, lat: sa.ColumnElement, lng: sa.ColumnElement, position: tuple[float, float],
-        skip: int, need: int) -> list[tuple[float, sa.Row]]:
-    """Rows ``skip`` to ``skip + need`` of ``query`` by exact distance from ``position``, as
-    (km, row), through a KNN index on point(lng, lat) (PostgreSQL). Fetches the rows
-    nearest in plane degrees, ranks them by haversine, and fetches more only while the
-    last needed row is not provably nearer than every row left out."""
+def nearest_rows(query: sa.Select, lat: sa.ColumnElement, lng: sa.ColumnElement, position: tuple[float, float],
+                 skip: int, need: int) -> list[tuple[float, sa.Row]]:
+    """Rows ``skip`` to ``skip + need`` of ``query`` by exact (haversine) distance from
+    ``position``, as (km, row), ties by id.
+
+    The database returns rows in an order its index gives cheaply, each with a distance
+    ``far`` in degrees that is never more than the plane distance: on PostgreSQL the
+    plane distance itself (KNN on point(lng, lat)); on SQLite the equirectangular one,
+    inside a bounding box (everything outside a box of half-height d lies at least d
+    away). Every row not fetched is then at least ``far`` of the last one (or the box's
+    d) away, so at least ``lower_bound_km`` of it in km: when the last row needed is
+    nearer than that, the page is exact; otherwise more rows, or a wider box, are fetched.
+    """
     want = skip + need
-    plane = sa.func.point(lng, lat).op("<->")(sa.func.point(position[1], position[0]))
-    query = query.add_columns(lat.label("_lat"), lng.label("_lng"), plane.label("_plane")).order_by(plane)
-    limit = want + want // 4 + 8
-    while True:
-        rows = db.session.execute(query.limit(limit)).all()
-        ranked = sorted(((haversine_km(position, (row._lat, row._lng)), row) for row in rows),
-                        key=lambda pair: (pair[0], pair[1][0].id))
-        if len(rows) < limit or ranked[want - 1][0] < lower_bound_km(rows[-1]._plane):
-            return ranked[skip:want]
-        limit *= 4
+    limit = 2 * want + 8
+    if db.session.get_bind().dialect.name == "postgresql":
+        far = sa.func.point(lng, lat).op("<->")(sa.func.point(position[1], position[0]))
+        steps: tuple[float | None, ...] = (None,)
+    else:
+        cos_lat = math.cos(math.radians(position[0]))
+        far = (lat - position[0]) * (lat - position[0]) + (lng - position[1]) * cos_lat * ((lng - position[1]) * cos_lat)
+        steps = BOX_STEPS_KM
+    ordered = query.add_columns(lat.label("_lat"), lng.label("_lng"), far.label("_far")).order_by(far)
+    for radius_km in steps:
+        boxed, beyond = ordered, math.inf
+        if radius_km is not None:
+            d_lat = radius_km / KM_PER_DEGREE
+            d_lng = d_lat / max(math.cos(math.radians(position[0])), 0.01)
+            boxed = ordered.where(lat.between(position[0] - d_lat, position[0] + d_lat),
+                                  lng.between(position[1] - d_lng, position[1] + d_lng))
+            beyond = d_lat
+        while True:
+            rows = db.session.execute(boxed.limit(limit)).all()
+            ranked = sorted(((haversine_km(position, (row._lat, row._lng)), row) for row in rows),
+                            key=lambda pair: (pair[0], pair[1][0].id))
+            full = len(rows) == limit
+            if full:
+                last = rows[-1]._far if steps[0] is None else math.sqrt(rows[-1]._far)
+                bound = min(beyond, last)
+            else:
+                bound = beyond
+            if bound == math.inf or (len(ranked) >= want and ranked[want - 1][0] < lower_bound_km(bound)):
+                return ranked[skip:want]
+            if not full:
+                break  # the box holds too few rows, or not provably the nearest: widen it
+            limit *= 4
+    return ranked[skip:want]  # not reached: the last step has no box
 
 
 def _filtered(c: Criteria) -> sa.Select:
@@ -179,40 +208,11 @@ def search(c: Criteria, per_page: int = PER_PAGE) -> Page:
     return Page([Hit(k) for k in rows[:per_page]], len(rows) > per_page, c.page)
 
 
-def nearest_step(c: Criteria, radius_km: float | None, per_page: int = PER_PAGE) -> sa.Select:
-    """One step of the nearest query: the rows in a box of half-width ``radius_km``
-    (None: no box), by squared equirectangular distance in degrees (``d2``)."""
-    lat, lng = c.position
-    cos_lat = math.cos(math.radians(lat))
-    squared = (Koperasi.lat - lat) * (Koperasi.lat - lat) + \
-        (Koperasi.lng - lng) * cos_lat * ((Koperasi.lng - lng) * cos_lat)
-    query = _filtered(c).add_columns(squared.label("d2")).order_by(squared, Koperasi.id)
-    if radius_km is not None:
-        d_lat = radius_km / KM_PER_DEGREE
-        d_lng = d_lat / max(cos_lat, 0.01)
-        query = query.where(Koperasi.lat.between(lat - d_lat, lat + d_lat),
-                            Koperasi.lng.between(lng - d_lng, lng + d_lng))
-    return query.offset((c.page - 1) * per_page).limit(per_page + 1)
-
-
 def nearest(c: Criteria, per_page: int = PER_PAGE) -> Page:
-    """Nearest first: a KNN scan on PostgreSQL, else the bounding box on ix_koperasi_status_lat_lng
-    (see the module docstring).
-
-    A box of half-width r holds every koperasi within r, so the rows in it are the true
-    nearest when the last one needed lies within r; otherwise the box widens.
-    """
-    lat, lng = c.position
-    if db.session.get_bind().dialect.name == "postgresql":
-        ranked = knn(_filtered(c), Koperasi.lat, Koperasi.lng, c.position, (c.page - 1) * per_page, per_page + 1)
-        return Page([Hit(row[0], km) for km, row in ranked[:per_page]], len(ranked) > per_page, c.page)
-    need = per_page + 1
-    for radius_km in BOX_STEPS_KM:
-        rows = db.session.execute(nearest_step(c, radius_km, per_page)).all()
-        if radius_km is None or (len(rows) == need and math.sqrt(rows[-1].d2) * KM_PER_DEGREE <= radius_km):
-            break
-    hits = [Hit(k, haversine_km((lat, lng), (k.lat, k.lng))) for k, _d2 in rows[:per_page]]
-    return Page(hits, len(rows) > per_page, c.page)
+    """Nearest first, by exact distance (see the module docstring and ``nearest_rows``)."""
+    ranked = nearest_rows(_filtered(c), Koperasi.lat, Koperasi.lng, c.position, (c.page - 1) * per_page,
+                          per_page + 1)
+    return Page([Hit(row[0], km) for km, row in ranked[:per_page]], len(ranked) > per_page, c.page)
 
 
 def active_member_count(koperasi: Koperasi) -> int:
