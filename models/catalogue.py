@@ -20,7 +20,7 @@ Rules kept here:
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import sqlalchemy as sa
 from sqlalchemy.orm import contains_eager
@@ -33,6 +33,8 @@ from models.market import CATEGORIES, Product, ProductPhoto, Store, StoreStatus
 PER_PAGE = 24
 MAX_PAGE = 100  # deeper than anyone scrolls; keeps OFFSET small
 MAX_WORDS = 8
+# Several words on PostgreSQL: the newest products looked at first (see ``search``).
+WINDOW = 4_000
 SORTS = ("newest", "cheap", "dear", "near")
 # The raw-SQL search objects of migrations 0005 and 0028 (FTS5 tables on SQLite; on
 # PostgreSQL the stored tsvector and the GIN, trigram and GiST indexes): not in the
@@ -101,11 +103,15 @@ def matches(q: str) -> sa.ColumnElement[bool]:
     if not tokens:
         return sa.true()
     if db.engine.dialect.name == "postgresql":
-        query = " & ".join(f"{token}:*" for token in tokens)
-        return TSVECTOR.bool_op("@@")(sa.func.to_tsquery(sa.literal_column("'simple'"), query))
+        return TSVECTOR.bool_op("@@")(sa.func.to_tsquery(sa.literal_column("'simple'"), _tsquery(q)))
     query = " AND ".join(f'"{token}"*' for token in tokens)
     return Product.id.in_(sa.text("SELECT rowid FROM product_fts WHERE product_fts MATCH :fts")
                           .bindparams(fts=query))
+
+
+def _tsquery(q: str) -> str:
+    """PostgreSQL's query text: every word as a prefix, all of them (``words`` keeps letters and digits only)."""
+    return " & ".join(f"{token}:*" for token in words(q))
 
 
 def _filtered(c: Criteria, preview: bool = False) -> sa.Select:
@@ -143,9 +149,29 @@ def search(c: Criteria, per_page: int = PER_PAGE, preview: bool = False) -> Page
     """One page of the catalogue (``per_page`` + 1 rows fetched to know if there is more)."""
     if c.sort == "near" and c.position:
         return nearest(c, per_page)
-    rows = list(db.session.scalars(_filtered(c, preview).order_by(*ORDERS[c.sort])
-                                   .offset((c.page - 1) * per_page).limit(per_page + 1)).unique())
+    rows = _newest_window(c, per_page, preview) if c.sort == "newest" and len(words(c.q)) > 1 else None
+    if rows is None:
+        rows = list(db.session.scalars(_filtered(c, preview).order_by(*ORDERS[c.sort])
+                                       .offset((c.page - 1) * per_page).limit(per_page + 1)).unique())
     return Page([Hit(p) for p in rows[:per_page]], len(rows) > per_page, c.page)
+
+
+def _newest_window(c: Criteria, per_page: int, preview: bool) -> list[Product] | None:
+    """Several words, newest first, on PostgreSQL: PostgreSQL takes words that go together
+    ("kopi gayo arabika") as independent, so as rare, and would read every match through
+    the GIN index to sort them. First walk the newest ``WINDOW`` products instead, matching
+    the stored column without its index (``|| ''`` hides it): if they hold the whole page,
+    it is exact (every product outside is older); otherwise None, and the index query runs,
+    for words rare among the newest ``WINDOW`` products, so rare overall too."""
+    if db.session.get_bind().dialect.name != "postgresql":
+        return None
+    unindexed = (TSVECTOR.op("||")(sa.literal_column("''::tsvector"))).bool_op("@@")(
+        sa.func.to_tsquery(sa.literal_column("'simple'"), _tsquery(c.q)))
+    newest = sa.select(sa.func.max(Product.id)).scalar_subquery()
+    rows = list(db.session.scalars(_filtered(replace(c, q=""), preview).where(unindexed, Product.id > newest - WINDOW)
+                                   .order_by(*ORDERS["newest"]).offset((c.page - 1) * per_page)
+                                   .limit(per_page + 1)).unique())
+    return rows if len(rows) == per_page + 1 else None
 
 
 def nearest(c: Criteria, per_page: int = PER_PAGE) -> Page:

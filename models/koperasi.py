@@ -82,8 +82,10 @@ class Koperasi(db.Model):
     __table_args__ = (
         # The nearest query: a bounding box on these two columns, then exact distance.
         sa.Index("ix_koperasi_status_lat_lng", "status", "lat", "lng"),
-        sa.Index("ix_koperasi_status_regency", "status", "regency_code"),
-        # The directory by name: walked in order, a page at a time (models/directory.py).
+        # The directory by name, alone or within a region: walked in order, a page at a time
+        # (models/directory.py).
+        sa.Index("ix_koperasi_status_regency", "status", "regency_code", "search_name", "id"),
+        sa.Index("ix_koperasi_status_province", "status", "province_code", "search_name", "id"),
         sa.Index("ix_koperasi_status_name", "status", "search_name", "id"),
     )
 

@@ -160,10 +160,10 @@ def fill(conn: sa.Connection, koperasi: int, stores: int, products: int, island:
         INSERT INTO product (store_id, koperasi_id, name, description, category, unit, price_idr, member_price_idr,
                              stock, active, created_at, updated_at)
         SELECT s.id, s.koperasi_id,
-               CASE WHEN g % 2000 = 0 THEN '{RARE[1]}' ELSE ({_array([n for _c, n in goods])})[i] END
+               CASE WHEN g % 2000 = 1 THEN '{RARE[1]}' ELSE ({_array([n for _c, n in goods])})[i] END
                || ' ' || ({_array(ADJECTIVES)})[1 + g % {len(ADJECTIVES)}],
                ({_array(DESCRIPTIONS)})[1 + g % {len(DESCRIPTIONS)}],
-               CASE WHEN g % 2000 = 0 THEN '{RARE[0]}' ELSE ({_array([c for c, _n in goods])})[i] END,
+               CASE WHEN g % 2000 = 1 THEN '{RARE[0]}' ELSE ({_array([c for c, _n in goods])})[i] END,
                'pcs', price, NULL, g % 50, g % 20 <> 0, now() - (:n - g) * interval '1 second', now()
         FROM (SELECT g, 1 + (g * 13) % {len(goods)} AS i, 500 * (1 + floor(random() * 1000)::bigint) AS price
               FROM generate_series(1, :n) g) p

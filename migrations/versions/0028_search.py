@@ -3,7 +3,7 @@ a stored tsvector, KNN position indexes
 
 Both databases: the catalogue's price order walks (active, price_idr, id) or
 (active, category, price_idr, id) and stops after a page; the directory's name order
-walks (status, search_name, id). PostgreSQL only (raw SQL, listed in
+walks (status, search_name, id), or the same within a province or regency. PostgreSQL only (raw SQL, listed in
 models.catalogue.SEARCH_OBJECTS so the models comparison leaves them alone): pg_trgm
 GIN index on koperasi.search_name (substring search) with a finer histogram, a stored generated tsvector
 column on product with its GIN index (the recheck reads the column instead of
@@ -52,6 +52,9 @@ def upgrade():
     op.create_index("ix_product_price", "product", ["active", "price_idr", "id"])
     op.drop_index("ix_koperasi_search_name", table_name="koperasi")
     op.create_index("ix_koperasi_status_name", "koperasi", ["status", "search_name", "id"])
+    op.drop_index("ix_koperasi_status_regency", table_name="koperasi")
+    op.create_index("ix_koperasi_status_regency", "koperasi", ["status", "regency_code", "search_name", "id"])
+    op.create_index("ix_koperasi_status_province", "koperasi", ["status", "province_code", "search_name", "id"])
     if op.get_bind().dialect.name == "postgresql":
         for statement in PG_UP:
             op.execute(statement)
@@ -61,6 +64,9 @@ def downgrade():
     if op.get_bind().dialect.name == "postgresql":
         for statement in PG_DOWN:
             op.execute(statement)
+    op.drop_index("ix_koperasi_status_province", table_name="koperasi")
+    op.drop_index("ix_koperasi_status_regency", table_name="koperasi")
+    op.create_index("ix_koperasi_status_regency", "koperasi", ["status", "regency_code"])
     op.drop_index("ix_koperasi_status_name", table_name="koperasi")
     op.create_index("ix_koperasi_search_name", "koperasi", ["search_name"])
     op.drop_index("ix_product_price", table_name="product")
