@@ -33,7 +33,7 @@ from models.market import CATEGORIES, Product, ProductPhoto, Store, StoreStatus
 PER_PAGE = 24
 MAX_PAGE = 100  # deeper than anyone scrolls; keeps OFFSET small
 MAX_WORDS = 8
-# Several words on PostgreSQL: the newest products looked at first (see ``search``).
+# Several words on PostgreSQL: the newest products looked at first (see ``_newest_window``).
 WINDOW = 4_000
 SORTS = ("newest", "cheap", "dear", "near")
 # The raw-SQL search objects of migrations 0005 and 0028 (FTS5 tables on SQLite; on
