@@ -167,7 +167,8 @@ def _newest_window(c: Criteria, per_page: int, preview: bool) -> list[Product] |
         return None
     unindexed = (TSVECTOR.op("||")(sa.literal_column("''::tsvector"))).bool_op("@@")(
         sa.func.to_tsquery(sa.literal_column("'simple'"), _tsquery(c.q)))
-    newest = sa.select(sa.func.max(Product.id)).scalar_subquery()
+    # The newest id as a value, not a subquery, so the planner sees a window of WINDOW rows.
+    newest = db.session.scalar(sa.select(sa.func.max(Product.id))) or 0
     rows = list(db.session.scalars(_filtered(replace(c, q=""), preview).where(unindexed, Product.id > newest - WINDOW)
                                    .order_by(*ORDERS["newest"]).offset((c.page - 1) * per_page)
                                    .limit(per_page + 1)).unique())
