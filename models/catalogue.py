@@ -3,39 +3,46 @@
 Rules kept here:
 - Only active products of approved stores of verified koperasi are listed; sold-out
   products are listed (and shown as sold out).
-- Full-text search uses an index on both databases (migration 0005): on PostgreSQL
-  a GIN index on ``to_tsvector('simple', name || ' ' || description)`` — the query
-  spells the expression exactly so, or the planner cannot use the index; on SQLite
-  the FTS5 table ``product_fts`` kept in sync by triggers. Every word the user types
+- Full-text search uses an index on both databases: on PostgreSQL the stored column
+  ``product.search_tsv`` (generated as ``to_tsvector('simple', name || ' ' ||
+  description)``, migration 0028) and its GIN index, so a candidate is checked by
+  reading the column, not by tokenising its text again; on SQLite the FTS5 table
+  ``product_fts`` kept in sync by triggers (migration 0005). Every word the user types
   is matched as a prefix ("ber" finds "beras"); the user's text never reaches the
   query syntax (only letters and digits survive, each word quoted).
-- Nearest first never computes a distance for every row: the same growing bounding
-  box on the store's (status, lat, lng) index as the koperasi directory.
+- Every order walks an index and stops after a page: newest by the primary key,
+  price by (active, price_idr, id) or (active, category, price_idr, id), either way.
+- Nearest first never computes a distance for every row: the same KNN scan (PostgreSQL,
+  GiST on the store's point(lng, lat)) or growing bounding box (SQLite, the store's
+  (status, lat, lng) index) as the koperasi directory.
 """
 
 from __future__ import annotations
 
-import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import sqlalchemy as sa
 from sqlalchemy.orm import contains_eager
 
 from models.base import db
-from models.directory import BOX_STEPS_KM, KM_PER_DEGREE, haversine_km
+from models.directory import nearest_rows
 from models.koperasi import Koperasi, Status
 from models.market import CATEGORIES, Product, ProductPhoto, Store, StoreStatus
 
 PER_PAGE = 24
 MAX_PAGE = 100  # deeper than anyone scrolls; keeps OFFSET small
 MAX_WORDS = 8
+# Several words on PostgreSQL: the newest products looked at first (see ``_newest_window``).
+WINDOW = 4_000
 SORTS = ("newest", "cheap", "dear", "near")
-# The raw-SQL search objects of migration 0005: not in the models, so the
-# models-vs-migrations comparison must not report them.
+# The raw-SQL search objects of migrations 0005 and 0028 (FTS5 tables on SQLite; on
+# PostgreSQL the stored tsvector and the GIN, trigram and GiST indexes): not in the
+# models, so the models-vs-migrations comparison must not report them.
 SEARCH_OBJECTS = {"product_fts", "product_fts_data", "product_fts_idx", "product_fts_docsize",
-                  "product_fts_config", "ix_product_search"}
-TSVECTOR = "to_tsvector('simple', product.name || ' ' || product.description)"
+                  "product_fts_config", "ix_product_search", "search_tsv", "ix_product_search_tsv",
+                  "ix_koperasi_search_trgm", "ix_koperasi_position", "ix_store_position"}
+TSVECTOR = sa.literal_column("product.search_tsv")
 
 
 def include_name(name, type_, parent_names) -> bool:
@@ -96,11 +103,15 @@ def matches(q: str) -> sa.ColumnElement[bool]:
     if not tokens:
         return sa.true()
     if db.engine.dialect.name == "postgresql":
-        query = " & ".join(f"{token}:*" for token in tokens)
-        return sa.literal_column(TSVECTOR).bool_op("@@")(sa.func.to_tsquery(sa.literal_column("'simple'"), query))
+        return TSVECTOR.bool_op("@@")(sa.func.to_tsquery(sa.literal_column("'simple'"), _tsquery(q)))
     query = " AND ".join(f'"{token}"*' for token in tokens)
     return Product.id.in_(sa.text("SELECT rowid FROM product_fts WHERE product_fts MATCH :fts")
                           .bindparams(fts=query))
+
+
+def _tsquery(q: str) -> str:
+    """PostgreSQL's query text: every word as a prefix, all of them (``words`` keeps letters and digits only)."""
+    return " & ".join(f"{token}:*" for token in words(q))
 
 
 def _filtered(c: Criteria, preview: bool = False) -> sa.Select:
@@ -124,11 +135,13 @@ def _filtered(c: Criteria, preview: bool = False) -> sa.Select:
 
 
 # Ids grow with time, so the primary key is the "newest first" index: the first page
-# walks it backwards and stops after one page instead of sorting every product.
+# walks it backwards and stops after one page instead of sorting every product. Price
+# orders walk ix_product_price (or ix_product_listing within a category): the same way
+# for cheap, backwards for dear, so equal prices go by id in the index's direction.
 ORDERS = {
     "newest": (Product.id.desc(),),
     "cheap": (Product.price_idr, Product.id),
-    "dear": (Product.price_idr.desc(), Product.id),
+    "dear": (Product.price_idr.desc(), Product.id.desc()),
 }
 
 
@@ -136,30 +149,37 @@ def search(c: Criteria, per_page: int = PER_PAGE, preview: bool = False) -> Page
     """One page of the catalogue (``per_page`` + 1 rows fetched to know if there is more)."""
     if c.sort == "near" and c.position:
         return nearest(c, per_page)
-    rows = list(db.session.scalars(_filtered(c, preview).order_by(*ORDERS[c.sort])
-                                   .offset((c.page - 1) * per_page).limit(per_page + 1)).unique())
+    rows = _newest_window(c, per_page, preview) if c.sort == "newest" and len(words(c.q)) > 1 else None
+    if rows is None:
+        rows = list(db.session.scalars(_filtered(c, preview).order_by(*ORDERS[c.sort])
+                                       .offset((c.page - 1) * per_page).limit(per_page + 1)).unique())
     return Page([Hit(p) for p in rows[:per_page]], len(rows) > per_page, c.page)
 
 
+def _newest_window(c: Criteria, per_page: int, preview: bool) -> list[Product] | None:
+    """Several words, newest first, on PostgreSQL: PostgreSQL takes words that go together
+    ("kopi gayo arabika") as independent, so as rare, and would read every match through
+    the GIN index to sort them. First walk the newest ``WINDOW`` products instead, matching
+    the stored column without its index (``|| ''`` hides it): if they hold the whole page,
+    it is exact (every product outside is older); otherwise None, and the index query runs,
+    for words rare among the newest ``WINDOW`` products, so rare overall too."""
+    if db.session.get_bind().dialect.name != "postgresql":
+        return None
+    unindexed = (TSVECTOR.op("||")(sa.literal_column("''::tsvector"))).bool_op("@@")(
+        sa.func.to_tsquery(sa.literal_column("'simple'"), _tsquery(c.q)))
+    # The newest id as a value, not a subquery, so the planner sees a window of WINDOW rows.
+    newest = db.session.scalar(sa.select(sa.func.max(Product.id))) or 0
+    rows = list(db.session.scalars(_filtered(replace(c, q=""), preview).where(unindexed, Product.id > newest - WINDOW)
+                                   .order_by(*ORDERS["newest"]).offset((c.page - 1) * per_page)
+                                   .limit(per_page + 1)).unique())
+    return rows if len(rows) == per_page + 1 else None
+
+
 def nearest(c: Criteria, per_page: int = PER_PAGE) -> Page:
-    """Products by their store's distance, through a bounding box that widens only while
-    it cannot prove it holds the nearest rows (see models/directory.py)."""
-    lat, lng = c.position
-    cos_lat = math.cos(math.radians(lat))
-    squared = (Store.lat - lat) * (Store.lat - lat) + (Store.lng - lng) * cos_lat * ((Store.lng - lng) * cos_lat)
-    need = per_page + 1
-    for radius_km in BOX_STEPS_KM:
-        query = _filtered(c).add_columns(squared.label("d2")).order_by(squared, Product.id)
-        if radius_km is not None:
-            d_lat = radius_km / KM_PER_DEGREE
-            d_lng = d_lat / max(cos_lat, 0.01)
-            query = query.where(Store.lat.between(lat - d_lat, lat + d_lat),
-                                Store.lng.between(lng - d_lng, lng + d_lng))
-        rows = db.session.execute(query.offset((c.page - 1) * per_page).limit(need)).all()
-        if radius_km is None or (len(rows) == need and math.sqrt(rows[-1].d2) * KM_PER_DEGREE <= radius_km):
-            break
-    hits = [Hit(p, haversine_km((lat, lng), (p.store.lat, p.store.lng))) for p, _d2 in rows[:per_page]]
-    return Page(hits, len(rows) > per_page, c.page)
+    """Products by their store's exact distance: a KNN scan on PostgreSQL, else a bounding
+    box that widens only while it cannot prove it holds the nearest rows (see models/directory.py)."""
+    ranked = nearest_rows(_filtered(c), Store.lat, Store.lng, c.position, (c.page - 1) * per_page, per_page + 1)
+    return Page([Hit(row[0], km) for km, row in ranked[:per_page]], len(ranked) > per_page, c.page)
 
 
 def first_photos(products: list[Product]) -> dict[int, tuple[int, str]]:

@@ -82,13 +82,17 @@ class Koperasi(db.Model):
     __table_args__ = (
         # The nearest query: a bounding box on these two columns, then exact distance.
         sa.Index("ix_koperasi_status_lat_lng", "status", "lat", "lng"),
-        sa.Index("ix_koperasi_status_regency", "status", "regency_code"),
+        # The directory by name, alone or within a region: walked in order, a page at a time
+        # (models/directory.py).
+        sa.Index("ix_koperasi_status_regency", "status", "regency_code", "search_name", "id"),
+        sa.Index("ix_koperasi_status_province", "status", "province_code", "search_name", "id"),
+        sa.Index("ix_koperasi_status_name", "status", "search_name", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(sa.String(80), unique=True)
     name: Mapped[str] = mapped_column(sa.String(160))
-    search_name: Mapped[str] = mapped_column(sa.String(160), index=True)  # lower case, for search
+    search_name: Mapped[str] = mapped_column(sa.String(160))  # lower case, for search
     legal_number: Mapped[str] = mapped_column(sa.String(80), unique=True)  # nomor badan hukum
     # Who signs the statements (ketua and bendahara of the pengurus), printed under them.
     chair_name: Mapped[str | None] = mapped_column(sa.String(120))

@@ -97,7 +97,9 @@ class Product(db.Model):
     __table_args__ = (
         sa.CheckConstraint("stock >= 0", name="stock_not_negative"),
         sa.CheckConstraint("price_idr > 0", name="price_positive"),
-        sa.Index("ix_product_listing", "active", "category", "price_idr"),
+        # Price order with and without a category, walked either way and stopped after a page.
+        sa.Index("ix_product_listing", "active", "category", "price_idr", "id"),
+        sa.Index("ix_product_price", "active", "price_idr", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -5,7 +5,7 @@
 Uses the database in TEST_DATABASE_URL (default: a temporary SQLite file), which it
 empties first, bulk-inserts N verified koperasi spread over Indonesia (clustered
 around towns, plus a thin rural scatter), times ``directory.search`` from ten
-positions and prints median / p95 and the query plan of the first (boxed) step.
+positions and prints median / p95 and the plans of the statements it sends.
 """
 
 from __future__ import annotations
@@ -103,6 +103,28 @@ def _explain(db, statement) -> str:
     return "\n".join("    " + " | ".join(str(v) for v in row) for row in rows)
 
 
+def _explain_run(db, run) -> str:
+    """The plans of the statements ``run()`` sends (EXPLAIN ANALYZE on PostgreSQL), with their parameters."""
+    sent = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        if not statement.startswith("BEGIN"):
+            sent.append((statement, parameters))
+
+    sa.event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        run()
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", record)
+    prefix = "EXPLAIN ANALYZE " if db.engine.dialect.name == "postgresql" else "EXPLAIN QUERY PLAN "
+    out = []
+    with db.engine.connect() as conn:
+        for statement, parameters in sent:
+            out += ["    " + " | ".join(str(v) for v in row)
+                    for row in conn.exec_driver_sql(prefix + statement, parameters).all()]
+    return "\n".join(out)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=100_000)
@@ -138,8 +160,8 @@ def main() -> None:
               f"({len(timings)} runs, page of 20 incl. loading the rows)")
         for label, lat, lng in (POSITIONS[0], POSITIONS[-1]):
             criteria = directory.criteria(position=(lat, lng))
-            print(f"plan, first step (25 km box) at {label}:")
-            print(_explain(db, directory.nearest_step(criteria, directory.BOX_STEPS_KM[0])))
+            print(f"plans at {label} (KNN on PostgreSQL, boxes on SQLite):")
+            print(_explain_run(db, lambda criteria=criteria: directory.search(criteria)))
         db.session.remove()
 
 

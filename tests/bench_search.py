@@ -1,6 +1,12 @@
 """Benchmark: catalogue search and listing over many products (not collected by pytest).
 
     python -m tests.bench_search [--n 200000] [--runs 5]
+    TEST_DATABASE_URL=postgresql+psycopg://… python -m tests.bench_search --national \
+        [--koperasi 130000] [--stores 50000] [--n 500000] [--runs 5]
+
+``--national`` (PostgreSQL): rows of Indonesia's shape made by PostgreSQL itself
+(tests/search_data.py, generate_series), then every main catalogue and directory query
+of tests/search_data.py timed (median, p95, worst) with the rows it read, one line each.
 
 Uses the database in TEST_DATABASE_URL (default: a temporary SQLite file), which it
 empties and migrates first, bulk-inserts koperasi, stores (one per 50 products, a
@@ -23,6 +29,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from tests.bench_nearest import TOWNS, _app, _explain, _reset
+from tests.search_data import CATALOGUE, DIRECTORY, fill, vacuum
 
 GOODS = {  # category: (product, unit, price range)
     "food": [("Beras Pandan Wangi", "karung", 60_000, 90_000), ("Beras Merah Organik", "kg", 18_000, 30_000),
@@ -123,10 +130,39 @@ def _summary(label: str, timings: list[float]) -> None:
     print(f"{label}: median {statistics.median(timings):.2f} ms, p95 {p95:.2f} ms ({len(timings)} runs)")
 
 
+def national(db, args) -> None:
+    """Fill at national shape with SQL, then time every main query (first run not counted)."""
+    from models import catalogue, directory
+
+    _reset(db)
+    started = time.perf_counter()
+    with db.engine.begin() as conn:
+        fill(conn, koperasi=args.koperasi, stores=args.stores, products=args.n)
+    vacuum(db.engine)
+    print(f"database: {db.engine.dialect.name}; {args.koperasi:,} koperasi, {args.stores:,} stores, "
+          f"{args.n:,} products made in {time.perf_counter() - started:.0f} s")
+    cases = [(f"catalogue, {label}", catalogue, kwargs) for label, kwargs in CATALOGUE.items()] + \
+        [(f"directory, {label}", directory, kwargs) for label, kwargs in DIRECTORY.items()]
+    for label, module, kwargs in cases:
+        timings = []
+        for _ in range(args.runs + 1):
+            db.session.expunge_all()
+            started = time.perf_counter()
+            page = module.search(module.criteria(**kwargs))
+            timings.append((time.perf_counter() - started) * 1000)
+        timings = sorted(timings[1:])
+        p95 = timings[min(len(timings) - 1, round(0.95 * (len(timings) - 1)))]
+        print(f"  {label:40} median {statistics.median(timings):7.2f} ms  p95 {p95:7.2f} ms  "
+              f"{len(page.hits):3} hits")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=200_000)
     parser.add_argument("--runs", type=int, default=5, help="timed runs per query")
+    parser.add_argument("--national", action="store_true", help="PostgreSQL: koperasi, stores and products by SQL")
+    parser.add_argument("--koperasi", type=int, default=130_000)
+    parser.add_argument("--stores", type=int, default=50_000)
     args = parser.parse_args()
 
     tmp = Path(tempfile.mkdtemp(prefix="kopz-bench-search-"))
@@ -136,6 +172,10 @@ def main() -> None:
     from web.extensions import db
 
     with app.app_context():
+        if args.national:
+            national(db, args)
+            db.session.remove()
+            return
         _reset(db)
         print(f"database: {db.engine.dialect.name}; inserting {args.n:,} products ...")
         print(f"  inserted in {_insert(db, args.n):.1f} s")
