@@ -10,7 +10,9 @@ Logged-in pages get the session cookie through ``--extra-headers``. Mobile defau
 (150 ms RTT, 1.6 Mbps), 4x CPU slowdown, a Moto G Power sized screen.
 
 Writes instance/perf/lighthouse.json (scores, LCP, byte weights and the audits that fail, per page)
-and prints a table. Targets (issue 13): performance >= 98, accessibility and best practices 100,
+and prints a table (cpu: Lighthouse's benchmark index of the machine while it ran; a
+busy shared machine inflates TBT and LCP, so ``--runs 3`` keeps each page's median run).
+Targets (issue 13): performance >= 98, accessibility and best practices 100,
 LCP <= 1.5 s on every page.
 """
 
@@ -18,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 import time
@@ -95,6 +98,9 @@ def summarise(lhr: dict) -> dict:
         "weights": weights,
         "failing": failing,
         "lighthouse": lhr["lighthouseVersion"],
+        # Lighthouse's own measure of the CPU it ran on (a quiet desktop scores ~1500-2500; a busy
+        # shared machine far less, and its CPU times, hence TBT and LCP, are inflated).
+        "benchmark_index": round(lhr["environment"]["benchmarkIndex"]),
     }
 
 
@@ -106,7 +112,7 @@ def meets(page: dict) -> bool:
 
 def table(pages: dict) -> str:
     rows = [f"{'page':<10} {'perf':>4} {'a11y':>4} {'bp':>4} {'LCP ms':>7} {'TBT':>4} {'CLS':>5} {'KB':>6} "
-            f"{'html':>5} {'css':>5} {'js':>5} {'img':>5} {'font':>5}  ok  failing audits"]
+            f"{'html':>5} {'css':>5} {'js':>5} {'img':>5} {'font':>5} {'cpu':>4}  ok  failing audits"]
     for name, page in pages.items():
         s, w = page["scores"], page["weights"]
 
@@ -115,12 +121,13 @@ def table(pages: dict) -> str:
 
         rows.append(f"{name:<10} {s['performance']:>4} {s['accessibility']:>4} {s['best-practices']:>4} "
                     f"{page['lcp_ms']:>7} {page['tbt_ms']:>4} {page['cls']:>5} {page['total_bytes'] / 1024:>6.1f} "
-                    f"{kb('document'):>5} {kb('stylesheet'):>5} {kb('script'):>5} {kb('image'):>5} {kb('font'):>5}  "
+                    f"{kb('document'):>5} {kb('stylesheet'):>5} {kb('script'):>5} {kb('image'):>5} {kb('font'):>5} "
+                    f"{page.get('benchmark_index', 0):>4}  "
                     f"{'yes' if meets(page) else 'NO ':<3} {', '.join(page['failing'])}")
     return "\n".join(rows)
 
 
-def measure(base: str, only: set[str] | None) -> dict:
+def measure(base: str, only: set[str] | None, runs: int = 1) -> dict:
     reports = RESULTS / "lighthouse-reports"
     reports.mkdir(parents=True, exist_ok=True)
     cookies: dict[str, str] = {}
@@ -131,10 +138,16 @@ def measure(base: str, only: set[str] | None) -> dict:
         if who and who not in cookies:
             cookies[who] = login(base, who)
         started = time.monotonic()
-        lhr = run_lighthouse(base + path, cookies.get(who), reports / f"{name}.json")
-        pages[name] = summarise(lhr)
-        if who and lhr["finalDisplayedUrl"].rstrip("/").endswith("/login"):
-            raise RuntimeError(f"{name}: Lighthouse was sent to the login page (cookie not accepted)")
+        tries = []
+        for n in range(runs):
+            lhr = run_lighthouse(base + path, cookies.get(who), reports / f"{name}-{n}.json")
+            if who and lhr["finalDisplayedUrl"].rstrip("/").endswith("/login"):
+                raise RuntimeError(f"{name}: Lighthouse was sent to the login page (cookie not accepted)")
+            tries.append(summarise(lhr))
+        # The median run (by performance score, then LCP), as Lighthouse's docs advise on a noisy machine.
+        tries.sort(key=lambda t: (t["scores"]["performance"], -t["lcp_ms"]))
+        pages[name] = {**tries[len(tries) // 2], "runs": len(tries),
+                       "performance_runs": [t["scores"]["performance"] for t in tries]}
         print(f"  {name:<10} {pages[name]['scores']}  LCP {pages[name]['lcp_ms']} ms  "
               f"({time.monotonic() - started:.0f} s)", flush=True)
     return pages
@@ -144,20 +157,22 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--base", help="a running Kopz with the demo data (default: serve one here)")
     parser.add_argument("--only", help="comma-separated page names: " + ",".join(p[0] for p in PAGES))
+    parser.add_argument("--runs", type=int, default=1, help="runs per page; the median one is kept")
     parser.add_argument("--output", type=Path, default=RESULTS / "lighthouse.json")
     args = parser.parse_args()
     only = set(args.only.split(",")) if args.only else None
     install()
     if args.base:
-        pages = measure(args.base.rstrip("/"), only)
+        pages = measure(args.base.rstrip("/"), only, args.runs)
     else:
         instance = demo_instance()
         with gunicorn(sys.executable, "wsgi:app", REPO, kopz_env(instance), ready_path="/healthz",
                       log=RESULTS / "lighthouse-gunicorn.log") as base:
-            pages = measure(base, only)
+            pages = measure(base, only, args.runs)
     args.output.parent.mkdir(parents=True, exist_ok=True)
     previous = json.loads(args.output.read_text()).get("pages", {}) if args.output.exists() and only else {}
     result = {"tool": "lighthouse 12 mobile (Slow 4G, 4x CPU)", "targets": TARGETS,
+              "load_average": [round(x, 2) for x in os.getloadavg()], "cpus": os.cpu_count(),
               "measured_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "pages": {**previous, **pages}}
     args.output.write_text(json.dumps(result, indent=2) + "\n")
     print(table(result["pages"]))
