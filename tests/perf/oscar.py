@@ -43,9 +43,11 @@ from pathlib import Path
 
 from tests.perf.serve import CACHE, CHROMIUM, CHROMIUM_ARGS, REPO, RESULTS, flask, gunicorn, kopz_env
 
-PEER = Path(os.environ.get("KOPZ_OSCAR_RECIPE", REPO.parent.parent / "shared" / "peers" / "oscar"))
-if not PEER.exists():
-    PEER = Path("/work/shared/peers/oscar")
+# The recipe: ../shared/peers/oscar beside the checkout (a worktree sits one level deeper), or KOPZ_OSCAR_RECIPE.
+PEER = next((path for path in (Path(os.environ.get("KOPZ_OSCAR_RECIPE", "/nonexistent")),
+                               REPO.parent / "shared" / "peers" / "oscar",
+                               REPO.parent.parent / "shared" / "peers" / "oscar") if (path / "products.csv").exists()),
+            REPO.parent / "shared" / "peers" / "oscar")
 OSCAR = CACHE / "oscar"
 VENV = OSCAR / "venv"
 SHOP = OSCAR / "shop"
