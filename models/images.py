@@ -107,3 +107,15 @@ def preview(data: bytes, size: tuple[int, int] = (96, 96)) -> bytes:
     out = io.BytesIO()
     image.save(out, "WEBP", quality=70)
     return out.getvalue()
+
+
+def shrink(data: bytes, side: int, quality: int = 80) -> bytes:
+    """A stored WebP picture (ours, already checked) made at most ``side`` pixels wide and high:
+    a 40 px logo in a list need not carry the 256 px one."""
+    image = Image.open(io.BytesIO(data))
+    if max(image.size) <= side:
+        return data
+    image.thumbnail((side, side), Image.Resampling.LANCZOS)
+    out = io.BytesIO()
+    image.save(out, "WEBP", quality=quality, method=4)
+    return out.getvalue()

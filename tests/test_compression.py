@@ -47,3 +47,16 @@ def test_a_logged_in_page_is_compressed_and_still_private(app, make_user):
     page = client.get("/account", headers={"Accept-Encoding": "br"})
     assert page.headers["Content-Encoding"] == "br"
     assert "private" in page.headers.get("Cache-Control", "") or "no-store" in page.headers.get("Cache-Control", "")
+
+
+def test_the_stylesheet_and_scripts_go_out_in_brotli_when_taken(client):
+    """Static files are packed once (web/assets.py): brotli for a browser, gzip for the rest."""
+    page = client.get("/").text
+    for name in ("css/kopz.css", "js/kopz.js"):
+        url = next(part for part in page.split('"') if part.startswith(f"/static/{name.split('.')[0]}."))
+        plain = client.get(url)
+        packed = client.get(url, headers={"Accept-Encoding": "gzip, deflate, br"})
+        gzipped = client.get(url, headers={"Accept-Encoding": "gzip"})
+        assert packed.headers["Content-Encoding"] == "br" and gzipped.headers["Content-Encoding"] == "gzip"
+        assert brotli.decompress(packed.data) == plain.data == gzip.decompress(gzipped.data)
+        assert len(packed.data) < len(gzipped.data)

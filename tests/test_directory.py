@@ -315,7 +315,7 @@ def test_logo_is_served_and_cached(client, db, make_koperasi):
     koperasi.logo_version = "abc123def456"
     db.session.commit()
     html = client.get(f"/k/{koperasi.slug}").text
-    assert f'<img class="logo" src="/k/{koperasi.slug}/logo.webp?v=abc123def456"' in html
+    assert f'<img class="logo" src="/k/{koperasi.slug}/logo.webp?v=abc123def456&amp;s=144"' in html
     response = client.get(f"/k/{koperasi.slug}/logo.webp?v=abc123def456")
     assert response.status_code == 200 and response.mimetype == "image/webp"
     assert response.data.startswith(b"RIFF") and "max-age=31536000" in response.headers["Cache-Control"]

@@ -260,7 +260,7 @@ def test_uploaded_logo_replaces_the_letter_everywhere_the_koperasi_is_shown(app,
                            data=_profile_form(kop, logo=(io.BytesIO(_png()), "logo.png", "image/png")))
     assert response.status_code == 303
     version = db.session.get(Koperasi, kop.id).logo_version
-    src = f'src="/k/{kop.slug}/logo.webp?v={version}"'
+    src = f'src="/k/{kop.slug}/logo.webp?v={version}&amp;s='  # s: the size shown, twice (80 or 144 px)
     assert version and letter not in client.get("/").text and src in client.get("/").text
     assert src in client.get("/cards").text
     assert src in client.get(f"/k/{kop.slug}").text

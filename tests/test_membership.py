@@ -203,7 +203,7 @@ def test_card_shows_logo_when_uploaded_else_initial(make_koperasi, make_member, 
     make_member(with_logo, user=user)
     make_member(without, user=user)
     page = user_client.get("/cards").text
-    assert f'src="/k/{with_logo.slug}/logo.webp?v=abc123"' in page
+    assert f'src="/k/{with_logo.slug}/logo.webp?v=abc123&amp;s=80"' in page
     assert '<span class="kcard-logo" aria-hidden="true">W</span>' in page
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from babel.numbers import format_decimal
 from flask import Blueprint, abort, make_response, request, url_for
 from flask_babel import get_locale
@@ -13,6 +15,7 @@ from wtforms.validators import Length
 from models import directory, regions
 from models.errors import DomainError
 from models.health import published_category
+from models.images import shrink
 from models.koperasi import JENIS_LABELS, SERVICE_LABELS, KoperasiLogo
 from models.membership import open_membership
 from views.fields import SEARCH_TYPED, Form
@@ -24,6 +27,14 @@ from web.render import render
 
 bp = Blueprint("directory", __name__)
 LOGO_MAX_AGE = 365 * 24 * 3600  # the URL carries the logo's version
+# Logos are kept at 256 px; lists show them at 40 CSS px, the profile at 72: twice that for sharp
+# screens (templates/_ui/logo.html asks for ?s=). Any other size gets the stored logo.
+LOGO_SIZES = (80, 144)
+
+
+@lru_cache(maxsize=512)
+def _small_logo(koperasi_id: int, version: str, side: int, data: bytes) -> bytes:
+    return shrink(data, side)  # once per process and version: a few ms of Pillow
 
 
 class SearchForm(Form):
@@ -109,7 +120,9 @@ def logo(slug: str):
     row = db.session.get(KoperasiLogo, koperasi.id) if koperasi.logo_version else None
     if row is None:
         abort(404)
-    response = make_response(row.data)
+    side = request.args.get("s", type=int)
+    data = _small_logo(koperasi.id, koperasi.logo_version, side, row.data) if side in LOGO_SIZES else row.data
+    response = make_response(data)
     response.mimetype = row.mimetype
     response.headers["Cache-Control"] = f"public, max-age={LOGO_MAX_AGE}, immutable"
     return response

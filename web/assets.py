@@ -1,8 +1,9 @@
 """Static files: content-hashed names, gzip copies, served by WhiteNoise.
 
 At start-up every file under ``static/`` gets a copy named ``name.<hash>.ext`` (and
-``.gz`` beside it) in ``STATIC_BUILD_DIR``. Templates link the hashed names through
-``asset()``, so those URLs are cached for a year and never go stale; the plain names
+``.br`` and ``.gz`` beside it: WhiteNoise sends brotli to browsers that take it, ~10 % fewer
+bytes than gzip for htmx and the stylesheet) in ``STATIC_BUILD_DIR``. Templates link the hashed
+names through ``asset()``, so those URLs are cached for a year and never go stale; the plain names
 stay served (short cache) for files that are linked relatively, such as images
 inside a vendored stylesheet. No front-end build step: it is a few file copies.
 """
@@ -17,6 +18,11 @@ from pathlib import Path
 
 from flask import Flask
 from whitenoise import WhiteNoise
+
+try:  # brought by flask-compress (its brotli dependency); without it, gzip copies only
+    import brotli
+except ImportError:  # pragma: no cover - the locked install has it
+    brotli = None
 
 STATIC_URL = "/static/"
 HASHED = re.compile(r"\.[0-9a-f]{12}\.[A-Za-z0-9]+$")
@@ -51,6 +57,9 @@ def build(static_dir: Path, build_dir: Path) -> dict[str, str]:
         _write_once(build_dir / hashed, data)
         if path.suffix in COMPRESSIBLE:
             _write_once(build_dir / (hashed + ".gz"), gzip.compress(data, 9, mtime=0))
+            packed = build_dir / (hashed + ".br")
+            if brotli is not None and not packed.exists():  # brotli's best is slow: once per version
+                _write_once(packed, brotli.compress(data, quality=11))
     return manifest
 
 
