@@ -123,13 +123,12 @@ def test_members_list_filters_searches_and_pages(kop, make_member, make_user, te
 
 def test_members_list_marks_imported_members_not_yet_confirmed_and_filters_them(kop, make_member, make_user, teller,
                                                                                db):
-    from datetime import datetime, timezone
-
+    from models.base import utcnow
     from tests.imported import make_imported
     make_member(kop, user=make_user(full_name="Citra Bergabung"), nik=NIKS[0])
     make_imported(kop, "081377770001", full_name="Rudi Impor", nik=NIKS[1], number="KSB-L0001")
     done = make_imported(kop, "081377770002", full_name="Sari Terkonfirmasi", nik=NIKS[2], number="KSB-L0002")
-    done.claimed_at = datetime.now(timezone.utc)
+    done.claimed_at = utcnow()
     db.session.commit()
     page = teller.get(f"/k/{kop.slug}/office/members").text
     rows = {line.split("</strong> ")[1].split(" <")[0]: line for line in page.split("<li>") if "</strong>" in line}

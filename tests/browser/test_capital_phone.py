@@ -7,7 +7,6 @@ the order and the loan show the share that went to the loan."""
 from __future__ import annotations
 
 import re
-
 from datetime import timedelta
 
 import pytest
