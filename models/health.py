@@ -55,7 +55,7 @@ from fractions import Fraction
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
-from models import collectability, periods
+from models import collectability, health_cache, periods
 from models.accounts import User
 from models.base import db
 from models.books import hasil_usaha, neraca, utc_bounds
@@ -184,6 +184,7 @@ class Rating:
     to_date: bool  # the current year, rated to date
     aspects: list[Aspect]
     questionnaire: HealthQuestionnaire | None
+    members_share_bp: int = USUAL_MEMBERS_SHARE_BP  # of the year's SHU split (a kept rating notes it)
 
     @property
     def total_centi(self) -> int:
@@ -353,7 +354,8 @@ def rate(koperasi: Koperasi, year: int) -> Rating:
 
     # kemandirian dan pertumbuhan
     surplus = statement.surplus
-    members_shu = max(surplus, 0) * _members_share_bp(koperasi, year) // 10000
+    members_share_bp = _members_share_bp(koperasi, year)
+    members_shu = max(surplus, 0) * members_share_bp // 10000
     growth = Aspect("kemandirian")
     growth.ratios.append(_ratio("rentabilitas_aset", _l("Return on assets (SHU before tax to total assets)"), 3,
                                 (L["shu"], surplus), (L["total_assets"], total_assets),
@@ -389,7 +391,7 @@ def rate(koperasi: Koperasi, year: int) -> Rating:
         Component(key, COMPONENT_LABELS[key], points, questions, [c for c, _t in questions if c in yes])
         for key, (points, questions) in QUESTIONS.items()])
     aspects = [capital, kap, management, efficiency, liquidity, growth, identity]
-    return Rating(year, at, to_date, aspects, answers)
+    return Rating(year, at, to_date, aspects, answers, members_share_bp)
 
 
 ASSET_LABELS = {
@@ -416,24 +418,61 @@ ASSET_LABELS = {
 
 # ---------------------------------------------------------------- years, trend, publishing
 
-def closed_years(koperasi: Koperasi) -> list[int]:
-    """The book years whose close stands, newest first."""
+def standing_closes(koperasi: Koperasi) -> dict[int, int]:
+    """{book year: the id of its close} for the years whose close stands."""
     last = {}
     for event in periods.events(koperasi):
         if event.scope == periods.YEAR:
-            last[event.start.year] = event.closed
-    return sorted((year for year, closed in last.items() if closed), reverse=True)
+            last[event.start.year] = event
+    return {year: event.id for year, event in last.items() if event.closed}
 
 
-def years_of(koperasi: Koperasi) -> list[int]:
+def closed_years(koperasi: Koperasi) -> list[int]:
+    """The book years whose close stands, newest first."""
+    return sorted(standing_closes(koperasi), reverse=True)
+
+
+def years_of(koperasi: Koperasi, closed: list[int] | None = None) -> list[int]:
     """The years a rating can be shown for: the current one (to date) and every closed one, newest first."""
     current = zone_of(koperasi).today().year
-    return [current, *[y for y in closed_years(koperasi) if y != current]]
+    return [current, *[y for y in (closed_years(koperasi) if closed is None else closed) if y != current]]
 
 
-def trend(koperasi: Koperasi) -> list[Rating]:
-    """Every closed book year's rating, oldest first."""
-    return [rate(koperasi, year) for year in sorted(closed_years(koperasi))]
+@dataclass
+class TrendPoint:
+    """One closed year in the trend: its total and category."""
+
+    year: int
+    total_centi: int
+
+    @property
+    def category(self) -> str:
+        return category_of(self.total_centi)
+
+    @property
+    def category_label(self):
+        return CATEGORY_LABELS[self.category]
+
+
+def trend(koperasi: Koperasi, computed: Rating | None = None, closes: dict[int, int] | None = None) -> list[TrendPoint]:
+    """Every closed book year's total, oldest first, in two queries however many years are closed:
+    each closed year's rating is kept once computed (``models.health_cache``); a year rated for the
+    first time, or whose questionnaire or SHU split changed since, is rated again. ``computed``: a
+    rating the caller has already; ``closes``: ``standing_closes`` when the caller has it."""
+    closes = standing_closes(koperasi) if closes is None else closes
+    kept = health_cache.kept(koperasi.id, USUAL_MEMBERS_SHARE_BP)
+    points = []
+    for year in sorted(closes):
+        row, now = kept.get(year, (None, None))
+        if row is not None and row.closed_event_id == closes[year] and row.inputs == now:
+            points.append(TrendPoint(year, row.total_centi))
+            continue
+        rating = computed if computed is not None and computed.year == year else rate(koperasi, year)
+        answered = rating.questionnaire.answered_at if rating.questionnaire is not None else None
+        health_cache.keep(koperasi.id, year, closes[year], health_cache.inputs(answered, rating.members_share_bp),
+                          rating.total_centi, row)
+        points.append(TrendPoint(year, rating.total_centi))
+    return points
 
 
 def publish(koperasi: Koperasi, year: int, by: User | None) -> Rating:

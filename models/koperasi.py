@@ -151,8 +151,10 @@ class Koperasi(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     verified_at: Mapped[datetime | None]
 
+    # Loaded when read (the profile pages, the health rating), not with every koperasi: the
+    # catalogue, the cart and the office load a koperasi on each page and never show its services.
     services: Mapped[list[KoperasiService]] = relationship(
-        cascade="all, delete-orphan", lazy="selectin", order_by="KoperasiService.service")
+        cascade="all, delete-orphan", lazy="select", order_by="KoperasiService.service")
 
     @property
     def service_codes(self) -> list[str]:

@@ -333,6 +333,12 @@ def checkout(user: User, choices: dict[int, Choice], key: str) -> Checkout:
     return Checkout(orders, [])
 
 
+def new_orders_count(owner_id: int) -> int:
+    """How many orders wait for the seller's first answer, across the stores they own (one indexed count)."""
+    return db.session.scalar(sa.select(sa.func.count(Order.id)).join(Store, Store.id == Order.store_id)
+                             .where(Store.owner_id == owner_id, Order.status == OrderStatus.NEW))
+
+
 def _koperasi(order: Order) -> Koperasi:
     return db.session.get(Koperasi, order.koperasi_id)
 

@@ -331,6 +331,8 @@ def reopen_year(koperasi: Koperasi, year: int, by: User | None, reason: str) -> 
     event = PeriodEvent(koperasi_id=koperasi.id, scope=YEAR, start=date(year, 1, 1), action=REOPENED, reason=text,
                         entry_id=reversal.id if reversal else None, by_id=by.id if by else None, at=now)
     db.session.add(event)
+    kept = db.metadata.tables["health_rating"]  # by table: models.health_cache sits above the periods
+    db.session.execute(sa.delete(kept).where(kept.c.koperasi_id == koperasi.id, kept.c.year == year))
     db.session.flush()
     return event
 

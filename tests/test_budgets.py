@@ -79,3 +79,22 @@ def test_member_home_with_several_cards_stays_within_budget(app, make_user, make
     _check(many, "/ (member with six cards, loans, orders and offices)")
     assert many.body.count('class="home-line"') >= 6 + 3  # the cards and the offices are all there
     assert len(many.queries) == len(few.queries)
+
+
+# Each catalogue page's queries, once the koperasi's services (never shown there) stopped loading
+# with every koperasi: the catalogue 1 (was 2), a product 2 (was 3), a store 2 (was 4).
+CATALOGUE_QUERIES = {"market": 1, "product": 2, "store": 2}
+
+
+def test_catalogue_pages_load_no_koperasi_services(client, make_koperasi, make_user, make_store, make_product):
+    first, second = make_koperasi(name="Koperasi Satu"), make_koperasi(name="Koperasi Dua")
+    store = make_store(first, owner=make_user(full_name="Siti"), name="Warung Siti")
+    product = make_product(store, name="Gula Aren 1 kg")
+    make_product(make_store(second, owner=make_user(full_name="Budi"), name="Toko Budi"), name="Kopi Robusta")
+    pages = {"market": "/market", "product": f"/market/{product.id}", "store": f"/toko/{store.slug}"}
+    for name, url in pages.items():
+        result = measure(client, url)
+        _check(result, url)
+        assert "Gula Aren 1 kg" in result.body, url
+        assert not any("koperasi_service" in q for q in result.queries), url
+        assert len(result.queries) <= CATALOGUE_QUERIES[name], f"{url}: {len(result.queries)} queries"

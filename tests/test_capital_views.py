@@ -133,6 +133,25 @@ def test_the_order_page_shows_the_deduction_and_a_refund_takes_it_back(seller_cl
     assert "diambil kembali" in seller_client.get(f"/seller/orders/{order.id}").text.lower()
 
 
+def test_the_members_loan_page_labels_the_payments_taken_from_orders(seller_client, kop, store, goods, people,
+                                                                     make_staff, db):
+    teller = make_staff(kop, "teller")
+    loan = capital_loan(kop, store, teller, pledge=10)
+    order = sell(people[0], goods, 2)
+    loans.repay(loan, 50_000, "cash", teller)  # a repayment at the counter: not from an order
+    _db.session.commit()
+    url = f"/k/{kop.slug}/me/loans/{loan.id}"
+    result = measure(seller_client, url)
+    assert result.status == 200 and len(result.queries) <= MAX_QUERIES and result.html_gzip <= MAX_HTML_GZIP
+    payments = result.body.split('id="payments"')[1].split("</section>")[0].split("<li>")[1:]
+    assert len(payments) == 3  # paid out, the share of the sale, the counter repayment
+    from_sale = [p for p in payments if "from-order" in p]
+    assert len(from_sale) == 1 and f"dari pesanan #{order.number}" in from_sale[0] and "Rp20.000" in from_sale[0]
+    assert any("Rp50.000" in p for p in payments if "from-order" not in p)
+    seller_client.post("/language", data={"lang": "en", "next": "/"})
+    assert f"from order #{order.number}" in seller_client.get(url).text
+
+
 def test_another_seller_and_another_koperasi_get_404(app, kop, store, make_store, make_koperasi, make_staff,
                                                      make_user, db):
     loan = capital_loan(kop, store, make_staff(kop, "teller"), pledge=10)

@@ -257,6 +257,7 @@ def test_the_page_is_small_and_its_queries_do_not_grow_with_the_books(app, kop, 
 
     client = login(app.test_client(), board(kop))
     url = f"/k/{kop.slug}/office/health?year={year + 1}"  # this year, to date
+    client.get(url)  # the first view rates the closed year for the trend and keeps it (models.health_cache)
     before = measure(client, url)
     assert before.status == 200 and before.html_gzip <= MAX_HTML_GZIP
     product = db.session.scalar(sa.select(loans.LoanProduct).where(loans.LoanProduct.koperasi_id == kop.id))

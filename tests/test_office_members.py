@@ -121,6 +121,26 @@ def test_members_list_filters_searches_and_pages(kop, make_member, make_user, te
     assert "Anggota 06" in by_number and "Anggota ditemukan: 1" in by_number
 
 
+def test_members_list_marks_imported_members_not_yet_confirmed_and_filters_them(kop, make_member, make_user, teller,
+                                                                               db):
+    from models.base import utcnow
+    from tests.imported import make_imported
+    make_member(kop, user=make_user(full_name="Citra Bergabung"), nik=NIKS[0])
+    make_imported(kop, "081377770001", full_name="Rudi Impor", nik=NIKS[1], number="KSB-L0001")
+    done = make_imported(kop, "081377770002", full_name="Sari Terkonfirmasi", nik=NIKS[2], number="KSB-L0002")
+    done.claimed_at = utcnow()
+    db.session.commit()
+    page = teller.get(f"/k/{kop.slug}/office/members").text
+    rows = {line.split("</strong> ")[1].split(" <")[0]: line for line in page.split("<li>") if "</strong>" in line}
+    assert "Belum dikonfirmasi" in rows["Rudi Impor"]
+    assert "Belum dikonfirmasi" not in rows["Sari Terkonfirmasi"] and "Belum dikonfirmasi" not in rows["Citra Bergabung"]
+    only = teller.get(f"/k/{kop.slug}/office/members?status=unconfirmed").text
+    assert "Anggota ditemukan: 1" in only and "Rudi Impor" in only and "Sari Terkonfirmasi" not in only
+    teller.post("/language", data={"lang": "en", "next": "/"})
+    english = teller.get(f"/k/{kop.slug}/office/members").text
+    assert "Not confirmed" in english and "Imported, not confirmed yet" in english
+
+
 def test_members_search_under_htmx_returns_the_results_only(kop, make_member, teller):
     make_member(kop)
     page = measure(teller, f"/k/{kop.slug}/office/members")

@@ -99,8 +99,10 @@ def test_the_seller_page_lists_only_own_products_and_flags_low_stock(kop, store,
     assert page.status_code == 200
     assert "Gula Aren" in page.text and "Teh Melati" in page.text and "Sabun Sereh" not in page.text
     assert "Stok habis" in page.text and "Stok menipis" in page.text
-    assert 'hx-get="/seller/orders/badge"' in page.text and 'href="/seller/orders"' in page.text
+    assert 'href="/seller/orders"' in page.text and 'id="order-badge"' in page.text
+    assert "hx-trigger" not in page.text.split('id="order-badge"')[1].split(">")[0]  # shown on load, never polled
     assert page.text.count("data-offline-stock") == 3
+    assert 'role="search"' not in page.text  # three products: nothing to search
 
 
 def test_a_seller_with_two_stores_picks_one(kop, store, seller, make_product, db):
@@ -277,13 +279,40 @@ def test_seller_page_budget_with_60_products(store, seller, make_product):
     for n in range(60):
         make_product(store, name=f"Produk {n:02d}", stock=n % 5)
     page = measure(seller, "/seller")
-    assert page.status == 200 and page.body.count("data-offline-stock") == 60
+    assert page.status == 200 and page.body.count("data-offline-stock") == 20  # one page of 20
+    assert "Halaman 1 dari 3" in page.body
     assert len(page.queries) <= MAX_QUERIES, page.queries
     assert page.html_gzip <= MAX_HTML_GZIP
     product_id = int(page.body.split('id="product-')[1].split('"')[0])
     fragment = measure(seller, f"/seller/products/{product_id}/price",
                        headers={"HX-Request": "true", "HX-Target": f"product-{product_id}"})
     assert fragment.html_gzip < page.html_gzip and len(fragment.queries) <= MAX_QUERIES
+
+
+def test_a_seller_with_thousands_of_products_gets_a_small_page_and_finds_one(store, seller, db):
+    """The page holds 20 products whatever the catalogue's size, in the same few queries; a search
+    finds one among them; a stock change without JavaScript comes back to the page and search it was on."""
+    from models.market import Product
+    db.session.execute(sa.insert(Product), [
+        dict(store_id=store.id, koperasi_id=store.koperasi_id, name=f"Barang {n:04d}", description="", category="food",
+             unit="pcs", price_idr=1_000 + n, stock=5, active=True) for n in range(2000)])
+    db.session.commit()
+    first = measure(seller, "/seller")
+    assert first.status == 200 and first.body.count("data-offline-stock") == 20
+    assert "Barang 0000" in first.body and "Barang 0020" not in first.body and "Halaman 1 dari 100" in first.body
+    assert len(first.queries) <= MAX_QUERIES and first.html_gzip <= MAX_HTML_GZIP
+    last = measure(seller, "/seller?page=100")
+    assert "Barang 1999" in last.body and len(last.queries) == len(first.queries)
+    found = measure(seller, "/seller?q=barang+1234")
+    assert found.body.count("data-offline-stock") == 1 and "Barang 1234" in found.body
+    assert "Produk ditemukan: 1" in found.body
+    assert "Tidak ada produk yang cocok." in seller.get("/seller?q=tidak-ada").text
+    product = db.session.scalar(sa.select(Product).where(Product.name == "Barang 1234"))
+    action = found.body.split(f'id="product-{product.id}"')[1].split('class="stock"')[0].split('action="')[-1]
+    response = seller.post(action.split('"')[0].replace("&amp;", "&"), data={"delta": "1", "key": "k" * 32})
+    assert response.status_code == 303 and response.headers["Location"].endswith(f"/seller?store={store.id}&q=barang+1234")
+    db.session.expire_all()
+    assert db.session.get(Product, product.id).stock == 6
 
 
 def test_seller_edits_their_store_and_no_one_else_can(app, db, make_koperasi, make_store, make_user):

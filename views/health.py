@@ -17,6 +17,7 @@ from models.errors import DomainError
 from views.fields import Form
 from views.forms import dispatch, failed, run
 from web.access import office
+from web.extensions import db
 from web.render import render, see_other
 from web.spreadsheet import XRow, csv_response, xlsx_response
 
@@ -44,11 +45,11 @@ def percent(ratio: domain.Ratio) -> str:
     return "—" if ratio.value is None else format_decimal(float(ratio.value), format="#,##0.00") + " %"
 
 
-def _year(koperasi, given: str | None) -> int:
+def _year(koperasi, given: str | None, closed: list[int] | None = None) -> int:
     """The year asked for (404 when there is no rating for it), else the newest closed one (else this one)."""
-    years = domain.years_of(koperasi)
+    closed = domain.closed_years(koperasi) if closed is None else closed
+    years = domain.years_of(koperasi, closed)
     if given is None or not given.strip():
-        closed = domain.closed_years(koperasi)
         return closed[0] if closed else years[0]
     if not given.isdigit() or int(given) not in years:
         abort(404)
@@ -63,10 +64,11 @@ def page(slug):
     here = office(slug, "see_health")
     if not domain.applies(here.koperasi):
         return _page(here, None)
-    year = _year(here.koperasi, request.args.get("year"))
+    closes = domain.standing_closes(here.koperasi)
+    year = _year(here.koperasi, request.args.get("year"), sorted(closes, reverse=True))
     if request.args.get("format") in ("csv", "xlsx"):
         return _download(here, year, request.args["format"])
-    return _page(here, year)
+    return _page(here, year, closes=closes)
 
 
 def publish(slug):
@@ -97,23 +99,24 @@ def unpublish(slug):
     return _page(here, None, unpublish_form=form)
 
 
-def _page(here, year, publish_form=None, unpublish_form=None):
+def _page(here, year, publish_form=None, unpublish_form=None, closes=None):
     koperasi = here.koperasi
     applies = domain.applies(koperasi)
+    if closes is None:
+        closes = domain.standing_closes(koperasi) if applies else {}
+    closed = sorted(closes, reverse=True)
     if applies and year is None:
-        closed = domain.closed_years(koperasi)
-        year = closed[0] if closed else domain.years_of(koperasi)[0]
+        year = closed[0] if closed else domain.years_of(koperasi, closed)[0]
     rating = domain.rate(koperasi, year) if applies else None
-    trend = [rating if rating is not None and r == year else domain.rate(koperasi, r)
-             for r in sorted(domain.closed_years(koperasi))] if applies else []
+    trend = domain.trend(koperasi, computed=rating, closes=closes) if applies else []
+    db.session.commit()  # the closed years rated for the first time are kept (models.health_cache)
     acts = here.can("rate_health")
-    closed = domain.closed_years(koperasi) if applies else []
     if acts and publish_form is None:
         publish_form = PublishForm(formdata=None, year=str(year) if year in closed else "")
     if acts and unpublish_form is None and koperasi.health_published:
         unpublish_form = UnpublishForm(formdata=None)
     return render("health/page.html", here=here, koperasi=koperasi, applies=applies, year=year, rating=rating,
-                  trend=trend, years=domain.years_of(koperasi) if applies else [], closed=closed,
+                  trend=trend, years=domain.years_of(koperasi, closed) if applies else [], closed=closed,
                   published=domain.published_category(koperasi), publish_form=publish_form,
                   unpublish_form=unpublish_form, points=points, percent=percent,
                   category_rules=domain.CATEGORY_RULES, category_labels=domain.CATEGORY_LABELS,

@@ -212,7 +212,11 @@ def pay(slug, loan_id):
 def _member_loan_page(membership, loan, form, status=200):
     today = _today(membership.koperasi)
     show_pay = loan.status == LoanStatus.ACTIVE
+    # Its payments, those taken from the seller's sales marked with their order, as the office sees them.
+    entries = loan_corrections.receipts(loan.id) if loan.disbursed_on else []
     return render("loans/my_loan.html", membership=membership, koperasi=membership.koperasi, loan=loan,
+                  entries=entries, entry_label=entry_label, from_orders=capital.from_orders(loan.id) if entries else {},
+                  corrected={entry.reverses_id for entry in entries if entry.reverses_id},
                   rows=instalment_rows(loan, today), owed=domain.owed(loan, today) if show_pay else None,
                   payoff=domain.payoff(loan, today) if show_pay else None, effective=domain.effective_rate_bp(loan),
                   arrears=domain.in_arrears(loan, today), form=form, show_pay=show_pay, fees=late_fees(loan, today),

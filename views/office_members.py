@@ -106,14 +106,19 @@ def _application_page(o, membership, approve_form=None, reject_form=None, status
 
 # ---------------------------------------------------------------- members
 
+UNCONFIRMED = "unconfirmed"  # a filter beside the statuses: imported members the koperasi has not yet confirmed
+
+
 def _filters():
     status = request.args.get("status", "")
-    return (status if status in MEMBER_STATUSES else ""), request.args.get("q", "").strip()[:80]
+    return (status if status in (*MEMBER_STATUSES, UNCONFIRMED) else ""), request.args.get("q", "").strip()[:80]
 
 
 def _members_query(o, status: str, q: str):
     query = o.select(Membership).where(Membership.status.in_(MEMBER_STATUSES))
-    if status:
+    if status == UNCONFIRMED:
+        query = query.where(Membership.awaiting_claim)
+    elif status:
         query = query.where(Membership.status == status)
     if q:
         query = query.where(sa.or_(Membership.full_name.icontains(q, autoescape=True),
@@ -136,8 +141,8 @@ def members(slug):
     status, q = _filters()
     query = _members_query(o, status, q)
     page = _page(query, query.order_by(Membership.member_number))
-    return render("office_members/members.html", o=o, chosen=status, q=q, statuses=MEMBER_STATUSES,
-                  labels=MEMBER_LABELS, **page)
+    return render("office_members/members.html", o=o, chosen=status, q=q, statuses=(*MEMBER_STATUSES, UNCONFIRMED),
+                  labels={**MEMBER_LABELS, UNCONFIRMED: _l("Imported, not confirmed yet")}, **page)
 
 
 @bp.get("/members.csv")

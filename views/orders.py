@@ -25,11 +25,13 @@ from models.orders import (
     Order,
     OrderStatus,
 )
-from views.fields import NEXT_URL, Form, KeyedForm, WholeNumberField, choices
+from views.fields import NEXT_URL, Form, KeyedForm, WholeNumberField, choices, page_of
 from views.forms import dispatch, run
 from views.notifications import header_counts
 from web.extensions import db
 from web.render import render, safe_next, see_other
+
+SELLER_ORDERS_PER_PAGE = 30
 
 bp = Blueprint("orders", __name__)
 
@@ -273,12 +275,14 @@ def _seller_page(order: Order, form: ReasonForm, status: int = 200):
 @bp.get("/seller/orders")
 @login_required
 def seller_orders():
-    """Orders for my stores: new ones on top."""
+    """Orders for my stores: new ones on top, SELLER_ORDERS_PER_PAGE a page."""
+    mine = sa.select(Order).join(Store, Store.id == Order.store_id).where(Store.owner_id == current_user.id)
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(mine.subquery()))
+    page, pages = page_of(total, SELLER_ORDERS_PER_PAGE)
     rows = db.session.scalars(
-        sa.select(Order).join(Store, Store.id == Order.store_id).where(Store.owner_id == current_user.id)
-        .order_by((Order.status == OrderStatus.NEW).desc(), Order.created_at.desc(), Order.id.desc())
-        .limit(100)).all()
-    return render("orders/seller_index.html", orders=rows)
+        mine.order_by((Order.status == OrderStatus.NEW).desc(), Order.created_at.desc(), Order.id.desc())
+        .limit(SELLER_ORDERS_PER_PAGE).offset((page - 1) * SELLER_ORDERS_PER_PAGE)).all()
+    return render("orders/seller_index.html", orders=rows, total=total, page=page, pages=pages)
 
 
 @bp.route("/seller/orders/<int:order_id>", methods=["GET", "POST"])
@@ -331,8 +335,8 @@ def seller_refund(order_id: int):
 @bp.get("/seller/orders/badge")
 @login_required
 def badge():
-    """How many new orders wait in my stores (polled by the seller page)."""
-    count = db.session.scalar(sa.select(sa.func.count(Order.id)).join(Store, Store.id == Order.store_id)
-                              .where(Store.owner_id == current_user.id, Order.status == OrderStatus.NEW))
-    return render_template("orders/_badge.html", count=count)
+    """How many new orders wait in my stores. The seller page no longer polls it (it shows the count
+    when loaded; a new order reaches the seller as a notification and a push): a page kept from
+    before asks once more and gets a badge that asks no more."""
+    return render_template("orders/_badge.html", count=shop.new_orders_count(current_user.id))
 

@@ -26,7 +26,8 @@ from models.images import reencode
 from models.koperasi import Staff
 from models.market import Product, ProductPhoto, Store
 from models.membership import Membership, MemberStatus, held_by
-from views.fields import parse_whole, query_int, take_pictures
+from models.orders import new_orders_count
+from views.fields import page_of, parse_whole, query_int, take_pictures
 from views.forms import failed, run
 from views.seller_forms import PriceForm, ProductForm, StoreForm
 from web.access import visible_koperasi
@@ -38,6 +39,7 @@ bp = Blueprint("seller", __name__)
 PHOTO_MAX_BYTES = 10 * 1024 * 1024
 MAX_PHOTOS = 4
 LOW_STOCK = 3
+PER_PAGE = 20  # products a page: a phone's screenful or two, whatever the size of the catalogue
 
 
 def new_key() -> str:
@@ -62,7 +64,7 @@ def _own_store(store_id) -> Store:
 def _row(product: Product, status: int = 200, **extra):
     """One product row alone, for htmx."""
     return make_response(render_template("seller/_row.html", p=product, new_key=new_key, low=LOW_STOCK,
-                                         **extra), status)
+                                         back=_back(), **extra), status)
 
 
 # ---------------------------------------------------------------- open a store
@@ -124,10 +126,25 @@ def _index_page(store_id=None, status: int = 200, errors: dict | None = None):
         store = next((s for s in stores if str(s.id) == str(store_id)), None) if store_id else stores[0]
         if store is None:
             abort(404)
-    products = db.session.scalars(sa.select(Product).where(Product.store_id == store.id)
-                                  .order_by(Product.name, Product.id)).all() if store else []
+    q = request.args.get("q", "").strip()[:80]
+    products, total, page, pages = [], 0, 1, 1
+    if store:
+        mine = sa.select(Product).where(Product.store_id == store.id)
+        if q:
+            mine = mine.where(Product.name.icontains(q, autoescape=True))
+        total = db.session.scalar(sa.select(sa.func.count()).select_from(mine.subquery()))
+        page, pages = page_of(total, PER_PAGE)
+        products = db.session.scalars(mine.order_by(Product.name, Product.id).limit(PER_PAGE)
+                                      .offset((page - 1) * PER_PAGE)).all()
     return render("seller/index.html", stores=stores, store=store, products=products, new_key=new_key,
-                  low=LOW_STOCK, errors=errors or {}, status=status)
+                  low=LOW_STOCK, errors=errors or {}, status=status, q=q, total=total, page=page, pages=pages,
+                  per_page=PER_PAGE, back=_back(), new_orders=new_orders_count(current_user.id) if store else 0)
+
+
+def _back() -> dict:
+    """The page and search of the seller page a row's form came from, to go back to after it."""
+    back = {"page": request.args.get("page", type=query_int), "q": request.args.get("q", "").strip()[:80]}
+    return {k: v for k, v in back.items() if v}
 
 
 @bp.get("/seller")
@@ -165,7 +182,7 @@ def stock(product_id):
     db.session.commit()
     if htmx_target():
         return _row(product)
-    return see_other(url_for("seller.index", store=product.store_id))
+    return see_other(url_for("seller.index", store=product.store_id, **_back()))
 
 
 @bp.route("/seller/products/<int:product_id>/price", methods=["GET", "POST"])
@@ -179,14 +196,15 @@ def price(product_id):
             if htmx_target():
                 return _row(product)
             flash(_("Price saved."), "success")
-            return see_other(url_for("seller.index", store=product.store_id))
+            return see_other(url_for("seller.index", store=product.store_id, **_back()))
         db.session.refresh(product)
         status = 422
     else:
         status = 200
     if htmx_target():
         return _row(product, status, price_form=form)
-    return render("seller/price.html", p=product, price_form=form, new_key=new_key, low=LOW_STOCK, status=status)
+    return render("seller/price.html", p=product, price_form=form, new_key=new_key, low=LOW_STOCK, status=status,
+                  back=_back())
 
 
 # ---------------------------------------------------------------- products

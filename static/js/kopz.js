@@ -149,12 +149,30 @@
 // (data-stock, as of data-stock-at) or the server's answer to a sync (store
 // "stock-seen"), whichever is newer. A page the worker kept while offline is older
 // than what the phone saw afterwards.
+// IndexedDB is opened only where it serves: on a page with stock forms, or on any page
+// while changes wait to be sent (a flag in localStorage, "kopz-stock-queued", says so;
+// logout's Clear-Site-Data clears it with the queue). Other pages and visitors never open it.
 (function () {
   "use strict";
   if (!("indexedDB" in window) || !window.fetch) return;
-  var STORE = "stock-queue", SEEN = "stock-seen";
+  var STORE = "stock-queue", SEEN = "stock-seen", FLAG = "kopz-stock-queued";
   var dbPromise = null;
   var flushing = false, again = false, retry = null;
+
+  function flag(on) {
+    try {
+      if (on) localStorage.setItem(FLAG, "1"); else localStorage.removeItem(FLAG);
+    } catch (e) { /* no localStorage (some private modes): only stock pages send the queue */ }
+  }
+
+  function waiting() {
+    try { return localStorage.getItem(FLAG) === "1"; } catch (e) { return false; }
+  }
+
+  // Is there anything for this page to do with the queue?
+  function needed() {
+    return !!document.querySelector("form[data-offline-stock]") || waiting();
+  }
 
   function openDb() {
     if (!dbPromise) {
@@ -272,11 +290,11 @@
 
   function flush() {
     if (flushing) { again = true; return; }
-    if (!navigator.onLine) return;
+    if (!navigator.onLine || !needed()) return;
     flushing = true;
     clearTimeout(retry);
     queued().then(function (items) {
-      if (!items.length) return null;
+      if (!items.length) { flag(false); return null; }
       var meta = document.querySelector('meta[name="csrf-token"]');
       return fetch("/seller/stock-sync", {
         method: "POST",
@@ -319,6 +337,7 @@
         if (!r.ok) refused[item.product_id] = r.error;
       });
     }).then(function () { return Promise.all([queued(), seenAll()]); }).then(function (both) {
+      if (!both[0].length) flag(false);
       document.querySelectorAll("form[data-offline-stock]").forEach(function (form) {
         var error = refused[Number(form.dataset.productId)];
         if (error !== undefined) note(form, document.body.dataset.msgRefused + " " + error, true);
@@ -350,6 +369,7 @@
     if (item.delta !== undefined && !isNaN(shown) && shown + item.delta < 0) return;
     note(form, "");
     tx("readwrite", function (s) { s.add(item); })
+      .then(function () { flag(true); })
       .then(paintAll)
       .then(flush, function () {  // no IndexedDB (some private modes): post it the normal way
         form.dataset.offlinePlain = "1";
@@ -361,7 +381,7 @@
   document.addEventListener("htmx:afterSettle", function () { paintAll(); });
   function start() {
     if (document.querySelector("form[data-offline-stock]")) paintAll().then(flush);
-    else flush();
+    else flush();  // opens nothing unless changes wait to be sent
   }
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
   else start();

@@ -6,6 +6,7 @@ the order and the loan show the share that went to the loan."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -92,6 +93,11 @@ def test_a_seller_borrows_on_the_sales_record_and_repays_from_sales(request, act
     link(siti.locator("#deduction"), t("The loan")).tap()
     arrive(siti, WORKING["name"])
     expect(siti.locator("#deductions")).to_contain_text(t("from order #%(number)s", number=order.number))
+    # Her own loan page lists the payment too, marked with the order.
+    link(siti, t("Schedule and payments")).tap()
+    expect(siti).to_have_url(re.compile(r"/me/loans/\d+$"))  # the same heading as the page before
+    arrive(siti, WORKING["name"])
+    expect(siti.locator("#payments")).to_contain_text(t("from order #%(number)s", number=order.number))
 
     # The office sees the payment on the loan, marked with the order.
     office.reload()

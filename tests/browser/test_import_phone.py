@@ -78,6 +78,8 @@ def test_the_pengurus_imports_members_after_fixing_a_bad_row(actor, kop, javascr
     arrive(office, t("Members"))
     for number in ("SRJ-00001", "SRJ-00002", "SRJ-00003"):
         expect(office.locator("main")).to_contain_text(number)
+    # Nobody has been confirmed yet: each imported member is marked so in the list.
+    expect(office.locator("#results li").filter(has_text=t("Not confirmed"))).to_have_count(3)
     office.goto(f"/k/{koperasi.slug}/office/import")
     arrive(office, t("Import an existing koperasi"))
     expect(office.locator("#import-batches li")).to_have_count(2)  # both uploads, each linking to its page

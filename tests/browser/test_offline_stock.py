@@ -137,3 +137,57 @@ def test_an_offline_reload_starts_from_the_newest_stock_the_phone_has_seen(phone
     db.session.commit()
     page.reload()
     expect(row.locator(".stock-count")).to_have_text("4")
+
+
+DATABASES = "() => indexedDB.databases().then((all) => all.map((d) => d.name))"
+
+
+def test_indexeddb_is_opened_only_on_the_stock_page_and_cleared_at_logout(phone: Page, make_koperasi, make_user,
+                                                                         make_store, make_product):
+    owner = make_user("Rina Marlina", mobile="081366660004")
+    store = make_store(make_koperasi(), owner=owner, name="Warung Rina")
+    make_product(store, name="Minyak Goreng 1 L", stock=3)
+    page = phone
+    for url in ("/", "/market", "/koperasi"):  # a visitor
+        page.goto(url)
+        page.wait_for_load_state("load")
+        assert "kopz" not in page.evaluate(DATABASES), url
+    log_in(page, "081366660004")
+    page.goto("/cards")
+    page.wait_for_load_state("load")
+    assert "kopz" not in page.evaluate(DATABASES)  # a member's page needs no offline queue
+    page.goto("/seller")
+    expect(page.locator(".stock-count")).to_have_text("3")
+    page.wait_for_function("() => indexedDB.databases().then((all) => all.some((d) => d.name === 'kopz'))")
+
+    page.goto("/account")
+    page.get_by_role("button", name="Keluar").tap()
+    page.wait_for_url(lambda url: "/account" not in url)
+    page.wait_for_load_state("load")
+    assert "kopz" not in page.evaluate(DATABASES)  # Clear-Site-Data: "storage" took the queue with it
+
+
+def test_changes_queued_offline_are_sent_from_any_page_once_online(phone: Page, make_koperasi, make_user, make_store,
+                                                                   make_product):
+    owner = make_user("Dewi Lestari", mobile="081366660005")
+    store = make_store(make_koperasi(), owner=owner, name="Warung Dewi")
+    salt = make_product(store, name="Garam Dapur 500 g", stock=5)
+    page = phone
+    log_in(page, "081366660005")
+    page.goto("/")
+    worker_ready(page)  # the worker keeps the home page for offline
+    page.goto("/seller")
+    row = page.locator(f"#product-{salt.id}")
+    expect(row.locator(".stock-count")).to_have_text("5")
+    page.context.set_offline(True)
+    try:
+        tap(page, salt.id, "1")
+        expect(row.locator(".stock-state[role=status]")).to_have_text(WAITING)
+        page.goto("/")  # the seller moves on before the signal is back: the kept home page
+        page.wait_for_load_state("load")
+        assert stock_of(salt.id) == 5
+    finally:
+        page.context.set_offline(False)
+    # The home page has no stock form, yet sends what waits, and then stops looking.
+    page.wait_for_function("() => localStorage.getItem('kopz-stock-queued') === null")
+    assert stock_of(salt.id) == 6

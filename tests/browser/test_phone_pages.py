@@ -254,3 +254,28 @@ def test_without_a_tile_server_the_directory_is_a_list_only(mobile: Page, app, m
     expect(page.locator(".hit")).to_contain_text("Koperasi Priangan Sejahtera")
     expect(page.get_by_role("link", name="Tampilkan peta")).to_have_count(0)
     expect(page.locator("#map")).to_have_count(0)
+
+
+def test_a_big_store_pages_and_finds_a_product_at_360_px(mobile: Page, make_koperasi, make_store, make_product,
+                                                         make_user):
+    store = make_store(make_koperasi(), owner=make_user("Budi Santoso", mobile="081344440009"), name="Toko Budi")
+    for n in range(25):
+        make_product(store, name=f"Barang {n:02d}", stock=4)
+    cable = make_product(store, name="Kabel Data USB-C", stock=7)
+    page = mobile
+    log_in(page, "081344440009")
+    page.goto("/seller")
+    expect(page.locator(".seller-row")).to_have_count(20)
+    expect(page.get_by_text("Halaman 1 dari 2")).to_be_visible()
+    assert page.evaluate(OVERFLOWING) == []
+    assert page.evaluate("document.documentElement.scrollWidth") == WIDTH
+
+    page.get_by_role("searchbox", name="Cari produk").fill("kabel")
+    page.get_by_role("button", name="Cari").tap()
+    expect(page.locator(".seller-row")).to_have_count(1)
+    expect(page.get_by_text("Produk ditemukan: 1")).to_be_visible()
+    row = page.locator(f"#product-{cable.id}")
+    row.locator('button[name="delta"][value="1"]').tap()
+    expect(row.locator(".stock-count")).to_have_text("8")
+    assert page.evaluate(OVERFLOWING) == []
+    assert page.evaluate("document.documentElement.scrollWidth") == WIDTH
