@@ -48,9 +48,12 @@ def public_store(kind: str = PHOTOS, media_dir: str | None = None) -> FileStore:
 class MediaWhiteNoise(WhiteNoise):
     """WhiteNoise for static/ (indexed at start-up) that also answers public media files on demand."""
 
+    KNOWN_MAX = 20_000  # media files remembered after a first look-up (~1 KB each); then forgotten at once
+
     def __init__(self, application, media_dir: str, **kwargs):
         super().__init__(application, **kwargs)
         self.media_root = public_root(media_dir)
+        self.known: dict[str, object] = {}  # url → StaticFile; a name's content never changes
 
     def __call__(self, environ, start_response):
         path = decode_path_info(environ.get("PATH_INFO", ""))
@@ -61,15 +64,22 @@ class MediaWhiteNoise(WhiteNoise):
             return self.application(environ, start_response)
         try:
             return self.serve(static_file, environ, start_response)
-        except FileNotFoundError:  # removed between the look-up and the read
+        except FileNotFoundError:  # removed since it was looked up: the app answers 404
+            self.known.pop(path, None)
             return self.application(environ, start_response)
 
     def media_file(self, url: str):
-        """The StaticFile of a public media URL, looked up now; None when there is no such file."""
-        try:
-            return self.get_static_file(os.path.join(self.media_root, url[len(PUBLIC_URL):]), url)
-        except (MissingFileError, IsDirectoryError, FileNotFoundError):
-            return None
+        """The StaticFile of a public media URL (remembered, or looked up now); None when there is none."""
+        found = self.known.get(url)
+        if found is None:
+            try:
+                found = self.get_static_file(os.path.join(self.media_root, url[len(PUBLIC_URL):]), url)
+            except (MissingFileError, IsDirectoryError, FileNotFoundError):
+                return None  # not remembered: a file uploaded a moment later is found
+            if len(self.known) >= self.KNOWN_MAX:
+                self.known.clear()
+            self.known[url] = found
+        return found
 
     def add_cache_headers(self, headers, path, url):
         if url.startswith(PUBLIC_URL):
