@@ -8,6 +8,9 @@ Rules kept here:
   stock change is one conditional UPDATE (race-safe on SQLite and PostgreSQL) and,
   when it carries a key, is applied once however often it is sent (offline replay);
   the key sent again by someone else, for another product or another change, is refused.
+- A product's photos are public files named by their content (``models.storage``, which says
+  why public is acceptable): a new set replaces the old, and an old file no photo uses any
+  more is removed after the commit, unless it was written within the last hour.
 """
 
 from __future__ import annotations
