@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
+from typing import NamedTuple
 
 import sqlalchemy as sa
 from sqlalchemy.orm import contains_eager
@@ -182,23 +183,30 @@ def nearest(c: Criteria, per_page: int = PER_PAGE) -> Page:
     return Page([Hit(row[0], km) for km, row in ranked[:per_page]], len(ranked) > per_page, c.page)
 
 
-def first_photos(products: list[Product]) -> dict[int, tuple[int, str]]:
-    """{product id: (photo id, version)} of each product's first photo, in one query."""
+class PhotoNames(NamedTuple):
+    """The stored names of one photo's two sizes (``models.storage``; a view turns them into URLs)."""
+
+    thumb: str
+    detail: str
+
+
+def first_photos(products: list[Product]) -> dict[int, PhotoNames]:
+    """{product id: its first photo's names}, in one query."""
     ids = [p.id for p in products if p.photo_version]
     if not ids:
         return {}
-    rows = db.session.execute(sa.select(ProductPhoto.product_id, ProductPhoto.id, ProductPhoto.version)
+    rows = db.session.execute(sa.select(ProductPhoto.product_id, ProductPhoto.thumb, ProductPhoto.detail)
                               .where(ProductPhoto.product_id.in_(ids))
                               .order_by(ProductPhoto.product_id, ProductPhoto.position.desc(),
                                         ProductPhoto.id.desc())).all()
-    return {product_id: (photo_id, version) for product_id, photo_id, version in rows}  # last wins: the first
+    return {product_id: PhotoNames(thumb, detail) for product_id, thumb, detail in rows}  # last wins: the first
 
 
-def photos(product: Product) -> list[tuple[int, str]]:
-    """(id, version) of a product's photos in order, without loading the image bytes."""
-    return list(db.session.execute(sa.select(ProductPhoto.id, ProductPhoto.version)
-                                   .where(ProductPhoto.product_id == product.id)
-                                   .order_by(ProductPhoto.position, ProductPhoto.id)).all())
+def photos(product: Product) -> list[PhotoNames]:
+    """A product's photos in order."""
+    return [PhotoNames(*row) for row in db.session.execute(
+        sa.select(ProductPhoto.thumb, ProductPhoto.detail).where(ProductPhoto.product_id == product.id)
+        .order_by(ProductPhoto.position, ProductPhoto.id)).all()]
 
 
 def listed_query() -> sa.Select:
@@ -210,34 +218,6 @@ def listed_query() -> sa.Select:
 def listed_product(product_id: int) -> Product | None:
     """A product as the public sees it: active, in an approved store of a verified koperasi."""
     return db.session.scalars(listed_query().where(Product.id == product_id)).unique().first()
-
-
-@dataclass
-class PhotoFile:
-    data: bytes
-    public: bool  # anyone may see it, so shared caches may keep it
-
-
-PHOTO_SIZES = ("thumb", "detail")
-
-
-def photo_file(photo_id: int, version: str, size: str, viewer_id: int | None) -> PhotoFile | None:
-    """A product photo as this viewer may see it: everyone sees the photos of a listed
-    product (``listed_query``, the rule of the pages), the store's owner always sees
-    theirs; None otherwise, or when ``version`` is not the photo's current one."""
-    if size not in PHOTO_SIZES:
-        return None
-    row = db.session.execute(
-        sa.select(getattr(ProductPhoto, size), ProductPhoto.version, ProductPhoto.product_id, Store.owner_id)
-        .join(Product, ProductPhoto.product_id == Product.id).join(Store, Product.store_id == Store.id)
-        .where(ProductPhoto.id == photo_id)).first()
-    if row is None or row.version != version:
-        return None
-    data, _version, product_id, owner_id = row
-    public = listed_product(product_id) is not None
-    if not public and (viewer_id is None or viewer_id != owner_id):
-        return None
-    return PhotoFile(data, public)
 
 
 def store_by_slug(slug: str) -> Store | None:

@@ -8,11 +8,15 @@ Rules kept here:
   stock change is one conditional UPDATE (race-safe on SQLite and PostgreSQL) and,
   when it carries a key, is applied once however often it is sent (offline replay);
   the key sent again by someone else, for another product or another change, is refused.
+- A product's photos are public files named by their content (``models.storage``, which says
+  why public is acceptable): a new set replaces the old, and an old file no photo uses any
+  more is removed after the commit, unless it was written within the last hour.
 """
 
 from __future__ import annotations
 
 import enum
+import io
 import re
 from datetime import datetime
 
@@ -23,10 +27,12 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from models.accounts import User, normalize_mobile
 from models.base import db, utcnow
 from models.errors import Checks, DomainError
+from models.images import reencode
 from models.keys import fingerprint, same
 from models.koperasi import LAT_RANGE, LNG_RANGE, Koperasi, unique_slug
 from models.membership import Membership, MemberStatus, held_by
 from models.notifications import Kind, notify
+from models.storage import Storage
 
 MAX_PRICE = 1_000_000_000
 MAX_STOCK = 1_000_000
@@ -125,14 +131,57 @@ class Product(db.Model):
 
 
 class ProductPhoto(db.Model):
-    """A photo, re-encoded on upload: a small thumbnail and a detail size, no metadata."""
+    """A photo, re-encoded on upload: a small thumbnail and a detail size, no metadata. The
+    images are public files (``models.storage``, content-addressed); the row names them."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
     product_id: Mapped[int] = mapped_column(sa.ForeignKey("product.id", ondelete="CASCADE"), index=True)
     position: Mapped[int] = mapped_column(default=0)
     version: Mapped[str] = mapped_column(sa.String(16))
-    thumb: Mapped[bytes] = mapped_column(sa.LargeBinary)
-    detail: Mapped[bytes] = mapped_column(sa.LargeBinary)
+    thumb: Mapped[str] = mapped_column(sa.String(72))  # "<sha256>.webp" in the public photo store
+    detail: Mapped[str] = mapped_column(sa.String(72))
+
+
+PHOTO_MAX_BYTES = 10 * 1024 * 1024
+PHOTO_SIZES = {"thumb": (320, 320), "detail": (1080, 1080)}
+PHOTO_GRACE_SECONDS = 3600  # a file written this recently is never removed (an upload may be on its way)
+
+
+def set_photos(product: Product, pictures: list[bytes], files: Storage) -> list[str]:
+    """Make ``pictures`` (already checked, see ``views.fields.take_pictures``) the product's photos,
+    in order: each as a thumbnail and a detail size, written to ``files``. No pictures: no change.
+    Returns the names the old photos used, for ``prune_photos`` once this is committed."""
+    if not pictures:
+        return []
+    rows = []
+    for position, picture in enumerate(pictures):
+        thumb, detail = (files.put(reencode(io.BytesIO(picture), PHOTO_MAX_BYTES, size, "photos"), "webp")
+                         for size in PHOTO_SIZES.values())
+        rows.append(ProductPhoto(product_id=product.id, position=position, version=detail[:12], thumb=thumb,
+                                 detail=detail))
+    old = db.session.execute(sa.select(ProductPhoto.thumb, ProductPhoto.detail)
+                             .where(ProductPhoto.product_id == product.id)).all()
+    db.session.execute(sa.delete(ProductPhoto).where(ProductPhoto.product_id == product.id))
+    db.session.add_all(rows)
+    product.photo_version = rows[0].version
+    return sorted({name for row in old for name in row} - {n for row in rows for n in (row.thumb, row.detail)})
+
+
+def prune_photos(names: list[str], files: Storage, grace_seconds: int = PHOTO_GRACE_SECONDS) -> list[str]:
+    """Remove the files among ``names`` that no photo refers to any more (call after the commit that
+    dropped them). The same image may be another product's photo, so the rows decide; and a file
+    written in the last ``grace_seconds`` is kept, since an upload of the same bytes may not have
+    committed yet. What is kept is merely unused. Returns the names removed."""
+    if not names:
+        return []
+    used = set(db.session.scalars(sa.select(ProductPhoto.thumb).where(ProductPhoto.thumb.in_(names)))) | set(
+        db.session.scalars(sa.select(ProductPhoto.detail).where(ProductPhoto.detail.in_(names))))
+    removed = []
+    for name in names:
+        age = None if name in used else files.age(name)
+        if age is not None and age > grace_seconds and files.delete(name):
+            removed.append(name)
+    return removed
 
 
 class StockChange(db.Model):

@@ -4,25 +4,19 @@ Rules kept here:
 - Only a PDF is kept as a document: it starts with ``%PDF-`` and ends (within its last 1 KB)
   with ``%%EOF``; a picture or a text file renamed to .pdf is refused, and so is an empty file.
 - A file over its byte limit is refused before it is read further.
-- Files are content-addressed (``<sha256>.<ext>`` in a folder under the media folder, never
-  under ``static/``): the same file uploaded twice is stored once, and a name taken from the
-  database can never point outside the folder.
+- Files are content-addressed (``models.storage``: ``<sha256>.<ext>`` in a private folder under
+  the media folder, never under ``static/`` nor the public media folder): the same file uploaded
+  twice is stored once, and a name taken from the database can never point outside the folder.
 """
 
 from __future__ import annotations
 
-import contextlib
-import hashlib
-import os
-import re
-
 from flask_babel import lazy_gettext as _l
 
+from models import storage
 from models.errors import DomainError
 
 PDF_MAX_BYTES = 5 * 1024 * 1024
-_NAME = re.compile(r"[0-9a-f]{64}")
-_EXT = re.compile(r"[a-z]{2,5}")
 
 
 def read_pdf(upload, field: str = "file", max_bytes: int = PDF_MAX_BYTES) -> bytes:
@@ -41,31 +35,15 @@ def read_pdf(upload, field: str = "file", max_bytes: int = PDF_MAX_BYTES) -> byt
 
 
 def store(data: bytes, folder: str, ext: str = "pdf") -> str:
-    """Write the bytes under their SHA-256 name (once); return the name."""
-    name = hashlib.sha256(data).hexdigest()
-    path = os.path.join(folder, f"{name}.{ext}")
-    if not os.path.exists(path):
-        os.makedirs(folder, exist_ok=True)
-        tmp = f"{path}.{os.getpid()}.tmp"
-        with open(tmp, "wb") as out:
-            out.write(data)
-        os.replace(tmp, path)
-    return name
+    """Write the bytes under their SHA-256 name (once); return the name (without its extension)."""
+    return storage.FileStore(folder).put(data, ext).rsplit(".", 1)[0]
 
 
 def path_of(name: str, folder: str, ext: str = "pdf") -> str | None:
     """The stored file of that name, or None (not such a name, or gone)."""
-    if not _NAME.fullmatch(name or "") or not _EXT.fullmatch(ext):
-        return None
-    path = os.path.join(folder, f"{name}.{ext}")
-    return path if os.path.exists(path) else None
+    return storage.FileStore(folder).path(f"{name}.{ext}")
 
 
 def remove(name: str, folder: str, ext: str) -> bool:
     """Delete the stored file of that name; True when it was there."""
-    path = path_of(name, folder, ext)
-    if path is None:
-        return False
-    with contextlib.suppress(FileNotFoundError):
-        os.remove(path)
-    return True
+    return storage.FileStore(folder).delete(f"{name}.{ext}")

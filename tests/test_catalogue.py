@@ -12,6 +12,7 @@ from models.accounts import User
 from models.market import Product, ProductPhoto, update_product
 from tests.budget import MAX_HTML_GZIP, MAX_QUERIES, measure
 from tests.conftest import login
+from web.media import public_store
 
 BANDUNG = dict(lat=-6.9147, lng=107.6098)
 BOGOR = dict(lat=-6.5971, lng=106.8060)
@@ -161,19 +162,20 @@ def test_pages_of_24_with_a_next_link_and_infinite_scroll_fragment(client, store
 
 def test_product_page(client, kop, store, make_product, make_user, db):
     product = make_product(store, name="Kopi Gayo", description="Biji kopi sangrai.", price_idr=85_000, stock=4)
-    db.session.add(ProductPhoto(product_id=product.id, position=0, version="abc123", thumb=b"t", detail=b"d"))
+    files = public_store()
+    thumb, detail = files.put(b"RIFF-thumb", "webp"), files.put(b"RIFF-detail", "webp")
+    db.session.add(ProductPhoto(product_id=product.id, position=0, version="abc123", thumb=thumb, detail=detail))
     db.session.get(Product, product.id).photo_version = "abc123"
     db.session.commit()
     assert "/cart/add" not in client.get(f"/market/{product.id}").text  # before login: "Log in to buy"
     html = login(client, make_user()).get(f"/market/{product.id}").text
-    photo = db.session.scalar(sa.select(ProductPhoto.id))
-    assert f'src="/market/photos/{photo}-abc123.detail.webp"' in html
+    assert f'src="/media/p/{detail}"' in html
     assert "Rp85.000" in html and "Biji kopi sangrai." in html
     assert f'href="/toko/{store.slug}"' in html and kop.name in html
     assert 'action="/cart/add"' in html and f'name="product_id" value="{product.id}"' in html
     assert "Tambah ke keranjang" in html
     assert f'href="/market?koperasi={kop.slug}">Produk lain dari koperasi ini' in html
-    assert f'src="/market/photos/{photo}-abc123.thumb.webp"' in client.get("/market").text
+    assert f'src="/media/p/{thumb}"' in client.get("/market").text
 
 
 def test_sold_out_product_has_no_cart_form(client, store, make_product):
@@ -257,12 +259,13 @@ def test_the_first_row_of_photos_loads_first_and_the_rest_lazily(client, store, 
     """Two cards to a row on a phone: the first row is in view at once (the page's largest paint),
     so its photos are fetched first; every later one, and every photo of a next page, waits until
     it scrolls near."""
+    name = public_store().put(b"RIFF-photo", "webp")
     for n in range(30):
         product = make_product(store, name=f"Produk {n:02d}", price_idr=1_000 + n)
-        db.session.add(ProductPhoto(product_id=product.id, position=0, version="v1", thumb=b"t", detail=b"d"))
+        db.session.add(ProductPhoto(product_id=product.id, position=0, version="v1", thumb=name, detail=name))
         db.session.get(Product, product.id).photo_version = "v1"
     db.session.commit()
-    images = re.findall(r'<img src="/market/photos/[^"]+"[^>]*>', client.get("/market?sort=cheap").text)
+    images = re.findall(r'<img src="/media/p/[^"]+"[^>]*>', client.get("/market?sort=cheap").text)
     assert len(images) == 24
     assert all('fetchpriority="high"' in img and "lazy" not in img for img in images[:2])
     assert all('loading="lazy"' in img and "fetchpriority" not in img for img in images[2:])

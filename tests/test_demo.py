@@ -14,10 +14,11 @@ from PIL import Image
 from models import books_check, dues, months, periods
 from models.accounts import User, authenticate
 from models.announcements import Announcement
+from models.images import reencode
 from models.koperasi import Koperasi, KoperasiLogo, Staff, Status
 from models.ledger import Entry, ensure_chart
 from models.loans import Loan
-from models.market import Product, ProductPhoto, Store
+from models.market import PHOTO_MAX_BYTES, PHOTO_SIZES, Product, ProductPhoto, Store
 from models.membership import Membership
 from models.notifications import Notification, unread_count
 from models.orders import Order
@@ -27,6 +28,7 @@ from web.demo.catalogue import KINDS, STORES
 from web.demo.gateway import CITIES, founded
 from web.demo.people import DEMO_PASSWORD
 from web.demo.pictures import SHAPES, initials, logo_png, product_picture
+from web.media import public_store
 
 
 def _load(app):
@@ -66,6 +68,9 @@ def test_the_demo_is_believable(app, db):
     with_photo = set(db.session.scalars(sa.select(ProductPhoto.product_id)))
     assert all(p.photo_version and p.id in with_photo for p in products)
     assert len({p.photo_version for p in products}) > 60
+    files = public_store()  # files in the media folder, as an upload makes them
+    assert all(files.exists(name) for row in db.session.execute(sa.select(ProductPhoto.thumb, ProductPhoto.detail))
+               for name in row)
 
     # People have everyday names, not "Anggota Demo 01"; the first Bandung koperasi's list is varied.
     first = db.session.scalar(sa.select(Koperasi).where(Koperasi.legal_number == "AHU-0000100.AH.01.26"))
@@ -165,8 +170,9 @@ def test_each_kind_lists_only_its_categories_and_draws_each_item():
 
 def test_pictures_are_small_webp_and_recognisably_different():
     bottle, sack = product_picture("bottle", "orange"), product_picture("sack", "cream")
-    assert bottle[0] != sack[0]
-    for _version, thumb, detail in (bottle, sack):
+    assert bottle != sack
+    for drawn in (bottle, sack):
+        thumb, detail = (reencode(io.BytesIO(drawn), PHOTO_MAX_BYTES, size, "photos") for size in PHOTO_SIZES.values())
         assert Image.open(io.BytesIO(thumb)).format == "WEBP" and Image.open(io.BytesIO(thumb)).size == (320, 320)
         assert len(thumb) < 20_000 and len(detail) < 40_000
     assert initials("Koperasi Simpan Pinjam Mitra Sejahtera Bandung") == "MS"

@@ -15,6 +15,7 @@ from models.market import CATEGORIES, StoreStatus
 from models.orders import active_memberships, price_for
 from views.fields import SEARCH_TYPED, Form
 from views.forms import attach
+from web.media import public_store
 from web.public_pages import public
 from web.render import render
 
@@ -48,10 +49,9 @@ class SearchForm(Form):
         self.sort.choices = [("", _l("Nearest to me")), ("newest", _l("Newest")), *PRICE_SORTS]
 
 
-def photo_url(photo: tuple[int, str], size: str = "detail") -> str:
-    """The address of a product photo; its version in the name lets it be cached for good."""
-    photo_id, version = photo
-    return url_for("seller.photo", photo_id=photo_id, version=version, size=size)
+def photo_url(photo: catalogue.PhotoNames, size: str = "detail") -> str:
+    """The address of a product photo: a public file named by its content, cached for good (web/media.py)."""
+    return public_store().url(getattr(photo, size))
 
 
 def _link(endpoint: str, **changes) -> str:

@@ -3,8 +3,6 @@ the stall (price in place, big − and + buttons), products with photos."""
 
 from __future__ import annotations
 
-import hashlib
-import io
 import uuid
 
 import sqlalchemy as sa
@@ -22,21 +20,22 @@ from flask_login import current_user, login_required
 
 from models import catalogue, market
 from models.errors import DomainError
-from models.images import reencode
 from models.koperasi import Staff
-from models.market import Product, ProductPhoto, Store
+from models.market import Product, Store
 from models.membership import Membership, MemberStatus, held_by
 from models.orders import new_orders_count
 from views.fields import page_of, parse_whole, query_int, take_pictures
 from views.forms import failed, run
+from views.market import photo_url
 from views.seller_forms import PriceForm, ProductForm, StoreForm
 from web.access import visible_koperasi
 from web.extensions import db
+from web.media import public_store
 from web.render import htmx_target, render, see_other
 
 bp = Blueprint("seller", __name__)
 
-PHOTO_MAX_BYTES = 10 * 1024 * 1024
+PHOTO_MAX_BYTES = market.PHOTO_MAX_BYTES
 MAX_PHOTOS = 4
 LOW_STOCK = 3
 PER_PAGE = 20  # products a page: a phone's screenful or two, whatever the size of the catalogue
@@ -209,21 +208,6 @@ def price(product_id):
 
 # ---------------------------------------------------------------- products
 
-def _save_photos(product: Product, pictures: list[bytes]) -> None:
-    """Each picture (already checked and re-encoded by ``take_pictures``) as thumb and detail."""
-    photos = []
-    for position, picture in enumerate(pictures):
-        thumb = reencode(io.BytesIO(picture), PHOTO_MAX_BYTES, (320, 320), "photos")
-        detail = reencode(io.BytesIO(picture), PHOTO_MAX_BYTES, (1080, 1080), "photos")
-        version = hashlib.sha256(detail).hexdigest()[:12]
-        photos.append(ProductPhoto(product_id=product.id, position=position, version=version,
-                                   thumb=thumb, detail=detail))
-    if photos:
-        db.session.execute(sa.delete(ProductPhoto).where(ProductPhoto.product_id == product.id))
-        db.session.add_all(photos)
-        product.photo_version = photos[0].version
-
-
 def _pictures(form) -> list[bytes]:
     return take_pictures(form.photos, form.photos_kept, size=(1080, 1080), max_bytes=PHOTO_MAX_BYTES,
                          limit=MAX_PHOTOS)
@@ -248,7 +232,7 @@ def new_product():
 
         def op():
             product = market.add_product(store, _product_data(form, True))
-            _save_photos(product, pictures)
+            market.set_photos(product, pictures, public_store())
             return product
 
         if run(form, op, check=lambda: market.check_product(_product_data(form, True))):
@@ -264,36 +248,19 @@ def product(product_id):
     product = _own_product(product_id)
     form = ProductForm(obj=product if request.method == "GET" else None)
     del form.stock
-    photos = db.session.execute(sa.select(ProductPhoto.id, ProductPhoto.version).where(
-        ProductPhoto.product_id == product.id).order_by(ProductPhoto.position)).all()
+    photos = catalogue.photos(product)
     if request.method == "POST":
         pictures = _pictures(form)
 
         def op():
             market.update_product(product, _product_data(form, False))
-            _save_photos(product, pictures)
+            return market.set_photos(product, pictures, public_store())
 
-        if run(form, op, check=lambda: market.check_product(_product_data(form, False))):
+        if done := run(form, op, check=lambda: market.check_product(_product_data(form, False))):
+            market.prune_photos(done.value, public_store())  # the replaced photos' files, once committed
             flash(_("Product saved."), "success")
             return see_other(url_for("seller.index", store=product.store_id))
         return render("seller/product.html", form=form, store=product.store, product=product, photos=photos,
-                      status=422)
-    return render("seller/product.html", form=form, store=product.store, product=product, photos=photos)
-
-
-# ---------------------------------------------------------------- photos
-
-@bp.get("/market/photos/<int:photo_id>-<version>.<any(thumb,detail):size>.webp")
-def photo(photo_id, version, size):
-    """A product photo: public while the product is listed, else only to its seller."""
-    found = catalogue.photo_file(photo_id, version, size, current_user.id if current_user.is_authenticated else None)
-    if found is None:
-        abort(404)
-    response = make_response(found.data)
-    response.headers["Content-Type"] = "image/webp"
-    response.headers["Cache-Control"] = ("public" if found.public else "private") + ", max-age=31536000, immutable"
-    return response
-
-
-def photo_url(photo_id: int, version: str, size: str = "thumb") -> str:
-    return url_for("seller.photo", photo_id=photo_id, version=version, size=size)
+                      photo_url=photo_url, status=422)
+    return render("seller/product.html", form=form, store=product.store, product=product, photos=photos,
+                  photo_url=photo_url)

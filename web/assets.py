@@ -17,7 +17,8 @@ import re
 from pathlib import Path
 
 from flask import Flask
-from whitenoise import WhiteNoise
+
+from web.media import MediaWhiteNoise
 
 try:  # brought by flask-compress (its brotli dependency); without it, gzip copies only
     import brotli
@@ -72,7 +73,8 @@ def init_app(app: Flask, static_dir: Path) -> None:
     def immutable(path: str, url: str) -> bool:
         return bool(HASHED.search(url))
 
-    wn = WhiteNoise(app.wsgi_app, max_age=3600, immutable_file_test=immutable)
+    # Also the public media files (product photos), looked up on demand (web/media.py).
+    wn = MediaWhiteNoise(app.wsgi_app, app.config["MEDIA_DIR"], max_age=3600, immutable_file_test=immutable)
     wn.add_files(str(build_dir), prefix=STATIC_URL)
     wn.add_files(str(static_dir), prefix=STATIC_URL)
     app.wsgi_app = wn  # type: ignore[method-assign]

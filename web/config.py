@@ -29,6 +29,12 @@ _INSTANCE_DEFAULT = ROOT / "instance" if (ROOT / "pyproject.toml").exists() else
 INSTANCE = Path(os.environ.get("KOPZ_INSTANCE", _INSTANCE_DEFAULT))
 
 
+def media_dir() -> str:
+    """The media folder: ``KOPZ_MEDIA_DIR``, else ``instance/media`` (the app's setting, and
+    where a migration that moves files finds it when run without the app's config)."""
+    return os.environ.get("KOPZ_MEDIA_DIR") or str(INSTANCE / "media")
+
+
 class ConfigError(RuntimeError):
     """The environment does not describe a server that may start."""
 
@@ -109,8 +115,9 @@ def load(env: str | None = None) -> dict:
         "LOGIN_FAILURE_LIMIT": "5 per 15 minutes",
         "LOGIN_FAILURE_IP_LIMIT": "30 per 15 minutes",
         "STATIC_BUILD_DIR": str(INSTANCE / "static-build"),
-        # Uploaded files kept for good (the RAT's PDFs), content-addressed, outside the database.
-        "MEDIA_DIR": os.environ.get("KOPZ_MEDIA_DIR") or str(INSTANCE / "media"),
+        # Uploaded files kept for good (the RAT's PDFs, product photos), content-addressed, outside the
+        # database; product photos in its public/ folder, served at /media/ (models.storage).
+        "MEDIA_DIR": media_dir(),
         # The ministry's public lookup of a Nomor Induk Koperasi: the platform admin checks a
         # registration's number there (templates/admin/detail.html).
         "NIK_LOOKUP_URL": os.environ.get("KOPZ_NIK_LOOKUP_URL") or "https://nik.kemenkopukm.go.id/",

@@ -68,7 +68,7 @@ self.addEventListener("fetch", (event) => {
   const url = new URL(request.url);
   if (url.origin !== self.location.origin || url.pathname === "/sw.js") return;
   // Static files and product photos carry a version in their name: kept once, never stale.
-  if (url.pathname.startsWith("/static/") || url.pathname.startsWith("/market/photos/")) {
+  if (url.pathname.startsWith("/static/") || url.pathname.startsWith("/media/")) {
     event.respondWith(staticFirst(request));
   } else if (request.mode === "navigate" || request.headers.get("HX-Request")) {
     event.respondWith(pageNetworkFirst(request, url));

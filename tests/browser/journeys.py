@@ -286,7 +286,7 @@ def store_and_stock(request, actor, js: bool) -> None:
     arrive(siti, "Gula Aren Kebun 500 g")
     photo = siti.locator("main img").first
     expect(photo).to_be_visible()
-    assert drawn_width(photo) > 0
+    assert drawn_width(photo) > 0 and photo.get_attribute("src").startswith("/media/p/")  # a file, uploaded after start
     siti.go_back()
     arrive(siti, "Warung Bu Siti")
 

@@ -14,12 +14,13 @@ import sqlalchemy as sa
 from models import orders, regions
 from models.accounts import User
 from models.koperasi import Koperasi
-from models.market import Product, ProductPhoto, Store, StoreStatus, add_product, open_store, set_store_status
+from models.market import Product, Store, StoreStatus, add_product, open_store, set_photos, set_store_status
 from web.demo.catalogue import HOURS, KINDS, STORES
 from web.demo.money import demo_key
 from web.demo.people import MEMBERS, MOBILES, user_by_mobile
 from web.demo.pictures import product_picture
 from web.extensions import db
+from web.media import public_store
 
 rina, ujang, euis, dadang, yuyun = (m[0] for m in MEMBERS[:5])
 # (buyer, store, how many lines, fulfilment, payment, the state it is moved to)
@@ -85,10 +86,7 @@ def stock(added: Counter, shop: Store, kind: str) -> None:
                                      "member_price_idr": member_price, "stock": count, "active": draw[1] < 0.97,
                                      "description": f"{name} dari {shop.name}. Tanyakan lewat WhatsApp "
                                      "untuk pesanan dalam jumlah besar."})
-        # Written here, not by a domain call: saving photos lives in views/seller.py (_save_photos).
-        version, thumb, detail = product_picture(shape, colour)
-        db.session.add(ProductPhoto(product_id=product.id, position=0, version=version, thumb=thumb, detail=detail))
-        product.photo_version = version
+        set_photos(product, [product_picture(shape, colour)], public_store())  # files in the media folder
         added["products"] += 1
 
 

@@ -5,14 +5,11 @@ the path every upload takes, so they are stored exactly like real ones.
 
 from __future__ import annotations
 
-import hashlib
 import io
 import random
 from functools import cache
 
 from PIL import Image, ImageDraw, ImageFont
-
-from models.images import reencode
 
 COLOURS = {
     "red": "#c0392b", "orange": "#e67e22", "amber": "#d4a017", "yellow": "#f1c40f", "lime": "#7cb342",
@@ -321,16 +318,13 @@ def _png(image: Image.Image) -> bytes:
 
 
 @cache
-def product_picture(shape: str, colour: str) -> tuple[str, bytes, bytes]:
-    """(version, thumb, detail) of a product photo: the shape in its colour on a soft tint."""
+def product_picture(shape: str, colour: str) -> bytes:
+    """A product photo (PNG, as if uploaded): the shape in its colour on a soft tint."""
     rgb = COLOUR_RGB[colour]
     pale = colour in ("white", "cream")  # a pale product stands on a grey-blue tint, the rest on their own
     image = Image.new("RGB", (SIZE, SIZE), (214, 226, 233) if pale else _mix(rgb, (255, 255, 255), 0.85))
     SHAPES[shape](_Pen(ImageDraw.Draw(image), rgb))
-    data = _png(image)
-    thumb = reencode(io.BytesIO(data), len(data), (320, 320), "photos")
-    detail = reencode(io.BytesIO(data), len(data), (1080, 1080), "photos")
-    return hashlib.sha256(detail).hexdigest()[:12], thumb, detail
+    return _png(image)
 
 
 SKIP = {"koperasi", "simpan", "pinjam", "serba", "usaha", "konsumen", "produsen", "pemasaran", "jasa", "kspps",
