@@ -236,10 +236,10 @@ def build_report(out: Path) -> None:
         lines.append(f"| {name} | {_n(a)} | {_n(b)} | {f'{ratio:.1f}×' if ratio else '-'} | "
                      f"{'met' if ratio and ratio <= 1.5 else 'NOT met' if ratio else '-'} | {_n(sa_)} | {_n(sb)} | "
                      f"{f'{sb / sa_:.1f}×' if sa_ and sb else '-'} |")
-    lines += ["", "Read with care: on a machine as loaded as this one (see the load averages), 32 clients keep "
-              "gunicorn's workers saturated, so p95 under load is mostly the queue (a few seconds for every page, "
-              "about 25 requests per page and scale: p95 is near the maximum) and its ratio says little; the "
-              "\"alone\" columns are the pages' own cost and show what grows with the data.",
+    lines += ["", "Read with care: once gunicorn's workers are saturated (slow pages hold them, or the shared machine "
+              "is loaded: see each run's load average), p95 under load is mostly the queue, for every page alike, "
+              "and with about 25-40 requests per page and run it is near the maximum; the \"alone\" columns are "
+              "each page's own cost and show what grows with the data.",
               "", "p95 under load is the 32 clients' experience on this shared machine (its 1-minute load average "
               "before and after each run is in the run's section); \"alone\" is the median of "
               f"{runs[-1].get('solo_runs', 5)} requests by one client with nothing else of the benchmark running (in-process, no "
