@@ -685,9 +685,11 @@ def _manifest(cursor, gen: Generator, scale_name: str) -> dict:
         "ORDER BY u.mobile LIMIT 32")]
     m["koperasi"] = [s for (s,) in rows("SELECT slug FROM koperasi WHERE status = 'verified' ORDER BY id % 101, id LIMIT 64")]
     m["products"] = [p for (p,) in rows(
-        "SELECT p.id FROM product p JOIN store s ON s.id = p.store_id WHERE p.active AND s.status = 'approved' "
-        "ORDER BY p.id % 103, p.id LIMIT 64")]
-    m["stores"] = [s for (s,) in rows("SELECT slug FROM store WHERE status = 'approved' ORDER BY id % 31, id LIMIT 32")]
+        "SELECT p.id FROM product p JOIN store s ON s.id = p.store_id JOIN koperasi k ON k.id = s.koperasi_id "
+        "WHERE p.active AND s.status = 'approved' AND k.status = 'verified' ORDER BY p.id % 103, p.id LIMIT 64")]
+    m["stores"] = [s for (s,) in rows(  # listed: approved, of a verified koperasi (else the page is a 404)
+        "SELECT s.slug FROM store s JOIN koperasi k ON k.id = s.koperasi_id WHERE s.status = 'approved' "
+        "AND k.status = 'verified' ORDER BY s.id % 31, s.id LIMIT 32")]
     # The sample members' carts: two listed products of their own koperasi's stores, or any.
     cursor.execute(
         "INSERT INTO cart_item (user_id, product_id, quantity, price_seen_idr, added_at) "
