@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 export FLASK_APP := wsgi
 
-.PHONY: run test lint install install-test translations db lock
+.PHONY: run test lint install install-test translations db lock bench
 
 # Installs come from the lock files: exact versions with their hashes, the same on
 # every machine. `make lock` refreshes them after a change to pyproject.toml.
@@ -27,6 +27,8 @@ lock:
 	$(PYTHON) -m uv pip compile pyproject.toml --universal --python-version 3.11 --generate-hashes -q -o requirements.lock
 	$(PYTHON) -m uv pip compile pyproject.toml --extra test --universal --python-version 3.11 --generate-hashes -q \
 		-o requirements-test.lock
+	$(PYTHON) -m uv pip compile pyproject.toml --extra perf --universal --python-version 3.11 --generate-hashes -q \
+		-o requirements-perf.lock
 
 install: $(VENV)/.installed
 install-test: $(VENV)/.installed-test
@@ -50,3 +52,15 @@ test: install-test translations lint
 
 lint: install-test
 	$(VENV)/bin/ruff check .
+
+## The benchmark at Indonesia's scale (tests/perf/README.md): not part of `make test`. The load tool (locust)
+## lives in its own virtualenv from requirements-perf.lock. BENCH_ARGS, e.g. "--db postgresql+psycopg://…/bench_small
+## --scale small"; the data comes first: `flask --app wsgi bench-data --scale small` on that database.
+PERF_VENV ?= .venv-perf
+$(PERF_VENV)/.installed: requirements-perf.lock
+	$(PYTHON) -m venv $(PERF_VENV)
+	$(PERF_VENV)/bin/python -m pip install --quiet --require-hashes -r requirements-perf.lock
+	touch $@
+
+bench: install translations $(PERF_VENV)/.installed
+	$(PY) -m tests.perf.run --locust $(PERF_VENV)/bin/locust $(BENCH_ARGS)

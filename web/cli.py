@@ -46,6 +46,28 @@ def demo_data_command() -> None:
     click.echo("Demo data: " + (", ".join(f"{n} {k}" for k, n in added.items() if n) or "already loaded"))
 
 
+@click.command("bench-data")
+@click.option("--scale", type=click.Choice(["national", "mid", "small", "tiny"]), default="small", show_default=True,
+              help="national: 130,000 koperasi, 1,000,000 members, 500,000 products, 5,000,000 journal lines.")
+@click.option("--manifest", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Where to write the benchmark's manifest (default: instance/perf/manifest-<scale>.json).")
+def bench_data_command(scale: str, manifest: Path | None) -> None:
+    """Fill an empty, migrated PostgreSQL database with benchmark data (COPY): balanced books, stock that
+    matches orders, koperasi spread over Indonesia's populated areas (web/bench_data.py)."""
+    from flask import current_app
+
+    from web.bench_data import Refused, generate
+    from web.config import INSTANCE
+
+    try:
+        result = generate(db.engine, scale, current_app.config.get("PASSWORD_HASH_METHOD", "scrypt"),
+                          manifest or INSTANCE / "perf" / f"manifest-{scale}.json", echo=click.echo)
+    except Refused as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"Benchmark data ({scale}) in {result['seconds']['total']} s: "
+               + ", ".join(f"{n:,} {table}" for table, n in result["rows"].items()))
+
+
 @click.command("ledger-check")
 def ledger_check_command() -> None:
     """Prove the books: every entry balances, every cached balance equals its lines."""
@@ -235,7 +257,7 @@ def health_command(slug: str, year: int | None) -> None:
 
 
 def init_app(app: Flask) -> None:
-    for command in (create_admin_command, demo_data_command, ledger_check_command, month_end_command,
+    for command in (create_admin_command, demo_data_command, bench_data_command, ledger_check_command, month_end_command,
                     notify_due_command, translate_command, ballots_rewrite_command, purge_documents_command,
                     health_command):
         app.cli.add_command(command)
