@@ -154,6 +154,7 @@ def load_kopz_products() -> dict:
 
 def setup_kopz() -> None:
     if (KOPZ / ".ready").exists():
+        flask(KOPZ, "db", "upgrade")  # a database made by older code: brought up to this code's schema
         return
     KOPZ.mkdir(parents=True, exist_ok=True)
     print(f"Kopz: a database with the same 200 products in {KOPZ} …", flush=True)

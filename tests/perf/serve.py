@@ -99,6 +99,8 @@ def demo_instance() -> Path:
         flask(instance, "db", "upgrade")
         flask(instance, "demo-data")
         (instance / ".demo-loaded").write_text("ok\n")
+    else:
+        flask(instance, "db", "upgrade")  # a database made by older code: brought up to this code's schema
     return instance
 
 
