@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from typing import NamedTuple
 
 import sqlalchemy as sa
@@ -215,9 +216,15 @@ def listed_query() -> sa.Select:
     return _filtered(Criteria())
 
 
+@lru_cache(maxsize=1)
+def _listed_by_id() -> sa.Select:
+    """Built once: putting the statement together took a third of the product page's time."""
+    return listed_query().where(Product.id == sa.bindparam("product_id"))
+
+
 def listed_product(product_id: int) -> Product | None:
     """A product as the public sees it: active, in an approved store of a verified koperasi."""
-    return db.session.scalars(listed_query().where(Product.id == product_id)).unique().first()
+    return db.session.scalars(_listed_by_id(), {"product_id": product_id}).unique().first()
 
 
 def store_by_slug(slug: str) -> Store | None:
