@@ -177,8 +177,22 @@ class Aspect:
         return sum(r.score_centi for r in self.ratios) + sum(c.score_centi for c in self.components)
 
 
+class Categorised:
+    """A total score (``total_centi``) and the category it falls in."""
+
+    total_centi: int
+
+    @property
+    def category(self) -> str:
+        return category_of(self.total_centi)
+
+    @property
+    def category_label(self):
+        return CATEGORY_LABELS[self.category]
+
+
 @dataclass
-class Rating:
+class Rating(Categorised):
     year: int
     at: date  # the balance-sheet day
     to_date: bool  # the current year, rated to date
@@ -193,14 +207,6 @@ class Rating:
     @property
     def total(self) -> float:
         return self.total_centi / 100
-
-    @property
-    def category(self) -> str:
-        return category_of(self.total_centi)
-
-    @property
-    def category_label(self):
-        return CATEGORY_LABELS[self.category]
 
     def ratio(self, key: str) -> Ratio:
         return next(r for a in self.aspects for r in a.ratios if r.key == key)
@@ -439,19 +445,11 @@ def years_of(koperasi: Koperasi, closed: list[int] | None = None) -> list[int]:
 
 
 @dataclass
-class TrendPoint:
+class TrendPoint(Categorised):
     """One closed year in the trend: its total and category."""
 
     year: int
     total_centi: int
-
-    @property
-    def category(self) -> str:
-        return category_of(self.total_centi)
-
-    @property
-    def category_label(self):
-        return CATEGORY_LABELS[self.category]
 
 
 def trend(koperasi: Koperasi, computed: Rating | None = None, closes: dict[int, int] | None = None) -> list[TrendPoint]:

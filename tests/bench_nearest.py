@@ -20,20 +20,8 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-# (name, province, regency, lat, lng): where koperasi cluster
-TOWNS = [
-    ("Jakarta", "31", "31.71", -6.18, 106.83), ("Bandung", "32", "32.73", -6.91, 107.61),
-    ("Bogor", "32", "32.01", -6.59, 106.80), ("Semarang", "33", "33.74", -6.99, 110.42),
-    ("Yogyakarta", "34", "34.71", -7.80, 110.37), ("Surabaya", "35", "35.78", -7.25, 112.75),
-    ("Malang", "35", "35.73", -7.98, 112.63), ("Medan", "12", "12.71", 3.59, 98.67),
-    ("Padang", "13", "13.71", -0.95, 100.35), ("Palembang", "16", "16.71", -2.98, 104.75),
-    ("Lampung", "18", "18.71", -5.43, 105.26), ("Denpasar", "51", "51.71", -8.65, 115.22),
-    ("Mataram", "52", "52.71", -8.58, 116.12), ("Kupang", "53", "53.71", -10.18, 123.61),
-    ("Pontianak", "61", "61.71", -0.03, 109.33), ("Banjarmasin", "63", "63.71", -3.32, 114.59),
-    ("Samarinda", "64", "64.72", -0.50, 117.15), ("Makassar", "73", "73.71", -5.14, 119.42),
-    ("Manado", "71", "71.71", 1.47, 124.84), ("Ambon", "81", "81.71", -3.70, 128.18),
-    ("Jayapura", "91", "91.71", -2.53, 140.72),
-]
+from tests.search_data import TOWNS  # where koperasi cluster
+
 POSITIONS = [
     ("Jakarta (dense)", -6.20, 106.82), ("Bandung", -6.92, 107.60), ("Surabaya", -7.26, 112.74),
     ("Medan", 3.60, 98.68), ("Makassar", -5.15, 119.43), ("Denpasar", -8.66, 115.21),
@@ -105,17 +93,10 @@ def _explain(db, statement) -> str:
 
 def _explain_run(db, run) -> str:
     """The plans of the statements ``run()`` sends (EXPLAIN ANALYZE on PostgreSQL), with their parameters."""
-    sent = []
+    from tests.budget import statements_sent
 
-    def record(conn, cursor, statement, parameters, context, executemany):
-        if not statement.startswith("BEGIN"):
-            sent.append((statement, parameters))
-
-    sa.event.listen(db.engine, "before_cursor_execute", record)
-    try:
+    with statements_sent(db.engine) as sent:
         run()
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", record)
     prefix = "EXPLAIN ANALYZE " if db.engine.dialect.name == "postgresql" else "EXPLAIN QUERY PLAN "
     out = []
     with db.engine.connect() as conn:

@@ -16,21 +16,32 @@ MAX_HTML_GZIP = 14 * 1024  # one network round trip on a slow phone connection
 
 
 @contextmanager
-def count_queries():
-    """Collect the SQL statements run inside the block (not the BEGIN that SQLite gets
-    as a statement, web/database.py, and PostgreSQL's driver sends on its own)."""
-    statements: list[str] = []
+def statements_sent(engine=None):
+    """(SQL, parameters) of every statement sent inside the block (not the BEGIN that SQLite
+    gets as a statement, web/database.py, and PostgreSQL's driver sends on its own)."""
+    sent: list[tuple[str, object]] = []
 
-    def record(conn, cursor, statement, *args):
+    def record(conn, cursor, statement, parameters, *args):
         if not statement.startswith("BEGIN"):
-            statements.append(statement)
+            sent.append((statement, parameters))
 
-    engine = db.engine
+    engine = engine or db.engine
     sa.event.listen(engine, "before_cursor_execute", record)
     try:
-        yield statements
+        yield sent
     finally:
         sa.event.remove(engine, "before_cursor_execute", record)
+
+
+@contextmanager
+def count_queries():
+    """The SQL of the statements run inside the block, listed when it ends (see ``statements_sent``)."""
+    statements: list[str] = []
+    with statements_sent() as sent:
+        try:
+            yield statements
+        finally:
+            statements.extend(statement for statement, _parameters in sent)
 
 
 @dataclass

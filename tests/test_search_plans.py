@@ -14,6 +14,7 @@ import pytest
 import sqlalchemy as sa
 
 from models import catalogue, directory
+from tests.budget import statements_sent
 from tests.conftest import empty_tables
 from tests.search_data import CATALOGUE, DIRECTORY, MIANGAS, fill, vacuum
 from web.extensions import db as _db
@@ -49,17 +50,8 @@ def _clean(app, national):
 
 def explained(run) -> list[tuple[str, dict]]:
     """(SQL, EXPLAIN ANALYZE plan) of every statement ``run()`` sends, with its own parameters."""
-    sent = []
-
-    def record(conn, cursor, statement, parameters, context, executemany):
-        if not statement.startswith("BEGIN"):
-            sent.append((statement, parameters))
-
-    sa.event.listen(_db.engine, "before_cursor_execute", record)
-    try:
+    with statements_sent() as sent:
         run()
-    finally:
-        sa.event.remove(_db.engine, "before_cursor_execute", record)
     with _db.engine.connect() as conn:
         return [(statement, conn.exec_driver_sql("EXPLAIN (ANALYZE, FORMAT JSON) " + statement,
                                                  parameters).scalar_one()[0]["Plan"])
