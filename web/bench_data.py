@@ -23,8 +23,9 @@ from __future__ import annotations
 import io
 import json
 import math
+import queue
 import random
-import tempfile
+import threading
 import time
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -203,26 +204,65 @@ def _cell(value) -> str:
 
 
 class Tables:
-    """Rows buffered per table in temporary files (tab-separated, COPY's text format)."""
+    """Rows in COPY's text format, sent to PostgreSQL while the generator goes on: a batch of rows per table
+    is queued to a thread that COPYs it over the (one, transactional) connection, so Python makes rows on
+    one core while PostgreSQL stores the previous batch on the other. Without foreign keys during the load
+    (see ``_drop_foreign_keys_and_indexes``), the tables need no particular order."""
 
-    def __init__(self, folder: Path):
-        self.files = {t: open(folder / f"{t}.tsv", "w", encoding="utf-8", buffering=1 << 20) for t in ORDER}  # noqa: SIM115
+    BATCH = 20_000  # rows per COPY
+    QUEUED = 16  # batches waiting at most (bounds memory: the generator waits for PostgreSQL)
+
+    def __init__(self, connection=None):
+        self.connection = connection
+        self.rows: dict[str, list[str]] = {t: [] for t in ORDER}
         self.counts = dict.fromkeys(ORDER, 0)
+        self.waited = 0.0  # seconds the generator waited for PostgreSQL
+        self.failure: BaseException | None = None
+        self.queue: queue.Queue = queue.Queue(self.QUEUED)
+        self.thread = threading.Thread(target=self._copy, name="bench-data-copy", daemon=True)
+        self.thread.start()
 
     def add(self, table: str, *values) -> None:
-        self.files[table].write("\t".join(map(_cell, values)) + "\n")
-        self.counts[table] += 1
+        rows = self.rows[table]
+        rows.append("\t".join(map(_cell, values)))
+        if len(rows) >= self.BATCH:
+            self._send(table)
 
-    def copy_into(self, connection, echo) -> None:
-        for table in ORDER:
-            self.files[table].close()
-            started = time.perf_counter()
-            with connection.cursor() as cursor, \
-                    cursor.copy(f"COPY {table} ({', '.join(COLUMNS[table].split())}) FROM STDIN") as copy, \
-                    open(self.files[table].name, "rb") as source:
-                while chunk := source.read(1 << 20):
-                    copy.write(chunk)
-            echo(f"  {table}: {self.counts[table]:,} rows in {time.perf_counter() - started:.1f} s")
+    def _send(self, table: str) -> None:
+        rows = self.rows[table]
+        if not rows:
+            return
+        self.counts[table] += len(rows)
+        data = ("\n".join(rows) + "\n").encode()
+        self.rows[table] = []
+        if self.failure:
+            raise self.failure
+        started = time.perf_counter()
+        self.queue.put((table, data))
+        self.waited += time.perf_counter() - started
+
+    def _copy(self) -> None:
+        while (item := self.queue.get()) is not None:
+            if self.failure or self.connection is None:
+                continue  # drain: the generator raises the failure at its next batch
+            table, data = item
+            try:
+                with self.connection.cursor() as cursor, \
+                        cursor.copy(f"COPY {table} ({', '.join(COLUMNS[table].split())}) FROM STDIN") as copy:
+                    copy.write(data)
+            except BaseException as failure:  # noqa: BLE001 (handed to the generator's thread)
+                self.failure = failure
+
+    def finish(self) -> None:
+        """Send what is left and wait until PostgreSQL has it all."""
+        try:
+            for table in ORDER:
+                self._send(table)
+        finally:
+            self.queue.put(None)
+            self.thread.join()
+        if self.failure:
+            raise self.failure
 
 
 # ---------------------------------------------------------------- the generator
@@ -233,7 +273,6 @@ class Generator:
         self.now = (now or datetime.utcnow()).replace(microsecond=0)  # noqa: DTZ003 (naive UTC, as the app stores)
         self.ids = dict.fromkeys(("user", "koperasi", "account", "membership", "loan_product", "loan", "store",
                                   "product", "order", "entry"), 0)
-        self.stock: dict[int, int] = {}  # each product's stock after its orders
         self.receipts: list[tuple[int, int]] = []  # (koperasi, entries)
         self.manifest: dict = {"password": PASSWORD, "positions": {k: {"name": n, "lat": la, "lng": lo}
                                                                     for k, (n, la, lo) in POSITIONS.items()},
@@ -391,7 +430,7 @@ class Generator:
                 5000, True, f"+62814{sid:08d}", "Setiap hari 07.00–21.00", "approved" if approved else "pending",
                 self.ts(created))
         n = max(1, round(rng.gauss(self.products_per_store, self.products_per_store / 4)))
-        products = []
+        products, rows = [], []
         for _ in range(n):
             pid = self.next("product")
             category = rng.choice(list(GOODS))
@@ -403,16 +442,16 @@ class Generator:
             made = created + timedelta(days=rng.uniform(0, 60))
             products.append([pid, pname, unit, price, stock])
             out.add("stock_change", sid, pid, f"bench-initial-{pid}", stock, stock, uid, self.ts(made))
-            out.add("product", pid, sid, kid, pname, f"{pname} dari {name}. Pesan lewat WhatsApp untuk jumlah besar.",
-                    category, unit, price, member_price, None, rng.random() < 0.97,  # stock: below
-                    self.ts(made), self.ts(made))
-            # product rows need their final stock: written after the orders (see below)
+            rows.append([pid, sid, kid, pname, f"{pname} dari {name}. Pesan lewat WhatsApp untuk jumlah besar.",
+                         category, unit, price, member_price, None, rng.random() < 0.97,  # stock: after the orders
+                         self.ts(made), self.ts(made)])
         orders = self._poisson(self.orders_per_product * n)
         others = [b for b in buyers if b[1] != mid] or buyers
         for _ in range(orders):
             self.order(out, book, kid, sid, mid, rng.choice(others), products)
-        for pid, _pname, _unit, _price, stock in products:
-            self.stock[pid] = stock
+        for row, product in zip(rows, products, strict=True):
+            row[9] = product[4]  # the stock its orders left
+            out.add("product", *row)
 
     def order(self, out, book: Book, kid, sid, seller_mid, buyer, products) -> None:
         rng = self.rng
@@ -605,40 +644,40 @@ def generate(engine: sa.Engine, scale_name: str, password_method: str, manifest_
     started = time.perf_counter()
     password_hash = generate_password_hash(PASSWORD, method=password_method)
     gen = Generator(scale)
-    with tempfile.TemporaryDirectory(prefix="kopz-bench-data-") as folder:
-        tables = Tables(Path(folder))
-        echo(f"Generating {scale_name}: {scale} ...")
-        gen.run(tables, password_hash, echo)
-        # Products carry their final stock: rewrite the product file with it (stock is column 10).
-        _fix_stock(tables, gen)
-        generated = time.perf_counter() - started
-        echo(f"Generated in {generated:.0f} s; copying into PostgreSQL ...")
-        raw = engine.raw_connection()
+    raw = engine.raw_connection()
+    try:
+        connection = raw.driver_connection  # one transaction: all of it, or nothing
+        with connection.cursor() as cursor:
+            rebuild = _drop_foreign_keys_and_indexes(cursor)
+        echo(f"Generating {scale_name} into PostgreSQL: {scale} ...")
+        tables = Tables(connection)
         try:
-            connection = raw.driver_connection
-            with connection.cursor() as cursor:
-                rebuild = _drop_foreign_keys_and_indexes(cursor)
-            tables.copy_into(connection, echo)
-            with connection.cursor() as cursor:
-                _rebuild(cursor, rebuild, echo)
-                _receipts(cursor, gen.receipts)
-                for table in ("user_account", "koperasi", "account", "membership", "staff", "loan_product", "loan",
-                              "instalment", "store", "product", "stock_change", "market_order", "order_item",
-                              "order_event", "entry", "line", "member_transaction"):
-                    cursor.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
-                                   f"(SELECT COALESCE(MAX(id), 0) + 1 FROM {table}), false)")
-                manifest = _manifest(cursor, gen, scale_name)
-            connection.commit()
-            copied = time.perf_counter() - started - generated
-            echo(f"Copied in {copied:.0f} s; ANALYZE ...")
-            connection.autocommit = True
-            with connection.cursor() as cursor:
-                cursor.execute("VACUUM ANALYZE")
-            connection.autocommit = False
+            gen.run(tables, password_hash, echo)
         finally:
-            raw.close()
-    manifest["seconds"] = {"generate": round(generated, 1), "copy": round(copied, 1),
-                           "total": round(time.perf_counter() - started, 1)}
+            tables.finish()
+        loaded = time.perf_counter() - started
+        echo(f"Generated and copied in {loaded:.0f} s (the generator waited {tables.waited:.0f} s for PostgreSQL)")
+        with connection.cursor() as cursor:
+            _rebuild(cursor, rebuild, echo)
+            _receipts(cursor, gen.receipts)
+            for table in ("user_account", "koperasi", "account", "membership", "staff", "loan_product", "loan",
+                          "instalment", "store", "product", "stock_change", "market_order", "order_item",
+                          "order_event", "entry", "line", "member_transaction"):
+                cursor.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                               f"(SELECT COALESCE(MAX(id), 0) + 1 FROM {table}), false)")
+            manifest = _manifest(cursor, gen, scale_name)
+        connection.commit()
+        built = time.perf_counter() - started - loaded
+        echo(f"Indexes, keys and manifest in {built:.0f} s; VACUUM ANALYZE ...")
+        connection.autocommit = True
+        with connection.cursor() as cursor:
+            cursor.execute("VACUUM ANALYZE")
+        connection.autocommit = False
+    finally:
+        raw.close()
+    total = time.perf_counter() - started
+    manifest["seconds"] = {"generate_and_copy": round(loaded, 1), "indexes_keys_manifest": round(built, 1),
+                           "vacuum_analyze": round(total - loaded - built, 1), "total": round(total, 1)}
     manifest["rows"] = tables.counts
     if manifest_path:
         manifest_path.parent.mkdir(parents=True, exist_ok=True)
@@ -651,7 +690,8 @@ def _drop_foreign_keys_and_indexes(cursor) -> list[str]:
     migrations defined), in the same transaction as the COPY: loading without per-row foreign-key triggers and
     index upkeep, then building each index once and checking each foreign key with one join, is many times
     faster. Returns the statements that re-create exactly what was dropped (indexes first, then keys).
-    Primary keys and unique constraints stay: they check the ids while the rows come in."""
+    Primary keys, unique constraints and partial indexes stay (the latter because PostgreSQL would store a
+    re-created predicate in another, equivalent spelling, and the schema must stay exactly the migrated one)."""
     cursor.execute(
         "SELECT format('%I.%I', n.nspname, t.relname), format('%I', c.conname), pg_get_constraintdef(c.oid) "
         "FROM pg_constraint c JOIN pg_class t ON t.oid = c.conrelid JOIN pg_namespace n ON n.oid = t.relnamespace "
@@ -660,7 +700,7 @@ def _drop_foreign_keys_and_indexes(cursor) -> list[str]:
     cursor.execute(
         "SELECT format('%I.%I', n.nspname, i.relname), pg_get_indexdef(x.indexrelid) "
         "FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_namespace n ON n.oid = i.relnamespace "
-        "WHERE n.nspname = current_schema() AND NOT EXISTS (SELECT 1 FROM pg_constraint c "
+        "WHERE n.nspname = current_schema() AND x.indpred IS NULL AND NOT EXISTS (SELECT 1 FROM pg_constraint c "
         "WHERE c.conindid = x.indexrelid AND c.conrelid = x.indrelid AND c.contype IN ('p', 'u', 'x')) ORDER BY 1")
     indexes = cursor.fetchall()
     for table, name, _definition in keys:
@@ -679,20 +719,6 @@ def _rebuild(cursor, statements: list[str], echo) -> None:
     for statement in statements:
         cursor.execute(statement)
     echo(f"  {len(statements)} indexes and foreign keys re-created in {time.perf_counter() - started:.1f} s")
-
-
-def _fix_stock(tables: Tables, gen: Generator) -> None:
-    stock = gen.stock
-    path = Path(tables.files["product"].name)
-    tables.files["product"].close()
-    fixed = path.with_suffix(".fixed")
-    with open(path, encoding="utf-8") as source, open(fixed, "w", encoding="utf-8", buffering=1 << 20) as target:
-        for row in source:
-            cells = row.split("\t")
-            cells[9] = str(stock[int(cells[0])])
-            target.write("\t".join(cells))
-    fixed.replace(path)
-    tables.files["product"] = open(path, encoding="utf-8")  # noqa: SIM115 (closed by copy_into)
 
 
 def _receipts(cursor, receipts: list[tuple[int, int]]) -> None:
