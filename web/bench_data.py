@@ -654,6 +654,7 @@ def generate(engine: sa.Engine, scale_name: str, password_method: str, manifest_
     try:
         connection = raw.driver_connection  # one transaction: all of it, or nothing
         with connection.cursor() as cursor:
+            before = _schema(cursor)
             rebuild = _drop_foreign_keys_and_indexes(cursor)
         echo(f"Generating {scale_name} into PostgreSQL: {scale} ...")
         tables = Tables(connection)
@@ -664,7 +665,7 @@ def generate(engine: sa.Engine, scale_name: str, password_method: str, manifest_
         loaded = time.perf_counter() - started
         echo(f"Generated and copied in {loaded:.0f} s (the generator waited {tables.waited:.0f} s for PostgreSQL)")
         with connection.cursor() as cursor:
-            _rebuild(cursor, rebuild, echo)
+            _rebuild(cursor, rebuild, before, echo)
             _receipts(cursor, gen.receipts)
             for table in ("user_account", "koperasi", "account", "membership", "staff", "loan_product", "loan",
                           "instalment", "store", "product", "stock_change", "market_order", "order_item",
@@ -717,13 +718,27 @@ def _drop_foreign_keys_and_indexes(cursor) -> list[str]:
         f"ALTER TABLE {table} ADD CONSTRAINT {name} {definition}" for table, name, definition in keys]
 
 
-def _rebuild(cursor, statements: list[str], echo) -> None:
+def _schema(cursor) -> list[tuple]:
+    """The indexes and constraints as PostgreSQL spells them back: equal before and after a load."""
+    cursor.execute(
+        "SELECT 'index', i.relname, pg_get_indexdef(x.indexrelid) FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid "
+        "JOIN pg_namespace n ON n.oid = i.relnamespace WHERE n.nspname = current_schema() UNION ALL "
+        "SELECT 'constraint', c.conname, t.relname || ' ' || pg_get_constraintdef(c.oid) FROM pg_constraint c "
+        "JOIN pg_class t ON t.oid = c.conrelid JOIN pg_namespace n ON n.oid = t.relnamespace "
+        "WHERE n.nspname = current_schema() ORDER BY 1, 2, 3")
+    return cursor.fetchall()
+
+
+def _rebuild(cursor, statements: list[str], before: list[tuple], echo) -> None:
     """Build the dropped indexes (with room to sort in memory) and add back the foreign keys: adding one
-    checks every row against its target, so the loaded data is proven as the triggers would have."""
+    checks every row against its target, so the loaded data is proven as the triggers would have. Refuses
+    (the transaction rolls back) if the schema did not come back exactly as it was."""
     started = time.perf_counter()
     cursor.execute("SET LOCAL maintenance_work_mem = '512MB'")
     for statement in statements:
         cursor.execute(statement)
+    if (after := _schema(cursor)) != before:
+        raise RuntimeError(f"bench-data: the re-created schema differs: {sorted(set(after) ^ set(before))[:4]}")
     echo(f"  {len(statements)} indexes and foreign keys re-created in {time.perf_counter() - started:.1f} s")
 
 
