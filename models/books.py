@@ -23,7 +23,8 @@ Rules kept here:
 - Days are the koperasi's own (its time zone, ``models.zones``); a period runs from the
   first day's midnight to the end of the last day.
 - Each statement is one aggregate query over the lines (no query per account), both
-  periods at once.
+  periods at once, reaching the lines through the koperasi's own accounts (an index by account),
+  so a koperasi's statement costs what its own books hold, whatever the size of the others'.
 """
 
 from __future__ import annotations
@@ -161,8 +162,11 @@ def account_sums(koperasi: Koperasi, windows: list[Window]) -> list[tuple[Accoun
         columns += [sa.func.sum(sa.case((sa.and_(inside, Line.amount > 0), Line.amount), else_=0)).label(f"d{n}"),
                     sa.func.sum(sa.case((sa.and_(inside, Line.amount < 0), -Line.amount), else_=0)).label(f"c{n}")]
     sinces = [span.since for span in windows]
+    # Through the koperasi's own accounts (ix_line_account_entry), each line's entry by its key: the work
+    # grows with this koperasi's lines, never with the other koperasi's (no scan of the whole journal).
+    mine = sa.select(Account.id).where(Account.koperasi_id == koperasi.id)
     lines = (sa.select(Line.account_id, *columns).join(Entry, Entry.id == Line.entry_id)
-             .where(Entry.koperasi_id == koperasi.id, Entry.posted_at < max(span.until for span in windows)))
+             .where(Line.account_id.in_(mine), Entry.posted_at < max(span.until for span in windows)))
     if None not in sinces:
         lines = lines.where(Entry.posted_at >= min(sinces))
     lines = lines.group_by(Line.account_id).subquery()
@@ -303,10 +307,11 @@ def _groups(sums, kinds: tuple[str, ...]) -> dict[str, Group]:
     return groups
 
 
-def neraca(koperasi: Koperasi, at: date) -> BalanceSheet:
-    """The balance sheet at the end of the koperasi's day ``at``, and at the end of the previous year."""
+def neraca(koperasi: Koperasi, at: date, sums=None) -> BalanceSheet:
+    """The balance sheet at the end of the koperasi's day ``at``, and at the end of the previous year
+    (``sums``: those two windows' ``account_sums`` when the caller has them)."""
     before = previous_at(at)
-    sums = account_sums(koperasi, [window(koperasi, None, at), window(koperasi, None, before)])
+    sums = sums or account_sums(koperasi, [window(koperasi, None, at), window(koperasi, None, before)])
     groups = _groups(sums, ("asset", "liability", "equity", "income", "expense"))
     surplus = groups["income"].total - groups["expense"].total
     previous_surplus = groups["income"].previous_total - groups["expense"].previous_total
@@ -335,14 +340,24 @@ class IncomeStatement:
         return self.income.previous_total - self.expenses.previous_total
 
 
-def hasil_usaha(koperasi: Koperasi, start: date, end: date) -> IncomeStatement:
+def hasil_usaha(koperasi: Koperasi, start: date, end: date, sums=None) -> IncomeStatement:
     """Income and expenses over the koperasi's days ``start``..``end`` and the previous period,
-    and the surplus; the year's closing entries are left out."""
+    and the surplus; the year's closing entries are left out (``sums``: those two windows'
+    ``account_sums`` when the caller has them)."""
     before = previous_period(start, end)
-    sums = account_sums(koperasi, [window(koperasi, start, end, closing=False),
-                                   window(koperasi, *before, closing=False)])
+    sums = sums or account_sums(koperasi, [window(koperasi, start, end, closing=False),
+                                           window(koperasi, *before, closing=False)])
     groups = _groups(sums, ("income", "expense"))
     return IncomeStatement(start, end, groups["income"], groups["expense"], *before)
+
+
+def neraca_and_hasil_usaha(koperasi: Koperasi, start: date, at: date) -> tuple[BalanceSheet, IncomeStatement]:
+    """``neraca(at)`` and ``hasil_usaha(start, at)`` from one query (the health rating reads both)."""
+    before = previous_period(start, at)
+    sums = account_sums(koperasi, [window(koperasi, None, at), window(koperasi, None, previous_at(at)),
+                                   window(koperasi, start, at, closing=False), window(koperasi, *before, closing=False)])
+    return (neraca(koperasi, at, [(ref, totals[:2]) for ref, totals in sums]),
+            hasil_usaha(koperasi, start, at, [(ref, totals[2:]) for ref, totals in sums]))
 
 
 @dataclass(frozen=True)
@@ -403,7 +418,9 @@ def general_ledger(koperasi: Koperasi, code: str, start: date, end: date,
         return AccountLedger(ref, start, end, 0, 0, [], truncated=False)
     since, until = utc_bounds(koperasi, start, end)
     sign = 1 if ref.kind in DEBIT_NORMAL else -1
-    lines_of = sa.select(Line).join(Entry, Entry.id == Line.entry_id).where(Line.account_id == ref.id)
+    # The koperasi on the entry too (always true): its entries by ``ix_entry_koperasi_posted``, never the others'.
+    lines_of = (sa.select(Line).join(Entry, Entry.id == Line.entry_id)
+                .where(Line.account_id == ref.id, Entry.koperasi_id == koperasi.id))
     before = sa.func.coalesce(sa.func.sum(sa.case((Entry.posted_at < since, Line.amount), else_=0)), 0)
     total = sa.func.coalesce(sa.func.sum(Line.amount), 0)
     inside = sa.func.count(sa.case((Entry.posted_at >= since, Line.id)))

@@ -1,7 +1,8 @@
 """The proof of the books, for an operator (``flask --app wsgi ledger-check``) and the tests.
 
 Rules checked, over every koperasi:
-- every entry balances (debits = credits) and has two or more lines;
+- every entry balances (debits = credits) and has two or more lines, each on an account of the
+  entry's own koperasi (the statements reach a koperasi's lines through its accounts);
 - every cached savings balance (``SavingsBalance``) equals the sum of its lines;
 - each loan's receivable, interest and late fees in the ledger equal its instalments;
 - every account's cached balance equals the sum of its lines, and no cash or bank account
@@ -42,6 +43,11 @@ def check_entries() -> list[str]:
     short = db.session.execute(sa.select(Entry.id).outerjoin(Line).group_by(Entry.id)
                                .having(sa.func.count(Line.id) < 2)).scalars().all()
     problems += [f"entry {entry_id} has fewer than two lines" for entry_id in short]
+    foreign = db.session.execute(sa.select(Line.entry_id, Line.account_id).join(Entry, Entry.id == Line.entry_id)
+                                 .join(Account, Account.id == Line.account_id)
+                                 .where(Account.koperasi_id != Entry.koperasi_id)).all()
+    problems += [f"entry {entry_id} has a line on account {account_id} of another koperasi"
+                 for entry_id, account_id in foreign]
     return problems
 
 

@@ -115,7 +115,7 @@ def cash_flow(koperasi: Koperasi, start: date, end: date) -> CashFlow:
 
     balances = (sa.select(before(earliest), before(previous_until), before(since), before(until)).select_from(Line)
                 .join(Entry, Entry.id == Line.entry_id).join(Account, Account.id == Line.account_id)
-                .where(Entry.koperasi_id == koperasi.id, cash, Entry.posted_at < until))
+                .where(Account.koperasi_id == koperasi.id, cash, Entry.posted_at < until))
     previous_opening, previous_closing, opening, closing = (int(v) for v in db.session.execute(balances).one())
 
     cash_line, cash_account = aliased(Line), aliased(Account)
@@ -129,7 +129,7 @@ def cash_flow(koperasi: Koperasi, start: date, end: date) -> CashFlow:
     flows = (sa.select(Account, moved(-1, since, until), moved(1, since, until),
                        moved(-1, earliest, previous_until), moved(1, earliest, previous_until))
              .select_from(Line).join(Entry, Entry.id == Line.entry_id).join(Account, Account.id == Line.account_id)
-             .where(Entry.koperasi_id == koperasi.id, Entry.posted_at >= earliest, Entry.posted_at < until,
+             .where(Account.koperasi_id == koperasi.id, Entry.posted_at >= earliest, Entry.posted_at < until,
                     sa.not_(cash), touches_cash)
              .group_by(Account.id).order_by(Account.code, Account.id))
     by_activity: dict[str, list[Flow]] = {name: [] for name in ACTIVITIES}

@@ -58,7 +58,7 @@ from flask_babel import lazy_gettext as _l
 from models import collectability, health_cache, periods
 from models.accounts import User
 from models.base import db
-from models.books import hasil_usaha, neraca, utc_bounds
+from models.books import neraca_and_hasil_usaha, utc_bounds
 from models.errors import DomainError
 from models.health_questionnaire import (  # noqa: F401  (the health area's one door: views and tests use these)
     COMPONENT_LABELS,
@@ -254,8 +254,7 @@ def rate(koperasi: Koperasi, year: int) -> Rating:
     today = zone_of(koperasi).today()
     to_date = year >= today.year
     at = today if to_date else date(year, 12, 31)
-    sheet = neraca(koperasi, at)
-    statement = hasil_usaha(koperasi, date(year, 1, 1), at)
+    sheet, statement = neraca_and_hasil_usaha(koperasi, date(year, 1, 1), at)
     bal = {}
     for group in (sheet.assets, sheet.liabilities, sheet.equity):
         for row in group.rows:

@@ -211,11 +211,14 @@ class Line(db.Model):
         sa.CheckConstraint("amount <> 0", name="nonzero"),
         # A member's statement: their lines on one account, in order.
         sa.Index("ix_line_membership_account", "membership_id", "account_id", "id"),
+        # An account's lines (the statements reach a koperasi's lines through its accounts): on PostgreSQL
+        # it carries the amount, so the sums read the index alone (an append-only table stays all-visible).
+        sa.Index("ix_line_account_entry", "account_id", "entry_id", postgresql_include=["amount"]),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     entry_id: Mapped[int] = mapped_column(sa.ForeignKey("entry.id"), index=True)
-    account_id: Mapped[int] = mapped_column(sa.ForeignKey("account.id"), index=True)
+    account_id: Mapped[int] = mapped_column(sa.ForeignKey("account.id"))  # indexed by ix_line_account_entry
     amount: Mapped[int] = mapped_column(sa.BigInteger)  # debit > 0, credit < 0
     membership_id: Mapped[int | None] = mapped_column(sa.ForeignKey("membership.id"))
     loan_id: Mapped[int | None] = mapped_column(sa.ForeignKey("loan.id"), index=True)

@@ -253,13 +253,14 @@ def test_the_page_is_small_and_its_queries_do_not_grow_with_the_books(app, kop, 
     disbursements, the split, the questionnaire), whatever the number of entries or loans."""
     from models import loans
     from models.ledger import Leg, Purpose, post
-    from tests.budget import MAX_HTML_GZIP, measure
+    from tests.budget import MAX_HTML_GZIP, MAX_QUERIES, measure
 
     client = login(app.test_client(), board(kop))
     url = f"/k/{kop.slug}/office/health?year={year + 1}"  # this year, to date
     client.get(url)  # the first view rates the closed year for the trend and keeps it (models.health_cache)
     before = measure(client, url)
     assert before.status == 200 and before.html_gzip <= MAX_HTML_GZIP
+    assert len(before.queries) <= MAX_QUERIES, before.queries  # the page budget (tests/budget.py)
     product = db.session.scalar(sa.select(loans.LoanProduct).where(loans.LoanProduct.koperasi_id == kop.id))
     for n in range(4):  # more entries and loans this year
         post(kop, "journal", [Leg(Purpose.CASH, 100_000), Leg(Purpose.OTHER_INCOME, -100_000)], by=None, memo="Sewa")

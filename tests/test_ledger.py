@@ -106,6 +106,16 @@ def test_check_finds_a_cache_that_disagrees(kop, make_member, teller, db):
     assert any("cached 999" in problem for problem in books_check.check())
 
 
+def test_check_finds_a_line_on_another_koperasis_account(kop, make_koperasi, make_member, teller, db):
+    """The statements reach a koperasi's lines through its own accounts: the check proves none is elsewhere."""
+    member = make_member(kop)
+    entry = savings.deposit(member, "sukarela", 10_000, "cash", teller)
+    assert books_check.check_entries() == []
+    other = ledger.ensure_chart(make_koperasi())[ledger.Purpose.CASH]
+    db.session.execute(sa.update(Line).where(Line.id == entry.lines[0].id).values(account_id=other.id))
+    assert any("of another koperasi" in problem for problem in books_check.check_entries())
+
+
 @pytest.mark.parametrize("method", ["flat", "annuity"])
 @pytest.mark.parametrize("principal,tenor,rate", [(5_000_000, 12, 100), (1_000_001, 7, 175), (300_000, 1, 0)])
 def test_schedules_sum_to_principal(method, principal, tenor, rate):

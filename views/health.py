@@ -109,7 +109,12 @@ def _page(here, year, publish_form=None, unpublish_form=None, closes=None):
         year = closed[0] if closed else domain.years_of(koperasi, closed)[0]
     rating = domain.rate(koperasi, year) if applies else None
     trend = domain.trend(koperasi, computed=rating, closes=closes) if applies else []
-    db.session.commit()  # the closed years rated for the first time are kept (models.health_cache)
+    session = db.session()  # the closed years rated for the first time are kept (models.health_cache);
+    session.expire_on_commit = False  # what this request read stays loaded: no reloading of the koperasi and staff
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = True
     acts = here.can("rate_health")
     if acts and publish_form is None:
         publish_form = PublishForm(formdata=None, year=str(year) if year in closed else "")
