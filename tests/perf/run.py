@@ -261,11 +261,9 @@ def build_report(out: Path) -> None:
         lines.append(f"\nAll pages: {total.get('requests', 0):,} requests, {total.get('rps', 0)} req/s, "
                      f"p95 {total.get('p95')} ms, {total.get('failures', 0)} failures, {run['seconds']} s of load.")
     if "oscar" in extras:
-        lines += ["", "## Side by side with django-oscar (instance/perf/oscar.json)", "", "```json",
-                  json.dumps(extras["oscar"], indent=1)[:6000], "```"]
+        lines += _oscar_section(extras["oscar"])
     if "lighthouse" in extras:
-        lines += ["", "## Lighthouse (instance/perf/lighthouse.json)", "", "```json",
-                  json.dumps(extras["lighthouse"], indent=1)[:6000], "```"]
+        lines += _lighthouse_section(extras["lighthouse"])
     lines += ["", "Plan flags: a sequential scan of a table over 10,000 rows, or a sort of over 10,000 rows "
               "(EXPLAIN estimates of each SELECT the page ran, with its own parameters). Each query plan is in "
               "report.json."]
@@ -324,6 +322,46 @@ def _xml(text: str) -> str:
 
 
 # ---------------------------------------------------------------- entry point
+
+
+def _oscar_section(oscar: dict) -> list[str]:
+    """tests/perf/oscar.py's results as tables: time per page on both sides, bytes of a first load."""
+    load = oscar.get("load_average", {})
+    lines = ["", "## Side by side with django-oscar", "", oscar.get("setup", ""), "",
+             f"Load average before {load.get('before')}, after {load.get('after')}; {oscar.get('rounds')} "
+             f"alternating rounds, measured {oscar.get('measured_at')}.", "",
+             "| page | Kopz median / p95 (ms) | Oscar median / p95 (ms) | × faster (median) | target |",
+             "|---|---:|---:|---:|---|"]
+    for name, t in oscar.get("timing", {}).items():
+        target = oscar.get("targets", {}).get(name)
+        met = "met" if oscar.get("meets", {}).get(name) else "NOT met"
+        lines.append(f"| {name} | {t['kopz']['median_ms']} / {t['kopz']['p95_ms']} | {t['oscar']['median_ms']} / "
+                     f"{t['oscar']['p95_ms']} | {t['ratio_median']}× | ≥ {target}×: {met} |")
+    lines += ["", "| first load | Kopz KB (requests) | Oscar KB (requests) | fraction | target ≤ "
+              f"{oscar.get('targets', {}).get('first_load_fraction')} |", "|---|---:|---:|---:|---|"]
+    for name, f in oscar.get("first_load", {}).items():
+        met = "met" if f["fraction"] <= oscar.get("targets", {}).get("first_load_fraction", 0) else "NOT met"
+        lines.append(f"| {name} | {f['kopz']['bytes'] / 1024:.1f} ({f['kopz']['requests']}) | "
+                     f"{f['oscar']['bytes'] / 1024:.1f} ({f['oscar']['requests']}) | {f['fraction']} | {met} |")
+    return lines
+
+
+def _lighthouse_section(lighthouse: dict) -> list[str]:
+    """tests/perf/lighthouse.py's results as a table: scores, LCP, TBT and bytes per page."""
+    lines = ["", "## Lighthouse 12, mobile", "",
+             f"Measured {lighthouse.get('measured_at')}, load average {lighthouse.get('load_average')}. "
+             "Targets: performance ≥ 98, accessibility and best practices 100, LCP ≤ 1.5 s.", "",
+             "| page | performance | accessibility | best practices | LCP (ms) | TBT (ms) | KB | targets |",
+             "|---|---:|---:|---:|---:|---:|---:|---|"]
+    for name, page in lighthouse.get("pages", {}).items():
+        scores = page.get("scores", {})
+        met = (scores.get("performance", 0) >= 98 and scores.get("accessibility") == 100
+               and scores.get("best-practices") == 100 and page.get("lcp_ms", 1e9) <= 1500)
+        lines.append(f"| {name} | {scores.get('performance')} | {scores.get('accessibility')} | "
+                     f"{scores.get('best-practices')} | {page.get('lcp_ms')} | {page.get('tbt_ms')} | "
+                     f"{page.get('total_bytes', 0) / 1024:.1f} | {'met' if met else 'NOT met'} |")
+    return lines
+
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
