@@ -11,10 +11,9 @@ from functools import lru_cache
 from urllib.parse import urlsplit
 
 from flask import Flask, Response, current_app, request, session
-from flask_login import current_user
 
 from web.config import ConfigError
-from web.public_pages import is_public
+from web.public_pages import for_everyone
 
 CSP_TEMPLATE = "; ".join(
     [
@@ -68,7 +67,7 @@ def shareable(response: Response) -> bool:
     """May any cache keep this answer? Only a public page's 200 for a visitor who has no
     session and got none: then nothing in it is about a person (no flash, no CSRF token,
     no logged-in header), since writing any of those writes the session."""
-    return (response.status_code == 200 and is_public() and not current_user.is_authenticated
+    return (response.status_code == 200 and for_everyone()
             and not session and not session.modified and "Set-Cookie" not in response.headers)
 
 
