@@ -92,9 +92,13 @@ def app(tmp_path_factory):
 def empty_tables() -> None:
     """Delete every row (children first); property tests call it once per example."""
     _db.session.remove()
+    tables = reversed(_db.metadata.sorted_tables)
     with _db.engine.begin() as conn:
-        for table in reversed(_db.metadata.sorted_tables):
-            conn.execute(table.delete())
+        if conn.dialect.name == "postgresql":  # one round trip, not one per table: a fifth of the time
+            conn.exec_driver_sql("; ".join(f'DELETE FROM "{table.name}"' for table in tables))
+        else:
+            for table in tables:
+                conn.execute(table.delete())
 
 
 @pytest.fixture(autouse=True)
@@ -109,6 +113,30 @@ def _clean(app):
 @pytest.fixture
 def db(app):
     return _db
+
+
+@pytest.fixture(scope="session")
+def _demo_rows(app) -> dict[str, list[dict]]:
+    """The demo data as the real command (``flask demo-data``) leaves it, loaded once in the session
+    (its photos alone take seconds to encode) and kept as rows, table by table in key order."""
+    with app.app_context():
+        result = app.test_cli_runner().invoke(args=["demo-data"])
+        assert result.exit_code == 0, result.output
+        with _db.engine.connect() as conn:
+            rows = {table.name: [row._asdict() for row in conn.execute(table.select().order_by(*table.primary_key))]
+                    for table in _db.metadata.sorted_tables}
+        empty_tables()
+    return rows
+
+
+@pytest.fixture
+def demo(app, _demo_rows):
+    """The demo data, put back for this test (the ids, and so the sequences, are the ones it was loaded with)."""
+    _db.session.remove()
+    with _db.engine.begin() as conn:
+        for table in _db.metadata.sorted_tables:
+            if rows := _demo_rows[table.name]:
+                conn.execute(table.insert(), rows)
 
 
 @pytest.fixture

@@ -31,13 +31,7 @@ from web.demo.pictures import SHAPES, initials, logo_png, product_picture
 from web.media import public_store
 
 
-def _load(app):
-    result = app.test_cli_runner().invoke(args=["demo-data"])
-    assert result.exit_code == 0, result.output
-
-
-def test_the_demo_is_believable(app, db):
-    _load(app)
+def test_the_demo_is_believable(app, db, demo):  # ``demo``: what `flask demo-data` loads (tests/conftest.py)
     koperasi = db.session.scalars(sa.select(Koperasi)).all()
 
     # No koperasi was founded in the future ("sejak 2050").
@@ -134,7 +128,8 @@ def test_the_demo_is_believable(app, db):
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Loan).where(Loan.koperasi_id == imported.id)) > 3
     assert ensure_chart(imported)["opening_equity"].balance == 0 and books_check.check() == []
     before = db.session.scalar(sa.select(sa.func.count()).select_from(Entry).where(Entry.koperasi_id == imported.id))
-    _load(app)  # again: adds nothing
+    again = app.test_cli_runner().invoke(args=["demo-data"])  # adds nothing
+    assert again.exit_code == 0, again.output
     db.session.expire_all()
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Entry).where(
         Entry.koperasi_id == imported.id)) == before

@@ -383,9 +383,7 @@ def test_an_unpublished_meetings_votes_are_the_offices_alone(app, db, k, meeting
     assert reader.get(f"/k/{k.slug}/rat/{meeting.id}/vote").status_code == 200
 
 
-def test_the_demo_has_published_and_open_votes(app, db):
-    load()
-    db.session.commit()
+def test_the_demo_has_published_and_open_votes(app, db, demo):
     proposals = db.session.scalars(sa.select(Proposal)).all()
     closed = [p for p in proposals if p.has_closed()]
     open_now = [p for p in proposals if p.is_open()]
