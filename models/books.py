@@ -141,8 +141,9 @@ def split(span: Window) -> tuple[tuple[date | None, date] | None, list[tuple[dat
 
 
 def _totals(koperasi: Koperasi, windows: list[Window], purposes: tuple[str, ...] | None = None):
-    """A subquery: the koperasi's accounts (of ``purposes``, or all) with their debit and credit totals in each
-    window (columns ``d0``, ``c0``, ``d1``, …), only the accounts that had postings in any of them. The day rows
+    """A subquery: the koperasi's accounts (of ``purposes``, or all; other accounts may come too, the caller
+    joins ``Account`` and keeps its purposes) with their debit and credit totals in each window (columns ``d0``,
+    ``c0``, ``d1``, …), only the accounts that had postings in any of them. The day rows
     of the whole UTC days inside the windows (``AccountDay``, through the accounts' key), with the lines of
     the partial days at their edges (through the koperasi's entries by time, ``ix_entry_koperasi_posted``)."""
     mine = sa.select(Account.id).where(Account.koperasi_id == koperasi.id)
@@ -179,9 +180,7 @@ def _totals(koperasi: Koperasi, windows: list[Window], purposes: tuple[str, ...]
         lines = (sa.select(Line.account_id.label("account_id"), *columns).join(Entry, Entry.id == Line.entry_id)
                  .where(Entry.koperasi_id == koperasi.id,
                         sa.or_(*[sa.and_(Entry.posted_at >= start, Entry.posted_at < end) for start, end in edges])))
-        if purposes is not None:
-            lines = lines.where(Line.account_id.in_(mine))
-        branches.append(lines)
+        branches.append(lines)  # every account's: a filter by account here would lead the planner to the accounts' lines
     if not branches:  # no window holds a moment
         empty = [sa.literal(0).label(f"{side}{n}") for n in range(len(windows)) for side in "dc"]
         branches.append(sa.select(sa.literal(0).label("account_id"), *empty).where(sa.false()))
@@ -240,7 +239,7 @@ def balances_by_purpose(koperasi: Koperasi, untils: list[datetime], purposes: tu
     totals = _totals(koperasi, [Window(None, until) for until in untils], purposes)
     columns = [sa.func.sum(totals.c[f"d{n}"] - totals.c[f"c{n}"]) for n in range(len(untils))]
     rows = db.session.execute(sa.select(Account.purpose, *columns).join(totals, totals.c.account_id == Account.id)
-                              .group_by(Account.purpose))
+                              .where(Account.purpose.in_(purposes)).group_by(Account.purpose))
     return {purpose: [int(value) for value in values] for purpose, *values in rows}
 
 

@@ -122,6 +122,23 @@ def test_books_query_plans_stay_flat(label, which):
         assert found == [], f"{label} ({which}): {statement[:200]}\n{shape(plan)}"
 
 
+DAY_TOTALS = ("neraca", "trial balance", "hasil usaha", "changes in equity", "dashboard balances")
+# The lines of the partial days at the windows' edges (the dashboard's twelve month ends: twelve of them, of
+# about 20 lines a day), never the largest koperasi's 6,120.
+EDGE_LINES = 400
+
+
+@pytest.mark.parametrize("label", DAY_TOTALS)
+def test_sums_read_day_totals_and_only_the_edge_days_lines(label):
+    """The statements that add up accounts read each account's day totals, and lines only at the partial
+    days at their windows' edges: the largest koperasi's books do not make them read its whole journal."""
+    plans = explained(lambda: STATEMENTS[label](_koperasi("largest")))
+    relations = {node.get("Relation Name") for _statement, plan in plans for node in nodes(plan)}
+    read = sum(node.get("Actual Rows", 0) * node.get("Actual Loops", 1) for _statement, plan in plans
+               for node in nodes(plan) if node.get("Relation Name") == "line")
+    assert "account_day" in relations and read <= EDGE_LINES, "\n".join(shape(plan) for _statement, plan in plans)
+
+
 def test_the_journal_is_there():
     """The plans above mean something only over a journal of many koperasi; and they add up."""
     count = _db.session.scalar(sa.select(sa.func.count()).select_from(sa.table("line")))
