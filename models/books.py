@@ -124,7 +124,7 @@ def _midnight_utc(day: date) -> datetime:
     return datetime.combine(day, time())
 
 
-def split(span: Window) -> tuple[tuple[date | None, date] | None, list[tuple[datetime, datetime]]]:
+def _split(span: Window) -> tuple[tuple[date | None, date] | None, list[tuple[datetime, datetime]]]:
     """The window as the whole UTC days inside it, [first, last) (first None: from the books' start;
     None: no whole day), and the parts of days at its edges, each [from, until) and shorter than a day."""
     last = span.until.date()
@@ -149,7 +149,7 @@ def _totals(koperasi: Koperasi, windows: list[Window], purposes: tuple[str, ...]
     mine = sa.select(Account.id).where(Account.koperasi_id == koperasi.id)
     if purposes is not None:
         mine = mine.where(Account.purpose.in_(purposes))
-    parts = [split(span) for span in windows]
+    parts = [_split(span) for span in windows]
     branches = []
     whole = [days for days, _edges in parts if days is not None]
     if whole:
