@@ -465,12 +465,21 @@ def move_balances(koperasi: Koperasi, lines: list[Line], chosen: dict[int, str],
 
 def _add_to_day(account_id: int, day: date, closing: bool, debit: int, credit: int) -> None:
     """Add to the account's row of the day, creating it the first time: one upsert
-    (INSERT … ON CONFLICT DO UPDATE, PostgreSQL's or SQLite's)."""
-    insert = postgresql.insert if db.session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    row = insert(AccountDay).values(account_id=account_id, day=day, closing=closing, debit=debit, credit=credit)
-    db.session.execute(row.on_conflict_do_update(
-        index_elements=[AccountDay.account_id, AccountDay.day, AccountDay.closing],
-        set_={"debit": AccountDay.debit + row.excluded.debit, "credit": AccountDay.credit + row.excluded.credit}))
+    (INSERT … ON CONFLICT DO UPDATE, PostgreSQL's or SQLite's), built once per dialect."""
+    dialect = db.session.get_bind().dialect.name
+    if (statement := _UPSERTS.get(dialect)) is None:
+        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        row = insert(AccountDay).values(account_id=sa.bindparam("account_id"), day=sa.bindparam("day"),
+                                        closing=sa.bindparam("closing"), debit=sa.bindparam("debit"),
+                                        credit=sa.bindparam("credit"))
+        statement = _UPSERTS[dialect] = row.on_conflict_do_update(
+            index_elements=[AccountDay.account_id, AccountDay.day, AccountDay.closing],
+            set_={"debit": AccountDay.debit + row.excluded.debit, "credit": AccountDay.credit + row.excluded.credit})
+    db.session.execute(statement, {"account_id": account_id, "day": day, "closing": closing, "debit": debit,
+                                   "credit": credit})
+
+
+_UPSERTS: dict[str, sa.Insert] = {}
 
 
 def _account_label(account_id: int):

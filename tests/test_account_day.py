@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from models import books, books_check
 from models.base import utcnow
 from models.errors import DomainError
-from models.ledger import YEAR_CLOSE, Account, AccountDay, Entry, Leg, Purpose, post
+from models.ledger import YEAR_CLOSE, Account, AccountDay, Entry, Leg, Purpose, post, refill_day_totals
 from models.zones import zone_of
 from tests.conftest import empty_tables
 from web.extensions import db as _db
@@ -172,4 +172,22 @@ def test_books_check_names_a_tampered_or_missing_day(make_koperasi, db):
     assert books_check.check_account_days() == [
         f"account {salaries} on 2026-03-04: day totals say debit/credit none/none, lines say 500/0"]
     db.session.rollback()
+    assert books_check.check() == []
+
+
+def test_day_totals_made_from_the_lines_equal_those_post_keeps(make_koperasi, db):
+    """The INSERT … SELECT that fills the table from lines (the migration's backfill, bulk loads) gives the
+    rows ``post()`` keeps, closing entries and their reversals included, on either database."""
+    kop, other = make_koperasi(), make_koperasi()
+    close = post(kop, YEAR_CLOSE, [Leg(Purpose.SHU_CURRENT, 650), Leg(Purpose.SALARIES, -650)], by=None,
+                 at=datetime(2025, 12, 31, 16, 59, 59, 999_999))
+    post(kop, "reversal", [Leg(Purpose.SHU_CURRENT, -650), Leg(Purpose.SALARIES, 650)], by=None, reverses=close,
+         at=datetime(2026, 1, 1, 0, 0, 0, 1))
+    for n, at in enumerate((datetime(2025, 12, 31, 23, 59, 59), datetime(2026, 1, 1), None)):
+        post(kop, "journal", [Leg(Purpose.SALARIES, 100 + n), Leg(Purpose.SUKARELA, -100 - n)], by=None, at=at)
+    post(other, "journal", [Leg(Purpose.RENT, 5), Leg(Purpose.SUKARELA, -5)], by=None, at=datetime(2026, 1, 1))
+    db.session.commit()
+    kept = db.session.execute(sa.select(AccountDay.__table__).order_by(*AccountDay.__table__.primary_key)).all()
+    refill_day_totals(kop.id)
+    assert db.session.execute(sa.select(AccountDay.__table__).order_by(*AccountDay.__table__.primary_key)).all() == kept
     assert books_check.check() == []
