@@ -22,22 +22,25 @@ Rules kept here:
   of days just before. The balance sheet at a day has the end of the previous year beside it.
 - Days are the koperasi's own (its time zone, ``models.zones``); a period runs from the
   first day's midnight to the end of the last day.
-- Each statement is one aggregate query over the lines (no query per account), both
-  periods at once, reaching the lines through the koperasi's own accounts (an index by account),
-  so a koperasi's statement costs what its own books hold, whatever the size of the others'.
+- Each statement is one aggregate query (no query per account), both periods at once, over
+  each account's totals per UTC day (``ledger.AccountDay``, kept by ``post()``): the whole UTC
+  days inside a period from the day rows, the two partial days at its edges (a koperasi's
+  midnight is not UTC's) from the lines of the koperasi's own entries posted then. So a
+  statement costs the days × accounts of the koperasi's history, not its lines, whatever the
+  size of the others' books.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 
 from models.base import db
 from models.koperasi import Koperasi
-from models.ledger import CHART, CONTRA, Account, Entry, Line, Purpose
+from models.ledger import CHART, CONTRA, Account, AccountDay, Entry, Line, Purpose
 from models.months import days_in, midnight
 
 DEBIT_NORMAL = ("asset", "expense")
@@ -109,21 +112,81 @@ def window(koperasi: Koperasi, start: date | None, end: date, closing: bool = Tr
 
 
 def _closing_entry(koperasi: Koperasi):
-    """A condition on ``Entry``: it is a year's closing entry or the reversal of one."""
+    """A condition on ``Entry``: it is a year's closing entry or the reversal of one (the reversed
+    entry looked up by its key, so an entry costs one lookup at most)."""
     closing = aliased(Entry)
-    reverses_one = sa.and_(Entry.reverses_id.is_not(None), Entry.reverses_id.in_(  # never NULL: NOT must be true
-        sa.select(closing.id).where(closing.koperasi_id == koperasi.id, closing.kind == YEAR_CLOSE)))
+    reverses_one = sa.and_(Entry.reverses_id.is_not(None), sa.select(closing.id).where(
+        closing.id == Entry.reverses_id, closing.koperasi_id == koperasi.id, closing.kind == YEAR_CLOSE).exists())
     return sa.or_(Entry.kind == YEAR_CLOSE, reverses_one)
 
 
-def _in(koperasi: Koperasi, span: Window):
-    """A condition on ``Entry``: posted inside the window (and not a closing entry when it leaves them out)."""
-    conditions = [Entry.posted_at < span.until]
-    if span.since is not None:
-        conditions.append(Entry.posted_at >= span.since)
-    if not span.closing:
-        conditions.append(sa.not_(_closing_entry(koperasi)))
-    return sa.and_(*conditions)
+def _midnight_utc(day: date) -> datetime:
+    return datetime.combine(day, time())
+
+
+def _split(span: Window) -> tuple[tuple[date | None, date] | None, list[tuple[datetime, datetime]]]:
+    """The window as the whole UTC days inside it, [first, last) (first None: from the books' start;
+    None: no whole day), and the parts of days at its edges, each [from, until) and shorter than a day."""
+    last = span.until.date()
+    if span.since is None:
+        days, edges = (None, last), [(_midnight_utc(last), span.until)]
+    else:
+        first = span.since.date() + timedelta(days=0 if span.since == _midnight_utc(span.since.date()) else 1)
+        if first > last:  # inside one UTC day
+            days, edges = None, [(span.since, span.until)]
+        else:
+            days = (first, last) if first < last else None
+            edges = [(span.since, _midnight_utc(first)), (_midnight_utc(last), span.until)]
+    return days, [(start, end) for start, end in edges if start < end]
+
+
+def _totals(koperasi: Koperasi, windows: list[Window], purposes: tuple[str, ...] | None = None):
+    """A subquery: the koperasi's accounts (of ``purposes``, or all; other accounts may come too, the caller
+    joins ``Account`` and keeps its purposes) with their debit and credit totals in each window (columns ``d0``,
+    ``c0``, ``d1``, …), only the accounts that had postings in any of them. The day rows
+    of the whole UTC days inside the windows (``AccountDay``, through the accounts' key), with the lines of
+    the partial days at their edges (through the koperasi's entries by time, ``ix_entry_koperasi_posted``)."""
+    mine = sa.select(Account.id).where(Account.koperasi_id == koperasi.id)
+    if purposes is not None:
+        mine = mine.where(Account.purpose.in_(purposes))
+    parts = [_split(span) for span in windows]
+    branches = []
+    whole = [days for days, _edges in parts if days is not None]
+    if whole:
+        columns = []
+        for n, (span, (days, _edges)) in enumerate(zip(windows, parts, strict=True)):
+            inside = sa.false()
+            if days is not None:
+                first, last = days
+                inside = sa.and_(AccountDay.day < last, *([AccountDay.day >= first] if first else []),
+                                 *([] if span.closing else [sa.not_(AccountDay.closing)]))
+            columns += [sa.case((inside, AccountDay.debit), else_=0).label(f"d{n}"),
+                        sa.case((inside, AccountDay.credit), else_=0).label(f"c{n}")]
+        days = (sa.select(AccountDay.account_id.label("account_id"), *columns)
+                .where(AccountDay.account_id.in_(mine), AccountDay.day < max(last for _first, last in whole)))
+        if all(first is not None for first, _last in whole):
+            days = days.where(AccountDay.day >= min(first for first, _last in whole))
+        branches.append(days)
+    edges = [edge for _days, spans in parts for edge in spans]
+    if edges:
+        columns = []
+        for n, (span, (_days, spans)) in enumerate(zip(windows, parts, strict=True)):
+            inside = sa.or_(sa.false(), *[sa.and_(Entry.posted_at >= start, Entry.posted_at < end) for start, end in spans])
+            if spans and not span.closing:
+                inside = sa.and_(inside, sa.not_(_closing_entry(koperasi)))
+            columns += [sa.case((sa.and_(inside, Line.amount > 0), Line.amount), else_=0).label(f"d{n}"),
+                        sa.case((sa.and_(inside, Line.amount < 0), -Line.amount), else_=0).label(f"c{n}")]
+        # The koperasi's entries of those hours, then their lines by entry (a day's lines at most per edge).
+        lines = (sa.select(Line.account_id.label("account_id"), *columns).join(Entry, Entry.id == Line.entry_id)
+                 .where(Entry.koperasi_id == koperasi.id,
+                        sa.or_(*[sa.and_(Entry.posted_at >= start, Entry.posted_at < end) for start, end in edges])))
+        branches.append(lines)  # every account's: a filter by account here would lead the planner to the accounts' lines
+    if not branches:  # no window holds a moment
+        empty = [sa.literal(0).label(f"{side}{n}") for n in range(len(windows)) for side in "dc"]
+        branches.append(sa.select(sa.literal(0).label("account_id"), *empty).where(sa.false()))
+    rows = (branches[0] if len(branches) == 1 else sa.union_all(*branches)).subquery()
+    return (sa.select(rows.c.account_id, *[sa.func.sum(column).label(column.name) for column in list(rows.c)[1:]])
+            .group_by(rows.c.account_id).subquery())
 
 
 @dataclass(frozen=True)
@@ -156,30 +219,28 @@ def _not_created(purposes: set[str]) -> list[AccountRef]:
 def account_sums(koperasi: Koperasi, windows: list[Window]) -> list[tuple[AccountRef, list[tuple[int, int]]]]:
     """Every account of the koperasi in code order with its (debit, credit) totals in each window:
     one query. Standard accounts not yet created come as zeros."""
-    columns = []
-    for n, span in enumerate(windows):
-        inside = _in(koperasi, span)
-        columns += [sa.func.sum(sa.case((sa.and_(inside, Line.amount > 0), Line.amount), else_=0)).label(f"d{n}"),
-                    sa.func.sum(sa.case((sa.and_(inside, Line.amount < 0), -Line.amount), else_=0)).label(f"c{n}")]
-    sinces = [span.since for span in windows]
-    # Through the koperasi's own accounts (ix_line_account_entry), each line's entry by its key: the work
-    # grows with this koperasi's lines, never with the other koperasi's (no scan of the whole journal).
-    mine = sa.select(Account.id).where(Account.koperasi_id == koperasi.id)
-    lines = (sa.select(Line.account_id, *columns).join(Entry, Entry.id == Line.entry_id)
-             .where(Line.account_id.in_(mine), Entry.posted_at < max(span.until for span in windows)))
-    if None not in sinces:
-        lines = lines.where(Entry.posted_at >= min(sinces))
-    lines = lines.group_by(Line.account_id).subquery()
-    query = (sa.select(Account, *[sa.func.coalesce(column, 0) for column in list(lines.c)[1:]])
-             .outerjoin(lines, lines.c.account_id == Account.id)
+    totals = _totals(koperasi, windows)
+    query = (sa.select(Account, *[sa.func.coalesce(column, 0) for column in list(totals.c)[1:]])
+             .outerjoin(totals, totals.c.account_id == Account.id)
              .where(Account.koperasi_id == koperasi.id).order_by(Account.code, Account.id))
     rows, purposes = [], set()
-    for account, *totals in db.session.execute(query):
+    for account, *sums in db.session.execute(query):
         purposes.add(account.purpose)
         ref = AccountRef(account.id, account.code, account.purpose, account.kind, account.label)
-        rows.append((ref, [(int(totals[2 * n]), int(totals[2 * n + 1])) for n in range(len(windows))]))
+        rows.append((ref, [(int(sums[2 * n]), int(sums[2 * n + 1])) for n in range(len(windows))]))
     rows += [(ref, [(0, 0)] * len(windows)) for ref in _not_created(purposes)]
     return sorted(rows, key=lambda row: row[0].code)
+
+
+def balances_by_purpose(koperasi: Koperasi, untils: list[datetime], purposes: tuple[str, ...]) -> dict[str, list[int]]:
+    """Signed balances (debit positive) of the accounts of each purpose, sub-accounts included, just before
+    each moment of ``untils``: one query, over the day rows (see ``account_sums``). Only the purposes with
+    postings before the last moment are there."""
+    totals = _totals(koperasi, [Window(None, until) for until in untils], purposes)
+    columns = [sa.func.sum(totals.c[f"d{n}"] - totals.c[f"c{n}"]) for n in range(len(untils))]
+    rows = db.session.execute(sa.select(Account.purpose, *columns).join(totals, totals.c.account_id == Account.id)
+                              .where(Account.purpose.in_(purposes)).group_by(Account.purpose))
+    return {purpose: [int(value) for value in values] for purpose, *values in rows}
 
 
 def normal(kind: str, debit: int, credit: int) -> int:

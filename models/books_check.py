@@ -7,6 +7,8 @@ Rules checked, over every koperasi:
 - each loan's receivable, interest and late fees in the ledger equal its instalments;
 - every account's cached balance equals the sum of its lines, and no cash or bank account
   (sub-accounts included) is below zero;
+- every account's totals of a day (``AccountDay``) equal its lines of that UTC day, closing
+  entries apart, and no line is missing from its day (the statements read the days);
 - every active member's dues bills carry their wajib balance laid oldest first (``models.dues``);
 - every account is one of the standard chart's or a sub-account of one (else the statements
   would leave it out), and
@@ -18,19 +20,20 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import sqlalchemy as sa
+from sqlalchemy.orm import aliased
 
 from models import books, dues
 from models.base import db
 from models.koperasi import Koperasi
-from models.ledger import CHART, HELD, SAVINGS, Account, Entry, Line, Purpose, SavingsBalance
+from models.ledger import CHART, HELD, SAVINGS, YEAR_CLOSE, Account, AccountDay, Entry, Line, Purpose, SavingsBalance
 from models.loans import Instalment, Loan
 
 
 def check() -> list[str]:
     """Every entry balances; every cached balance equals the sum of its lines.
     Returns the problems found (empty when the books are sound)."""
-    return (check_entries() + check_savings() + check_loans() + check_accounts() + dues.check_bills()
-            + check_statements())
+    return (check_entries() + check_savings() + check_loans() + check_accounts() + check_account_days()
+            + dues.check_bills() + check_statements())
 
 
 def check_entries() -> list[str]:
@@ -81,6 +84,30 @@ def check_accounts() -> list[str]:
             problems.append(f"account {account_id} ({code}) of koperasi {koperasi_id}: cached {cached}, lines say {total}")
         if purpose in HELD and total < 0:
             problems.append(f"account {account_id} ({code}) of koperasi {koperasi_id} is below zero ({total})")
+    return problems
+
+
+def check_account_days() -> list[str]:
+    """Every account's row of a day holds the debits and credits of its lines posted that UTC day (a year's
+    closing entry and its reversal in the day's closing row), and every line is in its day's row."""
+    reversed_ = aliased(Entry)
+    closing = sa.or_(Entry.kind == YEAR_CLOSE, sa.func.coalesce(reversed_.kind == YEAR_CLOSE, False))
+    day = sa.func.date(Entry.posted_at, type_=sa.Date)
+    rows = db.session.execute(
+        sa.select(Line.account_id, day, closing, sa.func.sum(sa.case((Line.amount > 0, Line.amount), else_=0)),
+                  sa.func.sum(sa.case((Line.amount < 0, -Line.amount), else_=0)))
+        .join(Entry, Entry.id == Line.entry_id).outerjoin(reversed_, reversed_.id == Entry.reverses_id)
+        .group_by(Line.account_id, day, closing))
+    lines = {(account_id, on, bool(shut)): (int(debit), int(credit)) for account_id, on, shut, debit, credit in rows}
+    cached = {(account_id, on, bool(shut)): (debit, credit) for account_id, on, shut, debit, credit in db.session.execute(
+        sa.select(AccountDay.account_id, AccountDay.day, AccountDay.closing, AccountDay.debit, AccountDay.credit))}
+    problems = []
+    for key in sorted(lines.keys() | cached.keys()):
+        if lines.get(key, (0, 0)) != cached.get(key, (0, 0)) or key not in cached:
+            account_id, on, shut = key
+            problems.append(f"account {account_id} on {on}{' (closing)' if shut else ''}: day totals say debit/credit "
+                            f"{'/'.join(map(str, cached.get(key, ('none', 'none'))))}, lines say "
+                            f"{'/'.join(map(str, lines.get(key, (0, 0))))}")
     return problems
 
 

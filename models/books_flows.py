@@ -30,7 +30,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 
 from models.base import db
-from models.books import AccountRef, account_sums, normal, previous_period, utc_bounds, window
+from models.books import AccountRef, account_sums, balances_by_purpose, normal, previous_period, utc_bounds, window
 from models.koperasi import Koperasi
 from models.ledger import Account, Entry, Line, Purpose
 
@@ -104,19 +104,16 @@ class CashFlow:
 
 def cash_flow(koperasi: Koperasi, start: date, end: date) -> CashFlow:
     """Cash and bank over the koperasi's days ``start``..``end`` and the previous period: the
-    balances, and the receipts and payments by counterpart account. Two queries."""
+    balances (from the accounts' day totals), and the receipts and payments by counterpart
+    account (from the periods' lines). Two queries."""
     previous_start, previous_end = previous_period(start, end)
     earliest, previous_until = utc_bounds(koperasi, previous_start, previous_end)
     since, until = utc_bounds(koperasi, start, end)
     cash = Account.purpose.in_(CASH)
-
-    def before(moment):
-        return sa.func.coalesce(sa.func.sum(sa.case((Entry.posted_at < moment, Line.amount), else_=0)), 0)
-
-    balances = (sa.select(before(earliest), before(previous_until), before(since), before(until)).select_from(Line)
-                .join(Entry, Entry.id == Line.entry_id).join(Account, Account.id == Line.account_id)
-                .where(Account.koperasi_id == koperasi.id, cash, Entry.posted_at < until))
-    previous_opening, previous_closing, opening, closing = (int(v) for v in db.session.execute(balances).one())
+    # The balances from the accounts' day totals (``books.balances_by_purpose``), cash and bank together.
+    by_purpose = balances_by_purpose(koperasi, [earliest, previous_until, since, until], CASH)
+    previous_opening, previous_closing, opening, closing = (sum(moment) for moment in zip(*by_purpose.values(),
+                                                                                          [0] * 4, strict=True))
 
     cash_line, cash_account = aliased(Line), aliased(Account)
     touches_cash = (sa.select(cash_line.id).join(cash_account, cash_account.id == cash_line.account_id)

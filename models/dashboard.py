@@ -2,8 +2,8 @@
 
 Rules kept here:
 - Every figure is read from the records the rest of Kopz keeps (memberships, the cached
-  savings balances, the ledger's lines, the loans, the marketplace's orders); nothing
-  is stored for the dashboard.
+  savings balances, the ledger's lines and each account's day totals, the loans, the
+  marketplace's orders); nothing is stored for the dashboard.
 - Months are the koperasi's own (its time zone): a month runs from the first day's
   midnight to the last day's end, as on the statements (``models.books.utc_bounds``).
 - A balance "at" a month is its balance at the end of that month (for the current month:
@@ -20,11 +20,11 @@ from datetime import date
 import sqlalchemy as sa
 
 from models.base import db
-from models.books import utc_bounds
+from models.books import balances_by_purpose, utc_bounds
 from models.collectability import Summary, classify, summarize
 from models.dues import arrears
 from models.koperasi import Koperasi
-from models.ledger import Account, Entry, Line, Purpose
+from models.ledger import Purpose
 from models.membership import Membership, MemberStatus
 from models.months import last_day, previous
 from models.orders import Order, OrderStatus
@@ -64,18 +64,10 @@ def _bounds(koperasi: Koperasi, starts: list[date]) -> list[tuple]:
 
 
 def _balances_at_month_ends(koperasi: Koperasi, starts: list[date]) -> dict[str, list[int]]:
-    """Signed balances (debit positive) per purpose at the end of each month: one query."""
+    """Signed balances (debit positive) per purpose at the end of each month: one query (over
+    each account's totals per day, ``books.balances_by_purpose``)."""
     ends = [until for _since, until in _bounds(koperasi, starts)]
-    columns = [sa.func.coalesce(sa.func.sum(sa.case((Entry.posted_at < until, Line.amount), else_=0)), 0)
-               for until in ends]
-    rows = db.session.execute(
-        sa.select(Account.purpose, *columns).select_from(Line)
-        .join(Account, Account.id == Line.account_id).join(Entry, Entry.id == Line.entry_id)
-        .where(Account.koperasi_id == koperasi.id,
-               Account.purpose.in_(SAVINGS_PURPOSES + MONEY_PURPOSES + (Purpose.LOANS,)),
-               Entry.posted_at < ends[-1])
-        .group_by(Account.purpose))
-    return {purpose: [int(v) for v in values] for purpose, *values in rows}
+    return balances_by_purpose(koperasi, ends, SAVINGS_PURPOSES + MONEY_PURPOSES + (Purpose.LOANS,))
 
 
 def _per_month(koperasi: Koperasi, starts: list[date], when, what, *where) -> list[int]:

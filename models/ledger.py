@@ -7,6 +7,8 @@ Rules kept here, for every koperasi:
   a reversing entry that points at the original.
 - Member savings and loan balances are cached in ``SavingsBalance`` and on the loan's
   instalments for race-safe checks; ``books_check.check()`` proves each cache equals its lines.
+- Each account's debits and credits per UTC day (``AccountDay``: the closing entries of a year
+  apart) are kept by ``post()`` beside the account's balance, so a statement reads days, not lines.
 - A posting with an idempotency key that was used before returns the first entry, when
   the key comes with the same operation (its fingerprint, see ``models.keys``); the same
   key with another operation is refused.
@@ -17,12 +19,13 @@ from __future__ import annotations
 import enum
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from fractions import Fraction
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from models.accounts import User
@@ -226,6 +229,45 @@ class Line(db.Model):
     account: Mapped[Account] = relationship(lazy="joined")
 
 
+class AccountDay(db.Model):
+    """One account's debits and credits on one UTC day (``closing``: those of a year's closing entry
+    or of its reversal, which the income statement leaves out): kept by ``post()`` under the account's
+    row lock, proven by ``books_check``. The statements add up days and read lines only at a window's
+    partial first and last day (``models.books.account_sums``)."""
+
+    __tablename__ = "account_day"
+    __table_args__ = (sa.CheckConstraint("debit >= 0 AND credit >= 0", name="not_negative"),)
+
+    account_id: Mapped[int] = mapped_column(sa.ForeignKey("account.id", ondelete="CASCADE"), primary_key=True)
+    day: Mapped[date] = mapped_column(primary_key=True)  # the UTC calendar day of the entries' posted_at
+    closing: Mapped[bool] = mapped_column(primary_key=True)
+    debit: Mapped[int] = mapped_column(sa.BigInteger, default=0)  # the sum of the positive amounts
+    credit: Mapped[int] = mapped_column(sa.BigInteger, default=0)  # the sum of the negative amounts, made positive
+
+
+def day_totals_from_lines(where: str = "") -> str:
+    """SQL (PostgreSQL and SQLite alike) that fills ``account_day`` from the lines, one INSERT … SELECT:
+    the migration's backfill and bulk loads (``web.bench_data``, benchmarks). ``where``: a condition
+    on ``e`` (entry) and ``l`` (line) that picks the lines, none of which may have day rows yet."""
+    return f"""
+        INSERT INTO account_day (account_id, day, closing, debit, credit)
+        SELECT l.account_id, date(e.posted_at),
+               e.kind = '{YEAR_CLOSE}' OR COALESCE(r.kind = '{YEAR_CLOSE}', false),
+               SUM(CASE WHEN l.amount > 0 THEN l.amount ELSE 0 END),
+               SUM(CASE WHEN l.amount < 0 THEN -l.amount ELSE 0 END)
+        FROM line l JOIN entry e ON e.id = l.entry_id LEFT JOIN entry r ON r.id = e.reverses_id
+        {f"WHERE {where}" if where else ""}
+        GROUP BY 1, 2, 3"""
+
+
+def refill_day_totals(koperasi_id: int) -> None:
+    """The koperasi's ``AccountDay`` rows made again from its lines: for lines written around ``post()``
+    (bulk loads in benchmarks and tests); ``books_check`` proves the result like any other."""
+    mine = sa.select(Account.id).where(Account.koperasi_id == koperasi_id)
+    db.session.execute(sa.delete(AccountDay).where(AccountDay.account_id.in_(mine)))
+    db.session.execute(sa.text(day_totals_from_lines("e.koperasi_id = :koperasi")), {"koperasi": koperasi_id})
+
+
 class SavingsBalance(db.Model):
     """Cached balance of one member's savings of one kind (credit balance, ≥ 0)."""
 
@@ -380,19 +422,28 @@ def post(koperasi: Koperasi, kind: str, legs: list[Leg], *, by: User | None, mem
                   posted_at=at or utcnow())  # ``at``: only for importing past records
     entry.lines = [Line(account_id=leg.account_id or accounts[leg.purpose].id, amount=leg.amount,
                         membership_id=leg.membership_id, loan_id=leg.loan_id) for leg in legs]
-    move_balances(koperasi, entry.lines, {leg.account_id: leg.purpose for leg in legs if leg.account_id})
+    closing = kind == YEAR_CLOSE or (reverses is not None and reverses.kind == YEAR_CLOSE)
+    move_balances(koperasi, entry.lines, {leg.account_id: leg.purpose for leg in legs if leg.account_id},
+                  entry.posted_at, closing)
     db.session.add(entry)
     db.session.flush()
     return entry
 
 
-def move_balances(koperasi: Koperasi, lines: list[Line], chosen: dict[int, str]) -> None:
+def move_balances(koperasi: Koperasi, lines: list[Line], chosen: dict[int, str], posted_at: datetime,
+                  closing: bool) -> None:
     """Change each account's cached balance by its lines: one UPDATE per account, in id
-    order (no deadlock between two postings). A closed account takes no posting; cash and
-    bank never go below zero: the check and the change are one conditional UPDATE."""
+    order (no deadlock between two postings), then that account's totals of the day (the
+    UTC day of ``posted_at``; ``closing``: a closing entry or its reversal), under the row
+    lock the UPDATE took. A closed account takes no posting; cash and bank never go below
+    zero: the check and the change are one conditional UPDATE."""
     moves: dict[int, int] = {}
+    debits: dict[int, int] = {}
+    credits: dict[int, int] = {}
     for line in lines:
         moves[line.account_id] = moves.get(line.account_id, 0) + line.amount
+        side = debits if line.amount > 0 else credits
+        side[line.account_id] = side.get(line.account_id, 0) + abs(line.amount)
     rows = {a.id: a for a in db.session.execute(sa.select(Account.id, Account.koperasi_id, Account.purpose,
                                                             Account.closed).where(Account.id.in_(list(moves))))}
     for account_id, purpose in chosen.items():
@@ -409,6 +460,26 @@ def move_balances(koperasi: Koperasi, lines: list[Line], chosen: dict[int, str])
             have = db.session.scalar(sa.select(Account.balance).where(Account.id == account_id))
             raise DomainError(_l("Not enough money in %(account)s for this payout: it holds %(balance)s.",
                                  account=_account_label(account_id), balance=idr(have)), field="amount")
+        _add_to_day(account_id, posted_at.date(), closing, debits.get(account_id, 0), credits.get(account_id, 0))
+
+
+def _add_to_day(account_id: int, day: date, closing: bool, debit: int, credit: int) -> None:
+    """Add to the account's row of the day, creating it the first time: one upsert
+    (INSERT … ON CONFLICT DO UPDATE, PostgreSQL's or SQLite's), built once per dialect."""
+    dialect = db.session.get_bind().dialect.name
+    if (statement := _UPSERTS.get(dialect)) is None:
+        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        row = insert(AccountDay).values(account_id=sa.bindparam("account_id"), day=sa.bindparam("day"),
+                                        closing=sa.bindparam("closing"), debit=sa.bindparam("debit"),
+                                        credit=sa.bindparam("credit"))
+        statement = _UPSERTS[dialect] = row.on_conflict_do_update(
+            index_elements=[AccountDay.account_id, AccountDay.day, AccountDay.closing],
+            set_={"debit": AccountDay.debit + row.excluded.debit, "credit": AccountDay.credit + row.excluded.credit})
+    db.session.execute(statement, {"account_id": account_id, "day": day, "closing": closing, "debit": debit,
+                                   "credit": credit})
+
+
+_UPSERTS: dict[str, sa.Insert] = {}
 
 
 def _account_label(account_id: int):

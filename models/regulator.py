@@ -5,7 +5,7 @@ figures of the public transparency page.
 Rules kept here (README "Regulator's report" lists every column and where it comes from):
 - Money comes from the books: the balance sheet at the end of 31 December and the income
   statement of 1 January–31 December of the book year, in the koperasi's own days, read in
-  ONE aggregate query over the lines (``books.account_sums``, the same sums the neraca and
+  ONE aggregate query over the day totals (``books.account_sums``, the same sums the neraca and
   the hasil usaha show; the year's closing entry is left out of the income statement).
   * Own capital (modal sendiri) = total equity: simpanan pokok, simpanan wajib, reserve,
     grants (hibah), and the rest (SHU of the year not yet divided, retained SHU).

@@ -10,7 +10,7 @@ first (see tests/bench_ledger.py), builds one koperasi with ``--members`` active
 two-line entries over the last two years straight into the ledger tables (savings deposits in
 cash and by bank, store sales, running costs; posting them one by one through ``post()`` runs
 at about 40 a second on one connection, and how they got there does not change what reading
-them costs), sets the cached balances from those lines (``books_check`` proves them), and
+them costs), sets the cached balances and day totals from those lines (``books_check`` proves them), and
 times, through the test client
 logged in as the pengurus, the median of ``--runs`` GETs of every statement over the last
 full year: the books index, trial balance, neraca, hasil-usaha, cash flow, changes in
@@ -40,7 +40,7 @@ def _bulk(db, koperasi, board, members, entries: int) -> float:
 
     from models.base import utcnow
     from models.koperasi import Koperasi
-    from models.ledger import Account, Entry, Line, Purpose, SavingsBalance, ensure_chart
+    from models.ledger import Account, Entry, Line, Purpose, SavingsBalance, ensure_chart, refill_day_totals
 
     accounts = {purpose: account.id for purpose, account in ensure_chart(koperasi).items()}
     kinds = [  # (entry kind, debit purpose, credit purpose, savings kind of the member or None, amount base)
@@ -76,6 +76,7 @@ def _bulk(db, koperasi, board, members, entries: int) -> float:
     sums = sa.select(sa.func.coalesce(sa.func.sum(Line.amount), 0)).where(Line.account_id == Account.id)
     db.session.execute(sa.update(Account).where(Account.koperasi_id == koperasi.id)
                        .values(balance=sums.scalar_subquery()))
+    refill_day_totals(koperasi.id)
     by_member = db.session.execute(
         sa.select(Line.membership_id, Account.purpose, -sa.func.sum(Line.amount))
         .join(Account, Account.id == Line.account_id)

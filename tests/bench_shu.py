@@ -35,7 +35,7 @@ def _bulk(db, members: int):
 
     from models.accounts import User
     from models.koperasi import Koperasi
-    from models.ledger import Account, Entry, Leg, Line, Purpose, SavingsBalance, ensure_chart, post
+    from models.ledger import Account, Entry, Leg, Line, Purpose, SavingsBalance, ensure_chart, post, refill_day_totals
     from models.meetings import Meeting
     from models.membership import Membership
     from models.months import midnight
@@ -84,6 +84,7 @@ def _bulk(db, members: int):
     sums = sa.select(sa.func.coalesce(sa.func.sum(Line.amount), 0)).where(Line.account_id == Account.id)
     db.session.execute(sa.update(Account).where(Account.koperasi_id == koperasi.id)
                        .values(balance=sums.scalar_subquery()))
+    refill_day_totals(koperasi.id)
     db.session.commit()
     post(koperasi, "journal", [Leg(Purpose.CASH, 987_654_321), Leg(Purpose.OTHER_INCOME, -987_654_321)], by=board,
          memo="Pendapatan", at=day)

@@ -1,7 +1,8 @@
 """The books stay flat at national size on PostgreSQL: each statement of the office's books
 (neraca, trial balance, hasil usaha, cash flow, changes in equity, an account's general ledger),
-exactly as the code sends it, reaches a koperasi's lines through its own accounts or its own
-entries by index: no sequential scan of the journal, no sort of more than one koperasi's lines.
+exactly as the code sends it, reaches a koperasi's day totals through its own accounts and its lines
+through its own accounts or its own entries by index: no sequential scan of the journal or of the
+day totals, no sort of more than one koperasi's lines.
 
 The rows (2,000 koperasi with the standard chart, 60 entries of two lines each) are made once
 for this module by PostgreSQL itself and VACUUM ANALYZEd, so the planner sees a journal shaped
@@ -17,7 +18,7 @@ import sqlalchemy as sa
 
 from models import books, books_flows, dashboard, health
 from models.koperasi import Koperasi
-from models.ledger import CHART
+from models.ledger import CHART, day_totals_from_lines
 from tests.search_data import fill
 from tests.test_search_plans import explained, nodes, shape
 from web.extensions import db as _db
@@ -26,7 +27,7 @@ pytestmark = pytest.mark.postgres_only
 
 KOPERASI, ENTRIES = 2_000, 60
 LARGEST = 3_000  # more entries for the first koperasi: a few percent of the journal, as the largest at national size
-BIG = {"line", "entry", "account"}
+BIG = {"line", "entry", "account", "account_day"}
 MAX_SORTED = 500  # a sort takes in at most one koperasi's rows of the period, never the journal's
 
 
@@ -60,8 +61,9 @@ def journal(app):
                   ON p.turn = substr(e.ref, 3)::int % 4
                 JOIN account a ON a.koperasi_id = e.koperasi_id AND a.purpose IN (p.debit, p.credit)
                 ORDER BY e.id"""))
+            conn.execute(sa.text(day_totals_from_lines()))  # what post() keeps: each account's totals per day
         with _db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            for table in ("koperasi", "account", "entry", "line"):
+            for table in ("koperasi", "account", "entry", "line", "account_day"):
                 conn.execute(sa.text(f"VACUUM ANALYZE {table}"))
         yield
         _db.session.remove()
@@ -118,6 +120,23 @@ def test_books_query_plans_stay_flat(label, which):
     for statement, plan in plans:
         found = [p for p in problems(plan) if which == "typical" or p.startswith("Seq Scan")]
         assert found == [], f"{label} ({which}): {statement[:200]}\n{shape(plan)}"
+
+
+DAY_TOTALS = ("neraca", "trial balance", "hasil usaha", "changes in equity", "dashboard balances")
+# The lines of the partial days at the windows' edges (the dashboard's twelve month ends: twelve of them, of
+# about 20 lines a day), never the largest koperasi's 6,120.
+EDGE_LINES = 400
+
+
+@pytest.mark.parametrize("label", DAY_TOTALS)
+def test_sums_read_day_totals_and_only_the_edge_days_lines(label):
+    """The statements that add up accounts read each account's day totals, and lines only at the partial
+    days at their windows' edges: the largest koperasi's books do not make them read its whole journal."""
+    plans = explained(lambda: STATEMENTS[label](_koperasi("largest")))
+    relations = {node.get("Relation Name") for _statement, plan in plans for node in nodes(plan)}
+    read = sum(node.get("Actual Rows", 0) * node.get("Actual Loops", 1) for _statement, plan in plans
+               for node in nodes(plan) if node.get("Relation Name") == "line")
+    assert "account_day" in relations and read <= EDGE_LINES, "\n".join(shape(plan) for _statement, plan in plans)
 
 
 def test_the_journal_is_there():

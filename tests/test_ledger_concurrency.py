@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -260,3 +260,26 @@ def test_cash_payouts_at_once_never_take_cash_below_zero(app, make_koperasi, mak
 
 def test_cash_payouts_at_once_on_sqlite_never_take_cash_below_zero(app, make_koperasi, make_staff):
     _cash_payout_race(app, make_koperasi, make_staff)
+
+
+@pytest.mark.postgres_only
+def test_deposits_at_once_on_a_new_day_add_up_in_its_day_totals(app, kop, make_member, teller):
+    """Ten deposits at once, each the first posting of its day for all they knew: one day row per account
+    holds all ten (the account's row lock orders the upserts), and the proof of the books stays clean."""
+    member_ids = [make_member(kop, nik=f"32730115089{n:05d}").id for n in range(1, 11)]
+    teller_id, day = teller.id, datetime(2025, 6, 1, 3)
+
+    def work(i):
+        membership = _db.session.get(Membership, member_ids[i])
+        by = _db.session.get(User, teller_id)
+        return lambda: savings.deposit(membership, "sukarela", 10_000 + i, "cash", by, at=day + timedelta(minutes=i)).id
+
+    outcome = race(app, 10, work)
+    assert outcome.crashed == [] and outcome.refused == [] and len(outcome.done) == 10
+    rows = _db.session.execute(sa.select(ledger.Account.purpose, ledger.AccountDay.debit, ledger.AccountDay.credit)
+                               .join(ledger.Account, ledger.Account.id == ledger.AccountDay.account_id)
+                               .where(ledger.Account.koperasi_id == kop.id, ledger.AccountDay.day == day.date())
+                               .order_by(ledger.Account.purpose)).all()
+    total = sum(10_000 + i for i in range(10))
+    assert [tuple(row) for row in rows] == [("cash", total, 0), ("savings_sukarela", 0, total)]
+    assert books_check.check() == []

@@ -8,8 +8,8 @@ books behind them. The data is consistent the way the app keeps it:
 - every entry is balanced and posted to the koperasi's own standard chart (``models.ledger.CHART``), in the
   shapes the app posts: pokok, wajib and sukarela deposits, withdrawals, loan disbursements (fee deducted)
   and repayments, savings payments of orders and the seller's settlement;
-- every cached balance (``account.balance``, ``savings_balance``, the loan's instalments) equals its lines,
-  cash never below zero, receipt and member numbers sequential per koperasi;
+- every cached balance (``account.balance``, ``account_day``, ``savings_balance``, the loan's instalments)
+  equals its lines, cash never below zero, receipt and member numbers sequential per koperasi;
 - each product's stock is its initial stock (one ``stock_change`` row) less what its open and completed
   orders took (cancelled orders gave theirs back).
 
@@ -40,7 +40,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from werkzeug.security import generate_password_hash
 
-from models.ledger import CHART, Purpose
+from models.ledger import CHART, Purpose, day_totals_from_lines
 from models.regions import children, provinces
 
 PASSWORD = "kopz-bench-2026"  # every generated user's password (one hash, computed once)
@@ -665,6 +665,7 @@ def generate(engine: sa.Engine, scale_name: str, password_method: str, manifest_
         loaded = time.perf_counter() - started
         echo(f"Generated and copied in {loaded:.0f} s (the generator waited {tables.waited:.0f} s for PostgreSQL)")
         with connection.cursor() as cursor:
+            _day_totals(cursor, echo)
             _rebuild(cursor, rebuild, before, echo)
             _receipts(cursor, gen.receipts)
             for table in ("user_account", "koperasi", "account", "membership", "staff", "loan_product", "loan",
@@ -740,6 +741,14 @@ def _rebuild(cursor, statements: list[str], before: list[tuple], echo) -> None:
     if (after := _schema(cursor)) != before:
         raise RuntimeError(f"bench-data: the re-created schema differs: {sorted(set(after) ^ set(before))[:4]}")
     echo(f"  {len(statements)} indexes and foreign keys re-created in {time.perf_counter() - started:.1f} s")
+
+
+def _day_totals(cursor, echo) -> None:
+    """Each account's totals per UTC day (``account_day``, which ``post()`` keeps) from the loaded lines: one
+    INSERT … SELECT, before the indexes and foreign keys come back (hash joins, no per-row key checks)."""
+    started = time.perf_counter()
+    cursor.execute(day_totals_from_lines())
+    echo(f"  {cursor.rowcount:,} account days from the lines in {time.perf_counter() - started:.1f} s")
 
 
 def _receipts(cursor, receipts: list[tuple[int, int]]) -> None:
