@@ -6,7 +6,9 @@ from __future__ import annotations
 import contextvars
 import os
 import threading
+from dataclasses import dataclass
 from itertools import count
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -115,28 +117,56 @@ def db(app):
     return _db
 
 
-@pytest.fixture(scope="session")
-def _demo_rows(app) -> dict[str, list[dict]]:
-    """The demo data as the real command (``flask demo-data``) leaves it, loaded once in the session
-    (its photos alone take seconds to encode) and kept as rows, table by table in key order."""
-    with app.app_context():
-        result = app.test_cli_runner().invoke(args=["demo-data"])
-        assert result.exit_code == 0, result.output
-        with _db.engine.connect() as conn:
-            rows = {table.name: [row._asdict() for row in conn.execute(table.select().order_by(*table.primary_key))]
-                    for table in _db.metadata.sorted_tables}
-        empty_tables()
-    return rows
+@dataclass
+class Kept:
+    """What a costly set-up left, to give the next test the same start without building it again:
+    every row (table by table, in key order) and every file of the media folder."""
+
+    rows: dict[str, list[dict]]
+    files: dict[str, bytes]
 
 
-@pytest.fixture
-def demo(app, _demo_rows):
-    """The demo data, put back for this test (the ids, and so the sequences, are the ones it was loaded with)."""
+def keep(app) -> Kept:
+    _db.session.commit()
+    with _db.engine.connect() as conn:
+        rows = {table.name: [row._asdict() for row in conn.execute(table.select().order_by(*table.primary_key))]
+                for table in _db.metadata.sorted_tables}
+    media = Path(app.config["MEDIA_DIR"])
+    return Kept(rows, {str(path.relative_to(media)): path.read_bytes() for path in media.rglob("*") if path.is_file()})
+
+
+def put_back(app, kept: Kept) -> None:
+    """The kept rows into the emptied tables, with their own ids (the sequences are past them already),
+    and any kept file a test removed or changed."""
     _db.session.remove()
     with _db.engine.begin() as conn:
         for table in _db.metadata.sorted_tables:
-            if rows := _demo_rows[table.name]:
+            if rows := kept.rows[table.name]:
                 conn.execute(table.insert(), rows)
+    media = Path(app.config["MEDIA_DIR"])
+    for name, data in kept.files.items():
+        path = media / name
+        if not path.is_file() or path.read_bytes() != data:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(data)
+
+
+@pytest.fixture(scope="session")
+def _demo_kept(app) -> Kept:
+    """The demo data as the real command (``flask demo-data``) leaves it, loaded once in the session
+    (its photos alone take seconds to encode)."""
+    with app.app_context():
+        result = app.test_cli_runner().invoke(args=["demo-data"])
+        assert result.exit_code == 0, result.output
+        kept = keep(app)
+        empty_tables()
+    return kept
+
+
+@pytest.fixture
+def demo(app, _demo_kept):
+    """The demo data, put back for this test."""
+    put_back(app, _demo_kept)
 
 
 @pytest.fixture

@@ -28,7 +28,7 @@ from models import (
     voting,
 )
 from models import koperasi as kop
-from models.accounts import register_user
+from models.accounts import User, register_user
 from models.announcements import Announcement
 from models.attendance import Attendance
 from models.base import utcnow
@@ -50,7 +50,7 @@ from models.periods import PeriodEvent
 from models.shu import ShuPlan
 from models.voting import Proposal
 from models.zones import WIB, zone_of
-from tests.conftest import board, fund, koperasi_data, login
+from tests.conftest import board, fund, keep, koperasi_data, login, put_back
 from tests.imported import make_imported
 from tests.pdf_files import AKTA_PDF, pdfs
 from web.extensions import db as _db
@@ -83,10 +83,27 @@ def profile_form(koperasi: Koperasi, **overrides) -> dict:
 
 # ---------------------------------------------------------------- the world
 
+_WORLD: dict = {}  # the first test's world, kept (tests/conftest.py ``keep``): built once, put back for each test
+
+
 @pytest.fixture
 def world(app, db, make_koperasi, make_member, make_user, make_staff, make_store):
     """Koperasi K with something waiting for every office action, one client per role
-    (none of them the board member who approved K's loans), and another koperasi's admin."""
+    (none of them the board member who approved K's loans), and another koperasi's admin.
+    Built by the first test that asks; each later one gets the same rows and files put back."""
+    if not _WORLD:
+        built = _build_world(app, db, make_koperasi, make_member, make_user, make_staff, make_store)
+        ids = built.pop("ids")
+        _WORLD.update({name: value.id for name, value in built.items()}, kept=keep(app), ids=ids)
+    else:
+        put_back(app, _WORLD["kept"])
+    staff = {role: db.session.get(User, _WORLD[role]) for role in (*ROLES, "other_koperasi")}
+    return dict(k=db.session.get(Koperasi, _WORLD["k"]), ids=dict(_WORLD["ids"]),
+                candidate=db.session.get(User, _WORLD["candidate"]),
+                clients={role: login(app.test_client(), user) for role, user in staff.items()})
+
+
+def _build_world(app, db, make_koperasi, make_member, make_user, make_staff, make_store) -> dict:
     k = fund(make_koperasi(name="Koperasi Sumber Rejeki", member_prefix="KSR"))
     approver = board(k)
     teller = make_staff(k, "teller", user=make_user(full_name="Teller Dua"))
@@ -148,9 +165,8 @@ def world(app, db, make_koperasi, make_member, make_user, make_staff, make_store
     db.session.commit()
     other = make_koperasi(name="Koperasi Tetangga", member_prefix="KTG")
     candidate = make_user(full_name="Calon Staf", mobile="081377770000")
-    clients = {role: login(app.test_client(), make_staff(k, role, user=make_user(full_name=f"Staf {role}")))
-               for role in ROLES}
-    clients["other_koperasi"] = login(app.test_client(), make_staff(other, "admin"))
+    staff = {role: make_staff(k, role, user=make_user(full_name=f"Staf {role}")) for role in ROLES}
+    staff["other_koperasi"] = make_staff(other, "admin")
     teller_staff = db.session.scalar(sa.select(Staff).where(Staff.user_id == teller.id))
     ids = dict(slug=k.slug, app=applicant.id, member=member.id, resigning=resigning.id, ref=receipt.ref,
                applied=applied.id, approved=approved.id, active=active.id, product=product.id, store=store.id,
@@ -161,7 +177,8 @@ def world(app, db, make_koperasi, make_member, make_user, make_staff, make_store
                count=short.id, rat=rat.id, item=rat_items[1].id, draft=draft.id, held=held.id,
                card=member.member_number, meeting=rat.id, proposal=motion.id, kdoc=deed.id,
                health_year=shu_ids["shu_ready"], **shu_ids, batch=_import_world(k, approver), claim=claimed.id)
-    return dict(k=k, ids=ids, clients=clients, candidate=candidate)
+    db.session.commit()
+    return dict(k=k, ids=ids, candidate=candidate, **staff)
 
 
 def _import_csv() -> bytes:
