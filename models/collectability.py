@@ -98,7 +98,7 @@ def set_rates(koperasi: Koperasi, values: dict[str, int | None]) -> None:
 
 @dataclass
 class Classed:
-    loan: Loan
+    loan_id: int
     outstanding: int  # principal
     days_late: int
 
@@ -108,17 +108,22 @@ class Classed:
 
 
 def classify(koperasi_id: int, today: date) -> list[Classed]:
-    """Every loan being repaid with its principal outstanding and days past due, worst first."""
+    """Every loan being repaid with its principal outstanding and days past due, worst first: figures
+    and the loan's id, no loan objects (a koperasi may have thousands; a page loads the ones it shows)."""
     left = sa.func.sum(Instalment.principal_due - Instalment.principal_paid)
     oldest = sa.func.min(sa.case((sa.and_(Instalment.settled_on.is_(None), Instalment.due_on < today),
                                   Instalment.due_on)))
     rows = db.session.execute(
-        sa.select(Loan, left, oldest).join(Instalment, Instalment.loan_id == Loan.id)
-        .where(Loan.koperasi_id == koperasi_id, Loan.status == LoanStatus.ACTIVE)
-        .options(lazyload(Loan.instalments)).group_by(Loan.id)).all()
-    found = [Classed(loan, int(outstanding), (today - _as_date(since)).days if since else 0)
-             for loan, outstanding, since in rows]
-    return sorted(found, key=lambda c: (-c.days_late, c.loan.id))
+        sa.select(Loan.id, left, oldest).join(Instalment, Instalment.loan_id == Loan.id)
+        .where(Loan.koperasi_id == koperasi_id, Loan.status == LoanStatus.ACTIVE).group_by(Loan.id)).all()
+    found = [Classed(loan_id, int(outstanding), (today - _as_date(since)).days if since else 0)
+             for loan_id, outstanding, since in rows]
+    return sorted(found, key=lambda c: (-c.days_late, c.loan_id))
+
+
+def loans_of(rows: list[Classed]) -> dict[int, Loan]:
+    """The loans of these rows (a page of them), by id: one query."""
+    return {loan.id: loan for loan in db.session.scalars(sa.select(Loan).where(Loan.id.in_([r.loan_id for r in rows])))}
 
 
 def _as_date(value) -> date:

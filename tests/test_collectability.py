@@ -55,7 +55,7 @@ def kop_entries(kop):
 
 def test_each_loan_is_classed_by_its_days_past_due_and_npl_is_the_bad_share(kop, book):
     rows = collectability.classify(kop.id, date(2026, 6, 30))
-    assert {row.loan.id: (row.days_late, row.klass) for row in rows} == {
+    assert {row.loan_id: (row.days_late, row.klass) for row in rows} == {
         book["lancar"].id: (0, "lancar"), book["kurang_lancar"].id: (121, "kurang_lancar"),
         book["diragukan"].id: (211, "diragukan"), book["macet"].id: (302, "macet")}
     summary = collectability.summarize(kop, rows)

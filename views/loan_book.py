@@ -93,7 +93,8 @@ def _page(o, provision_form=None, rates_form=None):
         provision_form = ProvisionForm(formdata=None)
     provision_form.month.choices = _ended_months(o.koperasi)
     rates_form = rates_form or RatesForm(formdata=None, data=collectability.rates(o.koperasi))
-    return render("loan_book/collectability.html", o=o, rows=rows[(page - 1) * PER_PAGE:page * PER_PAGE],
+    shown = rows[(page - 1) * PER_PAGE:page * PER_PAGE]
+    return render("loan_book/collectability.html", o=o, rows=shown, loans=collectability.loans_of(shown),
                   summary=summary, page=page, pages=pages, classes=CLASSES, labels=CLASS_LABELS,
                   allowance=collectability.allowance_on_books(o.koperasi), today=today,
                   written_off=collectability.written_off(o.koperasi.id),
