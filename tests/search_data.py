@@ -86,6 +86,7 @@ DIRECTORY = {
     "type": {"jenis": "syariah"},
     "service": {"service": "loans"},
     "province": {"province": "32"},
+    "province and type": {"province": "32", "jenis": "simpan_pinjam"},
     "regency": {"province": "32", "regency": "32.73"},
     "name and regency": {"q": "makmur", "province": "32", "regency": "32.73"},
     "nearest, city": {"position": CITY},
