@@ -1,0 +1,67 @@
+"""Logging in and out on top of the server-side sessions (models/sessions.py).
+
+- ``log_in``: a fresh cookie session (nothing of the one before login kept, so no new CSRF
+  token is the old one), a new session row, and Flask-Login's "user id" set to its secret.
+  A member's cookie is permanent for the absolute lifetime (a phone's app stays signed in);
+  staff's ends with the browser.
+- ``log_out``: the row ends on the server, so a copy of the cookie opens nothing anywhere.
+- A request that brings a session cookie loads its user first thing (``_load``), so the
+  once-in-a-while ``last_seen_at`` write commits before the view has written anything.
+- The one-year "remember me" cookie of before is no longer made, and one still in a
+  browser is deleted (it no longer opens anything: its value is no session's secret).
+"""
+
+from __future__ import annotations
+
+from flask import Flask, current_app, g, request, session
+from flask_login import current_user, login_user, logout_user
+
+from models import sessions
+from models.accounts import User
+from web.extensions import db
+
+LEGACY_REMEMBER_COOKIE = "remember_token"  # Flask-Login's default name, set until sessions were kept
+
+
+def init_app(app: Flask) -> None:
+    app.before_request(_load)
+    app.after_request(_drop_legacy_remember_cookie)
+
+
+def _load() -> None:
+    if request.cookies.get(current_app.config["SESSION_COOKIE_NAME"]):
+        current_user._get_current_object()
+
+
+def _drop_legacy_remember_cookie(response):
+    if LEGACY_REMEMBER_COOKIE in request.cookies:
+        response.delete_cookie(LEGACY_REMEMBER_COOKIE, httponly=True, samesite="Lax", secure=request.is_secure)
+    return response
+
+
+def _fresh_cookie_session() -> None:
+    """Forget everything the cookie session held, the CSRF token included (a new one is made)."""
+    session.clear()
+    g.pop(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"), None)
+
+
+def log_in(user: User) -> bool:
+    """Start a session for ``user`` on this browser and commit it; False for a disabled account."""
+    if not user.is_active:
+        return False
+    _fresh_cookie_session()
+    sessions.start(user, request.user_agent.string, request.remote_addr or "")
+    short = sessions.is_short_lived(user)
+    db.session.commit()
+    login_user(user)
+    session.permanent = not short
+    return True
+
+
+def log_out() -> None:
+    """End this browser's session on the server and forget it here."""
+    if current_user.is_authenticated:
+        sessions.end(current_user.session_id, sessions.LOGOUT)
+        db.session.commit()
+    logout_user()
+    _fresh_cookie_session()
