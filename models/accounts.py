@@ -44,6 +44,7 @@ class User(UserMixin, db.Model):
     # keeps in the cookie as the "user id", so the loader finds the session, not just the user.
     session_secret = None  # str, when signed in
     session_id = None  # the UserSession row's id
+    session_touched = False  # its last_seen_at was just moved on (to commit)
 
     def get_id(self) -> str | None:
         return self.session_secret

@@ -87,8 +87,8 @@ def start(user: User, user_agent: str = "", address: str = "") -> str:
 
 def load_user(secret: str) -> User | None:
     """The user of the session whose secret this is, if the session is still open; else None.
-    Read from the primary. Touches ``last_seen_at`` (and commits) when it is older than
-    ``SESSION_TOUCH``: call it before the request writes anything (web/sessions.py does)."""
+    Read from the primary. Updates ``last_seen_at`` when it is older than ``SESSION_TOUCH`` and
+    says so in ``user.session_touched`` (the caller commits: web/sessions.py, first thing in a request)."""
     if not isinstance(secret, str) or not secret or len(secret) > 100:
         return None
     row = db.session.execute(
@@ -99,15 +99,14 @@ def load_user(secret: str) -> User | None:
         bind_arguments=_primary()).first()
     if row is None or row.User.disabled_at is not None:
         return None
-    user, user_id, now = row.User, row.User.id, utcnow()
+    user, now = row.User, utcnow()
     idle, lifetime = lifetimes(bool(row.short))
     if now - row.last_seen_at > idle or now - row.created_at > lifetime:
         return None
     if now - row.last_seen_at > current_app.config["SESSION_TOUCH"]:
         db.session.execute(sa.update(UserSession).where(UserSession.id == row.id).values(last_seen_at=now),
                            bind_arguments=_primary())
-        db.session.commit()
-        user = db.session.get(User, user_id, populate_existing=True, bind_arguments=_primary())
+        user.session_touched = True
     user.session_secret, user.session_id = secret, row.id
     return user
 

@@ -54,10 +54,7 @@ def configure_database(app: Flask) -> None:
 
 
 def configure_auth(app: Flask) -> None:
-    from models.sessions import load_user
-
     login_manager.init_app(app)
-    login_manager.user_loader(load_user)
     login_manager.login_view = "accounts.login"
     login_manager.login_message = _l("Please log in to open this page.")
     login_manager.login_message_category = "info"

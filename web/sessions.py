@@ -18,14 +18,30 @@ from flask_login import current_user, login_user, logout_user
 
 from models import sessions
 from models.accounts import User
-from web.extensions import db
+from web.extensions import db, login_manager
 
 LEGACY_REMEMBER_COOKIE = "remember_token"  # Flask-Login's default name, set until sessions were kept
 
 
 def init_app(app: Flask) -> None:
+    login_manager.user_loader(load_user)
     app.before_request(_load)
     app.after_request(_drop_legacy_remember_cookie)
+
+
+def load_user(secret: str) -> User | None:
+    """Flask-Login's loader: the user of the open session (models/sessions.py), its
+    once-in-a-while ``last_seen_at`` committed at once (nothing else is written yet)."""
+    user = sessions.load_user(secret)
+    if user is None:  # ended or expired: the cookie forgets it, so later requests do not ask again
+        for key in ("_user_id", "_fresh", "_id"):
+            session.pop(key, None)
+    elif user.session_touched:
+        user_id, session_id = user.id, user.session_id
+        db.session.commit()
+        user = db.session.get(User, user_id, populate_existing=True, bind_arguments={"bind": db.engine})
+        user.session_secret, user.session_id, user.session_touched = secret, session_id, False
+    return user
 
 
 def _load() -> None:
