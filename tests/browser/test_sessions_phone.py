@@ -62,3 +62,30 @@ def test_logout_and_a_password_change_end_sessions_on_other_phones(actor, app, m
     _signed_out(first)
     log_in(first, NUMBER, "sandi-baru-2026")
     _signed_in(first)
+
+
+def test_a_platform_admin_disables_an_account_and_its_phone_is_signed_out(actor, make_user):
+    make_user(full_name=NAME, mobile=NUMBER)
+    admin = actor(user=make_user(full_name="Admin Platform", is_platform_admin=True))
+    member = actor()
+    log_in(member, NUMBER)
+    _signed_in(member)
+
+    admin.goto("/account")
+    admin.get_by_role("link", name="Akun pengguna").tap()
+    admin.get_by_label("Nomor HP atau email").fill(NUMBER)
+    admin.get_by_role("button", name="Cari").tap()
+    found = admin.locator("#account-found")
+    expect(found.get_by_role("heading", name=NAME)).to_be_visible()
+    expect(found.get_by_text("Perangkat yang masuk: 1")).to_be_visible()
+    found.get_by_role("button", name="Nonaktifkan akun ini").tap()
+    expect(admin.get_by_role("status")).to_have_text(
+        f"Akun {NAME} dinonaktifkan; semua perangkatnya telah dikeluarkan.")
+    expect(found.get_by_role("button", name="Aktifkan lagi akun ini")).to_be_visible()
+
+    _signed_out(member)
+    member.goto("/login")
+    member.fill('input[name="login"]', NUMBER)
+    member.fill('input[name="password"]', PASSWORD)
+    member.get_by_role("button", name="Masuk", exact=True).tap()
+    expect(member.get_by_text("Akun ini dinonaktifkan. Minta bantuan Kopz.")).to_be_visible()
