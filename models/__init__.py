@@ -26,6 +26,7 @@ from models import (  # noqa: F401
     periods,
     push,
     savings,
+    sessions,
     shu,
     shu_posting,
     transactions,

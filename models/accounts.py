@@ -32,16 +32,33 @@ class User(UserMixin, db.Model):
     password_hash: Mapped[str] = mapped_column(sa.String(256))
     locale: Mapped[str | None] = mapped_column(sa.String(5))
     is_platform_admin: Mapped[bool] = mapped_column(default=False)
-    # Part of the session id: changing the password signs out every other device.
-    session_version: Mapped[int] = mapped_column(default=1)
+    # Set by a platform admin: the account cannot log in and its sessions have ended.
+    disabled_at: Mapped[datetime | None]
     # Made by a koperasi's import for a member without an account: no usable password; whoever
     # registers with this number takes it over (models.claims), and each imported membership
     # still waits for the koperasi to confirm that person (Membership.claimed_at).
     placeholder: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
-    def get_id(self) -> str:
-        return f"{self.id}:{self.session_version}"
+    # The sign-in session this request runs in (models.sessions): its secret is what Flask-Login
+    # keeps in the cookie as the "user id", so the loader finds the session, not just the user.
+    session_secret = None  # str, when signed in
+    session_id = None  # the UserSession row's id
+    session_touched = False  # its last_seen_at was just moved on (to commit)
+
+    def get_id(self) -> str | None:
+        return self.session_secret
+
+    def __eq__(self, other):  # the same account (UserMixin's would compare session secrets)
+        if isinstance(other, User):
+            return self is other or (self.id is not None and self.id == other.id)
+        return NotImplemented
+
+    __hash__ = object.__hash__
+
+    @property
+    def is_active(self) -> bool:
+        return self.disabled_at is None
 
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)
@@ -55,15 +72,6 @@ class User(UserMixin, db.Model):
     @property
     def mobile_display(self) -> str:
         return parse_phone(self.mobile).national or self.mobile
-
-
-def load_user(session_id: str) -> User | None:
-    """Flask-Login's loader: the id and the session version must both match."""
-    user_id, _, version = session_id.partition(":")
-    if not user_id.isdigit() or not version.isdigit():
-        return None
-    user = db.session.get(User, int(user_id))
-    return user if user and user.session_version == int(version) else None
 
 
 def normalize_mobile(raw: str, field: str = "mobile") -> str:
@@ -161,7 +169,7 @@ def register_user(full_name: str, mobile: str, password: str, email: str | None 
     taken = db.session.execute(
         sa.update(User).where(User.mobile == mobile, User.placeholder.is_(True))
         .values(full_name=full_name, email=email, password_hash=user.password_hash, placeholder=False,
-                session_version=User.session_version + 1, created_at=utcnow())
+                created_at=utcnow())
         .returning(User.id).execution_options(synchronize_session=False)).scalar()
     if taken is not None:
         user = db.session.get(User, taken)
@@ -201,6 +209,15 @@ def authenticate(identifier: str, password: str) -> User | None:
     return user if user.check_password(password or "") else None
 
 
+def find(identifier: str) -> User | None:
+    """The account with this mobile number or e-mail (in any of its written forms), if any."""
+    key = _login_key(identifier)
+    if not key:
+        return None
+    column = User.email if "@" in key else User.mobile
+    return db.session.scalar(sa.select(User).where(column == key))
+
+
 def check_contacts(user: User, full_name: str | None, mobile: str | None, email: str | None) -> tuple:
     """New name and contacts for ``user``, every bad field reported at once; cleaned."""
     checks = Checks()
@@ -212,14 +229,6 @@ def check_contacts(user: User, full_name: str | None, mobile: str | None, email:
 def update_profile(user: User, full_name: str, mobile: str, email: str | None) -> None:
     """Change name and contacts; the new number and e-mail must still be unique."""
     user.full_name, user.mobile, user.email = check_contacts(user, full_name, mobile, email)
-
-
-def change_password(user: User, current: str, new: str) -> None:
-    """Needs the current password; signs out the account's other sessions."""
-    if not user.check_password(current or ""):
-        raise DomainError(_l("The current password is not correct."), field="current_password")
-    user.set_password(new or "", field="new_password")
-    user.session_version += 1
 
 
 def set_locale(user: User, locale: str) -> None:

@@ -110,8 +110,8 @@ def fill(conn: sa.Connection, koperasi: int, stores: int, products: int, island:
     n_towns = len(TOWNS)
     conn.execute(sa.text("SELECT setseed(0.42)"))
     user_id = conn.execute(sa.text(
-        "INSERT INTO user_account (full_name, mobile, password_hash, is_platform_admin, session_version, created_at) "
-        "VALUES ('Bench Admin', '+628120000000' || floor(random() * 1000)::int, 'x', false, 0, now()) "
+        "INSERT INTO user_account (full_name, mobile, password_hash, is_platform_admin, created_at) "
+        "VALUES ('Bench Admin', '+628120000000' || floor(random() * 1000)::int, 'x', false, now()) "
         "RETURNING id")).scalar_one()
     conn.execute(sa.text(f"""
         INSERT INTO koperasi (slug, name, search_name, legal_number, jenis, description, address, province_code,

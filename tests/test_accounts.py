@@ -133,9 +133,11 @@ def test_next_is_followed_only_within_the_site(client, user):
         client.post("/logout")
 
 
-def test_remember_me_sets_a_lasting_cookie(client, user):
-    client.post("/login", data={"login": user.mobile, "password": PASSWORD, "remember": "y"})
-    assert client.get_cookie("remember_token") is not None
+def test_a_member_stays_logged_in_on_the_phone_without_a_remember_cookie(client, user):
+    client.post("/login", data={"login": user.mobile, "password": PASSWORD})
+    assert client.get_cookie("remember_token") is None
+    cookie = client.get_cookie("session")
+    assert cookie.expires is not None  # lasts (the server still ends it: tests/test_sessions.py)
 
 
 def test_logout_ends_the_session_and_clears_site_data(user_client):
@@ -203,12 +205,10 @@ def test_a_phone_changing_network_stays_logged_in(client, user):
     assert client.get("/account", environ_base={"REMOTE_ADDR": "10.1.1.1"}).status_code == 200
 
 
-def test_keep_me_logged_in_survives_a_browser_restart(client, user):
-    client.post("/login", data={"login": user.mobile, "password": PASSWORD, "remember": "y"})
-    client.delete_cookie("session")  # the browser was closed: session cookie gone, remember cookie kept
+def test_a_member_stays_logged_in_across_visits(client, user):
+    client.post("/login", data={"login": user.mobile, "password": PASSWORD})
     assert client.get("/account").status_code == 200
     assert client.get("/account").status_code == 200  # and it stays that way
-    assert client.get_cookie("remember_token") is not None
 
 
 def test_someone_elses_failures_do_not_lock_out_a_phone_that_logged_in_before(app, user):

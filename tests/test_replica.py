@@ -136,6 +136,32 @@ def test_a_write_goes_to_the_primary_and_its_writer_reads_it_back(
     assert "Koperasi Lama Jaya" in replicated.test_client().get(f"/k/{koperasi.slug}").text  # others: the replica
 
 
+def test_a_session_ended_on_the_primary_is_refused_though_the_replica_still_has_it_open(
+        replicated, ctx, servers, lagging, make_koperasi, make_member, make_user):
+    from models.sessions import UserSession
+
+    koperasi = make_koperasi(name="Koperasi Lama Jaya")
+    member = make_user(full_name="Rina Marlina")
+    make_member(koperasi, member)
+    phone = login(replicated.test_client(), member)
+    copy = replicated.test_client()
+    copy.set_cookie("session", phone.get_cookie("session").value)
+    for client in (phone, copy):
+        client.delete_cookie(FRESH_COOKIE)  # as if the login were long ago: public pages read the replica
+    postgres.caught_up(*servers)
+    assert "csrf-token" in copy.get(f"/k/{koperasi.slug}").text  # signed in on a public page
+    lagging()
+    assert phone.post("/logout").status_code == 303
+
+    with replica().engine.connect() as conn:  # the replica has not seen the logout yet
+        assert conn.scalar(sa.select(sa.func.count()).select_from(UserSession).where(
+            UserSession.user_id == member.id, UserSession.ended_at.is_(None))) == 1
+    public = copy.get(f"/k/{koperasi.slug}")  # a page read from the replica: the session is checked on the primary
+    assert public.status_code == 200 and "Koperasi Lama Jaya" in public.text
+    assert "csrf-token" not in public.text and "Rina Marlina" not in public.text
+    assert copy.get("/account").status_code == 303
+
+
 def test_with_the_replica_stopped_public_pages_come_from_the_primary(
         replicated, ctx, servers, make_koperasi):
     primary, standby = servers

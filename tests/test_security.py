@@ -47,6 +47,8 @@ def test_language_after_login_needs_the_token(csrf_on, app, user):
     assert client.post("/login", data={"login": user.mobile, "password": PASSWORD, "csrf_token": token}).status_code == 303
     response = client.post("/language", data={"lang": "en"})
     assert response.status_code == 400 and "Sesi berakhir" in response.text
+    assert client.post("/language", data={"lang": "en"}, headers={"X-CSRFToken": token}).status_code == 400  # pre-login
+    token = re.search(r'<meta name="csrf-token" content="([^"]+)"', client.get("/account").text).group(1)
     assert client.post("/language", data={"lang": "en"}, headers={"X-CSRFToken": token}).status_code == 303
 
 

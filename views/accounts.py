@@ -6,12 +6,12 @@ from flask import Blueprint, current_app, flash, make_response, redirect, reques
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required
 from flask_wtf.csrf import CSRFError
-from wtforms import BooleanField, EmailField, HiddenField, PasswordField, StringField, TelField
+from wtforms import EmailField, HiddenField, PasswordField, StringField, TelField
 from wtforms.validators import DataRequired, Length, Optional
 
-from models import accounts, claims
+from models import accounts, claims, sessions
 from models import home as homepage
 from views.fields import NEW_PASSWORD, NEXT_URL, PASSWORD_TYPED, PHONE_TYPED, Form
 from views.forms import run
@@ -20,6 +20,7 @@ from web.i18n import LANG_COOKIE
 from web.ratelimit import known_device, login_throttle, remember_device
 from web.render import render, safe_next, see_other
 from web.security import cross_site
+from web.sessions import log_in, log_out
 
 bp = Blueprint("accounts", __name__)
 REQUIRED = _l("This field is required.")
@@ -43,7 +44,6 @@ class LoginForm(Form):
                         render_kw={"autocomplete": "username"})
     password = PasswordField(_l("Password"), [DataRequired(REQUIRED), Length(max=PASSWORD_TYPED)],
                              render_kw={"autocomplete": "current-password"})
-    remember = BooleanField(_l("Keep me logged in on this phone"))
     next = HiddenField(validators=[Length(max=NEXT_URL)])
 
 
@@ -77,7 +77,7 @@ def register():
         accounts.check_registration(form.full_name.data, form.mobile.data, form.password.data, form.email.data)
 
     if done := run(form, register_user, check=check):
-        login_user(done.value)
+        log_in(done.value)
         flash(_("Welcome to Kopz, %(name)s!", name=done.value.full_name), "success")
         # A koperasi imported them under this number: their cards say what happens next.
         return see_other(url_for("membership.cards") if claims.awaiting(done.value) else url_for("public.home"))
@@ -99,9 +99,14 @@ def login():
             form.form_errors.append(_l("Too many failed attempts. Please wait 15 minutes, or log in on a phone "
                                        "you have used with Kopz before."))
             status = 429
+        elif user and not user.is_active:
+            form.form_errors.append(_l("This account has been disabled. Ask Kopz for help."))
+            status = 403
         elif user:
             login_throttle.succeeded(key)
-            login_user(user, remember=form.remember.data)
+            # A new server-side session (and a new CSRF token); a member's lasts on this phone, staff's
+            # ends with the browser (web/sessions.py): what "keep me logged in" did, without a choice.
+            log_in(user)
             response = redirect(safe_next(form.next.data), 303)
             remember_device(response, user.id)
             return response
@@ -120,8 +125,9 @@ def login():
 
 @bp.post("/logout")
 def logout():
-    """Log out and clear this browser's copies of private pages."""
-    logout_user()
+    """Log out: the session ends on the server (a copy of the cookie opens nothing), and this
+    browser's copies of private pages are cleared."""
+    log_out()
     response = redirect(url_for("public.home"), 303)
     response.headers["Clear-Site-Data"] = '"cache", "storage"'
     return response
@@ -149,9 +155,9 @@ def account():
 def password():
     """Change the password (signs out other devices)."""
     form = PasswordForm()
-    if run(form, lambda: accounts.change_password(current_user, form.current_password.data,
+    if run(form, lambda: sessions.change_password(current_user, form.current_password.data,
                                                   form.new_password.data)):
-        login_user(current_user._get_current_object())  # this device stays in, under the new session id
+        log_in(current_user._get_current_object())  # every session ended: this device gets a new one
         flash(_("Password changed. Other devices were logged out."), "success")
         return see_other(url_for("accounts.account"))
     return _account_page(password=form)

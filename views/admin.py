@@ -1,4 +1,4 @@
-"""Platform admin: verify or reject new koperasi."""
+"""Platform admin: verify or reject new koperasi; disable an account (its sessions end)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from flask_login import current_user
 from wtforms import TextAreaField
 from wtforms.validators import InputRequired, Length
 
-from models import documents, regions
+from models import accounts, documents, regions, sessions
 from models import koperasi as kop
 from models.accounts import User
 from models.errors import DomainError
@@ -142,3 +142,44 @@ def koperasi_reject(koperasi_id):
             flash(_("%(name)s is rejected; the registrant sees the reason.", name=koperasi.name), "success")
             return see_other(url_for("admin.koperasi_queue"))
     return _detail(koperasi, form, 422)
+
+
+@bp.get("/accounts")
+@platform_admin_required
+def accounts_find():
+    """Find an account by mobile number or e-mail, to disable it (or enable it again)."""
+    query = (request.args.get("q") or "").strip()[:254]
+    found = accounts.find(query) if query else None
+    open_sessions = 0
+    if found is not None:
+        open_sessions = db.session.scalar(sa.select(sa.func.count()).select_from(sessions.UserSession).where(
+            sessions.UserSession.user_id == found.id, sessions.UserSession.ended_at.is_(None)))
+    return render("admin/accounts.html", q=query, found=found, open_sessions=open_sessions)
+
+
+@bp.post("/accounts/<int:user_id>/disable")
+@platform_admin_required
+def account_disable(user_id):
+    """Disable an account: it cannot log in, and every session of it ends now, on every device."""
+    user = db.get_or_404(User, user_id)
+    try:
+        sessions.disable(user)
+    except DomainError as error:
+        db.session.rollback()
+        flash(str(error.message), "error")
+    else:
+        db.session.commit()
+        flash(_("%(name)s's account is disabled; every device of theirs is logged out.", name=user.full_name),
+              "success")
+    return see_other(url_for("admin.accounts_find", q=user.mobile))
+
+
+@bp.post("/accounts/<int:user_id>/enable")
+@platform_admin_required
+def account_enable(user_id):
+    """Let a disabled account log in again."""
+    user = db.get_or_404(User, user_id)
+    sessions.enable(user)
+    db.session.commit()
+    flash(_("%(name)s can log in again.", name=user.full_name), "success")
+    return see_other(url_for("admin.accounts_find", q=user.mobile))

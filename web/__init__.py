@@ -11,7 +11,7 @@ from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from web import assets, config, database, errors, hostile, i18n, jobs, push, replica, security
+from web import assets, config, database, errors, hostile, i18n, jobs, push, replica, security, sessions
 from web.extensions import babel, compress, csrf, db, htmx, login_manager, migrate
 from web.public_pages import for_everyone
 from web.ratelimit import login_throttle
@@ -54,20 +54,17 @@ def configure_database(app: Flask) -> None:
 
 
 def configure_auth(app: Flask) -> None:
-    from models.accounts import load_user
-
     login_manager.init_app(app)
-    login_manager.user_loader(load_user)
     login_manager.login_view = "accounts.login"
     login_manager.login_message = _l("Please log in to open this page.")
     login_manager.login_message_category = "info"
     # "basic", not "strong": phones change address all the time (Wi-Fi, mobile data,
-    # carrier NAT) and "strong" logs them out and deletes "keep me logged in". Signing
-    # out other devices is done by the session version in the user id instead.
+    # carrier NAT). Sessions end on the server instead (models/sessions.py, web/sessions.py).
     login_manager.session_protection = "basic"
     login_manager.unauthorized_handler(_unauthorized)
     csrf.init_app(app)
     login_throttle.init_app(app)
+    sessions.init_app(app)
 
 
 def _unauthorized():

@@ -166,7 +166,7 @@ class Refused(RuntimeError):
 # ---------------------------------------------------------------- output: one TSV file per table, then COPY
 
 COLUMNS = {
-    "user_account": "id full_name mobile password_hash is_platform_admin session_version created_at placeholder",
+    "user_account": "id full_name mobile password_hash is_platform_admin created_at placeholder",
     "koperasi": "id slug name search_name legal_number jenis description address province_code regency_code "
                 "district_code lat lng whatsapp pokok_idr wajib_idr requirements member_prefix last_member_seq status "
                 "created_by_id created_at verified_at last_receipt_seq chair_name treasurer_name",
@@ -378,7 +378,7 @@ class Generator:
             uid = self.next("user")
             first, last = rng.choice(FIRST), rng.choice(LAST)
             full_name = f"{first} {last}"
-            out.add("user_account", uid, full_name, f"+62812{uid:08d}", password_hash, False, 1,
+            out.add("user_account", uid, full_name, f"+62812{uid:08d}", password_hash, False,
                     self.ts(created), False)
             mid = self.next("membership")
             active = i == 0 or rng.random() < ACTIVE

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import secrets
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 
@@ -107,8 +108,18 @@ def load(env: str | None = None) -> dict:
         "LANGUAGES": ("id", "en"),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
-        "REMEMBER_COOKIE_HTTPONLY": True,
-        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        # Sign-in sessions (models/sessions.py): idle timeout and absolute lifetime, short for anyone
+        # who is staff of a koperasi or a platform admin. A member's cookie lasts the absolute lifetime
+        # (a phone's app stays signed in); staff's ends with the browser. last_seen_at is written at
+        # most once per SESSION_TOUCH.
+        "SESSION_IDLE_MEMBER": timedelta(days=30),
+        "SESSION_LIFETIME_MEMBER": timedelta(days=90),
+        "SESSION_IDLE_STAFF": timedelta(minutes=30),
+        "SESSION_LIFETIME_STAFF": timedelta(hours=12),
+        "SESSION_TOUCH": timedelta(minutes=5),
+        "PERMANENT_SESSION_LIFETIME": timedelta(days=90),
+        # The cookie keeps the expiry it got at login (the absolute lifetime), not renewed per answer.
+        "SESSION_REFRESH_EACH_REQUEST": False,
         "WTF_CSRF_TIME_LIMIT": None,  # tied to the session; phones keep tabs open for days
         "MAX_CONTENT_LENGTH": 12 * 1024 * 1024,
         # Failed logins allowed per identifier (and per address) in the window.
@@ -143,7 +154,6 @@ def load(env: str | None = None) -> dict:
         cfg.update(
             SECRET_KEY=key,
             SESSION_COOKIE_SECURE=True,
-            REMEMBER_COOKIE_SECURE=True,
             PREFERRED_URL_SCHEME="https",
         )
     elif env == "development":

@@ -32,6 +32,7 @@ from playwright.sync_api import Browser, Page, Playwright, Route, expect, sync_p
 
 from tests.browser.guard import watch
 from tests.conftest import PASSWORD, require
+from web.extensions import db as _db
 
 HERE = Path(__file__).resolve().parent
 SCREENSHOTS = HERE.parents[1] / "test-artifacts" / "screenshots"  # git-ignored; .ci/run lists them
@@ -182,8 +183,13 @@ def _outside(route: Route) -> None:
 
 
 def session_cookie(app, user, base_url: str) -> dict:
-    """The cookie a log-in through the form would leave, for journeys that are not about logging in."""
-    value = app.session_interface.get_signing_serializer(app).dumps({"_user_id": user.get_id(), "_fresh": True})
+    """The cookie a log-in through the form would leave, for journeys that are not about logging in:
+    a real session on the server (models/sessions.py), its secret in the signed cookie."""
+    from models import sessions
+
+    secret = sessions.start(user, "browser test")
+    _db.session.commit()
+    value = app.session_interface.get_signing_serializer(app).dumps({"_user_id": secret, "_fresh": True})
     return {"name": app.config["SESSION_COOKIE_NAME"], "value": value, "url": base_url, "httpOnly": True,
             "sameSite": "Lax"}
 
