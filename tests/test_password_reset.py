@@ -190,3 +190,23 @@ def test_another_koperasis_staff_cannot_reset(app, db, k, make_koperasi, make_st
                        data={"checked": "y"}).status_code == 404
     assert authenticate("081355550000", PASSWORD) is not None
     assert db.session.get(User, member.user_id).must_change_password is False
+
+
+# ---------------------------------------------------------------- the owner of a taken number; no SMTP server
+
+def test_the_owner_of_a_taken_number_hears_of_it_by_email(app, db, inbox, make_user):
+    make_user(mobile="081311112222", email="dewi@contoh.id")
+    response = app.test_client().post("/register", data={"full_name": "Orang Lain", "mobile": "0813 1111 2222",
+                                                         "email": "", "password": "sandi-aman-1"})
+    assert response.status_code == 303 and response.headers["Location"] == "/login"
+    mail = inbox.wait()
+    assert mail["To"] == "dewi@contoh.id" and "/password/forgot" in mail.get_content()
+    assert authenticate("081311112222", "sandi-aman-1") is None
+
+
+def test_without_smtp_host_the_mail_goes_to_the_log(app, db, make_user, caplog, monkeypatch):
+    monkeypatch.setitem(app.config, "SMTP_HOST", "")
+    make_user(email="dewi@contoh.id")
+    with caplog.at_level("WARNING", logger="web.mail"):
+        assert app.test_client().post("/password/forgot", data={"login": "dewi@contoh.id"}).status_code == 303
+    assert "To: dewi@contoh.id" in caplog.text and re.search(r"\b\d{8}\b", caplog.text)
