@@ -10,7 +10,9 @@ config = context.config
 
 # Interpret the config file for Python logging.
 # This line sets up loggers basically.
-fileConfig(config.config_file_name)
+# Not disabling the loggers that exist: migrations run inside the app too (the tests, an upgrade at start),
+# and the app's own loggers (web.mail printing a mail in development) must keep speaking afterwards.
+fileConfig(config.config_file_name, disable_existing_loggers=False)
 logger = logging.getLogger('alembic.env')
 
 

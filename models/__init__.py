@@ -23,6 +23,7 @@ from models import (  # noqa: F401
     membership,
     notifications,
     orders,
+    password_reset,
     periods,
     push,
     savings,

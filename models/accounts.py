@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import gzip
 import re
+import unicodedata
 from datetime import datetime
+from functools import cache
+from pathlib import Path
 
 import sqlalchemy as sa
 from flask import current_app
@@ -17,6 +21,8 @@ from models.base import db, utcnow
 from models.errors import Checks, DomainError
 
 MIN_PASSWORD = 8
+MAX_PASSWORD = 128  # characters (code points after NFKC), not bytes: any script, spaces, emoji
+COMMON_PASSWORDS = Path(__file__).with_name("common_passwords.txt.gz")
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 # Checked against on a failed lookup, so an unknown login costs as much as a wrong password.
 _DUMMY_HASH = generate_password_hash("not-a-real-password")
@@ -38,6 +44,9 @@ class User(UserMixin, db.Model):
     # registers with this number takes it over (models.claims), and each imported membership
     # still waits for the koperasi to confirm that person (Membership.claimed_at).
     placeholder: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    # A koperasi's staff gave a temporary password (models.password_reset.staff_reset): the next login
+    # must choose a new one before anything else.
+    must_change_password: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     # The sign-in session this request runs in (models.sessions): its secret is what Flask-Login
@@ -61,17 +70,76 @@ class User(UserMixin, db.Model):
         return self.disabled_at is None
 
     def check_password(self, password: str) -> bool:
-        return check_password_hash(self.password_hash, password)
+        """Hashes are of the NFKC form (one password however a keyboard composes its letters); a
+        hash made before that was of the password as typed, so the typed form is tried too."""
+        password = password or ""
+        normal = normalize_password(password)
+        if check_password_hash(self.password_hash, normal):
+            return True
+        return normal != password and check_password_hash(self.password_hash, password)
 
     def set_password(self, password: str, field: str = "password") -> None:
-        if len(password) < MIN_PASSWORD:
-            raise DomainError(_l("Use at least %(n)s characters.", n=MIN_PASSWORD), field=field)
+        """A new password: every rule of ``check_new_password``, then its NFKC form hashed."""
+        check_new_password(password, self.full_name, self.mobile, field)
         method = current_app.config.get("PASSWORD_HASH_METHOD", "scrypt")
-        self.password_hash = generate_password_hash(password, method=method)
+        self.password_hash = generate_password_hash(normalize_password(password), method=method)
 
     @property
     def mobile_display(self) -> str:
         return parse_phone(self.mobile).national or self.mobile
+
+
+def normalize_password(password: str) -> str:
+    """NFKC: the same password typed on two keyboards (composed or decomposed é, full-width digits)."""
+    return unicodedata.normalize("NFKC", password or "")
+
+
+@cache
+def common_passwords() -> frozenset[str]:
+    """The shipped list (models/common_passwords.txt.gz: its header says where it comes from)."""
+    with gzip.open(COMMON_PASSWORDS, "rt", encoding="utf-8") as lines:
+        return frozenset(line.strip() for line in lines if line.strip() and not line.startswith("#"))
+
+
+def _derived(password: str, full_name: str | None, mobile: str | None) -> bool:
+    """Built from the person's own name or number: holds the number's digits or the name without
+    spaces (either reversed), or is one of them (or a part of the name) plus a few digits/signs."""
+    low = password.casefold()
+    digits = re.sub(r"\D", "", low)
+    if mobile:
+        national = re.sub(r"\D", "", mobile).removeprefix("62")  # 812…: in 0812…, 62812…, +62812…
+        if len(national) >= 6 and (national in digits or national[::-1] in digits):
+            return True
+    words = [w for w in re.split(r"[\W_]+", (full_name or "").casefold()) if w]
+    whole = "".join(words)
+    bare = re.sub(r"[\W\d_]+", "", low)  # the letters left when digits and signs are taken off
+    if len(whole) >= 6:  # a short single name ("Budi") may well sit inside a good password: only "budi123" is refused
+        squeezed = re.sub(r"[\W_]+", "", low)
+        if whole in squeezed or whole[::-1] in squeezed:
+            return True
+    return any(len(w) >= 3 and bare in (w, w[::-1]) for w in [*words, whole])
+
+
+def password_problem(password: str | None, full_name: str | None = None, mobile: str | None = None):
+    """The first rule a new password breaks (a message to show), or None when it is fine."""
+    normal = normalize_password(password or "")
+    if len(normal) < MIN_PASSWORD:
+        return _l("Use at least %(n)s characters.", n=MIN_PASSWORD)
+    if len(normal) > MAX_PASSWORD:
+        return _l("Use at most %(n)s characters.", n=MAX_PASSWORD)
+    if normal.casefold() in common_passwords():
+        return _l("This password is one of the most common ones: choose one that is harder to guess.")
+    if _derived(normal, full_name, mobile):
+        return _l("Do not build the password from your name or mobile number.")
+    return None
+
+
+def check_new_password(password: str | None, full_name: str | None = None, mobile: str | None = None,
+                       field: str = "password") -> None:
+    """The one place a new password's rules live (registration, change, reset): DomainError if broken."""
+    problem = password_problem(password, full_name, mobile)
+    if problem is not None:
+        raise DomainError(problem, field=field)
 
 
 def normalize_mobile(raw: str, field: str = "mobile") -> str:
@@ -109,6 +177,11 @@ def login_key(identifier: str) -> str:
     return _login_key(identifier) or (identifier or "").strip().lower()
 
 
+class AlreadyRegistered(DomainError):
+    """The number or e-mail belongs to an account. Registration does not say so to whoever is
+    registering (``views.accounts.register`` answers as for a new account); a profile change does."""
+
+
 def _check_unique(mobile: str | None, email: str | None, exclude_id: int | None = None,
                   registering: bool = False) -> None:
     """A mobile number and an e-mail belong to one account; raise for each that is taken.
@@ -124,7 +197,9 @@ def _check_unique(mobile: str | None, email: str | None, exclude_id: int | None 
             checks.fail(_l("This mobile number is already registered."), "mobile")
         if email and other_email == email:
             checks.fail(_l("This email address is already registered."), "email")
-    checks.done()
+    if checks.errors:
+        field, message = checks.errors[0]
+        raise AlreadyRegistered(message, field=field, errors=list(checks.errors))
 
 
 def _contacts(checks: Checks, full_name: str | None, mobile: str | None, email: str | None,
@@ -138,7 +213,7 @@ def _contacts(checks: Checks, full_name: str | None, mobile: str | None, email: 
         number = normalize_mobile(mobile or "")
     with checks.catching():
         email = normalize_email(email)
-    if number or (email and not checks.failed("email")):
+    if not registering and (number or (email and not checks.failed("email"))):
         with checks.catching():
             _check_unique(number, None if checks.failed("email") else email, exclude_id, registering)
     return full_name, number, email
@@ -146,11 +221,13 @@ def _contacts(checks: Checks, full_name: str | None, mobile: str | None, email: 
 
 def check_registration(full_name: str | None, mobile: str | None, password: str | None,
                        email: str | None = None) -> tuple[str, str, str | None]:
-    """Every rule of a new account, each bad field reported at once (one DomainError)."""
+    """Every rule of a new account, each bad field reported at once (one DomainError). Whether the
+    number or e-mail is taken is not one of them: ``register_user`` says that (``AlreadyRegistered``)
+    to the view, which does not tell whoever is registering."""
     checks = Checks()
     contacts = _contacts(checks, full_name, mobile, email, registering=True)
-    if len(password or "") < MIN_PASSWORD:
-        checks.fail(_l("Use at least %(n)s characters.", n=MIN_PASSWORD), "password")
+    with checks.catching():
+        check_new_password(password, contacts[0], contacts[1])
     checks.done()
     return contacts
 
@@ -163,7 +240,8 @@ def register_user(full_name: str, mobile: str, password: str, email: str | None 
     still waits for the koperasi to confirm them (``models.claims``)."""
     full_name, mobile, email = check_registration(full_name, mobile, password, email)
     user = User(full_name=full_name, mobile=mobile, email=email)
-    user.set_password(password)
+    user.set_password(password)  # hashed before the lookup, so a taken number answers as slowly as a new one
+    _check_unique(mobile, email, registering=True)  # AlreadyRegistered
     # One conditional UPDATE: of two people registering the number at once, only one takes it over;
     # the other's INSERT then meets the taken number and is refused like any registered one.
     taken = db.session.execute(

@@ -79,6 +79,7 @@ class Duty(enum.StrEnum):
     SEE_HEALTH = "see_health"
     RATE_HEALTH = "rate_health"
     IMPORT_MEMBERS = "import_members"
+    RESET_PASSWORD = "reset_password"
 
 
 DUTY_LABELS = {
@@ -109,13 +110,15 @@ DUTY_LABELS = {
     Duty.SEE_HEALTH: _l("See the health rating (kesehatan koperasi) and its figures"),
     Duty.RATE_HEALTH: _l("Fill in the health rating's management questionnaire and publish the category"),
     Duty.IMPORT_MEMBERS: _l("Import members, savings and loans from a spreadsheet, and export them (with their NIK)"),
+    Duty.RESET_PASSWORD: _l("Give a member who forgot their password a temporary one, after checking their KTP in "
+                            "person (each time is recorded)"),
 }
 
 _BOARD = {Duty.READ, Duty.POST_MONEY, Duty.DISBURSE_LOAN, Duty.APPROVE_MEMBER, Duty.APPROVE_LOAN,
           Duty.APPROVE_STORE, Duty.CORRECT_ENTRY, Duty.MANAGE_SETTINGS, Duty.REVEAL_NIK, Duty.CLOSE_PERIOD,
           Duty.WRITE_OFF_LOAN, Duty.RUN_PROVISION, Duty.RUN_MONTH_END, Duty.MANAGE_ACCOUNTS, Duty.POST_JOURNAL,
           Duty.APPROVE_CASH_COUNT, Duty.MANAGE_MEETING, Duty.CHECK_IN, Duty.RUN_SHU, Duty.ANNOUNCE,
-          Duty.SEE_HEALTH, Duty.RATE_HEALTH, Duty.IMPORT_MEMBERS}
+          Duty.SEE_HEALTH, Duty.RATE_HEALTH, Duty.IMPORT_MEMBERS, Duty.RESET_PASSWORD}
 
 # The table. Nothing else in the code decides what a role may do.
 DUTIES: dict[Role, frozenset[Duty]] = {

@@ -87,7 +87,7 @@ class Koperasi(db.Model):
         sa.Index("ix_koperasi_status_regency", "status", "regency_code", "search_name", "id"),
         sa.Index("ix_koperasi_status_province", "status", "province_code", "search_name", "id"),
         sa.Index("ix_koperasi_status_name", "status", "search_name", "id"),
-        # The directory's jenis filter, alone and with a province, in name order (migration 0036).
+        # The directory's jenis filter, alone and with a province, in name order (migration 0035).
         sa.Index("ix_koperasi_status_jenis", "status", "jenis", "search_name", "id"),
         sa.Index("ix_koperasi_status_province_jenis", "status", "province_code", "jenis", "search_name", "id"),
     )

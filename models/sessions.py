@@ -131,7 +131,14 @@ def change_password(user: User, current: str, new: str) -> None:
     it starts a fresh one: web/sessions.py)."""
     if not user.check_password(current or ""):
         raise DomainError(_l("The current password is not correct."), field="current_password")
-    user.set_password(new or "", field="new_password")
+    new_password(user, new, field="new_password")
+
+
+def new_password(user: User, new: str | None, field: str = "new_password") -> None:
+    """Set a new password (its rules checked) and end every session of the account: the one path of a
+    change, a reset by e-mail code and the password chosen after a reset by the koperasi's staff."""
+    user.set_password(new or "", field=field)
+    user.must_change_password = False
     end_all(user.id, PASSWORD)
 
 

@@ -17,6 +17,7 @@ from flask_migrate import upgrade
 from werkzeug.serving import make_server
 
 from models.accounts import User, register_user
+from tests.mail_server import inbox  # noqa: F401  (a fixture: a local SMTP server for the tests that send mail)
 from web import create_app
 from web.extensions import db as _db
 

@@ -303,6 +303,7 @@ ACTIONS = [
     ("change a role", Duty.MANAGE_STAFF, OFFICE + "/staff/{staff}/role", {"role": "pengawas"}),
     ("remove staff", Duty.MANAGE_STAFF, OFFICE + "/staff/{staff}/remove", {}),
     ("reveal a NIK", Duty.REVEAL_NIK, OFFICE + "/members/{member}/reveal-nik", {}),
+    ("give a temporary password", Duty.RESET_PASSWORD, OFFICE + "/members/{member}/reset-password", {"checked": "y"}),
     ("dues", Duty.READ, OFFICE + "/dues", None),
     ("dues of a month", Duty.READ, OFFICE + "/dues?month=2026-01", None),
     ("run the month end", Duty.RUN_MONTH_END, OFFICE + "/dues",
@@ -396,7 +397,8 @@ ACTIONS = [
     ("correct an imported number", Duty.APPROVE_MEMBER, OFFICE + "/claims/{claim}/number", {"mobile": "081366660001"}),
 ]
 # Actions that answer with the page itself (what they show is for this response only), not a redirect.
-SHOWN_NOT_REDIRECTED = {"reveal a NIK", "export with NIKs (recorded)"}  # answered at once (the NIK, the file)
+# answered at once (the NIK, the file, the temporary password)
+SHOWN_NOT_REDIRECTED = {"reveal a NIK", "export with NIKs (recorded)", "give a temporary password"}
 
 
 def snapshot(db, k) -> tuple:

@@ -68,14 +68,16 @@ def test_register_account_shows_every_bad_field_at_once(client, db):
     assert count(db, User) == before
 
 
-def test_register_account_taken_number_says_the_password_must_be_typed_again(client, make_user, db):
+def test_register_account_taken_number_is_not_mentioned_and_the_password_must_be_typed_again(client, make_user, db):
     taken = make_user(mobile="081299990001")
     response = english(client).post("/register", data={
-        "full_name": "Dewi Baru", "mobile": "081299990001", "email": taken.email or "", "password": "rahasia-456"})
+        "full_name": "Dewi Baru", "mobile": "081299990001", "email": "dewi@", "password": "rahasia-456"})
     assert response.status_code == 422
-    assert "This mobile number is already registered." in response.text
+    assert "Enter a valid email address." in response.text
+    assert "already registered" not in response.text  # issue 14: as for a new number
     assert 'value="Dewi Baru"' in response.text
     assert "type it again" in response.text  # the password is not sent back, and the user is told
+    assert db.session.get(User, taken.id).full_name != "Dewi Baru"
 
 
 # ---------------------------------------------------------------- register a koperasi

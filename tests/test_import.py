@@ -537,6 +537,7 @@ def test_an_imported_member_registers_claims_and_after_the_confirmation_sees_wha
     registered = person.post("/register", data={"full_name": borrower["full_name"], "mobile": borrower["mobile"],
                                                 "password": "sandi-rahasia-9", "agree": "y"})
     assert registered.status_code == 303
+    assert person.post("/login", data={"login": borrower["mobile"], "password": "sandi-rahasia-9"}).status_code == 303
     me = f"/k/{kop.slug}/me"
     assert person.get(me).status_code != 200  # nothing of it before the koperasi knows them
     assert "Rp" not in text_of(person.get("/cards").text).split(kop.name, 1)[1][:400]

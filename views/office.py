@@ -190,6 +190,7 @@ ACTIONS = {
     "staff_role": _l("Changed a staff role"),
     "staff_removed": _l("Removed staff"),
     "nik_revealed": _l("Looked at a member's full NIK"),
+    "password_reset": _l("Gave a member a temporary password (KTP checked in person)"),
     "document": _l("Attached a legal document"),
     "members_exported": _l("Exported the members with their NIK"),
 }
@@ -228,7 +229,7 @@ def describe(event: KoperasiEvent) -> list[str]:
         return [_("Reason: %(reason)s", reason=details.get("reason", ""))]
     if event.action in ("staff_added", "staff_removed"):
         return [f"{details.get('user', '')} · {_shown('role', details.get('role'))}"]
-    if event.action == "nik_revealed":
+    if event.action in ("nik_revealed", "password_reset"):
         return [" · ".join(part for part in (details.get("name", ""), details.get("member", "")) if part)]
     if event.action == "members_exported":
         what = {"members": _("Members"), "loans": _("Loans"), "all": _("Members and loans")}

@@ -13,7 +13,7 @@ from flask_login import current_user
 from wtforms import BooleanField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
-from models import documents, resignation
+from models import documents, password_reset, resignation
 from models import membership as domain
 from models.ledger import Entry
 from models.membership import STATUS_LABELS, Membership, MemberStatus
@@ -44,6 +44,13 @@ class ResignationForm(KeyedForm):
 
 class RevealForm(Form):
     """Show a member's full NIK: a button and its CSRF token."""
+
+
+class PasswordResetForm(Form):
+    """A temporary password for a member checked in person: a confirmation box and the CSRF token."""
+
+    checked = BooleanField(_l("I checked this member's KTP in person"), [DataRequired(_l("Tick this box once you "
+                                                                                         "have checked the KTP."))])
 
 
 class RejectForm(Form):
@@ -178,9 +185,23 @@ def _cell(value) -> str:
 def member(slug, membership_id):
     """One member in full (NIK masked), with resignation confirmation."""
     if request.method == "POST":
-        return dispatch(confirm_resignation=confirm_resignation, reveal_nik=reveal_nik)
+        return dispatch(confirm_resignation=confirm_resignation, reveal_nik=reveal_nik, reset_password=reset_password)
     o = office(slug, "read")
     return _member_page(o, o.get(Membership, membership_id))
+
+
+@bp.post("/members/<int:membership_id>/reset-password")
+def reset_password(slug, membership_id):
+    """The board gives a member who forgot their password a temporary one, after checking their KTP:
+    shown in this response only, recorded; the member chooses their own at the next login."""
+    o = office(slug, "reset_password")
+    membership = o.get(Membership, membership_id)
+    form = PasswordResetForm()
+    done = run(form, lambda: password_reset.staff_reset(membership, current_user))
+    response = _member_page(o, membership, reset_form=form, temporary=done.value if done else None,
+                            status=200 if done else 422)
+    response.headers["Cache-Control"] = "private, no-store"  # a password: never kept in a cache
+    return response
 
 
 @bp.post("/members/<int:membership_id>/confirm-resignation")
@@ -207,7 +228,7 @@ def reveal_nik(slug, membership_id):
     return response
 
 
-def _member_page(o, membership, form=None, status=200, nik=None):
+def _member_page(o, membership, form=None, status=200, nik=None, reset_form=None, temporary=None):
     refund = None
     if membership.status == MemberStatus.RESIGNED:
         refund = db.session.scalar(sa.select(Entry.ref).where(
@@ -217,4 +238,6 @@ def _member_page(o, membership, form=None, status=200, nik=None):
     return render("office_members/member.html", o=o, m=membership, form=form or ResignationForm(formdata=None),
                   offset=offset,
                   refund=refund, loans=member_loans(o, membership.id) if membership.is_card else [],
-                  status=status, nik=nik)
+                  status=status, nik=nik, temporary=temporary,
+                  reset_form=reset_form or PasswordResetForm(formdata=None),
+                  has_account=bool(membership.user and not membership.user.placeholder))

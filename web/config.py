@@ -125,6 +125,17 @@ def load(env: str | None = None) -> dict:
         # Failed logins allowed per identifier (and per address) in the window.
         "LOGIN_FAILURE_LIMIT": "5 per 15 minutes",
         "LOGIN_FAILURE_IP_LIMIT": "30 per 15 minutes",
+        # Failed password-reset requests and registrations allowed per address (and reset codes per account).
+        "RESET_REQUEST_LIMIT": "3 per 15 minutes",
+        "RESET_REQUEST_IP_LIMIT": "20 per hour",
+        "REGISTER_IP_LIMIT": "20 per hour",
+        # Outgoing mail (web.mail): the password reset codes. Without SMTP_HOST mails go to the log.
+        "SMTP_HOST": os.environ.get("SMTP_HOST", "").strip(),
+        "SMTP_PORT": int(os.environ.get("SMTP_PORT") or 587),
+        "SMTP_USER": os.environ.get("SMTP_USER", ""),
+        "SMTP_PASSWORD": os.environ.get("SMTP_PASSWORD", ""),
+        "SMTP_FROM": os.environ.get("SMTP_FROM", "Kopz <no-reply@kopz.id>"),
+        "SMTP_STARTTLS": os.environ.get("SMTP_STARTTLS", "1") not in ("0", "false", "no"),
         "STATIC_BUILD_DIR": str(INSTANCE / "static-build"),
         # Uploaded files kept for good (the RAT's PDFs, product photos), content-addressed, outside the
         # database; product photos in its public/ folder, served at /media/ (models.storage).

@@ -84,3 +84,11 @@ def remember_device(response: Response, user_id: int) -> None:
     accounts = [user_id, *(n for n in _device_accounts() if n != user_id)][:DEVICE_ACCOUNTS]
     response.set_cookie(DEVICE_COOKIE, _device_serializer().dumps(accounts), max_age=400 * 24 * 3600,
                         httponly=True, samesite="Lax", secure=request.is_secure)
+
+
+def spend(limit_key: str, kind: str, *identifiers: str) -> bool:
+    """Use one of the allowance ``current_app.config[limit_key]`` for ``kind`` and ``identifiers``
+    (registrations or reset requests from an address, reset codes for an account): False once
+    it is used up, and then nothing is spent."""
+    limiter: MovingWindowRateLimiter = current_app.extensions["kopz_login_throttle"]
+    return limiter.hit(parse(current_app.config[limit_key]), kind, *identifiers)

@@ -1,7 +1,7 @@
 """the directory's jenis filter in name order: alone and with a province
 
-Revision ID: 0036_directory_jenis
-Revises: 0032_account_day
+Revision ID: 0035_directory_jenis
+Revises: 0034_password_reset
 
 The directory lists koperasi by name. With a jenis (and a province), the (status, province, name)
 index was read in name order and the jenis filtered: at national size 16,500 rows of West Java passed
@@ -10,8 +10,8 @@ before 21 simpan pinjam matched (31 ms warm, 121 ms cold); with the jenis in the
 
 from alembic import op
 
-revision = "0036_directory_jenis"
-down_revision = "0032_account_day"
+revision = "0035_directory_jenis"
+down_revision = "0034_password_reset"
 branch_labels = None
 depends_on = None
 
