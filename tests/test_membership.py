@@ -235,11 +235,11 @@ def test_resigned_card_is_inactive(make_koperasi, make_member, make_staff, user,
 
 
 def test_verify_page_shows_nothing_personal(make_koperasi, make_member, make_user, client):
-    person = make_user(full_name="Rahasia Pribadi", mobile="081299887766")
+    person = make_user(full_name="Ratna Pribadi", mobile="081299887766")
     membership = make_member(make_koperasi(name="Koperasi Terbuka"), user=person)
     page = client.get(f"/v/{card_token(membership)}").text
     assert "Koperasi Terbuka" in page and membership.member_number in page
-    for secret in (VALID_NIK, VALID_NIK[:4], "Rahasia Pribadi", "081299887766", "Jl. Dago"):
+    for secret in (VALID_NIK, VALID_NIK[:4], "Ratna Pribadi", "081299887766", "Jl. Dago"):
         assert secret not in page
 
 
