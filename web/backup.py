@@ -297,7 +297,8 @@ def _restore_sqlite(engine: Engine, database: Path) -> None:
 
 def _restore_postgresql(engine: Engine, dump: Path) -> None:
     """Into an empty public schema (a schema that has tables is dropped and made again first: the check
-    before made sure they are empty, or --force asked for it), in one transaction: all or nothing."""
+    before made sure they are empty, or --force asked for it), in one transaction: all or nothing; then
+    ANALYZE, as pg_restore leaves the tables without statistics."""
     url, env = libpq(engine.url)
     with engine.begin() as conn:
         if sa.inspect(conn).get_table_names():
@@ -305,6 +306,8 @@ def _restore_postgresql(engine: Engine, dump: Path) -> None:
     engine.dispose()
     _run(["pg_restore", "--no-owner", "--no-privileges", "--exit-on-error", "--single-transaction",
           f"--dbname={url}", str(dump)], env)
+    with engine.begin() as conn:  # a dump carries no planner statistics: without them the first queries plan blind
+        conn.exec_driver_sql("ANALYZE")
 
 
 # ---------------------------------------------------------------- shared
