@@ -232,7 +232,7 @@ def test_a_database_with_rows_is_refused_unless_forced(app, world, make_fresh, t
 
 
 def test_a_backup_taken_while_money_is_posted_is_consistent(app, world, make_fresh, tmp_path):
-    """A teller keeps posting deposits (another thread, its own connection) before, during and after the backup:
+    """A teller keeps posting deposits (another thread, its own connection) all through the backup command:
     the restored books prove and hold a whole number of those deposits, as many as the manifest counted."""
     siti_id, teller_id = world
     start = everything()["savings"][siti_id]["sukarela"]
