@@ -87,6 +87,64 @@ def ledger_check_command() -> None:
     click.echo(f"Ledger OK: {entries} entries, {lines} lines, all balanced; {cached} cached balances match.")
 
 
+@click.command("backup")
+@click.option("--out", type=click.Path(path_type=Path), default=None,
+              help="A file name ending in .tar, or a folder (made if need be) for kopz-backup-<UTC timestamp>.tar "
+                   "(default: the working directory).")
+def backup_command(out: Path | None) -> None:
+    """Back up the database (SQLite's online backup, or pg_dump) and the media folder into one tar file with a
+    manifest (revision, row counts, SHA-256 of each part); safe while the app runs (web/backup.py)."""
+    from flask import current_app
+
+    from web.backup import Refused, backup
+
+    try:
+        done = backup(db.engine, current_app.config["MEDIA_DIR"], out, echo=click.echo)
+    except Refused as error:
+        raise click.ClickException(str(error)) from error
+    counts = done.manifest["counts"]
+    click.echo(f"Backup written: {done.path} ({done.path.stat().st_size:,} bytes) in {done.seconds['total']} s; "
+               f"revision {done.manifest['revision']}, {counts.get('entry', 0):,} entries, "
+               f"{counts.get('line', 0):,} lines, {counts.get('membership', 0):,} memberships.")
+
+
+@click.command("restore")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--force", is_flag=True, help="Delete everything in the app's database first (it must be empty otherwise).")
+def restore_command(path: Path, force: bool) -> None:
+    """Restore a backup into the app's empty database and media folder: the checksums first, then the database,
+    the files, an upgrade to this code's migrations if the backup is older, and the ledger check (web/backup.py)."""
+    import time
+
+    from flask import current_app
+    from flask_migrate import upgrade
+
+    from models.books_check import check
+    from web.backup import Refused, migrations, restore
+
+    db.session.remove()
+    try:
+        manifest = restore(db.engine, current_app.config["MEDIA_DIR"], path, force=force, echo=click.echo)
+    except Refused as error:
+        raise click.ClickException(str(error)) from error
+    head = migrations().get_current_head()
+    if manifest["revision"] != head:
+        started = time.perf_counter()
+        upgrade()
+        click.echo(f"Upgraded from migration {manifest['revision']} to {head} ({time.perf_counter() - started:.2f} s).")
+    db.session.remove()
+    started = time.perf_counter()
+    problems = check()
+    if problems:
+        for problem in problems:
+            click.echo(problem)
+        click.echo(f"Restored, but the ledger check FAILED: {len(problems)} problem(s).")
+        sys.exit(1)
+    counts = manifest["counts"]
+    click.echo(f"Ledger OK ({time.perf_counter() - started:.2f} s): {counts.get('entry', 0):,} entries, "
+               f"{counts.get('line', 0):,} lines, all balanced. Restore done.")
+
+
 @click.command("month-end")
 @click.option("--koperasi", "slug", default=None, help="One koperasi's slug (default: every verified koperasi).")
 @click.option("--month", default=None, help="YYYY-MM, a month that has ended (default: the month that just ended).")
@@ -259,5 +317,5 @@ def health_command(slug: str, year: int | None) -> None:
 def init_app(app: Flask) -> None:
     for command in (create_admin_command, demo_data_command, bench_data_command, ledger_check_command, month_end_command,
                     notify_due_command, translate_command, ballots_rewrite_command, purge_documents_command,
-                    health_command):
+                    health_command, backup_command, restore_command):
         app.cli.add_command(command)
