@@ -76,15 +76,19 @@ def ledger_check_command() -> None:
     from models.books_check import check
     from models.ledger import Line, SavingsBalance
 
-    problems = check()
-    if problems:
-        for problem in problems:
-            click.echo(problem)
-        click.echo(f"Ledger check FAILED: {len(problems)} problem(s).")
-        sys.exit(1)
+    _stop_on(check(), "Ledger check FAILED")
     entries, lines, cached = (db.session.scalar(sa.select(sa.func.count()).select_from(table))
                               for table in (Entry, Line, SavingsBalance))
     click.echo(f"Ledger OK: {entries} entries, {lines} lines, all balanced; {cached} cached balances match.")
+
+
+def _stop_on(problems: list[str], failed: str) -> None:
+    """Print each problem of a books check, then ``failed`` with their number, and exit 1; nothing if none."""
+    if problems:
+        for problem in problems:
+            click.echo(problem)
+        click.echo(f"{failed}: {len(problems)} problem(s).")
+        sys.exit(1)
 
 
 @click.command("backup")
@@ -134,12 +138,7 @@ def restore_command(path: Path, force: bool) -> None:
         click.echo(f"Upgraded from migration {manifest['revision']} to {head} ({time.perf_counter() - started:.2f} s).")
     db.session.remove()
     started = time.perf_counter()
-    problems = check()
-    if problems:
-        for problem in problems:
-            click.echo(problem)
-        click.echo(f"Restored, but the ledger check FAILED: {len(problems)} problem(s).")
-        sys.exit(1)
+    _stop_on(check(), "Restored, but the ledger check FAILED")
     counts = manifest["counts"]
     click.echo(f"Ledger OK ({time.perf_counter() - started:.2f} s): {counts.get('entry', 0):,} entries, "
                f"{counts.get('line', 0):,} lines, all balanced. Restore done.")
