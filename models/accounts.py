@@ -276,11 +276,7 @@ def placeholder_for(mobile: str, full_name: str) -> User:
 
 def authenticate(identifier: str, password: str) -> User | None:
     """The user whose mobile number or e-mail and password match, else None."""
-    key = _login_key(identifier)
-    user = None
-    if key:
-        column = User.email if "@" in key else User.mobile
-        user = db.session.scalar(sa.select(User).where(column == key))
+    user = find(identifier)
     if user is None:
         check_password_hash(_DUMMY_HASH, password or "")
         return None

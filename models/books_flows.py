@@ -112,8 +112,8 @@ def cash_flow(koperasi: Koperasi, start: date, end: date) -> CashFlow:
     cash = Account.purpose.in_(CASH)
     # The balances from the accounts' day totals (``books.balances_by_purpose``), cash and bank together.
     by_purpose = balances_by_purpose(koperasi, [earliest, previous_until, since, until], CASH)
-    previous_opening, previous_closing, opening, closing = (sum(moment) for moment in zip(*by_purpose.values(),
-                                                                                          [0] * 4, strict=True))
+    previous_opening, previous_closing, opening, closing = (sum(values[n] for values in by_purpose.values())
+                                                            for n in range(4))
 
     cash_line, cash_account = aliased(Line), aliased(Account)
     touches_cash = (sa.select(cash_line.id).join(cash_account, cash_account.id == cash_line.account_id)

@@ -58,11 +58,8 @@ def _hash(user_id: int, code: str) -> str:
 
 def find_account(identifier: str | None) -> User | None:
     """The real (not placeholder) account of a mobile number or e-mail, or None."""
-    key = accounts._login_key(identifier or "")
-    if not key:
-        return None
-    column = User.email if "@" in key else User.mobile
-    return db.session.scalar(sa.select(User).where(column == key, User.placeholder.is_(False)))
+    user = accounts.find(identifier or "")
+    return None if user is None or user.placeholder else user
 
 
 def request_code(identifier: str | None) -> tuple[User, str] | None:

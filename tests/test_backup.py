@@ -158,6 +158,21 @@ def take_backup(app, where: Path) -> Path:
     return path
 
 
+def parts_of(path: Path) -> dict[str, bytes]:
+    """Each part of a backup file by name."""
+    with tarfile.open(path) as tar:
+        return {member.name: tar.extractfile(member).read() for member in tar.getmembers()}
+
+
+def write_parts(path: Path, parts: dict[str, bytes]) -> None:
+    """The backup file made again of these parts (as someone who altered it would)."""
+    with tarfile.open(path, "w") as tar:
+        for name, data in parts.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+
+
 def test_a_restored_backup_gives_back_every_balance_statement_order_and_photo(app, world, make_fresh, tmp_path):
     before = everything()
     assert before["photos"] and before["orders"] and any(before["statements"].values())
@@ -183,18 +198,12 @@ def test_a_restored_backup_gives_back_every_balance_statement_order_and_photo(ap
 
 def test_a_damaged_backup_is_refused_and_nothing_is_restored(app, world, make_fresh, tmp_path):
     path = take_backup(app, tmp_path / "backups")
-    with tarfile.open(path) as tar:
-        parts = {member.name: tar.extractfile(member).read() for member in tar.getmembers()}
+    parts = parts_of(path)
     manifest = json.loads(parts["manifest.json"])
     database = manifest["parts"]["database"]["name"]
     damaged = bytearray(parts[database])
     damaged[len(damaged) // 2] ^= 0x01  # one bit
-    parts[database] = bytes(damaged)
-    with tarfile.open(path, "w") as tar:
-        for name, data in parts.items():
-            info = tarfile.TarInfo(name)
-            info.size = len(data)
-            tar.addfile(info, io.BytesIO(data))
+    write_parts(path, {**parts, database: bytes(damaged)})
 
     fresh = make_fresh()
     result = run(fresh, "restore", str(path))
@@ -274,8 +283,7 @@ def test_a_backup_taken_while_money_is_posted_is_consistent(app, world, make_fre
     fresh = make_fresh()
     result = run(fresh, "restore", str(path))
     assert result.exit_code == 0, result.output
-    with tarfile.open(path) as tar:
-        counts = json.loads(tar.extractfile("manifest.json").read())["counts"]
+    counts = json.loads(parts_of(path)["manifest.json"])["counts"]
     with fresh.app_context():
         assert books_check.check() == []
         restored = ledger.balances(siti_id)["sukarela"]
@@ -286,16 +294,10 @@ def test_a_backup_taken_while_money_is_posted_is_consistent(app, world, make_fre
 
 def test_a_backup_of_the_other_kind_of_database_is_refused(app, world, make_fresh, tmp_path):
     path = take_backup(app, tmp_path / "backups")
-    with tarfile.open(path) as tar:
-        parts = {member.name: tar.extractfile(member).read() for member in tar.getmembers()}
+    parts = parts_of(path)
     manifest = json.loads(parts["manifest.json"])
     other = "postgresql" if manifest["dialect"] == "sqlite" else "sqlite"
-    parts["manifest.json"] = json.dumps({**manifest, "dialect": other}).encode()
-    with tarfile.open(path, "w") as tar:
-        for name, data in parts.items():
-            info = tarfile.TarInfo(name)
-            info.size = len(data)
-            tar.addfile(info, io.BytesIO(data))
+    write_parts(path, {**parts, "manifest.json": json.dumps({**manifest, "dialect": other}).encode()})
     result = run(make_fresh(), "restore", str(path))
     assert result.exit_code == 1
     assert (f"This backup is of a {other} database and the app's database is {manifest['dialect']}" in result.output
