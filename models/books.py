@@ -208,10 +208,10 @@ def chart_of(koperasi: Koperasi) -> list[AccountRef]:
     """The koperasi's accounts in code order, standard ones not yet created included: one query."""
     accounts = db.session.scalars(sa.select(Account).where(Account.koperasi_id == koperasi.id)).all()
     refs = [AccountRef(a.id, a.code, a.purpose, a.kind, a.label) for a in accounts]
-    return sorted(refs + _not_created({ref.purpose for ref in refs}), key=lambda ref: ref.code)
+    return sorted(refs + not_created({ref.purpose for ref in refs}), key=lambda ref: ref.code)
 
 
-def _not_created(purposes: set[str]) -> list[AccountRef]:
+def not_created(purposes: set[str]) -> list[AccountRef]:
     """The standard accounts whose purpose is not among ``purposes``: not created yet, so zero."""
     return [AccountRef(None, code, purpose, kind, label) for purpose, code, kind, label in CHART if purpose not in purposes]
 
@@ -228,7 +228,7 @@ def account_sums(koperasi: Koperasi, windows: list[Window]) -> list[tuple[Accoun
         purposes.add(account.purpose)
         ref = AccountRef(account.id, account.code, account.purpose, account.kind, account.label)
         rows.append((ref, [(int(sums[2 * n]), int(sums[2 * n + 1])) for n in range(len(windows))]))
-    rows += [(ref, [(0, 0)] * len(windows)) for ref in _not_created(purposes)]
+    rows += [(ref, [(0, 0)] * len(windows)) for ref in not_created(purposes)]
     return sorted(rows, key=lambda row: row[0].code)
 
 
@@ -368,9 +368,9 @@ def _groups(sums, kinds: tuple[str, ...]) -> dict[str, Group]:
     return groups
 
 
-def neraca(koperasi: Koperasi, at: date, sums=None) -> BalanceSheet:
+def neraca(koperasi: Koperasi | None, at: date, sums=None) -> BalanceSheet:
     """The balance sheet at the end of the koperasi's day ``at``, and at the end of the previous year
-    (``sums``: those two windows' ``account_sums`` when the caller has them)."""
+    (``sums``: those two windows' ``account_sums`` when the caller has them; then no koperasi is needed)."""
     before = previous_at(at)
     sums = sums or account_sums(koperasi, [window(koperasi, None, at), window(koperasi, None, before)])
     groups = _groups(sums, ("asset", "liability", "equity", "income", "expense"))

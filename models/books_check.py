@@ -17,6 +17,7 @@ Rules checked, over every koperasi:
 
 from __future__ import annotations
 
+import itertools
 from datetime import date, timedelta
 
 import sqlalchemy as sa
@@ -89,25 +90,32 @@ def check_accounts() -> list[str]:
 
 def check_account_days() -> list[str]:
     """Every account's row of a day holds the debits and credits of its lines posted that UTC day (a year's
-    closing entry and its reversal in the day's closing row), and every line is in its day's row."""
+    closing entry and its reversal in the day's closing row), and every line is in its day's row. The two
+    are compared in the database, which sends back only the days that differ."""
     reversed_ = aliased(Entry)
     closing = sa.or_(Entry.kind == YEAR_CLOSE, sa.func.coalesce(reversed_.kind == YEAR_CLOSE, False))
     day = sa.func.date(Entry.posted_at, type_=sa.Date)
+    lines = (sa.select(Line.account_id.label("account_id"), day.label("day"), closing.label("closing"),
+                       sa.func.sum(sa.case((Line.amount > 0, Line.amount), else_=0)).label("debit"),
+                       sa.func.sum(sa.case((Line.amount < 0, -Line.amount), else_=0)).label("credit"))
+             .join(Entry, Entry.id == Line.entry_id).outerjoin(reversed_, reversed_.id == Entry.reverses_id)
+             .group_by(Line.account_id, day, closing).subquery())
+    cached = AccountDay.__table__
+    same_day = sa.and_(lines.c.account_id == cached.c.account_id, lines.c.day == cached.c.day,
+                       lines.c.closing == cached.c.closing)
+    differ = sa.or_(cached.c.account_id.is_(None),  # lines without a day row
+                    sa.and_(lines.c.account_id.is_(None), sa.or_(cached.c.debit != 0, cached.c.credit != 0)),
+                    cached.c.debit != lines.c.debit, cached.c.credit != lines.c.credit)
     rows = db.session.execute(
-        sa.select(Line.account_id, day, closing, sa.func.sum(sa.case((Line.amount > 0, Line.amount), else_=0)),
-                  sa.func.sum(sa.case((Line.amount < 0, -Line.amount), else_=0)))
-        .join(Entry, Entry.id == Line.entry_id).outerjoin(reversed_, reversed_.id == Entry.reverses_id)
-        .group_by(Line.account_id, day, closing))
-    lines = {(account_id, on, bool(shut)): (int(debit), int(credit)) for account_id, on, shut, debit, credit in rows}
-    cached = {(account_id, on, bool(shut)): (debit, credit) for account_id, on, shut, debit, credit in db.session.execute(
-        sa.select(AccountDay.account_id, AccountDay.day, AccountDay.closing, AccountDay.debit, AccountDay.credit))}
+        sa.select(sa.func.coalesce(lines.c.account_id, cached.c.account_id), sa.func.coalesce(lines.c.day, cached.c.day),
+                  sa.func.coalesce(lines.c.closing, cached.c.closing), cached.c.account_id.is_not(None),
+                  cached.c.debit, cached.c.credit, lines.c.debit, lines.c.credit)
+        .select_from(lines.join(cached, same_day, full=True)).where(differ))
     problems = []
-    for key in sorted(lines.keys() | cached.keys()):
-        if lines.get(key, (0, 0)) != cached.get(key, (0, 0)) or key not in cached:
-            account_id, on, shut = key
-            problems.append(f"account {account_id} on {on}{' (closing)' if shut else ''}: day totals say debit/credit "
-                            f"{'/'.join(map(str, cached.get(key, ('none', 'none'))))}, lines say "
-                            f"{'/'.join(map(str, lines.get(key, (0, 0))))}")
+    for account_id, on, shut, has_row, debit, credit, line_debit, line_credit in sorted(rows, key=lambda row: row[:3]):
+        said = f"{debit}/{credit}" if has_row else "none/none"
+        problems.append(f"account {account_id} on {on}{' (closing)' if shut else ''}: day totals say debit/credit "
+                        f"{said}, lines say {int(line_debit or 0)}/{int(line_credit or 0)}")
     return problems
 
 
@@ -135,9 +143,10 @@ def check_loans() -> list[str]:
     return problems
 
 
-def check_statements(at: date = date.max - timedelta(days=1)) -> list[str]:
-    """Every account is in the chart; each koperasi's trial balance sums to zero and its
-    balance sheet balances (assets = liabilities + equity, the surplus included), at ``at``."""
+def check_statements() -> list[str]:
+    """Every account is in the chart; each koperasi's trial balance over its whole history sums to zero and
+    its balance sheet balances (assets = liabilities + equity, the surplus included)."""
+    at = date.max - timedelta(days=1)
     chart = {(purpose, code, kind) for purpose, code, kind, _label in CHART}
     kinds = {purpose: kind for purpose, _code, kind, _label in CHART}
     problems = [f"account {account_id} ({purpose}, {code}, {kind}) of koperasi {koperasi_id} is not in the chart"
@@ -145,14 +154,26 @@ def check_statements(at: date = date.max - timedelta(days=1)) -> list[str]:
                     sa.select(Account.id, Account.koperasi_id, Account.purpose, Account.code, Account.kind,
                               Account.parent_id))
                 if ((purpose, code, kind) not in chart if parent_id is None else kinds.get(purpose) != kind)]
-    with_lines = db.session.scalars(sa.select(Koperasi).where(
-        sa.select(Account.id).where(Account.koperasi_id == Koperasi.id).exists()).order_by(Koperasi.id))
-    for koperasi in with_lines:
-        trial = books.trial_balance(koperasi, date(1900, 1, 1), at)
+    # Every account's totals over the whole history, from its day rows (equal to its lines: check_account_days),
+    # for every koperasi in one query; then each koperasi's statements built by the statements' own code.
+    totals = {account_id: (int(debit), int(credit)) for account_id, debit, credit in db.session.execute(
+        sa.select(AccountDay.account_id, sa.func.sum(AccountDay.debit), sa.func.sum(AccountDay.credit))
+        .group_by(AccountDay.account_id))}
+    slugs = dict(db.session.execute(sa.select(Koperasi.id, Koperasi.slug)).all())
+    accounts = db.session.execute(sa.select(Account.koperasi_id, Account.id, Account.code, Account.purpose, Account.kind)
+                                  .order_by(Account.koperasi_id, Account.code, Account.id))
+    for koperasi_id, rows in itertools.groupby(accounts, key=lambda row: row[0]):
+        refs = [books.AccountRef(account_id, code, purpose, kind, code) for _k, account_id, code, purpose, kind in rows]
+        refs += books.not_created({ref.purpose for ref in refs})
+        sums = [(ref, [totals.get(ref.id, (0, 0))] * 2) for ref in refs]  # now and "before": the same whole history
+        trial = books.TrialBalance(date(1900, 1, 1), at, [books.TrialRow(ref, *now) for ref, (now, _then) in sums],
+                                   date(1900, 1, 1), at)
         if not trial.balanced:
-            problems.append(f"koperasi {koperasi.slug}: trial balance debits {trial.debit} != credits {trial.credit}")
-        sheet = books.neraca(koperasi, at)
+            problems.append(f"koperasi {slugs[koperasi_id]}: trial balance debits {trial.debit} != "
+                            f"credits {trial.credit}")
+        sheet = books.neraca(None, at, sums)
         if not sheet.balanced:
-            problems.append(f"koperasi {koperasi.slug}: balance sheet assets {sheet.assets.total} != "
+            problems.append(f"koperasi {slugs[koperasi_id]}: balance sheet assets {sheet.assets.total} != "
                             f"liabilities and equity {sheet.liabilities_and_equity}")
     return problems
+
