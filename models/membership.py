@@ -14,11 +14,12 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from itsdangerous import BadSignature, URLSafeSerializer
+from itsdangerous import BadSignature
 from lokal import parse_nik
 from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from models import signing
 from models.accounts import User
 from models.base import db, utcnow
 from models.errors import Checks, DomainError
@@ -274,8 +275,8 @@ def mark_resigned(membership: Membership) -> None:
 
 # ---------------------------------------------------------------- card verification
 
-def _serializer() -> URLSafeSerializer:
-    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="kopz-card")
+def _serializer():
+    return signing.serializer(current_app.config["SECRET_KEY"], "kopz-card")
 
 
 def card_token(membership: Membership) -> str:

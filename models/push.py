@@ -72,8 +72,18 @@ def _key(value, size: int, name: str) -> str:
     return value
 
 
+# The browser makers' push services (Chrome and Android, Firefox, Safari, Edge): the only hosts the server
+# will POST to, so a made-up "subscription" cannot point it at an address inside the network (SSRF).
+PUSH_SERVICES = ("fcm.googleapis.com", "push.services.mozilla.com", "push.apple.com", "notify.windows.com")
+
+
+def _push_service(host: str) -> bool:
+    return any(host == known or host.endswith("." + known) for known in PUSH_SERVICES)
+
+
 def check_endpoint(endpoint, allow_http: bool = False) -> str:
-    """The endpoint as stored, or a refusal: https to a named host (http too when ``allow_http``)."""
+    """The endpoint as stored, or a refusal: https to a known push service (any host, http too, when
+    ``allow_http``: the tests' own push service)."""
     if not isinstance(endpoint, str) or not 0 < len(endpoint) <= MAX_ENDPOINT:
         raise DomainError(_l("The browser sent no usable push address."), field="endpoint")
     parts = urlsplit(endpoint)
@@ -86,7 +96,7 @@ def check_endpoint(endpoint, allow_http: bool = False) -> str:
         literal = True
     except ValueError:
         literal = parts.hostname == "localhost" or parts.hostname.endswith(".localhost")
-    if literal or parts.username or parts.password:
+    if literal or parts.username or parts.password or not (allow_http or _push_service(parts.hostname.lower())):
         raise DomainError(_l("A push address must name a push service, not a bare address."), field="endpoint")
     return endpoint
 

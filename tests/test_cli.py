@@ -50,6 +50,14 @@ def test_demo_data_is_idempotent(app, db, demo):  # ``demo``: the command's firs
     assert books.exit_code == 0 and "Ledger OK" in books.output, books.output
 
 
+def test_demo_data_is_refused_in_production(app, db, monkeypatch):
+    """Its accounts share the password printed in the README: never in a production database."""
+    monkeypatch.setitem(app.config, "KOPZ_ENV", "production")
+    result = app.test_cli_runner().invoke(args=["demo-data"])
+    assert result.exit_code != 0 and "production" in result.output
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(User)) == 0
+
+
 def test_migrations_match_the_models(app, db):
     """The migrated schema (built in conftest with `flask db upgrade`) equals the models."""
     with db.engine.connect() as conn:

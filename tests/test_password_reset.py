@@ -210,3 +210,13 @@ def test_without_smtp_host_the_mail_goes_to_the_log(app, db, make_user, caplog, 
     with caplog.at_level("WARNING", logger="web.mail"):
         assert app.test_client().post("/password/forgot", data={"login": "dewi@contoh.id"}).status_code == 303
     assert "To: dewi@contoh.id" in caplog.text and re.search(r"\b\d{8}\b", caplog.text)
+
+
+def test_in_production_without_smtp_host_the_code_stays_out_of_the_log(app, db, make_user, caplog, monkeypatch):
+    monkeypatch.setitem(app.config, "SMTP_HOST", "")
+    monkeypatch.setitem(app.config, "KOPZ_ENV", "production")
+    make_user(email="dewi@contoh.id")
+    with caplog.at_level("WARNING", logger="web.mail"):
+        assert app.test_client().post("/password/forgot", data={"login": "dewi@contoh.id"}).status_code == 303
+    assert "not sent" in caplog.text and "dewi@contoh.id" in caplog.text
+    assert not re.search(r"\b\d{8}\b", caplog.text) and "/password/reset" not in caplog.text

@@ -78,6 +78,8 @@ GOOD = Browser().subscription("https://updates.push.services.mozilla.com/wpush/v
     ({**GOOD, "endpoint": "javascript:alert(1)"}, 422, "https://"),
     ({**GOOD, "endpoint": "https://10.0.0.5/x"}, 422, "layanan push"),
     ({**GOOD, "endpoint": "https://localhost:8443/x"}, 422, "layanan push"),
+    ({**GOOD, "endpoint": "https://intranet.koperasi.local/x"}, 422, "layanan push"),  # not a push service
+    ({**GOOD, "endpoint": "https://fcm.googleapis.com.evil.example/x"}, 422, "layanan push"),
     ({**GOOD, "endpoint": "https://fcm.example/" + "a" * 1000}, 422, "alamat push"),
     ({**GOOD, "keys": {"p256dh": "AAAA", "auth": GOOD["keys"]["auth"]}}, 422, "kunci push"),
     ({**GOOD, "keys": {"p256dh": GOOD["keys"]["p256dh"], "auth": "!!!"}}, 422, "kunci push"),

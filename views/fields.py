@@ -14,12 +14,12 @@ from flask import current_app, request
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from itsdangerous import BadSignature, URLSafeTimedSerializer
+from itsdangerous import BadSignature
 from werkzeug.datastructures import FileStorage, MultiDict
 from wtforms import FileField, HiddenField, IntegerField, SelectChoice, StringField
 from wtforms.validators import Length, ValidationError
 
-from models import images
+from models import images, signing
 from models.errors import DomainError
 
 # WTForms' own messages, for its built-in validators and fields. WTForms ships no
@@ -240,8 +240,8 @@ def _kept_folder() -> str:
     return current_app.config.get("KEPT_UPLOADS_DIR") or os.path.join(current_app.instance_path, "kept-uploads")
 
 
-def _signer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.secret_key, salt="kopz-kept-picture")
+def _signer():
+    return signing.serializer(current_app.secret_key, "kopz-kept-picture", timed=True)
 
 
 def take_pictures(files, kept: HiddenField, *, size: tuple[int, int], max_bytes: int, limit: int = 1) -> list[bytes]:
@@ -288,8 +288,8 @@ def _kept_pictures(kept, limit) -> list[bytes]:
     return pictures
 
 
-def _pdf_signer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.secret_key, salt="kopz-kept-pdf")
+def _pdf_signer():
+    return signing.serializer(current_app.secret_key, "kopz-kept-pdf", timed=True)
 
 
 def take_pdf(file, kept: HiddenField, read) -> bytes | None:

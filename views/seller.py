@@ -3,8 +3,6 @@ the stall (price in place, big − and + buttons), products with photos."""
 
 from __future__ import annotations
 
-import uuid
-
 import sqlalchemy as sa
 from flask import (
     Blueprint,
@@ -24,7 +22,7 @@ from models.koperasi import Staff
 from models.market import Product, Store
 from models.membership import Membership, MemberStatus, held_by
 from models.orders import new_orders_count
-from views.fields import page_of, parse_whole, query_int, take_pictures
+from views.fields import new_key, page_of, parse_whole, query_int, take_pictures
 from views.forms import failed, run
 from views.market import photo_url
 from views.seller_forms import PriceForm, ProductForm, StoreForm
@@ -39,10 +37,6 @@ PHOTO_MAX_BYTES = market.PHOTO_MAX_BYTES
 MAX_PHOTOS = 4
 LOW_STOCK = 3
 PER_PAGE = 20  # products a page: a phone's screenful or two, whatever the size of the catalogue
-
-
-def new_key() -> str:
-    return uuid.uuid4().hex
 
 
 def _own_product(product_id: int) -> Product:

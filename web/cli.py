@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 
 from models.accounts import create_admin
 from models.errors import DomainError
@@ -37,8 +37,13 @@ def create_admin_command(name: str, mobile: str, email: str, password: str) -> N
 
 @click.command("demo-data")
 def demo_data_command() -> None:
-    """Load demo data; running it again adds nothing."""
+    """Load demo data; running it again adds nothing. Refused in production: its accounts share a
+    published password."""
     from web.demo import load
+
+    if current_app.config["KOPZ_ENV"] == "production":
+        raise click.ClickException("demo-data is for development: its accounts' password is published in the "
+                                   "README. Not loaded into a production database.")
 
     db.session.info[WRITES] = True
     added = load()

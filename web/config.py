@@ -157,9 +157,9 @@ def load(env: str | None = None) -> dict:
     }
     if env == "production":
         key = os.environ.get("SECRET_KEY")
-        if not key or len(key) < 16:
+        if not key or len(key) < 32:  # 32 hex characters: 128 bits
             raise ConfigError(
-                "SECRET_KEY must be set (at least 16 characters) when KOPZ_ENV=production. "
+                "SECRET_KEY must be set (at least 32 characters) when KOPZ_ENV=production. "
                 "Generate one with: python -c 'import secrets; print(secrets.token_hex(32))'"
             )
         cfg.update(

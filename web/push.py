@@ -96,6 +96,7 @@ def deliver(notification_id: int) -> None:
     payload = _payload(note)
     vapid = Vapid.from_string(current_app.config["VAPID_PRIVATE_KEY"])
     with requests.Session() as session:
+        session.max_redirects = 0  # a push service answers, it does not send us elsewhere
         for sub in subscriptions:
             _send(sub, payload, vapid, session)
 

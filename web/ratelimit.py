@@ -16,10 +16,12 @@ Two counts, with different jobs:
 from __future__ import annotations
 
 from flask import Flask, Response, current_app, request
-from itsdangerous import BadSignature, URLSafeSerializer
+from itsdangerous import BadSignature
 from limits import parse
 from limits.storage import storage_from_string
 from limits.strategies import MovingWindowRateLimiter
+
+from models import signing
 
 DEVICE_COOKIE = "kopz_device"
 DEVICE_ACCOUNTS = 5  # accounts one phone remembers (a family sharing a phone)
@@ -63,8 +65,8 @@ class LoginThrottle:
 login_throttle = LoginThrottle()
 
 
-def _device_serializer() -> URLSafeSerializer:
-    return URLSafeSerializer(current_app.secret_key, salt="kopz-known-device")
+def _device_serializer():
+    return signing.serializer(current_app.secret_key, "kopz-known-device")
 
 
 def _device_accounts() -> list[int]:

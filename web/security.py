@@ -26,7 +26,7 @@ CSP_TEMPLATE = "; ".join(
         "manifest-src 'self'",
         "worker-src 'self'",
         "object-src 'none'",
-        "base-uri 'self'",
+        "base-uri 'none'",  # no <base> anywhere
         "form-action 'self'",
         "frame-ancestors 'none'",
     ]

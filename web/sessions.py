@@ -14,16 +14,32 @@
 from __future__ import annotations
 
 from flask import Flask, current_app, g, request, session
+from flask.sessions import SecureCookieSessionInterface
 from flask_login import current_user, login_user, logout_user
+from itsdangerous import URLSafeTimedSerializer
 
-from models import sessions
+from models import sessions, signing
 from models.accounts import User
 from web.extensions import db, login_manager
 
 LEGACY_REMEMBER_COOKIE = "remember_token"  # Flask-Login's default name, set until sessions were kept
 
 
+class CookieSession(SecureCookieSessionInterface):
+    """Flask's signed cookie session, signed with SHA-256 (``models.signing``); a cookie signed with
+    SHA-1 before still reads, so nobody is logged out by the change."""
+
+    def get_signing_serializer(self, app: Flask):
+        if not app.secret_key:
+            return None
+        return URLSafeTimedSerializer(app.secret_key, salt=self.salt, serializer=self.serializer,
+                                      signer_kwargs={"key_derivation": self.key_derivation, **signing.SIGNER},
+                                      fallback_signers=[{"key_derivation": self.key_derivation, **old}
+                                                        for old in signing.OLD_SIGNERS])
+
+
 def init_app(app: Flask) -> None:
+    app.session_interface = CookieSession()
     login_manager.user_loader(load_user)
     app.before_request(_load)
     app.after_request(_drop_legacy_remember_cookie)
