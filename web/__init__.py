@@ -11,7 +11,7 @@ from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from web import assets, config, database, errors, hostile, i18n, jobs, push, replica, security, sessions
+from web import assets, config, database, errors, hostile, i18n, jobs, push, replica, security, security_log, sessions
 from web.extensions import babel, compress, csrf, db, htmx, login_manager, migrate
 from web.public_pages import for_everyone
 from web.ratelimit import login_throttle
@@ -88,6 +88,7 @@ def configure_web(app: Flask) -> None:
     security.init_app(app)
     hostile.init_app(app)
     errors.init_app(app)
+    security_log.init_app(app)
     jobs.init_app(app)
     push.init_app(app)
     from web.access import can

@@ -15,7 +15,7 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
-from web import replica
+from web import replica, security_log
 from web.extensions import db, login_manager
 from web.render import FRAGMENT_HEADER, htmx_target
 
@@ -68,6 +68,7 @@ def _http_error(error: HTTPException):
 
 
 def _csrf_error(error: CSRFError):
+    security_log.event("csrf_refused", reason=error.description)
     return _page(400, *CSRF_MESSAGE)
 
 
