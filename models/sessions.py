@@ -29,6 +29,7 @@ from models.koperasi import Staff
 
 # Why a session ended (``ended_reason``).
 LOGOUT, PASSWORD, DISABLED = "logout", "password", "disabled"
+BY_ADMIN = "admin"  # a platform admin logged out every device (a lost phone), the account still open
 
 
 class UserSession(db.Model):

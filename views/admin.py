@@ -1,4 +1,4 @@
-"""Platform admin: verify or reject new koperasi; disable an account (its sessions end)."""
+"""Platform admin: verify or reject new koperasi; log out every device of an account, or disable it."""
 
 from __future__ import annotations
 
@@ -171,6 +171,18 @@ def account_disable(user_id):
         db.session.commit()
         flash(_("%(name)s's account is disabled; every device of theirs is logged out.", name=user.full_name),
               "success")
+    return see_other(url_for("admin.accounts_find", q=user.mobile))
+
+
+@bp.post("/accounts/<int:user_id>/log-out")
+@platform_admin_required
+def account_log_out(user_id):
+    """Log out every device of an account (a lost or stolen phone) without disabling it: the owner
+    logs in again with the password."""
+    user = db.get_or_404(User, user_id)
+    ended = sessions.end_all(user.id, sessions.BY_ADMIN)
+    db.session.commit()
+    flash(_("%(name)s is logged out on %(num)s devices.", name=user.full_name, num=ended), "success")
     return see_other(url_for("admin.accounts_find", q=user.mobile))
 
 
