@@ -21,6 +21,7 @@ import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from defusedxml import DefusedXmlException
 from flask_babel import lazy_gettext as _l
 from openpyxl import load_workbook
 
@@ -209,6 +210,8 @@ def _read_xlsx(data: bytes, raw: Raw) -> None:
                                          sheet=sheet.title), field="files")
                 continue
             _take_rows(sheet, sheet.title, _xlsx_rows(ws), raw)
+    except DefusedXmlException:  # XML entities in a sheet, found as its rows are read (openpyxl uses defusedxml)
+        raise DomainError(_l("This file is not a readable Excel workbook (.xlsx)."), field="files") from None
     finally:
         book.close()
 

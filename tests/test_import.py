@@ -555,3 +555,36 @@ def test_an_imported_member_registers_claims_and_after_the_confirmation_sees_wha
     assert "Dimasukkan lewat impor" in detail  # its purpose, in the koperasi's words (Indonesian), not the job's English
     principal = sum(int(x.replace(".", "")) for x in re.findall(r"Pokok Rp([\d.]+)", detail))
     assert principal == loan_rows[0]["owed_idr"]  # the schedule repays the principal still owed, as the file said
+
+
+def _with_entities(data: bytes, part: str, declare: bytes, old: bytes = b"", new: bytes = b"") -> bytes:
+    """The workbook with a DTD declaring XML entities in one of its parts (and a text using one)."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as book, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as changed:
+        for item in book.infolist():
+            content = book.read(item.filename)
+            if item.filename == part:  # the DTD before the root element, whether or not a declaration is there
+                head, mark, body = content.partition(b"?>") if content.startswith(b"<?xml") else (b"", b"", content)
+                content = head + mark + declare + (body.replace(old, new, 1) if old else body)
+            changed.writestr(item, content)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("part, declare, old, new", [
+    # a member's name comes from an entity
+    ("xl/worksheets/sheet1.xml", b'<!DOCTYPE worksheet [<!ENTITY nama "Budi">]>', b"<t>Anggota Nomor 1</t>",
+     b"<t>&nama;</t>"),
+    # billion laughs, declared in a sheet (read row by row, later)
+    ("xl/worksheets/sheet1.xml", b'<!DOCTYPE worksheet [<!ENTITY a "ha"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;">'
+                                 b'<!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;">]>', b"", b""),
+    # an external entity: a file of the server's
+    ("xl/worksheets/sheet1.xml", b'<!DOCTYPE worksheet [<!ENTITY rahasia SYSTEM "file:///etc/passwd">]>',
+     b"<t>Anggota Nomor 1</t>", b"<t>&rahasia;</t>"),
+], ids=["entity", "billion-laughs", "external-entity"])
+def test_a_workbook_with_xml_entities_is_refused(cutover, part, declare, old, new):
+    """XML entities have no place in a spreadsheet: the parser (defusedxml) refuses them, so no entity is
+    expanded, no server file read, and the upload gets the damaged-file answer (ASVS 1.5.1)."""
+    rows = members_and_loans(3, cutover)
+    data = _with_entities(xlsx(*rows), part, declare, old, new)
+    with pytest.raises(DomainError, match="not a readable Excel"):
+        sheets.read([("anggota.xlsx", data)])
