@@ -6,20 +6,13 @@ from __future__ import annotations
 from playwright.sync_api import expect
 
 from tests.browser.conftest import log_in
-from tests.browser.test_sessions_phone import NAME, NUMBER, _signed_in, _signed_out
+from tests.browser.test_sessions_phone import NAME, NUMBER, _signed_in, _signed_out, admin_and_member, find_account
 
 
 def test_the_platform_admin_logs_out_every_device_of_a_lost_phone(actor, make_user):
-    make_user(full_name=NAME, mobile=NUMBER)
-    admin = actor(user=make_user(full_name="Admin Platform", is_platform_admin=True))
-    lost = actor()
-    log_in(lost, NUMBER)
-    _signed_in(lost)
-
+    admin, lost = admin_and_member(actor, make_user)
     admin.goto("/admin/accounts")
-    admin.get_by_label("Nomor HP atau email").fill(NUMBER)
-    admin.get_by_role("button", name="Cari").tap()
-    found = admin.locator("#account-found")
+    found = find_account(admin)
     expect(found.get_by_text("Perangkat yang masuk: 1")).to_be_visible()
     found.get_by_role("button", name="Keluarkan semua perangkat").tap()
     expect(admin.get_by_role("status")).to_have_text(f"{NAME} dikeluarkan dari 1 perangkat.")

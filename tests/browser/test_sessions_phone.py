@@ -64,18 +64,28 @@ def test_logout_and_a_password_change_end_sessions_on_other_phones(actor, app, m
     _signed_in(first)
 
 
-def test_a_platform_admin_disables_an_account_and_its_phone_is_signed_out(actor, make_user):
+def admin_and_member(actor, make_user) -> tuple[Page, Page]:
+    """A platform admin's phone, and a member's phone signed in."""
     make_user(full_name=NAME, mobile=NUMBER)
     admin = actor(user=make_user(full_name="Admin Platform", is_platform_admin=True))
     member = actor()
     log_in(member, NUMBER)
     _signed_in(member)
+    return admin, member
 
-    admin.goto("/account")
-    admin.get_by_role("link", name="Akun pengguna").tap()
+
+def find_account(admin: Page):
+    """On the admin's accounts page: the member's account, found by number."""
     admin.get_by_label("Nomor HP atau email").fill(NUMBER)
     admin.get_by_role("button", name="Cari").tap()
-    found = admin.locator("#account-found")
+    return admin.locator("#account-found")
+
+
+def test_a_platform_admin_disables_an_account_and_its_phone_is_signed_out(actor, make_user):
+    admin, member = admin_and_member(actor, make_user)
+    admin.goto("/account")
+    admin.get_by_role("link", name="Akun pengguna").tap()
+    found = find_account(admin)
     expect(found.get_by_role("heading", name=NAME)).to_be_visible()
     expect(found.get_by_text("Perangkat yang masuk: 1")).to_be_visible()
     found.get_by_role("button", name="Nonaktifkan akun ini").tap()
