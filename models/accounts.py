@@ -120,6 +120,17 @@ def _derived(password: str, full_name: str | None, mobile: str | None) -> bool:
     return any(len(w) >= 3 and bare in (w, w[::-1]) for w in [*words, whole])
 
 
+# Words of this service a guesser tries first (ASVS 6.1.2): a password that is one of them (or one reversed)
+# with a few digits or signs around it is refused, like one built from the person's own name.
+CONTEXT_WORDS = ("kopz", "koperasi", "kooperasi", "simpanan", "pinjaman", "anggota", "pengurus", "pengawas",
+                 "teller", "tabungan", "sukarela", "wajib", "pokok")
+
+
+def _service_word(password: str) -> bool:
+    bare = re.sub(r"[\W\d_]+", "", password.casefold())
+    return any(bare in (word, word[::-1]) or bare in (word * 2, word + "ku") for word in CONTEXT_WORDS)
+
+
 def password_problem(password: str | None, full_name: str | None = None, mobile: str | None = None):
     """The first rule a new password breaks (a message to show), or None when it is fine."""
     normal = normalize_password(password or "")
@@ -131,6 +142,8 @@ def password_problem(password: str | None, full_name: str | None = None, mobile:
         return _l("This password is one of the most common ones: choose one that is harder to guess.")
     if _derived(normal, full_name, mobile):
         return _l("Do not build the password from your name or mobile number.")
+    if _service_word(normal):
+        return _l("Do not build the password from a word of Kopz or of the koperasi: it is the first guess.")
     return None
 
 

@@ -71,6 +71,18 @@ def test_passwords_built_from_the_name_or_number_are_refused(password):
     assert "nama" in problem or "name" in problem, password
 
 
+@pytest.mark.parametrize("password", ["koperasi2026", "Kopz-1234!", "simpanan123", "isarepok99", "#pinjaman#88",
+                                      "kopzkopz", "anggota_2026"])
+def test_passwords_built_from_the_services_own_words_are_refused(password):
+    problem = str(password_problem(password, NAME, MOBILE))
+    assert "Kopz" in problem and "koperasi" in problem, password
+
+
+@pytest.mark.parametrize("password", ["koperasi kebun kopi lereng", "simpan-pinjam-gula-aren", "tellerbudi1"])
+def test_a_service_word_inside_a_longer_password_is_fine(password):
+    assert password_problem(password, NAME, MOBILE) is None
+
+
 def test_nfkc_one_password_however_it_was_composed(app, db, make_user):
     composed = "kafé-gula-aren"
     decomposed = unicodedata.normalize("NFD", composed)
