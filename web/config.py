@@ -36,6 +36,9 @@ def media_dir() -> str:
     return os.environ.get("KOPZ_MEDIA_DIR") or str(INSTANCE / "media")
 
 
+HOST_SESSION_COOKIE = "__Host-session"  # production's session cookie (deploy/nginx.conf.template knows it)
+
+
 class ConfigError(RuntimeError):
     """The environment does not describe a server that may start."""
 
@@ -164,7 +167,12 @@ def load(env: str | None = None) -> dict:
             )
         cfg.update(
             SECRET_KEY=key,
+            # "__Host-": the browser keeps it only if it is Secure, for Path=/ and without a Domain, so no
+            # other site (a subdomain, a plain-http page) can set or shadow it. It carries the CSRF token too.
+            SESSION_COOKIE_NAME=HOST_SESSION_COOKIE,
             SESSION_COOKIE_SECURE=True,
+            SESSION_COOKIE_PATH="/",
+            SESSION_COOKIE_DOMAIN=None,
             PREFERRED_URL_SCHEME="https",
         )
     elif env == "development":
