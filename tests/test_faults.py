@@ -21,11 +21,9 @@ import itertools
 import os
 import re
 import secrets
-import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from collections import Counter
@@ -45,7 +43,7 @@ from models.market import Product
 from models.orders import Order, OrderEvent, OrderItem
 from models.savings import deposit
 from tests.conftest import PASSWORD, empty_tables, fund, require
-from tests.perf.serve import free_port, wait_for
+from tests.perf.serve import free_port, gunicorn_process, wait_for
 from web import create_app
 from web.config import ROOT
 from web.extensions import db
@@ -54,22 +52,17 @@ pytestmark = pytest.mark.postgres_only
 
 BUSY = {"id": "Sedang sibuk", "en": "Busy right now"}
 PRICE, STOCK = 10_000, 100_000
+SETTLE = 0.5  # seconds after the server is up again from which every request must be done
 
 
 @pytest.fixture(scope="module")
 def server():
     """The module's own PostgreSQL server (durable: an acknowledged commit must survive an immediate stop)."""
     require(postgres.available(), "the PostgreSQL server binaries (initdb, pg_ctl) are not installed")
-    folder = Path(tempfile.mkdtemp(prefix="kopz-faults-test-"))
-    postgres.own(folder)
-    primary = postgres.make_primary(folder / "data", free_port(), durable=True)
-    try:
+    with postgres.scratch("kopz-faults-test-") as folder:
+        primary = postgres.make_primary(folder / "data", free_port(), durable=True)
         primary.sql("CREATE DATABASE kopz")
         yield primary
-    finally:
-        with contextlib.suppress(subprocess.CalledProcessError):
-            primary.stop("immediate")
-        shutil.rmtree(folder, ignore_errors=True)
 
 
 @pytest.fixture(scope="module")
@@ -103,27 +96,15 @@ class Gunicorn:
 
 @pytest.fixture(scope="module")
 def gunicorn(own_app, server, tmp_path_factory):
-    """Production's server (gunicorn, two workers of eight threads) on the module's database, CSRF on."""
+    """Production's server (gunicorn, two workers of eight threads) on the module's database, CSRF on;
+    no Redis (background work inline), its own instance folder."""
     tmp = tmp_path_factory.mktemp("gunicorn")
-    env = {key: value for key, value in os.environ.items() if key not in ("REDIS_URL", "TEST_DATABASE_URL")}
-    env.update(KOPZ_ENV="development", SECRET_KEY="faults-test-secret-key-0123456789", DATABASE_URL=server.url("kopz"),
-               KOPZ_INSTANCE=str(tmp), KOPZ_MEDIA_DIR=str(tmp / "media"), PYTHONPATH=str(ROOT))
-    port = free_port()
-    log = (tmp / "gunicorn.log").open("wb")
-    process = subprocess.Popen([sys.executable, "-m", "gunicorn", "--workers", "2", "--threads", "8", "--worker-class",
-                                "gthread", "--bind", f"127.0.0.1:{port}", "--graceful-timeout", "5", "wsgi:app"],
-                               cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        wait_for(base + "/healthz", process=process)
-        yield Gunicorn(base, process)
-    finally:
-        process.terminate()
-        try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-        log.close()
+    env = {"KOPZ_ENV": "development", "SECRET_KEY": "faults-test-secret-key-0123456789", "REDIS_URL": "",
+           "DATABASE_URL": server.url("kopz"), "KOPZ_INSTANCE": str(tmp), "KOPZ_MEDIA_DIR": str(tmp / "media"),
+           "PYTHONPATH": str(ROOT)}
+    options = ("--workers", "2", "--threads", "8", "--worker-class", "gthread", "--graceful-timeout", "5")
+    with gunicorn_process(sys.executable, "wsgi:app", ROOT, env, "/healthz", tmp / "gunicorn.log", options) as served:
+        yield Gunicorn(*served)
 
 
 @pytest.fixture
@@ -161,6 +142,16 @@ class Tally:
     spans: list[tuple[float, float, str]] = field(default_factory=list)
     retries: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def wait_for_done(self, after: float, count: int, seconds: float = 90) -> None:
+        """Until ``count`` requests sent after ``after`` are done (however slow the machine is)."""
+        deadline = time.monotonic() + seconds
+        while True:
+            with self.lock:
+                if sum(1 for start, _end, kind in self.spans if start > after and kind == "done") >= count:
+                    return
+            assert time.monotonic() < deadline, f"fewer than {count} requests done in {seconds} s: {self.answers}"
+            time.sleep(0.05)
 
     def note(self, start: float, kind: str, detail: str = "") -> None:
         with self.lock:
@@ -311,14 +302,15 @@ def test_a_postgresql_restart_under_load_loses_nothing_and_shows_only_the_busy_p
         thread.start()
     restarts = []
     try:
+        tally.wait_for_done(after=time.monotonic(), count=10)  # the load is running
         for mode in ("fast", "immediate"):
-            time.sleep(3)
             down = time.monotonic()
             server.stop(mode)
             time.sleep(1)  # down for a second: new connections are refused meanwhile
             server.start()
-            restarts.append((mode, down, time.monotonic()))
-        time.sleep(3)  # the app is back by itself: requests after the restart are done again
+            up = time.monotonic()
+            restarts.append((mode, down, up))
+            tally.wait_for_done(after=up + SETTLE, count=10)  # the app is back by itself, nothing restarted it
     finally:
         stop.set()
         for thread in threads:
@@ -333,7 +325,7 @@ def test_a_postgresql_restart_under_load_loses_nothing_and_shows_only_the_busy_p
         print(f"restart -m {mode}: {sum(during.values())} requests in flight or sent while down: {dict(during)}; "
               f"the first done {back:.2f} s after the server was up again")
         assert during["busy"] > 0  # the restart was felt, and answered with the busy page
-        after = Counter(kind for start, end, kind in tally.spans if up + 2 < start and end < next_down)
+        after = Counter(kind for start, end, kind in tally.spans if up + SETTLE < start and end < next_down)
         assert after["done"] > 0 and set(after) == {"done"}, after  # reconnected by itself
     print(f"answers {dict(tally.answers)}, retries {tally.retries}, "
           f"{len(deposit_keys)} deposits and {len(checkout_keys)} checkouts")
