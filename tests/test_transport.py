@@ -78,7 +78,7 @@ def test_hsts_on_pages_and_static_files_over_https_only(production, base):
     answers = [client.get("/")] + [client.get(url) for url in static_urls(client)]
     assert [a.status_code for a in answers] == [200] * len(answers)
     sent = {a.headers.get("Strict-Transport-Security") for a in answers}
-    assert sent == ({"max-age=31536000"} if base == HTTPS else {None})
+    assert sent == ({"max-age=31536000; includeSubDomains"} if base == HTTPS else {None})  # a year, every subdomain
 
 
 def test_production_session_cookie_is_host_prefixed_and_works(production, user):
