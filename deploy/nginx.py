@@ -13,7 +13,8 @@ import argparse
 import re
 from pathlib import Path
 
-from web.config import HOST_SESSION_COOKIE, INSTANCE, ROOT
+from web.config import COOKIE_PREFIX, HOST_SESSION_COOKIE, INSTANCE, ROOT
+from web.i18n import LANG_COOKIE
 from web.replica import FRESH_COOKIE
 from web.security import HSTS, every_answer
 from web.sessions import LEGACY_REMEMBER_COOKIE
@@ -21,7 +22,7 @@ from web.sessions import LEGACY_REMEMBER_COOKIE
 TEMPLATE = Path(__file__).with_name("nginx.conf.template")
 # A request with any of these goes past the page cache: a session (production's name, and the plain one
 # of development and the tests), the old remember-me cookie, and "this client just wrote" (web/replica.py).
-PRIVATE_COOKIES = (HOST_SESSION_COOKIE, "session", LEGACY_REMEMBER_COOKIE, FRESH_COOKIE)
+PRIVATE_COOKIES = (HOST_SESSION_COOKIE, "session", LEGACY_REMEMBER_COOKIE, COOKIE_PREFIX + FRESH_COOKIE, FRESH_COOKIE)
 
 
 def file_headers(indent: str) -> str:
@@ -45,6 +46,7 @@ def render(upstreams: list[str], listen: str, run_dir: Path, static_build: Path,
         "media": str(media),
         "user": f"user {user};" if user else "",
         "private_cookies": "|".join(PRIVATE_COOKIES),
+        "lang_cookie": f"(?:{COOKIE_PREFIX})?{LANG_COOKIE}",
         "hsts": HSTS,
     }
     text = re.sub(r"^( *)\{\{file_headers\}\}$", lambda found: file_headers(found.group(1)), TEMPLATE.read_text(),

@@ -100,9 +100,20 @@ def test_the_page_cache_keeps_only_what_the_app_calls_public_and_never_for_a_ses
     for name in ("session", HOST_SESSION_COOKIE):  # development's session cookie, and production's
         with_session = requests.get(base + "/koperasi", cookies={"lang": "id", name: "anything"}, timeout=10)
         assert with_session.headers["X-Cache"] == "BYPASS", name
-    after_a_write = requests.get(base + "/koperasi", cookies={"kopz_primary": "1"}, timeout=10)
-    assert after_a_write.headers["X-Cache"] == "BYPASS"
+    for name in ("kopz_primary", "__Host-kopz_primary"):
+        after_a_write = requests.get(base + "/koperasi", cookies={name: "1"}, timeout=10)
+        assert after_a_write.headers["X-Cache"] == "BYPASS", name
 
+
+def test_the_page_cache_keeps_one_copy_per_chosen_language(proxy):
+    """The language cookie is part of the key: under development's name, and production's ("__Host-lang")."""
+    base, _media = proxy
+    for lang, words in (("en", "Find a koperasi"), ("id", "Cari koperasi")) * 2:  # the second time from the cache
+        page = requests.get(base + "/koperasi", cookies={"lang": lang}, headers={"Accept-Language": "id"}, timeout=10)
+        assert words in page.text, (lang, page.headers.get("X-Cache"))
+    seen = [requests.get(base + "/koperasi", cookies={"__Host-lang": lang}, headers={"Accept-Language": "en-GB"},
+                         timeout=10).headers["X-Cache"] for lang in ("en", "id", "en")]
+    assert seen == ["MISS", "MISS", "HIT"]  # "id" is not answered with the copy kept for "en"
 
 def test_files_nginx_serves_itself_carry_the_pages_security_headers(proxy):
     """Static files and public media come from disk, not through the app: the same headers as WhiteNoise's

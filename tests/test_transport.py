@@ -91,8 +91,20 @@ def test_production_session_cookie_is_host_prefixed_and_works(production, user):
     attributes = {part.strip().split("=")[0].lower() for part in cookie.split(";")[1:]}
     assert {"secure", "httponly", "path"} <= attributes and "domain" not in attributes
     assert "; Path=/;" in cookie + ";" and "SameSite=Lax" in cookie
-    assert not any(c.startswith("session=") for c in response.headers.getlist("Set-Cookie"))
+    assert all(c.startswith("__Host-") for c in response.headers.getlist("Set-Cookie"))  # the device cookie too
     account = client.get("/account")
     assert account.status_code == 200 and user.full_name in account.text  # the browser's cookie opens the account
     fresh = re.search(r'<meta name="csrf-token" content="([^"]+)"', account.text).group(1)
     assert fresh != token  # a new CSRF token at login, inside the __Host- cookie
+
+
+def test_production_reads_and_writes_the_language_in_a_host_prefixed_cookie(production):
+    client = Browser(production, HTTPS)
+    response = client.post("/language", data={"lang": "en", "next": "/koperasi"}, headers={"Sec-Fetch-Site": "same-origin"})
+    assert response.status_code == 303
+    (cookie,) = response.headers.getlist("Set-Cookie")
+    assert cookie.startswith("__Host-lang=en;") and "Secure" in cookie and "Path=/" in cookie and "Domain" not in cookie
+    assert 'lang="en"' in client.get("/koperasi").text
+    unprefixed = Browser(production, HTTPS)
+    unprefixed.client.set_cookie("lang", "en", domain="kopz.example")  # as a plain-http page or a subdomain could set
+    assert 'lang="id"' in unprefixed.get("/koperasi", headers={"Accept-Language": "id"}).text

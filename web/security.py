@@ -90,6 +90,11 @@ PERMISSIONS_POLICY = "geolocation=(self), camera=(self), microphone=(), payment=
 HSTS = "max-age=31536000; includeSubDomains"
 
 
+def cookie(name: str) -> str:
+    """A cookie's name as the app sets and reads it: "__Host-" prefixed in production (web/config.py)."""
+    return current_app.config["COOKIE_PREFIX"] + name
+
+
 def every_answer(tiles_url: str = "") -> dict[str, str]:
     """The headers every answer carries, pages and static files alike: WhiteNoise's files (web/assets.py)
     and nginx's (deploy/nginx.py) get the same as the app's pages."""
