@@ -100,6 +100,15 @@ def scratch(prefix: str) -> Iterator[Path]:
         shutil.rmtree(folder, ignore_errors=True)
 
 
+@contextmanager
+def scratch_primary(prefix: str, port: int, *, durable: bool = True) -> Iterator[tuple[Path, Server]]:
+    """A new primary with an empty database "kopz", in a ``scratch`` folder (yielded too, for a replica)."""
+    with scratch(prefix) as folder:
+        primary = make_primary(folder / "primary", port, durable=durable)
+        primary.sql("CREATE DATABASE kopz")
+        yield folder, primary
+
+
 def make_primary(data: Path, port: int, *, durable: bool = True) -> Server:
     """initdb a new primary that streams to replicas (trust on loopback: it listens nowhere else).
     ``durable=False`` (tests) skips fsync: a crashed test cluster is thrown away anyway."""

@@ -59,9 +59,7 @@ SETTLE = 0.5  # seconds after the server is up again from which every request mu
 def server():
     """The module's own PostgreSQL server (durable: an acknowledged commit must survive an immediate stop)."""
     require(postgres.available(), "the PostgreSQL server binaries (initdb, pg_ctl) are not installed")
-    with postgres.scratch("kopz-faults-test-") as folder:
-        primary = postgres.make_primary(folder / "data", free_port(), durable=True)
-        primary.sql("CREATE DATABASE kopz")
+    with postgres.scratch_primary("kopz-faults-test-", free_port(), durable=True) as (_folder, primary):
         yield primary
 
 

@@ -33,9 +33,7 @@ def _free_port() -> int:
 def servers():
     """A primary and its streaming replica, for this module only."""
     require(postgres.available(), "the PostgreSQL server binaries (initdb, pg_ctl, pg_basebackup) are not installed")
-    with postgres.scratch("kopz-replica-test-") as folder:
-        primary = postgres.make_primary(folder / "primary", _free_port(), durable=False)
-        primary.sql("CREATE DATABASE kopz")
+    with postgres.scratch_primary("kopz-replica-test-", _free_port(), durable=False) as (folder, primary):
         yield primary, postgres.make_replica(primary, folder / "replica", _free_port())
 
 
