@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 export FLASK_APP := wsgi
 
-.PHONY: run test lint install install-test translations db lock bench
+.PHONY: run test lint install install-test translations db lock bench audit
 
 # Installs come from the lock files: exact versions with their hashes, the same on
 # every machine. `make lock` refreshes them after a change to pyproject.toml.
@@ -52,6 +52,10 @@ test: install-test translations lint
 
 lint: install-test
 	$(VENV)/bin/ruff check .
+
+## Known vulnerabilities in the locked versions (pip-audit, PyPI's advisory data); accepted ones in .ci/audit-ignore.
+audit: install-test
+	$(PY) .ci/audit.py
 
 ## The benchmark at Indonesia's scale (tests/perf/README.md): not part of `make test`. The load tool (locust)
 ## lives in its own virtualenv from requirements-perf.lock. BENCH_ARGS, e.g. "--db postgresql+psycopg://…/bench_small

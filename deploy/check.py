@@ -29,6 +29,9 @@ from datetime import timedelta
 
 import requests
 
+from web.config import COOKIE_PREFIX
+from web.replica import FRESH_COOKIE
+
 CSRF = re.compile(r'name="csrf-token" content="([^"]+)"')
 KEY = re.compile(r'name="key"[^>]*value="([^"]+)"')
 STORE = re.compile(r'name="payment-(\d+)"')
@@ -67,7 +70,7 @@ class Browser:
 
     def forget_write(self) -> None:
         """Drop the "just wrote" cookie, as after its few seconds: public pages read from the replica again."""
-        self.http.cookies.clear(domain="127.0.0.1", path="/", name="kopz_primary")
+        self.http.cookies.clear(domain="127.0.0.1", path="/", name=COOKIE_PREFIX + FRESH_COOKIE)
 
 
 @dataclass

@@ -10,11 +10,28 @@ The loopback cluster (``python -m deploy.cluster up``) writes its own with the s
 from __future__ import annotations
 
 import argparse
+import re
 from pathlib import Path
 
-from web.config import INSTANCE, ROOT
+from web.config import COOKIE_PREFIX, HOST_SESSION_COOKIE, INSTANCE, ROOT
+from web.i18n import LANG_COOKIE
+from web.replica import FRESH_COOKIE
+from web.security import HSTS, every_answer
+from web.sessions import LEGACY_REMEMBER_COOKIE
 
 TEMPLATE = Path(__file__).with_name("nginx.conf.template")
+# A request with any of these goes past the page cache: a session (production's name, and the plain one
+# of development and the tests), the old remember-me cookie, and "this client just wrote" (web/replica.py).
+PRIVATE_COOKIES = (HOST_SESSION_COOKIE, "session", LEGACY_REMEMBER_COOKIE, COOKIE_PREFIX + FRESH_COOKIE, FRESH_COOKIE)
+
+
+def file_headers(indent: str) -> str:
+    """nginx's add_header lines for the files it serves itself: the headers the app's pages and WhiteNoise's
+    files carry (web/security.py), and HSTS over https. Written in each location that has its own add_header,
+    since nginx then inherits none from the server."""
+    lines = [f'add_header {name} "{value}" always;' for name, value in every_answer().items()]
+    lines.append("add_header Strict-Transport-Security $kopz_hsts always;")
+    return "\n".join(indent + line for line in lines)
 
 
 def render(upstreams: list[str], listen: str, run_dir: Path, static_build: Path, media: Path,
@@ -28,8 +45,12 @@ def render(upstreams: list[str], listen: str, run_dir: Path, static_build: Path,
         "static": str(static),
         "media": str(media),
         "user": f"user {user};" if user else "",
+        "private_cookies": "|".join(PRIVATE_COOKIES),
+        "lang_cookie": f"(?:{COOKIE_PREFIX})?{LANG_COOKIE}",
+        "hsts": HSTS,
     }
-    text = TEMPLATE.read_text()
+    text = re.sub(r"^( *)\{\{file_headers\}\}$", lambda found: file_headers(found.group(1)), TEMPLATE.read_text(),
+                  flags=re.MULTILINE)
     for name, value in values.items():
         text = text.replace("{{" + name + "}}", value)
     return text

@@ -12,7 +12,10 @@ import os
 import pwd
 import shutil
 import subprocess
+import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -80,6 +83,30 @@ class Server:
         """Run one statement with psql; its rows, unaligned."""
         return _run(bin_dir() / "psql", "-h", "127.0.0.1", "-p", self.port, "-U", "postgres", "-d", database,
                     "-AtXq", "-c", query, capture=True).strip()
+
+
+@contextmanager
+def scratch(prefix: str) -> Iterator[Path]:
+    """A temporary folder for servers (owned by their user); at the end every server made in it is
+    stopped (immediate: nothing in it is kept) and the folder removed."""
+    folder = Path(tempfile.mkdtemp(prefix=prefix))
+    own(folder)
+    try:
+        yield folder
+    finally:
+        for version in folder.glob("*/PG_VERSION"):
+            with suppress(subprocess.CalledProcessError):  # the others must still stop
+                Server(version.parent, 0).stop("immediate")
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+@contextmanager
+def scratch_primary(prefix: str, port: int, *, durable: bool = True) -> Iterator[tuple[Path, Server]]:
+    """A new primary with an empty database "kopz", in a ``scratch`` folder (yielded too, for a replica)."""
+    with scratch(prefix) as folder:
+        primary = make_primary(folder / "primary", port, durable=durable)
+        primary.sql("CREATE DATABASE kopz")
+        yield folder, primary
 
 
 def make_primary(data: Path, port: int, *, durable: bool = True) -> Server:

@@ -346,7 +346,9 @@ def test_a_photo_chosen_with_a_mistake_elsewhere_is_kept(app, strict, make_user,
 
 
 @pytest.mark.parametrize("upload", [(io.BytesIO(b"%PDF-1.4 not a photo"), "ktp.jpg"), (io.BytesIO(b""), "ktp.png"),
-                                    (io.BytesIO(b"\x89PNG\r\n\x1a\n" + b"\0" * 40), "ktp.png")])
+                                    (io.BytesIO(b"\x89PNG\r\n\x1a\n" + b"\0" * 40), "ktp.png"),
+                                    (io.BytesIO(b'<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"/>'), "ktp.svg"),
+                                    (io.BytesIO(b"<!doctype html><script>alert(1)</script>"), "ktp.jpg")])
 def test_a_hostile_ktp_upload_is_refused_never_a_500(app, strict, make_user, db, upload):
     client = english(login(app.test_client(), make_user()))
     response = client.post(f"/k/{strict.slug}/join", content_type="multipart/form-data",

@@ -17,7 +17,8 @@ import requests
 
 from deploy import nginx
 from tests.conftest import require
-from web.config import ROOT
+from web.config import HOST_SESSION_COOKIE, ROOT
+from web.security import every_answer
 
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 
@@ -96,7 +97,37 @@ def test_the_page_cache_keeps_only_what_the_app_calls_public_and_never_for_a_ses
     second = requests.get(base + "/koperasi", timeout=10)
     shared = "public" in first.headers["Cache-Control"] and "Set-Cookie" not in first.headers
     assert (second.headers["X-Cache"] == "HIT") == shared  # the app's Cache-Control decides, nothing else
-    with_session = requests.get(base + "/koperasi", cookies={"session": "anything"}, timeout=10)
-    assert with_session.headers["X-Cache"] == "BYPASS"
-    after_a_write = requests.get(base + "/koperasi", cookies={"kopz_primary": "1"}, timeout=10)
-    assert after_a_write.headers["X-Cache"] == "BYPASS"
+    for name in ("session", HOST_SESSION_COOKIE):  # development's session cookie, and production's
+        with_session = requests.get(base + "/koperasi", cookies={"lang": "id", name: "anything"}, timeout=10)
+        assert with_session.headers["X-Cache"] == "BYPASS", name
+    for name in ("kopz_primary", "__Host-kopz_primary"):
+        after_a_write = requests.get(base + "/koperasi", cookies={name: "1"}, timeout=10)
+        assert after_a_write.headers["X-Cache"] == "BYPASS", name
+
+
+def test_the_page_cache_keeps_one_copy_per_chosen_language(proxy):
+    """The language cookie is part of the key: under development's name, and production's ("__Host-lang")."""
+    base, _media = proxy
+    for lang, words in (("en", "Find a koperasi"), ("id", "Cari koperasi")) * 2:  # the second time from the cache
+        page = requests.get(base + "/koperasi", cookies={"lang": lang}, headers={"Accept-Language": "id"}, timeout=10)
+        assert words in page.text, (lang, page.headers.get("X-Cache"))
+    seen = [requests.get(base + "/koperasi", cookies={"__Host-lang": lang}, headers={"Accept-Language": "en-GB"},
+                         timeout=10).headers["X-Cache"] for lang in ("en", "id", "en")]
+    assert seen == ["MISS", "MISS", "HIT"]  # "id" is not answered with the copy kept for "en"
+
+def test_files_nginx_serves_itself_carry_the_pages_security_headers(proxy):
+    """Static files and public media come from disk, not through the app: the same headers as WhiteNoise's
+    (web/security.py: CSP, nosniff, frame and referrer rules, Permissions-Policy); no HSTS over plain http."""
+    base, media = proxy
+    name = "cd" * 32
+    (media / "public" / "p" / f"{name}.webp").write_bytes(b"RIFF-picture")
+    page = requests.get(base + "/", timeout=10)
+    stylesheet = re.search(r'href="(/static/[^"]+\.[0-9a-f]{12}\.css)"', page.text).group(1)
+    for url in (stylesheet, "/static/css/kopz.css", f"/media/p/{name}.webp"):
+        response = requests.get(base + url, timeout=10)
+        assert response.status_code == 200, url
+        assert {header: response.headers.get(header) for header in every_answer()} == every_answer(), url
+        assert "Strict-Transport-Security" not in response.headers
+    assert "Strict-Transport-Security" not in page.headers
+    missing = requests.get(f"{base}/media/p/{'ef' * 32}.webp", timeout=10)
+    assert missing.status_code == 404 and missing.headers["X-Content-Type-Options"] == "nosniff"

@@ -147,6 +147,22 @@ def test_a_refused_upload_writes_no_public_file(app, store, seller, db):
     assert stored(app) == before
 
 
+@pytest.mark.parametrize(("data", "name"), [
+    (b'<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"/>', "foto.svg"),
+    (b'<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>', "foto.png"),
+    (b"<!doctype html><script>alert(document.cookie)</script>", "foto.jpg"),
+    (b"GIF89a/*<html>*/=1;alert(1)//", "foto.webp"),  # a picture's magic bytes, then a script
+])
+def test_a_page_or_script_named_as_a_picture_is_refused_and_never_served(app, store, seller, db, data, name):
+    """Only pictures Pillow decodes are kept, re-encoded as WebP: no upload is ever served as a page or script."""
+    before = stored(app)
+    response = seller.post(f"/seller/products/new?store={store.id}", content_type="multipart/form-data",
+                           data={**product_form(), "photos": (io.BytesIO(data), name)})
+    assert response.status_code == 422 and "bukan gambar" in response.text
+    assert stored(app) == before
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(ProductPhoto)) == 0
+
+
 def test_nothing_but_a_stored_picture_is_answered_under_media(app, db):
     """No folder listing; no other kind of file even if one were put there; no private file."""
     files = public_store()

@@ -151,7 +151,9 @@ def test_a_real_pdf_is_kept_and_served_to_members_only(rat, app, db, make_user, 
     response = member.get(url)
     assert response.status_code == 200 and response.data == PDF
     assert response.headers["Content-Type"] == "application/pdf"
-    assert 'filename=Laporan-Pengawas-2025.pdf' in response.headers["Content-Disposition"]
+    assert response.headers["Content-Disposition"] == "attachment; filename=Laporan-Pengawas-2025.pdf"
+    assert response.headers["X-Content-Type-Options"] == "nosniff"  # never run as a page in our origin
+    assert response.headers["Content-Security-Policy"] == "default-src 'none'; sandbox"
     pengawas = login(app.test_client(), make_staff(k, "pengawas"))
     assert pengawas.get(url).status_code == 200
     stranger = login(app.test_client(), make_user(full_name="Orang Lain"))

@@ -6,12 +6,7 @@ was read there) while the primary already has the new: that is how each test tel
 
 from __future__ import annotations
 
-import contextlib
-import shutil
 import socket
-import subprocess
-import tempfile
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -38,17 +33,8 @@ def _free_port() -> int:
 def servers():
     """A primary and its streaming replica, for this module only."""
     require(postgres.available(), "the PostgreSQL server binaries (initdb, pg_ctl, pg_basebackup) are not installed")
-    folder = Path(tempfile.mkdtemp(prefix="kopz-replica-test-"))
-    postgres.own(folder)
-    primary = postgres.make_primary(folder / "primary", _free_port(), durable=False)
-    try:
-        primary.sql("CREATE DATABASE kopz")
+    with postgres.scratch_primary("kopz-replica-test-", _free_port(), durable=False) as (folder, primary):
         yield primary, postgres.make_replica(primary, folder / "replica", _free_port())
-    finally:
-        for server in (postgres.Server(folder / "replica", 0), primary):
-            with contextlib.suppress(subprocess.CalledProcessError):  # the other one must still stop
-                server.stop("immediate")
-        shutil.rmtree(folder, ignore_errors=True)
 
 
 @pytest.fixture(scope="module")

@@ -64,7 +64,7 @@ def test_security_headers(client):
     h = client.get("/").headers
     csp = h["Content-Security-Policy"]
     assert "script-src 'self'" in csp and "'unsafe-inline'" not in csp
-    assert "frame-ancestors 'none'" in csp and "object-src 'none'" in csp
+    assert "frame-ancestors 'none'" in csp and "object-src 'none'" in csp and "base-uri 'none'" in csp
     assert h["X-Content-Type-Options"] == "nosniff"
     assert h["Referrer-Policy"] == "same-origin"
 

@@ -21,7 +21,7 @@ from web.i18n import LANG_COOKIE
 from web.mail import send_mail
 from web.ratelimit import known_device, login_throttle, remember_device, spend
 from web.render import render, safe_next, see_other
-from web.security import cross_site
+from web.security import cookie, cross_site
 from web.sessions import log_in, log_out
 
 bp = Blueprint("accounts", __name__)
@@ -332,6 +332,6 @@ def language():
         accounts.set_locale(current_user, lang)
         db.session.commit()
     response = make_response(redirect(safe_next(request.form.get("next")), 303))
-    response.set_cookie(LANG_COOKIE, lang, max_age=365 * 24 * 3600, samesite="Lax",
+    response.set_cookie(cookie(LANG_COOKIE), lang, max_age=365 * 24 * 3600, samesite="Lax",
                         httponly=True, secure=request.is_secure)
     return response

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, redirect, send_file
+from flask import Blueprint, abort, redirect
 from flask_babel import gettext as _
 
 from models import attendance, meeting_documents, shu
@@ -18,6 +18,7 @@ from views.meeting_forms import ButtonForm
 from views.meetings import media_folder
 from web.access import insider, my_membership
 from web.extensions import db
+from web.media import private_file
 from web.render import render
 
 bp = Blueprint("rat", __name__, url_prefix="/k/<slug>/rat")
@@ -94,10 +95,7 @@ def document(slug, meeting_id, document_id):
     path = row and row.meeting_id == meeting.id and meeting_documents.path_of(row, media_folder())
     if not path:
         abort(404)
-    response = send_file(path, mimetype="application/pdf", download_name=row.filename, as_attachment=False,
-                         max_age=0)
-    response.headers["Cache-Control"] = "private, max-age=3600"
-    return response
+    return private_file(path, "application/pdf", row.filename)
 
 
 @bp.get("/<int:meeting_id>/report")

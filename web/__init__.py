@@ -32,13 +32,14 @@ def create_app(overrides: dict | None = None, env: str | None = None) -> Flask:
     app.config.from_mapping(overrides or {})
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(ROOT / "translations")
     hostile.install_converters(app)
-    if proxies := app.config["TRUSTED_PROXIES"]:
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies, x_port=proxies)
     configure_database(app)
     configure_auth(app)
     configure_i18n(app)
     configure_web(app)
     configure_blueprints(app)
+    if proxies := app.config["TRUSTED_PROXIES"]:
+        # Outermost, so WhiteNoise's static files see https too (HSTS), not only the pages.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies, x_port=proxies)
     return app
 
 

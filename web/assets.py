@@ -1,4 +1,4 @@
-"""Static files: content-hashed names, gzip copies, served by WhiteNoise.
+"""Static files: content-hashed names, gzip copies, served by WhiteNoise with the pages' security headers.
 
 At start-up every file under ``static/`` gets a copy named ``name.<hash>.ext`` (and
 ``.br`` and ``.gz`` beside it: WhiteNoise sends brotli to browsers that take it, ~10 % fewer
@@ -19,6 +19,7 @@ from pathlib import Path
 from flask import Flask
 
 from web.media import MediaWhiteNoise
+from web.security import every_answer
 
 try:  # brought by flask-compress (its brotli dependency); without it, gzip copies only
     import brotli
@@ -74,7 +75,14 @@ def init_app(app: Flask, static_dir: Path) -> None:
         return bool(HASHED.search(url))
 
     # Also the public media files (product photos), looked up on demand (web/media.py).
-    wn = MediaWhiteNoise(app.wsgi_app, app.config["MEDIA_DIR"], max_age=3600, immutable_file_test=immutable)
+    headers = every_answer(app.config.get("MAP_TILES_URL", ""))
+
+    def same_as_pages(file_headers, path: str, url: str) -> None:  # HSTS per request: MediaWhiteNoise.serve
+        for name, value in headers.items():
+            file_headers.setdefault(name, value)
+
+    wn = MediaWhiteNoise(app.wsgi_app, app.config["MEDIA_DIR"], max_age=3600, immutable_file_test=immutable,
+                         add_headers_function=same_as_pages)
     wn.add_files(str(build_dir), prefix=STATIC_URL)
     wn.add_files(str(static_dir), prefix=STATIC_URL)
     app.wsgi_app = wn  # type: ignore[method-assign]

@@ -36,6 +36,13 @@ def media_dir() -> str:
     return os.environ.get("KOPZ_MEDIA_DIR") or str(INSTANCE / "media")
 
 
+# Production's cookie names start with "__Host-": the browser keeps such a cookie only if it is Secure, for
+# Path=/ and without a Domain, so no other site (a subdomain, a plain-http page) can set or shadow it
+# (web/security.cookie; deploy/nginx.py knows the names).
+COOKIE_PREFIX = "__Host-"
+HOST_SESSION_COOKIE = COOKIE_PREFIX + "session"
+
+
 class ConfigError(RuntimeError):
     """The environment does not describe a server that may start."""
 
@@ -106,6 +113,7 @@ def load(env: str | None = None) -> dict:
         "BABEL_DEFAULT_LOCALE": "id",
         "BABEL_DEFAULT_TIMEZONE": "Asia/Jakarta",
         "LANGUAGES": ("id", "en"),
+        "COOKIE_PREFIX": "",  # production: "__Host-" (below)
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         # Sign-in sessions (models/sessions.py): idle timeout and absolute lifetime, short for anyone
@@ -164,7 +172,12 @@ def load(env: str | None = None) -> dict:
             )
         cfg.update(
             SECRET_KEY=key,
+            # Every cookie "__Host-" (COOKIE_PREFIX); the session's carries the CSRF token too.
+            COOKIE_PREFIX=COOKIE_PREFIX,
+            SESSION_COOKIE_NAME=HOST_SESSION_COOKIE,
             SESSION_COOKIE_SECURE=True,
+            SESSION_COOKIE_PATH="/",
+            SESSION_COOKIE_DOMAIN=None,
             PREFERRED_URL_SCHEME="https",
         )
     elif env == "development":

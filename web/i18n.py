@@ -14,6 +14,7 @@ from num2words import num2words
 
 from models.money import idr  # noqa: F401  (templates and views format Rupiah with it)
 from models.zones import Zone, zone_of
+from web.security import cookie
 
 LANG_COOKIE = "lang"
 
@@ -25,9 +26,9 @@ def select_locale() -> str:
         return current_app.config["BABEL_DEFAULT_LOCALE"]
     if current_user.is_authenticated and current_user.locale in languages:
         return current_user.locale
-    cookie = request.cookies.get(LANG_COOKIE)
-    if cookie in languages:
-        return cookie
+    chosen = request.cookies.get(cookie(LANG_COOKIE))
+    if chosen in languages:
+        return chosen
     return request.accept_languages.best_match(languages) or current_app.config["BABEL_DEFAULT_LOCALE"]
 
 

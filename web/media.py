@@ -23,6 +23,7 @@ from whitenoise.responders import IsDirectoryError, MissingFileError
 from whitenoise.string_utils import decode_path_info
 
 from models.storage import PUBLIC_FOLDER, PUBLIC_URL, FileStore
+from web.security import HSTS
 
 PHOTOS = "p"  # product photos: /media/p/<sha256>.webp
 IMMUTABLE = "public, max-age=31536000, immutable"
@@ -67,6 +68,16 @@ class MediaWhiteNoise(WhiteNoise):
         except FileNotFoundError:  # removed since it was looked up: the app answers 404
             self.known.pop(path, None)
             return self.application(environ, start_response)
+
+    def serve(self, static_file, environ, start_response):
+        """A file as WhiteNoise answers it, with HSTS when the request came over https (as pages get it)."""
+        if environ.get("wsgi.url_scheme") != "https":
+            return super().serve(static_file, environ, start_response)
+
+        def start(status, headers, exc_info=None):
+            return start_response(status, [*headers, ("Strict-Transport-Security", HSTS)], exc_info)
+
+        return super().serve(static_file, environ, start)
 
     def media_file(self, url: str):
         """The StaticFile of a public media URL (remembered, or looked up now); None when there is none."""

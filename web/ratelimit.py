@@ -22,6 +22,7 @@ from limits.storage import storage_from_string
 from limits.strategies import MovingWindowRateLimiter
 
 from models import signing
+from web.security import cookie
 
 DEVICE_COOKIE = "kopz_device"
 DEVICE_ACCOUNTS = 5  # accounts one phone remembers (a family sharing a phone)
@@ -71,7 +72,7 @@ def _device_serializer():
 
 def _device_accounts() -> list[int]:
     try:
-        value = _device_serializer().loads(request.cookies.get(DEVICE_COOKIE, ""))
+        value = _device_serializer().loads(request.cookies.get(cookie(DEVICE_COOKIE), ""))
     except BadSignature:
         return []
     return [n for n in value if isinstance(n, int)] if isinstance(value, list) else []
@@ -84,7 +85,7 @@ def known_device(user_id: int) -> bool:
 
 def remember_device(response: Response, user_id: int) -> None:
     accounts = [user_id, *(n for n in _device_accounts() if n != user_id)][:DEVICE_ACCOUNTS]
-    response.set_cookie(DEVICE_COOKIE, _device_serializer().dumps(accounts), max_age=400 * 24 * 3600,
+    response.set_cookie(cookie(DEVICE_COOKIE), _device_serializer().dumps(accounts), max_age=400 * 24 * 3600,
                         httponly=True, samesite="Lax", secure=request.is_secure)
 
 

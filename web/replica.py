@@ -23,6 +23,7 @@ from models.base import READS_FROM
 from web.database import SAFE_METHODS
 from web.extensions import db
 from web.public_pages import is_public
+from web.security import cookie
 
 FRESH_COOKIE = "kopz_primary"  # "this client wrote a moment ago": read from the primary
 log = logging.getLogger(__name__)
@@ -63,7 +64,7 @@ def replica() -> Replica | None:
 def _choose() -> None:
     """A public GET from a client that has not just written reads from the replica (if it is up)."""
     chosen = replica()
-    if chosen is None or not chosen.usable() or not is_public() or request.cookies.get(FRESH_COOKIE):
+    if chosen is None or not chosen.usable() or not is_public() or request.cookies.get(cookie(FRESH_COOKIE)):
         return
     db.session.info[READS_FROM] = chosen.engine
     g.kopz_on_replica = True
@@ -72,7 +73,7 @@ def _choose() -> None:
 def _remember_write(response):
     if request.method not in SAFE_METHODS:
         seconds = current_app.config["REPLICA_AFTER_WRITE_SECONDS"]
-        response.set_cookie(FRESH_COOKIE, "1", max_age=seconds, httponly=True, samesite="Lax", secure=request.is_secure)
+        response.set_cookie(cookie(FRESH_COOKIE), "1", max_age=seconds, httponly=True, samesite="Lax", secure=request.is_secure)
     return response
 
 

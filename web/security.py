@@ -26,7 +26,7 @@ CSP_TEMPLATE = "; ".join(
         "manifest-src 'self'",
         "worker-src 'self'",
         "object-src 'none'",
-        "base-uri 'none'",  # no <base> anywhere
+        "base-uri 'none'",  # no page has a <base>: none may be injected (ASVS 5.0 3.4.3)
         "form-action 'self'",
         "frame-ancestors 'none'",
     ]
@@ -81,13 +81,36 @@ def cross_site() -> bool:
     return origin is not None and urlsplit(origin).netloc != request.host
 
 
+# The phone's location for "nearest" (static/js/kopz.js) and the camera for the RAT check-in's QR scan
+# (static/js/checkin.js), both for our own pages only; nothing else asks for a device.
+PERMISSIONS_POLICY = "geolocation=(self), camera=(self), microphone=(), payment=(), usb=()"
+# A year, subdomains included (ASVS 5.0 3.4.1 at level 2: no host under ours is ever served over plain
+# http); only ever sent over https (a browser ignores it over http, and a plain-http development server
+# must not be pinned). Pages here, static files in web/media.py, nginx's own files in deploy/nginx.conf.template.
+HSTS = "max-age=31536000; includeSubDomains"
+
+
+def cookie(name: str) -> str:
+    """A cookie's name as the app sets and reads it: "__Host-" prefixed in production (web/config.py)."""
+    return current_app.config["COOKIE_PREFIX"] + name
+
+
+def every_answer(tiles_url: str = "") -> dict[str, str]:
+    """The headers every answer carries, pages and static files alike: WhiteNoise's files (web/assets.py)
+    and nginx's (deploy/nginx.py) get the same as the app's pages."""
+    return {
+        "Content-Security-Policy": csp(tiles_url),
+        "X-Content-Type-Options": "nosniff",
+        "Referrer-Policy": "same-origin",  # Flask-WTF checks the Referer over HTTPS
+        "X-Frame-Options": "DENY",
+        "Permissions-Policy": PERMISSIONS_POLICY,
+    }
+
+
 def _headers(response: Response) -> Response:
     h = response.headers
-    h.setdefault("Content-Security-Policy", csp(current_app.config.get("MAP_TILES_URL", "")))
-    h.setdefault("X-Content-Type-Options", "nosniff")
-    h.setdefault("Referrer-Policy", "same-origin")  # Flask-WTF checks the Referer over HTTPS
-    h.setdefault("X-Frame-Options", "DENY")
-    h.setdefault("Permissions-Policy", "geolocation=(self), camera=(self), microphone=()")
+    for name, value in every_answer(current_app.config.get("MAP_TILES_URL", "")).items():
+        h.setdefault(name, value)
     if response.mimetype == "text/html":
         # A fragment never answers for a page: the response varies on the htmx headers.
         # The language comes from the account, else the "lang" cookie, else Accept-Language
@@ -102,7 +125,7 @@ def _headers(response: Response) -> Response:
         response.vary.add("HX-Target")
         response.vary.add("Cookie")
     if request.is_secure:
-        h.setdefault("Strict-Transport-Security", "max-age=31536000")
+        h.setdefault("Strict-Transport-Security", HSTS)
     return response
 
 

@@ -55,17 +55,27 @@ def wait_for(url: str, seconds: float = 60, process: subprocess.Popen | None = N
 def gunicorn(python: str | Path, app: str, cwd: Path, env: dict, ready_path: str = "/",
              log: Path | None = None) -> Iterator[str]:
     """One gunicorn worker (sync) serving ``app`` on a free port; yields its base URL."""
+    with gunicorn_process(python, app, cwd, env, ready_path, log) as (base, _process):
+        yield base
+
+
+@contextmanager
+def gunicorn_process(python: str | Path, app: str, cwd: Path, env: dict, ready_path: str = "/",
+                     log: Path | None = None, options: tuple[str, ...] = ("--workers", "1")
+                     ) -> Iterator[tuple[str, subprocess.Popen]]:
+    """gunicorn (``options``: one sync worker by default) serving ``app`` on a free port; yields its
+    base URL and the master process (tests/test_faults.py kills its workers)."""
     port = free_port()
     if log:
         log.parent.mkdir(parents=True, exist_ok=True)
     out = open(log, "ab") if log else subprocess.DEVNULL  # noqa: SIM115 - closed below
-    process = subprocess.Popen([str(python), "-m", "gunicorn", "--workers", "1", "--bind", f"127.0.0.1:{port}",
+    process = subprocess.Popen([str(python), "-m", "gunicorn", *options, "--bind", f"127.0.0.1:{port}",
                                 "--access-logfile", "-", "--error-logfile", "-", app],
                                cwd=cwd, env={**os.environ, **env}, stdout=out, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     try:
         wait_for(base + ready_path, process=process)
-        yield base
+        yield base, process
     finally:
         process.terminate()
         try:
