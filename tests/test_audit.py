@@ -46,12 +46,12 @@ def test_a_package_the_advisory_source_did_not_answer_for_is_not_a_pass():
     assert failures == [] and len(skipped) == 1  # main() fails on any skipped package
 
 
-def test_the_audit_fails_clearly_when_pypi_cannot_be_reached(tmp_path):
+def test_the_audit_says_not_checked_when_pypi_cannot_be_reached(tmp_path):
     unreachable = {**os.environ, "HTTPS_PROXY": "http://127.0.0.1:9", "https_proxy": "http://127.0.0.1:9"}
     done = subprocess.run([sys.executable, str(ROOT / ".ci" / "audit.py")], env=unreachable, capture_output=True,
                           text=True, timeout=120)
-    assert done.returncode == 1
-    assert "audit: FAILED" in done.stderr and "reachable" in done.stderr
+    assert done.returncode == audit.UNCHECKED  # never 0: .ci/run reports it, and fails on it where it must reach PyPI
+    assert "audit: NOT CHECKED" in done.stderr and "reachable" in done.stderr
     assert "no known vulnerability" not in done.stdout
 
 
