@@ -23,17 +23,20 @@ import sqlalchemy as sa
 from PIL import Image
 from werkzeug.datastructures import FileStorage
 
-from models import meeting_documents, meetings, notifications, sales_record, voting
+from models import market, meeting_documents, meetings, notifications, sales_record, voting
 from models.accounts import User
 from models.base import utcnow
+from models.documents import KoperasiDocument, KtpPhoto
 from models.duties import Duty, Role, may
 from models.koperasi import set_logo
+from models.market import ProductPhoto
 from models.membership import Membership, card_token
 from models.orders import Choice, add_to_cart, checkout
 from tests import test_duties
 from tests.conftest import empty_tables, keep, login, put_back
 from tests.pdf_files import AKTA_PDF
 from web.extensions import db as _db
+from web.media import public_store
 
 ROLES = ("anonymous", "user", "member", "seller", "teller", "pengawas", "pengurus", "admin", "other", "platform")
 ANSWERS = {"200", "login", "see", "form", "acts", "403", "404"}
@@ -92,6 +95,10 @@ def _more(app, k, ids, make_member, make_user, make_store, make_product) -> dict
     Image.new("RGB", (64, 64), "green").save(picture, "PNG")
     picture.seek(0)
     set_logo(k, board, picture)
+    market.set_photos(goods, [picture.getvalue()], public_store())
+    photo = _db.session.scalar(sa.select(ProductPhoto).where(ProductPhoto.product_id == goods.id))
+    ktp = _db.session.get(KtpPhoto, ids["app"])
+    deed = _db.session.get(KoperasiDocument, ids["kdoc"])
     k.transparency_public = True  # the public transparency page, on
     held = _db.session.get(test_duties.Meeting, ids["held"])
     meetings.publish_minutes(held, "Rapat dibuka pukul 09.00, laporan diterima.")
@@ -102,7 +109,9 @@ def _more(app, k, ids, make_member, make_user, make_store, make_product) -> dict
     _db.session.commit()
     return dict(user_id_plain=plain.id, member_user=member.user_id, seller_user=store.owner_id, shop=store.id,
                 shop_slug=store.slug, goods=goods.id, capital=capital.id, order=order.id, cart_item=item.id, note=note.id,
-                mdoc=paper.id, token=card_token(member), kid=k.id, plain=plain.id, closed=closed.id)
+                mdoc=paper.id, token=card_token(member), kid=k.id, plain=plain.id, closed=closed.id,
+                photo=public_store().url(photo.thumb), static=next(iter(app.extensions["kopz_assets"].values())),
+                ktp=ktp.sha256, deed=deed.sha256, paper=paper.sha256)
 
 
 # ---------------------------------------------------------------- the table
@@ -112,6 +121,7 @@ NOT_FOUND, FORBIDDEN = "404", "403"
 STAFF = (Role.TELLER, Role.PENGAWAS, Role.PENGURUS, Role.ADMIN)
 MEMBERS = ("member", "seller")  # both hold a card of the koperasi
 INSIDERS = (*MEMBERS, *STAFF)  # its members and its staff (the RAT's papers, the votes)
+STORE_OPENERS = tuple(role for role in STAFF if may(role, Duty.APPROVE_STORE))  # open the koperasi's own store
 
 
 class Spec(dict):
@@ -244,8 +254,8 @@ ROUTES = [
     ("push.unsubscribe", "POST", "/notifications/settings/unsubscribe", signed_in(FORM)),
     # the seller (anyone logged in may look at opening a store; the board opens the koperasi's own)
     ("seller.index", "GET", SELL, signed_in()),
-    ("seller.open_store", "GET", SELL + "/open/{slug}", only(*MEMBERS, Role.PENGURUS, Role.ADMIN)),
-    ("seller.open_store", "POST", SELL + "/open/{slug}", only(*MEMBERS, Role.PENGURUS, Role.ADMIN, answer=FORM)),
+    ("seller.open_store", "GET", SELL + "/open/{slug}", only(*MEMBERS, *STORE_OPENERS)),
+    ("seller.open_store", "POST", SELL + "/open/{slug}", only(*MEMBERS, *STORE_OPENERS, answer=FORM)),
     ("seller.edit_store", "GET", SELL + "/stores/{shop}", only("seller")),
     ("seller.edit_store", "POST", SELL + "/stores/{shop}", only("seller", answer=FORM)),
     ("seller.new_product", "GET", SELL + "/products/new?store={shop}", only("seller")),
@@ -388,6 +398,18 @@ ROUTES = [
     ("shu.progress", "GET", OFF + "/shu/{shu_ready}/progress", office(Duty.READ)),
 ]
 
+# Served before the app's routes (WhiteNoise, web/assets.py and web/media.py), so not in ``app.url_map``: the
+# static files and the public product photos are everyone's; the private files (a KTP photo, a legal document,
+# a RAT paper) are never served from the media folder, only by their routes above.
+FILES = [
+    ("/static/{static}", public()),
+    ("{photo}", public()),
+    ("/media/ktp/{ktp}.webp", spec(NOT_FOUND)),
+    ("/media/koperasi/{deed}.pdf", spec(NOT_FOUND)),
+    ("/media/meetings/{paper}.pdf", spec(NOT_FOUND)),
+    ("/media/p/../ktp/{ktp}.webp", spec(NOT_FOUND)),
+]
+
 
 def _lines() -> list[tuple[str, str, str, Spec, dict]]:
     return [(endpoint, method, url, answers, rest[0] if rest else {}) for endpoint, method, url, answers, *rest in ROUTES]
@@ -492,6 +514,12 @@ def test_every_role_gets_its_answer_on_every_route(world, db, record_property):
         checks += 1
         if after != before:
             changed.append((role, sorted(name for name in after if after[name] != before[name])))
+    for url, answers in FILES:
+        for role in ROLES:
+            response = _send(world, role, "GET", url, {})
+            checks += 1
+            if not _answer_is(answers[role], response):
+                wrong.append((role, url, "GET", answers[role], response.status_code))
     record_property("route_checks", checks)
     print(f"\naccess table: {len(ROUTES)} routes × {len(ROLES)} roles, {checks} checks on {db.engine.dialect.name}")
     assert not wrong, f"{len(wrong)} answers differ from the table (role, route, method, expected, got):\n" + "\n".join(
