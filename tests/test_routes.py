@@ -159,8 +159,14 @@ def office(duty: Duty, answer: str = OK) -> Spec:
 
 BAD_KEY = {"key": "not-a-key"}  # a money or stock form with a key not of the server's shape: refused, nothing runs
 K, ME, OFF, SELL = "/k/{slug}", "/k/{slug}/me", "/k/{slug}/office", "/seller"
-# (endpoint, method, url, answers[, form posted]); "acts": the allowed role's POST does something with any form
-# (approving, removing, marking read): those are done in their own tests (tests/test_duties.py for the office).
+# (endpoint, method, url, answers[, form posted]). The answers: 200; "login" (303 to the login page; for htmx 401
+# and HX-Redirect); "see" (303 elsewhere: a page for the logged-out only, or nothing to do here); 403 (K's staff
+# without the duty); 404 (not theirs: another koperasi's office, another member's loan or order); "form" (the
+# allowed role's POST with a refused form: the form back, 200/400/409/422, or back to its page, nothing saved);
+# "acts" (the allowed role's POST does what it says with any form: approve, remove, mark read, log out): not
+# posted here, but done in their own tests: tests/test_duties.py for every office action and role (checked
+# below), tests/test_sessions.py (log out, disable an account), test_i18n.py (language), test_orders_views.py
+# (cancel), test_notifications_views.py and test_push.py (read, settings), test_capital_views.py (pledge).
 ROUTES = [
     ("public.home", "GET", "/", public()),
     ("public.healthz", "GET", "/healthz", public()),
@@ -441,12 +447,18 @@ def _shape(url: str) -> str:
 
 
 def test_the_office_lines_name_the_duty_test_duties_tries(app):
-    """The table and tests/test_duties.py ACTIONS (every office action done by every role) agree on each duty."""
+    """The table and tests/test_duties.py ACTIONS (every office action done by every role) agree on each duty,
+    and each office action this table does not post ("acts") is done there by every role that may."""
     lines = {(_shape(url), method): answers.duty for _e, method, url, answers, _d in _lines() if answers.duty}
     for what, duty, url, data in test_duties.ACTIONS:
         method = "GET" if data is None else "POST"
         duties = {d for _w, d, u, f in test_duties.ACTIONS if _shape(u) == _shape(url) and (f is None) == (data is None)}
         assert lines[_shape(url), method] in duties, (what, lines[_shape(url), method], duty)
+    done_there = {(_shape(url), role) for role, _what, _duty, url, _data in test_duties.CHANGES}
+    for endpoint, _method, url, answers, _data in _lines():
+        for role in STAFF:
+            if answers.duty and answers[role] == ACTS:
+                assert (_shape(url), role) in done_there, f"{endpoint} by {role}: not posted here nor in test_duties"
 
 
 # ---------------------------------------------------------------- every route as every role
