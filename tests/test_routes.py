@@ -28,12 +28,12 @@ from models.accounts import User
 from models.base import utcnow
 from models.documents import KoperasiDocument, KtpPhoto
 from models.duties import Duty, Role, may
-from models.koperasi import set_logo
+from models.koperasi import Koperasi, set_logo
 from models.market import ProductPhoto
 from models.membership import Membership, card_token
 from models.orders import Choice, add_to_cart, checkout
 from tests import test_duties
-from tests.conftest import empty_tables, keep, login, put_back
+from tests.conftest import keep, login, put_back
 from tests.pdf_files import AKTA_PDF
 from web.extensions import db as _db
 from web.media import public_store
@@ -45,34 +45,24 @@ _WORLD: dict = {}
 
 @pytest.fixture
 def world(app, db, make_koperasi, make_member, make_user, make_staff, make_store, make_product):
+    """tests/test_duties.py's office world (put back if it was built already) with this module's additions,
+    kept once; one client per role."""
     if not _WORLD:
-        built = test_duties._build_world(app, db, make_koperasi, make_member, make_user, make_staff, make_store)
-        ids = built.pop("ids")
-        ids.update(_more(app, built["k"], ids, make_member, make_user, make_store, make_product))
-        users = {role: built[role].id for role in ("teller", "pengawas", "pengurus", "admin")}
-        users.update(other=built["other_koperasi"].id, user=ids.pop("user_id_plain"), member=ids.pop("member_user"),
+        office = test_duties.office_world(app, db, make_koperasi, make_member, make_user, make_staff, make_store)
+        ids = dict(office["ids"])
+        ids.update(_more(app, db.session.get(Koperasi, office["k"]), ids, make_user, make_store, make_product))
+        users = {role: office[role] for role in STAFF}
+        users.update(other=office["other_koperasi"], user=ids.pop("user_id_plain"), member=ids.pop("member_user"),
                      seller=ids.pop("seller_user"),
                      platform=db.session.scalar(sa.select(User.id).where(User.is_platform_admin)))
         _WORLD.update(users=users, ids=ids, kept=keep(app))
     else:
         put_back(app, _WORLD["kept"])
-    return dict(ids=dict(_WORLD["ids"]), clients=_clients(app, db), app=app)
-
-
-def _clients(app, db) -> dict:
     clients = {role: login(app.test_client(), db.session.get(User, uid)) for role, uid in _WORLD["users"].items()}
-    clients["anonymous"] = app.test_client()
-    return clients
+    return dict(ids=dict(_WORLD["ids"]), clients={"anonymous": app.test_client(), **clients})
 
 
-def restore(world, db) -> None:
-    """The world as it was built, everyone logged in again."""
-    empty_tables()
-    put_back(world["app"], _WORLD["kept"])
-    world["clients"] = _clients(world["app"], db)
-
-
-def _more(app, k, ids, make_member, make_user, make_store, make_product) -> dict:
+def _more(app, k, ids, make_user, make_store, make_product) -> dict:
     """What the office world lacks for the member's, the seller's and the platform's routes."""
     member = _db.session.get(Membership, ids["member"])
     plain = make_user(full_name="Tamu Biasa")
