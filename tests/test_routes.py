@@ -155,8 +155,9 @@ K, ME, OFF, SELL = "/k/{slug}", "/k/{slug}/me", "/k/{slug}/office", "/seller"
 # allowed role's POST with a refused form: the form back, 200/400/409/422, or back to its page, nothing saved);
 # "acts" (the allowed role's POST does what it says with any form: approve, remove, mark read, log out): not
 # posted here, but done in their own tests: tests/test_duties.py for every office action and role (checked
-# below), tests/test_sessions.py (log out, disable an account), test_i18n.py (language), test_orders_views.py
-# (cancel), test_notifications_views.py and test_push.py (read, settings), test_capital_views.py (pledge).
+# below), tests/test_sessions.py and test_admin_sessions.py (log out, disable an account, log out its devices),
+# test_i18n.py (language), test_orders_views.py (cancel), test_notifications_views.py and test_push.py (read,
+# settings), test_capital_views.py (pledge).
 ROUTES = [
     ("public.home", "GET", "/", public()),
     ("public.healthz", "GET", "/healthz", public()),
@@ -182,6 +183,7 @@ ROUTES = [
     ("admin.accounts_find", "GET", "/admin/accounts", only("platform")),
     ("admin.account_disable", "POST", "/admin/accounts/{plain}/disable", only("platform", answer=ACTS)),
     ("admin.account_enable", "POST", "/admin/accounts/{plain}/enable", only("platform", answer=FORM)),
+    ("admin.account_log_out", "POST", "/admin/accounts/{plain}/log-out", only("platform", answer=ACTS)),
     ("admin.koperasi_queue", "GET", "/admin/koperasi", only("platform")),
     ("admin.koperasi_detail", "GET", "/admin/koperasi/{kid}", only("platform")),
     ("admin.koperasi_detail", "POST", "/admin/koperasi/{kid}", only("platform", answer=FORM), {"form": "reject"}),
