@@ -29,7 +29,9 @@ from models.base import utcnow
 from models.documents import KoperasiDocument, KtpPhoto
 from models.duties import Duty, Role, may
 from models.koperasi import Koperasi, set_logo
+from models.loans import LoanProduct
 from models.market import ProductPhoto
+from models.meetings import Meeting
 from models.membership import Membership, card_token
 from models.orders import Choice, add_to_cart, checkout
 from tests import test_duties
@@ -52,7 +54,7 @@ def world(app, db, make_koperasi, make_member, make_user, make_staff, make_store
         ids = dict(office["ids"])
         ids.update(_more(app, db.session.get(Koperasi, office["k"]), ids, make_user, make_store, make_product))
         users = {role: office[role] for role in STAFF}
-        users.update(other=office["other_koperasi"], user=ids.pop("user_id_plain"), member=ids.pop("member_user"),
+        users.update(other=office["other_koperasi"], user=ids["plain"], member=ids.pop("member_user"),
                      seller=ids.pop("seller_user"),
                      platform=db.session.scalar(sa.select(User.id).where(User.is_platform_admin)))
         _WORLD.update(users=users, ids=ids, kept=keep(app))
@@ -65,22 +67,22 @@ def world(app, db, make_koperasi, make_member, make_user, make_staff, make_store
 def _more(app, k, ids, make_user, make_store, make_product) -> dict:
     """What the office world lacks for the member's, the seller's and the platform's routes."""
     member = _db.session.get(Membership, ids["member"])
+    board = _db.session.get(User, k.created_by_id)
     plain = make_user(full_name="Tamu Biasa")
     owner = make_user(full_name="Budi Penjual")
     store = make_store(k, owner=owner, name="Toko Budi")
     goods = make_product(store, name="Kopi Bubuk 250 g", price_idr=25_000, stock=50)
-    capital = sales_record.apply_for_capital(store, owner, _db.session.get(
-        test_duties.LoanProduct, ids["product"]), 1_000_000, 6, "Tambah stok kopi", 10)
+    capital = sales_record.apply_for_capital(store, owner, _db.session.get(LoanProduct, ids["product"]), 1_000_000, 6,
+                                             "Tambah stok kopi", 10)
     add_to_cart(member.user, goods, 1)
     order = checkout(member.user, {store.id: Choice(payment="cash")}, key="routes-order-1").orders[0]
     item = add_to_cart(member.user, goods, 2)
     note = notifications.notify(member.user_id, notifications.Kind.ANNOUNCEMENT, koperasi_id=k.id,
                                 params={"title": "Rapat"}, url="/")
-    rat = _db.session.get(test_duties.Meeting, ids["rat"])
+    rat = _db.session.get(Meeting, ids["rat"])
     paper = meeting_documents.add(rat, "Laporan Pengurus", FileStorage(io.BytesIO(AKTA_PDF), "l.pdf",
                                                                         content_type="application/pdf"),
-                                  app.config["MEDIA_DIR"] + "/meetings", _db.session.get(User, k.created_by_id))
-    board = _db.session.get(User, k.created_by_id)
+                                  app.config["MEDIA_DIR"] + "/meetings", board)
     picture = io.BytesIO()
     Image.new("RGB", (64, 64), "green").save(picture, "PNG")
     picture.seek(0)
@@ -90,14 +92,14 @@ def _more(app, k, ids, make_user, make_store, make_product) -> dict:
     ktp = _db.session.get(KtpPhoto, ids["app"])
     deed = _db.session.get(KoperasiDocument, ids["kdoc"])
     k.transparency_public = True  # the public transparency page, on
-    held = _db.session.get(test_duties.Meeting, ids["held"])
+    held = _db.session.get(Meeting, ids["held"])
     meetings.publish_minutes(held, "Rapat dibuka pukul 09.00, laporan diterima.")
     closed = voting.create(rat, voting.ProposalData(
         kind="motion", topic="statements", title="Laporan keuangan", opens_at=utcnow() + timedelta(days=1),
         closes_at=utcnow() + timedelta(days=2)), board)
     closed.opens_at, closed.closes_at = utcnow() - timedelta(days=2), utcnow() - timedelta(days=1)  # voted, closed
     _db.session.commit()
-    return dict(user_id_plain=plain.id, member_user=member.user_id, seller_user=store.owner_id, shop=store.id,
+    return dict(member_user=member.user_id, seller_user=store.owner_id, shop=store.id,
                 shop_slug=store.slug, goods=goods.id, capital=capital.id, order=order.id, cart_item=item.id, note=note.id,
                 mdoc=paper.id, token=card_token(member), kid=k.id, plain=plain.id, closed=closed.id,
                 photo=public_store().url(photo.thumb), static=next(iter(app.extensions["kopz_assets"].values())),
