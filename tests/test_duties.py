@@ -91,16 +91,22 @@ def world(app, db, make_koperasi, make_member, make_user, make_staff, make_store
     """Koperasi K with something waiting for every office action, one client per role
     (none of them the board member who approved K's loans), and another koperasi's admin.
     Built by the first test that asks; each later one gets the same rows and files put back."""
+    office_world(app, db, make_koperasi, make_member, make_user, make_staff, make_store)
+    staff = {role: db.session.get(User, _WORLD[role]) for role in (*ROLES, "other_koperasi")}
+    return dict(k=db.session.get(Koperasi, _WORLD["k"]), ids=dict(_WORLD["ids"]),
+                candidate=db.session.get(User, _WORLD["candidate"]),
+                clients={role: login(app.test_client(), user) for role, user in staff.items()})
+
+
+def office_world(app, db, make_koperasi, make_member, make_user, make_staff, make_store) -> dict:
+    """The world in the database (built the first time in the session, else put back): its ids, by name."""
     if not _WORLD:
         built = _build_world(app, db, make_koperasi, make_member, make_user, make_staff, make_store)
         ids = built.pop("ids")
         _WORLD.update({name: value.id for name, value in built.items()}, kept=keep(app), ids=ids)
     else:
         put_back(app, _WORLD["kept"])
-    staff = {role: db.session.get(User, _WORLD[role]) for role in (*ROLES, "other_koperasi")}
-    return dict(k=db.session.get(Koperasi, _WORLD["k"]), ids=dict(_WORLD["ids"]),
-                candidate=db.session.get(User, _WORLD["candidate"]),
-                clients={role: login(app.test_client(), user) for role, user in staff.items()})
+    return _WORLD
 
 
 def _build_world(app, db, make_koperasi, make_member, make_user, make_staff, make_store) -> dict:

@@ -14,8 +14,8 @@ from models.membership import Membership, held_by
 from views.fields import page_of
 from views.forms import failed, run
 from views.voting_forms import ballot_form
-from web.access import staff_role
-from web.extensions import db, login_manager
+from web.access import login_first, staff_role
+from web.extensions import db
 from web.render import render
 from web.spreadsheet import csv_response
 
@@ -27,7 +27,7 @@ def _reader(slug: str, meeting_id: int) -> tuple[Koperasi, Meeting, Membership |
     """The koperasi, the meeting and the current user's membership there (a member number);
     staff without one may read; anyone else finds nothing (404)."""
     if not current_user.is_authenticated:
-        abort(login_manager.unauthorized())
+        login_first()
     koperasi = db.session.scalar(sa.select(Koperasi).where(Koperasi.slug == slug))
     meeting = db.session.get(Meeting, meeting_id)
     if koperasi is None or meeting is None or meeting.koperasi_id != koperasi.id:

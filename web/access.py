@@ -12,6 +12,7 @@
 - ``visible_koperasi(slug)``: verified koperasi for everyone; a pending or rejected one
   only for its staff and platform admins.
 - ``platform_admin_required``: platform admin pages.
+- ``login_first()``: the anonymous visitor is sent to log in (htmx too), from any of the above.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from dataclasses import dataclass
 from functools import wraps
 
 import sqlalchemy as sa
-from flask import abort, g
+from flask import abort, g, make_response
 from flask_login import current_user, login_required
 
 from models.duties import Duty
@@ -49,13 +50,19 @@ class Office:
         return row
 
 
+def login_first() -> None:
+    """Stop here and send the visitor to log in: a redirect, or for htmx a 401 with HX-Redirect
+    (``login_manager.unauthorized`` answers with a tuple then, which ``abort`` alone cannot raise)."""
+    abort(make_response(login_manager.unauthorized()))
+
+
 def office(slug: str, duty: Duty | str) -> Office:
     """The current user's office in this koperasi, for ``duty``: 404 if not staff here, 403 if
     their role lacks the duty."""
     if duty not in set(Duty):
         raise ValueError(f"unknown duty {duty!r}")  # a typo in a view must not open or close a door
     if not current_user.is_authenticated:
-        abort(login_manager.unauthorized())
+        login_first()
     row = db.session.execute(
         sa.select(Koperasi, Staff)
         .join(Staff, sa.and_(Staff.koperasi_id == Koperasi.id, Staff.user_id == current_user.id))
@@ -79,7 +86,7 @@ def can(duty: str) -> bool:
 def my_membership(slug: str) -> Membership:
     """The current user's newest membership or application in this koperasi."""
     if not current_user.is_authenticated:
-        abort(login_manager.unauthorized())
+        login_first()
     membership = db.session.scalar(
         sa.select(Membership).join(Koperasi).where(Koperasi.slug == slug, held_by(current_user.id))
         .order_by(Membership.applied_at.desc(), Membership.id.desc()).limit(1))
@@ -98,7 +105,7 @@ class Insider:
 def insider(slug: str) -> Insider:
     """The koperasi for one of its members (a card, not resigned) or its staff; anyone else: 404."""
     if not current_user.is_authenticated:
-        abort(login_manager.unauthorized())
+        login_first()
     koperasi = db.session.scalar(sa.select(Koperasi).where(Koperasi.slug == slug))
     if koperasi is None:
         abort(404)
