@@ -1,0 +1,73 @@
+"""Staff security at the office door: ``web.access.office`` calls ``guard`` on every office request.
+
+- A koperasi that requires a second factor (``Koperasi.staff_second_factor``): its staff without
+  one are sent to set it up (``/account/two-factor``) before any office page.
+- Posting money or the books (``models.duties.CONFIRM_BEFORE``) more than ``REAUTH_AFTER`` after the
+  password was last typed in the session: the answer is a "confirm your password" page that carries
+  the form's fields (its idempotency key too) as hidden inputs back to the same address, with a
+  password box. Nothing is posted until the password is right; then the session's
+  ``authenticated_at`` is stamped and the view runs on the re-posted form, once (the key sees to a
+  second tap). Works without JavaScript; an htmx post gets the page as a whole page.
+  Wrong passwords are counted (``REAUTH_FAILURE_LIMIT``); once used up, none is taken for a while.
+"""
+
+from __future__ import annotations
+
+from flask import abort, current_app, flash, request, url_for
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from models import second_factor, sessions
+from models.base import utcnow
+from models.duties import CONFIRM_BEFORE
+from web.extensions import db
+from web.ratelimit import exhausted, spend
+from web.render import render, see_other
+
+FIELD = "confirm_password"
+_NOT_REPOSTED = {FIELD, "csrf_token"}
+
+
+def guard(here, duty: str) -> None:
+    """Stop an office request that first needs the second factor set up, or the password again."""
+    user = current_user._get_current_object()
+    if here.koperasi.staff_second_factor and not second_factor.is_on(user):
+        flash(_l("%(name)s asks its staff to log in with a second factor. Set it up to open the office.",
+                 name=here.koperasi.name), "warning")
+        back = request.full_path if request.method == "GET" else url_for("office.dashboard", slug=here.koperasi.slug)
+        abort(see_other(url_for("security.two_factor", next=back)))
+    if request.method == "POST" and duty in CONFIRM_BEFORE and _stale(user):
+        answer = _confirm(user)
+        if answer is not None:
+            abort(answer)
+
+
+def _stale(user) -> bool:
+    typed = user.authenticated_at
+    return typed is None or utcnow() - typed > current_app.config["REAUTH_AFTER"]
+
+
+def _confirm(user):
+    """None when the password came with the form and is right (stamped and committed); else the page."""
+    password = request.form.get(FIELD)
+    if password is None:
+        return _page()
+    if exhausted("REAUTH_FAILURE_LIMIT", "reauth", str(user.id)):
+        return _page(_l("Too many wrong passwords. Wait 15 minutes, then try again."), 429)
+    if not user.check_password(password):
+        spend("REAUTH_FAILURE_LIMIT", "reauth", str(user.id))
+        return _page(_l("The password is not correct. Nothing was posted."), 422)
+    sessions.reauthenticated(user)
+    db.session.commit()  # the view has written nothing yet; a refusal of its own must not undo this
+    return None
+
+
+def _page(error=None, status: int = 200):
+    fields = [(name, value) for name, value in request.form.items(multi=True) if name not in _NOT_REPOSTED]
+    files = sorted({name for name, upload in request.files.items(multi=True) if upload.filename})
+    query = request.query_string.decode()
+    response = render("office/confirm_password.html", status=status, fields=fields, files=files, error=error,
+                      action=request.path + (f"?{query}" if query else ""), field=FIELD)
+    if request.htmx:  # asked for a fragment: the whole page replaces the body instead
+        response.headers.update({"HX-Retarget": "body", "HX-Reswap": "innerHTML", "HX-Push-Url": "false"})
+    return response
