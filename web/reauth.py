@@ -34,7 +34,7 @@ def guard(here, duty: str) -> None:
     if here.koperasi.staff_second_factor and not second_factor.is_on(user):
         flash(_l("%(name)s asks its staff to log in with a second factor. Set it up to open the office.",
                  name=here.koperasi.name), "warning")
-        back = request.full_path if request.method == "GET" else url_for("office.dashboard", slug=here.koperasi.slug)
+        back = request.full_path.rstrip("?") if request.method == "GET" else url_for("office.dashboard", slug=here.koperasi.slug)
         abort(see_other(url_for("security.two_factor", next=back)))
     if request.method == "POST" and duty in CONFIRM_BEFORE and _stale(user):
         answer = _confirm(user)
