@@ -9,33 +9,17 @@ import html
 import re
 from datetime import timedelta
 
-import pytest
 import sqlalchemy as sa
 
 from models.accounts import User
 from models.base import utcnow
 from models.ledger import balances
 from models.sessions import UserSession
-from tests.conftest import PASSWORD, fund, login
-from tests.test_idempotency_keys import count, new_key
+from tests.conftest import PASSWORD, login
+from tests.test_idempotency_keys import count, kop, new_key, teller, teller_user  # noqa: F401  (the same koperasi and teller)
 
 CONFIRM = "Konfirmasi bahwa ini Anda"
 WRONG = "Kata sandi salah. Belum ada yang dicatat."
-
-
-@pytest.fixture
-def kop(make_koperasi):
-    return fund(make_koperasi(pokok_idr=100_000, wajib_idr=20_000, member_prefix="KSP"))
-
-
-@pytest.fixture
-def teller_user(kop, make_staff):
-    return make_staff(kop, "teller")
-
-
-@pytest.fixture
-def teller(app, teller_user):
-    return login(app.test_client(), teller_user)
 
 
 def idle(db, user: User, minutes: int) -> None:
@@ -53,7 +37,7 @@ def hidden_fields(page: str) -> dict:
             for n, v in re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', form)}
 
 
-def test_an_idle_teller_confirms_the_password_and_the_deposit_posts_once(kop, make_member, teller, teller_user, db):
+def test_an_idle_teller_confirms_the_password_and_the_deposit_posts_once(kop, make_member, teller, teller_user, db):  # noqa: F811
     member = make_member(kop)
     url, key = f"/k/{kop.slug}/office/teller/{member.id}/deposit", new_key()
     idle(db, teller_user, 16)
@@ -82,7 +66,7 @@ def test_an_idle_teller_confirms_the_password_and_the_deposit_posts_once(kop, ma
     assert count("deposit") == 2
 
 
-def test_within_15_minutes_money_posts_without_asking(kop, make_member, teller, teller_user, db):
+def test_within_15_minutes_money_posts_without_asking(kop, make_member, teller, teller_user, db):  # noqa: F811
     member = make_member(kop)
     idle(db, teller_user, 14)
     response = teller.post(f"/k/{kop.slug}/office/teller/{member.id}/deposit",
@@ -90,7 +74,7 @@ def test_within_15_minutes_money_posts_without_asking(kop, make_member, teller, 
     assert response.status_code == 303 and count("deposit") == 1
 
 
-def test_reading_and_work_that_moves_no_money_are_not_asked(app, kop, make_member, teller, teller_user, db):
+def test_reading_and_work_that_moves_no_money_are_not_asked(app, kop, make_member, teller, teller_user, db):  # noqa: F811
     member = make_member(kop)
     idle(db, teller_user, 60 * 5)
     db.session.execute(sa.update(UserSession).where(UserSession.user_id == teller_user.id)
@@ -100,7 +84,7 @@ def test_reading_and_work_that_moves_no_money_are_not_asked(app, kop, make_membe
     assert page.status_code == 200 and CONFIRM not in page.text
 
 
-def test_a_withdrawal_is_confirmed_too_with_its_prefixed_fields(kop, make_member, teller, teller_user, db):
+def test_a_withdrawal_is_confirmed_too_with_its_prefixed_fields(kop, make_member, teller, teller_user, db):  # noqa: F811
     from models import savings
 
     member = make_member(kop)
@@ -115,7 +99,7 @@ def test_a_withdrawal_is_confirmed_too_with_its_prefixed_fields(kop, make_member
     assert balances(member.id)["sukarela"] == 200_000
 
 
-def test_wrong_passwords_are_limited_and_then_even_the_right_one_waits(kop, make_member, teller, teller_user, db):
+def test_wrong_passwords_are_limited_and_then_even_the_right_one_waits(kop, make_member, teller, teller_user, db):  # noqa: F811
     member = make_member(kop)
     idle(db, teller_user, 16)
     url = f"/k/{kop.slug}/office/teller/{member.id}/deposit"
@@ -127,7 +111,7 @@ def test_wrong_passwords_are_limited_and_then_even_the_right_one_waits(kop, make
     assert count("deposit") == 0
 
 
-def test_an_htmx_post_gets_the_confirm_page_as_a_whole_page(kop, make_member, teller, teller_user, db):
+def test_an_htmx_post_gets_the_confirm_page_as_a_whole_page(kop, make_member, teller, teller_user, db):  # noqa: F811
     member = make_member(kop)
     idle(db, teller_user, 16)
     asked = teller.post(f"/k/{kop.slug}/office/teller/{member.id}/deposit",
@@ -137,7 +121,7 @@ def test_an_htmx_post_gets_the_confirm_page_as_a_whole_page(kop, make_member, te
     assert asked.headers["HX-Retarget"] == "body" and count("deposit") == 0
 
 
-def test_other_staff_get_404_or_403_before_any_password_is_asked(app, kop, make_koperasi, make_member, make_staff, db):
+def test_other_staff_get_404_or_403_before_any_password_is_asked(app, kop, make_koperasi, make_member, make_staff, db):  # noqa: F811
     member = make_member(kop)
     stranger = make_staff(make_koperasi(), "teller")
     pengawas = make_staff(kop, "pengawas")
