@@ -43,8 +43,8 @@ def test_the_account_lists_open_devices_and_marks_this_one(app, db, user):
     assert "dari 10.1.2.3" in section and "dari 10.9.8.7" in section
     [mine] = [item for item in section.split("<li>") if "Chrome · Android" in item]
     [theirs] = [item for item in section.split("<li>") if "Firefox · Windows" in item]
-    assert "(perangkat ini)" in mine and "Keluarkan perangkat ini" not in mine  # this one logs out with "Keluar"
-    assert "(perangkat ini)" not in theirs and "Keluarkan perangkat ini" in theirs
+    assert "(perangkat ini)" in mine and "Keluarkan perangkat itu" not in mine  # this one logs out with "Keluar"
+    assert "(perangkat ini)" not in theirs and "Keluarkan perangkat itu" in theirs
     assert laptop.get("/account").status_code == 200
 
 

@@ -119,7 +119,7 @@ def test_a_member_signs_out_another_of_their_devices(request, actor):
     devices = section(phone, t("Your devices"))
     expect(devices.locator("li")).to_have_count(2)
     expect(devices.get_by_text(f"({t('this device')})")).to_have_count(1)
-    button(devices, "Sign out this device").tap()
+    button(devices, "Sign out that device").tap()
     arrive(phone, t("Account"))
     told(phone, t("That device is signed out."))
     expect(section(phone, t("Your devices")).locator("li")).to_have_count(1)
