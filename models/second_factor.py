@@ -9,7 +9,7 @@ Rules kept here:
   matched is stored, and one conditional UPDATE takes only a later step (two requests racing
   with the same code: one wins).
 - Recovery codes are shown once when made, kept only salted and hashed, each works once.
-- Turning the factor off needs the password and a code.
+- Turning the factor on or off needs the password and a code.
 - A koperasi may require it of its staff (``Koperasi.staff_second_factor``): ``web.reauth``
   sends staff without it to set it up before any office page.
 """
@@ -130,11 +130,13 @@ def _take(factor: SecondFactor, code: str | None) -> bool:
     return False
 
 
-def confirm(user: User, code: str | None) -> list[str]:
-    """Turn the factor on with a first code from the app; the ten recovery codes (shown once)."""
+def confirm(user: User, password: str | None, code: str | None) -> list[str]:
+    """Turn the factor on with the password and a first code from the app; the ten recovery codes
+    (shown once)."""
     factor = factor_of(user)
     if factor is None or factor.confirmed_at is not None:
         raise DomainError(_l("Start the set-up again."))
+    _check_password(user, password)
     if not _take(factor, code):
         raise DomainError(WRONG_CODE, field="code")
     factor.confirmed_at = utcnow()
@@ -188,10 +190,14 @@ def recovery_left(user: User) -> int:
                              .where(RecoveryCode.user_id == user.id, RecoveryCode.used_at.is_(None))) or 0
 
 
-def turn_off(user: User, password: str | None, code: str | None) -> None:
-    """Needs the password and a code (from the app or a recovery code)."""
+def _check_password(user: User, password: str | None) -> None:
     if not user.check_password(password or ""):
         raise DomainError(_l("The current password is not correct."), field="current_password")
+
+
+def turn_off(user: User, password: str | None, code: str | None) -> None:
+    """Needs the password and a code (from the app or a recovery code)."""
+    _check_password(user, password)
     if not verify(user, code):
         raise DomainError(WRONG_CODE, field="code")
     db.session.execute(sa.delete(RecoveryCode).where(RecoveryCode.user_id == user.id))

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from models.base import utcnow
 from models.sessions import LOGOUT, UserSession
-from tests.conftest import login
+from tests.conftest import PASSWORD, login
 
 ANDROID = "Mozilla/5.0 (Linux; Android 13; SM-A145F) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Mobile Safari/537.36"
 WINDOWS = "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:128.0) Gecko/20100101 Firefox/128.0"
@@ -67,6 +67,20 @@ def test_another_user_cannot_end_my_session(app, db, user, make_user):
     assert other.post("/account/devices/end-others").status_code == 303  # ends only their own others
     assert mine.get("/account").status_code == 200 and rows(db, user)[0].ended_at is None
     assert app.test_client().post(f"/account/devices/{my_row.id}/end").status_code in (302, 303)  # not logged in
+
+
+def test_after_a_while_signing_out_other_devices_asks_the_password_first(app, db, user):
+    """Someone holding a stolen session cannot sign the owner's phone out without the password."""
+    owner, holder = login(app.test_client(), user), login(app.test_client(), user)
+    db.session.execute(sa.update(UserSession).where(UserSession.user_id == user.id)
+                       .values(authenticated_at=utcnow() - timedelta(minutes=16)))
+    db.session.commit()
+    asked = holder.post("/account/devices/end-others")
+    assert asked.status_code == 200 and "Konfirmasi bahwa ini Anda" in asked.text
+    wrong = holder.post("/account/devices/end-others", data={"confirm_password": "tebak-tebakan-1"})
+    assert wrong.status_code == 422 and owner.get("/account").status_code == 200
+    assert holder.post("/account/devices/end-others", data={"confirm_password": PASSWORD}).status_code == 303
+    assert owner.get("/account").status_code == 303
 
 
 def test_sign_out_all_other_devices(app, db, user):

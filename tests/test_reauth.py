@@ -19,7 +19,7 @@ from tests.conftest import PASSWORD, login
 from tests.test_idempotency_keys import count, kop, new_key, teller, teller_user  # noqa: F401  (the same koperasi and teller)
 
 CONFIRM = "Konfirmasi bahwa ini Anda"
-WRONG = "Kata sandi salah. Belum ada yang dicatat."
+WRONG = "Kata sandi salah. Belum ada yang dilakukan."
 
 
 def idle(db, user: User, minutes: int) -> None:

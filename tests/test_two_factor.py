@@ -32,7 +32,8 @@ def set_up(client) -> tuple[pyotp.TOTP, list[str]]:
     page = client.get("/account/two-factor")
     assert page.status_code == 200 and QR in page.text
     totp = pyotp.TOTP(key_on(page.text))
-    done = client.post("/account/two-factor", data={"code": totp.at(time.time() - 30)})  # the app's previous code
+    done = client.post("/account/two-factor", data={"current_password": PASSWORD,
+                                                    "code": totp.at(time.time() - 30)})  # the app's previous code
     assert done.status_code == 200, done.text
     return totp, re.findall(r"<li><code>([a-z2-7]{5}-[a-z2-7]{5})</code></li>", done.text)
 
@@ -64,8 +65,13 @@ def test_set_up_shows_a_qr_and_the_key_once_then_never_again(app, db, staff):
     assert client.get("/account/two-factor").text.count(" ".join(key[i:i + 4] for i in range(0, len(key), 4))) == 1
     stored = db.session.get(SecondFactor, staff.id)
     assert key not in stored.secret_encrypted and stored.confirmed_at is None  # kept encrypted; not on yet
-    wrong = client.post("/account/two-factor", data={"code": "000000"})
+    wrong = client.post("/account/two-factor", data={"current_password": PASSWORD, "code": "000000"})
     assert wrong.status_code == 422 and WRONG_CODE in wrong.text and key_on(wrong.text) == key
+    no_password = client.post("/account/two-factor", data={"current_password": "bukan-ini-99",
+                                                           "code": pyotp.TOTP(key).now()})
+    assert no_password.status_code == 422 and "Kata sandi saat ini salah." in no_password.text
+    db.session.expire_all()
+    assert db.session.get(SecondFactor, staff.id).confirmed_at is None
 
     totp, codes = set_up(client)
     assert len(codes) == len(set(codes)) == 10
@@ -158,7 +164,8 @@ def test_a_koperasi_that_requires_it_sends_its_staff_to_set_it_up_first(app, db,
     page = client.get(office.location)
     assert "meminta stafnya masuk dengan faktor kedua" in page.text
     totp = pyotp.TOTP(key_on(page.text))
-    done = client.post("/account/two-factor", data={"code": totp.now(), "next": f"/k/{kop.slug}/office/teller"})
+    done = client.post("/account/two-factor", data={"current_password": PASSWORD, "code": totp.now(),
+                                                    "next": f"/k/{kop.slug}/office/teller"})
     assert f'href="/k/{kop.slug}/office/teller"' in done.text  # "I have kept them: continue" goes back there
     assert client.get(f"/k/{kop.slug}/office/teller").status_code == 200
 

@@ -20,6 +20,7 @@ from views.fields import NEXT_URL, PASSWORD_TYPED, Form
 from views.forms import run
 from web.extensions import db
 from web.ratelimit import exhausted, spend
+from web.reauth import require_recent_password
 from web.render import render, safe_next, see_other
 
 bp = Blueprint("security", __name__)
@@ -35,6 +36,8 @@ class CodeForm(Form):
 
 
 class SetupForm(Form):
+    current_password = PasswordField(_l("Current password"), [DataRequired(REQUIRED), Length(max=PASSWORD_TYPED)],
+                                     render_kw={"autocomplete": "current-password"})
     code = StringField(_l("Code from the authenticator app"), [DataRequired(REQUIRED), Length(max=20)],
                        description=_l("The 6 digits the app shows now."),
                        render_kw={"autocomplete": "one-time-code", "inputmode": "numeric"})
@@ -98,7 +101,7 @@ def two_factor():
     form = SetupForm(next=request.args.get("next", ""))
     factor = second_factor.begin(user)
     db.session.commit()
-    if done := run(form, lambda: second_factor.confirm(user, form.code.data)):
+    if done := run(form, lambda: second_factor.confirm(user, form.current_password.data, form.code.data)):
         # Shown in this answer and nowhere else, ever: no redirect, so they are not kept anywhere.
         return render("security/recovery_codes.html", codes=done.value, next=safe_next(form.next.data, ""))
     uri = second_factor.setup_uri(factor, user)
@@ -132,6 +135,7 @@ def end_device(session_id: int):
     """Sign out one other device (one of your own: another person's session is not found)."""
     if session_id == current_user.session_id:
         abort(404)  # this device logs out with the "Log out" button, which also clears its pages
+    require_recent_password()  # someone holding a stolen session cannot sign the owner out
     try:
         sessions.end_device(current_user, session_id)
     except DomainError:
@@ -146,6 +150,7 @@ def end_device(session_id: int):
 @login_required
 def end_other_devices():
     """Sign out every other device."""
+    require_recent_password()
     ended = sessions.end_others(current_user)
     db.session.commit()
     flash(_("Other devices signed out: %(num)s.", num=ended), "success")

@@ -9,6 +9,8 @@
   ``authenticated_at`` is stamped and the view runs on the re-posted form, once (the key sees to a
   second tap). Works without JavaScript; an htmx post gets the page as a whole page.
   Wrong passwords are counted (``REAUTH_FAILURE_LIMIT``); once used up, none is taken for a while.
+- ``require_recent_password()``: the same for any other POST that needs it (signing out other
+  devices, views/security.py).
 """
 
 from __future__ import annotations
@@ -36,15 +38,19 @@ def guard(here, duty: str) -> None:
                  name=here.koperasi.name), "warning")
         back = request.full_path.rstrip("?") if request.method == "GET" else url_for("office.dashboard", slug=here.koperasi.slug)
         abort(see_other(url_for("security.two_factor", next=back)))
-    if request.method == "POST" and duty in CONFIRM_BEFORE and _stale(user):
+    if request.method == "POST" and duty in CONFIRM_BEFORE:
+        require_recent_password()
+
+
+def require_recent_password() -> None:
+    """Stop a POST with the "confirm your password" page unless the password was typed in this session
+    within ``REAUTH_AFTER``, or comes with the form and is right."""
+    user = current_user._get_current_object()
+    typed = user.authenticated_at
+    if typed is None or utcnow() - typed > current_app.config["REAUTH_AFTER"]:
         answer = _confirm(user)
         if answer is not None:
             abort(answer)
-
-
-def _stale(user) -> bool:
-    typed = user.authenticated_at
-    return typed is None or utcnow() - typed > current_app.config["REAUTH_AFTER"]
 
 
 def _confirm(user):
@@ -56,7 +62,7 @@ def _confirm(user):
         return _page(_l("Too many wrong passwords. Wait 15 minutes, then try again."), 429)
     if not user.check_password(password):
         spend("REAUTH_FAILURE_LIMIT", "reauth", str(user.id))
-        return _page(_l("The password is not correct. Nothing was posted."), 422)
+        return _page(_l("The password is not correct. Nothing was done."), 422)
     sessions.reauthenticated(user)
     db.session.commit()  # the view has written nothing yet; a refusal of its own must not undo this
     return None
@@ -66,7 +72,7 @@ def _page(error=None, status: int = 200):
     fields = [(name, value) for name, value in request.form.items(multi=True) if name not in _NOT_REPOSTED]
     files = sorted({name for name, upload in request.files.items(multi=True) if upload.filename})
     query = request.query_string.decode()
-    response = render("office/confirm_password.html", status=status, fields=fields, files=files, error=error,
+    response = render("accounts/confirm_password.html", status=status, fields=fields, files=files, error=error,
                       action=request.path + (f"?{query}" if query else ""), field=FIELD)
     if request.htmx:  # asked for a fragment: the whole page replaces the body instead
         response.headers.update({"HX-Retarget": "body", "HX-Reswap": "innerHTML", "HX-Push-Url": "false"})

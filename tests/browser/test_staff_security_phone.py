@@ -55,6 +55,7 @@ def test_a_required_second_factor_is_set_up_then_asked_at_login(request, actor, 
                   name=koperasi.name))
     expect(phone.locator(".qr-inline svg")).to_be_visible()
     app = pyotp.TOTP(phone.locator(".secret-key").inner_text().replace(" ", ""))
+    phone.get_by_label(t("Current password")).fill(PASSWORD)
     phone.get_by_label(t("Code from the authenticator app")).fill(app.now())
     button(phone, "Turn on the second factor").tap()
     arrive(phone, t("The second factor is on"))
@@ -94,12 +95,12 @@ def test_an_idle_teller_confirms_the_password_and_the_deposit_posts_once(request
     deposit(counter, "sukarela", 250_000)
     arrive(counter, t("Confirm it is you"))
     counter.get_by_label(t("Your password")).fill("bukan-sandinya")
-    button(counter, "Confirm and post").tap()
+    button(counter, "Confirm and continue").tap()
     arrive(counter, t("Confirm it is you"))
-    expect(counter.get_by_role("alert")).to_have_text(t("The password is not correct. Nothing was posted."))
+    expect(counter.get_by_role("alert")).to_have_text(t("The password is not correct. Nothing was done."))
     assert _deposits(member) == 0
     counter.get_by_label(t("Your password")).fill(PASSWORD)
-    button(counter, "Confirm and post").tap()
+    button(counter, "Confirm and continue").tap()
     receipt(counter, 250_000)
     assert _deposits(member) == 1
     finish(counter)
