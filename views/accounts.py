@@ -55,8 +55,9 @@ class ProfileForm(Form):
     full_name = RegisterForm.full_name
     mobile = RegisterForm.mobile
     email = RegisterForm.email
-    current_password = PasswordField(_l("Current password"), [Length(max=PASSWORD_TYPED)],
+    current_password = PasswordField(_l("Your password"), [Length(max=PASSWORD_TYPED)],
                                      description=_l("Needed only to change the mobile number or e-mail."),
+                                     id="profile_password",  # the password form's box is current_password
                                      render_kw={"autocomplete": "current-password"})
 
 
