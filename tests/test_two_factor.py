@@ -185,3 +185,20 @@ def test_the_board_sets_the_requirement_and_a_teller_cannot(app, db, make_kopera
     assert kop.staff_second_factor is True
     # the admin has no second factor yet either: the next office page sends them to set it up
     assert admin.get(f"/k/{kop.slug}/office").location.startswith("/account/two-factor")
+
+
+def test_a_password_reset_by_e_mail_code_does_not_skip_the_second_factor(app, db, make_koperasi, make_staff,
+                                                                         make_user):
+    from models.password_reset import request_code
+
+    staff = make_staff(make_koperasi(), "teller", user=make_user(full_name="Rina Staf", email="rina@contoh.id"))
+    totp, _ = set_up(login(app.test_client(), staff))
+    _, code = request_code(staff.email)
+    db.session.commit()
+    reset = app.test_client().post("/password/reset", data={"login": staff.email, "code": code,
+                                                            "password": "sandi-baru-2026"})
+    assert reset.status_code == 303
+    phone = app.test_client()
+    response = phone.post("/login", data={"login": staff.email, "password": "sandi-baru-2026"})
+    assert response.location == "/login/code" and not signed_in(phone)
+    assert phone.post("/login/code", data={"code": totp.now()}).status_code == 303 and signed_in(phone)
