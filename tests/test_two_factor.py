@@ -124,7 +124,7 @@ def test_wrong_codes_are_limited_then_even_the_right_one_waits(app, staff):
     for _ in range(5):
         assert phone.post("/login/code", data={"code": "000000"}).status_code == 422
     refused = phone.post("/login/code", data={"code": totp.now()})
-    assert refused.status_code == 429 and "Terlalu banyak kode salah" in refused.text and not signed_in(phone)
+    assert refused.status_code == 429 and "Terlalu banyak percobaan yang salah" in refused.text and not signed_in(phone)
 
 
 def test_the_code_step_without_a_password_first_leads_to_login(app):
@@ -202,3 +202,15 @@ def test_a_password_reset_by_e_mail_code_does_not_skip_the_second_factor(app, db
     response = phone.post("/login", data={"login": staff.email, "password": "sandi-baru-2026"})
     assert response.location == "/login/code" and not signed_in(phone)
     assert phone.post("/login/code", data={"code": totp.now()}).status_code == 303 and signed_in(phone)
+
+
+def test_wrong_passwords_or_codes_at_set_up_are_limited_too(app, db, staff):
+    client = login(app.test_client(), staff)
+    key = key_on(client.get("/account/two-factor").text)
+    for _ in range(5):
+        assert client.post("/account/two-factor", data={"current_password": "tebak-lagi-99",
+                                                         "code": pyotp.TOTP(key).now()}).status_code == 422
+    refused = client.post("/account/two-factor", data={"current_password": PASSWORD, "code": pyotp.TOTP(key).now()})
+    assert refused.status_code == 429 and "Terlalu banyak percobaan yang salah" in refused.text
+    db.session.expire_all()
+    assert db.session.get(SecondFactor, staff.id).confirmed_at is None

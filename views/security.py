@@ -27,6 +27,7 @@ bp = Blueprint("security", __name__)
 REQUIRED = _l("This field is required.")
 SECOND_STEP = "second_step"  # the cookie session's note between the password and the code
 SECOND_STEP_SECONDS = 300
+TOO_MANY_CODES = _l("Too many wrong tries. Wait 15 minutes, then try again.")
 
 
 class CodeForm(Form):
@@ -76,7 +77,7 @@ def login_code():
     form, status = CodeForm(), 200
     if form.validate_on_submit():
         if exhausted("TOTP_FAILURE_LIMIT", "totp", str(user.id)):
-            form.form_errors.append(_l("Too many wrong codes. Wait 15 minutes, then try again."))
+            form.form_errors.append(TOO_MANY_CODES)
             return render("security/login_code.html", form=form, status=429)
         if second_factor.verify(user, form.code.data):
             next_url = session[SECOND_STEP]["next"]
@@ -101,7 +102,7 @@ def two_factor():
     form = SetupForm(next=request.args.get("next", ""))
     factor = second_factor.begin(user)
     db.session.commit()
-    if done := run(form, lambda: second_factor.confirm(user, form.current_password.data, form.code.data)):
+    if done := _counted(user, form, lambda: second_factor.confirm(user, form.current_password.data, form.code.data)):
         # Shown in this answer and nowhere else, ever: no redirect, so they are not kept anywhere.
         return render("security/recovery_codes.html", codes=done.value, next=safe_next(form.next.data, ""))
     uri = second_factor.setup_uri(factor, user)
@@ -109,7 +110,7 @@ def two_factor():
     return render("security/two_factor_setup.html", form=form,
                   qr=Markup(segno.make(uri, error="m").svg_inline(scale=4, border=2, omitsize=True)),
                   secret=" ".join(secret[i:i + 4] for i in range(0, len(secret), 4)),
-                  status=422 if form.errors or form.form_errors else 200)
+                  status=_status(form))
 
 
 @bp.post("/account/two-factor/off")
@@ -118,15 +119,30 @@ def two_factor_off():
     """Turn the second factor off: the password and a code."""
     user = current_user._get_current_object()
     form = TurnOffForm()
-    if exhausted("TOTP_FAILURE_LIMIT", "totp", str(user.id)):
-        form.form_errors.append(_l("Too many wrong codes. Wait 15 minutes, then try again."))
-    elif run(form, lambda: second_factor.turn_off(user, form.current_password.data, form.code.data)):
+    if _counted(user, form, lambda: second_factor.turn_off(user, form.current_password.data, form.code.data)):
         flash(_("The second factor is off."), "success")
         return see_other(url_for("accounts.account"))
-    elif form.errors:
-        spend("TOTP_FAILURE_LIMIT", "totp", str(user.id))
     return render("security/two_factor_on.html", form=form, left=second_factor.recovery_left(user),
-                  status=429 if form.form_errors else 422)
+                  status=_status(form))
+
+
+def _counted(user: User, form, operation):
+    """``run`` with the wrong passwords and codes counted (``TOTP_FAILURE_LIMIT``): once used up,
+    nothing is tried for a while (a session left open is no way to guess the password or a code)."""
+    if exhausted("TOTP_FAILURE_LIMIT", "totp", str(user.id)):
+        if form.is_submitted():
+            form.form_errors.append(TOO_MANY_CODES)
+        return None
+    done = run(form, operation)
+    if not done and form.errors:
+        spend("TOTP_FAILURE_LIMIT", "totp", str(user.id))
+    return done
+
+
+def _status(form) -> int:
+    if TOO_MANY_CODES in form.form_errors:
+        return 429
+    return 422 if form.errors or form.form_errors else 200
 
 
 @bp.post("/account/devices/<int:session_id>/end")
