@@ -135,11 +135,14 @@ def end(session_id: int | None, reason: str = LOGOUT) -> None:
                            .values(ended_at=utcnow(), ended_reason=reason))
 
 
-def reauthenticated(user: User) -> None:
-    """The password was typed again in this session (before posting money)."""
-    now = utcnow()
-    db.session.execute(sa.update(UserSession).where(UserSession.id == user.session_id).values(authenticated_at=now))
-    user.authenticated_at = now
+def reauthenticated(user: User) -> str:
+    """The password was typed again in this session (before posting money): stamped, and the session
+    gets a new secret (returned for the cookie), so a copy of the old cookie opens nothing."""
+    now, secret = utcnow(), secrets.token_urlsafe(32)
+    db.session.execute(sa.update(UserSession).where(UserSession.id == user.session_id)
+                       .values(authenticated_at=now, token_hash=token_hash(secret)))
+    user.authenticated_at, user.session_secret = now, secret
+    return secret
 
 
 def _open(user_id: int):

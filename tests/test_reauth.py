@@ -37,7 +37,7 @@ def hidden_fields(page: str) -> dict:
             for n, v in re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', form)}
 
 
-def test_an_idle_teller_confirms_the_password_and_the_deposit_posts_once(kop, make_member, teller, teller_user, db):  # noqa: F811
+def test_an_idle_teller_confirms_the_password_and_the_deposit_posts_once(app, kop, make_member, teller, teller_user, db):  # noqa: F811
     member = make_member(kop)
     url, key = f"/k/{kop.slug}/office/teller/{member.id}/deposit", new_key()
     idle(db, teller_user, 16)
@@ -54,11 +54,14 @@ def test_an_idle_teller_confirms_the_password_and_the_deposit_posts_once(kop, ma
     assert wrong.status_code == 422 and WRONG in wrong.text and hidden_fields(wrong.text)["key"] == key
     assert count("deposit") == 0
 
+    copy = app.test_client()  # someone copied the cookie before the password was typed again
+    copy.set_cookie("session", teller.get_cookie("session").value)
     posted = teller.post(url, data=fields | {"confirm_password": PASSWORD})
     assert posted.status_code == 303 and "/office/receipts/" in posted.location
     again = teller.post(url, data=fields | {"confirm_password": PASSWORD})  # the confirm page sent twice
     assert again.status_code == 303 and again.location == posted.location
     assert count("deposit") == 1 and balances(member.id)["sukarela"] == 250_000
+    assert copy.get("/account").status_code == 303  # the session's secret was renewed with the password
 
     # the password was just typed: the next deposit posts at once
     assert teller.post(url, data={"kind": "sukarela", "amount": "10.000", "means": "cash",

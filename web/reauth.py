@@ -6,7 +6,8 @@
   password was last typed in the session: the answer is a "confirm your password" page that carries
   the form's fields (its idempotency key too) as hidden inputs back to the same address, with a
   password box. Nothing is posted until the password is right; then the session's
-  ``authenticated_at`` is stamped and the view runs on the re-posted form, once (the key sees to a
+  ``authenticated_at`` is stamped, its secret renewed (a copy of the old cookie opens nothing), and
+  the view runs on the re-posted form, once (the key sees to a
   second tap). Works without JavaScript; an htmx post gets the page as a whole page.
   Wrong passwords are counted (``REAUTH_FAILURE_LIMIT``); once used up, none is taken for a while.
 - ``require_recent_password()``: the same for any other POST that needs it (signing out other
@@ -15,7 +16,7 @@
 
 from __future__ import annotations
 
-from flask import abort, current_app, flash, request, url_for
+from flask import abort, current_app, flash, request, session, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
@@ -63,7 +64,7 @@ def _confirm(user):
     if not user.check_password(password):
         spend("REAUTH_FAILURE_LIMIT", "reauth", str(user.id))
         return _page(_l("The password is not correct. Nothing was done."), 422)
-    sessions.reauthenticated(user)
+    session["_user_id"] = sessions.reauthenticated(user)  # Flask-Login's key: the cookie holds the new secret
     db.session.commit()  # the view has written nothing yet; a refusal of its own must not undo this
     return None
 
