@@ -54,6 +54,7 @@ class User(UserMixin, db.Model):
     session_secret = None  # str, when signed in
     session_id = None  # the UserSession row's id
     session_touched = False  # its last_seen_at was just moved on (to commit)
+    authenticated_at = None  # when the password was last typed in it (web/reauth.py)
 
     def get_id(self) -> str | None:
         return self.session_secret
@@ -313,9 +314,15 @@ def check_contacts(user: User, full_name: str | None, mobile: str | None, email:
     return contacts
 
 
-def update_profile(user: User, full_name: str, mobile: str, email: str | None) -> None:
-    """Change name and contacts; the new number and e-mail must still be unique."""
-    user.full_name, user.mobile, user.email = check_contacts(user, full_name, mobile, email)
+def update_profile(user: User, full_name: str, mobile: str, email: str | None, password: str | None = None) -> None:
+    """Change name and contacts; the new number and e-mail must still be unique. A new mobile
+    number or e-mail (what logs in and what a reset code goes to) needs the current password."""
+    full_name, mobile, email = check_contacts(user, full_name, mobile, email)
+    if (mobile, email) != (user.mobile, user.email) and not user.check_password(password or ""):
+        raise DomainError(_l("The current password is not correct.") if password else
+                          _l("Type your current password to change the mobile number or e-mail."),
+                          field="current_password")
+    user.full_name, user.mobile, user.email = full_name, mobile, email
 
 
 def set_locale(user: User, locale: str) -> None:

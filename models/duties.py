@@ -129,6 +129,12 @@ DUTIES: dict[Role, frozenset[Duty]] = {
 }
 
 
+# Duties that move money or the books: posting one needs a password typed recently (web/reauth.py),
+# so a phone left signed in at the counter does not pay out for whoever picks it up.
+CONFIRM_BEFORE = frozenset({Duty.POST_MONEY, Duty.DISBURSE_LOAN, Duty.CORRECT_ENTRY, Duty.POST_JOURNAL,
+                            Duty.WRITE_OFF_LOAN})
+
+
 def may(role: str, duty: str) -> bool:
     """May a staff member with ``role`` do ``duty``? Unknown roles or duties: no."""
     return duty in DUTIES.get(role, frozenset())

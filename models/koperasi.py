@@ -35,7 +35,8 @@ INTEREST_METHODS = {
 }
 DUE_DAYS = (1, 28)  # a due day every month has
 SETTING_FIELDS = ("single_person_loans", "savings_rate_bp", "interest_method", "interest_tax", "wajib_due_day",
-                  "employees_men", "employees_women", "transparency_public", "ktp_photo_required", "ktp_keep_days")
+                  "employees_men", "employees_women", "transparency_public", "ktp_photo_required", "ktp_keep_days",
+                  "staff_second_factor")
 EMPLOYEES_MAX = 100_000  # more employees than this in one koperasi is a typing mistake
 KTP_KEEP_DAYS = (1, 365)  # how long after the decision an applicant's KTP photo is kept (models.documents)
 
@@ -141,6 +142,8 @@ class Koperasi(db.Model):
     employees_men: Mapped[int] = mapped_column(default=0, server_default="0")
     employees_women: Mapped[int] = mapped_column(default=0, server_default="0")
     transparency_public: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    # The board requires its staff to log in with a second factor (models.second_factor, web.reauth).
+    staff_second_factor: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     # A join application must carry a photo of the KTP; it is deleted this many days after the
     # decision (models.documents.purge_ktp).
     ktp_photo_required: Mapped[bool] = mapped_column(default=False, server_default=sa.false())

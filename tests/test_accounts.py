@@ -171,7 +171,7 @@ def test_expired_session_under_htmx_redirects_the_browser(client):
 
 def test_edit_profile(user_client, db, user):
     response = user_client.post("/account", data={"full_name": "Dewi L.", "mobile": "+62 812 7777 6666",
-                                                  "email": "dewi@baru.id"})
+                                                  "email": "dewi@baru.id", "current_password": PASSWORD})
     assert response.status_code == 303
     db.session.refresh(user)
     assert (user.full_name, user.mobile, user.email) == ("Dewi L.", "+6281277776666", "dewi@baru.id")

@@ -227,7 +227,10 @@ def _batches(targets: list, size: int = 6) -> list[list]:
 
 
 def _last(target) -> bool:
-    return any(name in target[-1] or name in target[2] for name in ("logout", "remove", "role", "resign", "password"))
+    # The office profile too: its hostile values may tick "staff must log in with a second factor",
+    # after which every office page sends the walk's staff to set one up.
+    return any(name in target[-1] or name in target[2]
+               for name in ("logout", "remove", "role", "resign", "password", "office/profile"))
 
 
 @st.composite

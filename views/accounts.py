@@ -11,9 +11,10 @@ from flask_wtf.csrf import CSRFError
 from wtforms import EmailField, HiddenField, PasswordField, StringField, TelField
 from wtforms.validators import DataRequired, Length, Optional
 
-from models import accounts, claims, password_reset, sessions
+from models import accounts, claims, password_reset, second_factor, sessions
 from models import home as homepage
 from models.errors import DomainError
+from views import security
 from views.fields import NEW_PASSWORD, NEXT_URL, PASSWORD_TYPED, PHONE_TYPED, Form
 from views.forms import also_check, attach, run
 from web.extensions import csrf, db
@@ -54,6 +55,10 @@ class ProfileForm(Form):
     full_name = RegisterForm.full_name
     mobile = RegisterForm.mobile
     email = RegisterForm.email
+    current_password = PasswordField(_l("Your password"), [Length(max=PASSWORD_TYPED)],
+                                     description=_l("Needed only to change the mobile number or e-mail."),
+                                     id="profile_password",  # the password form's box is current_password
+                                     render_kw={"autocomplete": "current-password"})
 
 
 class PasswordForm(Form):
@@ -170,17 +175,9 @@ def login():
             status = 403
         elif user:
             login_throttle.succeeded(key)
-            # A new server-side session (and a new CSRF token); a member's lasts on this phone, staff's
-            # ends with the browser (web/sessions.py): what "keep me logged in" did, without a choice.
-            log_in(user)
-            target = safe_next(form.next.data)
-            if user.must_change_password:  # a temporary password from the koperasi's staff
-                target = url_for("accounts.choose_password")
-            elif not form.next.data and claims.awaiting(user):  # imported under this number: what happens next
-                target = url_for("membership.cards")
-            response = redirect(target, 303)
-            remember_device(response, user.id)
-            return response
+            if second_factor.is_on(user):  # no session yet: the code first (views/security.py)
+                return security.ask_code(user, form.next.data)
+            return finish_login(user, form.next.data)
         else:
             login_throttle.failed(key, address)
             if login_throttle.address_slowed(address):
@@ -192,6 +189,21 @@ def login():
     if form.errors or form.form_errors:
         status = status if status != 200 else 422
     return render("accounts/login.html", form=form, status=status)
+
+
+def finish_login(user, next_url: str | None):
+    """The password (and code, when on) were right: start the session, then where to go."""
+    # A new server-side session (and a new CSRF token); a member's lasts on this phone, staff's
+    # ends with the browser (web/sessions.py): what "keep me logged in" did, without a choice.
+    log_in(user)
+    target = safe_next(next_url)
+    if user.must_change_password:  # a temporary password from the koperasi's staff
+        target = url_for("accounts.choose_password")
+    elif not next_url and claims.awaiting(user):  # imported under this number: what happens next
+        target = url_for("membership.cards")
+    response = redirect(target, 303)
+    remember_device(response, user.id)
+    return response
 
 
 @bp.post("/logout")
@@ -213,7 +225,7 @@ def account():
         return password()
     form = ProfileForm(obj=current_user)
     if run(form, lambda: accounts.update_profile(current_user, form.full_name.data, form.mobile.data,
-                                                 form.email.data),
+                                                 form.email.data, form.current_password.data),
            check=lambda: accounts.check_contacts(current_user, form.full_name.data, form.mobile.data,
                                                  form.email.data)):
         flash(_("Profile saved."), "success")
@@ -306,7 +318,8 @@ def _account_page(profile: ProfileForm | None = None, password: PasswordForm | N
     password = password or PasswordForm(formdata=None)
     failed = bool(profile.errors or password.errors)
     return render("accounts/account.html", profile=profile, password=password,
-                  ways=homepage.ways_in(db.session, current_user), status=422 if failed else 200)
+                  ways=homepage.ways_in(db.session, current_user), devices=sessions.devices(current_user),
+                  second_factor_on=second_factor.is_on(current_user), status=422 if failed else 200)
 
 
 @bp.post("/language")

@@ -66,6 +66,7 @@ LABELS = {
     "transparency_public": _l("Show the public transparency page"),
     "ktp_photo_required": _l("Applicants send a photo of their KTP"),
     "ktp_keep_days": _l("Days the KTP photo is kept after the decision"),
+    "staff_second_factor": _l("Staff must log in with a second factor"),
 }
 SETTINGS = SETTING_FIELDS  # on the office's edit form only, not at registration
 REGION_FIELDS = ("province_code", "regency_code", "district_code")
@@ -167,6 +168,10 @@ class KoperasiForm(Form):
     ktp_keep_days = WholeNumberField(LABELS["ktp_keep_days"], [Optional()], default=30,
                                      description=_l("From 1 to 365; 30 gives time to check a question about "
                                                     "the decision."), render_kw={"inputmode": "numeric"})
+    staff_second_factor = BooleanField(
+        LABELS["staff_second_factor"],
+        description=_l("Each staff member then types a code from an authenticator app on their phone after the "
+                       "password. Staff who have not set it up are sent to do so before any office page."))
     # The legal documents, PDFs (models.documents): required at registration, replaceable later.
     akta = FileField(documents.KINDS[documents.AKTA], render_kw={"accept": "application/pdf,.pdf"},
                      description=_l("A PDF up to %(mb)s MB, e.g. a scan of the notary's deed or the SK "

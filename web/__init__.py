@@ -137,6 +137,7 @@ def configure_blueprints(app: Flask) -> None:
         pwa,
         rat,
         regulator,
+        security,
         seller,
         shu,
         stock_sync,
@@ -148,5 +149,5 @@ def configure_blueprints(app: Flask) -> None:
     for module in (public, accounts, pwa, directory, membership, office, office_members, admin, teller, loans,
                    loan_book, seller, office_stores, stock_sync, market, orders, books, periods, dues, cashbook,
                    chart, voting, voting_office, push, meetings, rat, shu, notifications, announcements, regulator,
-                   documents, health, imports, capital, claims):
+                   documents, health, imports, capital, claims, security):
         app.register_blueprint(module.bp)

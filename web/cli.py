@@ -246,6 +246,21 @@ def purge_documents_command() -> None:
     click.echo(f"KTP photos deleted: {gone}")
 
 
+@click.command("sessions-cleanup")
+@click.option("--keep-days", type=click.IntRange(0, 3650), default=30, show_default=True,
+              help="Keep ended or expired sessions this many days (the account's devices and the admin see them).")
+def sessions_cleanup_command(keep_days: int) -> None:
+    """Delete the rows of sign-in sessions that ended or expired (run daily, e.g. from cron)."""
+    from datetime import timedelta
+
+    from models.sessions import cleanup
+
+    db.session.info[WRITES] = True
+    deleted = cleanup(timedelta(days=keep_days))
+    db.session.commit()
+    click.echo(f"Sessions deleted: {deleted}")
+
+
 @click.command("translate")
 @click.option("--compile-only", is_flag=True, help="Only build the .mo files.")
 def translate_command(compile_only: bool) -> None:
@@ -321,5 +336,5 @@ def health_command(slug: str, year: int | None) -> None:
 def init_app(app: Flask) -> None:
     for command in (create_admin_command, demo_data_command, bench_data_command, ledger_check_command, month_end_command,
                     notify_due_command, translate_command, ballots_rewrite_command, purge_documents_command,
-                    health_command, backup_command, restore_command):
+                    health_command, backup_command, restore_command, sessions_cleanup_command):
         app.cli.add_command(command)

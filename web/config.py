@@ -125,6 +125,10 @@ def load(env: str | None = None) -> dict:
         "SESSION_IDLE_STAFF": timedelta(minutes=30),
         "SESSION_LIFETIME_STAFF": timedelta(hours=12),
         "SESSION_TOUCH": timedelta(minutes=5),
+        # Staff posting money this long after last typing the password type it again (web/reauth.py).
+        "REAUTH_AFTER": timedelta(minutes=15),
+        # The TOTP secrets' encryption key (models/second_factor.py); empty: derived from SECRET_KEY.
+        "TOTP_KEY": os.environ.get("KOPZ_TOTP_KEY", ""),
         "PERMANENT_SESSION_LIFETIME": timedelta(days=90),
         # The cookie keeps the expiry it got at login (the absolute lifetime), not renewed per answer.
         "SESSION_REFRESH_EACH_REQUEST": False,
@@ -137,6 +141,9 @@ def load(env: str | None = None) -> dict:
         "RESET_REQUEST_LIMIT": "3 per 15 minutes",
         "RESET_REQUEST_IP_LIMIT": "20 per hour",
         "REGISTER_IP_LIMIT": "20 per hour",
+        # Wrong passwords before posting money, and wrong second-factor codes, per account.
+        "REAUTH_FAILURE_LIMIT": "5 per 15 minutes",
+        "TOTP_FAILURE_LIMIT": "5 per 15 minutes",
         # Outgoing mail (web.mail): the password reset codes. Without SMTP_HOST mails go to the log.
         "SMTP_HOST": os.environ.get("SMTP_HOST", "").strip(),
         "SMTP_PORT": int(os.environ.get("SMTP_PORT") or 587),

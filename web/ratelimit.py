@@ -95,3 +95,10 @@ def spend(limit_key: str, kind: str, *identifiers: str) -> bool:
     it is used up, and then nothing is spent."""
     limiter: MovingWindowRateLimiter = current_app.extensions["kopz_login_throttle"]
     return limiter.hit(parse(current_app.config[limit_key]), kind, *identifiers)
+
+
+def exhausted(limit_key: str, kind: str, *identifiers: str) -> bool:
+    """Is the allowance ``current_app.config[limit_key]`` for ``kind`` and ``identifiers`` used up
+    (wrong passwords before posting money, wrong second-factor codes)? Spends nothing."""
+    limiter: MovingWindowRateLimiter = current_app.extensions["kopz_login_throttle"]
+    return not limiter.test(parse(current_app.config[limit_key]), kind, *identifiers)

@@ -43,6 +43,7 @@ def init_app(app: Flask) -> None:
     login_manager.user_loader(load_user)
     app.before_request(_load)
     app.after_request(_drop_legacy_remember_cookie)
+    app.jinja_env.filters["device_label"] = sessions.device_label
 
 
 def load_user(secret: str) -> User | None:
@@ -53,10 +54,11 @@ def load_user(secret: str) -> User | None:
         for key in ("_user_id", "_fresh", "_id"):
             session.pop(key, None)
     elif user.session_touched:
-        user_id, session_id = user.id, user.session_id
+        user_id, session_id, authenticated_at = user.id, user.session_id, user.authenticated_at
         db.session.commit()
         user = db.session.get(User, user_id, populate_existing=True, bind_arguments={"bind": db.engine})
         user.session_secret, user.session_id, user.session_touched = secret, session_id, False
+        user.authenticated_at = authenticated_at
     return user
 
 

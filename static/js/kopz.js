@@ -132,7 +132,8 @@
 
   if ("serviceWorker" in navigator) {
     window.addEventListener("load", function () {
-      navigator.serviceWorker.register("/sw.js", { scope: "/" });
+      // Logging out (Clear-Site-Data) while a registration runs aborts it: the next page registers again.
+      navigator.serviceWorker.register("/sw.js", { scope: "/" }).catch(function () {});
     });
   }
 })();

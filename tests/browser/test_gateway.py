@@ -117,7 +117,7 @@ def approve(page: Page, kop: Kop) -> None:
     expect(page.locator("dd", has_text=re.compile(rf"^{number}$"))).to_be_visible()
     expect(page.get_by_role("button", name="Setujui")).to_have_count(0)
     page.goto("/account")
-    page.get_by_role("button", name="Keluar").tap()
+    page.get_by_role("button", name="Keluar", exact=True).tap()
     page.wait_for_url(lambda url: not url.endswith("/account"))
 
 

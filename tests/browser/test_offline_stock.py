@@ -161,7 +161,7 @@ def test_indexeddb_is_opened_only_on_the_stock_page_and_cleared_at_logout(phone:
     page.wait_for_function("() => indexedDB.databases().then((all) => all.some((d) => d.name === 'kopz'))")
 
     page.goto("/account")
-    page.get_by_role("button", name="Keluar").tap()
+    page.get_by_role("button", name="Keluar", exact=True).tap()
     page.wait_for_url(lambda url: "/account" not in url)
     page.wait_for_load_state("load")
     assert "kopz" not in page.evaluate(DATABASES)  # Clear-Site-Data: "storage" took the queue with it

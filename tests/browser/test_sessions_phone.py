@@ -45,7 +45,7 @@ def test_logout_and_a_password_change_end_sessions_on_other_phones(actor, app, m
     _signed_in(copy)
 
     first.goto("/account")
-    first.get_by_role("button", name="Keluar").tap()
+    first.get_by_role("button", name="Keluar", exact=True).tap()
     first.wait_for_url(lambda url: not url.endswith("/account"))
     _signed_out(first)
     _signed_out(copy)  # the copy ended with it, on the server

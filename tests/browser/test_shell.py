@@ -61,7 +61,7 @@ def test_register_log_out_and_log_in_with_a_local_number(mobile: Page, live_serv
     nav(page).get_by_role("link", name="Akun").tap()
     page.wait_for_url("**/account")
     expect(page.get_by_label("Nama lengkap")).to_have_value(NAME)
-    page.get_by_role("button", name="Keluar").tap()
+    page.get_by_role("button", name="Keluar", exact=True).tap()
     page.wait_for_url(f"{live_server}/")
     expect(page.get_by_role("link", name="Buat akun")).to_be_visible()
 
@@ -229,7 +229,7 @@ def test_logout_leaves_no_private_page_for_offline_eyes(phone: Page, make_user):
     page.goto("/account")
     expect(page.get_by_label("Nama lengkap")).to_have_value(user.full_name)
 
-    page.get_by_role("button", name="Keluar").tap()
+    page.get_by_role("button", name="Keluar", exact=True).tap()
     page.wait_for_url(lambda url: not url.endswith("/account"))
     assert page.evaluate("navigator.serviceWorker.ready.then(() => true)")
     context.set_offline(True)
