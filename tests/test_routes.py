@@ -157,7 +157,8 @@ K, ME, OFF, SELL = "/k/{slug}", "/k/{slug}/me", "/k/{slug}/office", "/seller"
 # allowed role's POST with a refused form: the form back, 200/400/409/422, or back to its page, nothing saved);
 # "acts" (the allowed role's POST does what it says with any form: approve, remove, mark read, log out): not
 # posted here, but done in their own tests: tests/test_duties.py for every office action and role (checked
-# below), tests/test_sessions.py and test_admin_sessions.py (log out, disable an account, log out its devices),
+# below), tests/test_sessions.py, test_admin_sessions.py and test_devices.py (log out, disable an account, log out its
+# devices, sign out my other devices),
 # test_i18n.py (language), test_orders_views.py (cancel), test_notifications_views.py and test_push.py (read,
 # settings), test_capital_views.py (pledge).
 ROUTES = [
@@ -177,6 +178,13 @@ ROUTES = [
     ("accounts.password", "POST", "/account/password", signed_in(FORM)),
     ("accounts.choose_password", "GET", "/account/new-password", signed_in(SEE)),  # only after a temporary password
     ("accounts.choose_password", "POST", "/account/new-password", signed_in(SEE)),
+    ("security.login_code", "GET", "/login/code", spec(LOGIN)),  # no password typed just now: back to log in
+    ("security.login_code", "POST", "/login/code", spec(LOGIN)),
+    ("security.two_factor", "GET", "/account/two-factor", signed_in()),
+    ("security.two_factor", "POST", "/account/two-factor", signed_in(FORM)),
+    ("security.two_factor_off", "POST", "/account/two-factor/off", signed_in(FORM)),  # not on: nothing to turn off
+    ("security.end_device", "POST", "/account/devices/999999/end", only()),  # not one of your own devices
+    ("security.end_other_devices", "POST", "/account/devices/end-others", signed_in(ACTS)),
     ("accounts.forgot_password", "GET", "/password/forgot", public()),
     ("accounts.forgot_password", "POST", "/password/forgot", spec(FORM)),
     ("accounts.reset_password", "GET", "/password/reset", public()),

@@ -73,6 +73,8 @@ def login_code():
     if user is None or not user.is_active:
         session.pop(SECOND_STEP, None)
         flash(_("Log in again: the time to type the code ran out."), "warning")
+        if request.htmx:  # the browser goes to log in, not a login page swapped into a fragment
+            return "", 401, {"HX-Redirect": url_for("accounts.login")}
         return see_other(url_for("accounts.login"))
     form, status = CodeForm(), 200
     if form.validate_on_submit():
