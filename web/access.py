@@ -2,7 +2,8 @@
 
 - ``office(slug, duty)``: the koperasi where the current user is staff, with their role.
   Anyone else gets 404 (the office of another koperasi does not exist for them);
-  a role whose duties (``models.duties``) do not include ``duty`` gets 403.
+  a role whose duties (``models.duties``) do not include ``duty`` gets 403. A POST that changes
+  something for an audited duty leaves one event in the audit log (``web.audit``).
 - ``can(duty)``: in templates, may the current staff member do it here (hides buttons).
 - ``Office.get`` / ``Office.select``: rows of that koperasi only.
 - ``my_membership(slug)``: the current user's own membership there, else 404. An imported
@@ -26,6 +27,7 @@ from flask_login import current_user, login_required
 from models.duties import Duty
 from models.koperasi import Koperasi, Staff, Status
 from models.membership import Membership, held_by
+from web import audit
 from web.extensions import db, login_manager
 
 
@@ -67,6 +69,7 @@ def office(slug: str, duty: Duty | str) -> Office:
     if not staff.can(duty):
         abort(403)
     g.office = Office(koperasi, staff)
+    audit.expect(g.office, duty)  # a change made here is recorded in the audit log (web/audit.py)
     return g.office
 
 
