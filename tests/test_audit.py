@@ -19,6 +19,7 @@ from models.audit import safe_fields
 from models.base import utcnow
 from models.koperasi import Koperasi, KoperasiEvent, record
 from tests.conftest import VALID_NIK, board, fund, login
+from tests.test_duties import history_of
 
 PHONE = {"REMOTE_ADDR": "10.20.30.40"}
 PHONE_UA = ("Mozilla/5.0 (Linux; Android 13; SM-A145F) AppleWebKit/537.36 (KHTML, like Gecko) "
@@ -57,11 +58,6 @@ def _events(db, kop, action=None) -> list[KoperasiEvent]:
     db.session.expire_all()
     query = sa.select(KoperasiEvent).where(KoperasiEvent.koperasi_id == kop.id).order_by(KoperasiEvent.id)
     return list(db.session.scalars(query.where(KoperasiEvent.action == action) if action else query))
-
-
-def _listed(response) -> str:
-    """The log's entries on the page (not its filter form, which names every kind and person)."""
-    return response.text.split('id="history"', 1)[1].split("</ol>", 1)[0]
 
 
 def _deposit(client, kop, member, amount="250.000", key="d" * 32, **extra):
@@ -188,11 +184,11 @@ def test_filters_by_kind_staff_and_days(db, kop, member, teller, pengawas):
     db.session.add(old)
     db.session.commit()
     url = f"/k/{kop.slug}/office/history"
-    by_kind = _listed(pengawas.get(url, query_string={"action": "post_money"}))
+    by_kind = history_of(pengawas.get(url, query_string={"action": "post_money"}).text)
     assert "Rp250.000" in by_kind and "Mengubah profil" not in by_kind and "/lama" in by_kind
-    by_staff = _listed(pengawas.get(url, query_string={"actor": kop.created_by_id}))
+    by_staff = history_of(pengawas.get(url, query_string={"actor": kop.created_by_id}).text)
     assert "Mengubah profil" in by_staff and "Teller Tini" not in by_staff
-    in_2024 = _listed(pengawas.get(url, query_string={"from": "2024-03-05", "to": "2024-03-05"}))
+    in_2024 = history_of(pengawas.get(url, query_string={"from": "2024-03-05", "to": "2024-03-05"}).text)
     assert "/lama" in in_2024 and "Rp250.000" not in in_2024
     wrong = pengawas.get(url, query_string={"from": "5 Maret"})
     assert wrong.status_code == 422 and "Tulis tanggal sebagai TTTT-BB-HH" in wrong.text and "5 Maret" in wrong.text

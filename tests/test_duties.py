@@ -72,6 +72,11 @@ def text_of(html: str) -> str:
     return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
 
 
+def history_of(html: str) -> str:
+    """The history page's events as text (not its filter form, which names every kind and person)."""
+    return text_of(html.split('<ol class="stack" id="history">', 1)[1].split("</ol>", 1)[0])
+
+
 def profile_form(koperasi: Koperasi, **overrides) -> dict:
     """The office profile form as the browser posts it (checkboxes only when ticked)."""
     data = koperasi_data(**{"name": koperasi.name, "legal_number": koperasi.legal_number, **overrides})

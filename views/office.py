@@ -192,7 +192,8 @@ def history(slug):
             "to": request.args.get("to") or None}
     return render("office/history.html", here=here, koperasi=here.koperasi, events=events, page=page,
                   has_next=len(rows) > HISTORY_PAGE, filters=filters, args=args, errors=errors,
-                  actors=audit.actors(here.koperasi), export_form=Form(), status=422 if errors else 200)
+                  actors=audit.actors(here.koperasi), kinds=FILTER_KINDS, export_form=Form(),
+                  status=422 if errors else 200)
 
 
 @bp.post("/k/<slug>/office/history/export")
@@ -270,6 +271,9 @@ ACTIONS = {
     Duty.RESET_PASSWORD: _l("Gave a member a temporary password (KTP checked in person)"),
 }
 assert set(AUDITED) <= set(ACTIONS), "an audited duty without a label in the history"
+# The history's "what" filter: these two duties' actions are always recorded by the domain itself
+# (nik_revealed, password_reset), under the same label.
+FILTER_KINDS = [code for code in ACTIONS if code not in (Duty.REVEAL_NIK, Duty.RESET_PASSWORD)]
 
 
 def _shown(field: str, value) -> str:
