@@ -205,7 +205,8 @@ def test_the_export_holds_the_filtered_log_and_is_recorded(db, kop, member, tell
     assert rows[0] == ["Waktu", "Siapa", "Apa", "Rincian", "Alamat IP", "Peramban", "Sesi"]
     (row,) = rows[1:]
     assert row[1] == "Teller Tini" and row[2] == "Uang di loket atau buku kas" and "Rp250.000" in row[3]
-    assert row[4] == "10.20.30.40" and row[5] == PHONE_UA and row[6].isdigit() and row[0].endswith("WIB")
+    assert row[4] == "10.20.30.40" and row[5] == PHONE_UA and row[6].isdigit()
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+07:00", row[0])  # the koperasi's time, with its offset
     (export,) = _events(db, kop, "audit_exported")
     assert json.loads(export.details) == {"format": "csv", "rows": 1, "action": "post_money"}
     assert export.ip == "10.20.30.40"

@@ -206,7 +206,7 @@ def history_export(slug):
     koperasi, fmt = here.koperasi, "xlsx" if request.form.get("format") == "xlsx" else "csv"
     events = db.session.scalars(audit.select(koperasi, filters).limit(audit.EXPORT_MAX)).all()
     header = [_("When"), _("Who"), _("What"), _("Details"), _("IP address"), _("Browser"), _("Session")]
-    rows = [[local_datetime(event.created_at, "yyyy-MM-dd HH:mm:ss", koperasi) + f" {zone_of(koperasi)}",
+    rows = [[local_datetime(event.created_at, "yyyy-MM-dd'T'HH:mm:ssxxx", koperasi),  # ISO 8601, its offset
              _actor(event), str(ACTIONS.get(event.action, event.action)), " · ".join(describe(event)),
              event.ip or "", event.user_agent or "", event.session_id or ""] for event in events]
     audit.record_export(koperasi, current_user, fmt, filters, len(rows))
@@ -245,6 +245,7 @@ ACTIONS = {
     "health_published": _l("Published the health category"),
     "health_unpublished": _l("Withdrew the health category"),
     "audit_exported": _l("Exported the history"),
+    "refused": _l("Was refused something their role may not do"),
     # one event per other office action that changed something (web/audit.py), by its duty
     Duty.POST_MONEY: _l("Money at the counter or in the cash book"),
     Duty.DISBURSE_LOAN: _l("Paid out a loan"),
@@ -321,6 +322,9 @@ def describe(event: KoperasiEvent) -> list[str]:
         return [f"{details.get('user', '')}: {_shown('role', old)} → {_shown('role', new)}"]
     if event.action in AUDITED:
         return _office_action(details)
+    if event.action == "refused":
+        return [f"{details.get('method', '')} {details.get('path', '')}",
+                str(DUTY_LABELS.get(details.get("duty"), details.get("duty", "")))]
     return [f"{key}: {value}" for key, value in details.items() if isinstance(value, str | int) and value != ""]
 
 
