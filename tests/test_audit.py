@@ -230,3 +230,16 @@ def test_cli_and_domain_events_outside_a_request_have_no_from_where(db, kop, mem
     (event,) = _events(db, kop, "updated")
     assert event.ip is None and event.session_id is None
     assert _events(db, kop, "post_money") == []  # the hook is the office's, on a POST
+
+
+def test_what_staff_typed_cannot_forge_a_line_or_a_formula(app, db, kop, member, make_staff, make_user, pengawas):
+    """Log injection (ASVS 5.0 16.4.1): a name or a note is data in its own field, never a new event,
+    a line of the file or a spreadsheet formula."""
+    user = make_staff(kop, "teller", user=make_user(full_name='=HYPERLINK("http://evil.example")'))
+    _deposit(_as(app, user), kop, member, note="Setoran\n2026-01-01 Pengurus Koperasi: Menghapus riwayat")
+    page = pengawas.get(f"/k/{kop.slug}/office/history")
+    assert history_of(page.text).count("Uang di loket atau buku kas") == 1  # one event, whatever the note says
+    response = pengawas.post(f"/k/{kop.slug}/office/history/export", data={"format": "csv", "action": "post_money"})
+    (row,) = list(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))[1:]
+    assert row[1] == "'=HYPERLINK(\"http://evil.example\")"  # text, not a formula
+    assert "note: Setoran\n2026-01-01 Pengurus Koperasi: Menghapus riwayat" in row[3]  # inside its quoted cell
