@@ -245,7 +245,6 @@ ACTIONS = {
     "health_published": _l("Published the health category"),
     "health_unpublished": _l("Withdrew the health category"),
     "audit_exported": _l("Exported the history"),
-    "refused": _l("Was refused something their role may not do"),
     # one event per other office action that changed something (web/audit.py), by its duty
     Duty.POST_MONEY: _l("Money at the counter or in the cash book"),
     Duty.DISBURSE_LOAN: _l("Paid out a loan"),
@@ -322,9 +321,6 @@ def describe(event: KoperasiEvent) -> list[str]:
         return [f"{details.get('user', '')}: {_shown('role', old)} → {_shown('role', new)}"]
     if event.action in AUDITED:
         return _office_action(details)
-    if event.action == "refused":
-        return [f"{details.get('method', '')} {details.get('path', '')}",
-                str(DUTY_LABELS.get(details.get("duty"), details.get("duty", "")))]
     return [f"{key}: {value}" for key, value in details.items() if isinstance(value, str | int) and value != ""]
 
 

@@ -67,7 +67,6 @@ def office(slug: str, duty: Duty | str) -> Office:
         abort(404)
     koperasi, staff = row
     if not staff.can(duty):
-        audit.refused(koperasi, duty)  # a refused attempt is in the audit log too (web/audit.py)
         abort(403)
     g.office = Office(koperasi, staff)
     audit.expect(g.office, duty)  # a change made here is recorded in the audit log (web/audit.py)

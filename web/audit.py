@@ -8,7 +8,7 @@
   same transaction: the duty, the path, the ids in the URL, the member, the form's fields
   (``models.audit.safe_fields``) and the receipts it posted. A refused action rolls back and
   leaves nothing; a retry that changes nothing (an idempotency key seen before) leaves nothing more.
-- ``refused(koperasi, duty)``: a staff member refused an office page or action (403) is recorded too.
+- A refused attempt (403) is not here: it is a line of the security log (web/security_log.py).
 """
 
 from __future__ import annotations
@@ -26,9 +26,7 @@ from models.duties import AUDITED
 from models.koperasi import KoperasiEvent
 from models.ledger import Entry
 from models.membership import Membership
-from web.extensions import db
 
-REFUSED = "refused"
 ENTRIES_KEPT = 10  # receipts named in one event (a month end posts hundreds: the count says how many)
 
 
@@ -46,14 +44,6 @@ class Pending:
 def expect(office, duty: str) -> None:
     if request.method == "POST" and duty in AUDITED and "audit" not in g:
         g.audit = Pending(office.koperasi.id, str(duty))
-
-
-def refused(koperasi, duty: str) -> None:
-    """A staff member asked for what their role may not do (a 403): recorded, and committed at once
-    (nothing else of the request is written yet: ``office()`` comes first in every view)."""
-    db.session.add(KoperasiEvent(koperasi_id=koperasi.id, actor_id=getattr(_user(), "id", None), action=REFUSED,
-                                 details=json.dumps({"path": request.path, "method": request.method, "duty": str(duty)})))
-    db.session.commit()
 
 
 def _pending() -> Pending | None:
