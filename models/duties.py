@@ -21,6 +21,11 @@ Rules kept here:
 - The health rating (models.health) is the board's and the supervisors': pengurus, admin and
   pengawas see it (SEE_HEALTH), the teller does not (the rating and the board's own answers on
   management are not counter work); the board fills the questionnaire and publishes (RATE_HEALTH).
+- The audit log (the koperasi's history: who did what, when and from where; ``models.audit``) is
+  for the board and the supervisors: pengurus, admin and pengawas see and export it (SEE_AUDIT);
+  the teller, whose counter work it records along with colleagues' addresses and devices, does not.
+  Every office POST for a duty in ``AUDITED`` that changes something leaves one event there
+  (``web.audit``): everything but reading, and the RAT's check-in (the attendance list records it).
 - New staff start as pengawas: reading is the least a role can do, so a mistaken or
   hurried addition can see but not move money or decide anything until an admin says so.
 - The one person who approved a loan does not pay it out (``models.loans.disburse``),
@@ -80,6 +85,7 @@ class Duty(enum.StrEnum):
     RATE_HEALTH = "rate_health"
     IMPORT_MEMBERS = "import_members"
     RESET_PASSWORD = "reset_password"
+    SEE_AUDIT = "see_audit"
 
 
 DUTY_LABELS = {
@@ -112,21 +118,25 @@ DUTY_LABELS = {
     Duty.IMPORT_MEMBERS: _l("Import members, savings and loans from a spreadsheet, and export them (with their NIK)"),
     Duty.RESET_PASSWORD: _l("Give a member who forgot their password a temporary one, after checking their KTP in "
                             "person (each time is recorded)"),
+    Duty.SEE_AUDIT: _l("See and export the history: who did what, when and from where"),
 }
 
 _BOARD = {Duty.READ, Duty.POST_MONEY, Duty.DISBURSE_LOAN, Duty.APPROVE_MEMBER, Duty.APPROVE_LOAN,
           Duty.APPROVE_STORE, Duty.CORRECT_ENTRY, Duty.MANAGE_SETTINGS, Duty.REVEAL_NIK, Duty.CLOSE_PERIOD,
           Duty.WRITE_OFF_LOAN, Duty.RUN_PROVISION, Duty.RUN_MONTH_END, Duty.MANAGE_ACCOUNTS, Duty.POST_JOURNAL,
           Duty.APPROVE_CASH_COUNT, Duty.MANAGE_MEETING, Duty.CHECK_IN, Duty.RUN_SHU, Duty.ANNOUNCE,
-          Duty.SEE_HEALTH, Duty.RATE_HEALTH, Duty.IMPORT_MEMBERS, Duty.RESET_PASSWORD}
+          Duty.SEE_HEALTH, Duty.RATE_HEALTH, Duty.IMPORT_MEMBERS, Duty.RESET_PASSWORD, Duty.SEE_AUDIT}
 
 # The table. Nothing else in the code decides what a role may do.
 DUTIES: dict[Role, frozenset[Duty]] = {
-    Role.PENGAWAS: frozenset({Duty.READ, Duty.SEE_HEALTH}),
+    Role.PENGAWAS: frozenset({Duty.READ, Duty.SEE_HEALTH, Duty.SEE_AUDIT}),
     Role.TELLER: frozenset({Duty.READ, Duty.POST_MONEY, Duty.DISBURSE_LOAN, Duty.CHECK_IN}),
     Role.PENGURUS: frozenset(_BOARD),
     Role.ADMIN: frozenset(_BOARD | {Duty.MANAGE_STAFF, Duty.REOPEN_PERIOD}),
 }
+
+# An office POST for one of these duties that changes something is recorded in the audit log.
+AUDITED: frozenset[Duty] = frozenset(Duty) - {Duty.READ, Duty.SEE_HEALTH, Duty.SEE_AUDIT, Duty.CHECK_IN}
 
 
 # Duties that move money or the books: posting one needs a password typed recently (web/reauth.py),

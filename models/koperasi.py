@@ -216,14 +216,25 @@ class Staff(db.Model):
 
 
 class KoperasiEvent(db.Model):
-    """Who did what to a koperasi's profile or staff, and when: append-only."""
+    """The koperasi's history, which is its audit log (models.audit): who did what, when and from
+    where. Append-only: the database refuses UPDATE and DELETE on it (migration 0037)."""
+
+    __table_args__ = (
+        sa.Index("ix_koperasi_event_koperasi_created", "koperasi_id", "created_at", "id"),
+        sa.Index("ix_koperasi_event_koperasi_action", "koperasi_id", "action", "created_at"),
+        sa.Index("ix_koperasi_event_koperasi_actor", "koperasi_id", "actor_id", "created_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    koperasi_id: Mapped[int] = mapped_column(sa.ForeignKey("koperasi.id", ondelete="CASCADE"), index=True)
+    koperasi_id: Mapped[int] = mapped_column(sa.ForeignKey("koperasi.id", ondelete="CASCADE"))
     actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
     action: Mapped[str] = mapped_column(sa.String(20))
     details: Mapped[str] = mapped_column(sa.Text, default="{}")  # JSON: {field: [old, new]} or facts
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # From where (filled in by web/audit.py for an event recorded during a request; empty from the CLI).
+    ip: Mapped[str | None] = mapped_column(sa.String(45))
+    user_agent: Mapped[str | None] = mapped_column(sa.String(120))
+    session_id: Mapped[int | None]  # the sign-in session (models.sessions.UserSession), not a key to it
 
     actor: Mapped[User | None] = relationship(lazy="joined")
 

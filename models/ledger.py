@@ -32,7 +32,7 @@ from models.accounts import User
 from models.base import db, utcnow
 from models.errors import DomainError
 from models.keys import same
-from models.koperasi import Koperasi
+from models.koperasi import Koperasi, KoperasiEvent
 from models.money import idr
 from models.zones import zone_of
 
@@ -280,10 +280,12 @@ class SavingsBalance(db.Model):
 
 @sa.event.listens_for(Session, "before_flush")
 def _append_only(session: Session, _context, _instances) -> None:
-    """Posted entries and their lines are never changed or deleted."""
+    """Posted entries and their lines, and the koperasi's audit log, are never changed or deleted (the
+    audit log's table refuses it in the database too: migration 0037)."""
     for obj in list(session.dirty) + list(session.deleted):
-        if isinstance(obj, Entry | Line) and (obj in session.deleted or session.is_modified(obj)):
-            raise RuntimeError("journal entries are append-only: post a reversing entry instead")
+        if isinstance(obj, Entry | Line | KoperasiEvent) and (obj in session.deleted or session.is_modified(obj)):
+            raise RuntimeError("journal entries are append-only: post a reversing entry instead"
+                               if isinstance(obj, Entry | Line) else "the audit log is append-only")
 
 
 # ---------------------------------------------------------------- chart and posting

@@ -172,3 +172,17 @@ def test_pictures_are_small_webp_and_recognisably_different():
         assert len(thumb) < 20_000 and len(detail) < 40_000
     assert initials("Koperasi Simpan Pinjam Mitra Sejahtera Bandung") == "MS"
     assert Image.open(io.BytesIO(logo_png("KSPPS Amanah Ummat Jakarta", "x"))).size == (256, 256)
+
+
+def test_the_demo_history_shows_where_the_office_worked_from(app, db, demo):
+    """issue 14: the pengawas of the first Bandung koperasi reads its audit log: the teller's deposits
+    from the counter phone, a NIK looked at from the office laptop."""
+    from tests.conftest import login
+    from web.demo.people import user_by_mobile
+
+    first = db.session.scalar(sa.select(Koperasi).where(Koperasi.legal_number == "AHU-0000100.AH.01.26"))
+    client = login(app.test_client(), user_by_mobile("081300009902"), DEMO_PASSWORD)  # Nining, the pengawas
+    money = client.get(f"/k/{first.slug}/office/history?action=post_money").text
+    assert money.count("Dari 10.8.0.21") == 3 and "Chrome · Android" in money and "Kuitansi " in money
+    reveal = client.get(f"/k/{first.slug}/office/history?action=nik_revealed").text
+    assert "Dari 10.8.0.35" in reveal and "Chrome · Windows" in reveal

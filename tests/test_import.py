@@ -27,7 +27,7 @@ from models.zones import zone_of
 from tests.budget import MAX_HTML_GZIP, MAX_QUERIES, measure
 from tests.conftest import board, login
 from tests.import_setup import PRODUCT, csvs, loan, member, members_and_loans, xlsx
-from tests.test_duties import text_of
+from tests.test_duties import history_of, text_of
 from web.spreadsheet import XLSX
 
 
@@ -447,7 +447,7 @@ def test_export_is_the_template_filled_with_current_data(app, kop, cutover, make
     workbook = client.post(f"/k/{kop.slug}/office/export", data={"format": "xlsx"})
     assert reader.check(kop, sheets.read([("e.xlsx", workbook.data)]), cutover).members[0].already
     # Every NIK left in those files: the koperasi's history says who took which, like a reveal.
-    history = text_of(client.get(f"/k/{kop.slug}/office/history").text)
+    history = history_of(client.get(f"/k/{kop.slug}/office/history").text)
     assert history.count("Mengekspor anggota beserta NIK") == 3 and "XLSX · Anggota dan pinjaman" in history
 
 

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from models.duties import Duty, Role, may
 from models.koperasi import KoperasiEvent
 from tests import test_duties
-from tests.test_duties import ACTIONS, NIKS, OFFICE, ROLES, text_of
+from tests.test_duties import ACTIONS, NIKS, OFFICE, ROLES, history_of
 
 world = test_duties.world  # the same koperasi, with one client per role and another koperasi's admin
 
@@ -84,7 +84,7 @@ def test_the_board_reveals_without_javascript_once_and_it_is_recorded(world, db)
     events = reveals(db, world["k"])
     assert [event.actor.full_name for event in events] == ["Staf pengurus", "Staf admin"]
     assert all(event.created_at is not None for event in events)
-    history = text_of(world["clients"][Role.PENGAWAS].get(f"{base}/history").text)
+    history = history_of(world["clients"][Role.PENGAWAS].get(f"{base}/history").text)
     assert history.count("Melihat NIK lengkap anggota") == 2 and "Siti Aminah" in history
 
 

@@ -139,9 +139,9 @@ FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(9998, 12, 31)
 ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
-def query_day(name: str, default: date, errors: dict) -> date:
-    """A day from the query string (YYYY-MM-DD); the default when absent; else an error."""
-    raw = request.args.get(name, "").strip()
+def query_day(name: str, default: date, errors: dict, source=None) -> date:
+    """A day from the query string (or ``source``: a form) as YYYY-MM-DD; the default when absent; else an error."""
+    raw = (request.args if source is None else source).get(name, "").strip()
     if not raw:
         return default
     try:

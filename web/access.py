@@ -4,6 +4,7 @@
   Anyone else gets 404 (the office of another koperasi does not exist for them);
   a role whose duties (``models.duties``) do not include ``duty`` gets 403. Then ``web.reauth``
   may stop it: a second factor the koperasi requires, or the password again before posting money.
+  A POST that changes something for an audited duty leaves one event in the audit log (``web.audit``).
 - ``can(duty)``: in templates, may the current staff member do it here (hides buttons).
 - ``Office.get`` / ``Office.select``: rows of that koperasi only.
 - ``my_membership(slug)``: the current user's own membership there, else 404. An imported
@@ -28,7 +29,7 @@ from flask_login import current_user, login_required
 from models.duties import Duty
 from models.koperasi import Koperasi, Staff, Status
 from models.membership import Membership, held_by
-from web import reauth
+from web import audit, reauth
 from web.extensions import db, login_manager
 
 
@@ -76,7 +77,8 @@ def office(slug: str, duty: Duty | str) -> Office:
     if not staff.can(duty):
         abort(403)
     g.office = Office(koperasi, staff)
-    reauth.guard(g.office, duty)
+    reauth.guard(g.office, duty)  # may answer first: the second factor to set up, or the password again
+    audit.expect(g.office, duty)
     return g.office
 
 

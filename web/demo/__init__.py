@@ -22,7 +22,9 @@
 - health.py: last year's health rating, its management questionnaire filled and its category published;
 - imported.py: Koperasi Simpan Pinjam Sumber Rejeki (Bandung), brought in through the import of a
   filled template (60 members, their savings, loans being repaid) and its opening cash;
-- claims.py: two of the imported koperasi's members registered: one confirmed, one claim waiting.
+- claims.py: two of the imported koperasi's members registered: one confirmed, one claim waiting;
+- audit.py: the first Bandung koperasi's audit log shows the teller's deposits from the counter phone
+  and a NIK looked at from the office laptop, with where each came from.
 
 Idempotent: each record is looked up by a natural key first (mobile number, legal number,
 open membership, store and product name, loan purpose), and every posting carries a fixed
@@ -39,6 +41,7 @@ from models.accounts import User
 from models.koperasi import Koperasi
 from models.membership import WIB
 from web.demo import books, voting
+from web.demo.audit import audit_trail
 from web.demo.capital import working_capital
 from web.demo.claims import imported_claims
 from web.demo.documents import ktp_rule, legal_documents
@@ -113,4 +116,5 @@ def load() -> Counter:
     imported_claims(added, sumber_rejeki, db.session.get(User, sumber_rejeki.created_by_id))
     legal_documents(added)  # every koperasi's, the imported one's too
     ktp_rule(added, bandung[1])
+    audit_trail(added, first, crew["teller"].id, crew["pengurus"].id)
     return added
