@@ -290,7 +290,8 @@ ROUTES = [
     ("office.profile", "GET", OFF + "/profile", office(Duty.READ)),
     ("office.profile", "POST", OFF + "/profile", office(Duty.MANAGE_SETTINGS, FORM)),
     ("office.resubmit", "POST", OFF + "/resubmit", office(Duty.MANAGE_SETTINGS, FORM)),  # K is verified: nothing to do
-    ("office.history", "GET", OFF + "/history", office(Duty.READ)),
+    ("office.history", "GET", OFF + "/history", office(Duty.SEE_AUDIT)),  # the audit log: not the teller's
+    ("office.history_export", "POST", OFF + "/history/export", office(Duty.SEE_AUDIT, ACTS)),  # recorded too
     ("office.staff", "GET", OFF + "/staff", office(Duty.READ)),
     ("office.staff", "POST", OFF + "/staff", office(Duty.MANAGE_STAFF, FORM)),
     ("office.staff_remove", "POST", OFF + "/staff/{staff}/remove", office(Duty.MANAGE_STAFF, ACTS)),

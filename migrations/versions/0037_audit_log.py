@@ -1,7 +1,7 @@
 """the audit log: where each koperasi event came from, and the table append-only in the database
 
 Revision ID: 0037_audit_log
-Revises: 0035_directory_jenis
+Revises: 0036_staff_security
 
 The koperasi's history (``koperasi_event``) becomes its audit log (issue 14): every staff reveal
 of personal data, money action, period close and setting change, with who, what, when and now
