@@ -161,7 +161,7 @@ def _build_world(app, db, make_koperasi, make_member, make_user, make_staff, mak
     # issue 12: claims — an imported member whose number's owner registered and asked to be confirmed
     claimed = make_imported(k, "081366660000", nik=NIKS[30], number="KSR-L0001")
     register_user("Rudi Hartono", "081366660000", "sandi-aman-1")
-    request_claim(claimed)
+    request_claim(claimed, consented=True)
     db.session.commit()
     other = make_koperasi(name="Koperasi Tetangga", member_prefix="KTG")
     candidate = make_user(full_name="Calon Staf", mobile="081377770000")

@@ -129,7 +129,8 @@ def _members_query(o, status: str, q: str):
         query = query.where(Membership.status == status)
     if q:
         query = query.where(sa.or_(Membership.full_name.icontains(q, autoescape=True),
-                                   Membership.member_number.icontains(q, autoescape=True)))
+                                   Membership.member_number.icontains(q, autoescape=True),
+                                   domain.with_nik(q) if domain.looks_like_nik(q) else sa.false()))
     return query
 
 

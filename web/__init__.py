@@ -93,6 +93,9 @@ def configure_web(app: Flask) -> None:
     from web.access import can
 
     app.add_template_global(can, "can")  # office templates hide what the role may not do
+    from models.consent import VERSION
+
+    app.add_template_global(VERSION, "consent_version")  # the consent text shown (templates/privacy/_purpose.html)
 
     @app.context_processor
     def shell_context() -> dict:
