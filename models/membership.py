@@ -22,7 +22,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 from models import consent
 from models.accounts import User
 from models.base import db, utcnow
-from models.crypto import Encrypted, keyed_hash
+from models.crypto import Encrypted, decrypt, keyed_hash, reseal
 from models.errors import Checks, DomainError
 from models.koperasi import Koperasi, record
 from models.notifications import Kind, notify
@@ -166,6 +166,11 @@ def with_nik(nik: str):
     return Membership.nik_hash == key if key else sa.false()
 
 
+def rehash_niks(conn) -> int:
+    """Every ``nik_hash`` recomputed with the current hash key (after it changed: rotate-data-key)."""
+    return reseal(conn, "membership", ["nik"], lambda values: {"nik_hash": nik_key(decrypt(values["nik"]))})
+
+
 def looks_like_nik(text: str | None) -> bool:
     """A search term that is a whole NIK (16 digits, spaces allowed)."""
     digits = "".join((text or "").split())
@@ -304,6 +309,12 @@ def reject(membership: Membership, staff_user: User, reason: str) -> None:
                 decided_at=utcnow(), decided_by_id=staff_user.id)
     notify(membership.user_id, Kind.APPLICATION_REJECTED, koperasi_id=membership.koperasi_id,
            params={"reason": reason}, url=f"/k/{membership.koperasi.slug}/me")
+
+
+def withdraw(membership: Membership) -> None:
+    """An application ended by the applicant (their data erased: models.personal_data)."""
+    _set_status(membership, (MemberStatus.APPLIED,), MemberStatus.REJECTED, decided_at=utcnow(),
+                rejection_reason="Ditarik: data pribadi pemohon dihapus atas permintaannya.")
 
 
 def request_resignation(membership: Membership) -> None:

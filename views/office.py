@@ -193,6 +193,7 @@ ACTIONS = {
     "password_reset": _l("Gave a member a temporary password (KTP checked in person)"),
     "document": _l("Attached a legal document"),
     "members_exported": _l("Exported the members with their NIK"),
+    "member_erased": _l("A member's personal data was erased at their request (the books keep the entries)"),
 }
 
 
@@ -229,6 +230,8 @@ def describe(event: KoperasiEvent) -> list[str]:
         return [_("Reason: %(reason)s", reason=details.get("reason", ""))]
     if event.action in ("staff_added", "staff_removed"):
         return [f"{details.get('user', '')} · {_shown('role', details.get('role'))}"]
+    if event.action == "member_erased":
+        return [details.get("member", "")]
     if event.action in ("nik_revealed", "password_reset"):
         return [" · ".join(part for part in (details.get("name", ""), details.get("member", "")) if part)]
     if event.action == "members_exported":

@@ -133,6 +133,7 @@ def configure_blueprints(app: Flask) -> None:
         office_stores,
         orders,
         periods,
+        privacy,
         public,
         push,
         pwa,
@@ -149,5 +150,5 @@ def configure_blueprints(app: Flask) -> None:
     for module in (public, accounts, pwa, directory, membership, office, office_members, admin, teller, loans,
                    loan_book, seller, office_stores, stock_sync, market, orders, books, periods, dues, cashbook,
                    chart, voting, voting_office, push, meetings, rat, shu, notifications, announcements, regulator,
-                   documents, health, imports, capital, claims):
+                   documents, health, imports, capital, claims, privacy):
         app.register_blueprint(module.bp)
