@@ -17,8 +17,8 @@ from views.fields import PASSWORD_TYPED, Form
 from views.forms import run
 from web.media import folder
 from web.render import render, see_other
-from web.spreadsheet import csv_response
 from web.sessions import log_out
+from web.spreadsheet import csv_response
 
 bp = Blueprint("privacy", __name__)
 

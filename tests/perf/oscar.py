@@ -41,8 +41,8 @@ import time
 import urllib.request
 from pathlib import Path
 
-from web.config import development_data_keys
 from tests.perf.serve import CACHE, CHROMIUM, CHROMIUM_ARGS, REPO, RESULTS, flask, gunicorn, kopz_env
+from web.config import development_data_keys
 
 # The recipe: ../shared/peers/oscar beside the checkout (a worktree sits one level deeper), or KOPZ_OSCAR_RECIPE.
 PEER = next((path for path in (Path(os.environ.get("KOPZ_OSCAR_RECIPE", "/nonexistent")),
