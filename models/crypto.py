@@ -21,10 +21,11 @@ from datetime import date
 from functools import lru_cache
 
 import sqlalchemy as sa
-from cryptography.fernet import Fernet, MultiFernet
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from flask import current_app
 
 BATCH = 500
+__all__ = ["InvalidToken", "Encrypted", "decrypt", "encrypt", "keyed_hash", "reseal", "rotate", "seal", "unseal"]
 
 
 @lru_cache(maxsize=8)
@@ -43,6 +44,17 @@ def encrypt(text: str) -> str:
 
 def decrypt(token: str) -> str:
     return fernet().decrypt(token.encode("ascii")).decode()
+
+
+def seal(data: bytes) -> bytes:
+    """A file's bytes encrypted (an uploaded spreadsheet of members with their NIKs)."""
+    return fernet().encrypt(data)
+
+
+def unseal(data: bytes) -> bytes:
+    """The bytes ``seal`` encrypted; a file kept before files were sealed comes back as it is
+    (a spreadsheet or CSV never starts like a Fernet token, "gAAAAA": version byte 0x80)."""
+    return fernet().decrypt(data) if data.startswith(b"gAAAAA") else data
 
 
 def keyed_hash(text: str) -> str:

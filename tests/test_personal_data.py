@@ -22,6 +22,7 @@ from models.membership import Membership, with_nik
 from models.orders import Order
 from models.savings import deposit
 from tests.conftest import PASSWORD, VALID_NIK, fund, login
+from tests.imported import NIK as IMPORTED_NIK
 from tests.imported import make_imported
 from tests.test_loans_views import make_loan
 from tests.test_loans_views import product as product  # noqa: F401  (a fixture)
@@ -297,3 +298,50 @@ def test_deletion_pseudonymises_ends_the_sessions_and_keeps_the_books(app, kop, 
     history = login(app.test_client(), make_staff(kop, "pengawas")).get(f"/k/{kop.slug}/office/history").text
     assert "Data pribadi seorang anggota dihapus" in history and member.member_number in history
     assert event.koperasi_id == kop.id
+
+
+def test_only_the_board_sees_an_imported_members_full_birth_date_and_address(app, kop, make_staff, db):
+    membership = make_imported(kop, "081366660003")
+    db.session.commit()
+    page = f"/k/{kop.slug}/office/claims/{membership.id}"
+    for role in ("teller", "pengawas"):
+        shown = login(app.test_client(), make_staff(kop, role)).get(page).text
+        assert "Jl. Cigadung ••••••" in shown and "Raya No. 5" not in shown
+        assert "Tahun lahir" in shown and "1990" in shown and "15 Agu" not in shown
+    board = login(app.test_client(), make_staff(kop, "pengurus")).get(page).text
+    assert "Jl. Cigadung Raya No. 5, Bandung" in board and "15 Agu 1990" in board
+
+
+def test_deleting_leaves_an_unconfirmed_imported_membership_for_whoever_owns_the_number(app, kop, db):
+    from models.accounts import register_user
+    from models.personal_data import erase
+
+    membership = make_imported(kop, "081366660004")
+    user = register_user("Rudi Hartono", "081366660004", PASSWORD)
+    db.session.commit()
+    erase(user, PASSWORD, app.config["MEDIA_DIR"])
+    db.session.commit()
+    db.session.expire_all()
+    kept = db.session.get(Membership, membership.id)
+    assert kept.user_id != user.id and kept.user.placeholder and kept.user.mobile == "+6281366660004"
+    assert kept.nik == IMPORTED_NIK and kept.full_name == "Rudi Hartono"  # the koperasi's record, not the person's
+
+
+def test_an_uploaded_import_is_kept_encrypted_and_still_imports(app, make_koperasi, db):
+    import os
+
+    from models import import_batch
+    from tests.import_setup import members_and_loans, xlsx
+
+    kop = make_koperasi(name="Koperasi Sumber Rejeki", member_prefix="SRJ")
+    folder = app.config["MEDIA_DIR"] + "/imports"
+    cutover = date.today().replace(day=1)
+    members, _loans = members_and_loans(3, cutover)
+    batch, result = import_batch.preview(kop, [("anggota.xlsx", xlsx(members, []))], cutover, None, folder)
+    db.session.commit()
+    assert not result.problems
+    (name, stored), = json.loads(batch.files)
+    with open(os.path.join(folder, stored), "rb") as file:
+        kept = file.read()
+    assert kept.startswith(b"gAAAAA") and b"PK" not in kept[:8]  # not the spreadsheet itself
+    assert import_batch.load(batch, folder) == [(name, xlsx(members, []))]
