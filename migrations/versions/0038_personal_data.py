@@ -27,14 +27,16 @@ SEALED = {
 }
 
 
-def _swap(table: str, columns: dict, new_type, change) -> None:
-    """Each column replaced by one of ``new_type`` holding ``change``'s values (NULL stays NULL)."""
+def _swap(table: str, columns: dict, new_type, change, extra=lambda values: {}) -> None:
+    """Each column replaced by one of ``new_type`` holding ``change``'s values (NULL stays NULL);
+    ``extra(plain values)`` gives other columns to write in the same pass."""
     for name, (_plain, nullable) in columns.items():
         op.add_column(table, sa.Column(f"{name}_new", new_type, nullable=nullable,
                                        server_default=None if nullable else ""))
     conn = op.get_bind()
     names = list(columns)
-    reseal(conn, table, names, lambda values: {f"{c}_new": None if v is None else change(c, v) for c, v in values.items()})
+    reseal(conn, table, names, lambda values: {**extra(values), **{
+        f"{c}_new": None if v is None else change(c, v) for c, v in values.items()}})
     for name, (_plain, nullable) in columns.items():
         op.drop_column(table, name)
         op.execute(f"ALTER TABLE {table} RENAME COLUMN {name}_new TO {name}")
@@ -42,13 +44,18 @@ def _swap(table: str, columns: dict, new_type, change) -> None:
             op.alter_column(table, name, server_default=None)
 
 
+def _hash_nik(values: dict) -> dict:
+    """A membership's nik_hash, from its plain NIK (written in the same pass as the tokens)."""
+    if "nik" not in values:
+        return {}
+    return {"nik_hash": keyed_hash(values["nik"]) if values["nik"] else None}
+
+
 def upgrade():
     op.add_column("membership", sa.Column("nik_hash", sa.String(length=64), nullable=True))
-    op.create_index("ix_membership_nik_hash", "membership", ["koperasi_id", "nik_hash"], unique=False)
-    conn = op.get_bind()
-    reseal(conn, "membership", ["nik"], lambda values: {"nik_hash": keyed_hash(values["nik"]) if values["nik"] else None})
     for table, columns in SEALED.items():
-        _swap(table, columns, sa.Text(), lambda _c, value: encrypt(str(value)))
+        _swap(table, columns, sa.Text(), lambda _c, value: encrypt(str(value)), extra=_hash_nik)
+    op.create_index("ix_membership_nik_hash", "membership", ["koperasi_id", "nik_hash"], unique=False)
     op.create_table(
         "consent",
         sa.Column("id", sa.Integer(), nullable=False),
