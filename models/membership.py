@@ -171,10 +171,10 @@ def rehash_niks(conn) -> int:
     return reseal(conn, "membership", ["nik"], lambda values: {"nik_hash": nik_key(decrypt(values["nik"]))})
 
 
-def looks_like_nik(text: str | None) -> bool:
-    """A search term that is a whole NIK (16 digits, spaces allowed)."""
-    digits = "".join((text or "").split())
-    return len(digits) == 16 and digits.isdigit()
+def find_by_nik(koperasi_id: int, nik: str) -> Membership | None:
+    """The koperasi's membership (the open one first, else the latest) of the person with this NIK."""
+    return db.session.scalar(sa.select(Membership).where(Membership.koperasi_id == koperasi_id, with_nik(nik))
+                             .order_by(Membership.status.in_(OPEN).desc(), Membership.id.desc()).limit(1))
 
 
 def mask_address(address: str | None) -> str:

@@ -117,6 +117,18 @@ def test_key_rotation_re_encrypts_and_the_old_key_alone_then_fails(app, db, memb
     db.session.rollback()
 
 
+def test_a_changed_token_is_refused_not_read(db, member):
+    """Authenticated encryption: a value altered in the database (one character) does not open."""
+    (token,) = raw(db, "SELECT nik FROM membership")[0]
+    changed = token[:40] + ("A" if token[40] != "A" else "B") + token[41:]
+    with db.engine.begin() as conn:
+        conn.execute(sa.text("UPDATE membership SET nik = :t"), {"t": changed})
+    db.session.expire_all()
+    with pytest.raises(InvalidToken):
+        db.session.get(Membership, member.id).nik  # noqa: B018
+    db.session.rollback()
+
+
 def test_production_refuses_to_start_without_data_keys(monkeypatch):
     monkeypatch.setenv("SECRET_KEY", "x" * 32)
     monkeypatch.delenv("KOPZ_DATA_KEYS", raising=False)
@@ -153,14 +165,19 @@ def test_the_migration_encrypts_existing_rows_and_back(app, db, member):
 
 # ---------------------------------------------------------------- search by NIK
 
-def test_staff_find_a_member_by_nik(app, kop, member, make_member, make_user, make_staff):
+def test_staff_open_a_member_by_nik_sent_in_the_body(app, kop, member, make_member, make_user, make_staff,
+                                                      make_koperasi):
     make_member(kop, user=make_user(full_name="Budi Lain"), nik=OTHER_NIK)
     teller = login(app.test_client(), make_staff(kop, "teller"))
     base = f"/k/{kop.slug}/office/members"
-    found = teller.get(base, query_string={"q": "3273 0115 0895 0001"}).text
-    assert "Sari Anggota" in found and "Budi Lain" not in found
-    assert VALID_NIK not in found  # found by it, still shown masked
-    assert "Sari Anggota" not in teller.get(base, query_string={"q": "3273011508950009"}).text
+    found = teller.post(f"{base}/by-nik", data={"nik": "3273 0115 0895 0001"})
+    assert found.status_code == 303 and found.headers["Location"].endswith(f"{base}/{member.id}")
+    assert VALID_NIK not in found.headers["Location"]  # never in a URL (logs, history)
+    missing = teller.post(f"{base}/by-nik", data={"nik": "3273011508950009"})
+    assert missing.status_code == 422 and "Tidak ada anggota koperasi ini dengan NIK ini." in missing.text
+    assert 'value="3273011508950009"' in missing.text  # the form back with what was typed
+    elsewhere = login(app.test_client(), make_staff(make_koperasi(name="Koperasi Lain"), "admin"))
+    assert elsewhere.post(f"{base}/by-nik", data={"nik": VALID_NIK}).status_code == 404
 
 
 # ---------------------------------------------------------------- consent
@@ -281,7 +298,7 @@ def test_deletion_pseudonymises_ends_the_sessions_and_keeps_the_books(app, kop, 
     wrong = client.post("/account/data/delete", data={"password": "bukan-sandinya"})
     assert wrong.status_code == 422 and "Kata sandi tidak benar." in wrong.text
     done = client.post("/account/data/delete", data={"password": PASSWORD})
-    assert done.status_code == 303
+    assert done.status_code == 303 and done.headers["Clear-Site-Data"] == '"cache", "storage"'
     db.session.expire_all()
     user = db.session.get(User, member.user_id)
     m = db.session.get(Membership, member.id)
@@ -337,11 +354,12 @@ def test_an_uploaded_import_is_kept_encrypted_and_still_imports(app, make_kopera
     folder = app.config["MEDIA_DIR"] + "/imports"
     cutover = date.today().replace(day=1)
     members, _loans = members_and_loans(3, cutover)
-    batch, result = import_batch.preview(kop, [("anggota.xlsx", xlsx(members, []))], cutover, None, folder)
+    upload = xlsx(members, [])
+    batch, result = import_batch.preview(kop, [("anggota.xlsx", upload)], cutover, None, folder)
     db.session.commit()
     assert not result.problems
     (name, stored), = json.loads(batch.files)
     with open(os.path.join(folder, stored), "rb") as file:
         kept = file.read()
     assert kept.startswith(b"gAAAAA") and b"PK" not in kept[:8]  # not the spreadsheet itself
-    assert import_batch.load(batch, folder) == [(name, xlsx(members, []))]
+    assert import_batch.load(batch, folder) == [(name, upload)]
