@@ -24,6 +24,8 @@ import time
 import urllib.request
 from pathlib import Path
 
+from cryptography.fernet import Fernet
+
 from deploy import nginx, postgres
 from web.config import ROOT
 
@@ -50,6 +52,8 @@ class Cluster:
         """The instances' environment. ``direct``: the primary itself, not pgbouncer (migrations,
         which want one session throughout; the checks' own bookkeeping)."""
         env = {**os.environ, "KOPZ_ENV": "production", "SECRET_KEY": self.secret(),
+               "KOPZ_DATA_KEYS": self.secret("data_key", Fernet.generate_key().decode()),
+               "KOPZ_DATA_HASH_KEY": self.secret("data_hash_key"),
                "KOPZ_INSTANCE": str(self.dir / "instance"), "KOPZ_MEDIA_DIR": str(self.dir / "media"),
                "KOPZ_TRUSTED_PROXIES": "1", "PYTHONUNBUFFERED": "1",
                "DATABASE_REPLICA_URL": self.replica.url(DATABASE)}
@@ -65,10 +69,11 @@ class Cluster:
             env.pop("REDIS_URL", None)
         return env
 
-    def secret(self) -> str:
-        path = self.dir / "secret_key"
+    def secret(self, name: str = "secret_key", new: str | None = None) -> str:
+        """A key kept in the cluster's folder (made once): the data must open after a restart."""
+        path = self.dir / name
         if not path.exists():
-            path.write_text(secrets.token_hex(32))
+            path.write_text(new or secrets.token_hex(32))
         return path.read_text().strip()
 
     def flask(self, *args: str, **env_options) -> None:

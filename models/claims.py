@@ -24,6 +24,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
+from models import consent
 from models.accounts import User, normalize_mobile, placeholder_for
 from models.base import db, utcnow
 from models.duties import DUTIES, Duty
@@ -75,18 +76,22 @@ def _change(membership: Membership, *where, **values) -> None:
         raise DomainError(_l("This was already handled by someone else."))
 
 
-def request(membership: Membership) -> bool:
-    """The account holder asks the koperasi to confirm them; the staff who approve members are
-    told. Asking twice changes nothing (False); after a refusal they cannot ask again."""
+def request(membership: Membership, consented: bool, address_from: str = "") -> bool:
+    """The account holder asks the koperasi to confirm them, consenting to the processing of their
+    data (an imported member's consent is pending until then: models.consent); the staff who approve
+    members are told. Asking twice changes nothing (False); after a refusal they cannot ask again."""
     if membership.claim_refusal:
         raise DomainError(_l("The koperasi could not confirm you. Visit the office with your KTP."))
     if membership.claim_requested_at is not None:
         return False
+    if not consented:
+        raise DomainError(consent.REFUSED, field="consent")
     try:
         _change(membership, Membership.claim_requested_at.is_(None), Membership.claim_refusal.is_(None),
                 claim_requested_at=utcnow())
     except DomainError:
         return False  # a second tap at the same moment: the first one asked
+    consent.give(membership.user_id, membership.id, address_from)
     koperasi = membership.koperasi
     notify_many(_approvers(koperasi.id), Kind.CLAIM_REQUESTED, koperasi_id=koperasi.id,
                 params={"name": membership.user.full_name, "number": membership.member_number or ""},

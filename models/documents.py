@@ -186,11 +186,22 @@ def purge_ktp(now: datetime, folder: str) -> int:
         .join(Koperasi, Koperasi.id == Membership.koperasi_id)
         .where(Membership.decided_at.is_not(None), Membership.decided_at <= now - timedelta(days=KTP_KEEP_DAYS[0]))).all()
     expired = [photo for photo, decided_at, keep_days in rows if decided_at + timedelta(days=keep_days) <= now]
-    for photo in expired:
+    return _delete_photos(expired, folder)
+
+
+def forget_ktp(membership_ids: list[int], folder: str) -> int:
+    """Delete the KTP photos of these memberships now (a person's data erased: models.personal_data)."""
+    photos = list(db.session.scalars(sa.select(KtpPhoto).where(KtpPhoto.membership_id.in_(membership_ids))))
+    return _delete_photos(photos, folder)
+
+
+def _delete_photos(photos: list[KtpPhoto], folder: str) -> int:
+    """The rows, and each file unless another application still uses the same one."""
+    for photo in photos:
         db.session.delete(photo)
     db.session.flush()
-    names = {photo.sha256 for photo in expired}
+    names = {photo.sha256 for photo in photos}
     still_used = set(db.session.scalars(sa.select(KtpPhoto.sha256).where(KtpPhoto.sha256.in_(names)))) if names else set()
     for name in names - still_used:
         private_files.remove(name, folder, "webp")
-    return len(expired)
+    return len(photos)

@@ -51,6 +51,7 @@ from models import koperasi_import as reader
 from models.accounts import User
 from models.base import db, utcnow
 from models.chart import moment
+from models.crypto import InvalidToken, seal, unseal
 from models.errors import DomainError
 from models.koperasi import Koperasi, record
 from models.ledger import SAVINGS, Leg, Purpose, SavingsBalance, lock, post, round_idr
@@ -101,9 +102,10 @@ class ImportBatch(db.Model):
 # ---------------------------------------------------------------- files
 
 def store(data: bytes, name: str, folder: str) -> str:
-    """Keep an uploaded file under its SHA-256 name (once); return the stored name."""
+    """Keep an uploaded file, encrypted (it holds every member's NIK: models.crypto), under the
+    SHA-256 name of its encrypted bytes; return the stored name."""
     ext = "xlsx" if data[:4] == b"PK\x03\x04" else "csv"
-    return f"{private_files.store(data, folder, ext)}.{ext}"
+    return f"{private_files.store(seal(data), folder, ext)}.{ext}"
 
 
 def load(batch: ImportBatch, folder: str) -> list[tuple[str, bytes]]:
@@ -113,8 +115,8 @@ def load(batch: ImportBatch, folder: str) -> list[tuple[str, bytes]]:
             raise DomainError(_l("The uploaded file is no longer there: upload it again."))
         try:
             with open(os.path.join(folder, stored), "rb") as source:
-                out.append((name, source.read()))
-        except OSError:
+                out.append((name, unseal(source.read())))
+        except (OSError, InvalidToken):  # gone, or sealed with a key no longer configured
             raise DomainError(_l("The uploaded file is no longer there: upload it again.")) from None
     return out
 

@@ -33,7 +33,7 @@ from models.import_sheets import LOANS, MAX_PROBLEMS, MEMBERS, METHODS, SAVINGS_
 from models.koperasi import Koperasi
 from models.loan_rate import shape_annual_bp
 from models.loans import MAX_MONTHLY_RATE_BP, LoanProduct, above_cap
-from models.membership import Membership, from_nik
+from models.membership import Membership, from_nik, nik_key
 from models.money import idr
 
 # ---------------------------------------------------------------- cell values
@@ -318,7 +318,7 @@ def _against_koperasi(koperasi: Koperasi, rows: list[MemberRow], problems: list[
     existing = {}
     for chunk in range(0, len(numbers), 900):
         existing.update({m.member_number: m for m in db.session.execute(
-            sa.select(Membership.member_number, Membership.nik, Membership.imported, Membership.user_id)
+            sa.select(Membership.member_number, Membership.nik_hash, Membership.imported, Membership.user_id)
             .where(Membership.koperasi_id == koperasi.id,
                    Membership.member_number.in_(numbers[chunk:chunk + 900])))})
     mobiles = [r.mobile for r in rows]
@@ -332,7 +332,7 @@ def _against_koperasi(koperasi: Koperasi, rows: list[MemberRow], problems: list[
     for r in rows:
         found = existing.get(r.member_number)
         if found is not None:
-            if found.imported and found.nik == r.nik:
+            if found.imported and found.nik_hash == nik_key(r.nik):
                 r.already = True
                 kept.append(r)
             else:

@@ -17,11 +17,12 @@ from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature
 from lokal import parse_nik
 from sqlalchemy.ext.hybrid import hybrid_property
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
-from models import signing
+from models import consent, signing
 from models.accounts import User
 from models.base import db, utcnow
+from models.crypto import Encrypted, decrypt, keyed_hash, reseal
 from models.errors import Checks, DomainError
 from models.koperasi import Koperasi, record
 from models.notifications import Kind, notify
@@ -61,6 +62,7 @@ class Membership(db.Model):
         sa.UniqueConstraint("koperasi_id", "member_number"),
         sa.Index("ix_membership_queue", "koperasi_id", "status", "applied_at"),
         sa.Index("ix_membership_claims", "koperasi_id", "claim_requested_at"),  # the office's claim queue
+        sa.Index("ix_membership_nik_hash", "koperasi_id", "nik_hash"),  # a NIK looked up in a koperasi
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -68,14 +70,16 @@ class Membership(db.Model):
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id"), index=True)
     status: Mapped[str] = mapped_column(sa.String(10), default=MemberStatus.APPLIED)
     full_name: Mapped[str] = mapped_column(sa.String(120))  # as on the KTP when applying
-    nik: Mapped[str] = mapped_column(sa.String(16))  # personal data: shown masked; whole only through reveal_nik
-    address: Mapped[str] = mapped_column(sa.String(300))
+    # Personal data, encrypted at rest (models.crypto): plain in Python, a token in the database.
+    nik: Mapped[str] = mapped_column(Encrypted())  # shown masked; whole only through reveal_nik
+    nik_hash: Mapped[str | None] = mapped_column(sa.String(64))  # keyed hash, to find a NIK (with_nik)
+    address: Mapped[str] = mapped_column(Encrypted())  # in full to the board, masked to other staff
     occupation: Mapped[str] = mapped_column(sa.String(120))
     is_umkm: Mapped[bool] = mapped_column(default=False)
     # As on the KTP (personal data, like the NIK): the regulator's report counts members by
     # gender; an imported member brings all three, the join form asks them.
     gender: Mapped[str | None] = mapped_column(sa.String(1))  # GENDERS: "L" laki-laki, "P" perempuan
-    birth_date: Mapped[date | None]
+    birth_date: Mapped[date | None] = mapped_column(Encrypted(date))
     region_code: Mapped[str | None] = mapped_column(sa.String(13))  # Kemendagri code (models.regions)
     # Brought in by the koperasi's import (models.koperasi_import): the person sees nothing of it
     # until the koperasi has confirmed them (claimed_at; models.claims). Joined members: not imported.
@@ -119,9 +123,18 @@ class Membership(db.Model):
     def status_label(self):
         return STATUS_LABELS.get(self.status, self.status)
 
+    @validates("nik")
+    def _hash_nik(self, _key, nik: str) -> str:
+        self.nik_hash = nik_key(nik)
+        return nik
+
     @property
     def nik_masked(self) -> str:
         return mask_nik(self.nik)
+
+    @property
+    def address_masked(self) -> str:
+        return mask_address(self.address)
 
     @property
     def is_card(self) -> bool:
@@ -139,6 +152,36 @@ def held_by(user_id: int):
 def confirmed():
     """SQL: a membership whose holder the koperasi knows (joined, or an import confirmed)."""
     return sa.not_(Membership.awaiting_claim)
+
+
+def nik_key(nik: str | None) -> str | None:
+    """What ``nik_hash`` holds for a NIK (None for none: a pseudonymised member has no NIK)."""
+    return keyed_hash(nik) if nik else None
+
+
+def with_nik(nik: str):
+    """SQL: the memberships whose NIK is this one (through the keyed hash: the NIK itself is
+    encrypted and cannot be compared in SQL). Every lookup by NIK goes through here."""
+    key = nik_key("".join((nik or "").split()))
+    return Membership.nik_hash == key if key else sa.false()
+
+
+def rehash_niks(conn) -> int:
+    """Every ``nik_hash`` recomputed with the current hash key (after it changed: rotate-data-key)."""
+    return reseal(conn, "membership", ["nik"], lambda values: {"nik_hash": nik_key(decrypt(values["nik"]))})
+
+
+def find_by_nik(koperasi_id: int, nik: str) -> Membership | None:
+    """The koperasi's membership (the open one first, else the latest) of the person with this NIK."""
+    return db.session.scalar(sa.select(Membership).where(Membership.koperasi_id == koperasi_id, with_nik(nik))
+                             .order_by(Membership.status.in_(OPEN).desc(), Membership.id.desc()).limit(1))
+
+
+def mask_address(address: str | None) -> str:
+    """The first word or two (the street's name), the rest hidden: for staff who need not visit."""
+    words = (address or "").split()
+    shown = " ".join(words[:2]) if len(" ".join(words[:2])) <= 16 else words[0][:12] if words else ""
+    return f"{shown} ••••••" if shown else "••••••"
 
 
 def mask_nik(nik: str) -> str:
@@ -173,7 +216,7 @@ def _set_status(membership: Membership, expected: tuple[str, ...], new: str, **v
 
 
 def check_application(*, full_name: str | None, nik: str | None, address: str | None, occupation: str | None,
-                      is_umkm: bool, business_name: str | None, agreed: bool) -> tuple:
+                      is_umkm: bool, business_name: str | None, agreed: bool, consented: bool) -> tuple:
     """What a member application must hold; every bad field is reported at once."""
     checks = Checks()
     nik = "".join((nik or "").split())
@@ -193,6 +236,8 @@ def check_application(*, full_name: str | None, nik: str | None, address: str | 
         checks.fail(_l("Enter your business name."), "business_name")
     if not agreed:
         checks.fail(_l("You must agree to the koperasi's rules to join."), "agree")
+    if not consented:
+        checks.fail(consent.REFUSED, "consent")
     checks.done()
     return nik, full_name, address, occupation, business_name
 
@@ -207,13 +252,14 @@ def from_nik(nik: str) -> dict:
 
 
 def apply(user: User, koperasi: Koperasi, *, full_name: str, nik: str, address: str, occupation: str,
-          is_umkm: bool, business_name: str | None, agreed: bool) -> Membership:
-    """Apply to join a verified koperasi; one open application or membership at a time."""
+          is_umkm: bool, business_name: str | None, agreed: bool, consented: bool, address_from: str = "") -> Membership:
+    """Apply to join a verified koperasi; one open application or membership at a time; only with the
+    person's consent to the processing of their data (recorded with ``address_from``, models.consent)."""
     if not koperasi.is_verified:
         raise DomainError(_l("This koperasi is not accepting members yet."))
     nik, full_name, address, occupation, business_name = check_application(
         full_name=full_name, nik=nik, address=address, occupation=occupation, is_umkm=is_umkm,
-        business_name=business_name, agreed=agreed)
+        business_name=business_name, agreed=agreed, consented=consented)
     if open_membership(user, koperasi):
         raise DomainError(_l("You already have an open application or membership here."))
     membership = Membership(koperasi_id=koperasi.id, user_id=user.id, full_name=full_name, nik=nik,
@@ -225,6 +271,7 @@ def apply(user: User, koperasi: Koperasi, *, full_name: str, nik: str, address: 
             db.session.flush()
     except sa.exc.IntegrityError:
         raise DomainError(_l("You already have an open application or membership here.")) from None
+    consent.give(user.id, membership.id, address_from)
     return membership
 
 
@@ -262,6 +309,12 @@ def reject(membership: Membership, staff_user: User, reason: str) -> None:
                 decided_at=utcnow(), decided_by_id=staff_user.id)
     notify(membership.user_id, Kind.APPLICATION_REJECTED, koperasi_id=membership.koperasi_id,
            params={"reason": reason}, url=f"/k/{membership.koperasi.slug}/me")
+
+
+def withdraw(membership: Membership) -> None:
+    """An application ended by the applicant (their data erased: models.personal_data)."""
+    _set_status(membership, (MemberStatus.APPLIED,), MemberStatus.REJECTED, decided_at=utcnow(),
+                rejection_reason="Ditarik: data pribadi pemohon dihapus atas permintaannya.")
 
 
 def request_resignation(membership: Membership) -> None:

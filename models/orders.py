@@ -38,6 +38,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from models import capital, catalogue
 from models.accounts import User
 from models.base import db, utcnow
+from models.crypto import Encrypted
 from models.errors import DomainError
 from models.keys import fingerprint, same
 from models.koperasi import Koperasi
@@ -111,7 +112,7 @@ class Order(db.Model):
     buyer_membership_id: Mapped[int | None] = mapped_column(sa.ForeignKey("membership.id"))
     status: Mapped[str] = mapped_column(sa.String(12), default=OrderStatus.NEW)
     fulfilment: Mapped[str] = mapped_column(sa.String(10))
-    delivery_address: Mapped[str | None] = mapped_column(sa.String(300))
+    delivery_address: Mapped[str | None] = mapped_column(Encrypted())  # personal data (models.crypto)
     delivery_fee_idr: Mapped[int] = mapped_column(sa.BigInteger, default=0)
     payment: Mapped[str] = mapped_column(sa.String(10))
     paid_at: Mapped[datetime | None]

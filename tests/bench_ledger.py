@@ -86,7 +86,7 @@ def _setup(db, members: int):
         user = register_user(f"Anggota Bench {i + 1:04d}", f"0857{i:08d}", PASSWORD, None)
         membership = apply(user, koperasi, full_name=user.full_name, nik=f"327301150895{i + 1:04d}",
                            address="Jl. Dago No. 10, Bandung", occupation="Pedagang", is_umkm=False,
-                           business_name=None, agreed=True)
+                           business_name=None, agreed=True, consented=True)
         db.session.flush()
         approve(membership, board)
         deposit(membership, "pokok", pokok_due(membership), "cash", board)

@@ -304,7 +304,7 @@ def make_member(make_user):
     def make(koperasi, user: User | None = None, status: str = "active", nik: str = VALID_NIK):
         user = user or make_user(full_name="Anggota Koperasi")
         membership = apply(user, koperasi, full_name=user.full_name, nik=nik, address="Jl. Dago No. 10, Bandung",
-                           occupation="Pedagang", is_umkm=False, business_name=None, agreed=True)
+                           occupation="Pedagang", is_umkm=False, business_name=None, agreed=True, consented=True)
         _db.session.flush()
         staff = _db.session.get(User, koperasi.created_by_id)
         if status in ("approved", "active", "resigning"):

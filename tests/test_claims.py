@@ -127,7 +127,7 @@ def test_claiming_tells_the_approvers_once_and_confirming_opens_everything(app, 
     pengawas, teller_of = make_staff(k, "pengawas"), imported.koperasi
     client = app.test_client()
     _register(client)
-    response = client.post(f"/k/{k.slug}/claim")
+    response = client.post(f"/k/{k.slug}/claim", data={"consent": "y"})
     assert response.status_code == 303
     db.session.expire_all()
     assert db.session.get(Membership, imported.id).claim_requested_at is not None
@@ -135,7 +135,7 @@ def test_claiming_tells_the_approvers_once_and_confirming_opens_everything(app, 
     [note] = _notes(db, admin.id, Kind.CLAIM_REQUESTED)
     assert note.url == f"/k/{k.slug}/office/claims/{imported.id}"
     assert _notes(db, pengawas.id, Kind.CLAIM_REQUESTED) == []  # reading is not deciding
-    client.post(f"/k/{k.slug}/claim")
+    client.post(f"/k/{k.slug}/claim", data={"consent": "y"})
     assert len(_notes(db, admin.id, Kind.CLAIM_REQUESTED)) == 1  # asking twice tells no one twice
     assert "Klaim dikirim" in client.get("/cards").text and "Ajukan klaim" not in client.get("/cards").text
 
@@ -183,7 +183,7 @@ def test_nobody_registered_yet_nobody_to_confirm(app, db, k, imported):
 def test_refused_the_person_sees_the_reason_and_cannot_ask_again(app, db, k, imported):
     client = app.test_client()
     _register(client)
-    client.post(f"/k/{k.slug}/claim")
+    client.post(f"/k/{k.slug}/claim", data={"consent": "y"})
     office = login(app.test_client(), board(k))
     url = f"/k/{k.slug}/office/claims/{imported.id}"
     short = office.post(url, data={"form": "refuse", "reason": "no"})
@@ -196,7 +196,7 @@ def test_refused_the_person_sees_the_reason_and_cannot_ask_again(app, db, k, imp
     cards = client.get("/cards").text
     assert "Nama di KTP berbeda" in cards and "Ajukan klaim" not in cards and "750.000" not in cards
     before = len(_notes(db, board(k).id, Kind.CLAIM_REQUESTED))
-    client.post(f"/k/{k.slug}/claim")
+    client.post(f"/k/{k.slug}/claim", data={"consent": "y"})
     db.session.expire_all()
     assert db.session.get(Membership, imported.id).claim_requested_at is None
     assert len(_notes(db, board(k).id, Kind.CLAIM_REQUESTED)) == before
@@ -227,7 +227,7 @@ def test_correcting_the_number_moves_the_membership_to_its_owner(app, db, k, imp
 
 def test_a_person_cannot_claim_someone_elses_membership(app, db, k, imported, make_user, make_koperasi):
     other = login(app.test_client(), make_user(full_name="Penebak"))
-    assert other.post(f"/k/{k.slug}/claim").status_code == 404
+    assert other.post(f"/k/{k.slug}/claim", data={"consent": "y"}).status_code == 404
     assert other.post(f"/k/{k.slug}/claim?membership_id={imported.id}", data={"membership_id": imported.id}).status_code == 404
     assert other.get(f"/k/{k.slug}/office/claims/{imported.id}").status_code == 404
     assert other.post(f"/k/{k.slug}/office/claims/{imported.id}/confirm").status_code == 404

@@ -299,7 +299,7 @@ def test_the_board_sets_the_ktp_rule_in_the_settings(office, db):
 
 def _join_data(nik: str, **more) -> dict:
     return {"full_name": "Rina Marlina", "nik": nik, "address": "Jl. Cihampelas No. 5, Bandung",
-            "occupation": "Penjahit", "agree": "y", **more}
+            "occupation": "Penjahit", "agree": "y", "consent": "y", **more}
 
 
 def test_join_without_the_rule_asks_no_photo(app, make_koperasi, make_user, db):

@@ -164,7 +164,7 @@ def test_a_staff_member_sees_every_office_with_what_waits(app, dewi, make_kopera
     elsewhere = make_koperasi(name="Koperasi Tetangga")  # not Dewi's office
     for nik in NIKS[:2]:
         apply_to_join(make_user(), busy, full_name="Calon Anggota", nik=nik, address="Jl. Dago No. 10, Bandung",
-                      occupation="Petani", is_umkm=False, business_name=None, agreed=True)
+                      occupation="Petani", is_umkm=False, business_name=None, agreed=True, consented=True)
     applicant = make_member(busy, nik=NIKS[2])
     loans.apply(applicant, loans.save_product(busy, _product_terms()), 1_000_000, 6, "Modal usaha tani")
     make_store(teller_at, status="pending")  # for its pengurus: a teller approves no store

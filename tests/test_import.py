@@ -541,7 +541,7 @@ def test_an_imported_member_registers_claims_and_after_the_confirmation_sees_wha
     me = f"/k/{kop.slug}/me"
     assert person.get(me).status_code != 200  # nothing of it before the koperasi knows them
     assert "Rp" not in text_of(person.get("/cards").text).split(kop.name, 1)[1][:400]
-    assert person.post(f"/k/{kop.slug}/claim").status_code == 303
+    assert person.post(f"/k/{kop.slug}/claim", data={"consent": "y"}).status_code == 303
     membership = db.session.scalar(sa.select(Membership).where(
         Membership.koperasi_id == kop.id, Membership.member_number == borrower["member_number"]))
     office = login(app.test_client(), make_staff(kop, "pengurus"))

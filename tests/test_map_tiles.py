@@ -19,6 +19,8 @@ def test_development_defaults_to_osm_with_its_attribution(monkeypatch):
 
 def test_production_shows_maps_only_from_its_own_tile_server(monkeypatch):
     monkeypatch.setenv("SECRET_KEY", "a-production-secret-key-of-32-characters")
+    for name, value in config.development_data_keys().items():
+        monkeypatch.setenv(name, value)
     monkeypatch.delenv("KOPZ_MAP_TILES_URL", raising=False)
     assert config.load("production")["MAP_TILES_URL"] == ""
     monkeypatch.setenv("KOPZ_MAP_TILES_URL", "https://{s}.peta.koperasi.example/{z}/{x}/{y}.png")

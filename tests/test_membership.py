@@ -18,7 +18,8 @@ OTHER_NIK = "3273014101900002"  # Kota Bandung, a woman born 1990-01-01
 
 def join_data(**overrides) -> dict:
     data = dict(full_name="Siti Rahmawati", nik=VALID_NIK, address="Jl. Cihampelas No. 5, Bandung",
-                occupation="Penjahit", is_umkm="y", business_name="Jahit Siti", agree="y")
+                occupation="Penjahit", is_umkm="y", business_name="Jahit Siti", agree="y",
+                consent="y")
     data.update(overrides)
     return {k: v for k, v in data.items() if v is not None}
 
@@ -77,6 +78,7 @@ def test_join_requires_login(make_koperasi, client):
 @pytest.mark.parametrize("overrides, message, field_id", [
     ({"nik": "1234"}, "Masukkan 16 digit NIK persis seperti di KTP Anda.", "nik-err"),
     ({"agree": None}, "Anda harus menyetujui aturan koperasi untuk bergabung.", "agree-err"),
+    ({"consent": None}, "Untuk bergabung, centang bahwa Anda setuju", "consent-err"),
     ({"business_name": ""}, "Masukkan nama usaha Anda.", "business_name-err"),
 ])
 def test_join_bad_input_keeps_values_and_saves_nothing(make_koperasi, user_client, db, overrides, message,

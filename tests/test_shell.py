@@ -7,7 +7,7 @@ import re
 import pytest
 
 from web import create_app
-from web.config import ConfigError
+from web.config import ConfigError, development_data_keys
 
 PAGES = ["/", "/login", "/register", "/offline", "/market", "/koperasi", "/cards"]
 
@@ -108,6 +108,8 @@ def test_production_refuses_to_start_without_secret_key(monkeypatch):
 
 def test_production_cookies_are_secure(monkeypatch, tmp_path):
     monkeypatch.setenv("SECRET_KEY", "x" * 32)
+    for name, value in development_data_keys().items():
+        monkeypatch.setenv(name, value)
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path}/p.sqlite")
     app = create_app({"STATIC_BUILD_DIR": str(tmp_path / "s")}, env="production")
     assert app.config["SESSION_COOKIE_SECURE"]
@@ -119,6 +121,8 @@ def test_postgres_urls_get_the_psycopg_driver(monkeypatch):
 
     monkeypatch.setenv("DATABASE_URL", "postgres://u:p@db:5432/kopz")
     monkeypatch.setenv("SECRET_KEY", "x" * 32)
+    for name, value in development_data_keys().items():
+        monkeypatch.setenv(name, value)
     assert load("production")["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://u:p@db:5432/kopz"
 
 

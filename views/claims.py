@@ -8,7 +8,7 @@ from flask import Blueprint, abort, flash, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from wtforms import StringField, TextAreaField
+from wtforms import BooleanField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
 from models import claims
@@ -27,6 +27,10 @@ REQUIRED = _l("This field is required.")
 
 class ButtonForm(Form):
     """A button and its CSRF token."""
+
+
+class ClaimForm(Form):
+    consent = BooleanField(_l("I agree that my personal data is used as described above."))
 
 
 class RefuseForm(Form):
@@ -49,9 +53,12 @@ def request_claim(slug):
     membership = claims.awaiting_in(current_user, slug)
     if membership is None:
         abort(404)
-    if done := run(ButtonForm(), lambda: claims.request(membership)):
+    form = ClaimForm()
+    if done := run(form, lambda: claims.request(membership, form.consent.data, request.remote_addr or "")):
         flash(_("Sent. The koperasi will check your KTP and confirm you.") if done.value
               else _("Already sent: the koperasi will confirm you."), "success")
+    elif form.consent.errors:
+        flash(str(form.consent.errors[0]), "error")
     else:
         flash(_("The koperasi could not confirm you. Visit the office with your KTP."), "error")
     return see_other(url_for("membership.cards") + f"#claim-{slug}")

@@ -27,6 +27,7 @@ from models.health import published_category
 from models.ledger import SAVINGS_LABELS, balances
 from models.membership import Membership, MemberStatus, held_by
 from models.zones import zone_of
+from views.claims import ClaimForm
 from views.fields import KEPT_TOKENS, Form, choices, page_of, take_pictures
 from views.forms import run
 from web.access import my_membership, staff_role, visible_koperasi
@@ -54,6 +55,7 @@ class JoinForm(Form):
     ktp_photo = FileField(_l("Photo of your KTP"), render_kw={"accept": "image/jpeg,image/png,image/webp"})
     ktp_photo_kept = HiddenField(validators=[Length(max=KEPT_TOKENS)])  # chosen in a submit that failed on other fields
     agree = BooleanField(_l("I agree to the koperasi's rules and fees above."))
+    consent = BooleanField(_l("I agree that my personal data is used as described above."))
 
     def for_koperasi(self, koperasi) -> JoinForm:
         """The KTP photo only where the koperasi asks for it."""
@@ -107,7 +109,8 @@ def join(slug):
         membership = members.apply(current_user, koperasi, full_name=form.full_name.data, nik=form.nik.data,
                                    address=form.address.data, occupation=form.occupation.data,
                                    is_umkm=form.is_umkm.data, business_name=form.business_name.data,
-                                   agreed=form.agree.data)
+                                   agreed=form.agree.data, consented=form.consent.data,
+                                   address_from=request.remote_addr or "")
         documents.keep_ktp(membership, photo, folder(documents.KTP_FOLDER))
 
     def check():
@@ -116,7 +119,7 @@ def join(slug):
             members.check_application(
                 full_name=form.full_name.data, nik=form.nik.data, address=form.address.data,
                 occupation=form.occupation.data, is_umkm=form.is_umkm.data, business_name=form.business_name.data,
-                agreed=form.agree.data)
+                agreed=form.agree.data, consented=form.consent.data)
         with checks.catching():
             documents.check_ktp(koperasi, photo)
         checks.done()
@@ -148,7 +151,7 @@ def cards():
     applications = [m for m in rows if not m.is_card and newest[m.koperasi_id] is m]
     qr = {m.id: qr_data_uri(m) for m in cards if m.status != MemberStatus.RESIGNED}
     return render("membership/cards.html", cards=cards, applications=applications, qr=qr,
-                  unclaimed=claims.awaiting(current_user), claim_form=ConfirmForm(formdata=None))
+                  unclaimed=claims.awaiting(current_user), claim_form=ClaimForm(formdata=None))
 
 
 @bp.get("/v/<token>")

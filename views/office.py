@@ -269,6 +269,7 @@ ACTIONS = {
     Duty.RATE_HEALTH: _l("Worked on the health rating"),
     Duty.IMPORT_MEMBERS: _l("Imported or exported members"),
     Duty.RESET_PASSWORD: _l("Gave a member a temporary password (KTP checked in person)"),
+    "member_erased": _l("A member's personal data was erased at their request (the books keep the entries)"),
 }
 assert set(AUDITED) <= set(ACTIONS), "an audited duty without a label in the history"
 # The history's "what" filter: these two duties' actions are always recorded by the domain itself
@@ -309,6 +310,8 @@ def describe(event: KoperasiEvent) -> list[str]:
         return [_("Reason: %(reason)s", reason=details.get("reason", ""))]
     if event.action in ("staff_added", "staff_removed"):
         return [f"{details.get('user', '')} · {_shown('role', details.get('role'))}"]
+    if event.action == "member_erased":
+        return [details.get("member", "")]
     if event.action in ("nik_revealed", "password_reset"):
         return [" · ".join(part for part in (details.get("name", ""), details.get("member", "")) if part)]
     if event.action == "members_exported":

@@ -10,7 +10,7 @@ from flask import Blueprint, flash, make_response, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from wtforms import BooleanField, TextAreaField
+from wtforms import BooleanField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
 from models import documents, password_reset, resignation
@@ -40,6 +40,11 @@ class ResignationForm(KeyedForm):
     """Confirm a resignation: the refund moves money, so the form carries a one-time key."""
 
     consent = BooleanField(_l("The member agreed that their savings pay off their loans (kompensasi)"))
+
+
+class NikForm(Form):
+    nik = StringField(_l("NIK (KTP number)"), [DataRequired(_l("This field is required.")), Length(max=24)],
+                      render_kw={"inputmode": "numeric", "autocomplete": "off"})
 
 
 class RevealForm(Form):
@@ -144,12 +149,31 @@ def _page(query, ordered) -> dict:
 @bp.get("/members")
 def members(slug):
     """Members, filtered by status, searched by name or number, 25 a page."""
-    o = office(slug, "read")
-    status, q = _filters()
-    query = _members_query(o, status, q)
+    return _members_page(office(slug, "read"))
+
+
+def _members_page(o, nik_form: NikForm | None = None, status: int = 200):
+    chosen, q = _filters()
+    query = _members_query(o, chosen, q)
     page = _page(query, query.order_by(Membership.member_number))
-    return render("office_members/members.html", o=o, chosen=status, q=q, statuses=(*MEMBER_STATUSES, UNCONFIRMED),
-                  labels={**MEMBER_LABELS, UNCONFIRMED: _l("Imported, not confirmed yet")}, **page)
+    return render("office_members/members.html", o=o, chosen=chosen, q=q, statuses=(*MEMBER_STATUSES, UNCONFIRMED),
+                  labels={**MEMBER_LABELS, UNCONFIRMED: _l("Imported, not confirmed yet")},
+                  nik_form=nik_form or NikForm(formdata=None), status=status, **page)
+
+
+@bp.post("/members/by-nik")
+def member_by_nik(slug):
+    """Open the member (or applicant) with this NIK. Sent in the body, never in a URL: a URL stays in
+    logs and the browser's history (the NIK is personal data)."""
+    o = office(slug, "read")
+    form = NikForm()
+    if form.validate_on_submit():
+        found = domain.find_by_nik(o.koperasi.id, form.nik.data)
+        if found is not None:
+            page = "application" if found.status in (MemberStatus.APPLIED, MemberStatus.REJECTED) else "member"
+            return see_other(url_for(f"office_members.{page}", slug=slug, membership_id=found.id))
+        form.nik.errors.append(_("Nobody in this koperasi has this NIK."))
+    return _members_page(o, form, status=422)
 
 
 @bp.get("/members.csv")

@@ -95,6 +95,9 @@ def configure_web(app: Flask) -> None:
     from web.access import can
 
     app.add_template_global(can, "can")  # office templates hide what the role may not do
+    from models.consent import VERSION
+
+    app.add_template_global(VERSION, "consent_version")  # the consent text shown (templates/privacy/_purpose.html)
 
     @app.context_processor
     def shell_context() -> dict:
@@ -132,6 +135,7 @@ def configure_blueprints(app: Flask) -> None:
         office_stores,
         orders,
         periods,
+        privacy,
         public,
         push,
         pwa,
@@ -149,5 +153,5 @@ def configure_blueprints(app: Flask) -> None:
     for module in (public, accounts, pwa, directory, membership, office, office_members, admin, teller, loans,
                    loan_book, seller, office_stores, stock_sync, market, orders, books, periods, dues, cashbook,
                    chart, voting, voting_office, push, meetings, rat, shu, notifications, announcements, regulator,
-                   documents, health, imports, capital, claims, security):
+                   documents, health, imports, capital, claims, security, privacy):
         app.register_blueprint(module.bp)

@@ -40,7 +40,9 @@ from pathlib import Path
 import sqlalchemy as sa
 from werkzeug.security import generate_password_hash
 
+from models.crypto import encrypt
 from models.ledger import CHART, Purpose, day_totals_from_lines
+from models.membership import nik_key
 from models.regions import children, provinces
 
 PASSWORD = "kopz-bench-2026"  # every generated user's password (one hash, computed once)
@@ -173,7 +175,8 @@ COLUMNS = {
     "koperasi_service": "koperasi_id service",
     "account": "id koperasi_id purpose code kind closed balance",
     "membership": "id koperasi_id user_id status full_name nik address occupation is_umkm business_name applied_at "
-                  "decided_at decided_by_id member_number joined_on pokok_owed_idr gender birth_date region_code",
+                  "decided_at decided_by_id member_number joined_on pokok_owed_idr gender birth_date region_code "
+                  "nik_hash",
     "staff": "koperasi_id user_id role created_at",
     "loan_product": "id koperasi_id name method monthly_rate_bp fee_bp fee_mode max_amount_idr min_tenor max_tenor "
                     "late_fee_mode late_fee_idr requires_guarantor requires_documents active min_amount_idr late_fee_bp "
@@ -387,14 +390,16 @@ class Generator:
             if active:
                 member_seq += 1
                 number = f"{prefix}-{member_seq:05d}"
-            out.add("membership", mid, kid, uid, "active" if active else "applied", full_name,
-                    f"{province}{regency[3:5]}{uid % 10**10:010d}"[:16].ljust(16, "0"),
-                    f"{rng.choice(STREETS)} No. {rng.randint(1, 200)}, {city}", rng.choice(OCCUPATIONS),
+            nik = f"{province}{regency[3:5]}{uid % 10**10:010d}"[:16].ljust(16, "0")
+            # Personal data encrypted as the app stores it (models.crypto): about 40 µs a value here.
+            out.add("membership", mid, kid, uid, "active" if active else "applied", full_name, encrypt(nik),
+                    encrypt(f"{rng.choice(STREETS)} No. {rng.randint(1, 200)}, {city}"), rng.choice(OCCUPATIONS),
                     rng.random() < 0.3, None, self.ts(applied), self.ts(applied + timedelta(days=2)) if active else None,
                     founder_user if active and i else None, number,
                     (applied + timedelta(days=2)).date().isoformat() if active else None, pokok,
-                    rng.choice("LP"), date(rng.randint(1960, 2004), rng.randint(1, 12), rng.randint(1, 28)).isoformat(),
-                    district)
+                    rng.choice("LP"),
+                    encrypt(date(rng.randint(1960, 2004), rng.randint(1, 12), rng.randint(1, 28)).isoformat()),
+                    district, nik_key(nik))
             people.append((uid, mid, active, applied + timedelta(days=2)))
         out.add("koperasi", kid, slug, name, name.lower(), f"AHU-{kid:07d}.AH.01.26", jenis,
                 f"{name} melayani anggota di {city} sejak {created.year}: simpanan, pinjaman, dan toko anggota.",

@@ -261,6 +261,20 @@ def sessions_cleanup_command(keep_days: int) -> None:
     click.echo(f"Sessions deleted: {deleted}")
 
 
+@click.command("rotate-data-key")
+def rotate_data_key_command() -> None:
+    """Re-encrypt every piece of personal data with the first key of KOPZ_DATA_KEYS and recompute the
+    NIK's keyed hash with KOPZ_DATA_HASH_KEY (models.crypto). To rotate: put the new key first (keep
+    the old one after it), run this, then drop the old key. A value no key opens stops it, changing nothing."""
+    from models.crypto import rotate
+    from models.membership import rehash_niks
+
+    db.session.info[WRITES] = True
+    done = rotate(db.session.connection(), db.metadata, rehash=(rehash_niks,))
+    db.session.commit()
+    click.echo("Re-encrypted with the first key: " + ", ".join(f"{table} {rows}" for table, rows in done.items()))
+
+
 @click.command("translate")
 @click.option("--compile-only", is_flag=True, help="Only build the .mo files.")
 def translate_command(compile_only: bool) -> None:
@@ -336,5 +350,6 @@ def health_command(slug: str, year: int | None) -> None:
 def init_app(app: Flask) -> None:
     for command in (create_admin_command, demo_data_command, bench_data_command, ledger_check_command, month_end_command,
                     notify_due_command, translate_command, ballots_rewrite_command, purge_documents_command,
-                    health_command, backup_command, restore_command, sessions_cleanup_command):
+                    health_command, backup_command, restore_command, sessions_cleanup_command,
+                    rotate_data_key_command):
         app.cli.add_command(command)

@@ -7,11 +7,14 @@ server never starts insecure by accident), ``development`` (``make run``) or
 
 from __future__ import annotations
 
+import base64
 import os
 import secrets
 import sys
 from datetime import timedelta
 from pathlib import Path
+
+from cryptography.fernet import Fernet
 
 
 def _root() -> Path:
@@ -67,6 +70,39 @@ def _engine_options() -> dict:
     if os.environ.get("KOPZ_PGBOUNCER", "") not in ("", "0"):
         options["connect_args"] = {"prepare_threshold": None}
     return options
+
+
+# Development and testing only: fixed keys for the personal data (models.crypto), so the demo
+# database opens after a restart. Never used in production (``_data_keys`` refuses to start).
+DEV_DATA_KEY = base64.urlsafe_b64encode(b"kopz-development-data-key-000000").decode()
+DEV_DATA_HASH_KEY = "kopz-development-data-hash-key-not-for-production"
+
+
+def _data_keys(env: str) -> dict:
+    """``KOPZ_DATA_KEYS``: comma-separated Fernet keys (the first encrypts, all decrypt) and
+    ``KOPZ_DATA_HASH_KEY`` (the NIK's keyed hash). Production refuses to start without them."""
+    keys = [k.strip() for k in os.environ.get("KOPZ_DATA_KEYS", "").split(",") if k.strip()]
+    hash_key = os.environ.get("KOPZ_DATA_HASH_KEY", "").strip()
+    if env != "production":
+        keys, hash_key = keys or [DEV_DATA_KEY], hash_key or DEV_DATA_HASH_KEY
+    make = "Generate one with: python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'"
+    if not keys:
+        raise ConfigError(f"KOPZ_DATA_KEYS must be set when KOPZ_ENV=production (personal data is encrypted). {make}")
+    for key in keys:
+        try:
+            Fernet(key)
+        except ValueError:
+            raise ConfigError(f"KOPZ_DATA_KEYS: each key is 32 url-safe base64-encoded bytes. {make}") from None
+    if len(hash_key) < 32:
+        raise ConfigError("KOPZ_DATA_HASH_KEY must be set (at least 32 characters) when KOPZ_ENV=production. "
+                          "Generate one with: python -c 'import secrets; print(secrets.token_hex(32))'")
+    return {"DATA_KEYS": keys, "DATA_HASH_KEY": hash_key}
+
+
+def development_data_keys() -> dict[str, str]:
+    """The development keys as environment variables: for the load tests, which serve data made in
+    development (or by the test fixtures) with the production configuration."""
+    return {"KOPZ_DATA_KEYS": DEV_DATA_KEY, "KOPZ_DATA_HASH_KEY": DEV_DATA_HASH_KEY}
 
 
 def _dev_secret_key() -> str:
@@ -200,6 +236,7 @@ def load(env: str | None = None) -> dict:
         )
     else:
         raise ConfigError(f"KOPZ_ENV must be production, development or testing, not {env!r}")
+    cfg.update(_data_keys(env))
     cfg.setdefault(
         "RATELIMIT_STORAGE_URI", cfg["REDIS_URL"] or os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     )

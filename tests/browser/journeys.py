@@ -80,13 +80,19 @@ def find_and_join(request, actor, js: bool) -> None:
     rina.get_by_label(t("NIK (KTP number)")).fill("3273011508950001")
     rina.get_by_label(t("Address")).fill("Jl. Cihampelas No. 12, Bandung")
     rina.get_by_label(t("Occupation")).fill("Petani sayur")
-    button(rina, "Send application").tap()  # she forgot to agree to the rules
+    button(rina, "Send application").tap()  # she forgot to agree to the rules and to how her data is used
     agree = rina.get_by_label(t("I agree to the koperasi's rules and fees above."))
     expect(agree).to_have_accessible_description(re.compile(re.escape(t("You must agree to the koperasi's rules to join."))))
+    consent = rina.get_by_label(t("I agree that my personal data is used as described above."))
+    expect(consent).to_have_accessible_description(re.compile(re.escape(t(
+        "To join, tick that you agree to how your personal data is used. Without it the koperasi cannot keep your "
+        "membership."))))
+    expect(rina.locator("details.purpose")).to_contain_text(t("Who sees it"))
     expect(rina.get_by_label(t("NIK (KTP number)"))).to_have_value("3273011508950001")
     arrive(rina, t("Join %(name)s", name="Koperasi Tani Makmur"))
     assert rina.url.endswith(f"/k/{koperasi.slug}/join")
     agree.check()
+    consent.check()
     button(rina, "Send application").tap()
     arrive(rina, t("My cards"))
     told(rina, t("Your application to %(name)s was sent. You will see the decision here.", name="Koperasi Tani Makmur"))

@@ -36,6 +36,10 @@ def test_an_imported_member_registers_claims_and_is_confirmed(actor, make_kopera
     expect(rudi.locator("main")).not_to_contain_text(rp(750_000))
     expect(rudi.locator("main")).not_to_contain_text("KTM-L0042")
     expect(rudi.locator(".kcard-qr")).to_have_count(0)
+    button(waiting, "Claim membership").tap()  # without ticking his consent: asked for it
+    told(rudi, t("To join, tick that you agree to how your personal data is used. Without it the koperasi cannot "
+                 "keep your membership."))
+    waiting.get_by_label(t("I agree that my personal data is used as described above.")).check()
     button(waiting, "Claim membership").tap()
     told(rudi, t("Sent. The koperasi will check your KTP and confirm you."))
     arrive(rudi, t("My cards"))

@@ -89,6 +89,7 @@ def test_join_with_a_ktp_photo_and_the_board_sees_it(actor, make_koperasi, make_
     applicant.get_by_label(t("Occupation")).fill("Penjahit")
     applicant.get_by_label(t("Photo of your KTP")).set_input_files(files=[_ktp_photo()])
     applicant.get_by_label(t("I agree to the koperasi's rules and fees above.")).check()
+    applicant.get_by_label(t("I agree that my personal data is used as described above.")).check()
     button(applicant, "Send application").tap()
     told(applicant, t("Your application to %(name)s was sent. You will see the decision here.", name=koperasi.name))
     arrive(applicant, t("My cards"))

@@ -90,6 +90,7 @@ def join(page: Page, kop: Kop) -> None:
     page.get_by_label("Alamat", exact=True).fill("Jl. Dago No. 10, Coblong, Bandung")
     page.get_by_label("Pekerjaan").fill("Pedagang sayur")
     page.get_by_label("Saya menyetujui aturan dan simpanan koperasi di atas.").check()
+    page.get_by_label("Saya setuju data pribadi saya digunakan seperti dijelaskan di atas.").check()
     page.get_by_role("button", name="Kirim pengajuan").tap()
     page.wait_for_url("**/cards")
     expect(page.get_by_role("status")).to_have_text(

@@ -10,6 +10,7 @@ from playwright.sync_api import expect
 
 from models.koperasi import KoperasiEvent
 from tests.browser.conftest import WIDTH
+from tests.browser.steps import arrive, button, finish, t
 from tests.conftest import board
 
 NIK = "3273011508950001"
@@ -44,3 +45,22 @@ def test_the_teller_sees_it_masked_without_a_button(actor, office):
     expect(page.locator("#nik")).to_contain_text("3273••••••••0001")
     expect(page.get_by_role("button", name="Tampilkan NIK lengkap")).to_have_count(0)
     assert NIK not in page.content()
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
+def test_the_teller_opens_a_member_by_the_nik_on_a_ktp(actor, office, javascript):
+    """The NIK goes in the request's body: neither the address bar nor the history holds it."""
+    page = actor(office["teller"], js=javascript)
+    page.goto(office["url"].rsplit("/", 1)[0])
+    arrive(page, t("Members"))
+    page.get_by_label(t("NIK (KTP number)")).fill("3273011508950009")  # one digit wrong
+    button(page, "Open by NIK").tap()
+    expect(page.get_by_label(t("NIK (KTP number)"))).to_have_accessible_description(
+        t("Nobody in this koperasi has this NIK."))
+    arrive(page, t("Members"))
+    page.get_by_label(t("NIK (KTP number)")).fill("3273 0115 0895 0001")
+    button(page, "Open by NIK").tap()
+    arrive(page, "Sari Anggota")
+    expect(page).to_have_url(re.compile(office["url"] + "$"))
+    expect(page.locator("#nik")).to_contain_text("3273••••••••0001")
+    finish(page)

@@ -42,6 +42,7 @@ import urllib.request
 from pathlib import Path
 
 from tests.perf.serve import CACHE, CHROMIUM, CHROMIUM_ARGS, REPO, RESULTS, flask, gunicorn, kopz_env
+from web.config import development_data_keys
 
 # The recipe: ../shared/peers/oscar beside the checkout (a worktree sits one level deeper), or KOPZ_OSCAR_RECIPE.
 PEER = next((path for path in (Path(os.environ.get("KOPZ_OSCAR_RECIPE", "/nonexistent")),
@@ -274,7 +275,8 @@ def main() -> int:
     setup_oscar()
     setup_kopz()
     load_before = os.getloadavg()
-    kopz_serving = {**kopz_env(KOPZ), "KOPZ_ENV": "production", "SECRET_KEY": secrets.token_hex(32)}
+    kopz_serving = {**kopz_env(KOPZ), "KOPZ_ENV": "production", "SECRET_KEY": secrets.token_hex(32),
+                    **development_data_keys()}
     oscar_serving = {"DJANGO_SETTINGS_MODULE": "shop.settings", "PYTHONPATH": str(SHOP)}
     with gunicorn(sys.executable, "wsgi:app", REPO, kopz_serving, "/healthz", RESULTS / "oscar-kopz.log") as kopz, \
             gunicorn(VENV / "bin" / "python", "shop.wsgi:application", SHOP, oscar_serving, "/catalogue/",

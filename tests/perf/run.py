@@ -34,6 +34,8 @@ import time
 import urllib.request
 from pathlib import Path
 
+from web.config import development_data_keys
+
 ROOT = Path(__file__).resolve().parents[2]
 HERE = Path(__file__).resolve().parent
 BIG_TABLE = 10_000  # rows: a sequential scan or sort above this is flagged
@@ -49,6 +51,7 @@ def measure_pages(db_url: str, manifest: dict, solo_runs: int = 5) -> dict:
     from web.extensions import db
 
     os.environ.setdefault("SECRET_KEY", secrets.token_hex(32))  # production config, as gunicorn runs it
+    os.environ.update(development_data_keys())
     app = create_app({"SQLALCHEMY_DATABASE_URI": db_url, "WTF_CSRF_ENABLED": False, "REDIS_URL": None},
                      env="production")
     random.seed(13)
@@ -144,7 +147,8 @@ def walk(node: dict, sizes: dict, found: list[str]) -> None:
 # ---------------------------------------------------------------- 2. the load, on gunicorn
 
 def start_gunicorn(db_url: str, port: int, workers: int) -> subprocess.Popen:
-    env = dict(os.environ, KOPZ_ENV="production", DATABASE_URL=db_url, SECRET_KEY=secrets.token_hex(32))
+    env = dict(os.environ, KOPZ_ENV="production", DATABASE_URL=db_url, SECRET_KEY=secrets.token_hex(32),
+               **development_data_keys())
     env.pop("REDIS_URL", None)
     server = subprocess.Popen([sys.executable, "-m", "gunicorn", "-w", str(workers), "-b", f"127.0.0.1:{port}",
                                "--access-logfile", "/dev/null", "--log-level", "warning", "wsgi:app"],

@@ -34,6 +34,6 @@ def imported_claims(added: Counter, koperasi: Koperasi, board: User) -> None:
             db.session.refresh(membership)
             added["claimed accounts"] += 1
         if membership.awaiting_claim and membership.claim_requested_at is None:
-            claims.request(membership)
+            claims.request(membership, consented=True)
         if n == CONFIRMED and membership.awaiting_claim:
             claims.confirm(membership, board)

@@ -89,7 +89,7 @@ def ktp_rule(added: Counter, koperasi: Koperasi) -> None:
     number = nik(user, koperasi.district_code)
     membership = apply(user, koperasi, full_name=user.full_name, nik=number,
                        address=home_address(user, "Kota Bandung"), occupation="Penjahit", is_umkm=False,
-                       business_name=None, agreed=True)
+                       business_name=None, agreed=True, consented=True)
     documents.keep_ktp(membership, documents.read_ktp(ktp_picture(user.full_name, number)),
                        folder(documents.KTP_FOLDER))
     added["ktp photos"] += 1

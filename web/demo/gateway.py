@@ -136,7 +136,7 @@ def member(added: Counter, koperasi: Koperasi, user: User, by: User, status: str
     occupation, business = work(user)
     membership = apply(user, koperasi, full_name=user.full_name, nik=nik(user, home.district_code),
                        address=home_address(user, regions.name(home.regency_code)), occupation=occupation,
-                       is_umkm=business is not None, business_name=business, agreed=True)
+                       is_umkm=business is not None, business_name=business, agreed=True, consented=True)
     db.session.flush()
     if status == "active":
         approve(membership, by)
