@@ -178,6 +178,10 @@ ROUTES = [
     ("accounts.password", "POST", "/account/password", signed_in(FORM)),
     ("accounts.choose_password", "GET", "/account/new-password", signed_in(SEE)),  # only after a temporary password
     ("accounts.choose_password", "POST", "/account/new-password", signed_in(SEE)),
+    ("privacy.data", "GET", "/account/data", signed_in()),  # my data: only ever my own
+    ("privacy.data_json", "GET", "/account/data.json", signed_in()),
+    ("privacy.data_csv", "GET", "/account/data.csv", signed_in()),
+    ("privacy.delete", "POST", "/account/data/delete", signed_in(FORM)),  # the password first
     ("security.login_code", "GET", "/login/code", spec(LOGIN)),  # no password typed just now: back to log in
     ("security.login_code", "POST", "/login/code", spec(LOGIN)),
     ("security.two_factor", "GET", "/account/two-factor", signed_in()),
@@ -308,6 +312,7 @@ ROUTES = [
     ("office_members.members", "GET", OFF + "/members", office(Duty.READ)),
     ("office_members.members_csv", "GET", OFF + "/members.csv", office(Duty.READ)),
     ("office_members.member", "GET", OFF + "/members/{member}", office(Duty.READ)),
+    ("office_members.member_by_nik", "POST", OFF + "/members/by-nik", office(Duty.READ, FORM)),  # the NIK in the body
     ("office_members.member", "POST", OFF + "/members/{member}", office(Duty.RESET_PASSWORD, FORM),
      {"form": "reset_password"}),
     ("office_members.confirm_resignation", "POST", OFF + "/members/{resigning}/confirm-resignation",
