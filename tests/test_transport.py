@@ -14,7 +14,7 @@ import re
 import pytest
 
 from tests.conftest import PASSWORD, IsolatedClient
-from web import create_app
+from web import config, create_app
 from web.media import public_store
 from web.security import every_answer
 
@@ -27,6 +27,8 @@ def production(app, tmp_path_factory):
     tmp = tmp_path_factory.mktemp("production")
     with pytest.MonkeyPatch.context() as env:
         env.setenv("SECRET_KEY", "transport-test-secret-key-0123456789")
+        for name, value in config.development_data_keys().items():  # production refuses to start without them
+            env.setenv(name, value)
         made = create_app({"SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
                            "STATIC_BUILD_DIR": str(tmp / "static-build"), "MEDIA_DIR": app.config["MEDIA_DIR"],
                            "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000", "REDIS_URL": None,
