@@ -11,6 +11,7 @@ import pytest
 from flask import request
 
 from tests.conftest import PASSWORD, login
+from tests.test_two_factor import password_step, set_up
 from web import security_log
 
 
@@ -26,6 +27,17 @@ def test_a_refused_login_is_logged_with_the_address_and_never_the_password(app, 
     [line] = lines(caplog)
     assert line.startswith("security login_refused ") and 'ip="203.0.113.7"' in line and "status=422" in line
     assert "salah-sekali-99" not in caplog.text and PASSWORD not in caplog.text
+
+
+def test_a_wrong_second_factor_code_is_logged(app, make_koperasi, make_staff, caplog):
+    teller = make_staff(make_koperasi(), "teller")
+    set_up(login(app.test_client(), teller))
+    phone = app.test_client()
+    password_step(phone, teller)
+    with caplog.at_level("WARNING", logger="kopz.security"):
+        assert phone.post("/login/code", data={"code": "000000"}).status_code == 422
+    [line] = lines(caplog)
+    assert line.startswith("security login_code_refused ") and "status=422" in line and "000000" not in line
 
 
 def test_an_office_page_refused_to_a_role_is_logged_with_who_asked(app, make_koperasi, make_staff, caplog):

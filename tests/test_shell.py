@@ -100,9 +100,14 @@ def test_healthz_503_without_database(tmp_path):
     assert response.status_code == 503 and response.json["database"] == "unreachable"
 
 
-def test_production_refuses_to_start_without_secret_key(monkeypatch):
-    monkeypatch.delenv("SECRET_KEY", raising=False)
-    with pytest.raises(ConfigError, match="SECRET_KEY"):
+@pytest.mark.parametrize("key", [None, "", "x" * 31])
+def test_production_refuses_to_start_without_a_secret_key_of_128_bits(monkeypatch, key):
+    """At least 32 characters (32 hex digits are 128 bits: ASVS 11.2.3)."""
+    if key is None:
+        monkeypatch.delenv("SECRET_KEY", raising=False)
+    else:
+        monkeypatch.setenv("SECRET_KEY", key)
+    with pytest.raises(ConfigError, match="SECRET_KEY must be set \\(at least 32 characters\\)"):
         create_app(env="production")
 
 

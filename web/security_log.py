@@ -1,4 +1,5 @@
-"""Security events in the application log (ASVS 16.3): a refused login, an office action refused
+"""Security events in the application log (ASVS 16.3): a refused login (its password or its second
+factor's code), an office action refused
 to a role (403), a request slowed by a rate limit (429), a form without a valid CSRF token. What
 a defender looks for, one line each: ``security <event> status=… method=… path=… user=… ip=…``.
 
@@ -17,7 +18,8 @@ from flask import Flask, g, request
 log = logging.getLogger("kopz.security")
 
 REFUSED = {403: "forbidden", 429: "throttled"}
-LOGIN_REFUSED = (403, 422, 429)  # disabled account, wrong password (or a form error), throttled
+LOGIN_STEPS = {"accounts.login": "login_refused", "security.login_code": "login_code_refused"}  # password, code
+LOGIN_REFUSED = (403, 422, 429)  # disabled account, wrong password or code (or a form error), throttled
 
 
 def event(name: str, **facts) -> None:
@@ -29,8 +31,8 @@ def event(name: str, **facts) -> None:
 
 def _after(response):
     status = response.status_code
-    if request.endpoint == "accounts.login" and request.method == "POST" and status in LOGIN_REFUSED:
-        event("login_refused", status=status)
+    if request.endpoint in LOGIN_STEPS and request.method == "POST" and status in LOGIN_REFUSED:
+        event(LOGIN_STEPS[request.endpoint], status=status)
     elif status in REFUSED:
         event(REFUSED[status], status=status)
     return response
