@@ -140,6 +140,11 @@ def test_the_demo_is_believable(app, db, demo):  # ``demo``: what `flask demo-da
     shown = sales_record.snapshot(cap)
     assert loan.status == "active" and cap.pledge_percent == 10 and all(m.sales > 0 for m in shown.months)
     assert shown.repeat_buyers > 0 and shown.growth_bp > 0 and len(capital.from_orders(loan.id)) > 0
+    # issue 15: fellow members paid at Siti's stall from their sukarela; one payment typed wrong was refunded.
+    from models import stall
+    paid = stall.of_store(warung.id)
+    assert len(paid) >= 4 and len({p.payer_id for p in paid}) >= 4
+    assert [p.refunded_idr == p.amount_idr for p in paid].count(True) == 1
 
     # Every login the README's "Demo logins" promises works with the demo password.
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
