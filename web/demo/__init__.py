@@ -102,7 +102,7 @@ def load() -> Counter:
     books.cash_book(added, first, crew["teller"], crew["pengurus"], today)
     market(added, by_city)
     working_capital(added, first, crew["pengurus"], crew["teller"])  # Siti's warung borrows on its sales
-    stall_payments(added, first)  # members paid at Siti's stall from their sukarela
+    stall_payments(added, first, crew["teller"])  # members paid at Siti's stall from their sukarela
     close_last_year(added, first, crew["pengurus"])  # last: after every posting of the demo
     rat(added, first, crew["pengurus"], crew["teller"], today)  # the RAT reads the closed year's books
     voting.votes(added, first, *demo_meetings(first, today))  # the RAT's meetings: votes closed and open
