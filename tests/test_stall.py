@@ -270,3 +270,19 @@ def test_every_store_gets_its_own_code(kop, make_store, make_user):
     codes = {make_store(kop, owner=make_user()).pay_code for _ in range(3)}
     assert len(codes) == 3 and all(len(c) == 7 and stall.normal_code(c) == c for c in codes)
     assert ledger.SAVINGS["sukarela"] == stall.SUKARELA
+
+
+def test_the_pages_fit_the_budget_and_the_polled_list_is_small(app, db, store, buyer, buyer_member, seller):
+    from tests.budget import MAX_HTML_GZIP, MAX_QUERIES, measure
+
+    for n in range(20):
+        stall.pay(store, buyer, 1_000, f"budget-{n:02d}-" + "x" * 36)
+    db.session.commit()
+    payer, owner = login(app.test_client(), buyer), login(app.test_client(), seller)
+    payment = db.session.scalar(sa.select(StallPayment.id).limit(1))
+    for client, url in ((payer, "/pay"), (payer, f"/pay/{store.pay_code}"), (payer, f"/pay/receipts/{payment}"),
+                        (owner, f"/seller/stores/{store.id}/pay"), (owner, f"/pay/receipts/{payment}")):
+        m = measure(client, url)
+        assert m.status == 200 and len(m.queries) <= MAX_QUERIES and m.html_gzip <= MAX_HTML_GZIP, (url, m.queries)
+    polled = measure(owner, f"/seller/stores/{store.id}/pay", headers={"HX-Request": "true", "HX-Target": "payments"})
+    assert polled.status == 200 and polled.html_gzip <= 2 * 1024 and len(polled.queries) <= 6, polled.queries
