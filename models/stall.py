@@ -14,6 +14,8 @@ Rules kept here:
 - A payment counts like a completed marketplace purchase: for the payer's SHU transactions
   (``MemberTransaction`` with ``stall_payment_id``) and for the store's sales record.
 - Payer and seller are both told at once (``notify``), in the payment's transaction.
+- A store with a pledged working-capital loan pays its share of each payment into the loan,
+  as of a completed order (``models.capital``); a refund leaves the share there.
 - The seller refunds a payment once, for at most what was paid: one balanced entry back from
   the seller's sukarela; the refunded part no longer counts for SHU nor as a sale. The
   "once" is one conditional UPDATE, so two refunds at once cannot both pass.
@@ -28,6 +30,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from models import capital
 from models.accounts import User
 from models.base import db, utcnow
 from models.errors import DomainError, reason_given
@@ -136,6 +139,7 @@ def pay(store: Store, payer: User, amount: int, key: str | None) -> StallPayment
         payment.entry_id = entry.id
         db.session.add(MemberTransaction(koperasi_id=store.koperasi_id, membership_id=membership.id,
                                          amount_idr=amount, stall_payment_id=payment.id))
+        capital.deduct_from_payment(payment, None)  # the seller's pledged share to their working-capital loan
         params = {"number": payment.number, "store": store.name, "amount": amount, "payer": payer.full_name}
         notify(payer.id, Kind.STALL_PAID, koperasi_id=store.koperasi_id, params=params,
                url=f"/pay/receipts/{payment.id}")

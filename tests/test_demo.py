@@ -85,7 +85,7 @@ def test_the_demo_is_believable(app, db, demo):  # ``demo``: what `flask demo-da
     # The month end's keys name a member and a month ("interest:12:2026-03"): the ":" is one no
     # form's key may carry (views.fields.KEY_SHAPE), so nobody can send one.
     month_end = [key for key in keys if re.fullmatch(r"(interest|interest-tax|autopay):\d+:\d{4}-\d{2}", key)
-                 or re.fullmatch(r"sale(-undo)?:\d+", key)]  # issue 12: a share of a sale into a loan (models.capital)
+                 or re.fullmatch(r"sale(-undo)?:p?\d+", key)]  # issue 12: a share of a sale (p: a stall payment) into a loan
     assert month_end and not any(KEY_SHAPE.fullmatch(key) for key in month_end)
     keys = [key for key in keys if key not in month_end]
     assert len(keys) > 100 and all(re.fullmatch(r"[A-Za-z0-9_-]{43}", key) for key in keys)

@@ -18,7 +18,7 @@ from models.sales_record import record
 from models.stall import StallPayment
 from models.transactions import MemberTransaction
 from models.zones import zone_of
-from tests.conftest import PASSWORD, board, login
+from tests.conftest import PASSWORD, board, fund, login
 
 KEY = "k" * 43
 
@@ -286,3 +286,31 @@ def test_the_pages_fit_the_budget_and_the_polled_list_is_small(app, db, store, b
         assert m.status == 200 and len(m.queries) <= MAX_QUERIES and m.html_gzip <= MAX_HTML_GZIP, (url, m.queries)
     polled = measure(owner, f"/seller/stores/{store.id}/pay", headers={"HX-Request": "true", "HX-Target": "payments"})
     assert polled.status == 200 and polled.html_gzip <= 2 * 1024 and len(polled.queries) <= 6, polled.queries
+
+
+def test_a_pledged_loan_takes_its_share_of_a_payment_and_keeps_it_on_a_refund(db, kop, store, buyer, buyer_member,
+                                                                                 seller, make_staff):
+    from models import capital, loans
+    from tests.capital_setup import capital_loan
+
+    fund(kop)
+    loan = capital_loan(kop, store, make_staff(kop, "teller"), pledge=10)
+    owed_before = loans.owed(loan).total
+    seller_before = balances(store.membership_id)["sukarela"]
+    payment = stall.pay(store, buyer, 40_000, KEY)
+    db.session.commit()
+    deduction = db.session.scalar(sa.select(capital.SaleDeduction).where(
+        capital.SaleDeduction.stall_payment_id == payment.id))
+    assert deduction.amount_idr == 4_000 and deduction.order_id is None
+    assert balances(store.membership_id)["sukarela"] == seller_before + 36_000
+    db.session.refresh(loan)
+    assert loans.owed(loan).total == owed_before - 4_000
+    assert capital.from_orders(loan.id) == {deduction.entry_id: payment.number}
+    stall.refund(payment, seller, 10_000, "Kembalian kurang", "r" * 43)
+    db.session.commit()
+    db.session.refresh(loan)
+    db.session.refresh(deduction)
+    assert deduction.reversal_id is None and loans.owed(loan).total == owed_before - 4_000
+    assert balances(store.membership_id)["sukarela"] == seller_before + 26_000
+    assert balances(buyer_member.id)["sukarela"] == 70_000
+    assert books_check.check() == []

@@ -5,7 +5,8 @@ Revises: 0035_directory_jenis
 
 Every store gets a short pay code (7 characters without look-alikes) for its payment QR; existing
 stores get one here. A stall payment moves a member's sukarela to the seller's (models/stall.py);
-``member_transaction.stall_payment_id`` counts it (and its refund) for SHU like a purchase.
+``member_transaction.stall_payment_id`` counts it (and its refund) for SHU like a purchase, and
+``sale_deduction.stall_payment_id`` keeps the share a pledged working-capital loan took of it.
 """
 
 import secrets
@@ -74,9 +75,21 @@ def upgrade():
         batch_op.create_index(batch_op.f("ix_member_transaction_stall_payment_id"), ["stall_payment_id"])
         batch_op.create_foreign_key(batch_op.f("fk_member_transaction_stall_payment_id_stall_payment"),
                                     "stall_payment", ["stall_payment_id"], ["id"])
+    with op.batch_alter_table("sale_deduction", schema=None) as batch_op:  # a stall payment's share of a loan
+        batch_op.alter_column("order_id", existing_type=sa.Integer(), nullable=True)
+        batch_op.add_column(sa.Column("stall_payment_id", sa.Integer(), nullable=True))
+        batch_op.create_unique_constraint(batch_op.f("uq_sale_deduction_stall_payment_id"), ["stall_payment_id"])
+        batch_op.create_foreign_key(batch_op.f("fk_sale_deduction_stall_payment_id_stall_payment"),
+                                    "stall_payment", ["stall_payment_id"], ["id"])
 
 
 def downgrade():
+    op.execute("DELETE FROM sale_deduction WHERE order_id IS NULL")
+    with op.batch_alter_table("sale_deduction", schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f("fk_sale_deduction_stall_payment_id_stall_payment"), type_="foreignkey")
+        batch_op.drop_constraint(batch_op.f("uq_sale_deduction_stall_payment_id"), type_="unique")
+        batch_op.drop_column("stall_payment_id")
+        batch_op.alter_column("order_id", existing_type=sa.Integer(), nullable=False)
     with op.batch_alter_table("member_transaction", schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f("fk_member_transaction_stall_payment_id_stall_payment"),
                                  type_="foreignkey")
