@@ -24,18 +24,19 @@ KEY = "k" * 43
 
 
 @pytest.fixture
-def kop(make_koperasi):
-    return make_koperasi()
-
-
-@pytest.fixture
 def seller(make_user):
     return make_user(full_name="Siti Penjual")
 
 
 @pytest.fixture
-def store(kop, make_store, seller):
-    return make_store(kop, owner=seller)
+def store(make_koperasi, make_store, seller):
+    """Siti's open store in a koperasi of its own (``kop``)."""
+    return make_store(make_koperasi(), owner=seller)
+
+
+@pytest.fixture
+def kop(store):
+    return store.koperasi
 
 
 @pytest.fixture
