@@ -30,6 +30,7 @@ from models import (  # noqa: F401
     sessions,
     shu,
     shu_posting,
+    stall,
     transactions,
     voting,
 )

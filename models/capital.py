@@ -12,6 +12,10 @@ Rules kept here:
   the sale's proceeds just arrived) to the loan, keyed by the order (``sale:<order id>``),
   under the loan's row lock, so two completions at once for the last instalment never
   over-deduct. A paid-off loan takes nothing more.
+- A payment at the member's stall (``models.stall``) pays its share the same way, keyed
+  ``sale:p<payment id>``. Its refund leaves the share in the loan (an early repayment of the
+  seller's own money): payments at a stall come many a day, and taking a share back needs it
+  to be the loan's latest payment, which would block most refunds.
 - An order refunded after completion takes its deduction back with it: the repayment is
   reversed (``models.loan_corrections.reverse``: instalments restored, the money back to
   the seller's sukarela) before the refund leaves the seller's savings.
@@ -22,6 +26,7 @@ Rules kept here:
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -68,10 +73,11 @@ class CapitalLoan(db.Model):
 
 
 class SaleDeduction(db.Model):
-    """The share of one completed order paid into a loan (at most one per order)."""
+    """The share of one completed order, or of one stall payment, paid into a loan (at most one each)."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    order_id: Mapped[int] = mapped_column(sa.ForeignKey("market_order.id"), unique=True)
+    order_id: Mapped[int | None] = mapped_column(sa.ForeignKey("market_order.id"), unique=True)
+    stall_payment_id: Mapped[int | None] = mapped_column(sa.ForeignKey("stall_payment.id"), unique=True)
     loan_id: Mapped[int] = mapped_column(sa.ForeignKey("loan.id"), index=True)
     entry_id: Mapped[int] = mapped_column(sa.ForeignKey("entry.id"))
     amount_idr: Mapped[int] = mapped_column(sa.BigInteger)
@@ -128,21 +134,58 @@ def pledged_loan(store_id: int) -> CapitalLoan | None:
         .order_by(Loan.disbursed_on, Loan.id).limit(1))
 
 
+@dataclass(frozen=True)
+class Sale:
+    """What a deduction is taken from: a completed order (``order``) or a stall payment
+    (``stall``, ``models.stall``), by its id; the rest is what the deduction needs of it."""
+
+    source: str
+    id: int
+    store_id: int
+    koperasi_id: int
+    seller: int  # the seller's membership: their sukarela holds the proceeds
+    total: int
+    number: str
+
+    @property
+    def column(self):
+        return SaleDeduction.order_id if self.source == "order" else SaleDeduction.stall_payment_id
+
+    @property
+    def key(self) -> str:
+        return sale_key(self.id) if self.source == "order" else f"sale:p{self.id}"
+
+    def fingerprint(self, loan_id: int) -> str:
+        if self.source == "order":
+            return fingerprint("sale_deduction", None, order=self.id, loan=loan_id)
+        return fingerprint("sale_deduction", None, stall_payment=self.id, loan=loan_id)
+
+
 def deduct_from_sale(order, by: User | None, today=None) -> SaleDeduction | None:
     """The pledged share of a completed, savings-paid order into the loan (module rules).
     Called when the order completes, after its proceeds reached the seller's sukarela."""
     seller = order.store.membership_id
     if order.payment != "savings" or seller is None:
         return None
-    if (done := deduction_of(order.id)) is not None:  # a retry: the first deduction stands
+    return _deduct(Sale("order", order.id, order.store_id, order.koperasi_id, seller, order.total_idr,
+                        order.number or ""), by, today)
+
+
+def deduct_from_payment(payment, by: User | None, today=None) -> SaleDeduction | None:
+    """The pledged share of a payment at the stall (``models.stall``), as of a completed order."""
+    return _deduct(Sale("stall", payment.id, payment.store_id, payment.koperasi_id, payment.seller_membership_id,
+                        payment.amount_idr, payment.number or ""), by, today)
+
+
+def _deduct(sale: Sale, by: User | None, today) -> SaleDeduction | None:
+    if (done := _deduction(sale)) is not None:  # a retry: the first deduction stands
         return done
-    capital = pledged_loan(order.store_id)
+    capital = pledged_loan(sale.store_id)
     if capital is None:
         return None
-    loan_id, order_id, share_pct = capital.loan_id, order.id, capital.pledge_percent
-    koperasi = db.session.get(Koperasi, order.koperasi_id)
-    key, total, number = sale_key(order_id), order.total_idr, order.number or ""
-    once = fingerprint("sale_deduction", None, order=order_id, loan=loan_id)
+    loan_id, share_pct, seller = capital.loan_id, capital.pledge_percent, sale.seller
+    koperasi = db.session.get(Koperasi, sale.koperasi_id)
+    once = sale.fingerprint(loan_id)
 
     def run() -> Entry | None:
         lock(Loan, loan_id)  # two completions at once: the second sees what the first paid
@@ -150,7 +193,7 @@ def deduct_from_sale(order, by: User | None, today=None) -> SaleDeduction | None
         if loan.status != LoanStatus.ACTIVE:
             return None
         day = today or datetime.now(WIB).date()
-        amount = min(total * share_pct // 100, owed(loan, day).total)
+        amount = min(sale.total * share_pct // 100, owed(loan, day).total)
         if amount <= 0:
             return None
         before = {inst.id: state_of(inst) for inst in loan.instalments}
@@ -160,23 +203,24 @@ def deduct_from_sale(order, by: User | None, today=None) -> SaleDeduction | None
                 Leg(Purpose.PENALTIES, -parts["late"], loan_id=loan_id),
                 Leg(Purpose.INTEREST, -parts["interest"], loan_id=loan_id),
                 Leg(Purpose.LOANS, -parts["principal"], loan_id=loan_id)]
-        entry = post(koperasi, "repayment", legs, by=by, memo=number, membership_id=seller, loan_id=loan_id,
-                     key=key, fingerprint=once)
+        entry = post(koperasi, "repayment", legs, by=by, memo=sale.number, membership_id=seller, loan_id=loan_id,
+                     key=sale.key, fingerprint=once)
         keep_states(entry, before, loan.instalments)
         finish_payment(loan, entry, parts["interest"])
-        db.session.add(SaleDeduction(order_id=order_id, loan_id=loan_id, entry_id=entry.id, amount_idr=amount))
+        db.session.add(SaleDeduction(**{sale.column.key: sale.id}, loan_id=loan_id, entry_id=entry.id,
+                                     amount_idr=amount))
         db.session.flush()
         return entry
 
-    entry = idempotent(koperasi, key, once, run)
+    entry = idempotent(koperasi, sale.key, once, run)
     if entry is None:
         return None
-    return db.session.scalar(sa.select(SaleDeduction).where(SaleDeduction.order_id == order_id))
+    return _deduction(sale)
 
 
 def undo_for_order(order, by: User, reason: str) -> SaleDeduction | None:
     """A refund after completion takes the order's deduction back (module rules)."""
-    deduction = db.session.scalar(sa.select(SaleDeduction).where(SaleDeduction.order_id == order.id))
+    deduction = deduction_of(order.id)
     if deduction is None or deduction.reversal_id:
         return deduction
     entry = db.session.get(Entry, deduction.entry_id)
@@ -190,13 +234,20 @@ def undo_for_order(order, by: User, reason: str) -> SaleDeduction | None:
     return deduction
 
 
+def _deduction(sale: Sale) -> SaleDeduction | None:
+    return db.session.scalar(sa.select(SaleDeduction).where(sale.column == sale.id))
+
+
 def deduction_of(order_id: int) -> SaleDeduction | None:
     return db.session.scalar(sa.select(SaleDeduction).where(SaleDeduction.order_id == order_id))
 
 
 def from_orders(loan_id: int) -> dict[int, str]:
     """{entry id: order number} for the loan's payments taken from sales (its payments list)."""
-    orders = db.metadata.tables["market_order"]  # by table: orders sit above this module
-    rows = db.session.execute(sa.select(SaleDeduction.entry_id, orders.c.number).join(
-        orders, orders.c.id == SaleDeduction.order_id).where(SaleDeduction.loan_id == loan_id))
+    orders = db.metadata.tables["market_order"]  # by table: orders and stall payments sit above this module
+    paid = db.metadata.tables["stall_payment"]
+    rows = db.session.execute(sa.select(SaleDeduction.entry_id, sa.func.coalesce(orders.c.number, paid.c.number))
+                              .outerjoin(orders, orders.c.id == SaleDeduction.order_id)
+                              .outerjoin(paid, paid.c.id == SaleDeduction.stall_payment_id)
+                              .where(SaleDeduction.loan_id == loan_id))
     return dict(rows.all())

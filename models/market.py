@@ -18,6 +18,7 @@ from __future__ import annotations
 import enum
 import io
 import re
+import secrets
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -35,6 +36,14 @@ from models.notifications import Kind, notify
 from models.storage import Storage
 
 MAX_PRICE = 1_000_000_000
+PAY_CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O, 1/I/L: read off a printed sign
+PAY_CODE_LENGTH = 7
+
+
+def new_pay_code() -> str:
+    """A store's short pay code: 31^7 (27 billion) codes, drawn at random."""
+    return "".join(secrets.choice(PAY_CODE_ALPHABET) for _ in range(PAY_CODE_LENGTH))
+
 MAX_STOCK = 1_000_000
 
 
@@ -87,6 +96,8 @@ class Store(db.Model):
     opening_hours: Mapped[str] = mapped_column(sa.String(200), default="")
     status: Mapped[str] = mapped_column(sa.String(10), default=StoreStatus.PENDING)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # what the store's payment QR encodes and a buyer can type (``models.stall``)
+    pay_code: Mapped[str] = mapped_column(sa.String(16), unique=True, default=lambda: new_pay_code())
 
     koperasi: Mapped[Koperasi] = relationship(lazy="joined")
 

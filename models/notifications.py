@@ -45,6 +45,9 @@ class Kind(enum.StrEnum):
     CLAIM_REQUESTED = "claim_requested"  # to the staff who approve members
     CLAIM_CONFIRMED = "claim_confirmed"
     CLAIM_REFUSED = "claim_refused"
+    STALL_PAID = "stall_paid"  # the payer's receipt
+    STALL_RECEIVED = "stall_received"  # the seller's
+    STALL_REFUNDED = "stall_refunded"  # to the payer
 
 
 class Notification(db.Model):

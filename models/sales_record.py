@@ -3,7 +3,9 @@
 Rules kept here:
 - The record covers the last six full calendar months in the koperasi's zone (the running
   month is not yet a month of sales). A sale is a COMPLETED order, counted in the month it
-  was completed, for its total (goods and delivery, Rupiah), whatever way it was paid.
+  was completed, for its total (goods and delivery, Rupiah), whatever way it was paid; and a
+  payment at the stall (``models.stall``), counted in the month paid, less any refund. A
+  payment refunded whole counts as a cancellation in the month refunded.
 - Orders: the completed orders in those months. Cancellations: orders cancelled in those
   months (by the seller, the buyer, or refunded after completion). Repeat buyers: buyers
   with two or more completed orders in those months.
@@ -27,6 +29,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import lazyload
 
 from models import months as calendar_months
+from models import stall
 from models.base import db
 from models.capital import DEFAULT_MONTHS, DEFAULT_PERCENT, RECORD_MONTHS, CapitalLoan, CapitalRule, check_pledge, rule_of
 from models.errors import DomainError
@@ -72,8 +75,9 @@ def window(koperasi: Koperasi, today: date | None = None) -> list[date]:
 
 
 def _events(store_id: int, start, end):
-    """(order id, buyer, total, status, when) of the store's orders completed or cancelled in [start, end): one query."""
-    return db.session.execute(
+    """(order id, buyer, total, status, when) of the store's orders completed or cancelled in [start, end), and its
+    stall payments alike (``stall.sales_events``, tagged ids): two queries."""
+    return stall.sales_events(store_id, start, end) + db.session.execute(
         sa.select(Order.id, Order.buyer_id, Order.total_idr, Order.status, OrderEvent.at)
         .join(OrderEvent, OrderEvent.order_id == Order.id)
         .where(Order.store_id == store_id, Order.status.in_([OrderStatus.COMPLETED, OrderStatus.CANCELLED]),
@@ -81,7 +85,7 @@ def _events(store_id: int, start, end):
 
 
 def record(store: Store, today: date | None = None) -> Record:
-    """The store's record now (module rules): two queries."""
+    """The store's record now (module rules): three queries."""
     koperasi = store.koperasi
     months = window(koperasi, today)
     bounds = [calendar_months.bounds(koperasi, m) for m in months]

@@ -13,7 +13,7 @@ Rules kept here (the approval and the posting are in ``models.shu_posting``):
   month-end balances (the sum of the twelve, divided by 12, rounded down).
 - Jasa usaha: each member's transactions figure is the sum, over the year, of the chosen
   kinds of ``models.transactions.MemberTransaction``: completed purchases at the koperasi's
-  own stores, completed purchases at its members' stores, loan interest paid (a correction
+  own stores, completed purchases at its members' stores (and payments at their stalls), loan interest paid (a correction
   counts negatively; a member's figure is never below zero).
 - The arithmetic (``split``), in whole Rupiah:
   * each pool is SHU × its percentage, rounded down;
@@ -44,6 +44,7 @@ from models.market import Store
 from models.membership import Membership
 from models.months import midnight
 from models.orders import Order
+from models.stall import StallPayment
 from models.transactions import LOAN_INTEREST, PURCHASE, MemberTransaction
 
 WHOLE = 10_000  # 100 % in basis points
@@ -237,7 +238,9 @@ def transaction_figures(koperasi: Koperasi, year: int, kinds: list[str]) -> dict
         counted.append(sa.and_(MemberTransaction.kind == PURCHASE, Store.membership_id.is_not(None)))
     rows = db.session.execute(
         sa.select(MemberTransaction.membership_id, sa.func.sum(MemberTransaction.amount_idr))
-        .outerjoin(Order, Order.id == MemberTransaction.order_id).outerjoin(Store, Store.id == Order.store_id)
+        .outerjoin(Order, Order.id == MemberTransaction.order_id)
+        .outerjoin(StallPayment, StallPayment.id == MemberTransaction.stall_payment_id)
+        .outerjoin(Store, Store.id == sa.func.coalesce(Order.store_id, StallPayment.store_id))
         .where(MemberTransaction.koperasi_id == koperasi.id,
                MemberTransaction.at >= midnight(koperasi, date(year, 1, 1)),
                MemberTransaction.at < midnight(koperasi, date(year + 1, 1, 1)), sa.or_(*counted))

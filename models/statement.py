@@ -32,6 +32,8 @@ ENTRY_LABELS = {
     "refund": _l("Refund on resignation"),
     "order_refund": _l("Refund of a cancelled order"),
     "purchase": _l("Market purchase"),
+    "stall_payment": _l("Payment at a member's store"),
+    "stall_refund": _l("Refund of a payment at a store"),
     "settlement": _l("Market sale paid to the seller"),
     "store_sale": _l("Sale of the koperasi's own store"),
     "disbursement": _l("Loan disbursement"),

@@ -1,8 +1,9 @@
 """A member's business with their koperasi, for SHU jasa usaha.
 
 Rules kept here: one row per thing that counts (a completed purchase from the koperasi's
-stores, the interest of one loan repayment), recorded by the flow that did it (orders,
-loans); both import this module, so it imports nothing above the base.
+stores, a payment at a member's stall and its refund, the interest of one loan repayment),
+recorded by the flow that did it (orders, stall, loans); they import this module, so it
+imports nothing above the base.
 """
 
 from __future__ import annotations
@@ -29,4 +30,6 @@ class MemberTransaction(db.Model):
     kind: Mapped[str] = mapped_column(sa.String(12), default=PURCHASE)
     amount_idr: Mapped[int] = mapped_column(sa.BigInteger)
     order_id: Mapped[int | None] = mapped_column(sa.ForeignKey("market_order.id"), unique=True)
+    # a payment at a member's stall (``models.stall``), and its refund (a negative amount)
+    stall_payment_id: Mapped[int | None] = mapped_column(sa.ForeignKey("stall_payment.id"), index=True)
     at: Mapped[datetime] = mapped_column(default=utcnow)

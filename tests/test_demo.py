@@ -85,7 +85,7 @@ def test_the_demo_is_believable(app, db, demo):  # ``demo``: what `flask demo-da
     # The month end's keys name a member and a month ("interest:12:2026-03"): the ":" is one no
     # form's key may carry (views.fields.KEY_SHAPE), so nobody can send one.
     month_end = [key for key in keys if re.fullmatch(r"(interest|interest-tax|autopay):\d+:\d{4}-\d{2}", key)
-                 or re.fullmatch(r"sale(-undo)?:\d+", key)]  # issue 12: a share of a sale into a loan (models.capital)
+                 or re.fullmatch(r"sale(-undo)?:p?\d+", key)]  # issue 12: a share of a sale (p: a stall payment) into a loan
     assert month_end and not any(KEY_SHAPE.fullmatch(key) for key in month_end)
     keys = [key for key in keys if key not in month_end]
     assert len(keys) > 100 and all(re.fullmatch(r"[A-Za-z0-9_-]{43}", key) for key in keys)
@@ -140,6 +140,11 @@ def test_the_demo_is_believable(app, db, demo):  # ``demo``: what `flask demo-da
     shown = sales_record.snapshot(cap)
     assert loan.status == "active" and cap.pledge_percent == 10 and all(m.sales > 0 for m in shown.months)
     assert shown.repeat_buyers > 0 and shown.growth_bp > 0 and len(capital.from_orders(loan.id)) > 0
+    # issue 15: fellow members paid at Siti's stall from their sukarela; one payment typed wrong was refunded.
+    from models import stall
+    paid = stall.of_store(warung.id)
+    assert len(paid) >= 4 and len({p.payer_id for p in paid}) >= 4
+    assert [p.refunded_idr == p.amount_idr for p in paid].count(True) == 1
 
     # Every login the README's "Demo logins" promises works with the demo password.
     readme = (ROOT / "README.md").read_text(encoding="utf-8")

@@ -46,6 +46,9 @@ KIND_LABELS = {
     Kind.CLAIM_REQUESTED: _l("A member claims an imported membership (staff)"),
     Kind.CLAIM_CONFIRMED: _l("My imported membership confirmed"),
     Kind.CLAIM_REFUSED: _l("My imported membership not confirmed"),
+    Kind.STALL_PAID: _l("My payment at a store"),
+    Kind.STALL_RECEIVED: _l("A payment at my store"),
+    Kind.STALL_REFUNDED: _l("A store refunded my payment"),
 }
 # The kinds as the settings page groups them (each kind in one group).
 GROUPS = [
@@ -53,7 +56,8 @@ GROUPS = [
                                         Kind.CLAIM_CONFIRMED, Kind.CLAIM_REFUSED, Kind.CLAIM_REQUESTED]),
     (_l("Loans"), [Kind.LOAN_APPROVED, Kind.LOAN_REJECTED, Kind.LOAN_DISBURSED, Kind.INSTALMENT_DUE,
                    Kind.INSTALMENT_OVERDUE]),
-    (_l("Market"), [Kind.ORDER_RECEIVED, Kind.ORDER_STATUS, Kind.STORE_APPROVED]),
+    (_l("Market"), [Kind.ORDER_RECEIVED, Kind.ORDER_STATUS, Kind.STORE_APPROVED, Kind.STALL_PAID, Kind.STALL_RECEIVED,
+                    Kind.STALL_REFUNDED]),
     (_l("Meetings, SHU and news"), [Kind.RAT_SCHEDULED, Kind.VOTING_OPEN, Kind.MINUTES_PUBLISHED, Kind.SHU_CREDITED,
                                     Kind.ANNOUNCEMENT]),
 ]

@@ -144,6 +144,7 @@ def configure_blueprints(app: Flask) -> None:
         security,
         seller,
         shu,
+        stall,
         stock_sync,
         teller,
         voting,
@@ -153,5 +154,5 @@ def configure_blueprints(app: Flask) -> None:
     for module in (public, accounts, pwa, directory, membership, office, office_members, admin, teller, loans,
                    loan_book, seller, office_stores, stock_sync, market, orders, books, periods, dues, cashbook,
                    chart, voting, voting_office, push, meetings, rat, shu, notifications, announcements, regulator,
-                   documents, health, imports, capital, claims, security, privacy):
+                   documents, health, imports, capital, claims, security, privacy, stall):
         app.register_blueprint(module.bp)

@@ -188,6 +188,24 @@ def _claim_refused(p: Params) -> tuple[str, str]:
               reason=p.text("reason")))
 
 
+def _stall_paid(p: Params) -> tuple[str, str]:
+    return (_("Paid %(amount)s at %(store)s", amount=p.amount("amount"), store=p.text("store")),
+            _("Receipt %(number)s: %(amount)s from your simpanan sukarela to %(store)s.", number=p.text("number"),
+              amount=p.amount("amount"), store=p.text("store")))
+
+
+def _stall_received(p: Params) -> tuple[str, str]:
+    return (_("%(amount)s received at %(store)s", amount=p.amount("amount"), store=p.text("store")),
+            _("%(payer)s paid %(amount)s into your simpanan sukarela. Receipt %(number)s.", payer=p.text("payer"),
+              amount=p.amount("amount"), number=p.text("number")))
+
+
+def _stall_refunded(p: Params) -> tuple[str, str]:
+    return (_("%(store)s refunded %(amount)s", store=p.text("store"), amount=p.amount("amount")),
+            _("Payment %(number)s: %(amount)s is back in your simpanan sukarela. Reason: %(reason)s",
+              number=p.text("number"), amount=p.amount("amount"), reason=p.text("reason")))
+
+
 TEXTS: dict[str, Callable[[Params], tuple[str, str]]] = {
     Kind.APPLICATION_APPROVED: _application_approved,
     Kind.APPLICATION_REJECTED: _application_rejected,
@@ -208,6 +226,9 @@ TEXTS: dict[str, Callable[[Params], tuple[str, str]]] = {
     Kind.CLAIM_REQUESTED: _claim_requested,
     Kind.CLAIM_CONFIRMED: _claim_confirmed,
     Kind.CLAIM_REFUSED: _claim_refused,
+    Kind.STALL_PAID: _stall_paid,
+    Kind.STALL_RECEIVED: _stall_received,
+    Kind.STALL_REFUNDED: _stall_refunded,
 }
 
 

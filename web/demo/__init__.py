@@ -55,6 +55,7 @@ from web.demo.notifications import notifications
 from web.demo.people import DEMO_PASSWORD, MEMBERS, MOBILES, PEOPLE, STAFF, person
 from web.demo.regulator import regulator_settings
 from web.demo.shu import shu_of_last_year
+from web.demo.stall import stall_payments
 from web.extensions import db
 
 __all__ = ["DEMO_PASSWORD", "load"]
@@ -104,6 +105,7 @@ def load() -> Counter:
     books.cash_book(added, first, crew["teller"], crew["pengurus"], today)
     market(added, by_city)
     working_capital(added, first, crew["pengurus"], crew["teller"])  # Siti's warung borrows on its sales
+    stall_payments(added, first, crew["teller"])  # members paid at Siti's stall from their sukarela
     close_last_year(added, first, crew["pengurus"])  # last: after every posting of the demo
     rat(added, first, crew["pengurus"], crew["teller"], today)  # the RAT reads the closed year's books
     voting.votes(added, first, *demo_meetings(first, today))  # the RAT's meetings: votes closed and open
