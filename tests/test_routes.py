@@ -23,7 +23,7 @@ import sqlalchemy as sa
 from PIL import Image
 from werkzeug.datastructures import FileStorage
 
-from models import market, meeting_documents, meetings, notifications, sales_record, voting
+from models import market, meeting_documents, meetings, notifications, sales_record, savings, stall, voting
 from models.accounts import User
 from models.base import utcnow
 from models.documents import KoperasiDocument, KtpPhoto
@@ -98,12 +98,14 @@ def _more(app, k, ids, make_user, make_store, make_product) -> dict:
         kind="motion", topic="statements", title="Laporan keuangan", opens_at=utcnow() + timedelta(days=1),
         closes_at=utcnow() + timedelta(days=2)), board)
     closed.opens_at, closed.closes_at = utcnow() - timedelta(days=2), utcnow() - timedelta(days=1)  # voted, closed
+    savings.deposit(member, "sukarela", 50_000, "cash", board)
+    paid = stall.pay(store, member.user, 10_000, "routes-stall-1")  # the member paid at Budi's stall
     _db.session.commit()
     return dict(member_user=member.user_id, seller_user=store.owner_id, shop=store.id,
                 shop_slug=store.slug, goods=goods.id, capital=capital.id, order=order.id, cart_item=item.id, note=note.id,
                 mdoc=paper.id, token=card_token(member), kid=k.id, plain=plain.id, closed=closed.id,
                 photo=public_store().url(photo.thumb), static=next(iter(app.extensions["kopz_assets"].values())),
-                ktp=ktp.sha256, deed=deed.sha256, paper=paper.sha256)
+                ktp=ktp.sha256, deed=deed.sha256, paper=paper.sha256, pay_code=store.pay_code, payment=paid.id)
 
 
 # ---------------------------------------------------------------- the table
@@ -266,6 +268,14 @@ ROUTES = [
     ("push.unsubscribe", "POST", "/notifications/settings/unsubscribe", signed_in(FORM)),
     # the seller (anyone logged in may look at opening a store; the board opens the koperasi's own)
     ("seller.index", "GET", SELL, signed_in()),
+    ("stall.store_qr", "GET", SELL + "/stores/{shop}/pay", only("seller")),  # the stall's payment QR
+    ("stall.store_print", "GET", SELL + "/stores/{shop}/pay/print", only("seller")),
+    ("stall.start", "GET", "/pay", signed_in()),
+    # paying at Budi's stall: his koperasi's members only (anyone else, and Budi himself, told why: 403)
+    ("stall.pay", "GET", "/pay/{pay_code}", spec(FORBIDDEN, anonymous=LOGIN, member=OK)),
+    ("stall.pay", "POST", "/pay/{pay_code}", spec(FORBIDDEN, anonymous=LOGIN, member=FORM)),
+    ("stall.receipt", "GET", "/pay/receipts/{payment}", only("member", "seller")),  # its payer and the seller
+    ("stall.receipt", "POST", "/pay/receipts/{payment}", only("seller", answer=FORM)),  # the seller alone refunds
     ("seller.open_store", "GET", SELL + "/open/{slug}", only(*MEMBERS, *STORE_OPENERS)),
     ("seller.open_store", "POST", SELL + "/open/{slug}", only(*MEMBERS, *STORE_OPENERS, answer=FORM)),
     ("seller.edit_store", "GET", SELL + "/stores/{shop}", only("seller")),
