@@ -68,6 +68,7 @@ def journal(app):
         yield
         _db.session.remove()
         with _db.engine.begin() as conn:  # one TRUNCATE: deleting the journal row by row takes minutes
+            conn.exec_driver_sql("SET LOCAL session_replication_role = replica")  # the audit log's guards stand aside
             conn.execute(sa.text("TRUNCATE " + ", ".join(t.name for t in _db.metadata.sorted_tables) + " CASCADE"))
 
 
