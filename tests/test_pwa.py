@@ -46,6 +46,16 @@ def test_worker_precaches_files_that_exist(client):
     assert client.get("/offline").status_code == 200
 
 
+def test_the_worker_fetches_the_offline_page_without_cookies(client, user):
+    """The install's background request must not carry or set the session cookie: the offline page
+    answered to a cookie holding a flash message sets that cookie again, and arriving after a login
+    page it undid that page's CSRF token (the next login was refused "session ended")."""
+    js = client.get("/sw.js").text
+    assert 'c.add(new Request(OFFLINE_URL, { credentials: "omit" }))' in js
+    assert "c.add(OFFLINE_URL)" not in js
+    assert client.get("/offline").headers.get("Set-Cookie") is None  # and without cookies it sets none
+
+
 def test_a_fragment_is_marked_so_the_worker_never_keeps_it_as_the_page(client):
     """The worker keeps a page for offline unless the answer says it is a fragment."""
     page = client.get("/koperasi")

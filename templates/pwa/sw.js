@@ -17,7 +17,9 @@ self.addEventListener("install", (event) => {
   event.waitUntil(
     Promise.all([
       caches.open(STATIC_CACHE).then((c) => c.addAll(PRECACHE)),
-      caches.open(PAGE_CACHE).then((c) => c.add(OFFLINE_URL)),
+      // Without cookies: the offline page is everyone's, and an answer to this background request
+      // must never set the session cookie (it would undo a login page's CSRF token loaded meanwhile).
+      caches.open(PAGE_CACHE).then((c) => c.add(new Request(OFFLINE_URL, { credentials: "omit" }))),
     ]).then(() => self.skipWaiting())
   );
 });
