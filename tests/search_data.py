@@ -147,11 +147,11 @@ def fill(conn: sa.Connection, koperasi: int, stores: int, products: int, island:
         """))
     conn.execute(sa.text("""
         INSERT INTO store (slug, koperasi_id, owner_id, name, description, address, lat, lng, pickup,
-                           delivery_fee_idr, cod, opening_hours, status, created_at)
+                           delivery_fee_idr, cod, opening_hours, status, created_at, pay_code)
         SELECT 'toko-' || g, k.id, :user_id, 'Toko Anggota ' || g, '', 'Jl. Pasar',
                greatest(-11, least(6, k.lat + (random() - 0.5) * 0.1)),
                greatest(95, least(141, k.lng + (random() - 0.5) * 0.1)), true, 0, false, '08.00-17.00',
-               CASE WHEN g % 10 = 0 THEN 'pending' ELSE 'approved' END, now()
+               CASE WHEN g % 10 = 0 THEN 'pending' ELSE 'approved' END, now(), 'T' || g
         FROM generate_series(1, :n) g
         JOIN (SELECT id, lat, lng, row_number() OVER (ORDER BY id) AS rn FROM koperasi) k
           ON k.rn = 1 + (g::bigint * 7919) % (SELECT count(*) FROM koperasi)

@@ -42,6 +42,7 @@ from werkzeug.security import generate_password_hash
 
 from models.crypto import encrypt
 from models.ledger import CHART, Purpose, day_totals_from_lines
+from models.market import PAY_CODE_ALPHABET, PAY_CODE_LENGTH
 from models.membership import nik_key
 from models.regions import children, provinces
 
@@ -112,6 +113,17 @@ JENIS = [("simpan_pinjam", "Simpan Pinjam", "KSP"), ("konsumen", "Konsumen", "KK
          ("pemasaran", "Pemasaran", "KPM"), ("jasa", "Jasa", "KJ"), ("serba_usaha", "Serba Usaha", "KSU"),
          ("syariah", "Syariah", "KSPPS")]
 SERVICES = ["savings", "loans", "store", "marketplace", "agri_supplies", "sharia_finance", "payments", "training"]
+
+
+def pay_code_of(store_id: int) -> str:
+    """A generated store's pay code: its id in the pay codes' alphabet (unique, 7 characters)."""
+    digits = []
+    for _ in range(PAY_CODE_LENGTH):
+        store_id, digit = divmod(store_id, len(PAY_CODE_ALPHABET))
+        digits.append(PAY_CODE_ALPHABET[digit])
+    return "".join(reversed(digits))
+
+
 # Words in koperasi names: some common (a one-word search finds many, not all), some rare.
 VIRTUES = ["Sejahtera", "Makmur", "Mandiri", "Bersama", "Maju", "Jaya", "Sentosa", "Abadi", "Berkah", "Amanah",
            "Karya", "Bina", "Usaha", "Tani", "Nelayan", "Guru", "Pegawai", "Wanita", "Pemuda", "Warga", "Desa",
@@ -186,7 +198,7 @@ COLUMNS = {
             "disbursed_on paid_off_at late_fee_bp late_fee_cap_idr rebate_rule",
     "instalment": "loan_id seq due_on principal_due interest_due principal_paid interest_paid late_fee_paid settled_on",
     "store": "id slug koperasi_id owner_id membership_id name description address lat lng pickup delivery_km "
-             "delivery_fee_idr cod whatsapp opening_hours status created_at",
+             "delivery_fee_idr cod whatsapp opening_hours status created_at pay_code",
     "product": "id store_id koperasi_id name description category unit price_idr member_price_idr stock active "
                "created_at updated_at",
     "stock_change": "store_id product_id key delta stock_after by_id created_at",
@@ -439,7 +451,7 @@ class Generator:
                 f"Produk anggota dari {city}.", f"{rng.choice(STREETS)} No. {rng.randint(1, 200)}, {city}",
                 round(lat + rng.gauss(0, 0.02), 6), round(lng + rng.gauss(0, 0.02), 6), True, rng.choice([None, 3, 5]),
                 5000, True, f"+62814{sid:08d}", "Setiap hari 07.00–21.00", "approved" if approved else "pending",
-                self.ts(created))
+                self.ts(created), pay_code_of(sid))
         n = max(1, round(rng.gauss(self.products_per_store, self.products_per_store / 4)))
         products, rows = [], []
         for _ in range(n):
