@@ -241,7 +241,10 @@ def _path(url: str) -> str:
 
 
 def check_layout(page: Page) -> None:
-    """Fail, naming the page and the elements, if the page shows any of the problems above."""
+    """Fail, naming the page and the elements, if the page shows any of the problems above. Measured once
+    the page has loaded: without JavaScript nothing else waits for its stylesheet, and a page measured
+    before its styles apply is not the page a person sees (a select as wide as its longest option)."""
+    page.wait_for_load_state("load")
     found = page.evaluate(MEASURE)
     log = _logs.get(id(page))
     events, log_problems = (log.problems[:], log.problems) if log else ([], None)

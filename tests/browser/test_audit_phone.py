@@ -5,6 +5,7 @@ and from where, and downloads it as CSV, with and without JavaScript."""
 from __future__ import annotations
 
 import csv
+import re
 from pathlib import Path
 
 import pytest
@@ -34,6 +35,7 @@ def test_the_pengawas_finds_the_tellers_deposit_and_downloads_it(actor, make_kop
     page.get_by_label(t("From"), exact=True).fill(today)
     page.get_by_label(t("To"), exact=True).fill(today)
     button(page, "Show").tap()
+    page.wait_for_url(re.compile(r"/history\?action="))  # the filtered list, not the page before it
     arrive(page, t("History"))
     entry = page.locator("#history > li")
     expect(entry).to_have_count(1)
