@@ -17,6 +17,7 @@ session ended a moment ago must not pass there)."""
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 from datetime import datetime, timedelta
 
@@ -51,17 +52,20 @@ class UserSession(db.Model):
     created_from: Mapped[str] = mapped_column(sa.String(45), default="")
 
 
-_BROWSERS = (("SamsungBrowser", "Samsung Internet"), ("OPR/", "Opera"), ("Edg", "Edge"), ("Firefox", "Firefox"),
+_BROWSERS = (("SamsungBrowser", "Samsung Internet"), ("OPR/", "Opera"), ("Edg/", "Edge"), ("Firefox", "Firefox"),
              ("Chrome", "Chrome"), ("Safari", "Safari"))
 _SYSTEMS = (("Android", "Android"), ("iPhone", "iPhone"), ("iPad", "iPad"), ("Windows", "Windows"),
             ("Mac OS", "Mac"), ("CrOS", "ChromeOS"), ("Linux", "Linux"))
 
 
-def device_label(user_agent: str) -> str:
-    """"Chrome · Android": what a person recognises of a browser's user agent (or the text itself)."""
+def device_label(user_agent: str | None) -> str:
+    """"Chrome · Android": what a person recognises of a browser's user agent (or the text itself); the
+    devices list and the audit log's "from where" both show it."""
+    if not user_agent:
+        return ""
     browser = next((name for mark, name in _BROWSERS if mark in user_agent), "")
     system = next((name for mark, name in _SYSTEMS if mark in user_agent), "")
-    return " · ".join(p for p in (browser, system) if p) or user_agent[:40]
+    return " · ".join(p for p in (browser, system) if p) or re.sub(r"\s+", " ", user_agent)[:40]
 
 
 def token_hash(secret: str) -> str:

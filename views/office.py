@@ -21,7 +21,6 @@ from views.fields import Form, query_day, query_int
 from views.forms import run
 from views.koperasi_forms import LABELS, KoperasiForm, RoleForm, StaffForm, profile_form
 from web.access import office
-from web.audit import device
 from web.charts import bar_chart
 from web.extensions import db
 from web.i18n import idr, local_datetime
@@ -30,7 +29,6 @@ from web.render import render, see_other
 from web.spreadsheet import XRow, csv_response, xlsx_response
 
 bp = Blueprint("office", __name__)
-bp.add_app_template_filter(device, "device")
 HISTORY_PAGE = 30
 
 

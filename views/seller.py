@@ -47,7 +47,8 @@ def _own_product(product_id: int) -> Product:
     return product
 
 
-def _own_store(store_id) -> Store:
+def own_store(store_id) -> Store:
+    """The current user's own store, else 404."""
     store = db.session.get(Store, store_id) if store_id else None
     if store is None or store.owner_id != current_user.id:
         abort(404)
@@ -219,7 +220,7 @@ def _product_data(form, with_stock: bool) -> dict:
 @bp.route("/seller/products/new", methods=["GET", "POST"])
 @login_required
 def new_product():
-    store = _own_store(request.args.get("store", type=query_int))
+    store = own_store(request.args.get("store", type=query_int))
     form = ProductForm()
     if request.method == "POST":
         pictures = _pictures(form)

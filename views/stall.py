@@ -18,7 +18,7 @@ from models.stall import StallPayment
 from views.fields import PASSWORD_TYPED, Form, KeyedForm, RupiahField
 from views.forms import run
 from views.membership import qr_svg
-from views.seller import _own_store
+from views.seller import own_store
 from web.ratelimit import login_throttle
 from web.render import render, see_other
 
@@ -151,7 +151,7 @@ def receipt(payment_id):
 @login_required
 def store_qr(store_id):
     """The store's payment QR on the phone, and its payments (refreshed every few seconds)."""
-    store = _own_store(store_id)
+    store = own_store(store_id)
     return render("stall/store.html", store=store, qr=_qr(store), payments=stall.of_store(store.id))
 
 
@@ -159,7 +159,7 @@ def store_qr(store_id):
 @login_required
 def store_print(store_id):
     """The store's payment QR, to print and put up at the stall."""
-    store = _own_store(store_id)
+    store = own_store(store_id)
     return render("stall/print.html", store=store, qr=_qr(store))
 
 

@@ -14,7 +14,6 @@
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
@@ -111,20 +110,3 @@ def _details(session: Session, pending: Pending) -> dict:
         details["entries"] = pending.entries[:ENTRIES_KEPT]
         details["entry_count"] = len(pending.entries)
     return details
-
-
-# ---------------------------------------------------------------- reading
-
-_SYSTEMS = (("Android", "Android"), ("iPhone", "iPhone"), ("iPad", "iPad"), ("Windows", "Windows"),
-            ("Mac OS", "Mac"), ("CrOS", "ChromeOS"), ("Linux", "Linux"))
-_BROWSERS = (("Edg/", "Edge"), ("OPR/", "Opera"), ("SamsungBrowser", "Samsung Internet"), ("Firefox", "Firefox"),
-             ("Chrome", "Chrome"), ("Safari", "Safari"))
-
-
-def device(user_agent: str | None) -> str:
-    """A browser's name as a person recognises it ("Chrome · Android"), from its user agent."""
-    if not user_agent:
-        return ""
-    browser = next((name for mark, name in _BROWSERS if mark in user_agent), "")
-    system = next((name for mark, name in _SYSTEMS if mark in user_agent), "")
-    return " · ".join(part for part in (browser, system) if part) or re.sub(r"\s+", " ", user_agent)[:40]
