@@ -9,6 +9,11 @@ commit (as PostgreSQL's READ COMMITTED does), and begins a plain ``BEGIN`` just 
 its first write or savepoint; readers never wait (WAL). So no domain operation has to
 commit to drop a read snapshot (``ledger.lock`` is a no-op on SQLite). On PostgreSQL
 nothing changes: ``ledger.lock`` takes a row lock (``FOR UPDATE``).
+
+A request's session ends without raising (``end_session``): when the server went away mid-request
+(a restart, a failover), the rollback on its dead connection fails, and that failure, raised in
+the app context's teardown, would turn the answer already made (the "busy, try again" page) into
+the WSGI server's bare 500.
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ WRITES = "writes"  # db.session.info[WRITES] = True: this session's transactions
 
 
 def init_app(app: Flask) -> None:
+    app.teardown_appcontext(end_session)  # runs before Flask-SQLAlchemy's own (teardowns run last first)
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
             sa.event.listen(db.engine, "connect", _sqlite_connect)
@@ -63,3 +69,20 @@ def writes() -> bool:
     if has_request_context() and request.method not in SAFE_METHODS:
         return True
     return has_app_context() and bool(db.session.info.get(WRITES))
+
+
+def rollback() -> None:
+    """Roll the session back, whatever state its connection is in: a dead one is dropped instead."""
+    try:
+        db.session.rollback()
+    except sa.exc.DBAPIError:
+        db.session().invalidate()  # closes the connections without a word to the server
+
+
+def end_session(_exc: BaseException | None = None) -> None:
+    """The session's end at the app context's end; a connection the server dropped is let go quietly."""
+    try:
+        db.session.remove()
+    except sa.exc.DBAPIError:
+        db.session().invalidate()
+        db.session.remove()

@@ -12,11 +12,11 @@ import logging
 from flask import Flask, g, render_template
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
 
-from web import replica, security_log
-from web.extensions import db, login_manager
+from web import database, replica, security_log
+from web.extensions import login_manager
 from web.render import FRAGMENT_HEADER, htmx_target
 
 log = logging.getLogger(__name__)
@@ -39,7 +39,7 @@ CSRF_MESSAGE = (
 def _page(code: int, title, message):
     try:
         return _render(code, title, message)
-    except OperationalError:
+    except DBAPIError:
         # The page itself needed the database (the logged-in user, their language):
         # render it once more as for a visitor, which needs none.
         _forget_database()
@@ -55,10 +55,7 @@ def _render(code: int, title, message):
 
 
 def _forget_database() -> None:
-    try:
-        db.session.rollback()  # nothing half-saved
-    except OperationalError:
-        db.session.close()
+    database.rollback()  # nothing half-saved
 
 
 def _http_error(error: HTTPException):
@@ -77,7 +74,7 @@ def _server_error(error: Exception):
     return _page(500, *MESSAGES[500])
 
 
-def _database_unavailable(error: OperationalError):
+def _database_unavailable(error: OperationalError | InterfaceError):
     """The database is down, or SQLite stayed locked by another writer: busy, try again.
     (A public page that failed on the replica is read again from the primary instead.)"""
     if (answer := replica.read_again_from_primary(error)) is not None:
@@ -91,6 +88,7 @@ def _database_unavailable(error: OperationalError):
 
 def init_app(app: Flask) -> None:
     app.register_error_handler(OperationalError, _database_unavailable)
+    app.register_error_handler(InterfaceError, _database_unavailable)  # psycopg: "the connection is closed"
     app.register_error_handler(CSRFError, _csrf_error)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(500, _server_error)

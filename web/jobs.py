@@ -21,6 +21,7 @@ from werkzeug.utils import import_string
 
 from models import jobs
 from models.base import db
+from web import database
 
 _app: Flask | None = None
 _worker_pid: int | None = None  # the ``worker`` command's process; each job runs in a fork of it
@@ -79,4 +80,4 @@ def init_app(app: Flask) -> None:
             jobs.run_ready()
         except Exception:  # a failed push must not turn a finished request into an error
             log.exception("inline background task failed")
-            db.session.rollback()
+            database.rollback()

@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 import time
 from dataclasses import dataclass
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from flask import current_app
@@ -174,8 +175,11 @@ def receipt(page: Page, *amounts: int) -> None:
 
 
 def search(page: Page, label: str, text: str) -> None:
+    """Search, and wait for the results of THIS search (the address carries the words): a result tapped
+    from the list shown before would be the unfiltered list's, and its page replaced by the late results."""
     page.get_by_label(t(label)).fill(text)
     button(page, "Search").tap()
+    page.wait_for_url(lambda url: text in (value for values in parse_qs(urlsplit(url).query).values() for value in values))
 
 
 def cart_link(page: Page) -> Locator:
