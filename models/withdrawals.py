@@ -59,7 +59,6 @@ BANKS = {
 }
 EWALLETS = {"gopay": "GoPay", "ovo": "OVO", "dana": "DANA", "shopeepay": "ShopeePay", "linkaja": "LinkAja"}
 PROVIDERS = {**BANKS, **EWALLETS}
-KIND_LABELS = {"bank": _l("Bank account"), "ewallet": _l("E-wallet")}
 # Words before or after a name that are not the name: forms of address, the hajj, academic and
 # professional degrees (as Indonesians write them on bank books: "Bpk. H. Ahmad, S.E.").
 _TITLE_WORDS = (
