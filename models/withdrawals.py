@@ -23,6 +23,8 @@ Rules kept here:
   conditional UPDATE, so two tellers at once make one payout. A retried form (same key) returns
   the first result.
 - The member is told at each step (``notify``), in the step's transaction.
+- A resignation waits until the member's awaiting withdrawals are paid out or rejected
+  (``models.resignation``): the held money is no longer in their savings to refund.
 """
 
 from __future__ import annotations
@@ -351,12 +353,7 @@ def queue(koperasi_id: int, status: Status = Status.AWAITING, limit: int = 50) -
                                    .order_by(order).limit(limit)))
 
 
-def awaiting_count(koperasi_id: int) -> int:
+def awaiting_of(membership_id: int) -> int:
+    """How many of the member's withdrawals await payout (a resignation waits for them)."""
     return db.session.scalar(sa.select(sa.func.count()).select_from(Withdrawal).where(
-        Withdrawal.koperasi_id == koperasi_id, Withdrawal.status == Status.AWAITING))
-
-
-def awaiting_total(koperasi_id: int) -> int:
-    """What the awaiting withdrawals hold: ``books_check`` proves it equals the liability's balance."""
-    return db.session.scalar(sa.select(sa.func.coalesce(sa.func.sum(Withdrawal.amount_idr), 0)).where(
-        Withdrawal.koperasi_id == koperasi_id, Withdrawal.status == Status.AWAITING))
+        Withdrawal.membership_id == membership_id, Withdrawal.status == Status.AWAITING))

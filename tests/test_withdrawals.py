@@ -363,3 +363,26 @@ def test_the_board_sets_the_daily_limit(app, db, kop):
     assert db.session.get(type(kop), kop.id).withdraw_daily_limit_idr == 1_500_000
     refused = client.post(f"/k/{kop.slug}/office/profile", data=profile_form(kop, withdraw_daily_limit_idr="-5"))
     assert refused.status_code == 422
+
+
+def test_a_resignation_waits_for_the_awaiting_withdrawals(db, kop, member, bca):
+    from models import resignation
+
+    withdrawal = wd.request(member, member.user, bca.id, 100_000, KEY)
+    db.session.commit()
+    with pytest.raises(DomainError, match="withdrawals awaiting|penarikan yang menunggu"):
+        resignation.request(member)
+    db.session.rollback()
+    wd.reject(withdrawal, board(kop), "Anggota akan berhenti", "r" * 43)
+    resignation.request(member)
+    db.session.commit()
+    assert db.session.get(type(member), member.id).status == "resigning"
+
+
+def test_the_office_receipt_of_each_step(app, db, kop, member, bca, make_staff):
+    withdrawal = wd.pay_out(wd.request(member, member.user, bca.id, 100_000, KEY), board(kop), None, "p" * 43)
+    db.session.commit()
+    pengawas = login(app.test_client(), make_staff(kop, "pengawas"))
+    for which in ("hold", "close"):
+        page = pengawas.get(f"/k/{kop.slug}/office/receipts/{withdrawal.entry_ref(which)}")
+        assert page.status_code == 200 and "100.000" in page.text

@@ -51,7 +51,7 @@ class WithdrawForm(KeyedForm):
 
 
 class RemoveForm(Form):
-    destination = HiddenField()
+    destination = HiddenField(validators=[Length(max=12)])
 
 
 class PayForm(KeyedForm):
