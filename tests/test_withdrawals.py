@@ -269,6 +269,7 @@ def test_the_member_saves_an_account_and_withdraws_with_the_password(app, db, ko
     form = {"form": "withdraw", "destination": destination.id, "amount": "250.000", "key": key}
     wrong = client.post(_me(kop.slug), data={**form, "password": "bukan-sandinya"})
     assert wrong.status_code == 422 and "250.000" in wrong.text
+    assert "Kata sandi salah. Tidak ada yang ditarik." in wrong.text
     assert balances(member.id)["sukarela"] == 1_000_000  # nothing held
     done = client.post(_me(kop.slug), data={**form, "password": PASSWORD})
     assert done.status_code == 303

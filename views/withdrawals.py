@@ -17,7 +17,7 @@ from models.withdrawals import Withdrawal
 from models.zones import zone_of
 from views.fields import PASSWORD_TYPED, Form, KeyedForm, RupiahField, choices
 from views.forms import dispatch, failed, run
-from views.stall import _reauthenticated as password_confirmed
+from views.stall import password_confirmed
 from web.access import my_membership, office
 from web.extensions import db
 from web.render import render, see_other
@@ -97,7 +97,7 @@ def _page(membership: Membership, form: WithdrawForm | None = None, destination_
 def _withdraw(slug):
     membership = _mine(slug)
     form = WithdrawForm()
-    ok = form.validate() and password_confirmed(form)
+    ok = form.validate() and password_confirmed(form, _l("The password is not correct. Nothing was withdrawn."))
     done = ok and run(form, lambda: wd.request(membership, current_user, form.destination.data, form.amount.data,
                                                form.key.data), validate=False)
     if done:
