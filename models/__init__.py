@@ -33,4 +33,5 @@ from models import (  # noqa: F401
     stall,
     transactions,
     voting,
+    withdrawals,
 )

@@ -10,6 +10,8 @@ Rules checked, over every koperasi:
 - every account's totals of a day (``AccountDay``) equal its lines of that UTC day, closing
   entries apart, and no line is missing from its day (the statements read the days);
 - every active member's dues bills carry their wajib balance laid oldest first (``models.dues``);
+- the withdrawals awaiting payout hold what their liability account holds, member by member
+  (``models.withdrawals``);
 - every account is one of the standard chart's or a sub-account of one (else the statements
   would leave it out), and
   each koperasi's trial balance sums to zero and its balance sheet balances (``models.books``).
@@ -28,13 +30,27 @@ from models.base import db
 from models.koperasi import Koperasi
 from models.ledger import CHART, HELD, SAVINGS, YEAR_CLOSE, Account, AccountDay, Entry, Line, Purpose, SavingsBalance
 from models.loans import Instalment, Loan
+from models.withdrawals import Status, Withdrawal
 
 
 def check() -> list[str]:
     """Every entry balances; every cached balance equals the sum of its lines.
     Returns the problems found (empty when the books are sound)."""
     return (check_entries() + check_savings() + check_loans() + check_accounts() + check_account_days()
-            + dues.check_bills() + check_statements())
+            + dues.check_bills() + check_withdrawals() + check_statements())
+
+
+def check_withdrawals() -> list[str]:
+    """Each member's lines on "withdrawals awaiting payout" sum to their awaiting withdrawals."""
+    held = dict(db.session.execute(
+        sa.select(Line.membership_id, -sa.func.sum(Line.amount)).join(Account)
+        .where(Account.purpose == Purpose.WITHDRAWALS).group_by(Line.membership_id)).all())
+    awaiting = dict(db.session.execute(
+        sa.select(Withdrawal.membership_id, sa.func.sum(Withdrawal.amount_idr))
+        .where(Withdrawal.status == Status.AWAITING).group_by(Withdrawal.membership_id)).all())
+    return [f"membership {member}: withdrawals awaiting {awaiting.get(member, 0)}, held in the books {held.get(member, 0)}"
+            for member in sorted(set(held) | set(awaiting), key=lambda m: m or 0)
+            if held.get(member, 0) != awaiting.get(member, 0)]
 
 
 def check_entries() -> list[str]:

@@ -49,7 +49,8 @@ from models.zones import zone_of
 
 BALANCE_SHEET = ("asset", "liability", "equity")
 # Accounts with a per-member ledger beside them: moved only by their own operations.
-MEMBER_LEDGERS = frozenset({Purpose.POKOK, Purpose.WAJIB, Purpose.SUKARELA, Purpose.LOANS, Purpose.SETTLEMENT})
+MEMBER_LEDGERS = frozenset({Purpose.POKOK, Purpose.WAJIB, Purpose.SUKARELA, Purpose.LOANS, Purpose.SETTLEMENT,
+                            Purpose.WITHDRAWALS})
 REVERSIBLE = {"cash_in", "cash_out", "journal", "opening"}
 SUB_CODE = re.compile(r"(\d{4})\.(\d{2})")
 

@@ -36,8 +36,9 @@ INTEREST_METHODS = {
 DUE_DAYS = (1, 28)  # a due day every month has
 SETTING_FIELDS = ("single_person_loans", "savings_rate_bp", "interest_method", "interest_tax", "wajib_due_day",
                   "employees_men", "employees_women", "transparency_public", "ktp_photo_required", "ktp_keep_days",
-                  "staff_second_factor")
+                  "staff_second_factor", "withdraw_daily_limit_idr")
 EMPLOYEES_MAX = 100_000  # more employees than this in one koperasi is a typing mistake
+WITHDRAW_LIMIT_MAX = 1_000_000_000  # Rp1 miliar a member a day: beyond it, a typing mistake
 KTP_KEEP_DAYS = (1, 365)  # how long after the decision an applicant's KTP photo is kept (models.documents)
 
 
@@ -148,6 +149,8 @@ class Koperasi(db.Model):
     # decision (models.documents.purge_ktp).
     ktp_photo_required: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     ktp_keep_days: Mapped[int] = mapped_column(default=30, server_default="30")
+    # The most a member may withdraw a day to a bank or e-wallet from the phone (models.withdrawals); 0: none.
+    withdraw_daily_limit_idr: Mapped[int] = mapped_column(sa.BigInteger, default=5_000_000, server_default="5000000")
     # The health rating (models.health): members see the category of the published year when on.
     health_published: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     health_year: Mapped[int | None]
@@ -335,6 +338,9 @@ def _check_settings(checks: Checks, data: dict) -> None:
         count = data.get(name)
         if count is not None and not 0 <= count <= EMPLOYEES_MAX:
             checks.fail(_l("Enter how many people, from 0 to %(max)s.", max=f"{EMPLOYEES_MAX:,}".replace(",", ".")), name)
+    limit = data.get("withdraw_daily_limit_idr")
+    if limit is not None and not 0 <= limit <= WITHDRAW_LIMIT_MAX:
+        checks.fail(_l("Enter an amount from Rp0 (none from the phone) to Rp1.000.000.000."), "withdraw_daily_limit_idr")
     keep = data.get("ktp_keep_days")
     if keep is not None and not KTP_KEEP_DAYS[0] <= keep <= KTP_KEEP_DAYS[1]:
         checks.fail(_l("Enter a number of days from %(low)s to %(high)s.", low=KTP_KEEP_DAYS[0], high=KTP_KEEP_DAYS[1]),

@@ -95,6 +95,7 @@ class Purpose(enum.StrEnum):
     # The counterpart of an import's member savings and loans (models.import_batch) until the board's
     # opening balances (models.chart.post_opening) bring in the cash, bank and the rest and clear it.
     OPENING_EQUITY = "opening_equity"
+    WITHDRAWALS = "withdrawals_pending"  # sukarela held for a payout to a bank or e-wallet (models.withdrawals)
 
 
 CHART = [
@@ -111,6 +112,7 @@ CHART = [
     (Purpose.SUKARELA, "2101", "liability", _l("Simpanan sukarela")),
     (Purpose.SAVINGS_INTEREST_DUE, "2102", "liability", _l("Interest payable on savings")),
     (Purpose.SETTLEMENT, "2201", "liability", _l("Payable to sellers")),
+    (Purpose.WITHDRAWALS, "2202", "liability", _l("Withdrawals awaiting payout")),
     (Purpose.SHU_PAYABLE, "2301", "liability", _l("SHU payable")),
     (Purpose.SHU_BOARD, "2302", "liability", _l("SHU fund for the board")),
     (Purpose.SHU_STAFF, "2303", "liability", _l("SHU fund for staff")),

@@ -48,6 +48,9 @@ class Kind(enum.StrEnum):
     STALL_PAID = "stall_paid"  # the payer's receipt
     STALL_RECEIVED = "stall_received"  # the seller's
     STALL_REFUNDED = "stall_refunded"  # to the payer
+    WITHDRAWAL_HELD = "withdrawal_held"  # the member asked: the amount is held
+    WITHDRAWAL_PAID = "withdrawal_paid"
+    WITHDRAWAL_REJECTED = "withdrawal_rejected"  # the hold released
 
 
 class Notification(db.Model):

@@ -36,6 +36,7 @@ from models.market import Store, StoreStatus
 from models.membership import Membership, mark_resigned, request_resignation
 from models.money import idr
 from models.orders import Order, OrderStatus
+from models.withdrawals import awaiting_of
 from models.zones import zone_of
 
 DONE = (OrderStatus.COMPLETED, OrderStatus.CANCELLED)
@@ -81,6 +82,8 @@ def _nothing_open(membership: Membership, repaying_ok: bool = False) -> None:
     if open_orders(membership):
         raise DomainError(_l("Finish or cancel the member's marketplace orders (as buyer or seller) before "
                              "the resignation."))
+    if awaiting_of(membership.id):  # held outside their savings: paid out or released first
+        raise DomainError(_l("Pay out or reject the member's withdrawals awaiting payout before the resignation."))
 
 
 def request(membership: Membership, consent: bool = False) -> None:

@@ -29,6 +29,9 @@ PER_PAGE = 50
 ENTRY_LABELS = {
     "deposit": _l("Deposit"),
     "withdrawal": _l("Withdrawal"),
+    "withdrawal_hold": _l("Withdrawal to a bank or e-wallet, held"),
+    "withdrawal_payout": _l("Withdrawal paid out to a bank or e-wallet"),
+    "withdrawal_release": _l("Withdrawal rejected, hold released"),
     "refund": _l("Refund on resignation"),
     "order_refund": _l("Refund of a cancelled order"),
     "purchase": _l("Market purchase"),

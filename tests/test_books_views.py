@@ -39,7 +39,7 @@ def rows_of(response) -> list[list[str]]:
 def test_the_trial_balance_csv(example, pengawas):  # noqa: F811
     rows = rows_of(pengawas.get(url(example, "/trial-balance?from=2026-01-01&to=2026-01-31&format=csv"), headers=EN))
     assert rows[0] == ["code", "name", "kind", "debit", "credit"]
-    assert len(rows) == 1 + 40 + 1  # every account, then the total
+    assert len(rows) == 1 + 41 + 1  # every account, then the total
     assert ["1101", "Cash on hand", "asset", "1700000", "1188000"] in rows
     assert ["4102", "Loan fees (provisi)", "income", "0", "12000"] in rows
     assert ["5201", "Salaries", "expense", "0", "0"] in rows
@@ -55,7 +55,7 @@ def test_the_neraca_csv(example, pengawas):  # noqa: F811
     totals = [row for row in rows[1:] if row[0] == ""]
     assert totals == [["", "Total assets", "asset", "1732000"], ["", "Total liabilities", "liability", "1500000"],
                       ["", "Total equity", "equity", "232000"], ["", "Total liabilities and equity", "", "1732000"]]
-    assert len(rows) == 1 + 25 + 4
+    assert len(rows) == 1 + 26 + 4
 
 
 def test_the_hasil_usaha_csv_in_indonesian(example, pengawas):  # noqa: F811

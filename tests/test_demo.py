@@ -145,6 +145,12 @@ def test_the_demo_is_believable(app, db, demo):  # ``demo``: what `flask demo-da
     paid = stall.of_store(warung.id)
     assert len(paid) >= 4 and len({p.payer_id for p in paid}) >= 4
     assert [p.refunded_idr == p.amount_idr for p in paid].count(True) == 1
+    # issue 15: Budi saved his bank account and e-wallet; one withdrawal was paid out, one awaits the teller.
+    from models import withdrawals
+    budi = db.session.scalar(sa.select(Membership).where(Membership.full_name == "Budi Santoso",
+                                                         Membership.koperasi_id == warung.koperasi_id))
+    assert len(withdrawals.destinations(budi.id)) == 2
+    assert sorted(w.status for w in withdrawals.of_member(budi.id)) == ["awaiting", "paid"]
 
     # Every login the README's "Demo logins" promises works with the demo password.
     readme = (ROOT / "README.md").read_text(encoding="utf-8")

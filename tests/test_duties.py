@@ -26,6 +26,7 @@ from models import (
     shu,
     shu_posting,
     voting,
+    withdrawals,
 )
 from models import koperasi as kop
 from models.accounts import User, register_user
@@ -173,6 +174,10 @@ def _build_world(app, db, make_koperasi, make_member, make_user, make_staff, mak
     claimed = make_imported(k, "081366660000", nik=NIKS[30], number="KSR-L0001")
     register_user("Rudi Hartono", "081366660000", "sandi-aman-1")
     request_claim(claimed, consented=True)
+    # issue 15: the member asked to withdraw to her bank account: awaiting the teller's payout (from the bank)
+    fund(k, 5_000_000, "bank")
+    account = withdrawals.add_destination(member, member.user, "bri", "001201001234567", "Siti Aminah")
+    withdrawal = withdrawals.request(member, member.user, account.id, 200_000, "withdrawal-world-1")
     db.session.commit()
     other = make_koperasi(name="Koperasi Tetangga", member_prefix="KTG")
     candidate = make_user(full_name="Calon Staf", mobile="081377770000")
@@ -187,7 +192,8 @@ def _build_world(app, db, make_koperasi, make_member, make_user, make_staff, mak
                expense=chart_of["utilities"].id, reserve=chart_of["reserve"].id, spare=spare.id, cashref=paid.ref,
                count=short.id, rat=rat.id, item=rat_items[1].id, draft=draft.id, held=held.id,
                card=member.member_number, meeting=rat.id, proposal=motion.id, kdoc=deed.id,
-               health_year=shu_ids["shu_ready"], **shu_ids, batch=_import_world(k, approver), claim=claimed.id)
+               health_year=shu_ids["shu_ready"], **shu_ids, batch=_import_world(k, approver), claim=claimed.id,
+               withdrawal=withdrawal.id)
     db.session.commit()
     return dict(k=k, ids=ids, candidate=candidate, **staff)
 
@@ -285,6 +291,12 @@ ACTIONS = [
      {"kind": "sukarela", "amount": "10.000", "means": "cash", "key": "d" * 32}),
     ("withdraw", Duty.POST_MONEY, OFFICE + "/teller/{member}/withdraw",
      {"withdraw-amount": "10.000", "withdraw-means": "cash", "withdraw-key": "w" * 32}),
+    ("withdrawals to pay out", Duty.READ, OFFICE + "/withdrawals", None),
+    ("a withdrawal to pay out", Duty.READ, OFFICE + "/withdrawals/{withdrawal}", None),
+    ("pay out a withdrawal", Duty.PAY_WITHDRAWAL, OFFICE + "/withdrawals/{withdrawal}",
+     {"form": "pay", "transfer_ref": "BRI-0042", "key": "y" * 32}),
+    ("reject a withdrawal", Duty.PAY_WITHDRAWAL, OFFICE + "/withdrawals/{withdrawal}",
+     {"form": "reject", "reject-reason": "Nomor rekening tidak ditemukan", "reject-key": "z" * 32}),
     ("repay", Duty.POST_MONEY, OFFICE + "/loans/{active}/repay",
      {"amount": "10.000", "source": "cash", "key": "r" * 32}),
     ("recover", Duty.POST_MONEY, OFFICE + "/loans/{written}/recover",

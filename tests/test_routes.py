@@ -226,6 +226,9 @@ ROUTES = [
     ("membership.statement_csv", "GET", ME + "/statement.csv", only(*MEMBERS)),
     ("membership.resign", "GET", ME + "/resign", only(*MEMBERS)),
     ("membership.resign", "POST", ME + "/resign", only(*MEMBERS, answer=FORM)),
+    ("withdrawals.page", "GET", ME + "/withdraw", only(*MEMBERS)),  # to my own bank account or e-wallet
+    ("withdrawals.page", "POST", ME + "/withdraw", only(*MEMBERS, answer=FORM), {"form": "withdraw", **BAD_KEY}),
+    ("withdrawals.receipt", "GET", ME + "/withdrawals/{withdrawal}", only("member")),  # the member's; not the seller's
     ("loans.my_loans", "GET", ME + "/loans", only(*MEMBERS)),
     ("loans.my_loan", "GET", ME + "/loans/{active}", only("member")),  # the member's loan; the seller's is another
     ("loans.my_loan", "POST", ME + "/loans/{active}", only("member", answer=FORM), {"form": "pay", **BAD_KEY}),
@@ -341,6 +344,10 @@ ROUTES = [
     ("teller.member", "POST", OFF + "/teller/{member}", office(Duty.POST_MONEY, FORM), {"form": "deposit", **BAD_KEY}),
     ("teller.deposit", "POST", OFF + "/teller/{member}/deposit", office(Duty.POST_MONEY, FORM), BAD_KEY),
     ("teller.withdraw", "POST", OFF + "/teller/{member}/withdraw", office(Duty.POST_MONEY, FORM), BAD_KEY),
+    ("withdrawals.queue", "GET", OFF + "/withdrawals", office(Duty.READ)),
+    ("withdrawals.one", "GET", OFF + "/withdrawals/{withdrawal}", office(Duty.READ)),  # the destination in full
+    ("withdrawals.one", "POST", OFF + "/withdrawals/{withdrawal}", office(Duty.PAY_WITHDRAWAL, FORM),
+     {"form": "pay", **BAD_KEY}),
     ("teller.receipt", "GET", OFF + "/receipts/{ref}", office(Duty.READ)),
     ("teller.receipt", "POST", OFF + "/receipts/{ref}", office(Duty.CORRECT_ENTRY, FORM), {"form": "reverse", **BAD_KEY}),
     ("teller.reverse", "POST", OFF + "/receipts/{ref}/reverse", office(Duty.CORRECT_ENTRY, FORM), BAD_KEY),

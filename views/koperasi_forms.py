@@ -67,6 +67,7 @@ LABELS = {
     "ktp_photo_required": _l("Applicants send a photo of their KTP"),
     "ktp_keep_days": _l("Days the KTP photo is kept after the decision"),
     "staff_second_factor": _l("Staff must log in with a second factor"),
+    "withdraw_daily_limit_idr": _l("Most a member may withdraw a day to a bank or e-wallet (Rp)"),
 }
 SETTINGS = SETTING_FIELDS  # on the office's edit form only, not at registration
 REGION_FIELDS = ("province_code", "regency_code", "district_code")
@@ -168,6 +169,9 @@ class KoperasiForm(Form):
     ktp_keep_days = WholeNumberField(LABELS["ktp_keep_days"], [Optional()], default=30,
                                      description=_l("From 1 to 365; 30 gives time to check a question about "
                                                     "the decision."), render_kw={"inputmode": "numeric"})
+    withdraw_daily_limit_idr = RupiahField(
+        LABELS["withdraw_daily_limit_idr"], [Optional()], default=5_000_000, render_kw={"inputmode": "numeric"},
+        description=_l("Members ask from their phone; a teller pays it out. 0: withdrawals only at the counter."))
     staff_second_factor = BooleanField(
         LABELS["staff_second_factor"],
         description=_l("Each staff member then types a code from an authenticator app on their phone after the "

@@ -267,6 +267,7 @@ ACTIONS = {
     Duty.RATE_HEALTH: _l("Worked on the health rating"),
     Duty.IMPORT_MEMBERS: _l("Imported or exported members"),
     Duty.RESET_PASSWORD: _l("Gave a member a temporary password (KTP checked in person)"),
+    Duty.PAY_WITHDRAWAL: _l("Paid out or rejected a member's withdrawal to a bank or e-wallet"),
     "member_erased": _l("A member's personal data was erased at their request (the books keep the entries)"),
 }
 assert set(AUDITED) <= set(ACTIONS), "an audited duty without a label in the history"

@@ -74,8 +74,9 @@ def _refused(form: CodeForm, message, status: int):
     return _start_page(form, status)
 
 
-def _reauthenticated(form: PayForm) -> bool:
-    """The password typed in the form is the user's; failures count like failed logins."""
+def password_confirmed(form, wrong=_l("The password is not correct. Nothing was paid.")) -> bool:
+    """The password typed in the form (its ``password`` field) is the user's; failures count like
+    failed logins. Money the member moves from the phone asks it (here, and views/withdrawals.py)."""
     key, address = login_key(current_user.mobile or current_user.email or str(current_user.id)), request.remote_addr or "-"
     if login_throttle.account_locked(key):
         form.password.errors = [_l("Too many wrong passwords. Please wait 15 minutes and try again.")]
@@ -84,7 +85,7 @@ def _reauthenticated(form: PayForm) -> bool:
         login_throttle.succeeded(key)
         return True
     login_throttle.failed(key, address)
-    form.password.errors = [_l("The password is not correct. Nothing was paid.")]
+    form.password.errors = [wrong]
     return False
 
 
@@ -102,7 +103,7 @@ def pay(code):
     form = PayForm()
     status = 200
     if form.is_submitted():
-        ok = form.validate() and _reauthenticated(form)
+        ok = form.validate() and password_confirmed(form)
         done = ok and run(form, lambda: stall.pay(store, current_user, form.amount.data, form.key.data),
                           validate=False)
         if done:

@@ -149,10 +149,11 @@ def configure_blueprints(app: Flask) -> None:
         teller,
         voting,
         voting_office,
+        withdrawals,
     )
 
     for module in (public, accounts, pwa, directory, membership, office, office_members, admin, teller, loans,
                    loan_book, seller, office_stores, stock_sync, market, orders, books, periods, dues, cashbook,
                    chart, voting, voting_office, push, meetings, rat, shu, notifications, announcements, regulator,
-                   documents, health, imports, capital, claims, security, privacy, stall):
+                   documents, health, imports, capital, claims, security, privacy, stall, withdrawals):
         app.register_blueprint(module.bp)

@@ -206,6 +206,24 @@ def _stall_refunded(p: Params) -> tuple[str, str]:
               number=p.text("number"), amount=p.amount("amount"), reason=p.text("reason")))
 
 
+def _withdrawal_held(p: Params) -> tuple[str, str]:
+    return (_("Withdrawal %(number)s: %(amount)s held", number=p.text("number"), amount=p.amount("amount")),
+            _("%(amount)s is held from your simpanan sukarela until the koperasi pays it out to %(destination)s.",
+              amount=p.amount("amount"), destination=p.text("destination")))
+
+
+def _withdrawal_paid(p: Params) -> tuple[str, str]:
+    return (_("Withdrawal %(number)s paid out", number=p.text("number")),
+            _("%(amount)s was sent to %(destination)s. Transfer reference: %(ref)s", amount=p.amount("amount"),
+              destination=p.text("destination"), ref=p.text("ref") or "-"))
+
+
+def _withdrawal_rejected(p: Params) -> tuple[str, str]:
+    return (_("Withdrawal %(number)s rejected", number=p.text("number")),
+            _("%(amount)s is back in your simpanan sukarela. Reason: %(reason)s", amount=p.amount("amount"),
+              reason=p.text("reason")))
+
+
 TEXTS: dict[str, Callable[[Params], tuple[str, str]]] = {
     Kind.APPLICATION_APPROVED: _application_approved,
     Kind.APPLICATION_REJECTED: _application_rejected,
@@ -229,6 +247,9 @@ TEXTS: dict[str, Callable[[Params], tuple[str, str]]] = {
     Kind.STALL_PAID: _stall_paid,
     Kind.STALL_RECEIVED: _stall_received,
     Kind.STALL_REFUNDED: _stall_refunded,
+    Kind.WITHDRAWAL_HELD: _withdrawal_held,
+    Kind.WITHDRAWAL_PAID: _withdrawal_paid,
+    Kind.WITHDRAWAL_REJECTED: _withdrawal_rejected,
 }
 
 

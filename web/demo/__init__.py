@@ -56,6 +56,7 @@ from web.demo.people import DEMO_PASSWORD, MEMBERS, MOBILES, PEOPLE, STAFF, pers
 from web.demo.regulator import regulator_settings
 from web.demo.shu import shu_of_last_year
 from web.demo.stall import stall_payments
+from web.demo.withdrawals import withdrawals
 from web.extensions import db
 
 __all__ = ["DEMO_PASSWORD", "load"]
@@ -106,6 +107,7 @@ def load() -> Counter:
     market(added, by_city)
     working_capital(added, first, crew["pengurus"], crew["teller"])  # Siti's warung borrows on its sales
     stall_payments(added, first, crew["teller"])  # members paid at Siti's stall from their sukarela
+    withdrawals(added, first, crew["teller"])  # Budi's withdrawals to his bank: one paid out, one awaiting
     close_last_year(added, first, crew["pengurus"])  # last: after every posting of the demo
     rat(added, first, crew["pengurus"], crew["teller"], today)  # the RAT reads the closed year's books
     voting.votes(added, first, *demo_meetings(first, today))  # the RAT's meetings: votes closed and open
