@@ -3,7 +3,8 @@
 Rules kept here:
 - Every office action names one duty; a role may do it only if this table says so
   (``web.access.office(slug, duty)`` asks it on every request).
-- The teller posts money (deposits, withdrawals, repayments, the cash book, the cash count)
+- The teller posts money (deposits, withdrawals, repayments, the cash book, the cash count),
+  confirms members' top-ups by bank transfer (CONFIRM_TOPUP, which the board may do too)
   and pays out approved loans, and approves nothing. The pengurus (board) approves members,
   loans and stores, corrects mistaken entries (loan repayments and disbursements, cash-book and
   journal entries too), writes off loans, posts the month's loan-loss allowance, runs the
@@ -86,6 +87,7 @@ class Duty(enum.StrEnum):
     IMPORT_MEMBERS = "import_members"
     RESET_PASSWORD = "reset_password"
     SEE_AUDIT = "see_audit"
+    CONFIRM_TOPUP = "confirm_topup"
 
 
 DUTY_LABELS = {
@@ -119,18 +121,20 @@ DUTY_LABELS = {
     Duty.RESET_PASSWORD: _l("Give a member who forgot their password a temporary one, after checking their KTP in "
                             "person (each time is recorded)"),
     Duty.SEE_AUDIT: _l("See and export the history: who did what, when and from where"),
+    Duty.CONFIRM_TOPUP: _l("Confirm members' top-ups by bank transfer against the bank statement, or reject them"),
 }
 
 _BOARD = {Duty.READ, Duty.POST_MONEY, Duty.DISBURSE_LOAN, Duty.APPROVE_MEMBER, Duty.APPROVE_LOAN,
           Duty.APPROVE_STORE, Duty.CORRECT_ENTRY, Duty.MANAGE_SETTINGS, Duty.REVEAL_NIK, Duty.CLOSE_PERIOD,
           Duty.WRITE_OFF_LOAN, Duty.RUN_PROVISION, Duty.RUN_MONTH_END, Duty.MANAGE_ACCOUNTS, Duty.POST_JOURNAL,
           Duty.APPROVE_CASH_COUNT, Duty.MANAGE_MEETING, Duty.CHECK_IN, Duty.RUN_SHU, Duty.ANNOUNCE,
-          Duty.SEE_HEALTH, Duty.RATE_HEALTH, Duty.IMPORT_MEMBERS, Duty.RESET_PASSWORD, Duty.SEE_AUDIT}
+          Duty.SEE_HEALTH, Duty.RATE_HEALTH, Duty.IMPORT_MEMBERS, Duty.RESET_PASSWORD, Duty.SEE_AUDIT,
+          Duty.CONFIRM_TOPUP}
 
 # The table. Nothing else in the code decides what a role may do.
 DUTIES: dict[Role, frozenset[Duty]] = {
     Role.PENGAWAS: frozenset({Duty.READ, Duty.SEE_HEALTH, Duty.SEE_AUDIT}),
-    Role.TELLER: frozenset({Duty.READ, Duty.POST_MONEY, Duty.DISBURSE_LOAN, Duty.CHECK_IN}),
+    Role.TELLER: frozenset({Duty.READ, Duty.POST_MONEY, Duty.DISBURSE_LOAN, Duty.CHECK_IN, Duty.CONFIRM_TOPUP}),
     Role.PENGURUS: frozenset(_BOARD),
     Role.ADMIN: frozenset(_BOARD | {Duty.MANAGE_STAFF, Duty.REOPEN_PERIOD}),
 }
@@ -142,7 +146,7 @@ AUDITED: frozenset[Duty] = frozenset(Duty) - {Duty.READ, Duty.SEE_HEALTH, Duty.S
 # Duties that move money or the books: posting one needs a password typed recently (web/reauth.py),
 # so a phone left signed in at the counter does not pay out for whoever picks it up.
 CONFIRM_BEFORE = frozenset({Duty.POST_MONEY, Duty.DISBURSE_LOAN, Duty.CORRECT_ENTRY, Duty.POST_JOURNAL,
-                            Duty.WRITE_OFF_LOAN})
+                            Duty.WRITE_OFF_LOAN, Duty.CONFIRM_TOPUP})
 
 
 def may(role: str, duty: str) -> bool:

@@ -48,6 +48,8 @@ class Kind(enum.StrEnum):
     STALL_PAID = "stall_paid"  # the payer's receipt
     STALL_RECEIVED = "stall_received"  # the seller's
     STALL_REFUNDED = "stall_refunded"  # to the payer
+    TOPUP_CONFIRMED = "topup_confirmed"  # the member's receipt
+    TOPUP_REJECTED = "topup_rejected"
 
 
 class Notification(db.Model):

@@ -49,11 +49,14 @@ KIND_LABELS = {
     Kind.STALL_PAID: _l("My payment at a store"),
     Kind.STALL_RECEIVED: _l("A payment at my store"),
     Kind.STALL_REFUNDED: _l("A store refunded my payment"),
+    Kind.TOPUP_CONFIRMED: _l("My top-up by transfer confirmed"),
+    Kind.TOPUP_REJECTED: _l("My top-up by transfer not confirmed"),
 }
 # The kinds as the settings page groups them (each kind in one group).
 GROUPS = [
     (_l("Membership and savings"), [Kind.APPLICATION_APPROVED, Kind.APPLICATION_REJECTED, Kind.POKOK_DUE,
-                                        Kind.CLAIM_CONFIRMED, Kind.CLAIM_REFUSED, Kind.CLAIM_REQUESTED]),
+                                        Kind.CLAIM_CONFIRMED, Kind.CLAIM_REFUSED, Kind.CLAIM_REQUESTED,
+                                        Kind.TOPUP_CONFIRMED, Kind.TOPUP_REJECTED]),
     (_l("Loans"), [Kind.LOAN_APPROVED, Kind.LOAN_REJECTED, Kind.LOAN_DISBURSED, Kind.INSTALMENT_DUE,
                    Kind.INSTALMENT_OVERDUE]),
     (_l("Market"), [Kind.ORDER_RECEIVED, Kind.ORDER_STATUS, Kind.STORE_APPROVED, Kind.STALL_PAID, Kind.STALL_RECEIVED,
