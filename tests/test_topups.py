@@ -286,7 +286,8 @@ def test_a_statement_upload_confirms_several_at_once(app, db, kop, member, make_
                       data={"statement": (io.BytesIO(b"\x89PNG\x00\x00"), "mutasi.csv")},
                       content_type="multipart/form-data")
     assert bad.status_code == 422 and "not a CSV" in bad.text
-    csv = f"tanggal;keterangan;jumlah\n01/12;TRF {first.reference};{first.unique_amount_idr}\n02/12;x;{second.unique_amount_idr}\n"
+    csv = (f"tanggal;keterangan;jumlah\n01/12;TRF {first.reference};{first.unique_amount_idr}\n"
+           f"02/12;x;{second.unique_amount_idr}\n")
     proposed = client.post(f"/k/{kop.slug}/office/topups/statement",
                            data={"statement": (io.BytesIO(csv.encode()), "mutasi.csv")},
                            content_type="multipart/form-data")
