@@ -230,7 +230,7 @@ def confirm_matches(slug):
     done, refused = topups.confirm_many(o.koperasi, chosen, current_user, form.key.data)
     db.session.commit()
     if done:
-        flash(_("%(n)s top-ups confirmed.", n=len(done)), "success")
+        flash(_("Top-ups confirmed: %(n)s.", n=len(done)), "success")
     for topup, why in refused:
         flash(f"{topup.reference}: {why}", "error")
     return see_other(url_for("topups.index", slug=slug))
