@@ -8,11 +8,11 @@ Rules kept here:
   requests at once cannot take the same one), and a short reference (``T`` and 6 characters
   without look-alikes) for the transfer's note. A retried request (same key) is the first one.
 - The photo of the transfer is re-encoded (``views.fields.take_pictures``) and kept privately
-  (``models.private_files``): only the member and the office see it.
+  (``models.private_files``): only the office sees it, through its own view.
 - A request expires ``Koperasi.topup_expiry_hours`` after it was made (``expires_at``, fixed when
   made). No job is needed: a pending request past that time reads as expired everywhere
   (``Topup.state``), cannot be confirmed, and is marked so when a new request of that koperasi is
-  made or by ``expire_stale`` (``flask topups expire``).
+  made or by ``expire_stale`` (``flask topups-expire``).
 - The teller (``Duty.CONFIRM_TOPUP``) confirms a pending request once it is seen on the bank
   statement: ONE deposit of the unique amount to the member's sukarela, from the koperasi's BANK
   account (``savings.deposit`` with means "bank"), and the member is told with the receipt. The
