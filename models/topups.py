@@ -6,7 +6,8 @@ Rules kept here:
   not available. A request is an amount plus a unique code of 1–999 Rupiah: the unique amount
   is never the same as another pending top-up's of that koperasi (a partial unique index, so two
   requests at once cannot take the same one), and a short reference (``T`` and 6 characters
-  without look-alikes) for the transfer's note. A retried request (same key) is the first one.
+  without look-alikes) for the transfer's note. A retried request (same key) is the first one;
+  the key sent with another amount is refused.
 - The photo of the transfer is re-encoded (``views.fields.take_pictures``) and kept privately
   (``models.private_files``): only the office sees it, through its own view.
 - A request expires ``Koperasi.topup_expiry_hours`` after it was made (``expires_at``, fixed when
@@ -44,6 +45,7 @@ from models import bank_statement, private_files, savings
 from models.accounts import User
 from models.base import db, utcnow
 from models.errors import Checks, DomainError, reason_given
+from models.keys import KeyReused
 from models.koperasi import Koperasi, record
 from models.ledger import Entry, check_amount
 from models.market import PAY_CODE_ALPHABET
@@ -174,6 +176,8 @@ def ask(membership: Membership, amount: int | None, key: str | None) -> Topup:
     """A new pending request with its unique amount and reference (module rules)."""
     if key and (first := db.session.scalar(sa.select(Topup).where(Topup.membership_id == membership.id,
                                                                   Topup.request_key == key))):
+        if first.amount_idr != amount:
+            raise KeyReused()  # the key was sent with another amount: nothing more is asked
         return first
     koperasi = membership.koperasi
     if bank_account(koperasi) is None:

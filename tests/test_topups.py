@@ -13,6 +13,7 @@ from PIL import Image
 from models import bank_statement, books_check, topups
 from models.base import utcnow
 from models.errors import DomainError
+from models.keys import KeyReused
 from models.koperasi import KoperasiEvent
 from models.ledger import Account, Entry, Line, Purpose, balances
 from models.notifications import Notification
@@ -66,6 +67,8 @@ def test_a_request_has_a_unique_amount_a_reference_and_an_expiry(db, kop, member
     assert topup.expires_at - topup.created_at == timedelta(hours=24)
     assert topup.state() == TopupStatus.PENDING
     assert topups.ask(member, 500_000, KEY).id == topup.id  # a double tap: the same request
+    with pytest.raises(KeyReused):
+        topups.ask(member, 600_000, KEY)
 
 
 def test_pending_requests_never_share_a_unique_amount(db, kop, member, monkeypatch):

@@ -99,10 +99,9 @@ def mine(slug):
 
 
 @bp.get(ME + "/<int:topup_id>")
-def show(slug, topup_id, proof_form: ProofForm | None = None):
+def show(slug, topup_id):
     """Where to transfer, the exact amount and the reference; once confirmed, the receipt."""
-    topup = _my_topup(slug, topup_id)
-    return _show_page(topup, proof_form)
+    return _show_page(_my_topup(slug, topup_id))
 
 
 def _show_page(topup: Topup, proof_form=None, status: int = 200):
