@@ -31,6 +31,7 @@ from models import (  # noqa: F401
     shu,
     shu_posting,
     stall,
+    topups,
     transactions,
     voting,
     withdrawals,

@@ -5,7 +5,8 @@ Rules kept here:
   (``web.access.office(slug, duty)`` asks it on every request).
 - The teller posts money (deposits, withdrawals, repayments, the cash book, the cash count),
   pays out approved loans and the withdrawals members ask from the phone (or rejects them:
-  PAY_WITHDRAWAL, the board's too), and approves nothing. The pengurus (board) approves members,
+  PAY_WITHDRAWAL, the board's too), confirms members' top-ups by bank transfer (CONFIRM_TOPUP,
+  the board's too), and approves nothing. The pengurus (board) approves members,
   loans and stores, corrects mistaken entries (loan repayments and disbursements, cash-book and
   journal entries too), writes off loans, posts the month's loan-loss allowance, runs the
   settings and the chart of accounts (sub-accounts, opening balances), posts general journal
@@ -88,6 +89,7 @@ class Duty(enum.StrEnum):
     RESET_PASSWORD = "reset_password"
     SEE_AUDIT = "see_audit"
     PAY_WITHDRAWAL = "pay_withdrawal"
+    CONFIRM_TOPUP = "confirm_topup"
 
 
 DUTY_LABELS = {
@@ -122,6 +124,7 @@ DUTY_LABELS = {
                             "person (each time is recorded)"),
     Duty.SEE_AUDIT: _l("See and export the history: who did what, when and from where"),
     Duty.PAY_WITHDRAWAL: _l("Pay out, or reject, the withdrawals members ask to their bank account or e-wallet"),
+    Duty.CONFIRM_TOPUP: _l("Confirm members' top-ups by bank transfer against the bank statement, or reject them"),
 }
 
 _BOARD = {Duty.READ, Duty.POST_MONEY, Duty.DISBURSE_LOAN, Duty.APPROVE_MEMBER, Duty.APPROVE_LOAN,
@@ -129,12 +132,13 @@ _BOARD = {Duty.READ, Duty.POST_MONEY, Duty.DISBURSE_LOAN, Duty.APPROVE_MEMBER, D
           Duty.WRITE_OFF_LOAN, Duty.RUN_PROVISION, Duty.RUN_MONTH_END, Duty.MANAGE_ACCOUNTS, Duty.POST_JOURNAL,
           Duty.APPROVE_CASH_COUNT, Duty.MANAGE_MEETING, Duty.CHECK_IN, Duty.RUN_SHU, Duty.ANNOUNCE,
           Duty.SEE_HEALTH, Duty.RATE_HEALTH, Duty.IMPORT_MEMBERS, Duty.RESET_PASSWORD, Duty.SEE_AUDIT,
-          Duty.PAY_WITHDRAWAL}
+          Duty.PAY_WITHDRAWAL, Duty.CONFIRM_TOPUP}
 
 # The table. Nothing else in the code decides what a role may do.
 DUTIES: dict[Role, frozenset[Duty]] = {
     Role.PENGAWAS: frozenset({Duty.READ, Duty.SEE_HEALTH, Duty.SEE_AUDIT}),
-    Role.TELLER: frozenset({Duty.READ, Duty.POST_MONEY, Duty.DISBURSE_LOAN, Duty.CHECK_IN, Duty.PAY_WITHDRAWAL}),
+    Role.TELLER: frozenset({Duty.READ, Duty.POST_MONEY, Duty.DISBURSE_LOAN, Duty.CHECK_IN, Duty.PAY_WITHDRAWAL,
+                            Duty.CONFIRM_TOPUP}),
     Role.PENGURUS: frozenset(_BOARD),
     Role.ADMIN: frozenset(_BOARD | {Duty.MANAGE_STAFF, Duty.REOPEN_PERIOD}),
 }
@@ -146,7 +150,7 @@ AUDITED: frozenset[Duty] = frozenset(Duty) - {Duty.READ, Duty.SEE_HEALTH, Duty.S
 # Duties that move money or the books: posting one needs a password typed recently (web/reauth.py),
 # so a phone left signed in at the counter does not pay out for whoever picks it up.
 CONFIRM_BEFORE = frozenset({Duty.POST_MONEY, Duty.DISBURSE_LOAN, Duty.CORRECT_ENTRY, Duty.POST_JOURNAL,
-                            Duty.WRITE_OFF_LOAN, Duty.PAY_WITHDRAWAL})
+                            Duty.WRITE_OFF_LOAN, Duty.PAY_WITHDRAWAL, Duty.CONFIRM_TOPUP})
 
 
 def may(role: str, duty: str) -> bool:

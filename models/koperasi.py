@@ -156,6 +156,11 @@ class Koperasi(db.Model):
     health_year: Mapped[int | None]
     health_score_centi: Mapped[int | None]  # the total in hundredths of a point, frozen when published
     health_category: Mapped[str | None] = mapped_column(sa.String(20))
+    # Top-ups by bank transfer (models.topups): where members transfer, and how long a request waits.
+    topup_bank_name: Mapped[str | None] = mapped_column(sa.String(60))
+    topup_bank_account: Mapped[str | None] = mapped_column(sa.String(20))
+    topup_bank_holder: Mapped[str | None] = mapped_column(sa.String(120))
+    topup_expiry_hours: Mapped[int] = mapped_column(default=24, server_default="24")
     created_by_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     verified_at: Mapped[datetime | None]

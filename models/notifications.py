@@ -51,6 +51,8 @@ class Kind(enum.StrEnum):
     WITHDRAWAL_HELD = "withdrawal_held"  # the member asked: the amount is held
     WITHDRAWAL_PAID = "withdrawal_paid"
     WITHDRAWAL_REJECTED = "withdrawal_rejected"  # the hold released
+    TOPUP_CONFIRMED = "topup_confirmed"  # the member's receipt
+    TOPUP_REJECTED = "topup_rejected"
 
 
 class Notification(db.Model):

@@ -25,6 +25,7 @@ from models import (
     savings,
     shu,
     shu_posting,
+    topups,
     voting,
     withdrawals,
 )
@@ -49,6 +50,7 @@ from models.meetings import AgendaItem, Meeting
 from models.membership import Membership
 from models.periods import PeriodEvent
 from models.shu import ShuPlan
+from models.topups import Topup
 from models.voting import Proposal
 from models.zones import WIB, zone_of
 from tests.conftest import board, fund, keep, koperasi_data, login, put_back
@@ -178,6 +180,10 @@ def _build_world(app, db, make_koperasi, make_member, make_user, make_staff, mak
     fund(k, 5_000_000, "bank")
     account = withdrawals.add_destination(member, member.user, "bri", "001201001234567", "Siti Aminah")
     withdrawal = withdrawals.request(member, member.user, account.id, 200_000, "withdrawal-world-1")
+    # issue 15: a top-up by transfer waiting for the teller, with the member's photo of the transfer
+    topups.set_bank_account(k, approver, "BRI", "002101000123305", k.name, 24)
+    topup = topups.attach_proof(topups.ask(member, 100_000, None), member.user, b"RIFF-a-transfer-photo",
+                                os.path.join(media, topups.PROOF_FOLDER))
     db.session.commit()
     other = make_koperasi(name="Koperasi Tetangga", member_prefix="KTG")
     candidate = make_user(full_name="Calon Staf", mobile="081377770000")
@@ -193,7 +199,7 @@ def _build_world(app, db, make_koperasi, make_member, make_user, make_staff, mak
                count=short.id, rat=rat.id, item=rat_items[1].id, draft=draft.id, held=held.id,
                card=member.member_number, meeting=rat.id, proposal=motion.id, kdoc=deed.id,
                health_year=shu_ids["shu_ready"], **shu_ids, batch=_import_world(k, approver), claim=claimed.id,
-               withdrawal=withdrawal.id)
+               withdrawal=withdrawal.id, topup=topup.id)
     db.session.commit()
     return dict(k=k, ids=ids, candidate=candidate, **staff)
 
@@ -421,12 +427,25 @@ ACTIONS = [
     ("confirm a claim at the counter", Duty.APPROVE_MEMBER, OFFICE + "/claims/{claim}/confirm", {}),
     ("refuse a claim", Duty.APPROVE_MEMBER, OFFICE + "/claims/{claim}/refuse", {"reason": "Nama di KTP berbeda"}),
     ("correct an imported number", Duty.APPROVE_MEMBER, OFFICE + "/claims/{claim}/number", {"mobile": "081366660001"}),
+    # issue 15: top-ups by bank transfer
+    ("top-ups", Duty.READ, OFFICE + "/topups", None),
+    ("a top-up", Duty.READ, OFFICE + "/topups/{topup}", None),
+    ("a top-up's transfer photo", Duty.READ, OFFICE + "/topups/{topup}/proof", None),
+    ("top-up settings", Duty.READ, OFFICE + "/topups/settings", None),
+    ("confirm a top-up", Duty.CONFIRM_TOPUP, OFFICE + "/topups/{topup}/confirm", {"key": "t" * 32}),
+    ("reject a top-up", Duty.CONFIRM_TOPUP, OFFICE + "/topups/{topup}/reject", {"reason": "Tidak ada di mutasi"}),
+    ("match a bank statement", Duty.CONFIRM_TOPUP, OFFICE + "/topups/statement", "statement"),
+    ("confirm matched top-ups", Duty.CONFIRM_TOPUP, OFFICE + "/topups/statement/confirm",
+     {"key": "m" * 32, "topup": "{topup}"}),
+    ("set the top-up bank account", Duty.MANAGE_SETTINGS, OFFICE + "/topups/settings",
+     {"bank": "BNI", "number": "1234567", "holder": "Koperasi Sumber Rejeki", "hours": "12"}),
 ]
 # Actions that answer with the page itself (what they show is for this response only), not a redirect.
 # answered at once (the NIK, the file, the temporary password)
 SHOWN_NOT_REDIRECTED = {"reveal a NIK", "export with NIKs (recorded)", "give a temporary password",
                         "export the history (recorded)"}
 POSTED_READS = {"open a member by NIK"}  # a POST that only reads (the NIK kept out of URLs): 303 to the member
+POSTED_PAGES = {"match a bank statement"}  # a POST that only reads (an uploaded file): the page it proposes, 200
 
 
 def snapshot(db, k) -> tuple:
@@ -444,7 +463,8 @@ def snapshot(db, k) -> tuple:
             tuple(db.session.get(Koperasi, k.id).rat_quorum_bp for _ in [1]),
             rows(ShuPlan.id, ShuPlan.reserve_bp, ShuPlan.approved_at, ShuPlan.posted_at),
             rows(Announcement.id), rows(ImportBatch.id, ImportBatch.status),
-            rows(CapitalRule.koperasi_id, CapitalRule.percent, CapitalRule.months))
+            rows(CapitalRule.koperasi_id, CapitalRule.percent, CapitalRule.months),
+            rows(Topup.id, Topup.status), rows(Koperasi.id, Koperasi.topup_bank_name, Koperasi.topup_expiry_hours))
 
 
 
@@ -469,6 +489,9 @@ def _do(world, who, url, data):
     if data == "import":
         return client.post(url, data={"cutover": "2026-01-31", "files": (io.BytesIO(_import_csv()), "anggota.csv")},
                            content_type="multipart/form-data")
+    if data == "statement":
+        return client.post(url, data={"statement": (io.BytesIO(b"01/12;TRF;100.001\n"), "mutasi.csv")},
+                           content_type="multipart/form-data")
     if data == "pdf":
         return client.post(url, data={"form": "upload", "doc-title": "Laporan pengawas",
                                       "doc-file": (io.BytesIO(b"%PDF-1.4\n%%EOF\n"), "l.pdf")},
@@ -480,7 +503,7 @@ def _do(world, who, url, data):
 
 
 CHANGES = [(role, *action) for role in ROLES for action in ACTIONS
-           if action[3] is not None and action[0] not in POSTED_READS and may(role, action[1])]
+           if action[3] is not None and action[0] not in POSTED_READS | POSTED_PAGES and may(role, action[1])]
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -494,6 +517,8 @@ def test_every_role_reads_every_page_and_is_refused_what_it_may_not_do(world, db
             assert _do(world, role, url, data).status_code == 200, (role, what)
         elif what in POSTED_READS:
             assert _do(world, role, url, data).status_code == 303, (role, what)
+        elif what in POSTED_PAGES:
+            assert _do(world, role, url, data).status_code == 200, (role, what)
         # the changes a role may make: test_every_role_does_what_it_may
     assert snapshot(db, world["k"]) == before
 

@@ -427,6 +427,21 @@ ROUTES = [
     ("shu.year_page", "GET", OFF + "/shu/{shu_year}", office(Duty.READ)),
     ("shu.year_page", "POST", OFF + "/shu/{shu_year}", office(Duty.RUN_SHU, FORM), {"form": "plan"}),
     ("shu.progress", "GET", OFF + "/shu/{shu_ready}/progress", office(Duty.READ)),
+    # top-ups by bank transfer (views/topups.py): the member asks; the office confirms, rejects, matches a statement
+    ("topups.mine", "GET", ME + "/topups", only(*MEMBERS)),
+    ("topups.mine", "POST", ME + "/topups", only(*MEMBERS, answer=FORM), BAD_KEY),
+    ("topups.show", "GET", ME + "/topups/{topup}", only("member")),  # the member's own request
+    ("topups.proof", "POST", ME + "/topups/{topup}/proof", only("member", answer=FORM)),  # no photo: refused
+    ("topups.cancel", "POST", ME + "/topups/{topup}/cancel", only("member", answer=ACTS)),  # tests/test_topups.py
+    ("topups.index", "GET", OFF + "/topups", office(Duty.READ)),
+    ("topups.review", "GET", OFF + "/topups/{topup}", office(Duty.READ)),
+    ("topups.proof_photo", "GET", OFF + "/topups/{topup}/proof", office(Duty.READ)),
+    ("topups.confirm", "POST", OFF + "/topups/{topup}/confirm", office(Duty.CONFIRM_TOPUP, FORM), BAD_KEY),
+    ("topups.reject", "POST", OFF + "/topups/{topup}/reject", office(Duty.CONFIRM_TOPUP, FORM)),  # no reason
+    ("topups.statement", "POST", OFF + "/topups/statement", office(Duty.CONFIRM_TOPUP, FORM)),  # no file
+    ("topups.confirm_matches", "POST", OFF + "/topups/statement/confirm", office(Duty.CONFIRM_TOPUP, FORM), BAD_KEY),
+    ("topups.settings", "GET", OFF + "/topups/settings", office(Duty.READ)),
+    ("topups.settings", "POST", OFF + "/topups/settings", office(Duty.MANAGE_SETTINGS, FORM), {"hours": "0"}),
 ]
 
 # Served before the app's routes (WhiteNoise, web/assets.py and web/media.py), so not in ``app.url_map``: the

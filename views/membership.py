@@ -19,7 +19,7 @@ from werkzeug.exceptions import NotFound
 from wtforms import BooleanField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
-from models import claims, documents, dues, resignation, savings, shu_posting
+from models import claims, documents, dues, resignation, savings, shu_posting, topups
 from models import membership as members
 from models import statement as mutasi
 from models.errors import Checks
@@ -237,6 +237,7 @@ def _savings_context(membership: Membership) -> dict:
     month, zone = _month(), zone_of(membership.koperasi)
     page, pages = page_of(mutasi.count(membership.id, month, zone), mutasi.PER_PAGE)
     return {"held": held, "total": sum(held.values()), "kind_labels": SAVINGS_LABELS,
+            "topups": topups.of_member(membership.id, limit=5),
             "entry_labels": mutasi.ENTRY_LABELS,
             "pokok_due": savings.pokok_due(membership) if membership.status == MemberStatus.APPROVED else 0,
             "dues": dues.member_dues(membership, wajib_paid=held["wajib"]),

@@ -243,6 +243,7 @@ ACTIONS = {
     "health_published": _l("Published the health category"),
     "health_unpublished": _l("Withdrew the health category"),
     "audit_exported": _l("Exported the history"),
+    "topup_account": _l("Changed the bank account for top-ups by transfer"),
     # one event per other office action that changed something (web/audit.py), by its duty
     Duty.POST_MONEY: _l("Money at the counter or in the cash book"),
     Duty.DISBURSE_LOAN: _l("Paid out a loan"),
@@ -268,6 +269,7 @@ ACTIONS = {
     Duty.IMPORT_MEMBERS: _l("Imported or exported members"),
     Duty.RESET_PASSWORD: _l("Gave a member a temporary password (KTP checked in person)"),
     Duty.PAY_WITHDRAWAL: _l("Paid out or rejected a member's withdrawal to a bank or e-wallet"),
+    Duty.CONFIRM_TOPUP: _l("Confirmed or rejected a top-up by transfer"),
     "member_erased": _l("A member's personal data was erased at their request (the books keep the entries)"),
 }
 assert set(AUDITED) <= set(ACTIONS), "an audited duty without a label in the history"

@@ -52,12 +52,15 @@ KIND_LABELS = {
     Kind.WITHDRAWAL_HELD: _l("My withdrawal to a bank or e-wallet asked"),
     Kind.WITHDRAWAL_PAID: _l("My withdrawal paid out"),
     Kind.WITHDRAWAL_REJECTED: _l("My withdrawal rejected"),
+    Kind.TOPUP_CONFIRMED: _l("My top-up by transfer confirmed"),
+    Kind.TOPUP_REJECTED: _l("My top-up by transfer not confirmed"),
 }
 # The kinds as the settings page groups them (each kind in one group).
 GROUPS = [
     (_l("Membership and savings"), [Kind.APPLICATION_APPROVED, Kind.APPLICATION_REJECTED, Kind.POKOK_DUE,
                                         Kind.CLAIM_CONFIRMED, Kind.CLAIM_REFUSED, Kind.CLAIM_REQUESTED,
-                                        Kind.WITHDRAWAL_HELD, Kind.WITHDRAWAL_PAID, Kind.WITHDRAWAL_REJECTED]),
+                                        Kind.WITHDRAWAL_HELD, Kind.WITHDRAWAL_PAID, Kind.WITHDRAWAL_REJECTED,
+                                        Kind.TOPUP_CONFIRMED, Kind.TOPUP_REJECTED]),
     (_l("Loans"), [Kind.LOAN_APPROVED, Kind.LOAN_REJECTED, Kind.LOAN_DISBURSED, Kind.INSTALMENT_DUE,
                    Kind.INSTALMENT_OVERDUE]),
     (_l("Market"), [Kind.ORDER_RECEIVED, Kind.ORDER_STATUS, Kind.STORE_APPROVED, Kind.STALL_PAID, Kind.STALL_RECEIVED,

@@ -147,6 +147,7 @@ def configure_blueprints(app: Flask) -> None:
         stall,
         stock_sync,
         teller,
+        topups,
         voting,
         voting_office,
         withdrawals,
@@ -155,5 +156,6 @@ def configure_blueprints(app: Flask) -> None:
     for module in (public, accounts, pwa, directory, membership, office, office_members, admin, teller, loans,
                    loan_book, seller, office_stores, stock_sync, market, orders, books, periods, dues, cashbook,
                    chart, voting, voting_office, push, meetings, rat, shu, notifications, announcements, regulator,
-                   documents, health, imports, capital, claims, security, privacy, stall, withdrawals):
+                   documents, health, imports, capital, claims, security, privacy, stall, withdrawals,
+                   topups):
         app.register_blueprint(module.bp)

@@ -246,6 +246,17 @@ def purge_documents_command() -> None:
     click.echo(f"KTP photos deleted: {gone}")
 
 
+@click.command("topups-expire")
+def topups_expire_command() -> None:
+    """Mark top-up requests past their time as expired (they read as expired already; optional, e.g. daily)."""
+    from models.topups import expire_stale
+
+    db.session.info[WRITES] = True
+    gone = expire_stale()
+    db.session.commit()
+    click.echo(f"Top-up requests expired: {gone}")
+
+
 @click.command("sessions-cleanup")
 @click.option("--keep-days", type=click.IntRange(0, 3650), default=30, show_default=True,
               help="Keep ended or expired sessions this many days (the account's devices and the admin see them).")
@@ -351,5 +362,5 @@ def init_app(app: Flask) -> None:
     for command in (create_admin_command, demo_data_command, bench_data_command, ledger_check_command, month_end_command,
                     notify_due_command, translate_command, ballots_rewrite_command, purge_documents_command,
                     health_command, backup_command, restore_command, sessions_cleanup_command,
-                    rotate_data_key_command):
+                    rotate_data_key_command, topups_expire_command):
         app.cli.add_command(command)

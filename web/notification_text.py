@@ -224,6 +224,18 @@ def _withdrawal_rejected(p: Params) -> tuple[str, str]:
               reason=p.text("reason")))
 
 
+def _topup_confirmed(p: Params) -> tuple[str, str]:
+    return (_("Top-up of %(amount)s received", amount=p.amount("amount")),
+            _("Your transfer %(reference)s is in your simpanan sukarela. Receipt %(ref)s.",
+              reference=p.text("reference"), ref=p.text("ref")))
+
+
+def _topup_rejected(p: Params) -> tuple[str, str]:
+    return (_("Top-up %(reference)s not confirmed", reference=p.text("reference")),
+            _("The koperasi could not confirm your transfer of %(amount)s. Reason: %(reason)s",
+              amount=p.amount("amount"), reason=p.text("reason")))
+
+
 TEXTS: dict[str, Callable[[Params], tuple[str, str]]] = {
     Kind.APPLICATION_APPROVED: _application_approved,
     Kind.APPLICATION_REJECTED: _application_rejected,
@@ -250,6 +262,8 @@ TEXTS: dict[str, Callable[[Params], tuple[str, str]]] = {
     Kind.WITHDRAWAL_HELD: _withdrawal_held,
     Kind.WITHDRAWAL_PAID: _withdrawal_paid,
     Kind.WITHDRAWAL_REJECTED: _withdrawal_rejected,
+    Kind.TOPUP_CONFIRMED: _topup_confirmed,
+    Kind.TOPUP_REJECTED: _topup_rejected,
 }
 
 

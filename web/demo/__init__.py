@@ -23,6 +23,8 @@
 - imported.py: Koperasi Simpan Pinjam Sumber Rejeki (Bandung), brought in through the import of a
   filled template (60 members, their savings, loans being repaid) and its opening cash;
 - claims.py: two of the imported koperasi's members registered: one confirmed, one claim waiting;
+- topups.py: the first Bandung koperasi's bank account for top-ups by transfer; members' requests
+  waiting for the teller, one confirmed;
 - audit.py: the first Bandung koperasi's audit log shows the teller's deposits from the counter phone
   and a NIK looked at from the office laptop, with where each came from.
 
@@ -56,6 +58,7 @@ from web.demo.people import DEMO_PASSWORD, MEMBERS, MOBILES, PEOPLE, STAFF, pers
 from web.demo.regulator import regulator_settings
 from web.demo.shu import shu_of_last_year
 from web.demo.stall import stall_payments
+from web.demo.topups import topup_requests
 from web.demo.withdrawals import withdrawals
 from web.extensions import db
 
@@ -108,6 +111,7 @@ def load() -> Counter:
     working_capital(added, first, crew["pengurus"], crew["teller"])  # Siti's warung borrows on its sales
     stall_payments(added, first, crew["teller"])  # members paid at Siti's stall from their sukarela
     withdrawals(added, first, crew["teller"])  # Budi's withdrawals to his bank: one paid out, one awaiting
+    topup_requests(added, first, crew["teller"])  # members asked to top up by bank transfer; one confirmed
     close_last_year(added, first, crew["pengurus"])  # last: after every posting of the demo
     rat(added, first, crew["pengurus"], crew["teller"], today)  # the RAT reads the closed year's books
     voting.votes(added, first, *demo_meetings(first, today))  # the RAT's meetings: votes closed and open
