@@ -119,6 +119,7 @@ def configure_blueprints(app: Flask) -> None:
         cashbook,
         chart,
         claims,
+        collect,
         directory,
         documents,
         dues,
@@ -154,5 +155,5 @@ def configure_blueprints(app: Flask) -> None:
     for module in (public, accounts, pwa, directory, membership, office, office_members, admin, teller, loans,
                    loan_book, seller, office_stores, stock_sync, market, orders, books, periods, dues, cashbook,
                    chart, voting, voting_office, push, meetings, rat, shu, notifications, announcements, regulator,
-                   documents, health, imports, capital, claims, security, privacy, stall):
+                   documents, health, imports, capital, claims, security, privacy, stall, collect):
         app.register_blueprint(module.bp)
