@@ -409,11 +409,16 @@ ACTIONS = [
     ("confirm a claim at the counter", Duty.APPROVE_MEMBER, OFFICE + "/claims/{claim}/confirm", {}),
     ("refuse a claim", Duty.APPROVE_MEMBER, OFFICE + "/claims/{claim}/refuse", {"reason": "Nama di KTP berbeda"}),
     ("correct an imported number", Duty.APPROVE_MEMBER, OFFICE + "/claims/{claim}/number", {"mobile": "081366660001"}),
+    # issue 15: the offline teller (models/offline.py)
+    ("offline collection page", Duty.COLLECT_OFFLINE, OFFICE + "/teller/offline", None),
+    ("collect one at once (no JavaScript)", Duty.POST_MONEY, OFFICE + "/teller/offline",
+     {"member": "{card}", "what": "sukarela", "amount": "10.000", "key": "o" * 32}),
+    ("send what was collected offline", Duty.COLLECT_OFFLINE, OFFICE + "/teller/offline/send", "offline"),
 ]
 # Actions that answer with the page itself (what they show is for this response only), not a redirect.
 # answered at once (the NIK, the file, the temporary password)
 SHOWN_NOT_REDIRECTED = {"reveal a NIK", "export with NIKs (recorded)", "give a temporary password",
-                        "export the history (recorded)"}
+                        "export the history (recorded)", "send what was collected offline"}
 POSTED_READS = {"open a member by NIK"}  # a POST that only reads (the NIK kept out of URLs): 303 to the member
 
 
@@ -457,6 +462,9 @@ def _do(world, who, url, data):
     if data == "import":
         return client.post(url, data={"cutover": "2026-01-31", "files": (io.BytesIO(_import_csv()), "anggota.csv")},
                            content_type="multipart/form-data")
+    if data == "offline":  # the phone's JSON batch: one collection
+        return client.post(url, json={"items": [{"key": "c" * 32, "member": world["ids"]["member"], "what": "sukarela",
+                                                 "amount": 10_000, "provisional": "P-TEST-0001"}]})
     if data == "pdf":
         return client.post(url, data={"form": "upload", "doc-title": "Laporan pengawas",
                                       "doc-file": (io.BytesIO(b"%PDF-1.4\n%%EOF\n"), "l.pdf")},

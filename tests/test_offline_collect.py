@@ -131,7 +131,7 @@ def test_a_loan_paid_off_meanwhile_is_refused_and_stays_refused(phone, kop, memb
     assert db.session.get(Loan, loan.id).status == LoanStatus.PAID_OFF
     count = len(entries(db))
     answer = send(phone, kop, item(1, member, "repayment", 50_000, loan=loan)).get_json()["results"][0]
-    assert answer["status"] == "refused" and "lunas" in answer["reason"]
+    assert answer["status"] == "refused" and "sudah lunas" in answer["reason"]
     assert len(entries(db)) == count
     assert send(phone, kop, item(1, member, "repayment", 50_000, loan=loan)).get_json()["results"][0] == answer
 
@@ -139,7 +139,7 @@ def test_a_loan_paid_off_meanwhile_is_refused_and_stays_refused(phone, kop, memb
 def test_a_member_who_resigned_meanwhile_is_refused_in_the_tellers_language(phone, kop, member, db):
     db.session.get(Membership, member.id).status = "resigned"
     db.session.commit()
-    phone.post("/account/language", data={"lang": "en", "next": "/"})
+    phone.post("/language", data={"lang": "en", "next": "/"})
     answer = send(phone, kop, item(1, member, "wajib", kop.wajib_idr)).get_json()["results"][0]
     assert answer["status"] == "refused" and "has resigned" in answer["reason"] and member.full_name in answer["reason"]
 

@@ -341,6 +341,9 @@ ROUTES = [
     ("teller.member", "POST", OFF + "/teller/{member}", office(Duty.POST_MONEY, FORM), {"form": "deposit", **BAD_KEY}),
     ("teller.deposit", "POST", OFF + "/teller/{member}/deposit", office(Duty.POST_MONEY, FORM), BAD_KEY),
     ("teller.withdraw", "POST", OFF + "/teller/{member}/withdraw", office(Duty.POST_MONEY, FORM), BAD_KEY),
+    ("collect.page", "GET", OFF + "/teller/offline", office(Duty.COLLECT_OFFLINE)),  # the offline teller's page
+    ("collect.page", "POST", OFF + "/teller/offline", office(Duty.POST_MONEY, FORM), BAD_KEY),  # one, without JS
+    ("collect.send", "POST", OFF + "/teller/offline/send", office(Duty.COLLECT_OFFLINE, FORM)),  # the phone's JSON batch
     ("teller.receipt", "GET", OFF + "/receipts/{ref}", office(Duty.READ)),
     ("teller.receipt", "POST", OFF + "/receipts/{ref}", office(Duty.CORRECT_ENTRY, FORM), {"form": "reverse", **BAD_KEY}),
     ("teller.reverse", "POST", OFF + "/receipts/{ref}/reverse", office(Duty.CORRECT_ENTRY, FORM), BAD_KEY),
