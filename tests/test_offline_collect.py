@@ -99,6 +99,8 @@ def test_each_collection_is_posted_once_in_order_with_its_provisional_number(pho
     rows = db.session.scalars(sa.select(OfflineCollection).order_by(OfflineCollection.id)).all()
     assert [(r.provisional, r.entry_id) for r in rows] == [(f"P-AB12-000{n}", e.id) for n, e in enumerate(posted, 1)]
     assert books_check.check() == []
+    # the page lists the teller's latest collections, with their final receipts
+    assert all(r["receipt"] in phone.get(url(kop, "")).text for r in results)
     # the receipt keeps the provisional number beside the final one
     page = phone.get(results[0]["url"])
     assert page.status_code == 200 and "P-AB12-0001" in page.text

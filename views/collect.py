@@ -67,7 +67,7 @@ def _page(o, form: CollectForm, status: int = 200):
         .order_by(OfflineCollection.id.desc()).limit(LATEST)).all()
     receipts = dict(db.session.execute(sa.select(OfflineCollection.id, offline.Entry.ref).join(
         offline.Entry, offline.Entry.id == OfflineCollection.entry_id).where(
-        OfflineCollection.id.in_([row.id for row in latest])))) if latest else {}
+        OfflineCollection.id.in_([row.id for row in latest]))).all()) if latest else {}
     return render("teller/offline.html", o=o, form=form, members=members, latest=latest, receipts=receipts,
                   labels=WHAT_LABELS, status=status)
 

@@ -19,6 +19,7 @@
   JSON.parse(raw.textContent).members.forEach(function (m) { members[m.number.toUpperCase()] = m; });
   var dbPromise = null, sending = false, again = false, retry = null;
   var posted = [];  // answered this visit: shown with their final receipt
+  var recorded = "";  // the last collection recorded, said again beside what the sending does
 
   function openDb() {
     if (!dbPromise) {
@@ -144,7 +145,9 @@
     });
   }
 
-  function state(text) { document.getElementById("collect-state").textContent = text || ""; }
+  function state(text) {
+    document.getElementById("collect-state").textContent = (recorded ? recorded + " " : "") + (text || "");
+  }
 
   function signIn() {
     var p = document.getElementById("collect-state");
@@ -227,6 +230,7 @@
       }).then(function (answer) {
         return settle(batch, answer.results || []).then(function () {
           again = again || batch.length === 50;
+          recorded = "";
           state(msg.msgSent);
         });
       });
@@ -300,15 +304,22 @@
     var item = { key: freshKey(), slug: slug, user: user, member: member.id, number: member.number, name: member.name,
                  what: what, loan: loan ? loan.id : null, loan_name: loan ? loan.name : "", amount: amount,
                  at: Date.now(), state: "waiting" };
+    // Ready for the next member at once (the teller may type on before the phone has stored this one).
+    var typedIn = [form.elements.member.value, form.elements.amount.value];
+    form.elements.member.value = "";
+    form.elements.amount.value = "";
+    showLoans();
+    form.elements.member.focus();
     stamp(item).then(function () {
-      state(say(msg.msgRecorded, { number: item.provisional }));
-      form.elements.member.value = "";
-      form.elements.amount.value = "";
-      showLoans();
-      form.elements.member.focus();
-      return paint();
-    }).then(send, function () {
+      recorded = say(msg.msgRecorded, { number: item.provisional });
+      state("");
+      paint().then(send);
+    }, function () {  // not stored (no storage on this phone): posted the way the page does without this script
       form.dataset.plain = "1";
+      form.elements.member.value = typedIn[0];
+      form.elements.amount.value = typedIn[1];
+      showLoans();
+      if (item.loan) form.elements.loan.value = String(item.loan);
       state(msg.msgStorage);
       form.requestSubmit();
     });
