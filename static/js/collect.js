@@ -7,6 +7,27 @@
    A refused one stays on the page until the teller has settled it with the member. A session that
    ended keeps everything waiting and asks the teller to sign in again. Logout's Clear-Site-Data
    clears it all, as the page warns. */
+
+// The cash count page: how many collections still wait on this phone (not yet in the expected cash).
+(function () {
+  "use strict";
+  var note = document.getElementById("collect-waiting");
+  if (!note || !("indexedDB" in window)) return;
+  var req = indexedDB.open("kopz-teller", 1);
+  req.onupgradeneeded = function () { req.transaction.abort(); };  // never collected offline here: none wait
+  req.onerror = function (event) { event.preventDefault(); };
+  req.onsuccess = function () {
+    var all = req.result.transaction("collections").objectStore("collections").getAll();
+    all.onsuccess = function () {
+      var n = all.result.filter(function (r) { return r.slug === note.dataset.slug && r.state === "waiting"; }).length;
+      var text = note.querySelector("[data-msg]");
+      text.textContent = text.dataset.msg.replace("{n}", String(n)) + " ";
+      note.hidden = n === 0;
+      req.result.close();
+    };
+  };
+})();
+
 (function () {
   "use strict";
   var box = document.getElementById("collect");

@@ -13,12 +13,12 @@ import pytest
 import sqlalchemy as sa
 from playwright.sync_api import Page, expect
 
-from models import loans
+from models import loans, sessions
 from models.ledger import Entry, balances
 from models.offline import OfflineCollection
 from tests.browser.conftest import log_in, worker_ready
 from tests.browser.guard import offline, watch
-from tests.browser.steps import World, arrive, button, finish, link, receipt, rp, t, typed
+from tests.browser.steps import World, arrive, button, finish, link, log_in_via_form, receipt, rp, t, typed
 from tests.conftest import board, fund
 from tests.test_duties import PRODUCT
 from web.extensions import db
@@ -163,4 +163,46 @@ def _one_at_once(page: Page, kop, sari) -> None:
     receipt(page, 30_000)
     assert balances(sari.id)["sukarela"] == 30_000
     assert rp(30_000) in page.locator("main").inner_text()
+    finish(page)
+
+
+def test_a_session_that_ended_keeps_the_collections_until_the_teller_signs_in_again(request, phone):
+    """With JavaScript only (without it nothing is kept on the phone): the teller's session ends while
+    collections wait (staff sessions idle out); back online nothing is lost, the page asks the teller to
+    sign in again, the cash count says what still waits on this phone, and the page sends it once."""
+    w, kop, teller, sari, _budi, _lent = world(request)
+    page = phone
+    log_in(page, "081366661001")
+    watch(page)
+    page.goto(f"/k/{kop.slug}/office/teller/offline")
+    worker_ready(page)
+    arrive(page, t("Collect offline"))
+    with offline(page):
+        collect(page, sari, "sukarela", 15_000)
+        sessions.end_all(teller.id, "idle")  # meanwhile the session ends on the server
+        db.session.commit()
+    expect(page.locator("#collect-state")).to_contain_text(t("Your session has ended. Sign in again, then open this "
+                                                             "page: nothing is lost, the collections wait on this phone."))
+    expect(page.locator("#collect-count")).to_have_text(t("Waiting to be sent: {n}").replace("{n}", "1"))
+    assert posted_offline() == []
+
+    assert "/login" in page.locator("#collect-state a").get_attribute("href")
+    page.goto("/login")
+    log_in_via_form(page, "081366661001")
+    page.wait_for_url(lambda url: "/login" not in url)
+    arrive(page)
+    page.goto(f"/k/{kop.slug}/office/cash/count")  # the count first: what waits on this phone is not in the cash yet
+    arrive(page, t("Cash count (kas opname)"))
+    expect(page.locator("#collect-waiting")).to_be_visible()
+    expect(page.locator("#collect-waiting")).to_contain_text(
+        t("Offline collections still waiting on this phone: {n}. They are in the expected cash only once sent.")
+        .replace("{n}", "1"))
+    link(page.locator("#collect-waiting"), t("Collect offline")).tap()
+    arrive(page, t("Collect offline"))  # the page sends what waited
+    expect(page.locator("#collect-count")).to_have_text(t("Waiting to be sent: {n}").replace("{n}", "0"))
+    rows = posted_offline()
+    assert len(rows) == 1 and rows[0].entry_id and balances(sari.id)["sukarela"] == 15_000
+    page.goto(f"/k/{kop.slug}/office/cash/count")
+    arrive(page, t("Cash count (kas opname)"))
+    expect(page.locator("#collect-waiting")).to_be_hidden()  # nothing waits any more
     finish(page)
