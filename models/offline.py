@@ -115,6 +115,7 @@ def collect(koperasi: Koperasi, by: User, *, key: str, membership_id: int | None
     if (first := answered(koperasi, key)) is not None:
         same(first.fingerprint, once)
         return first
+
     def new_row() -> OfflineCollection:
         return OfflineCollection(koperasi_id=koperasi.id, key=key, fingerprint=once, teller_id=by.id,
                                  provisional=(provisional or "")[:PROVISIONAL_MAX], what=str(what)[:10],
@@ -133,13 +134,19 @@ def collect(koperasi: Koperasi, by: User, *, key: str, membership_id: int | None
     except DomainError as error:
         if not keep_refusal:
             raise
-        return _refused(koperasi, by, new_row(), membership_id, loan_id, error)
+        try:
+            with db.session.begin_nested():
+                return _refused(koperasi, by, new_row(), membership_id, loan_id, error)
+        except sa.exc.IntegrityError:
+            pass  # the same key answered meanwhile: below
     except sa.exc.IntegrityError:  # the same key answered meanwhile (the batch sent twice at once)
-        if (first := answered(koperasi, key)) is None:
-            raise
-        same(first.fingerprint, once)
-        return first
-    return row
+        pass
+    else:
+        return row
+    if (first := answered(koperasi, key)) is None:
+        raise RuntimeError(f"key {key!r} refused as taken, yet not found")
+    same(first.fingerprint, once)
+    return first
 
 
 def _whom(koperasi: Koperasi, membership_id: int | None, what: str, loan_id: int | None):
