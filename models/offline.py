@@ -204,6 +204,14 @@ def _record(koperasi: Koperasi, by: User, row: OfflineCollection, membership: Me
                                  details=json.dumps(details, ensure_ascii=False)))
 
 
+def latest(koperasi: Koperasi, teller: User, limit: int = 10) -> list[tuple[OfflineCollection, str | None]]:
+    """The teller's latest collections here, newest first, each with its final receipt (None: refused)."""
+    return [tuple(row) for row in db.session.execute(
+        sa.select(OfflineCollection, Entry.ref).outerjoin(Entry, Entry.id == OfflineCollection.entry_id)
+        .where(OfflineCollection.koperasi_id == koperasi.id, OfflineCollection.teller_id == teller.id)
+        .order_by(OfflineCollection.id.desc()).limit(limit))]
+
+
 def provisional_of(entry: Entry) -> str | None:
     """The provisional number a posted collection had on the teller's phone (for its receipt)."""
     return db.session.scalar(sa.select(OfflineCollection.provisional).where(OfflineCollection.entry_id == entry.id))

@@ -26,7 +26,7 @@ from models.errors import DomainError
 from models.ledger import SAVINGS_LABELS
 from models.membership import Membership
 from models.offline import OfflineCollection
-from views.fields import KEY_SHAPE, MAX_INT, KeyedForm, RupiahField, choices
+from views.fields import KEY_SHAPE, MAX_INT, KeyedForm, RupiahField, choices, parse_whole
 from views.forms import run
 from web.access import office
 from web.extensions import db
@@ -35,7 +35,6 @@ from web.render import render, see_other
 bp = Blueprint("collect", __name__, url_prefix="/k/<slug>/office")
 REQUIRED = _l("This field is required.")
 MAX_ITEMS = 50
-LATEST = 10
 WHAT_LABELS = {**SAVINGS_LABELS, "repayment": _l("Loan repayment")}
 
 
@@ -62,14 +61,9 @@ def _page(o, form: CollectForm, status: int = 200):
     members = offline.collecting(o.koperasi)
     form.loan.choices = [("", "—")] + [(str(loan["id"]), f"{m['number']} · {m['name']} · {loan['name']}")
                                        for m in members for loan in m["loans"]]
-    latest = db.session.scalars(sa.select(OfflineCollection).where(
-        OfflineCollection.koperasi_id == o.koperasi.id, OfflineCollection.teller_id == current_user.id)
-        .order_by(OfflineCollection.id.desc()).limit(LATEST)).all()
-    receipts = dict(db.session.execute(sa.select(OfflineCollection.id, offline.Entry.ref).join(
-        offline.Entry, offline.Entry.id == OfflineCollection.entry_id).where(
-        OfflineCollection.id.in_([row.id for row in latest]))).all()) if latest else {}
-    return render("teller/offline.html", o=o, form=form, members=members, latest=latest, receipts=receipts,
-                  labels=WHAT_LABELS, status=status)
+    latest = offline.latest(o.koperasi, current_user)
+    return render("teller/offline.html", o=o, form=form, members=members, latest=latest, labels=WHAT_LABELS,
+                  status=status)
 
 
 def _post_one(slug):
@@ -83,12 +77,19 @@ def _post_one(slug):
         Membership.koperasi_id == o.koperasi.id, Membership.member_number == typed)) if typed else None
     if typed and membership_id is None:
         form.member.errors = [*form.member.errors, _("No member has this number. Check the card.")]
-    loan_id = int(form.loan.data) if (form.loan.data or "").isdigit() and int(form.loan.data) <= MAX_INT else None
+    loan_id = _loan_id(form.loan.data)
     if valid and membership_id and (done := run(form, lambda: offline.collect(
             o.koperasi, current_user, key=form.key.data, membership_id=membership_id, what=form.what.data,
             amount=form.amount.data, loan_id=loan_id, keep_refusal=False), validate=False)):
         return see_other(url_for("teller.receipt", slug=slug, ref=offline.receipt_of(done.value)))
     return _page(o, form, status=422)
+
+
+def _loan_id(text: str | None) -> int | None:
+    try:
+        return parse_whole(text or "", 1, MAX_INT)
+    except ValueError:
+        return None
 
 
 # ---------------------------------------------------------------- the batch from the phone
