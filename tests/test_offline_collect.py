@@ -16,6 +16,7 @@ from models.membership import Membership
 from models.offline import OfflineCollection
 from tests.conftest import board, fund, login
 from tests.test_duties import PRODUCT
+from tests.test_reauth import idle
 
 NIK_B = "3273011508900002"
 NIK_C = "3273011508900003"
@@ -268,3 +269,14 @@ def test_without_javascript_bad_input_comes_back_with_what_was_typed(phone, kop,
                                               "amount": "10.000"})
     assert response.status_code == 422 and "sekali" in response.text
     assert len(entries(db)) == count
+
+
+def test_an_idle_teller_s_phone_sends_without_a_password_the_form_asks_for_it(phone, kop, member, teller, db):
+    """The phone sends on its own when the signal returns, with no one to type a password: the batch posts as
+    the signed-in teller (money in only, each audited); the form that posts at once asks, as the counter does."""
+    idle(db, teller, 60)
+    assert send(phone, kop, item(1, member, "sukarela", 5_000)).get_json()["results"][0]["status"] == "posted"
+    asked = phone.post(url(kop, ""), data={"key": key(2), "member": member.member_number, "what": "sukarela",
+                                           "amount": "5.000"})
+    assert asked.status_code == 200 and "Konfirmasi bahwa ini Anda" in asked.text
+    assert balances(member.id)["sukarela"] == 5_000
