@@ -22,6 +22,7 @@ from models import (  # noqa: F401
     meetings,
     membership,
     notifications,
+    offline,
     orders,
     password_reset,
     periods,

@@ -6,7 +6,8 @@ Rules kept here:
 - The teller posts money (deposits, withdrawals, repayments, the cash book, the cash count),
   pays out approved loans and the withdrawals members ask from the phone (or rejects them:
   PAY_WITHDRAWAL, the board's too), confirms members' top-ups by bank transfer (CONFIRM_TOPUP,
-  the board's too), and approves nothing. The pengurus (board) approves members,
+  the board's too), collects cash offline (deposits and repayments only, sent when the signal
+  returns: models.offline), and approves nothing. The pengurus (board) approves members,
   loans and stores, corrects mistaken entries (loan repayments and disbursements, cash-book and
   journal entries too), writes off loans, posts the month's loan-loss allowance, runs the
   settings and the chart of accounts (sub-accounts, opening balances), posts general journal
@@ -90,6 +91,7 @@ class Duty(enum.StrEnum):
     SEE_AUDIT = "see_audit"
     PAY_WITHDRAWAL = "pay_withdrawal"
     CONFIRM_TOPUP = "confirm_topup"
+    COLLECT_OFFLINE = "collect_offline"
 
 
 DUTY_LABELS = {
@@ -125,9 +127,10 @@ DUTY_LABELS = {
     Duty.SEE_AUDIT: _l("See and export the history: who did what, when and from where"),
     Duty.PAY_WITHDRAWAL: _l("Pay out, or reject, the withdrawals members ask to their bank account or e-wallet"),
     Duty.CONFIRM_TOPUP: _l("Confirm members' top-ups by bank transfer against the bank statement, or reject them"),
+    Duty.COLLECT_OFFLINE: _l("Collect deposits and repayments in cash where there is no signal, sent when it returns"),
 }
 
-_BOARD = {Duty.READ, Duty.POST_MONEY, Duty.DISBURSE_LOAN, Duty.APPROVE_MEMBER, Duty.APPROVE_LOAN,
+_BOARD = {Duty.READ, Duty.POST_MONEY, Duty.COLLECT_OFFLINE, Duty.DISBURSE_LOAN, Duty.APPROVE_MEMBER, Duty.APPROVE_LOAN,
           Duty.APPROVE_STORE, Duty.CORRECT_ENTRY, Duty.MANAGE_SETTINGS, Duty.REVEAL_NIK, Duty.CLOSE_PERIOD,
           Duty.WRITE_OFF_LOAN, Duty.RUN_PROVISION, Duty.RUN_MONTH_END, Duty.MANAGE_ACCOUNTS, Duty.POST_JOURNAL,
           Duty.APPROVE_CASH_COUNT, Duty.MANAGE_MEETING, Duty.CHECK_IN, Duty.RUN_SHU, Duty.ANNOUNCE,
@@ -137,8 +140,8 @@ _BOARD = {Duty.READ, Duty.POST_MONEY, Duty.DISBURSE_LOAN, Duty.APPROVE_MEMBER, D
 # The table. Nothing else in the code decides what a role may do.
 DUTIES: dict[Role, frozenset[Duty]] = {
     Role.PENGAWAS: frozenset({Duty.READ, Duty.SEE_HEALTH, Duty.SEE_AUDIT}),
-    Role.TELLER: frozenset({Duty.READ, Duty.POST_MONEY, Duty.DISBURSE_LOAN, Duty.CHECK_IN, Duty.PAY_WITHDRAWAL,
-                            Duty.CONFIRM_TOPUP}),
+    Role.TELLER: frozenset({Duty.READ, Duty.POST_MONEY, Duty.COLLECT_OFFLINE, Duty.DISBURSE_LOAN, Duty.CHECK_IN,
+                            Duty.PAY_WITHDRAWAL, Duty.CONFIRM_TOPUP}),
     Role.PENGURUS: frozenset(_BOARD),
     Role.ADMIN: frozenset(_BOARD | {Duty.MANAGE_STAFF, Duty.REOPEN_PERIOD}),
 }
@@ -148,7 +151,9 @@ AUDITED: frozenset[Duty] = frozenset(Duty) - {Duty.READ, Duty.SEE_HEALTH, Duty.S
 
 
 # Duties that move money or the books: posting one needs a password typed recently (web/reauth.py),
-# so a phone left signed in at the counter does not pay out for whoever picks it up.
+# so a phone left signed in at the counter does not pay out for whoever picks it up. Not COLLECT_OFFLINE:
+# the phone sends what was collected offline on its own when the signal returns, with no one to type a
+# password; it moves money IN only (cash deposits and repayments), each by its key, each in the audit log.
 CONFIRM_BEFORE = frozenset({Duty.POST_MONEY, Duty.DISBURSE_LOAN, Duty.CORRECT_ENTRY, Duty.POST_JOURNAL,
                             Duty.WRITE_OFF_LOAN, Duty.PAY_WITHDRAWAL, Duty.CONFIRM_TOPUP})
 

@@ -439,11 +439,16 @@ ACTIONS = [
      {"key": "m" * 32, "topup": "{topup}"}),
     ("set the top-up bank account", Duty.MANAGE_SETTINGS, OFFICE + "/topups/settings",
      {"bank": "BNI", "number": "1234567", "holder": "Koperasi Sumber Rejeki", "hours": "12"}),
+    # issue 15: the offline teller (models/offline.py)
+    ("offline collection page", Duty.COLLECT_OFFLINE, OFFICE + "/teller/offline", None),
+    ("collect one at once (no JavaScript)", Duty.POST_MONEY, OFFICE + "/teller/offline",
+     {"member": "{card}", "what": "sukarela", "amount": "10.000", "key": "o" * 32}),
+    ("send what was collected offline", Duty.COLLECT_OFFLINE, OFFICE + "/teller/offline/send", "offline"),
 ]
 # Actions that answer with the page itself (what they show is for this response only), not a redirect.
 # answered at once (the NIK, the file, the temporary password)
 SHOWN_NOT_REDIRECTED = {"reveal a NIK", "export with NIKs (recorded)", "give a temporary password",
-                        "export the history (recorded)"}
+                        "export the history (recorded)", "send what was collected offline"}
 POSTED_READS = {"open a member by NIK"}  # a POST that only reads (the NIK kept out of URLs): 303 to the member
 POSTED_PAGES = {"match a bank statement"}  # a POST that only reads (an uploaded file): the page it proposes, 200
 
@@ -492,6 +497,9 @@ def _do(world, who, url, data):
     if data == "statement":
         return client.post(url, data={"statement": (io.BytesIO(b"01/12;TRF;100.001\n"), "mutasi.csv")},
                            content_type="multipart/form-data")
+    if data == "offline":  # the phone's JSON batch: one collection
+        return client.post(url, json={"items": [{"key": "c" * 32, "member": world["ids"]["member"], "what": "sukarela",
+                                                 "amount": 10_000, "provisional": "P-TEST-0001"}]})
     if data == "pdf":
         return client.post(url, data={"form": "upload", "doc-title": "Laporan pengawas",
                                       "doc-file": (io.BytesIO(b"%PDF-1.4\n%%EOF\n"), "l.pdf")},

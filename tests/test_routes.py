@@ -348,6 +348,9 @@ ROUTES = [
     ("withdrawals.one", "GET", OFF + "/withdrawals/{withdrawal}", office(Duty.READ)),  # the destination in full
     ("withdrawals.one", "POST", OFF + "/withdrawals/{withdrawal}", office(Duty.PAY_WITHDRAWAL, FORM),
      {"form": "pay", **BAD_KEY}),
+    ("collect.page", "GET", OFF + "/teller/offline", office(Duty.COLLECT_OFFLINE)),  # the offline teller's page
+    ("collect.page", "POST", OFF + "/teller/offline", office(Duty.POST_MONEY, FORM), BAD_KEY),  # one, without JS
+    ("collect.send", "POST", OFF + "/teller/offline/send", office(Duty.COLLECT_OFFLINE, FORM)),  # the phone's JSON batch
     ("teller.receipt", "GET", OFF + "/receipts/{ref}", office(Duty.READ)),
     ("teller.receipt", "POST", OFF + "/receipts/{ref}", office(Duty.CORRECT_ENTRY, FORM), {"form": "reverse", **BAD_KEY}),
     ("teller.reverse", "POST", OFF + "/receipts/{ref}/reverse", office(Duty.CORRECT_ENTRY, FORM), BAD_KEY),

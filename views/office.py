@@ -246,6 +246,7 @@ ACTIONS = {
     "topup_account": _l("Changed the bank account for top-ups by transfer"),
     # one event per other office action that changed something (web/audit.py), by its duty
     Duty.POST_MONEY: _l("Money at the counter or in the cash book"),
+    Duty.COLLECT_OFFLINE: _l("Cash collected offline, sent from the teller's phone"),
     Duty.DISBURSE_LOAN: _l("Paid out a loan"),
     Duty.APPROVE_MEMBER: _l("Decided on a member or an application"),
     Duty.APPROVE_LOAN: _l("Decided on a loan application"),

@@ -15,7 +15,7 @@ from flask_login import current_user
 from wtforms import SelectField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length
 
-from models import cashbook, chart, loan_corrections, savings
+from models import cashbook, chart, loan_corrections, offline, savings
 from models.ledger import SAVINGS_LABELS, Entry, balances
 from models.loans import one_person_disbursement
 from models.membership import Membership, MemberStatus
@@ -161,6 +161,7 @@ def receipt(slug, ref, form: ReverseForm | None = None):
                   whatsapp=_whatsapp(o, entry, membership, moved, after, parts), corrected_by=corrected_by,
                   reverses=reverses, form=(form or ReverseForm(formdata=None)) if can_correct else None,
                   one_person=one_person_disbursement(entry),
+                  provisional=offline.provisional_of(entry) if entry.kind in ("deposit", "repayment") else None,
                   detail=cashbook.detail_of(entry) if entry.kind in cashbook.KINDS.values() else None,
                   show_lines=membership is None,
                   status=422 if form else 200)

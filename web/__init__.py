@@ -119,6 +119,7 @@ def configure_blueprints(app: Flask) -> None:
         cashbook,
         chart,
         claims,
+        collect,
         directory,
         documents,
         dues,
@@ -157,5 +158,5 @@ def configure_blueprints(app: Flask) -> None:
                    loan_book, seller, office_stores, stock_sync, market, orders, books, periods, dues, cashbook,
                    chart, voting, voting_office, push, meetings, rat, shu, notifications, announcements, regulator,
                    documents, health, imports, capital, claims, security, privacy, stall, withdrawals,
-                   topups):
+                   topups, collect):
         app.register_blueprint(module.bp)

@@ -20,7 +20,7 @@ from werkzeug.routing import IntegerConverter
 
 # The largest id any table can hold: PostgreSQL's INTEGER. Beyond it a row cannot exist.
 MAX_ID = 2**31 - 1
-JSON_ENDPOINTS = frozenset({"stock_sync.sync", "push.subscribe", "push.unsubscribe"})
+JSON_ENDPOINTS = frozenset({"stock_sync.sync", "push.subscribe", "push.unsubscribe", "collect.send"})
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 

@@ -1,8 +1,9 @@
 /* Kopz service worker. Static files: cache-first (their names carry a content hash).
    Pages: network-first, falling back to the copy kept from an earlier visit, then to
    /offline. Never kept: anything but GET, fragments (Kopz-Fragment header), and
-   koperasi-office or admin pages, which hold other people's data, nor the notification list
-   (stale at once, and private: it is also sent no-store). Logout clears it
+   koperasi-office or admin pages, which hold other people's data (except the teller's offline
+   collection page, which holds only what collecting needs: models/offline.py), nor the notification
+   list (stale at once, and private: it is also sent no-store). Logout clears it
    all (Clear-Site-Data). */
 const VERSION = {{ version|tojson }};
 const STATIC_CACHE = "kopz-static-" + VERSION;
@@ -12,6 +13,11 @@ const PRECACHE = {{ precache|tojson }};
 const ICON = {{ icon|tojson }};
 const BADGE = ICON;
 const PRIVATE = [/^\/k\/[^/]+\/office(\/|$)/, /^\/admin(\/|$)/, /^\/logout$/, /^\/notifications(\/|$)/];
+const KEPT_OFFICE = /^\/k\/[^/]+\/office\/teller\/offline$/;  // the teller's offline collection page
+
+function isPrivate(url) {
+  return !KEPT_OFFICE.test(url.pathname) && PRIVATE.some((rx) => rx.test(url.pathname));
+}
 
 self.addEventListener("install", (event) => {
   event.waitUntil(
@@ -38,7 +44,7 @@ function keepable(url, response) {
     !response.headers.has("Kopz-Fragment") &&
     (response.headers.get("Content-Type") || "").startsWith("text/html") &&
     !(response.headers.get("Cache-Control") || "").includes("no-store") &&
-    !PRIVATE.some((rx) => rx.test(url.pathname));
+    !isPrivate(url);
 }
 
 async function staticFirst(request) {
@@ -58,7 +64,7 @@ async function pageNetworkFirst(request, url) {
   } catch (error) {
     // A fragment has no offline copy: htmx reports the failure and keeps the page.
     if (fragment) return Response.error();
-    const kept = PRIVATE.some((rx) => rx.test(url.pathname))
+    const kept = isPrivate(url)
       ? null : await caches.match(url.href, { ignoreVary: true, cacheName: PAGE_CACHE });
     return kept || (await caches.match(OFFLINE_URL, { ignoreVary: true })) || Response.error();
   }
