@@ -8,7 +8,9 @@
    ended keeps everything waiting and asks the teller to sign in again. Logout's Clear-Site-Data
    clears it all, as the page warns. */
 
-// The cash count page: how many collections still wait on this phone (not yet in the expected cash).
+// The cash count page (its koperasi's, data-slug) and the account page (all of them): how many
+// collections still wait on this phone, not yet in the expected cash. On the account page, logging
+// out while some wait asks first: logout's Clear-Site-Data erases them.
 (function () {
   "use strict";
   var note = document.getElementById("collect-waiting");
@@ -19,11 +21,19 @@
   req.onsuccess = function () {
     var all = req.result.transaction("collections").objectStore("collections").getAll();
     all.onsuccess = function () {
-      var n = all.result.filter(function (r) { return r.slug === note.dataset.slug && r.state === "waiting"; }).length;
+      var n = all.result.filter(function (r) {
+        return (!note.dataset.slug || r.slug === note.dataset.slug) && r.state === "waiting";
+      }).length;
       var text = note.querySelector("[data-msg]");
       text.textContent = text.dataset.msg.replace("{n}", String(n)) + " ";
       note.hidden = n === 0;
       req.result.close();
+      var logout = document.getElementById("logout-form");
+      if (logout && n > 0) {
+        logout.addEventListener("submit", function (event) {
+          if (!window.confirm(logout.dataset.waitingConfirm)) event.preventDefault();
+        });
+      }
     };
   };
 })();

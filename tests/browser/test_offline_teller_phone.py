@@ -191,6 +191,18 @@ def test_a_session_that_ended_keeps_the_collections_until_the_teller_signs_in_ag
     log_in_via_form(page, "081366661001")
     page.wait_for_url(lambda url: "/login" not in url)
     arrive(page)
+    # Logging out now would erase them (Clear-Site-Data): the account page says so, and the teller who
+    # taps "Log out" anyway is asked first; she changes her mind and stays signed in.
+    page.goto("/account")
+    arrive(page)
+    expect(page.locator("#collect-waiting")).to_contain_text(
+        t("Collections recorded offline still wait on this phone: {n}. Logging out erases them from the phone: send "
+          "them first.").replace("{n}", "1"))
+    asked = []
+    page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.dismiss()))
+    button(page, "Log out").tap()
+    expect(page.locator("#collect-waiting")).to_be_visible()
+    assert asked == [t("Collections recorded offline have not been sent yet. Log out and erase them from this phone?")]
     page.goto(f"/k/{kop.slug}/office/cash/count")  # the count first: what waits on this phone is not in the cash yet
     arrive(page, t("Cash count (kas opname)"))
     expect(page.locator("#collect-waiting")).to_be_visible()
