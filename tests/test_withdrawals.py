@@ -292,6 +292,17 @@ def test_bad_input_comes_back_with_a_message_never_a_500(app, db, kop, member, b
     assert balances(member.id)["sukarela"] == 1_000_000
 
 
+@pytest.mark.parametrize("typed", ["2147483648", "99999999999999999999", "\u0663", "\u00b2", "\uff11"])
+def test_an_account_id_beyond_any_column_or_in_other_digits_is_refused_never_a_500(app, db, kop, member, bca, typed):
+    client = login(app.test_client(), member.user)
+    key = _key(client.get(_me(kop.slug)).text)
+    response = client.post(_me(kop.slug), data={"form": "withdraw", "key": key, "password": PASSWORD,
+                                                "destination": typed, "amount": "10.000"})
+    assert response.status_code == 422
+    assert client.post(_me(kop.slug), data={"form": "remove", "destination": typed}).status_code == 303
+    assert balances(member.id)["sukarela"] == 1_000_000 and wd.destinations(member.id) == [bca]
+
+
 def test_another_member_finds_nothing_of_mine(app, db, kop, member, bca, make_member, make_user):
     withdrawal = wd.request(member, member.user, bca.id, 100_000, KEY)
     db.session.commit()

@@ -15,7 +15,7 @@ from models.ledger import balances
 from models.membership import Membership
 from models.withdrawals import Withdrawal
 from models.zones import zone_of
-from views.fields import PASSWORD_TYPED, Form, KeyedForm, RupiahField, choices
+from views.fields import PASSWORD_TYPED, Form, KeyedForm, RupiahField, choices, coerce_id
 from views.forms import dispatch, failed, run
 from views.stall import password_confirmed
 from web.access import my_membership, office
@@ -42,7 +42,7 @@ class DestinationForm(Form):
 
 
 class WithdrawForm(KeyedForm):
-    destination = SelectField(_l("To"), coerce=int, validate_choice=False, choices=[])
+    destination = SelectField(_l("To"), coerce=coerce_id, validate_choice=False, choices=[])
     amount = RupiahField(_l("Amount (Rp)"), [InputRequired(REQUIRED)], description=_l("For example 250.000"),
                          render_kw={"inputmode": "numeric", "autocomplete": "off"})
     password = PasswordField(_l("Your Kopz password"), [DataRequired(REQUIRED), Length(max=PASSWORD_TYPED)],
@@ -128,7 +128,10 @@ def _remove_destination(slug):
 
 
 def _int(text: str | None) -> int | None:
-    return int(text) if text and text.isdigit() and len(text) < 10 else None
+    try:
+        return coerce_id(text or "")
+    except ValueError:  # not an id (other digits, beyond the column): none of the member's
+        return None
 
 
 @bp.get("/k/<slug>/me/withdrawals/<int:withdrawal_id>")
