@@ -30,6 +30,8 @@ HEADERS = {
     "description": ("description", "keterangan", "ket", "deskripsi", "uraian", "remark", "berita", "catatan", "note"),
     "amount": ("amount", "jumlah", "nominal", "mutasi", "kredit", "credit", "nilai"),
 }
+UNREADABLE = _l("No line of this file could be read. Each line needs a date, a description and an amount, separated "
+               "by commas or semicolons, for example: 01/12/2026;TRANSFER TUABC123;150.123")
 _DIGITS = re.compile(r"\d+([.,]\d+)*")
 
 
@@ -109,7 +111,10 @@ def read(data: bytes) -> Statement:
     if len(raw) > MAX_LINES:
         raise DomainError(_l("The file has more than %(n)s lines: export a shorter period.", n=MAX_LINES),
                           field="statement")
-    rows = list(csv.reader(io.StringIO(text), delimiter=_delimiter([line for line in raw if line.strip()][:5])))
+    try:  # newline="": a line may end in CR alone (old spreadsheet apps), as the csv module expects
+        rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter([line for line in raw if line.strip()][:5])))
+    except csv.Error:  # a field beyond the csv module's limit (128 KB): no statement has one
+        raise DomainError(UNREADABLE, field="statement") from None
     statement, columns = Statement(), None
     for number, row in enumerate(rows, start=1):
         if not any(cell.strip() for cell in row):
@@ -123,9 +128,7 @@ def read(data: bytes) -> Statement:
         elif line.amount > 0:
             statement.lines.append(line)
     if not statement.lines and (statement.unreadable or not rows):
-        raise DomainError(_l("No line of this file could be read. Each line needs a date, a description and an "
-                             "amount, separated by commas or semicolons, for example: 01/12/2026;TRANSFER "
-                             "TUABC123;150.123"), field="statement")
+        raise DomainError(UNREADABLE, field="statement")
     return statement
 
 

@@ -196,6 +196,18 @@ def test_a_file_that_cannot_be_read_is_refused_as_a_whole(data):
         bank_statement.read(data)
 
 
+@pytest.mark.parametrize("data, amounts", [(b"01/12;TRF A;100.001\r01/12;TRF B;200.002\r", [100_001, 200_002]),
+                                           (b"01/12;TRF A;100.001\r\r01/12;x\ry;5\r", [100_001])])
+def test_a_statement_with_old_mac_line_ends_is_read(data, amounts):
+    assert [line.amount for line in bank_statement.read(data).lines] == amounts
+
+
+@pytest.mark.parametrize("data", [b"a" * 200_000, b"01/12;" + b"x" * 200_000 + b";100.001\n", b'"' + b"a" * 200_000])
+def test_a_statement_with_a_giant_field_is_refused_as_a_whole(data):
+    with pytest.raises(DomainError):
+        bank_statement.read(data)
+
+
 def test_matching_by_reference_and_by_amount(db, kop, member, make_member, make_user):
     other = make_member(kop, user=make_user(full_name="Ujang"), nik="3273011508950002")
     by_ref = topups.ask(member, 100_000, None)
@@ -303,6 +315,18 @@ def test_a_statement_upload_confirms_several_at_once(app, db, kop, member, make_
     assert balances(member.id)["sukarela"] == first.unique_amount_idr
     assert balances(other.id)["sukarela"] == second.unique_amount_idr
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Entry).where(Entry.memo == "sukarela")) == 2
+
+
+@pytest.mark.parametrize("typed", ["2147483648", "99999999999999999999", "\u0663", "\u00b2", "\uff11"])
+def test_a_chosen_top_up_that_is_no_id_is_left_out_never_a_500(app, db, kop, member, teller, typed):
+    topup = topups.ask(member, 100_000, None)
+    db.session.commit()
+    client = login(app.test_client(), teller)
+    sent = client.post(f"/k/{kop.slug}/office/topups/statement/confirm", data={"key": KEY, "topup": [typed]})
+    assert sent.status_code == 303
+    assert client.post(f"/k/{kop.slug}/office/topups/statement/confirm",
+                       data={"key": KEY, "topup": [typed, str(topup.id)]}).status_code == 303
+    assert balances(member.id)["sukarela"] == topup.unique_amount_idr  # the one real id, once
 
 
 def test_access(app, db, kop, member, make_koperasi, make_staff, make_member, make_user):

@@ -17,7 +17,7 @@ from models.ledger import balances
 from models.membership import MemberStatus
 from models.statement import balances_after
 from models.topups import Topup
-from views.fields import KEPT_TOKENS, Form, KeyedForm, RupiahField, WholeNumberField, coerce_id, take_pictures
+from views.fields import KEPT_TOKENS, Form, KeyedForm, RupiahField, WholeNumberField, query_int, take_pictures
 from views.forms import attach, run
 from web.access import my_membership, office
 from web.extensions import db
@@ -221,7 +221,7 @@ def confirm_matches(slug):
     """Confirm the chosen matches, each on its own (one already confirmed is simply left as it is)."""
     o = office(slug, "confirm_topup")
     form = ConfirmForm()
-    chosen = [coerce_id(value) for value in request.form.getlist("topup")[:500] if value.isdigit()]
+    chosen = request.form.getlist("topup", type=query_int)[:500]  # what is no id (other digits, too large): left out
     if not form.validate_on_submit() or not chosen:
         flash(_("Choose at least one top-up to confirm.") if form.validate_on_submit() else str(
             (form.form_errors or [_("The form has expired. Try again.")])[0]), "error")
