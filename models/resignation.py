@@ -12,6 +12,8 @@ Rules kept here:
   cover the payoffs refuse the confirmation, so nothing is left half-paid. Without consent
   the member may still ask, and the confirmation waits for the loans to be paid. A loan
   applied for or approved must be settled before asking.
+- Withdrawals awaiting payout and top-ups waiting for a transfer are settled first (paid out or
+  rejected; confirmed, rejected or cancelled): neither may be left for a closed membership.
 - Confirming refunds pokok, wajib and sukarela in one entry (the only posting a
   membership takes once it is no longer a member's: see ``ledger.post``), marks the
   membership resigned and closes the member's stores in the koperasi, so nothing can
@@ -25,6 +27,7 @@ from datetime import date
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
+from models import topups
 from models.accounts import User
 from models.base import db
 from models.errors import DomainError
@@ -84,6 +87,9 @@ def _nothing_open(membership: Membership, repaying_ok: bool = False) -> None:
                              "the resignation."))
     if awaiting_of(membership.id):  # held outside their savings: paid out or released first
         raise DomainError(_l("Pay out or reject the member's withdrawals awaiting payout before the resignation."))
+    if topups.waiting_of(membership.id):  # the transfer may be on its way: it must land in their savings first
+        raise DomainError(_l("Confirm or reject the member's top-ups by transfer that are waiting (or the member "
+                             "cancels them) before the resignation."))
 
 
 def request(membership: Membership, consent: bool = False) -> None:

@@ -21,6 +21,9 @@ Rules kept here:
   confirming at the same moment, gets the first confirm back and posts nothing more.
 - The teller rejects a pending request with a reason the member reads (once, likewise); the
   member cancels their own pending request. A decided request stays as it is.
+- A resignation waits until the member's requests still in time are confirmed, rejected or cancelled
+  (``models.resignation``): the member may have transferred already, and a membership no longer
+  active takes no deposit.
 - A bank statement (CSV, ``models.bank_statement``) proposes matches for several pending requests
   at once: a line whose description holds a request's reference and whose amount is its unique
   amount, or, without a reference, the one pending request with exactly that unique amount. Each
@@ -349,6 +352,12 @@ def decided(koperasi_id: int, limit: int = 20) -> list[Topup]:
     return list(db.session.scalars(sa.select(Topup).where(
         Topup.koperasi_id == koperasi_id, sa.or_(Topup.status != TopupStatus.PENDING, Topup.expires_at <= utcnow()))
         .order_by(Topup.id.desc()).limit(limit)))
+
+
+def waiting_of(membership_id: int) -> int:
+    """How many of the member's requests still wait in time (a resignation waits for them)."""
+    return db.session.scalar(sa.select(sa.func.count()).select_from(Topup).where(
+        Topup.membership_id == membership_id, Topup.status == TopupStatus.PENDING, Topup.expires_at > utcnow()))
 
 
 def of_member(membership_id: int, limit: int = 10) -> list[Topup]:

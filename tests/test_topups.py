@@ -16,9 +16,10 @@ from models.errors import DomainError
 from models.keys import KeyReused
 from models.koperasi import KoperasiEvent
 from models.ledger import Account, Entry, Line, Purpose, balances
+from models.membership import Membership
 from models.notifications import Notification
 from models.topups import Topup, TopupStatus
-from tests.conftest import board, login
+from tests.conftest import board, fund, login
 
 KEY = "t" * 43
 
@@ -169,6 +170,37 @@ def test_the_bank_account_setting(db, kop):
         "topup_bank_holder": ["Koperasi Sejahtera Bersama", None], "topup_expiry_hours": [24, 48]}
     assert topups.bank_account(kop) is None
     assert db.session.scalar(sa.select(KoperasiEvent.action).order_by(KoperasiEvent.id.desc())) == "topup_account"
+
+
+def test_a_resignation_waits_for_the_pending_top_ups(db, kop, member, teller):
+    """The member may have transferred already: the top-up is confirmed, rejected or cancelled first, so
+    money that arrives is never for a membership that can no longer take it."""
+    from models import resignation
+
+    fund(kop)
+    topup = topups.ask(member, 100_000, None)
+    db.session.commit()
+    with pytest.raises(DomainError, match="top-up"):
+        resignation.request(member)
+    db.session.rollback()
+    db.session.execute(sa.update(Membership).where(Membership.id == member.id).values(status="resigning"))
+    with pytest.raises(DomainError, match="top-up"):  # asked before the resignation (or at the same moment)
+        resignation.confirm(member, board(kop), "r" * 43)
+    db.session.rollback()
+    assert topups.confirm(topup, teller, KEY).status == TopupStatus.CONFIRMED  # the money arrived: it is theirs
+    resignation.request(member)
+    resignation.confirm(member, board(kop), "r" * 43)
+    db.session.commit()
+    assert balances(member.id)["sukarela"] == 0 and books_check.check() == []
+
+
+def test_an_expired_top_up_does_not_hold_a_resignation(db, kop, member):
+    topups.ask(member, 100_000, None).expires_at = utcnow() - timedelta(minutes=1)
+    db.session.commit()
+    from models import resignation
+
+    resignation.request(member)
+    assert member.status == "resigning"
 
 
 # ---------------------------------------------------------------- the bank statement
