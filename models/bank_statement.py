@@ -4,8 +4,9 @@ Rules kept here:
 - Three columns, in this order or named by a header: the date, the description (the transfer's
   note) and the amount. The separator is a comma, a semicolon or a tab; the file is UTF-8 (a BOM
   is fine) or, failing that, Windows-1252, as spreadsheet apps save it.
-- An amount may carry "Rp", spaces, thousands separators (dots or commas) and zero decimals
-  ("1.500.123", "1,500,123.00", "Rp 1.500.123,00"), a trailing CR (credit) or DB/a minus (debit).
+- An amount is written with the digits 0–9 and may carry "Rp", spaces, thousands separators (dots or
+  commas) and zero decimals ("1.500.123", "1,500,123.00", "Rp 1.500.123,00"), a trailing CR (credit)
+  or DB/a minus (debit).
   Only money in (above zero) is kept; a line with cents other than zero cannot be a unique amount.
 - Liberal, but never a guess: a line whose amount cannot be read is listed by its line number; a
   file with no line that can be read (a picture renamed .csv, an empty file, another table) is
@@ -32,7 +33,8 @@ HEADERS = {
 }
 UNREADABLE = _l("No line of this file could be read. Each line needs a date, a description and an amount, separated "
                "by commas or semicolons, for example: 01/12/2026;TRANSFER TUABC123;150.123")
-_DIGITS = re.compile(r"\d+([.,]\d+)*")
+_DIGITS = re.compile(r"[0-9]+([.,][0-9]+)*")  # the digits 0–9 only
+AMOUNT_MAX_CHARS = 30  # "999.999.999.999.999,00" and more: longer is no amount (nor a number Python reads)
 
 
 @dataclass
@@ -61,7 +63,7 @@ def amount_of(text: str) -> int | None:
         text, sign = text[1:-1], -1
     if text.startswith(("-", "+")):
         sign, text = (-1 if text[0] == "-" else sign), text[1:]
-    if not _DIGITS.fullmatch(text):
+    if len(text) > AMOUNT_MAX_CHARS or not _DIGITS.fullmatch(text):
         return None
     groups = re.split(r"[.,]", text)
     if len(groups) > 1 and len(groups[-1]) in (1, 2):  # decimals: only zeros make whole Rupiah

@@ -208,7 +208,8 @@ def test_an_expired_top_up_does_not_hold_a_resignation(db, kop, member):
 @pytest.mark.parametrize("text, amount", [
     ("1.500.123", 1_500_123), ("1,500,123", 1_500_123), ("1500123", 1_500_123), ("Rp 1.500.123,00", 1_500_123),
     ("1,500,123.00 CR", 1_500_123), ("150.000 DB", -150_000), ("-20.000", -20_000), ("(5.000)", -5_000),
-    ("1.500.123,50", None), ("abc", None), ("1.50.000", None), ("", None)])
+    ("1.500.123,50", None), ("abc", None), ("1.50.000", None), ("", None),
+    ("9" * 5000, None), ("1." + ".".join(["000"] * 2000), None), ("\u0661\u0660\u0660", None)])
 def test_statement_amounts(text, amount):
     assert bank_statement.amount_of(text) == amount
 
