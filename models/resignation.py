@@ -27,7 +27,7 @@ from datetime import date
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
-from models import topups
+from models import dues, topups
 from models.accounts import User
 from models.base import db
 from models.errors import DomainError
@@ -143,6 +143,7 @@ def confirm(membership: Membership, staff_user: User, key: str | None = None, co
     ``consent``: staff record the member's consent to the offset (e.g. signed at the counter)."""
     if consent:
         membership.offset_consent = True
+    dues.lock_members([membership.id])  # a payment at their stall waits, or comes first (models.stall)
     _nothing_open(membership)
     if membership.offset_consent:
         offset_loans(membership, staff_user)

@@ -13,6 +13,11 @@ Rules kept here:
   key sent with another store or amount is refused (``models.keys``).
 - A payment counts like a completed marketplace purchase: for the payer's SHU transactions
   (``MemberTransaction`` with ``stall_payment_id``) and for the store's sales record.
+- Both members' rows are locked first, in id order (``dues.lock_members``), as a resignation's
+  confirmation locks the leaving member's: a payment to a seller whose resignation is being confirmed
+  comes before the refund of their savings (and is refunded with them) or after it (and is refused),
+  never in between; and two payments (or a payment and a refund) between the same two members in
+  opposite directions wait for each other instead of deadlocking on their balances.
 - Payer and seller are both told at once (``notify``), in the payment's transaction.
 - A store with a pledged working-capital loan pays its share of each payment into the loan,
   as of a completed order (``models.capital``); a refund leaves the share there.
@@ -30,7 +35,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from models import capital
+from models import capital, dues
 from models.accounts import User
 from models.base import db, utcnow
 from models.errors import DomainError, reason_given
@@ -119,6 +124,7 @@ def pay(store: Store, payer: User, amount: int, key: str | None) -> StallPayment
 
     def run() -> Entry:
         check_amount(amount)
+        dues.lock_members([membership.id, store.membership_id])  # see the module rules: a resignation waits
         try:
             debit_savings(membership.id, "sukarela", amount)
         except DomainError:
@@ -175,6 +181,7 @@ def refund(payment: StallPayment, by: User, amount: int, reason: str, key: str |
             .execution_options(synchronize_session=False)).rowcount
         if taken != 1:
             raise DomainError(_l("This payment was already refunded."))
+        dues.lock_members([paid.payer_membership_id, paid.seller_membership_id])
         try:
             debit_savings(paid.seller_membership_id, "sukarela", amount)
         except DomainError:

@@ -4,6 +4,9 @@ its rules: tests/test_ledger_concurrency.py)."""
 
 from __future__ import annotations
 
+import threading
+import time
+
 import pytest
 import sqlalchemy as sa
 
@@ -83,4 +86,50 @@ def test_two_refunds_at_once_refund_once(app, paying):
     assert outcome.crashed == []
     assert len(outcome.done) == 1 and len(outcome.refused) == 3
     assert balances(membership_id)["sukarela"] == 300_000
+    assert books_check.check() == []
+
+
+@pytest.mark.postgres_only
+def test_payments_while_the_sellers_resignation_is_confirmed_are_never_stranded(app, paying, monkeypatch):
+    """The refund reads the seller's savings, then pays them out: a payment landing in between would stay
+    in the savings of a membership that is closed for good. Each payment comes either before the refund
+    (and is refunded with the rest) or after it (and is refused)."""
+    from models import resignation
+    from models.membership import Membership
+    from tests.conftest import fund
+
+    store_id, payer_id, membership_id = paying
+    store = _db.session.get(Store, store_id)
+    seller_id, board_id = store.membership_id, board(store.koperasi).id
+    fund(store.koperasi)
+    resignation.request(_db.session.get(Membership, seller_id))
+    _db.session.commit()
+    counted = threading.Event()
+    real = resignation.balances
+
+    def read_then_wait(member_id):
+        held = real(member_id)
+        if member_id == seller_id:
+            counted.set()  # the payments start now, while the refund is under way
+            time.sleep(0.5)
+        return held
+
+    monkeypatch.setattr(resignation, "balances", read_then_wait)
+
+    def work(i):
+        if i == 0:
+            seller, by = _db.session.get(Membership, seller_id), _db.session.get(User, board_id)
+            return lambda: resignation.confirm(seller, by, "r" * 43)
+        store, payer = _db.session.get(Store, store_id), _db.session.get(User, payer_id)
+
+        def pay():
+            counted.wait(timeout=10)
+            return stall.pay(store, payer, 100_000, f"pay-{i:02d}-" + "x" * 36).id
+        return pay
+
+    outcome = race(app, 3, work)
+    assert outcome.crashed == []
+    assert _db.session.get(Membership, seller_id).status == "resigned"
+    assert sum(balances(seller_id).values()) == 0  # nothing left behind in a closed membership
+    assert balances(membership_id)["sukarela"] == 300_000 - 100_000 * (len(outcome.done) - 1)
     assert books_check.check() == []
