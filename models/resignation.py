@@ -96,6 +96,7 @@ def request(membership: Membership, consent: bool = False) -> None:
     """The member asks to resign (``consent``: their savings may pay off their loans)."""
     if consent:
         membership.offset_consent = True
+    dues.lock_members([membership.id])  # a top-up asked at the same moment comes first, or sees this (models.topups)
     _nothing_open(membership, repaying_ok=True)
     request_resignation(membership)
 

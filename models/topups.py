@@ -23,7 +23,8 @@ Rules kept here:
   member cancels their own pending request. A decided request stays as it is.
 - A resignation waits until the member's requests still in time are confirmed, rejected or cancelled
   (``models.resignation``): the member may have transferred already, and a membership no longer
-  active takes no deposit.
+  active takes no deposit. Both lock the member's row first (``dues.lock_members``), so a request
+  asked while the member resigns comes before the resignation's check or is refused.
 - A bank statement (CSV, ``models.bank_statement``) proposes matches for several pending requests
   at once: a line whose description holds a request's reference and whose amount is its unique
   amount, or, without a reference, the one pending request with exactly that unique amount. Each
@@ -44,7 +45,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from models import bank_statement, private_files, savings
+from models import bank_statement, dues, private_files, savings
 from models.accounts import User
 from models.base import db, utcnow
 from models.errors import Checks, DomainError, reason_given
@@ -192,6 +193,9 @@ def ask(membership: Membership, amount: int | None, key: str | None) -> Topup:
     if amount > MAX_AMOUNT:
         raise DomainError(_l("At most %(amount)s by transfer at a time: for more, come to the counter.",
                              amount=idr(MAX_AMOUNT)), field="amount")
+    dues.lock_members([membership.id])  # a resignation asked at the same moment: one after the other
+    if db.session.scalar(sa.select(Membership.status).where(Membership.id == membership.id)) != MemberStatus.ACTIVE:
+        raise DomainError(_l("Only an active member can top up."))
     now = utcnow()
     expire_stale(now, koperasi.id)
     for _attempt in range(8):  # another request took the same code or reference meanwhile: draw again

@@ -4,6 +4,9 @@ get that confirm back; members asking at once for the same amount get different 
 
 from __future__ import annotations
 
+import threading
+import time
+
 import pytest
 import sqlalchemy as sa
 
@@ -72,3 +75,39 @@ def test_members_asking_at_once_get_different_unique_amounts(app, make_koperasi,
     outcome = race(app, len(members), work)  # each first draws the same code: the index sends them on
     assert outcome.crashed == [] and outcome.refused == []
     assert sorted(outcome.done) == [100_001 + i for i in range(len(members))]
+
+
+@pytest.mark.postgres_only
+def test_a_top_up_asked_while_the_member_resigns_is_never_left_waiting_on_a_resigning_member(app, waiting, monkeypatch):
+    """The resignation checks for waiting top-ups, then marks the member resigning: a request made in between
+    would wait for a transfer no deposit can take any more. It comes before the check, or is refused."""
+    from models import resignation
+
+    _topup_id, membership_id, _tellers = waiting
+    topups.cancel(_db.session.get(Topup, _topup_id), _db.session.get(Membership, membership_id).user)
+    _db.session.commit()
+    checked = threading.Event()
+    real = resignation.request_resignation
+
+    def checked_then_wait(membership):
+        checked.set()  # the request starts now, between the check and the status change
+        time.sleep(0.5)
+        real(membership)
+
+    monkeypatch.setattr(resignation, "request_resignation", checked_then_wait)
+
+    def work(i):
+        membership = _db.session.get(Membership, membership_id)
+        if i == 0:
+            return lambda: resignation.request(membership)
+
+        def ask():
+            checked.wait(timeout=10)
+            return topups.ask(membership, 100_000, "ask-" + "x" * 40).id
+        return ask
+
+    outcome = race(app, 2, work)
+    assert outcome.crashed == []
+    resigning = _db.session.get(Membership, membership_id).status == "resigning"
+    assert not (resigning and topups.waiting_of(membership_id))
+    assert len(outcome.done) == 2 - len(outcome.refused)
