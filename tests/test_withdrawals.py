@@ -328,6 +328,7 @@ def test_the_teller_pays_out_and_the_pengawas_only_reads(app, db, kop, member, b
     pengawas = login(app.test_client(), make_staff(kop, "pengawas"))
     seen = pengawas.get(one)
     assert seen.status_code == 200 and "Mark paid" not in seen.text and "Tandai" not in seen.text
+    assert "1234567890" not in seen.text and "••••7890" in seen.text  # personal data: only who pays reads it
     assert pengawas.post(one, data={"form": "pay", "key": "x" * 43}).status_code == 403
     assert db.session.get(Withdrawal, withdrawal.id).status == "awaiting"
     paid = teller.post(one, data={"form": "pay", "transfer_ref": "BCA-7788", "key": _key(page.text)})
