@@ -154,7 +154,7 @@ def set_bank_account(koperasi: Koperasi, by: User, bank: str | None, number: str
             if not bank:
                 raise DomainError(_l("Write the bank's name, for example BRI."), field="bank")
         with checks.catching():
-            if not re.fullmatch(r"\d{5,20}", digits):
+            if not re.fullmatch(r"[0-9]{5,20}", digits):
                 raise DomainError(_l("An account number is 5 to 20 digits."), field="number")
         with checks.catching():
             if not holder:

@@ -6,7 +6,8 @@ Rules kept here:
   (``Membership.full_name``), compared without case, spaces, punctuation or common titles
   (``same_name``): a destination in anyone else's name is refused. The number is personal data,
   encrypted at rest (``models.crypto.Encrypted``) and shown masked to the member; the teller who
-  pays (``Duty.PAY_WITHDRAWAL``) sees it in full, a read-only role (pengawas) masked. A destination is removed by hiding it: a withdrawal keeps its own.
+  pays (``Duty.PAY_WITHDRAWAL``) sees it in full, a read-only role (pengawas) masked. A destination
+  is removed by hiding it: a withdrawal keeps its own.
 - Only the member asks, for their own active membership (not one resigning or resigned), to a
   destination of theirs, and never offline (the balance cannot be known there: the form is sent to
   the server or nothing happens).
@@ -69,7 +70,7 @@ _TITLE_WORDS = (
     "se sh st skom spd ssos sag sip sk sked sfarm ssi sp stp mm mba msi msc mpd mkes mh mt mkom ma ak amd "
     "amdkeb amdkep apt phd")
 TITLES = frozenset(_TITLE_WORDS.split())
-NUMBER_TYPED = re.compile(r"[\d .\-]{6,30}")
+NUMBER_TYPED = re.compile(r"[0-9 .\-]{6,30}")  # the digits 0–9 only
 
 
 class Status(enum.StrEnum):

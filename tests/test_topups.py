@@ -165,6 +165,10 @@ def test_the_bank_account_setting(db, kop):
         topups.set_bank_account(kop, board(kop), "BRI", "12ab", "", 0)
     assert {field for field, _m in refused.value.errors} == {"number", "holder", "hours"}
     db.session.rollback()
+    with pytest.raises(DomainError) as refused:  # only the digits 0–9: members type it into their bank's app
+        topups.set_bank_account(kop, board(kop), "BRI", "\u0661\u0662\u0663\u0664\u0665\u0666", "Koperasi", 24)
+    assert {field for field, _m in refused.value.errors} == {"number"}
+    db.session.rollback()
     assert topups.set_bank_account(kop, board(kop), "", "", "", 48) == {
         "topup_bank_name": ["BRI", None], "topup_bank_account": ["002101000123305", None],
         "topup_bank_holder": ["Koperasi Sejahtera Bersama", None], "topup_expiry_hours": [24, 48]}

@@ -94,6 +94,10 @@ def test_account_numbers_are_checked_and_an_e_wallet_is_a_mobile_number(db, memb
     with pytest.raises(DomainError) as refused:
         wd.add_destination(member, member.user, "gopay", "12345", "Siti Aminah")
     assert refused.value.field == "number"
+    for other_digits in ("\u0661\u0662\u0663\u0664\u0665\u0666\u0667", "\uff11\uff12\uff13\uff14\uff15\uff16\uff17"):
+        with pytest.raises(DomainError) as refused:  # only the digits 0–9: the teller types it into the bank's app
+            wd.add_destination(member, member.user, "bri", other_digits, "Siti Aminah")
+        assert refused.value.field == "number"
     with pytest.raises(DomainError) as refused:
         wd.add_destination(member, member.user, "paypal", "0812 3456 7890", "Siti Aminah")
     assert refused.value.field == "provider"
