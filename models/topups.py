@@ -27,7 +27,8 @@ Rules kept here:
   asked while the member resigns comes before the resignation's check or is refused.
 - A bank statement (CSV, ``models.bank_statement``) proposes matches for several pending requests
   at once: a line whose description holds a request's reference and whose amount is its unique
-  amount, or, without a reference, the one pending request with exactly that unique amount. Each
+  amount, or, without any request's reference (one no longer waiting included), the one pending
+  request with exactly that unique amount. Each
   request and each line is matched at most once; the teller confirms the chosen ones, each
   confirm on its own as above.
 """
@@ -386,6 +387,10 @@ def match(koperasi_id: int, statement: bank_statement.Statement) -> tuple[list[M
     pending = waiting(koperasi_id)
     by_reference = {topup.reference: topup for topup in pending}
     by_amount = {topup.unique_amount_idr: topup for topup in pending}
+    # every reference the koperasi ever gave: a line naming one no longer waiting (a late transfer for an
+    # expired request, whose unique amount another request may have taken since) is nobody else's money
+    given = set(db.session.scalars(sa.select(Topup.reference).where(Topup.koperasi_id == koperasi_id)))
+    size = REFERENCE_LENGTH + 1
     used, matches, unmatched = set(), [], []
     for line in statement.lines:
         words = re.sub(r"[^A-Z0-9]", " ", line.description.upper()).split()
@@ -394,7 +399,7 @@ def match(koperasi_id: int, statement: bank_statement.Statement) -> tuple[list[M
         named = named or [topup for reference, topup in by_reference.items() if reference in glued]
         topup = next((t for t in named if t.unique_amount_idr == line.amount), None)
         found_by_reference = topup is not None
-        if topup is None and not named:
+        if topup is None and not named and not any(glued[i:i + size] in given for i in range(len(glued) - size + 1)):
             topup = by_amount.get(line.amount)
         if topup is None or topup.id in used:
             unmatched.append(line)

@@ -260,6 +260,27 @@ def test_matching_by_reference_and_by_amount(db, kop, member, make_member, make_
     assert [line.number for line in unmatched] == [3, 4]  # the wrong amount; the same transfer twice
 
 
+def test_a_line_naming_another_request_is_never_matched_to_a_request_by_amount(db, kop, member, make_member,
+                                                                               make_user, monkeypatch):
+    """A late transfer for an expired (or decided) request frees its unique amount; another member's new
+    request may take it. The line names the old request: it is not that member's money."""
+    draw = topups.secrets.choice
+    monkeypatch.setattr(topups.secrets, "choice", lambda seq: (7 if 7 in seq else seq[0]) if isinstance(seq, list)
+                        else draw(seq))  # the code 7 whenever it is free
+    late = topups.ask(member, 100_000, None)
+    late.expires_at = utcnow() - timedelta(minutes=1)
+    db.session.commit()
+    other = make_member(kop, user=make_user(full_name="Ujang"), nik="3273011508950002")
+    new = topups.ask(other, 100_000, None)
+    db.session.commit()
+    assert new.unique_amount_idr == late.unique_amount_idr == 100_007
+    csv = f"01/12;TRF {late.reference} RINA;100.007\n02/12;TRF {late.reference[:4]} {late.reference[4:]};100.007\n"
+    matches, unmatched = topups.match(kop.id, bank_statement.read(csv.encode()))
+    assert matches == [] and [line.number for line in unmatched] == [1, 2]
+    matches, _unmatched = topups.match(kop.id, bank_statement.read(b"03/12;SETORAN TUNAI;100.007\n"))
+    assert [m.topup.id for m in matches] == [new.id]  # no reference at all: the amount alone
+
+
 # ---------------------------------------------------------------- the pages
 
 def _photo() -> bytes:
