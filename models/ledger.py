@@ -516,15 +516,19 @@ def credit_savings(membership_id: int, kind: str, amount: int) -> None:
             credit_savings(membership_id, kind, amount)
 
 
-def debit_savings(membership_id: int, kind: str, amount: int) -> None:
+def debit_savings(membership_id: int, kind: str, amount: int, refusal=None) -> None:
     """Take from a cached savings balance; never below zero, even under races: the
-    check and the change are one conditional UPDATE."""
+    check and the change are one conditional UPDATE. ``refusal``: the message when the balance
+    is short, given ``%(balance)s`` and ``%(amount)s`` (formatted Rupiah)."""
     updated = db.session.execute(
         sa.update(SavingsBalance).where(SavingsBalance.membership_id == membership_id,
                                         SavingsBalance.kind == kind, SavingsBalance.balance >= amount)
         .values(balance=SavingsBalance.balance - amount)).rowcount
     if updated != 1:
-        raise DomainError(_l("The balance is not enough for this amount."), field="amount")
+        if refusal is None:
+            raise DomainError(_l("The balance is not enough for this amount."), field="amount")
+        raise DomainError(refusal % {"balance": idr(balances(membership_id)[kind]), "amount": idr(amount)},
+                          field="amount")
 
 
 def balances(membership_id: int) -> dict[str, int]:

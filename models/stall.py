@@ -41,7 +41,7 @@ from models.base import db, utcnow
 from models.errors import DomainError, reason_given
 from models.keys import fingerprint
 from models.koperasi import Koperasi
-from models.ledger import SAVINGS, Entry, Leg, balances, check_amount, credit_savings, debit_savings, idempotent, post
+from models.ledger import SAVINGS, Entry, Leg, check_amount, credit_savings, debit_savings, idempotent, post
 from models.market import Store, StoreStatus
 from models.membership import Membership, MemberStatus, held_by
 from models.money import idr
@@ -125,12 +125,8 @@ def pay(store: Store, payer: User, amount: int, key: str | None) -> StallPayment
     def run() -> Entry:
         check_amount(amount)
         dues.lock_members([membership.id, store.membership_id])  # see the module rules: a resignation waits
-        try:
-            debit_savings(membership.id, "sukarela", amount)
-        except DomainError:
-            raise DomainError(_l("Your simpanan sukarela holds %(balance)s: not enough for %(amount)s. Nothing "
-                                 "was paid.", balance=idr(balances(membership.id)["sukarela"]), amount=idr(amount)),
-                              field="amount") from None
+        debit_savings(membership.id, "sukarela", amount, _l("Your simpanan sukarela holds %(balance)s: not enough for "
+                                                            "%(amount)s. Nothing was paid."))
         credit_savings(store.membership_id, "sukarela", amount)
         payment = StallPayment(store_id=store.id, koperasi_id=store.koperasi_id, payer_id=payer.id,
                                payer_membership_id=membership.id, seller_membership_id=store.membership_id,

@@ -46,7 +46,7 @@ from models.crypto import Encrypted
 from models.errors import DomainError, reason_given
 from models.keys import fingerprint
 from models.koperasi import Koperasi
-from models.ledger import SAVINGS, Entry, Leg, Purpose, balances, check_amount, credit_savings, debit_savings, idempotent, post
+from models.ledger import SAVINGS, Entry, Leg, Purpose, check_amount, credit_savings, debit_savings, idempotent, post
 from models.membership import Membership, MemberStatus
 from models.money import idr
 from models.notifications import Kind, notify
@@ -255,12 +255,8 @@ def request(membership: Membership, user: User, destination_id: int | None, amou
         if used + amount > limit:
             raise DomainError(_l("Above the daily limit of %(limit)s: today you may still withdraw %(left)s. Nothing "
                                  "was withdrawn.", limit=idr(limit), left=idr(max(limit - used, 0))), field="amount")
-        try:
-            debit_savings(membership.id, "sukarela", amount)
-        except DomainError:
-            raise DomainError(_l("Your simpanan sukarela holds %(balance)s: not enough for %(amount)s. Nothing was "
-                                 "withdrawn.", balance=idr(balances(membership.id)["sukarela"]), amount=idr(amount)),
-                              field="amount") from None
+        debit_savings(membership.id, "sukarela", amount, _l("Your simpanan sukarela holds %(balance)s: not enough for "
+                                                            "%(amount)s. Nothing was withdrawn."))
         withdrawal = Withdrawal(koperasi_id=koperasi.id, membership_id=membership.id, user_id=user.id,
                                 destination_id=destination.id, amount_idr=amount, status=Status.AWAITING)
         db.session.add(withdrawal)
