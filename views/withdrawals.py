@@ -115,7 +115,7 @@ def _add_destination(slug):
     if run(form, lambda: wd.add_destination(membership, current_user, form.provider.data, form.number.data,
                                             form.holder.data)):
         flash(_("Account saved."), "success")
-        return see_other(url_for("withdrawals.page", slug=slug))
+        return see_other(url_for("withdrawals.page", slug=slug, _anchor="accounts"))  # the list that shows it
     return _page(membership, destination_form=form)
 
 
