@@ -51,7 +51,10 @@
     if (!event.detail.xhr || event.detail.xhr.status !== 422) return;
     setTimeout(function () {
       var first = document.querySelector('.error-summary, .flash-error, [aria-invalid="true"]');
-      if (first) first.scrollIntoView({ block: "center" });
+      if (!first) return;
+      var box = first.getBoundingClientRect();  // already in sight (above the bottom bar): leave the page still
+      if (box.top >= 0 && box.bottom <= window.innerHeight - 80) return;
+      first.scrollIntoView({ block: "center" });
     }, 0);
   });
 
