@@ -30,6 +30,7 @@ from views.fields import KEY_SHAPE, MAX_INT, KeyedForm, RupiahField, choices, pa
 from views.forms import run
 from web.access import office
 from web.extensions import db
+from web.i18n import idr
 from web.render import render, see_other
 
 bp = Blueprint("collect", __name__, url_prefix="/k/<slug>/office")
@@ -43,7 +44,7 @@ class CollectForm(KeyedForm):
                          description=_l("Type the number or the name, then choose"),
                          render_kw={"autocomplete": "off", "list": "collect-members", "spellcheck": "false"})
     what = SelectField(_l("What is paid"), choices=choices(WHAT_LABELS.items()), default="wajib")
-    loan = SelectField(_l("Loan (for a repayment)"), validate_choice=False)
+    loan = SelectField(_l("Loan (for a repayment)"), validate_choice=False, description=_l("Due now / all still owed"))
     amount = RupiahField(_l("Amount in cash (Rp)"), [InputRequired(REQUIRED)], description=_l("For example 50.000"),
                          render_kw={"inputmode": "numeric", "autocomplete": "off"})
 
@@ -59,7 +60,10 @@ def page(slug):
 
 def _page(o, form: CollectForm, status: int = 200):
     members = offline.collecting(o.koperasi)
-    form.loan.choices = [("", "—")] + [(str(loan["id"]), f"{m['number']} · {m['name']} · {loan['name']}")
+    # As the script lists them once a member is typed: what is due now / all still owed (two loans of one
+    # product tell apart).
+    form.loan.choices = [("", "—")] + [(str(loan["id"]), f"{m['number']} · {m['name']} · {loan['name']} · "
+                                        f"{idr(loan['due'])} / {idr(loan['owed'])}")
                                        for m in members for loan in m["loans"]]
     latest = offline.latest(o.koperasi, current_user)
     return render("teller/offline.html", o=o, form=form, members=members, latest=latest, labels=WHAT_LABELS,

@@ -42,7 +42,7 @@ class DestinationForm(Form):
 
 
 class WithdrawForm(KeyedForm):
-    destination = SelectField(_l("To"), coerce=coerce_id, validate_choice=False, choices=[])
+    destination = SelectField(_l("To the account"), coerce=coerce_id, validate_choice=False, choices=[])
     amount = RupiahField(_l("Amount (Rp)"), [InputRequired(REQUIRED)], description=_l("For example 250.000"),
                          render_kw={"inputmode": "numeric", "autocomplete": "off"})
     password = PasswordField(_l("Your Kopz password"), [DataRequired(REQUIRED), Length(max=PASSWORD_TYPED)],
@@ -88,9 +88,11 @@ def _page(membership: Membership, form: WithdrawForm | None = None, destination_
     form = form or WithdrawForm(formdata=None)
     form.destination.choices = [(d.id, d.shown) for d in saved]
     destination_form = destination_form or DestinationForm(formdata=None)
+    balance = balances(membership.id)["sukarela"]
     return render("withdrawals/page.html", m=membership, form=form, destination_form=destination_form,
-                  remove_form=RemoveForm(formdata=None), saved=saved, balance=balances(membership.id)["sukarela"],
-                  left=wd.left_today(membership), mine=wd.of_member(membership.id),
+                  remove_form=RemoveForm(formdata=None), saved=saved, balance=balance,
+                  left=min(wd.left_today(membership), balance),  # never more than is there
+                  mine=wd.of_member(membership.id),
                   status=422 if failed(form, destination_form) else 200)
 
 
@@ -113,7 +115,7 @@ def _add_destination(slug):
     if run(form, lambda: wd.add_destination(membership, current_user, form.provider.data, form.number.data,
                                             form.holder.data)):
         flash(_("Account saved."), "success")
-        return see_other(url_for("withdrawals.page", slug=slug))
+        return see_other(url_for("withdrawals.page", slug=slug, _anchor="accounts"))  # the list that shows it
     return _page(membership, destination_form=form)
 
 

@@ -44,6 +44,20 @@
     if (!event.detail.xhr.responseText) toast(document.body.dataset.msgError);
   });
 
+  // A refused form (422) comes back with its messages, but a boosted page starts at the top: on a
+  // phone the message of a form lower down (add an account, reject, refund) is out of sight. Bring
+  // the first one into view once htmx has done its own scrolling.
+  document.addEventListener("htmx:afterSettle", function (event) {
+    if (!event.detail.xhr || event.detail.xhr.status !== 422) return;
+    setTimeout(function () {
+      var first = document.querySelector('.error-summary, .flash-error, [aria-invalid="true"]');
+      if (!first) return;
+      var box = first.getBoundingClientRect();  // already in sight (above the bottom bar): leave the page still
+      if (box.top >= 0 && box.bottom <= window.innerHeight - 80) return;
+      first.scrollIntoView({ block: "center" });
+    }, 0);
+  });
+
   // ---- Maps (koperasi directory and profile). Leaflet is fetched only when a page
   // has a map, from the URLs the map element names; markers and the tile server (the
   // MAP_TILES_URL setting) come from data attributes.
