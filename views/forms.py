@@ -6,12 +6,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from flask import abort, request
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 from flask_wtf import FlaskForm
 
+from models.accounts import login_key
 from models.errors import DomainError
 from models.keys import KeyReused
 from views.fields import KeyedForm
 from web.extensions import db
+from web.ratelimit import login_throttle
 
 
 def attach(form: FlaskForm, error: DomainError, default_field: str | None = None, besides: bool = False) -> None:
@@ -95,3 +99,19 @@ def dispatch(**handlers: Callable[..., object]):
     if handler is None:
         abort(400)
     return handler(**request.view_args)
+
+
+def password_confirmed(form, wrong) -> bool:
+    """The password typed in the form (its ``password`` field) is the user's; failures count like
+    failed logins; ``wrong`` says what was not done. Money the member moves from the phone asks it
+    (views/stall.py, views/withdrawals.py)."""
+    key, address = login_key(current_user.mobile or current_user.email or str(current_user.id)), request.remote_addr or "-"
+    if login_throttle.account_locked(key):
+        form.password.errors = [_l("Too many wrong passwords. Please wait 15 minutes and try again.")]
+        return False
+    if current_user.check_password(form.password.data or ""):
+        login_throttle.succeeded(key)
+        return True
+    login_throttle.failed(key, address)
+    form.password.errors = [wrong]
+    return False

@@ -11,15 +11,13 @@ from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length
 
 from models import stall
-from models.accounts import login_key
 from models.errors import DomainError
 from models.ledger import balances
 from models.stall import StallPayment
 from views.fields import PASSWORD_TYPED, Form, KeyedForm, RupiahField
-from views.forms import run
+from views.forms import password_confirmed, run
 from views.membership import qr_svg
 from views.seller import own_store
-from web.ratelimit import login_throttle
 from web.render import render, see_other
 
 bp = Blueprint("stall", __name__)
@@ -74,21 +72,6 @@ def _refused(form: CodeForm, message, status: int):
     return _start_page(form, status)
 
 
-def password_confirmed(form, wrong=_l("The password is not correct. Nothing was paid.")) -> bool:
-    """The password typed in the form (its ``password`` field) is the user's; failures count like
-    failed logins. Money the member moves from the phone asks it (here, and views/withdrawals.py)."""
-    key, address = login_key(current_user.mobile or current_user.email or str(current_user.id)), request.remote_addr or "-"
-    if login_throttle.account_locked(key):
-        form.password.errors = [_l("Too many wrong passwords. Please wait 15 minutes and try again.")]
-        return False
-    if current_user.check_password(form.password.data or ""):
-        login_throttle.succeeded(key)
-        return True
-    login_throttle.failed(key, address)
-    form.password.errors = [wrong]
-    return False
-
-
 @bp.route("/pay/<code>", methods=["GET", "POST"])
 @login_required
 def pay(code):
@@ -103,7 +86,7 @@ def pay(code):
     form = PayForm()
     status = 200
     if form.is_submitted():
-        ok = form.validate() and password_confirmed(form)
+        ok = form.validate() and password_confirmed(form, _l("The password is not correct. Nothing was paid."))
         done = ok and run(form, lambda: stall.pay(store, current_user, form.amount.data, form.key.data),
                           validate=False)
         if done:

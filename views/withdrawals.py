@@ -16,8 +16,7 @@ from models.membership import Membership
 from models.withdrawals import Withdrawal
 from models.zones import zone_of
 from views.fields import PASSWORD_TYPED, Form, KeyedForm, RupiahField, choices, coerce_id
-from views.forms import dispatch, failed, run
-from views.stall import password_confirmed
+from views.forms import dispatch, failed, password_confirmed, run
 from web.access import my_membership, office
 from web.extensions import db
 from web.render import render, see_other
