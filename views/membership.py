@@ -9,7 +9,7 @@ from functools import lru_cache
 
 import segno
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, make_response, request, url_for
+from flask import Blueprint, flash, make_response, request, url_for
 from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -30,7 +30,7 @@ from models.zones import zone_of
 from views.claims import ClaimForm
 from views.fields import KEPT_TOKENS, Form, choices, page_of, take_pictures
 from views.forms import run
-from web.access import my_membership, staff_role, visible_koperasi
+from web.access import my_card, my_membership, staff_role, visible_koperasi
 from web.extensions import db
 from web.i18n import local_datetime
 from web.media import folder
@@ -201,9 +201,7 @@ def shu_choice(slug):
 
 def _my_setting(slug, form, change, saved, anchor: str):
     """A card holder changes one of their own settings (a one-field form), then is back on their page."""
-    membership = my_membership(slug)
-    if not membership.is_card:
-        abort(404)
+    membership = my_card(slug)
     if run(form, lambda: change(membership)):
         flash(saved(), "success")
     else:
@@ -253,9 +251,7 @@ def _month_label(month: str) -> str:
 @bp.get("/k/<slug>/me/statement.csv")
 def statement_csv(slug):
     """The savings statement as a spreadsheet, oldest first, with the running balance."""
-    membership = my_membership(slug)
-    if not membership.is_card:
-        abort(404)
+    membership = my_card(slug)
     month = _month()
     out = io.StringIO()
     out.write("\ufeff")  # so spreadsheet apps read the words as UTF-8

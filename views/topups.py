@@ -19,7 +19,7 @@ from models.statement import balances_after
 from models.topups import Topup
 from views.fields import KEPT_TOKENS, Form, KeyedForm, RupiahField, WholeNumberField, query_int, take_pictures
 from views.forms import attach, run
-from web.access import my_membership, office
+from web.access import my_card, office
 from web.extensions import db
 from web.media import folder, private_file
 from web.render import render, see_other
@@ -68,15 +68,8 @@ class BankForm(Form):
 
 # ---------------------------------------------------------------- the member
 
-def _my_card(slug):
-    membership = my_membership(slug)
-    if not membership.is_card:
-        abort(404)
-    return membership
-
-
 def _my_topup(slug, topup_id: int) -> Topup:
-    membership = _my_card(slug)
+    membership = my_card(slug)
     topup = db.session.get(Topup, topup_id)
     if topup is None or topup.membership_id != membership.id:
         abort(404)
@@ -86,7 +79,7 @@ def _my_topup(slug, topup_id: int) -> Topup:
 @bp.route(ME, methods=["GET", "POST"])
 def mine(slug):
     """Ask for a top-up; my top-ups, newest first."""
-    membership = _my_card(slug)
+    membership = my_card(slug)
     form = AskForm()
     if membership.status == MemberStatus.ACTIVE and (
             done := run(form, lambda: topups.ask(membership, form.amount.data, form.key.data))):

@@ -17,7 +17,7 @@ from models.withdrawals import Withdrawal
 from models.zones import zone_of
 from views.fields import PASSWORD_TYPED, Form, KeyedForm, RupiahField, choices, coerce_id
 from views.forms import dispatch, failed, password_confirmed, run
-from web.access import my_membership, office
+from web.access import my_card, office
 from web.extensions import db
 from web.render import render, see_other
 
@@ -67,19 +67,12 @@ class RejectForm(KeyedForm):
 
 # ---------------------------------------------------------------- the member
 
-def _mine(slug: str) -> Membership:
-    membership = my_membership(slug)
-    if not membership.is_card:
-        abort(404)
-    return membership
-
-
 @bp.route(ME, methods=["GET", "POST"])
 def page(slug):
     """My saved accounts, a withdrawal to one of them (confirmed with my password), my withdrawals."""
     if request.method == "POST":
         return dispatch(withdraw=_withdraw, destination=_add_destination, remove=_remove_destination)
-    return _page(_mine(slug))
+    return _page(my_card(slug))
 
 
 def _page(membership: Membership, form: WithdrawForm | None = None, destination_form: DestinationForm | None = None):
@@ -96,7 +89,7 @@ def _page(membership: Membership, form: WithdrawForm | None = None, destination_
 
 
 def _withdraw(slug):
-    membership = _mine(slug)
+    membership = my_card(slug)
     form = WithdrawForm()
     ok = form.validate() and password_confirmed(form, _l("The password is not correct. Nothing was withdrawn."))
     done = ok and run(form, lambda: wd.request(membership, current_user, form.destination.data, form.amount.data,
@@ -109,7 +102,7 @@ def _withdraw(slug):
 
 
 def _add_destination(slug):
-    membership = _mine(slug)
+    membership = my_card(slug)
     form = DestinationForm()
     if run(form, lambda: wd.add_destination(membership, current_user, form.provider.data, form.number.data,
                                             form.holder.data)):
@@ -119,7 +112,7 @@ def _add_destination(slug):
 
 
 def _remove_destination(slug):
-    membership = _mine(slug)
+    membership = my_card(slug)
     form = RemoveForm()
     if run(form, lambda: wd.remove_destination(membership, current_user, _int(form.destination.data))):
         flash(_("Account removed."), "success")
@@ -138,7 +131,7 @@ def _int(text: str | None) -> int | None:
 @bp.get("/k/<slug>/me/withdrawals/<int:withdrawal_id>")
 def receipt(slug, withdrawal_id):
     """One of my withdrawals: its receipt, where it went and what became of it."""
-    membership = _mine(slug)
+    membership = my_card(slug)
     withdrawal = db.session.get(Withdrawal, withdrawal_id)
     if withdrawal is None or withdrawal.membership_id != membership.id:
         abort(404)

@@ -100,6 +100,14 @@ def my_membership(slug: str) -> Membership:
     return membership
 
 
+def my_card(slug: str) -> Membership:
+    """The current user's membership here that carries a card (not an application still waiting): else 404."""
+    membership = my_membership(slug)
+    if not membership.is_card:
+        abort(404)
+    return membership
+
+
 @dataclass
 class Insider:
     koperasi: Koperasi
